@@ -1,0 +1,88 @@
+#!/bin/sh
+# saoidc developer entry point. On a fresh Debian 12 machine:
+#   ./dev.sh demo   install what is missing, build, render the demo issuer and serve it on localhost
+#   ./dev.sh test   install what is missing, build, run the whole test suite
+# Both are idempotent; they install only packages that are not there yet.
+set -eu
+cd "$(dirname "$0")"
+TOP=$(pwd)
+BUILD="$TOP/build"
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+say() { printf 'dev.sh: %s\n' "$*" >&2; }
+
+sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# apt_need PKG...: installs those of the Debian packages that are not installed.
+apt_need() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -n "$missing" ] || return 0
+	say "installing:$missing"
+	sudo_ apt-get update -qq
+	sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev openssl curl ca-certificates"
+TEST_DEPS="python3 python3-cryptography python3-jwt python3-jwcrypto man-db"
+
+build() {
+	apt_need $BUILD_DEPS
+	if [ ! -x "$TOP/configure" ] || [ "$TOP/configure.ac" -nt "$TOP/configure" ] || [ "$TOP/Makefile.am" -nt "$TOP/Makefile.in" ]; then
+		say "autoreconf"
+		"$TOP/autogen.sh" >/dev/null 2>&1
+	fi
+	mkdir -p "$BUILD"
+	if [ ! -f "$BUILD/Makefile" ] || [ "$TOP/configure" -nt "$BUILD/config.status" ]; then
+		say "configure"
+		(cd "$BUILD" && "$TOP/configure" -q ${CONFIGURE_FLAGS:-})
+	fi
+	say "make"
+	make -s -C "$BUILD" -j"$JOBS" >/dev/null
+}
+
+node_deps() {
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		apt_need nodejs npm
+	fi
+	if [ ! -d "$TOP/tests/interop/node_modules/jose" ] || [ "$TOP/tests/interop/package-lock.json" -nt "$TOP/tests/interop/node_modules/.package-lock.json" ]; then
+		say "npm ci (tests/interop)"
+		(cd "$TOP/tests/interop" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	fi
+}
+
+case "${1:-}" in
+demo)
+	build
+	out="$BUILD/demo-site"
+	"$BUILD/src/saoidc" render --issuer http://127.0.0.1:8080 --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --out "$out"
+	echo
+	echo "Issuer documents for the demo keys (NOT for production) are in $out:"
+	echo "  $out/.well-known/openid-configuration"
+	echo "  $out/keys.json"
+	echo
+	cat "$out/.well-known/openid-configuration"
+	echo
+	cat "$out/keys.json"
+	echo
+	;;
+test)
+	apt_need $TEST_DEPS
+	node_deps
+	build
+	set +e
+	make -C "$BUILD" -j"$JOBS" check >"$BUILD/check.out" 2>&1
+	rc=$?
+	set -e
+	grep -E '^(FAIL|ERROR|XPASS):' "$BUILD/check.out" || true
+	[ $rc -eq 0 ] || tail -n 30 "$BUILD/check.out"
+	"$TOP/tests/summary.sh" "$BUILD" || rc=1
+	exit $rc
+	;;
+*)
+	echo "usage: ./dev.sh demo | test" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,163 @@
+#include "config.h"
+
+#include "cli.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool cli_common_opt(cli_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'k': {
+		const char **nv = realloc(o->keys, (o->nkeys + 1) * sizeof(*nv));
+
+		if (nv == NULL) {
+			fprintf(stderr, "saoidc: error: out of memory\n");
+			exit(EXIT_FAILURE);
+		}
+		o->keys = nv;
+		o->keys[o->nkeys++] = arg;
+		return true;
+	}
+	case 'i':
+		o->docs.issuer = arg;
+		return true;
+	case OPT_JWKS_PATH:
+		o->docs.jwks_path = arg;
+		return true;
+	case OPT_JWKS_URI:
+		o->docs.jwks_uri = arg;
+		return true;
+	case OPT_LEGACY_EMPTY_KID:
+		o->docs.legacy_empty_kid = true;
+		return true;
+	case OPT_PRETTY:
+		o->pretty = true;
+		return true;
+	case OPT_JSON:
+		o->json = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void cli_opts_free(cli_opts *o)
+{
+	free(o->keys);
+	o->keys = NULL;
+	o->nkeys = 0;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const struct option *lo, cli_opts *o, cli_extra_fn extra,
+	      void *ctx)
+{
+	char shorts[64] = ":";
+	size_t ns = 1;
+	int c, code = -1;
+
+	for (const struct option *p = lo; p->name != NULL && ns + 3 < sizeof(shorts); p++) {
+		if (p->val > 0 && p->val < 0x80) {
+			shorts[ns++] = (char)p->val;
+			if (p->has_arg == required_argument)
+				shorts[ns++] = ':';
+		}
+	}
+	shorts[ns] = '\0';
+	optind = 0; /* glibc: 0 also re-initialises getopt's state for this new argument list */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		if (c == 'h')
+			return cli_help(cmd);
+		if (c == '?')
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		if (c == ':')
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		if (cli_common_opt(o, c, optarg))
+			continue;
+		if (extra != NULL && extra(ctx, c, optarg, &code)) {
+			if (code >= 0)
+				return code;
+			continue;
+		}
+		return cli_usage_error(cmd, "unexpected option '%s'", argv[optind - 1]);
+	}
+	o->argi = optind;
+	return -1;
+}
+
+key_set *cli_load_keys(const cli_opts *o, sao_err *err)
+{
+	key_set *set = key_set_new();
+
+	if (set == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < o->nkeys; i++) {
+		if (!key_set_add_path(set, o->keys[i], err)) {
+			key_set_free(set);
+			return NULL;
+		}
+	}
+	if (key_set_duplicates(set) > 0)
+		log_info("%zu key(s) found more than once; each is published once", key_set_duplicates(set));
+	return set;
+}
+
+bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err)
+{
+	if (!docs_render(&o->docs, keys, d, err))
+		return false;
+	if (d->insecure_issuer)
+		log_warn("issuer %s uses http://: fine for a local test, but STS only fetches https:// issuers",
+			 o->docs.issuer);
+	return true;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "saoidc %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'saoidc help %s' for more information.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_fail(const sao_err *err)
+{
+	log_error("%s", err->msg[0] != '\0' ? err->msg : "failed (no reason recorded)");
+	return EXIT_FAILURE;
+}
+
+int cli_help(const char *name)
+{
+	const cli_cmd *c = cli_find(name);
+
+	if (c == NULL)
+		return cli_usage_error("help", "unknown command '%s'", name);
+	fputs(c->help, stdout);
+	return EXIT_SUCCESS;
+}
+
+bool cli_print(const char *s, sao_err *err)
+{
+	if (fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF)
+		return err_set(err, "cannot write to standard output: %s", strerror(errno));
+	return cli_flush(err);
+}
+
+bool cli_flush(sao_err *err)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return err_set(err, "cannot write to standard output: %s", strerror(errno));
+	return true;
+}

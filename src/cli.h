@@ -1,0 +1,84 @@
+/* cli: what the subcommands share: option parsing for keys and issuer settings, loading the
+ * key set, and the one place errors and usage mistakes are printed (exit codes 0/1/2). */
+#ifndef SAOIDC_CLI_H
+#define SAOIDC_CLI_H
+
+#include "docs.h"
+#include "err.h"
+#include "keys.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EXIT_USAGE 2
+
+/* Long-only option ids shared by the subcommands. */
+enum {
+	OPT_JWKS_PATH = 0x100,
+	OPT_JWKS_URI,
+	OPT_LEGACY_EMPTY_KID,
+	OPT_PRETTY,
+	OPT_JSON,
+	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
+};
+
+#define CLI_OPT_KEY {"key", required_argument, NULL, 'k'}
+#define CLI_OPT_ISSUER {"issuer", required_argument, NULL, 'i'}
+#define CLI_OPT_JWKS_PATH {"jwks-path", required_argument, NULL, OPT_JWKS_PATH}
+#define CLI_OPT_JWKS_URI {"jwks-uri", required_argument, NULL, OPT_JWKS_URI}
+#define CLI_OPT_LEGACY {"legacy-empty-kid", no_argument, NULL, OPT_LEGACY_EMPTY_KID}
+#define CLI_OPT_PRETTY {"pretty", no_argument, NULL, OPT_PRETTY}
+#define CLI_OPT_JSON {"json", no_argument, NULL, OPT_JSON}
+#define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
+#define CLI_OPT_END {NULL, 0, NULL, 0}
+
+typedef struct cli_opts {
+	const char **keys;
+	size_t nkeys;
+	docs_cfg docs;
+	bool pretty;
+	bool json;
+	int argi; /* first positional argument */
+} cli_opts;
+
+typedef struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *help; /* full usage text */
+} cli_cmd;
+
+/* Handles an option every document command shares. Returns true if `c` was one. */
+bool cli_common_opt(cli_opts *o, int c, const char *arg);
+void cli_opts_free(cli_opts *o);
+
+/* A command's own options: returns false if `c` is not one of them (a usage error),
+ * or sets *code to end the command early with that exit code. */
+typedef bool (*cli_extra_fn)(void *ctx, int c, const char *arg, int *code);
+
+/* Parses a subcommand's arguments: --help, the shared options, then `extra`. Positional
+ * arguments are left in argv[o->argi .. argc). Returns -1 to go on, or the exit code. */
+int cli_parse(const char *cmd, int argc, char **argv, const struct option *lo, cli_opts *o, cli_extra_fn extra,
+	      void *ctx);
+
+/* Loads every --key into a new set. Warns on stderr about dropped duplicates. */
+key_set *cli_load_keys(const cli_opts *o, sao_err *err);
+
+/* Renders the documents, warning about an http:// issuer. */
+bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err);
+
+/* Prints "saoidc CMD: message" and the help hint; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the error once; returns EXIT_FAILURE. */
+int cli_fail(const sao_err *err);
+/* Prints the command's help (from the table in main.c); returns EXIT_SUCCESS. */
+int cli_help(const char *cmd);
+const cli_cmd *cli_find(const char *name);
+
+/* Writes a string and a newline to stdout and flushes; false if stdout failed. */
+bool cli_print(const char *s, sao_err *err);
+/* Flushes stdout; false (with the reason) if anything written to it was lost. */
+bool cli_flush(sao_err *err);
+
+#endif

@@ -1,0 +1,16 @@
+/* cmds: the subcommands' entry points and help texts; each lives in its own cmd_*.c and only
+ * parses options and calls the modules. */
+#ifndef SAOIDC_CMDS_H
+#define SAOIDC_CMDS_H
+
+int cmd_jwks(int argc, char **argv);
+int cmd_discovery(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+extern const char cmd_jwks_help[];
+extern const char cmd_discovery_help[];
+extern const char cmd_render_help[];
+extern const char cmd_inspect_help[];
+
+#endif

@@ -1,0 +1,27 @@
+/* discovery: validates the issuer URL and builds the OpenID discovery document
+ * (/.well-known/openid-configuration) the way kube-apiserver and the IRSA guide publish it. */
+#ifndef SAOIDC_DISCOVERY_H
+#define SAOIDC_DISCOVERY_H
+
+#include "err.h"
+#include "keys.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#define DISC_DEFAULT_JWKS_PATH "/keys.json"
+
+/* Accepts an absolute https:// URL with no query, fragment, user info or trailing slash;
+ * http:// only for loopback hosts, in which case *insecure is set (the caller warns). */
+bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err);
+
+/* Accepts a jwks path: starts with '/', no "..", query or fragment, only URL-safe characters. */
+bool disc_check_jwks_path(const char *path, sao_err *err);
+
+/* issuer + path, malloc'd. */
+char *disc_jwks_uri(const char *issuer, const char *jwks_path);
+
+/* Builds the document; id_token_signing_alg_values_supported lists the keys' algorithms, sorted. */
+json_t *disc_build(const char *issuer, const char *jwks_uri, const key_set *keys, sao_err *err);
+
+#endif

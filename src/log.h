@@ -1,0 +1,19 @@
+/* log: progress and diagnostic lines on stderr, as text or one JSON object per line.
+ * Only commands and the server loop log; library modules return errors instead. */
+#ifndef SAOIDC_LOG_H
+#define SAOIDC_LOG_H
+
+#include <stdbool.h>
+
+typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
+
+void log_setup(log_level min, bool json);
+bool log_set_format(const char *name);
+void log_msg(log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,78 @@
+/* saoidc: a self-hosted OIDC issuer and JWKS publisher for Kubernetes service accounts.
+ * main only dispatches to the subcommands; each lives in its own cmd_*.c. */
+#include "config.h"
+
+#include "cli.h"
+#include "cmds.h"
+
+#include <curl/curl.h>
+#include <openssl/opensslv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_cmd commands[] = {
+	{"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
+	{"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},
+	{"discovery", cmd_discovery, "print the OpenID discovery document", cmd_discovery_help},
+	{"inspect", cmd_inspect, "list the keys read from files: kid, type, size, algorithm", cmd_inspect_help},
+};
+
+const cli_cmd *cli_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: saoidc COMMAND [OPTIONS]\n"
+		   "\n"
+		   "Publish a Kubernetes service-account issuer (OpenID discovery document and JWKS) so that\n"
+		   "AWS STS, Azure and GCP can verify projected service-account tokens (IRSA on any cluster).\n"
+		   "\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-10s %s\n", "help", "show the help of a command");
+	fprintf(f, "\n"
+		   "Options:\n"
+		   "  -h, --help     show this help\n"
+		   "  -V, --version  show the version\n"
+		   "\n"
+		   "Exit status: 0 success, 1 failure, 2 usage error.\n"
+		   "Run 'saoidc help COMMAND' for a command's options; see saoidc(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	const cli_cmd *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("saoidc %s\n(%s, libcurl %s)\n", PACKAGE_VERSION, OPENSSL_VERSION_TEXT, LIBCURL_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return EXIT_SUCCESS;
+		}
+		return cli_help(argv[2]);
+	}
+	c = cli_find(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "saoidc: unknown command '%s'\nTry 'saoidc --help'.\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Every refused input: exit 1, a message naming the file and the reason, nothing on stdout,
+# and no output written by render.
+. "$SRCDIR/tests/lib.sh"
+B="$T_TMP/bad"
+mkdir -p "$B"
+: >"$B/empty.pem"
+printf '\n \n' >"$B/blank.pem"
+head -c 4096 /dev/urandom | tr -d '\055' >"$B/noise.bin"
+printf 'not a key at all\n' >"$B/text.pem"
+head -n 4 "$KEYS/demo-rsa.pub" >"$B/truncated.pem"
+sed 's/^MII/MII%%/' "$KEYS/demo-rsa.pub" >"$B/badbase64.pem"
+sed 's/PUBLIC KEY/CERTIFICATE REQUEST/' "$KEYS/demo-rsa.pub" >"$B/wronglabel.pem"
+sed 's/PUBLIC KEY/CERTIFICATE/' "$KEYS/demo-rsa.pub" >"$B/pubkey-as-cert.pem"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$B/rsa1024.pem" 2>/dev/null
+openssl genpkey -algorithm ED25519 -out "$B/ed25519.pem"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -out "$B/secp256k1.pem"
+openssl dsaparam -genkey -out "$B/dsa.pem" 2048 2>/dev/null
+openssl pkey -in "$B/dsa.pem" -out "$B/dsa-pkcs8.pem"
+openssl pkey -in "$KEYS/demo-ec256.key" -aes128 -passout pass:secret -out "$B/encrypted.pem"
+openssl pkey -in "$KEYS/demo-rsa.key" -traditional -aes128 -passout pass:secret -out "$B/encrypted-trad.pem"
+printf '{"kind":"Secret","metadata":{"name":"x"}}' >"$B/secret-nodata.json"
+printf '{"kind":"Secret","metadata":{"name":"x"},"data":{"tls.crt":"%%%%"}}' >"$B/secret-badb64.json"
+printf '{"kind":"List","items":[{"kind":"Secret","data":{"ca.crt":"eA=="}}]}' >"$B/list-nokey.json"
+printf '{"kind":"Secret",' >"$B/json-truncated.json"
+printf '{"keys":[]}' >"$B/a-jwks.json"
+head -c 5000000 /dev/zero | tr '\0' 'A' >"$B/huge.pem"
+
+check() { # FILE NEEDLE
+	refused "$1: $2" 1 "$B/$1: " "$SAOIDC" render --issuer https://oidc.example.com --key "$B/$1" --out "$T_TMP/out-$1"
+	contains "$ERR" "$2" "$1: the reason is given"
+	ok "$1: nothing written" test ! -e "$T_TMP/out-$1"
+}
+check empty.pem "file is empty"
+check blank.pem "only white space"
+check noise.bin "not a key"
+check text.pem "not a key"
+check truncated.pem "malformed PEM"
+check badbase64.pem "malformed PEM"
+check wronglabel.pem "\"CERTIFICATE REQUEST\" is not a key"
+check pubkey-as-cert.pem "malformed certificate"
+check rsa1024.pem "1024 bits; at least 2048"
+check ed25519.pem "Ed25519 keys are not supported"
+check secp256k1.pem "curve secp256k1 is not supported"
+check dsa.pem "DSA keys are not supported"
+check dsa-pkcs8.pem "DSA keys are not supported"
+check encrypted.pem "encrypted private keys are not supported"
+check encrypted-trad.pem "encrypted private keys are not supported"
+check secret-nodata.json "has no tls.crt"
+check secret-badb64.json "is not valid base64"
+check list-nokey.json "no Secret in the List"
+check json-truncated.json "invalid JSON"
+check a-jwks.json "this is a JWKS"
+check huge.pem "too large"
+
+refused "a missing file is named" 1 "$B/missing.pem: No such file" "$SAOIDC" jwks --key "$B/missing.pem"
+mkdir "$T_TMP/emptydir"
+refused "an empty directory is refused" 1 "directory has no key files" "$SAOIDC" jwks --key "$T_TMP/emptydir"
+mkdir "$T_TMP/mixed" && cp "$KEYS/demo-rsa.pub" "$T_TMP/mixed/a.pub" && cp "$B/text.pem" "$T_TMP/mixed/b.txt"
+refused "a directory with a bad file names that file" 1 "$T_TMP/mixed/b.txt: " "$SAOIDC" jwks --key "$T_TMP/mixed"
+if [ "$(id -u)" -ne 0 ]; then
+	cp "$KEYS/demo-rsa.pub" "$T_TMP/noread.pem" && chmod 000 "$T_TMP/noread.pem"
+	refused "an unreadable file is named" 1 "Permission denied" "$SAOIDC" jwks --key "$T_TMP/noread.pem"
+fi
+done_testing

@@ -1,0 +1,68 @@
+#!/bin/sh
+# saoidc render: the layout, atomic replacement, nothing written on failure, key sources
+# (directory, Secret volume with ..data links, stdin), and no private member ever written.
+. "$SRCDIR/tests/lib.sh"
+ISS=https://oidc.example.com/demo
+O="$T_TMP/out"
+
+run "$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-rsa.key" --out "$O"
+is "$RC" 0 "render exits 0"
+is "$OUT" "" "render prints nothing on stdout"
+contains "$ERR" "wrote $O/keys.json" "render says what it wrote"
+is "$(cat "$O/keys.json")" "$("$SAOIDC" jwks --key "$KEYS/demo-rsa.pub")" "keys.json equals saoidc jwks"
+is "$(cat "$O/.well-known/openid-configuration")" "$("$SAOIDC" discovery --issuer "$ISS" --key "$KEYS/demo-rsa.pub")" "openid-configuration equals saoidc discovery"
+is "$(stat -c %a "$O/keys.json")" 644 "files are world-readable (0644)"
+
+# A failing run must leave the previous documents untouched and no temp file behind.
+before=$(cat "$O/keys.json")
+printf 'garbage' >"$T_TMP/bad.pem"
+refused "render with one bad key fails" 1 "$T_TMP/bad.pem" "$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --key "$T_TMP/bad.pem" --out "$O"
+is "$(cat "$O/keys.json")" "$before" "the old keys.json is untouched"
+is "$(find "$O" -type f | wc -l)" 2 "no temp file is left behind"
+refused "render with a bad issuer fails" 1 "ends with a slash" "$SAOIDC" render --issuer "$ISS/" --key "$KEYS/demo-ec256.pub" --out "$T_TMP/never"
+ok "and creates no output directory" test ! -e "$T_TMP/never"
+refused "an unwritable --out fails" 1 "cannot create" "$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --out /proc/saoidc-test
+
+# Rotation: two keys, both published; the discovery document lists both algorithms.
+run "$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --key "$KEYS/demo-ec256.key" --out "$O" --jwks-path /openid/v1/jwks
+is "$RC" 0 "render with --jwks-path"
+contains "$(cat "$O/openid/v1/jwks")" '"kty":"EC"' "the JWKS lands at the jwks path"
+contains "$(cat "$O/.well-known/openid-configuration")" '"jwks_uri":"https://oidc.example.com/demo/openid/v1/jwks"' "jwks_uri follows it"
+contains "$(cat "$O/.well-known/openid-configuration")" '["ES256","RS256"]' "both algorithms are listed"
+
+# A directory as --key: a mounted Secret volume has ..data and timestamped links; hidden entries are skipped.
+V="$T_TMP/vol"
+mkdir -p "$V/..2026_01_01_00_00_00.000000001"
+cp "$KEYS/demo-rsa.pub" "$V/..2026_01_01_00_00_00.000000001/sa.pub"
+cp "$KEYS/demo-ec384.key" "$V/..2026_01_01_00_00_00.000000001/sa.key"
+ln -s ..2026_01_01_00_00_00.000000001 "$V/..data"
+ln -s ..data/sa.pub "$V/sa.pub"
+ln -s ..data/sa.key "$V/sa.key"
+run "$SAOIDC" inspect --key "$V"
+is "$RC" 0 "a Secret-volume directory loads"
+is "$(printf '%s\n' "$OUT" | grep -c ' ES\| RS')" 2 "both keys of the volume, each once"
+
+# A P-256 key written with explicit curve parameters is the same key as its named-curve form.
+openssl pkey -in "$KEYS/demo-ec256.key" -pubout | openssl ec -pubin -param_enc explicit -out "$T_TMP/explicit.pem" 2>/dev/null
+run "$SAOIDC" jwks --key "$T_TMP/explicit.pem"
+is "$OUT" "$("$SAOIDC" jwks --key "$KEYS/demo-ec256.pub")" "explicit P-256 parameters give the named-curve JWK and kid"
+
+# Legacy tokens without kid.
+run "$SAOIDC" jwks --legacy-empty-kid --key "$KEYS/demo-ec256.pub"
+contains "$OUT" '"kid":""' "--legacy-empty-kid adds a key with kid \"\""
+
+# Private keys in, no private member out, in any command's output or written file.
+"$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-rsa.key" --key "$KEYS/demo-ec521.key" --key "$KEYS/demo-eksa-sa-secret.json" --out "$T_TMP/priv" --legacy-empty-kid 2>"$T_TMP/priv.err"
+"$SAOIDC" jwks --key "$KEYS" --pretty >"$T_TMP/priv.jwks" 2>>"$T_TMP/priv.err"
+"$SAOIDC" inspect --key "$KEYS" --json >"$T_TMP/priv.inspect" 2>>"$T_TMP/priv.err"
+all=$(cat "$T_TMP/priv/keys.json" "$T_TMP/priv.jwks")
+for m in d p q dp dq qi; do
+	case "$all" in *"\"$m\""*) fail "no \"$m\" member in any JWK" ;; *) pass "no \"$m\" member in any JWK" ;; esac
+done
+leak=no
+for f in "$KEYS"/*.key; do
+	body=$(grep -v -- '-----' "$f" | head -c 40)
+	if grep -qF -- "$body" "$T_TMP/priv/keys.json" "$T_TMP/priv/.well-known/openid-configuration" "$T_TMP/priv.jwks" "$T_TMP/priv.inspect" "$T_TMP/priv.err"; then leak=yes; fi
+done
+is "$leak" no "no private key text appears in any output or log"
+done_testing

@@ -1,0 +1,33 @@
+#!/bin/sh
+# The command line itself: help, version, exit codes for usage errors, the man page.
+. "$SRCDIR/tests/lib.sh"
+
+run "$SAOIDC" --help
+is "$RC" 0 "--help exits 0"
+for c in render jwks discovery inspect; do contains "$OUT" "  $c " "--help lists $c"; done
+run "$SAOIDC" --version
+is "$RC" 0 "--version exits 0"
+contains "$OUT" "saoidc 0." "--version prints the version"
+run "$SAOIDC"
+is "$RC" 2 "no command is a usage error (2)"
+refused "unknown command exits 2" 2 "unknown command 'frobnicate'" "$SAOIDC" frobnicate
+refused "unknown option exits 2" 2 "unknown option '--nope'" "$SAOIDC" jwks --nope
+refused "missing option value exits 2" 2 "needs a value" "$SAOIDC" jwks --key
+refused "jwks without --key exits 2" 2 "at least one --key" "$SAOIDC" jwks
+refused "render without --out exits 2" 2 "--out" "$SAOIDC" render --issuer https://x --key "$KEYS/demo-rsa.pub"
+refused "stray argument exits 2" 2 "unexpected argument 'extra'" "$SAOIDC" jwks --key "$KEYS/demo-rsa.pub" extra
+for c in render jwks discovery inspect; do
+	run "$SAOIDC" help "$c"
+	is "$RC" 0 "help $c exits 0"
+	contains "$OUT" "Usage: saoidc $c" "help $c shows its usage"
+	run "$SAOIDC" "$c" --help
+	contains "$OUT" "Usage: saoidc $c" "$c --help shows its usage"
+	contains "$(cat "$SRCDIR/doc/saoidc.1")" ".B saoidc $c" "the man page documents $c"
+done
+refused "help for an unknown command exits 2" 2 "unknown command" "$SAOIDC" help nope
+if command -v man >/dev/null 2>&1; then
+	ok "the man page renders without warnings" sh -c "MANWIDTH=80 man --warnings -l '$SRCDIR/doc/saoidc.1' 2>&1 >/dev/null | (! grep .)"
+fi
+run sh -c "'$SAOIDC' jwks --key '$KEYS/demo-rsa.pub' >/dev/full"
+is "$RC" 1 "a failed write to stdout exits 1"
+done_testing
