@@ -7,10 +7,12 @@ int cmd_jwks(int argc, char **argv);
 int cmd_discovery(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 extern const char cmd_jwks_help[];
 extern const char cmd_discovery_help[];
 extern const char cmd_render_help[];
 extern const char cmd_inspect_help[];
+extern const char cmd_serve_help[];
 
 #endif

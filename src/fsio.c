@@ -2,6 +2,7 @@
 
 #include "fsio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -122,6 +123,75 @@ bool fs_mkdirs(const char *path, sao_err *err)
 	ok = true;
 out:
 	free(p);
+	return ok;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void fs_list_free(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+bool fs_list_dir(const char *dir, char ***paths, size_t *n, sao_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t used = 0, keep = 0;
+	const char *sep = dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	bool ok = false;
+
+	*paths = NULL;
+	*n = 0;
+	if (d == NULL)
+		return err_set(err, "cannot open directory: %s", strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char **nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		nv = realloc(v, (used + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		v = nv;
+		if (asprintf(&v[used], "%s%s%s", dir, sep, de->d_name) < 0) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		used++;
+	}
+	qsort(v, used, sizeof(*v), cmp_names);
+	for (size_t i = 0; i < used; i++) {
+		struct stat st;
+
+		if (stat(v[i], &st) != 0) {
+			err_set(err, "cannot stat %s: %s", v[i], strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			free(v[i]);
+			v[i] = NULL;
+		}
+	}
+	for (size_t i = 0; i < used; i++)
+		if (v[i] != NULL)
+			v[keep++] = v[i];
+	used = keep;
+	*paths = v;
+	*n = used;
+	v = NULL;
+	ok = true;
+out:
+	fs_list_free(v, used);
+	closedir(d);
 	return ok;
 }
 

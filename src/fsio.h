@@ -18,6 +18,12 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 /* Creates a directory and its parents (mode 0755); existing directories are fine. */
 bool fs_mkdirs(const char *path, sao_err *err);
 
+/* Lists the regular files (after following links) in a directory, as full paths in name order,
+ * skipping hidden entries: a mounted Secret volume's ..data and ..<timestamp> links among them.
+ * Free with fs_list_free. */
+bool fs_list_dir(const char *dir, char ***paths, size_t *n, sao_err *err);
+void fs_list_free(char **paths, size_t n);
+
 /* A set of files written together: every file is staged to a temp file beside its target,
  * and only when all are staged are they renamed into place. */
 typedef struct fs_txn fs_txn;

@@ -6,7 +6,6 @@
 #include "fsio.h"
 #include "kube_secret.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -497,71 +496,26 @@ static bool add_file(key_set *set, const char *path, sao_err *err)
 	return ok;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool add_dir(key_set *set, const char *path, sao_err *err)
 {
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, files = 0;
+	char **files = NULL;
+	size_t n = 0;
 	bool ok = false;
 
-	if (d == NULL)
-		return err_set(err, "%s: cannot open directory: %s", path, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		char **nv;
-
-		/* Hidden entries include the ..data and ..<timestamp> links of a mounted Secret volume. */
-		if (de->d_name[0] == '.')
-			continue;
-		nv = realloc(names, (n + 1) * sizeof(*nv));
-		if (nv == NULL || (nv[n] = strdup(de->d_name)) == NULL) {
-			names = nv != NULL ? nv : names;
-			err_set(err, "out of memory");
-			goto out;
-		}
-		names = nv;
-		n++;
+	if (!fs_list_dir(path, &files, &n, err)) {
+		err_prefix(err, "%s: ", path);
+		return false;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < n; i++) {
-		char *full = NULL;
-		struct stat st;
-
-		if (asprintf(&full, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]) < 0) {
-			err_set(err, "out of memory");
-			goto out;
-		}
-		if (stat(full, &st) != 0) {
-			err_set(err, "%s: cannot stat: %s", full, strerror(errno));
-			free(full);
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			free(full);
-			continue;
-		}
-		files++;
-		if (!add_file(set, full, err)) {
-			free(full);
-			goto out;
-		}
-		free(full);
-	}
-	if (files == 0) {
+	if (n == 0) {
 		err_set(err, "%s: directory has no key files", path);
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (!add_file(set, files[i], err))
+			goto out;
 	ok = true;
 out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(d);
+	fs_list_free(files, n);
 	return ok;
 }
 

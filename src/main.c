@@ -12,6 +12,7 @@
 #include <string.h>
 
 static const cli_cmd commands[] = {
+	{"serve", cmd_serve, "serve the issuer documents over HTTP(S), reloading on key change", cmd_serve_help},
 	{"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
 	{"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},
 	{"discovery", cmd_discovery, "print the OpenID discovery document", cmd_discovery_help},

@@ -1,0 +1,29 @@
+/* metrics: the serve command's counters (requests by route and status, reloads, keys served)
+ * and their Prometheus text exposition. Counters are lock-free; rendering is on request. */
+#ifndef SAOIDC_METRICS_H
+#define SAOIDC_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+	ROUTE_DISCOVERY,
+	ROUTE_JWKS,
+	ROUTE_KUBE_JWKS,
+	ROUTE_HEALTHZ,
+	ROUTE_READYZ,
+	ROUTE_METRICS,
+	ROUTE_OTHER,
+	ROUTE_COUNT
+} metrics_route;
+
+typedef struct metrics metrics;
+
+metrics *metrics_new(void);
+void metrics_free(metrics *m);
+void metrics_request(metrics *m, metrics_route route, unsigned status);
+void metrics_reload(metrics *m, bool ok, size_t keys);
+/* Prometheus text format 0.0.4; malloc'd. */
+char *metrics_render(metrics *m, size_t *len);
+
+#endif
