@@ -26,7 +26,7 @@ apt_need() {
 }
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev openssl curl ca-certificates"
-TEST_DEPS="python3 python3-cryptography python3-jwt python3-jwcrypto man-db"
+TEST_DEPS="python3 python3-cryptography python3-jwt python3-jwcrypto man-db wrk"
 
 build() {
 	apt_need $BUILD_DEPS

@@ -188,6 +188,7 @@ bool fs_list_dir(const char *dir, char ***paths, size_t *n, sao_err *err)
 	*paths = v;
 	*n = used;
 	v = NULL;
+	used = 0;
 	ok = true;
 out:
 	fs_list_free(v, used);

@@ -40,3 +40,43 @@ refused() {
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
+
+# free_port: prints a TCP port that is free on 127.0.0.1 right now.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_serve PORT ARGS...: starts `saoidc serve` in the background (log in $T_TMP/serve.log),
+# waits until /healthz answers; sets SERVE_PID. Fails the script if it does not come up in 10 s.
+start_serve() {
+	port=$1
+	shift
+	"$SAOIDC" serve "$@" >"$T_TMP/serve.out" 2>"$T_TMP/serve.log" &
+	SERVE_PID=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		if curl -skf -o /dev/null "${SERVE_SCHEME:-http}://127.0.0.1:$port/healthz" 2>/dev/null; then return 0; fi
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "saoidc serve came up" "$(cat "$T_TMP/serve.log")"
+	done_testing
+	exit 1
+}
+
+# stop_serve: SIGTERM, wait; leaves the exit code in SERVE_RC.
+stop_serve() {
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID"
+	SERVE_RC=$?
+}
+
+# wait_for CMD...: retries CMD for up to 10 s; true once it succeeds.
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}

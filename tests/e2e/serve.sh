@@ -1,0 +1,110 @@
+#!/bin/sh
+# saoidc serve against real clients on loopback: curl for the HTTP contract, node
+# openid-client for discovery, node jose createRemoteJWKSet for token verification; reloads
+# (SIGHUP, file change, Secret-volume ..data swap, a bad key), TLS, graceful stop.
+. "$SRCDIR/tests/lib.sh"
+P=$(free_port)
+U="http://127.0.0.1:$P"
+ISS="$U"
+K="$T_TMP/keys"
+mkdir -p "$K"
+cp "$KEYS/demo-rsa.pub" "$K/sa.pub"
+start_serve "$P" --issuer "$ISS" --key "$K/sa.pub" --listen "127.0.0.1:$P" --watch-interval 100 --cache-max-age 60 --cors
+
+# hdr NAME CURL-ARGS...: the value of one response header
+hdr() { n=$1; shift; curl -s -D - -o /dev/null "$@" | tr -d '\r' | grep -i "^$n:" | head -1 | cut -d' ' -f2-; }
+
+is "$(hdr content-type "$U/keys.json")" "application/jwk-set+json" "JWKS Content-Type is application/jwk-set+json"
+is "$(hdr content-type "$U/openid/v1/jwks")" "application/jwk-set+json" "JWKS is also at /openid/v1/jwks"
+is "$(hdr content-type "$U/.well-known/openid-configuration")" "application/json" "discovery Content-Type is application/json"
+is "$(hdr cache-control "$U/keys.json")" "public, max-age=60" "Cache-Control follows --cache-max-age"
+is "$(hdr access-control-allow-origin "$U/keys.json")" "*" "--cors adds Access-Control-Allow-Origin"
+is "$(curl -s "$U/keys.json")" "$("$SAOIDC" jwks --key "$K/sa.pub")" "the JWKS body is saoidc jwks's"
+is "$(curl -s "$U/.well-known/openid-configuration")" "$("$SAOIDC" discovery --issuer "$ISS" --key "$K/sa.pub" 2>/dev/null)" "the discovery body is saoidc discovery's"
+ETAG=$(hdr etag "$U/keys.json")
+contains "$ETAG" '"' "an ETag is sent, quoted (strong)"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$U/keys.json")" 304 "If-None-Match with the ETag gives 304"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: \"x\", W/$ETAG" "$U/keys.json")" 304 "a weak match in a list gives 304"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "other"' "$U/keys.json")" 200 "another ETag gives 200"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$U/.well-known/openid-configuration")" 200 "the JWKS ETag does not match the discovery document"
+run curl -s -I "$U/keys.json"
+contains "$OUT" "Content-Length: $(curl -s "$U/keys.json" | wc -c | tr -d ' ')" "HEAD gives the length"
+is "$(curl -s -I "$U/keys.json" -o /dev/null -w '%{size_download}')" 0 "HEAD sends no body"
+for m in POST PUT DELETE PATCH OPTIONS; do
+	is "$(curl -s -o /dev/null -w '%{http_code}' -X $m "$U/keys.json")" 405 "$m gives 405"
+done
+is "$(hdr allow -X POST "$U/keys.json")" "GET, HEAD" "405 names the allowed methods"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$U/nope")" 404 "an unknown path gives 404"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$U/.well-known/../keys.json")" 200 "dot segments are resolved by the client, not served raw"
+is "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$U/.well-known/../../etc/passwd")" 404 "a raw .. path gives 404"
+is "$(curl -s "$U/healthz")" ok "/healthz"
+is "$(curl -s "$U/readyz")" ready "/readyz once documents are loaded"
+M=$(curl -s "$U/metrics")
+contains "$M" 'saoidc_http_requests_total{route="jwks",code="304"} 2' "metrics count requests by route and code"
+contains "$M" 'saoidc_keys_served 1' "metrics show the keys served"
+
+# Real OIDC clients.
+HERE="$SRCDIR/tests/interop"
+if [ -d "$HERE/node_modules/openid-client" ]; then
+	cp "$KEYS/demo-rsa.key" "$T_TMP/signing.key"
+	run sh -c "cd '$HERE' && node serve-client.mjs '$ISS' '$T_TMP/signing.key'"
+	contains "$OUT" "discovered $ISS" "node openid-client discovers the issuer"
+	contains "$OUT" "verified system:serviceaccount:default:demo" "node jose createRemoteJWKSet verifies a token against the served JWKS"
+fi
+
+# Reload on file change (atomic replace), then on SIGHUP.
+cp "$KEYS/demo-ec256.pub" "$K/new" && mv "$K/new" "$K/sa.pub"
+ok "a replaced key file is picked up" wait_for sh -c "curl -s '$U/keys.json' | grep -q '\"kty\":\"EC\"'"
+cp "$KEYS/demo-ec384.pub" "$T_TMP/other.pub"
+printf '%s' "$(cat "$KEYS/demo-rsa.pub")" >"$K/sa.pub.tmp" && mv "$K/sa.pub.tmp" "$K/sa.pub"
+kill -HUP "$SERVE_PID"
+ok "SIGHUP reloads" wait_for sh -c "curl -s '$U/keys.json' | grep -q '\"kty\":\"RSA\"'"
+NEWTAG=$(hdr etag "$U/keys.json")
+is "$NEWTAG" "$ETAG" "the same keys give the same ETag again"
+
+# A bad key: keep serving the previous documents, log why, count it.
+before=$(curl -s "$U/keys.json")
+printf 'garbage' >"$K/sa.pub"
+ok "a failed reload is counted" wait_for sh -c "curl -s '$U/metrics' | grep -q 'saoidc_reloads_total{result=\"failed\"} 1'"
+is "$(curl -s "$U/keys.json")" "$before" "a failed reload keeps the previous documents"
+contains "$(cat "$T_TMP/serve.log")" "reload failed, still serving the previous documents: $K/sa.pub: not a key" "the log says why"
+cp "$KEYS/demo-rsa.pub" "$K/sa.pub"
+stop_serve
+is "$SERVE_RC" 0 "SIGTERM stops with exit 0"
+
+# A Secret volume: ..data symlink swap.
+V="$T_TMP/vol"
+mkdir -p "$V/..v1" "$V/..v2"
+cp "$KEYS/demo-rsa.pub" "$V/..v1/sa.pub"
+cp "$KEYS/demo-ec521.pub" "$V/..v2/sa.pub"
+ln -s ..v1 "$V/..data" && ln -s ..data/sa.pub "$V/sa.pub"
+P=$(free_port)
+U="http://127.0.0.1:$P"
+start_serve "$P" --issuer "$ISS" --key "$V" --listen "127.0.0.1:$P" --watch-interval 100
+ln -s ..v2 "$V/..data_tmp" && mv -T "$V/..data_tmp" "$V/..data"
+ok "the ..data symlink swap of a Secret volume is picked up" wait_for sh -c "curl -s '$U/keys.json' | grep -q 'P-521'"
+kill -INT "$SERVE_PID"; wait "$SERVE_PID"
+is "$?" 0 "SIGINT stops with exit 0"
+
+# TLS, and an IPv6 listener beside an IPv4 one.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T_TMP/tls.key" -out "$T_TMP/tls.crt" -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,IP:::1 2>/dev/null
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer "https://127.0.0.1:$P" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --listen "[::1]:$P" --tls-cert "$T_TMP/tls.crt" --tls-key "$T_TMP/tls.key"
+is "$(curl -s --cacert "$T_TMP/tls.crt" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$P/keys.json")" 200 "HTTPS with --tls-cert/--tls-key"
+if curl -s -g --cacert "$T_TMP/tls.crt" -o /dev/null "https://[::1]:$P/healthz" 2>/dev/null; then
+	pass "the IPv6 listener answers too"
+else
+	grep -q '::1' /proc/net/if_inet6 2>/dev/null && fail "the IPv6 listener answers too" || pass "the IPv6 listener answers too # SKIP no IPv6 loopback"
+fi
+contains "$(cat "$T_TMP/serve.log")" "listening on https://127.0.0.1:$P" "the log prints the URLs"
+if grep -qF -- "$(sed -n 2p "$T_TMP/tls.key")" "$T_TMP/serve.log" "$T_TMP/serve.out"; then fail "the TLS key never appears in the log"; else pass "the TLS key never appears in the log"; fi
+stop_serve
+
+# Bad start-up input: refused before listening.
+P=$(free_port)
+printf x >"$T_TMP/bad"
+refused "serve refuses a bad key file" 1 "$T_TMP/bad: not a key" "$SAOIDC" serve --issuer "$ISS" --key "$T_TMP/bad" --listen "127.0.0.1:$P"
+refused "serve refuses a bad listen address" 1 "bad port" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:http"
+refused "serve refuses a tls cert without key" 2 "go together" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --tls-cert "$T_TMP/tls.crt"
+refused "serve refuses a bad number" 2 "--timeout takes a whole number" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --timeout 0
+done_testing
