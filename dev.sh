@@ -1,6 +1,7 @@
 #!/bin/sh
 # saoidc developer entry point. On a fresh Debian 12 machine:
 #   ./dev.sh demo   install what is missing, build, render the demo issuer and serve it on localhost
+#                   (PORT=8080 by default)
 #   ./dev.sh test   install what is missing, build, run the whole test suite
 # Both are idempotent; they install only packages that are not there yet.
 set -eu
@@ -57,16 +58,19 @@ case "${1:-}" in
 demo)
 	build
 	out="$BUILD/demo-site"
-	"$BUILD/src/saoidc" render --issuer http://127.0.0.1:8080 --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --out "$out"
+	port=${PORT:-8080}
+	iss="http://127.0.0.1:$port"
+	keys="--key $TOP/keys/demo-rsa.pub --key $TOP/keys/demo-ec256.pub"
+	"$BUILD/src/saoidc" render --issuer "$iss" $keys --out "$out"
 	echo
-	echo "Issuer documents for the demo keys (NOT for production) are in $out:"
-	echo "  $out/.well-known/openid-configuration"
-	echo "  $out/keys.json"
+	echo "Demo issuer (keys/ holds demo keys: NOT for production). Rendered into $out;"
+	echo "now serving it on localhost. Try:"
+	echo "  curl $iss/.well-known/openid-configuration"
+	echo "  curl $iss/keys.json"
+	echo "  curl $iss/metrics"
+	echo "Stop with Ctrl-C."
 	echo
-	cat "$out/.well-known/openid-configuration"
-	echo
-	cat "$out/keys.json"
-	echo
+	exec "$BUILD/src/saoidc" serve --issuer "$iss" $keys --listen "127.0.0.1:$port"
 	;;
 test)
 	apt_need $TEST_DEPS

@@ -193,9 +193,11 @@ static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, ch
 	*served_disc = d.discovery;
 	d.jwks = d.discovery = NULL;
 	metrics_reload(m, true, key_set_count(keys));
-	for (size_t i = 0; i < key_set_count(keys); i++)
-		log_info("serving key %s (%s %s) from %s", key_set_get(keys, i)->kid, key_set_get(keys, i)->alg,
-			 key_set_get(keys, i)->curve != NULL ? key_set_get(keys, i)->curve : "", key_set_get(keys, i)->source);
+	for (size_t i = 0; i < key_set_count(keys); i++) {
+		const key_info *k = key_set_get(keys, i);
+
+		log_info("serving key %s (%s) from %s", k->kid, k->alg, k->source);
+	}
 	ok = true;
 out:
 	if (!ok)

@@ -1,0 +1,75 @@
+#!/bin/sh
+# Benchmark (not part of make check): saoidc serve against nginx serving byte-identical files,
+# interleaved in the same run. wrk -t2 -c64 -d10s on the JWKS path, ROUNDS rounds (default 3).
+# Prints per-round figures, then the throughput ratio saoidc/nginx, p99 latency of each and
+# saoidc's peak RSS.
+# usage: tests/bench/serve-vs-nginx.sh [BUILD_DIR]   (env: ROUNDS, DURATION, CONNS)
+set -eu
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-$TOP/build}
+SAOIDC=$BUILD/src/saoidc
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-64}
+for t in wrk nginx; do command -v $t >/dev/null || { echo "needs $t (apt-get install wrk nginx-light)" >&2; exit 1; }; done
+[ -x "$SAOIDC" ] || { echo "build saoidc first ($SAOIDC)" >&2; exit 1; }
+W=$(mktemp -d /tmp/saoidc-bench.XXXXXX)
+chmod 755 "$W" # nginx workers run as another user
+cleanup() { [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; sleep 0.3; rm -rf "$W"; }
+trap cleanup EXIT INT TERM
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SP=$(port); NP=$(port)
+ISS=https://oidc.example.com/bench
+"$SAOIDC" render --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --out "$W/site" 2>/dev/null
+
+cat >"$W/nginx.conf" <<NGX
+worker_processes $(nproc);
+pid $W/nginx.pid;
+error_log $W/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$NP;
+    root $W/site;
+    location = /keys.json { default_type application/jwk-set+json; add_header Cache-Control "public, max-age=3600"; }
+    location = /.well-known/openid-configuration { default_type application/json; add_header Cache-Control "public, max-age=3600"; }
+  }
+}
+NGX
+nginx -c "$W/nginx.conf" -p "$W"
+"$SAOIDC" serve --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --listen "127.0.0.1:$SP" 2>"$W/serve.log" &
+SPID=$!
+i=0; while [ $i -lt 50 ] && ! curl -sf -o /dev/null "http://127.0.0.1:$SP/healthz"; do sleep 0.1; i=$((i + 1)); done
+if ! curl -s "http://127.0.0.1:$SP/keys.json" | cmp -s - "$W/site/keys.json" || ! curl -s "http://127.0.0.1:$NP/keys.json" | cmp -s - "$W/site/keys.json"; then
+	echo "the two servers do not serve identical bytes" >&2; exit 1
+fi
+
+# rps and p99 (in ms) from wrk --latency
+measure() {
+	wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$1" >"$W/wrk.out"
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$W/wrk.out")
+	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 } print v }' "$W/wrk.out")
+	non2xx=$(awk '/Non-2xx/ { print $NF }' "$W/wrk.out")
+	[ -z "$non2xx" ] || { echo "non-2xx responses: $non2xx" >&2; exit 1; }
+	echo "$rps $p99"
+}
+printf '%-6s %14s %10s %14s %10s %7s\n' round saoidc_rps s_p99_ms nginx_rps n_p99_ms ratio
+r=1
+: >"$W/rounds"
+while [ $r -le "$ROUNDS" ]; do
+	s=$(measure "http://127.0.0.1:$SP/keys.json")
+	n=$(measure "http://127.0.0.1:$NP/keys.json")
+	echo "$s $n" >>"$W/rounds"
+	set -- $s $n
+	printf '%-6s %14.0f %10.3f %14.0f %10.3f %7.2f\n' "$r" "$1" "$2" "$3" "$4" "$(echo "$1 $3" | awk '{ print $1 / $2 }')"
+	r=$((r + 1))
+done
+rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SPID/status")
+awk -v rss="$rss" '{ s += $1; sp += $2; n += $3; np += $4; k++ }
+	END {
+		printf "\nmean: saoidc %.0f req/s (p99 %.3f ms), nginx %.0f req/s (p99 %.3f ms)\n", s / k, sp / k, n / k, np / k
+		printf "throughput ratio saoidc/nginx: %.2f (goal >= 1.0)\n", s / n
+		printf "p99 saoidc/nginx: %.2f (goal <= 1.0)\n", sp / np
+		printf "saoidc peak RSS: %.1f MB (goal <= 8 MB)\n", rss / 1024
+	}' "$W/rounds"
