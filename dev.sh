@@ -27,21 +27,24 @@ apt_need() {
 }
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev openssl curl ca-certificates"
-TEST_DEPS="python3 python3-cryptography python3-jwt python3-jwcrypto man-db wrk"
+TEST_DEPS="python3 python3-cryptography python3-jwt python3-jwcrypto man-db wrk valgrind clang libclang-rt-14-dev"
 
+# build [DIR [CONFIGURE_FLAGS...]]
 build() {
+	dir=${1:-$BUILD}
+	[ $# -gt 0 ] && shift
 	apt_need $BUILD_DEPS
 	if [ ! -x "$TOP/configure" ] || [ "$TOP/configure.ac" -nt "$TOP/configure" ] || [ "$TOP/Makefile.am" -nt "$TOP/Makefile.in" ]; then
 		say "autoreconf"
 		"$TOP/autogen.sh" >/dev/null 2>&1
 	fi
-	mkdir -p "$BUILD"
-	if [ ! -f "$BUILD/Makefile" ] || [ "$TOP/configure" -nt "$BUILD/config.status" ]; then
-		say "configure"
-		(cd "$BUILD" && "$TOP/configure" -q ${CONFIGURE_FLAGS:-})
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ "$TOP/configure" -nt "$dir/config.status" ]; then
+		say "configure $*"
+		(cd "$dir" && "$TOP/configure" -q "$@")
 	fi
-	say "make"
-	make -s -C "$BUILD" -j"$JOBS" >/dev/null
+	say "make ($dir)"
+	make -s -C "$dir" -j"$JOBS" >/dev/null
 }
 
 node_deps() {
@@ -73,16 +76,24 @@ demo)
 	exec "$BUILD/src/saoidc" serve --issuer "$iss" $keys --listen "127.0.0.1:$port"
 	;;
 test)
+	# The whole suite twice: a plain build (with the fuzz and valgrind runs), and an
+	# ASan + UBSan build; the closing line adds up both.
 	apt_need $TEST_DEPS
 	node_deps
-	build
-	set +e
-	make -C "$BUILD" -j"$JOBS" check >"$BUILD/check.out" 2>&1
-	rc=$?
-	set -e
-	grep -E '^(FAIL|ERROR|XPASS):' "$BUILD/check.out" || true
-	[ $rc -eq 0 ] || tail -n 30 "$BUILD/check.out"
-	"$TOP/tests/summary.sh" "$BUILD" || rc=1
+	build "$BUILD"
+	build "$TOP/build-asan" --enable-sanitizers
+	rc=0
+	for dir in "$BUILD" "$TOP/build-asan"; do
+		find "$dir" -name '*.trs' -delete
+		if [ "$dir" = "$BUILD" ]; then san=""; else san=1; fi
+		say "make check ($dir)"
+		if ! SAOIDC_SANITIZED=$san make -C "$dir" -j"$JOBS" check >"$dir/check.out" 2>&1; then
+			rc=1
+			tail -n 30 "$dir/check.out"
+		fi
+		grep -E '^(FAIL|ERROR|XPASS):' "$dir/check.out" || true
+	done
+	"$TOP/tests/summary.sh" "$BUILD" "$TOP/build-asan" || rc=1
 	exit $rc
 	;;
 *)

@@ -168,7 +168,8 @@ bool fs_list_dir(const char *dir, char ***paths, size_t *n, sao_err *err)
 		}
 		used++;
 	}
-	qsort(v, used, sizeof(*v), cmp_names);
+	if (used > 1)
+		qsort(v, used, sizeof(*v), cmp_names);
 	for (size_t i = 0; i < used; i++) {
 		struct stat st;
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Adds up every test result automake's TAP driver recorded (*.trs under the build tree) and
-# prints "N passed, N failed, N skipped". Exits non-zero if anything failed or nothing ran.
-dir=${1:-.}
-find "$dir" -name '*.trs' -exec cat {} + 2>/dev/null | awk '
+# prints "N passed, N failed, N skipped". Usage: summary.sh [BUILD_DIR...] Exits non-zero if anything failed or nothing ran.
+[ $# -gt 0 ] || set -- .
+find "$@" -name '*.trs' -exec cat {} + 2>/dev/null | awk '
 	/^:test-result: (PASS|XFAIL)/ { p++ }
 	/^:test-result: (FAIL|XPASS|ERROR)/ { f++ }
 	/^:test-result: SKIP/ { s++ }

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang (ASan + UBSan) from the sources and runs each for
+# FUZZ_SECONDS (default 15) on its seed corpus plus a scratch corpus. A crash, leak or sanitizer
+# report fails the test and leaves the reproducer in the log. `make fuzz` runs it longer.
+. "$SRCDIR/tests/lib.sh"
+command -v clang >/dev/null 2>&1 || skip_all "clang is not installed"
+[ -n "${SAOIDC_SANITIZED:-}" ] && skip_all "runs in the plain build only"
+SECS=${FUZZ_SECONDS:-15}
+F="$SRCDIR/tests/fuzz"
+CFLAGS_DEPS=$(pkg-config --cflags libcrypto jansson libcurl)
+LIBS_DEPS=$(pkg-config --libs libcrypto jansson libcurl)
+# config.h lives in the build tree, next to the saoidc binary's parent directory.
+CONFIG_DIR=$(dirname "$(dirname "$SAOIDC")")
+LIBSRC="b64.c discovery.c docs.c err.c fsio.c http.c jwk.c keys.c kube_secret.c"
+for t in keys http; do
+	srcs=""
+	for s in $LIBSRC; do srcs="$srcs $SRCDIR/src/$s"; done
+	if clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-I"$SRCDIR/src" -I"$CONFIG_DIR" $CFLAGS_DEPS -o "$T_TMP/fuzz_$t" "$F/fuzz_$t.c" $srcs $LIBS_DEPS 2>"$T_TMP/build_$t.log"; then
+		pass "fuzz_$t builds with clang, ASan and UBSan"
+	else
+		fail "fuzz_$t builds with clang, ASan and UBSan" "$(head -c 1500 "$T_TMP/build_$t.log")"
+		continue
+	fi
+	mkdir -p "$T_TMP/corpus_$t"
+	if (cd "$T_TMP" && "./fuzz_$t" -max_total_time="$SECS" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
+		-print_final_stats=1 "$T_TMP/corpus_$t" "$F/corpus/$t") >"$T_TMP/run_$t.log" 2>&1; then
+		pass "fuzz_$t runs ${SECS}s clean ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$T_TMP/run_$t.log" | awk '{print $2}') inputs)"
+	else
+		fail "fuzz_$t runs ${SECS}s clean" "$(grep -A30 'ERROR\|SUMMARY\|crash' "$T_TMP/run_$t.log" | head -40)"
+	fi
+done
+done_testing
