@@ -26,7 +26,7 @@ apt_need() {
 	sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
-BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev openssl curl ca-certificates"
+BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libxml2-dev openssl curl ca-certificates"
 TEST_DEPS="python3 python3-cryptography python3-jwt python3-jwcrypto man-db wrk valgrind clang libclang-rt-14-dev"
 
 # build [DIR [CONFIGURE_FLAGS...]]

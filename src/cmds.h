@@ -8,11 +8,15 @@ int cmd_discovery(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_s3_policy(int argc, char **argv);
 
 extern const char cmd_jwks_help[];
 extern const char cmd_discovery_help[];
 extern const char cmd_render_help[];
 extern const char cmd_inspect_help[];
 extern const char cmd_serve_help[];
+extern const char cmd_publish_help[];
+extern const char cmd_s3_policy_help[];
 
 #endif

@@ -6,6 +6,7 @@
 #include "cmds.h"
 
 #include <curl/curl.h>
+#include <libxml/parser.h>
 #include <openssl/opensslv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 
 static const cli_cmd commands[] = {
 	{"serve", cmd_serve, "serve the issuer documents over HTTP(S), reloading on key change", cmd_serve_help},
+	{"publish", cmd_publish, "upload the issuer documents to S3 (public-read or bucket policy)", cmd_publish_help},
+	{"s3-policy", cmd_s3_policy, "print the bucket policy that makes the documents public", cmd_s3_policy_help},
 	{"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
 	{"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},
 	{"discovery", cmd_discovery, "print the OpenID discovery document", cmd_discovery_help},
@@ -50,6 +53,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const cli_cmd *c;
+	int rc;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -75,5 +79,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "saoidc: unknown command '%s'\nTry 'saoidc --help'.\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	return c->run(argc - 1, argv + 1);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	LIBXML_TEST_VERSION
+	rc = c->run(argc - 1, argv + 1);
+	xmlCleanupParser();
+	curl_global_cleanup();
+	return rc;
 }

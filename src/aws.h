@@ -1,0 +1,58 @@
+/* aws: what every AWS command shares: credentials in the SDKs' order, region, endpoints,
+ * signed HTTP requests through libcurl with retries, and AWS XML responses read by libxml2.
+ * Secrets never reach a message: errors name the source, never the value. */
+#ifndef SAOIDC_AWS_H
+#define SAOIDC_AWS_H
+
+#include "err.h"
+#include "sigv4.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], then the profile
+ * (AWS_PROFILE or "default") in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
+ * AWS_CONFIG_FILE (~/.aws/config). Profiles that need role assumption, SSO or a process are
+ * refused with a clear message. */
+bool aws_creds_load(aws_creds *out, sao_err *err);
+
+/* Region: `flag`, AWS_REGION, AWS_DEFAULT_REGION, the profile's region. NULL if none. malloc'd. */
+char *aws_region(const char *flag);
+
+/* Endpoint override for a service ("S3", "IAM", "STS"): AWS_ENDPOINT_URL_<SVC>, then
+ * AWS_ENDPOINT_URL. NULL if neither is set. */
+const char *aws_endpoint(const char *service);
+
+typedef struct aws_response {
+	long status;
+	char *body;
+	size_t body_len;
+	char *content_type;
+	char *cache_control;
+	char *code;    /* AWS error code from the XML body, e.g. "AccessControlListNotSupported" */
+	char *message; /* AWS error message */
+} aws_response;
+
+void aws_response_clear(aws_response *r);
+
+typedef struct aws_request {
+	const char *method;
+	const char *url;       /* scheme://host[:port]/path, path already URI-encoded */
+	const char *service;   /* signing name: "s3", "iam", "sts" */
+	const char *region;
+	const sigv4_header *headers; /* extra headers to send and sign */
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	const aws_creds *creds; /* NULL: unsigned */
+} aws_request;
+
+/* Sends the request, retrying connection errors, 5xx and throttling with exponential backoff
+ * and full jitter (bounded count and total time). A non-2xx final answer is not an error here:
+ * the caller reads status and code. Fails only when no answer was had. */
+bool aws_send(const aws_request *req, aws_response *resp, sao_err *err);
+
+/* Text of the first element named `name` (any namespace) in an XML document; malloc'd or NULL. */
+char *aws_xml_text(const char *xml, size_t len, const char *name);
+
+#endif

@@ -1,0 +1,278 @@
+#include "config.h"
+
+#include "aws.h"
+#include "cli.h"
+#include "cmds.h"
+#include "log.h"
+#include "s3.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_publish_help[] =
+	"Usage: saoidc publish --key PATH [--key PATH ...] s3://BUCKET[/PREFIX] [OPTIONS]\n"
+	"\n"
+	"Upload the issuer documents to S3 so that STS can fetch them:\n"
+	"  PREFIX/keys.json (or PREFIX/<jwks-path>) and PREFIX/.well-known/openid-configuration,\n"
+	"the JWKS first, so the discovery document never points at a missing key set. Objects whose\n"
+	"content and headers are already right are not uploaded again. The issuer is printed on\n"
+	"stdout: it is what goes into the API server's --service-account-issuer.\n"
+	"\n"
+	"  -k, --key PATH             signing key(s), as for `saoidc jwks`\n"
+	"  -i, --issuer URL           issuer (default https://BUCKET.s3.REGION.amazonaws.com[/PREFIX])\n"
+	"      --region REGION        bucket region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
+	"      --acl public-read|none public-read (default) sends x-amz-acl: public-read; use none for\n"
+	"                             buckets with ACLs disabled and a bucket policy (saoidc s3-policy)\n"
+	"      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
+	"      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
+	"      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
+	"      --force                upload even when the objects are already up to date\n"
+	"      --dry-run              print the requests that would be made; needs no credentials\n"
+	"  -h, --help                 show this help\n"
+	"\n"
+	"Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], or AWS_PROFILE with\n"
+	"~/.aws/credentials. Endpoint: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style).\n";
+
+enum { OPT_REGION = OPT_CMD_BASE, OPT_ACL, OPT_CACHE, OPT_FORCE, OPT_DRY };
+
+typedef struct pub_opts {
+	const char *region, *acl, *cache_control;
+	bool force, dry_run;
+} pub_opts;
+
+static bool pub_opt(void *ctx, int c, const char *arg, int *code)
+{
+	pub_opts *p = ctx;
+
+	switch (c) {
+	case OPT_REGION:
+		p->region = arg;
+		return true;
+	case OPT_ACL:
+		if (strcmp(arg, "public-read") != 0 && strcmp(arg, "none") != 0)
+			*code = cli_usage_error("publish", "--acl takes public-read or none, not '%s'", arg);
+		p->acl = arg;
+		return true;
+	case OPT_CACHE:
+		p->cache_control = arg;
+		return true;
+	case OPT_FORCE:
+		p->force = true;
+		return true;
+	case OPT_DRY:
+		p->dry_run = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+typedef struct object {
+	const char *path; /* under the issuer */
+	const char *body;
+	size_t len;
+	const char *content_type;
+} object;
+
+static void explain_acl(const s3_target *t, const aws_response *r)
+{
+	char *policy = s3_public_policy(t);
+
+	log_error("the bucket refused the public-read ACL (%s: %s).\n"
+		  "Since April 2023 new buckets have ACLs disabled (Object Ownership \"Bucket owner enforced\") and\n"
+		  "Block Public Access on. Two ways out:\n"
+		  "  1. keep ACLs disabled and make the documents public with a bucket policy, then publish with\n"
+		  "     --acl none: allow public bucket policies (s3api put-public-access-block with\n"
+		  "     BlockPublicPolicy=false,RestrictPublicBuckets=false) and apply this policy\n"
+		  "     (`saoidc s3-policy s3://%s%s%s` prints it):\n%s\n"
+		  "  2. or serve the bucket privately through CloudFront (origin access control) and publish\n"
+		  "     with --acl none --issuer https://YOUR-DISTRIBUTION",
+		  r->code != NULL ? r->code : "HTTP error", r->message != NULL ? r->message : "", t->bucket,
+		  t->prefix[0] ? "/" : "", t->prefix, policy != NULL ? policy : "");
+	free(policy);
+}
+
+static const char *hint_for(const char *code)
+{
+	if (code == NULL)
+		return "";
+	if (strcmp(code, "SignatureDoesNotMatch") == 0)
+		return " (the secret access key does not match the access key ID)";
+	if (strcmp(code, "InvalidAccessKeyId") == 0)
+		return " (the access key ID is unknown to this endpoint)";
+	if (strcmp(code, "NoSuchBucket") == 0)
+		return " (create the bucket first, in the region given)";
+	if (strcmp(code, "ExpiredToken") == 0)
+		return " (the session token has expired)";
+	return "";
+}
+
+/* 1: uploaded, 0: unchanged, -1: failed (message printed). */
+static int sync_object(const object *o, const s3_target *t, const pub_opts *p, const char *endpoint,
+		       const char *region, const aws_creds *creds)
+{
+	char *key = s3_object_key(t, o->path), *url = key != NULL ? s3_object_url(endpoint, region, t->bucket, key) : NULL;
+	sigv4_header *hs = NULL;
+	size_t nh = 0;
+	aws_response r = {0};
+	sao_err err = {""};
+	int ret = -1;
+
+	if (url == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (p->dry_run) {
+		printf("PUT %s\n  Content-Type: %s\n  Cache-Control: %s\n%s  (%zu bytes)\n", url, o->content_type,
+		       p->cache_control, strcmp(p->acl, "public-read") == 0 ? "  x-amz-acl: public-read\n" : "", o->len);
+		ret = 1;
+		goto out;
+	}
+	if (!p->force) {
+		aws_request get = {"GET", url, "s3", region, NULL, 0, NULL, 0, creds};
+
+		if (!aws_send(&get, &r, &err)) {
+			log_error("s3://%s/%s: %s", t->bucket, key, err.msg);
+			goto out;
+		}
+		if (r.status == 200 && r.body_len == o->len && memcmp(r.body, o->body, o->len) == 0 &&
+		    r.content_type != NULL && strcmp(r.content_type, o->content_type) == 0 && r.cache_control != NULL &&
+		    strcmp(r.cache_control, p->cache_control) == 0) {
+			log_info("s3://%s/%s: unchanged", t->bucket, key);
+			ret = 0;
+			goto out;
+		}
+		if (r.status != 200 && r.status != 404 && r.status != 403) {
+			log_error("s3://%s/%s: reading the current object failed: HTTP %ld %s%s", t->bucket, key, r.status,
+				  r.code != NULL ? r.code : "", hint_for(r.code));
+			goto out;
+		}
+		aws_response_clear(&r);
+	}
+	if (!sigv4_header_add(&hs, &nh, "Content-Type", o->content_type) ||
+	    !sigv4_header_add(&hs, &nh, "Cache-Control", p->cache_control) ||
+	    (strcmp(p->acl, "public-read") == 0 && !sigv4_header_add(&hs, &nh, "x-amz-acl", "public-read"))) {
+		log_error("out of memory");
+		goto out;
+	}
+	{
+		aws_request put = {"PUT", url, "s3", region, hs, nh, o->body, o->len, creds};
+
+		if (!aws_send(&put, &r, &err)) {
+			log_error("s3://%s/%s: upload failed: %s", t->bucket, key, err.msg);
+			goto out;
+		}
+	}
+	if (r.status / 100 != 2) {
+		if (strcmp(p->acl, "public-read") == 0 && r.code != NULL &&
+		    (strcmp(r.code, "AccessControlListNotSupported") == 0 ||
+		     (strcmp(r.code, "AccessDenied") == 0 && r.message != NULL && strstr(r.message, "ublic") != NULL)))
+			explain_acl(t, &r);
+		else
+			log_error("s3://%s/%s: upload failed: HTTP %ld %s%s%s%s", t->bucket, key, r.status,
+				  r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "",
+				  hint_for(r.code));
+		goto out;
+	}
+	log_info("s3://%s/%s: uploaded (%zu bytes, %s)", t->bucket, key, o->len, o->content_type);
+	ret = 1;
+out:
+	aws_response_clear(&r);
+	sigv4_headers_free(hs, nh);
+	free(url);
+	free(key);
+	return ret;
+}
+
+int cmd_publish(int argc, char **argv)
+{
+	static const struct option lo[] = {CLI_OPT_ISSUER,
+					   CLI_OPT_KEY,
+					   CLI_OPT_JWKS_PATH,
+					   CLI_OPT_LEGACY,
+					   {"region", required_argument, NULL, OPT_REGION},
+					   {"acl", required_argument, NULL, OPT_ACL},
+					   {"cache-control", required_argument, NULL, OPT_CACHE},
+					   {"force", no_argument, NULL, OPT_FORCE},
+					   {"dry-run", no_argument, NULL, OPT_DRY},
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
+	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600"};
+	cli_opts o = {0};
+	sao_err err = {""};
+	s3_target t = {0};
+	key_set *keys = NULL;
+	docs d = {0};
+	aws_creds creds = {0};
+	char *region = NULL, *issuer = NULL;
+	int rc = cli_parse("publish", argc, argv, lo, &o, pub_opt, &p), changed = 0;
+
+	if (rc >= 0)
+		goto out;
+	rc = EXIT_FAILURE;
+	if (o.argi != argc - 1) {
+		rc = cli_usage_error("publish", "give exactly one s3://BUCKET[/PREFIX]");
+		goto out;
+	}
+	if (o.nkeys == 0) {
+		rc = cli_usage_error("publish", "at least one --key is required");
+		goto out;
+	}
+	if (!s3_parse_uri(argv[o.argi], &t, &err))
+		goto fail;
+	region = aws_region(p.region);
+	if (region == NULL) {
+		err_set(&err, "no region: give --region or set AWS_REGION");
+		goto fail;
+	}
+	if (o.docs.issuer == NULL) {
+		issuer = s3_issuer_url(&t, region, &err);
+		if (issuer == NULL)
+			goto fail;
+		o.docs.issuer = issuer;
+	}
+	keys = cli_load_keys(&o, &err);
+	if (keys == NULL || !cli_render_docs(&o, keys, &d, &err))
+		goto fail;
+	if (!p.dry_run && !aws_creds_load(&creds, &err))
+		goto fail;
+	if (!p.dry_run)
+		log_info("publishing to s3://%s/%s (region %s, credentials from %s)", t.bucket, t.prefix, region,
+			 creds.source);
+	{
+		const object objs[] = {
+			{o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json", d.jwks, d.jwks_len,
+			 "application/jwk-set+json"},
+			{"/.well-known/openid-configuration", d.discovery, d.discovery_len, "application/json"},
+		};
+
+		for (size_t i = 0; i < 2; i++) {
+			int r = sync_object(&objs[i], &t, &p, aws_endpoint("S3"), region, p.dry_run ? NULL : &creds);
+
+			if (r < 0) {
+				if (i == 1)
+					log_error("the JWKS is up to date, the discovery document is not: run again to finish");
+				rc = EXIT_FAILURE;
+				goto out;
+			}
+			changed += r;
+		}
+	}
+	if (!p.dry_run)
+		log_info("%s; issuer %s", changed > 0 ? "published" : "already up to date", o.docs.issuer);
+	printf("%s\n", o.docs.issuer);
+	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	aws_creds_clear(&creds);
+	docs_clear(&d);
+	key_set_free(keys);
+	s3_target_clear(&t);
+	free(region);
+	free(issuer);
+	cli_opts_free(&o);
+	return rc;
+}

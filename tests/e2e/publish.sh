@@ -1,0 +1,109 @@
+#!/bin/sh
+# saoidc publish against s3rver (a real S3-compatible server) behind a loopback proxy that
+# checks every SigV4 signature with python3-botocore; read back with Debian's awscli.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+[ -x "$HERE/node_modules/.bin/s3rver" ] || skip_all "s3rver missing: run 'npm ci' in tests/interop (dev.sh test does)"
+/usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
+SP=$(free_port); PP=$(free_port); AP=$(free_port)
+mkdir -p "$T_TMP/s3data"
+"$HERE/node_modules/.bin/s3rver" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$SP" --silent --allow-mismatched-signatures \
+	--configure-bucket saoidc-test >"$T_TMP/s3rver.log" 2>&1 &
+S3PID=$!
+/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$PP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/proxy.log" --key S3RVER:S3RVER >"$T_TMP/proxy.out" 2>&1 &
+PXPID=$!
+/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$AP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/acl.log" --key S3RVER:S3RVER --acl-disabled >"$T_TMP/acl.out" 2>&1 &
+ACLPID=$!
+trap 'kill $S3PID $PXPID $ACLPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_TMP/s3rver.log")"; done_testing; exit 1; }
+wait_for grep -q listening "$T_TMP/proxy.out"
+wait_for grep -q listening "$T_TMP/acl.out"
+
+export HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE 2>/dev/null
+mkdir -p "$HOME"
+ISS=https://saoidc-test.s3.us-east-1.amazonaws.com/cluster-1
+puts() { grep -c '"method": "PUT"' "$1" 2>/dev/null || true; }
+awsc() { aws --endpoint-url "http://127.0.0.1:$PP" "$@"; }
+
+run "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/cluster-1
+is "$RC" 0 "publish exits 0"
+is "$OUT" "$ISS" "prints the virtual-hosted issuer on stdout"
+contains "$ERR" "uploaded" "says what it uploaded"
+is "$(puts "$T_TMP/proxy.log")" 2 "two objects were PUT"
+is "$(grep -c '"signed": false' "$T_TMP/proxy.log")" 0 "botocore verified every signature"
+is "$(grep '"method": "PUT"' "$T_TMP/proxy.log" | grep -c '"acl": "public-read"')" 2 "both PUTs carry x-amz-acl: public-read"
+is "$(sed -n 's/.*"method": "PUT", "path": "\([^"]*\)".*/\1/p' "$T_TMP/proxy.log" | head -1)" "/saoidc-test/cluster-1/keys.json" "the JWKS is uploaded first"
+
+# Read back with awscli (which signs too, so the proxy checks a second implementation).
+is "$(awsc s3 cp s3://saoidc-test/cluster-1/keys.json - 2>/dev/null)" "$("$SAOIDC" jwks --key "$KEYS/demo-rsa.pub")" "awscli reads back the JWKS"
+is "$(awsc s3 cp s3://saoidc-test/cluster-1/.well-known/openid-configuration - 2>/dev/null)" "$("$SAOIDC" discovery --issuer "$ISS" --key "$KEYS/demo-rsa.pub")" "awscli reads back the discovery document"
+H=$(awsc s3api head-object --bucket saoidc-test --key cluster-1/keys.json 2>&1)
+contains "$H" '"ContentType": "application/jwk-set+json"' "the JWKS has its Content-Type"
+contains "$H" '"CacheControl": "public, max-age=3600"' "and a Cache-Control"
+
+# Idempotence.
+: >"$T_TMP/proxy.log"
+run "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/cluster-1
+is "$RC" 0 "re-publish exits 0"
+is "$(puts "$T_TMP/proxy.log")" 0 "re-publish uploads nothing"
+contains "$ERR" "already up to date" "and says so"
+: >"$T_TMP/proxy.log"
+run "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/cluster-1
+is "$(puts "$T_TMP/proxy.log")" 2 "--force uploads again"
+: >"$T_TMP/proxy.log"
+run "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --key "$KEYS/demo-ec256.pub" s3://saoidc-test/cluster-1
+is "$(puts "$T_TMP/proxy.log")" 2 "a new key uploads the JWKS and the discovery document (new alg)"
+: >"$T_TMP/proxy.log"
+run "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --key "$KEYS/demo-ec256.key" --cache-control "public, max-age=60" s3://saoidc-test/cluster-1
+is "$(puts "$T_TMP/proxy.log")" 2 "a changed Cache-Control uploads again"
+
+# Session token.
+: >"$T_TMP/proxy.log"
+AWS_SESSION_TOKEN=session-token-value-xyz run "$SAOIDC" publish --key "$KEYS/demo-ec384.pub" --force s3://saoidc-test/tok
+is "$RC" 0 "publish with a session token"
+is "$(grep -c '"token": true, "status": 200' "$T_TMP/proxy.log")" 2 "every request carried the signed session token (--force: two PUTs)"
+
+# Profile credentials.
+mkdir -p "$HOME/.aws"
+printf '[default]\naws_access_key_id = nope\naws_secret_access_key = nope\n\n[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' >"$HOME/.aws/credentials"
+printf '[profile ci]\nregion = us-east-1\n[profile assume]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = ci\n' >"$HOME/.aws/config"
+: >"$T_TMP/proxy.log"
+run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION AWS_PROFILE=ci "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/profile
+is "$RC" 0 "credentials and region from AWS_PROFILE"
+contains "$ERR" "credentials from profile ci" "names the credential source"
+is "$(grep -c '"signed": true, "why": "ok", "acl": "public-read", "token": false, "status": 200' "$T_TMP/proxy.log")" 2 "signed with the profile's key (env credentials unset)"
+refused "a role_arn profile is refused clearly" 1 "uses role_arn, which saoidc does not support yet" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=assume "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+refused "no credentials at all is a clear error" 1 "no AWS credentials found" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=missing "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+
+# Wrong secret: SignatureDoesNotMatch, said clearly, the secret never echoed.
+run env AWS_SECRET_ACCESS_KEY=wrong-secret-0123456789 "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/cluster-1 --force
+is "$RC" 1 "a wrong secret fails"
+contains "$ERR" "SignatureDoesNotMatch" "with S3's error code"
+contains "$ERR" "secret access key does not match" "and what it means"
+case "$OUT$ERR" in *wrong-secret-0123456789*) fail "the secret is not echoed" ;; *) pass "the secret is not echoed" ;; esac
+
+# A bucket with ACLs disabled.
+run env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$AP" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/acl --force
+is "$RC" 1 "publish with public-read to an ACL-disabled bucket fails"
+contains "$ERR" "AccessControlListNotSupported" "names S3's error"
+contains "$ERR" "--acl none" "explains the way out"
+contains "$ERR" '"Resource": "arn:aws:s3:::saoidc-test/acl/*"' "and prints the bucket policy for the prefix"
+run env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$AP" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/acl --acl none
+is "$RC" 0 "--acl none uploads to it"
+is "$(grep '"method": "PUT"' "$T_TMP/acl.log" | grep -c '"acl": null, "token": false, "status": 200')" 2 "without an ACL header"
+
+# s3-policy, dry run, bad input.
+run "$SAOIDC" s3-policy s3://saoidc-test/cluster-1
+ok "s3-policy prints valid JSON" /usr/bin/python3 -c "import json,sys; p=json.loads(sys.argv[1]); assert p['Statement'][0]['Action']=='s3:GetObject' and p['Statement'][0]['Principal']=='*'" "$OUT"
+: >"$T_TMP/proxy.log"
+run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$SAOIDC" publish --dry-run --key "$KEYS/demo-rsa.pub" s3://saoidc-test/dry --region eu-west-1
+is "$RC" 0 "--dry-run needs no credentials"
+contains "$OUT" "PUT http://127.0.0.1:$PP/saoidc-test/dry/keys.json" "--dry-run shows each request"
+contains "$OUT" "https://saoidc-test.s3.eu-west-1.amazonaws.com/dry" "and the issuer"
+is "$(wc -l <"$T_TMP/proxy.log" | tr -d ' ')" 0 "--dry-run sends nothing"
+refused "a bucket with dots is refused for a virtual-hosted issuer" 1 "does not match S3's TLS certificate" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://my.bucket/x
+refused "a non-s3 URI is a usage error" 1 "is not an s3:// URI" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" https://x
+refused "a missing region is reported" 1 "no region" env -u AWS_REGION "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+done_testing

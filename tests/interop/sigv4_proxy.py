@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""A loopback proxy in front of an S3 (or other AWS-like) test server that checks every
+request's AWS Signature Version 4 with python3-botocore's own signer before forwarding it.
+A request whose signature botocore computes differently is answered as S3 answers it: 403
+SignatureDoesNotMatch. s3rver does not check v4 signatures itself; this makes the tests do it.
+
+usage: sigv4_proxy.py --listen PORT --upstream http://127.0.0.1:PORT --log FILE
+                      --key AKID:SECRET [--key ...] [--acl-disabled]
+The log gets one JSON line per request: method, path, signed, status, acl.
+"""
+import argparse
+import hashlib
+import http.client
+import http.server
+import json
+import re
+import sys
+import threading
+import urllib.parse
+
+from botocore.auth import S3SigV4Auth, SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
+                     r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
+
+
+def s3_error(code, message, status):
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
+            '<RequestId>saoidc-test</RequestId></Error>' % (code, message)).encode()
+    return status, body
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def verify(self, body):
+        auth = self.headers.get("Authorization", "")
+        m = AUTH_RE.match(auth)
+        if not m:
+            return False, "missing or malformed Authorization"
+        akid, _date, region, service, signed, signature = m.groups()
+        secret = self.server.keys.get(akid)
+        if secret is None:
+            return False, "unknown access key"
+        names = signed.split(";")
+        headers = {}
+        for n in names:
+            v = self.headers.get(n)
+            if v is None:
+                return False, "signed header %s missing" % n
+            headers[n] = v
+        if service == "s3":
+            want = hashlib.sha256(body).hexdigest()
+            if headers.get("x-amz-content-sha256") != want:
+                return False, "x-amz-content-sha256 does not match the body"
+        url = "http://%s%s" % (headers.get("host", self.headers.get("Host")), self.path)
+        req = AWSRequest(method=self.command, url=url, headers=headers, data=body)
+        req.context["timestamp"] = headers["x-amz-date"]
+        token = headers.get("x-amz-security-token")
+        creds = Credentials(akid, secret, token)
+        signer = (S3SigV4Auth if service == "s3" else SigV4Auth)(creds, service, region)
+        canonical = signer.canonical_request(req)
+        sts = signer.string_to_sign(req, canonical)
+        good = signer.signature(sts, req)
+        if good != signature:
+            return False, "botocore computes a different signature"
+        return True, "ok"
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        ok, why = self.verify(body)
+        acl = self.headers.get("x-amz-acl")
+        record = {"method": self.command, "path": self.path, "signed": ok, "why": why, "acl": acl,
+                  "token": self.headers.get("x-amz-security-token") is not None}
+        if not ok:
+            status, out = s3_error("SignatureDoesNotMatch", "The request signature we calculated does not match "
+                                   "the signature you provided. (" + why + ")", 403)
+            ctype = "application/xml"
+            rheaders = []
+        elif self.server.acl_disabled and self.command == "PUT" and acl:
+            status, out = s3_error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400)
+            ctype = "application/xml"
+            rheaders = []
+        else:
+            up = urllib.parse.urlsplit(self.server.upstream)
+            conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+            fwd = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "content-length")}
+            conn.request(self.command, self.path, body=body if body else None, headers=fwd)
+            resp = conn.getresponse()
+            out = resp.read()
+            status = resp.status
+            ctype = None
+            rheaders = [(k, v) for k, v in resp.getheaders()
+                        if k.lower() not in ("connection", "transfer-encoding", "content-length", "keep-alive")]
+            conn.close()
+        record["status"] = status
+        with self.server.lock:
+            with open(self.server.log, "a") as f:
+                f.write(json.dumps(record) + "\n")
+        self.send_response(status)
+        for k, v in rheaders:
+            self.send_header(k, v)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(out)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_any
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--listen", type=int, required=True)
+    ap.add_argument("--upstream", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--key", action="append", default=[])
+    ap.add_argument("--acl-disabled", action="store_true")
+    a = ap.parse_args()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.listen), Proxy)
+    srv.upstream, srv.log, srv.acl_disabled, srv.lock = a.upstream, a.log, a.acl_disabled, threading.Lock()
+    srv.keys = dict(k.split(":", 1) for k in a.key)
+    print("listening", flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
