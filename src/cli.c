@@ -55,7 +55,7 @@ void cli_opts_free(cli_opts *o)
 }
 
 int cli_parse(const char *cmd, int argc, char **argv, const struct option *lo, cli_opts *o, cli_extra_fn extra,
-	      void *ctx)
+	      void *ctx, int positionals, unsigned need)
 {
 	char shorts[64] = ":";
 	size_t ns = 1;
@@ -88,6 +88,14 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *lo, c
 		return cli_usage_error(cmd, "unexpected option '%s'", argv[optind - 1]);
 	}
 	o->argi = optind;
+	if (positionals == 0 && optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (positionals > 0 && argc - optind != positionals)
+		return cli_usage_error(cmd, "give exactly %d argument%s", positionals, positionals == 1 ? "" : "s");
+	if ((need & CLI_NEED_ISSUER) && o->docs.issuer == NULL)
+		return cli_usage_error(cmd, "--issuer is required");
+	if ((need & CLI_NEED_KEY) && o->nkeys == 0)
+		return cli_usage_error(cmd, "at least one --key is required");
 	return -1;
 }
 

@@ -57,10 +57,12 @@ void cli_opts_free(cli_opts *o);
  * or sets *code to end the command early with that exit code. */
 typedef bool (*cli_extra_fn)(void *ctx, int c, const char *arg, int *code);
 
-/* Parses a subcommand's arguments: --help, the shared options, then `extra`. Positional
- * arguments are left in argv[o->argi .. argc). Returns -1 to go on, or the exit code. */
+/* Parses a subcommand's arguments: --help, the shared options, then `extra`; exactly
+ * `positionals` positional arguments must follow, left at argv[o->argi]. `need` is a mask of
+ * CLI_NEED_* options that must be given. Returns -1 to go on, or the exit code. */
+enum { CLI_NEED_KEY = 1, CLI_NEED_ISSUER = 2 };
 int cli_parse(const char *cmd, int argc, char **argv, const struct option *lo, cli_opts *o, cli_extra_fn extra,
-	      void *ctx);
+	      void *ctx, int positionals, unsigned need);
 
 /* Loads every --key into a new set. Warns on stderr about dropped duplicates. */
 key_set *cli_load_keys(const cli_opts *o, sao_err *err);

@@ -30,19 +30,11 @@ int cmd_discovery(int argc, char **argv)
 	docs d = {0};
 	json_t *doc = NULL;
 	char *s = NULL;
-	int rc = cli_parse("discovery", argc, argv, lo, &o, NULL, NULL);
+	int rc = cli_parse("discovery", argc, argv, lo, &o, NULL, NULL, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	if (o.argi < argc) {
-		rc = cli_usage_error("discovery", "unexpected argument '%s'", argv[o.argi]);
-		goto out;
-	}
-	if (o.docs.issuer == NULL || o.nkeys == 0) {
-		rc = cli_usage_error("discovery", "--issuer and at least one --key are required");
-		goto out;
-	}
 	keys = cli_load_keys(&o, &err);
 	if (keys == NULL || !cli_render_docs(&o, keys, &d, &err)) {
 		rc = cli_fail(&err);

@@ -25,19 +25,11 @@ int cmd_inspect(int argc, char **argv)
 	key_set *keys = NULL;
 	json_t *arr = NULL;
 	char *s = NULL;
-	int rc = cli_parse("inspect", argc, argv, lo, &o, NULL, NULL);
+	int rc = cli_parse("inspect", argc, argv, lo, &o, NULL, NULL, 0, CLI_NEED_KEY);
 
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	if (o.argi < argc) {
-		rc = cli_usage_error("inspect", "unexpected argument '%s'", argv[o.argi]);
-		goto out;
-	}
-	if (o.nkeys == 0) {
-		rc = cli_usage_error("inspect", "at least one --key is required");
-		goto out;
-	}
 	keys = cli_load_keys(&o, &err);
 	if (keys == NULL) {
 		rc = cli_fail(&err);

@@ -27,19 +27,11 @@ int cmd_jwks(int argc, char **argv)
 	key_set *keys = NULL;
 	json_t *jwks = NULL;
 	char *s = NULL;
-	int rc = cli_parse("jwks", argc, argv, lo, &o, NULL, NULL);
+	int rc = cli_parse("jwks", argc, argv, lo, &o, NULL, NULL, 0, CLI_NEED_KEY);
 
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	if (o.argi < argc) {
-		rc = cli_usage_error("jwks", "unexpected argument '%s'", argv[o.argi]);
-		goto out;
-	}
-	if (o.nkeys == 0) {
-		rc = cli_usage_error("jwks", "at least one --key is required");
-		goto out;
-	}
 	keys = cli_load_keys(&o, &err);
 	if (keys == NULL || (jwks = jwk_set_build(keys, o.docs.legacy_empty_kid, &err)) == NULL) {
 		rc = cli_fail(&err);

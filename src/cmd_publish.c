@@ -206,19 +206,11 @@ int cmd_publish(int argc, char **argv)
 	docs d = {0};
 	aws_creds creds = {0};
 	char *region = NULL, *issuer = NULL;
-	int rc = cli_parse("publish", argc, argv, lo, &o, pub_opt, &p), changed = 0;
+	int rc = cli_parse("publish", argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY), changed = 0;
 
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	if (o.argi != argc - 1) {
-		rc = cli_usage_error("publish", "give exactly one s3://BUCKET[/PREFIX]");
-		goto out;
-	}
-	if (o.nkeys == 0) {
-		rc = cli_usage_error("publish", "at least one --key is required");
-		goto out;
-	}
 	if (!s3_parse_uri(argv[o.argi], &t, &err))
 		goto fail;
 	region = aws_region(p.region);

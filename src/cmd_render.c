@@ -49,17 +49,13 @@ int cmd_render(int argc, char **argv)
 	fs_txn *txn = NULL;
 	const char *outdir = NULL;
 	char *disc_path = NULL, *jwks_path = NULL;
-	int rc = cli_parse("render", argc, argv, lo, &o, render_opt, &outdir);
+	int rc = cli_parse("render", argc, argv, lo, &o, render_opt, &outdir, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	if (o.argi < argc) {
-		rc = cli_usage_error("render", "unexpected argument '%s'", argv[o.argi]);
-		goto out;
-	}
-	if (o.docs.issuer == NULL || o.nkeys == 0 || outdir == NULL || outdir[0] == '\0') {
-		rc = cli_usage_error("render", "--issuer, --out and at least one --key are required");
+	if (outdir == NULL || outdir[0] == '\0') {
+		rc = cli_usage_error("render", "--out is required");
 		goto out;
 	}
 	keys = cli_load_keys(&o, &err);

@@ -22,14 +22,10 @@ int cmd_s3_policy(int argc, char **argv)
 	sao_err err = {""};
 	s3_target t = {0};
 	char *policy = NULL;
-	int rc = cli_parse("s3-policy", argc, argv, lo, &o, NULL, NULL);
+	int rc = cli_parse("s3-policy", argc, argv, lo, &o, NULL, NULL, 1, 0);
 
 	if (rc >= 0)
 		goto out;
-	if (o.argi != argc - 1) {
-		rc = cli_usage_error("s3-policy", "give exactly one s3://BUCKET[/PREFIX]");
-		goto out;
-	}
 	if (!s3_parse_uri(argv[o.argi], &t, &err) || (policy = s3_public_policy(&t)) == NULL ||
 	    !cli_print(policy, &err)) {
 		if (err.msg[0] == '\0')

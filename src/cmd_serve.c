@@ -71,11 +71,9 @@ enum {
 typedef struct serve_opts {
 	const char **listen;
 	size_t nlisten;
-	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, threads, grace_ms;
-	size_t max_request;
+	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, threads, grace_ms, max_request;
 	bool cors;
 	const char *tls_cert, *tls_key;
-	const char *bad; /* the option whose value was bad */
 } serve_opts;
 
 static bool parse_uint(const char *arg, unsigned long max, unsigned *out)
@@ -128,40 +126,31 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_MAX_REQ:
 	case OPT_THREADS:
 	case OPT_GRACE: {
-		static const struct {
+		const struct {
 			int opt;
 			const char *name;
 			unsigned long min, max;
-		} limits[] = {{OPT_MAX_AGE, "--cache-max-age", 0, 31536000}, {OPT_WATCH, "--watch-interval", 0, 3600000},
-			      {OPT_MAX_CONN, "--max-connections", 1, 1000000}, {OPT_MAX_PER_IP, "--max-per-ip", 0, 1000000},
-			      {OPT_TIMEOUT, "--timeout", 1, 3600},           {OPT_MAX_REQ, "--max-request-size", 1024, 1048576},
-			      {OPT_THREADS, "--threads", 1, 256},            {OPT_GRACE, "--shutdown-grace", 0, 600000}};
+			unsigned *dst;
+		} limits[] = {
+			{OPT_MAX_AGE, "--cache-max-age", 0, 31536000, &so->max_age},
+			{OPT_WATCH, "--watch-interval", 0, 3600000, &so->watch_ms},
+			{OPT_MAX_CONN, "--max-connections", 1, 1000000, &so->max_conn},
+			{OPT_MAX_PER_IP, "--max-per-ip", 0, 1000000, &so->max_per_ip},
+			{OPT_TIMEOUT, "--timeout", 1, 3600, &so->timeout_s},
+			{OPT_MAX_REQ, "--max-request-size", 1024, 1048576, &so->max_request},
+			{OPT_THREADS, "--threads", 1, 256, &so->threads},
+			{OPT_GRACE, "--shutdown-grace", 0, 600000, &so->grace_ms},
+		};
 
 		for (size_t i = 0; i < sizeof(limits) / sizeof(*limits); i++) {
 			if (limits[i].opt != c)
 				continue;
-			if (!parse_uint(arg, limits[i].max, &v) || v < limits[i].min) {
+			if (!parse_uint(arg, limits[i].max, &v) || v < limits[i].min)
 				*code = cli_usage_error("serve", "%s takes a whole number from %lu to %lu, not '%s'",
 							limits[i].name, limits[i].min, limits[i].max, arg);
-				return true;
-			}
+			else
+				*limits[i].dst = v;
 		}
-		if (c == OPT_MAX_AGE)
-			so->max_age = v;
-		else if (c == OPT_WATCH)
-			so->watch_ms = v;
-		else if (c == OPT_MAX_CONN)
-			so->max_conn = v;
-		else if (c == OPT_MAX_PER_IP)
-			so->max_per_ip = v;
-		else if (c == OPT_TIMEOUT)
-			so->timeout_s = v;
-		else if (c == OPT_MAX_REQ)
-			so->max_request = v;
-		else if (c == OPT_THREADS)
-			so->threads = v;
-		else
-			so->grace_ms = v;
 		return true;
 	}
 	default:
@@ -251,19 +240,11 @@ int cmd_serve(int argc, char **argv)
 	char *cert = NULL, *key = NULL, *served_jwks = NULL, *served_disc = NULL;
 	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
 	sigset_t sigs;
-	int rc = cli_parse("serve", argc, argv, lo, &o, serve_opt, &so);
+	int rc = cli_parse("serve", argc, argv, lo, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	if (o.argi < argc) {
-		rc = cli_usage_error("serve", "unexpected argument '%s'", argv[o.argi]);
-		goto out;
-	}
-	if (o.docs.issuer == NULL || o.nkeys == 0) {
-		rc = cli_usage_error("serve", "--issuer and at least one --key are required");
-		goto out;
-	}
 	if ((so.tls_cert == NULL) != (so.tls_key == NULL)) {
 		rc = cli_usage_error("serve", "--tls-cert and --tls-key go together");
 		goto out;
