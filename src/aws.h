@@ -10,11 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], then the profile
- * (AWS_PROFILE or "default") in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
- * AWS_CONFIG_FILE (~/.aws/config). Profiles that need role assumption, SSO or a process are
- * refused with a clear message. */
-bool aws_creds_load(aws_creds *out, sao_err *err);
+/* Credentials in the SDKs' order:
+ *  1. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY [/ AWS_SESSION_TOKEN];
+ *  2. the profile (AWS_PROFILE or "default") in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials)
+ *     and AWS_CONFIG_FILE (~/.aws/config); profiles that need role assumption, SSO or a process
+ *     are refused with a clear message;
+ *  3. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE -> STS AssumeRoleWithWebIdentity;
+ *  4. container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI, with
+ *     AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE (ECS, EKS Pod Identity);
+ *  5. EC2 instance metadata, IMDSv2 only (AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the
+ *     address; AWS_EC2_METADATA_DISABLED=true skips it).
+ * `region` (may be NULL) picks the regional STS endpoint for web identity. */
+bool aws_creds_load(aws_creds *out, const char *region, sao_err *err);
 
 /* Region: `flag`, AWS_REGION, AWS_DEFAULT_REGION, the profile's region. NULL if none. malloc'd. */
 char *aws_region(const char *flag);
@@ -45,6 +52,8 @@ typedef struct aws_request {
 	const void *body;
 	size_t body_len;
 	const aws_creds *creds; /* NULL: unsigned */
+	int attempts;           /* 0: the default retry policy; 1: a single try */
+	long timeout_ms;        /* 0: 30 s */
 } aws_request;
 
 /* Sends the request, retrying connection errors, 5xx and throttling with exponential backoff

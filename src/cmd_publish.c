@@ -31,8 +31,10 @@ const char cmd_publish_help[] =
 	"      --dry-run              print the requests that would be made; needs no credentials\n"
 	"  -h, --help                 show this help\n"
 	"\n"
-	"Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], or AWS_PROFILE with\n"
-	"~/.aws/credentials. Endpoint: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style).\n";
+	"Credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
+	"AWS_PROFILE with ~/.aws/credentials and ~/.aws/config; AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE\n"
+	"(STS AssumeRoleWithWebIdentity); container credentials; EC2 instance metadata (IMDSv2).\n"
+	"Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL (S3 path-style).\n";
 
 enum { OPT_REGION = OPT_CMD_BASE, OPT_ACL, OPT_CACHE, OPT_FORCE, OPT_DRY };
 
@@ -130,7 +132,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 		goto out;
 	}
 	if (!p->force) {
-		aws_request get = {"GET", url, "s3", region, NULL, 0, NULL, 0, creds};
+		aws_request get = {"GET", url, "s3", region, NULL, 0, NULL, 0, creds, 0, 0};
 
 		if (!aws_send(&get, &r, &err)) {
 			log_error("s3://%s/%s: %s", t->bucket, key, err.msg);
@@ -157,7 +159,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 		goto out;
 	}
 	{
-		aws_request put = {"PUT", url, "s3", region, hs, nh, o->body, o->len, creds};
+		aws_request put = {"PUT", url, "s3", region, hs, nh, o->body, o->len, creds, 0, 0};
 
 		if (!aws_send(&put, &r, &err)) {
 			log_error("s3://%s/%s: upload failed: %s", t->bucket, key, err.msg);
@@ -227,7 +229,7 @@ int cmd_publish(int argc, char **argv)
 	keys = cli_load_keys(&o, &err);
 	if (keys == NULL || !cli_render_docs(&o, keys, &d, &err))
 		goto fail;
-	if (!p.dry_run && !aws_creds_load(&creds, &err))
+	if (!p.dry_run && !aws_creds_load(&creds, region, &err))
 		goto fail;
 	if (!p.dry_run)
 		log_info("publishing to s3://%s/%s (region %s, credentials from %s)", t.bucket, t.prefix, region,

@@ -19,6 +19,8 @@ wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_T
 wait_for grep -q listening "$T_TMP/proxy.out"
 wait_for grep -q listening "$T_TMP/acl.out"
 
+# Never reach for the real instance metadata address: only the loopback emulator below.
+export AWS_EC2_METADATA_DISABLED=true
 export HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
 unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE 2>/dev/null
@@ -75,7 +77,41 @@ is "$RC" 0 "credentials and region from AWS_PROFILE"
 contains "$ERR" "credentials from profile ci" "names the credential source"
 is "$(grep -c '"signed": true, "why": "ok", "acl": "public-read", "token": false, "status": 200' "$T_TMP/proxy.log")" 2 "signed with the profile's key (env credentials unset)"
 refused "a role_arn profile is refused clearly" 1 "uses role_arn, which saoidc does not support yet" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=assume "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
-refused "no credentials at all is a clear error" 1 "no AWS credentials found" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=missing "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+refused "a missing AWS_PROFILE is a clear error" 1 "AWS_PROFILE is missing, but no such profile" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=missing "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+refused "no credentials at all is a clear error" 1 "no AWS credentials found" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME="$T_TMP/empty-home" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+
+# Web identity, container and instance-metadata credentials, from local endpoints.
+CP=$(free_port)
+printf 'eyJhbGciOiJSUzI1NiJ9.projected-token.sig\n' >"$T_TMP/web-token"
+/usr/bin/python3 "$HERE/aws_cred_endpoints.py" --listen "$CP" --role-arn arn:aws:iam::123456789012:role/publisher \
+	--token-file "$T_TMP/web-token" --container-auth "Bearer pod-identity-token" --creds S3RVER:S3RVER --log "$T_TMP/cred.log" >"$T_TMP/cred.out" 2>&1 &
+CREDPID=$!
+trap 'kill $S3PID $PXPID $ACLPID $CREDPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/cred.out"
+NOENV="env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME=$T_TMP/empty-home"
+: >"$T_TMP/proxy.log"
+run $NOENV AWS_ROLE_ARN=arn:aws:iam::123456789012:role/publisher AWS_WEB_IDENTITY_TOKEN_FILE="$T_TMP/web-token" AWS_ENDPOINT_URL_STS="http://127.0.0.1:$CP/" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/webid
+is "$RC" 0 "web identity credentials (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE via STS)"
+contains "$ERR" "credentials from web identity (arn:aws:iam::123456789012:role/publisher)" "names the source"
+is "$(grep -c '"signed": true, "why": "ok", "acl": "public-read", "token": true, "status": 200' "$T_TMP/proxy.log")" 2 "uploads signed with the STS session credentials"
+printf 'wrong-token\n' >"$T_TMP/bad-token"
+refused "a web identity token STS refuses is explained" 1 "InvalidIdentityToken" $NOENV AWS_ROLE_ARN=arn:aws:iam::123456789012:role/publisher AWS_WEB_IDENTITY_TOKEN_FILE="$T_TMP/bad-token" AWS_ENDPOINT_URL_STS="http://127.0.0.1:$CP/" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/webid
+case "$ERR" in *wrong-token*) fail "the web identity token is not echoed" ;; *) pass "the web identity token is not echoed" ;; esac
+refused "AWS_ROLE_ARN alone is refused" 1 "needs both AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE" $NOENV AWS_ROLE_ARN=arn:aws:iam::1:role/x "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+: >"$T_TMP/proxy.log"
+run $NOENV AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$CP/container" AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer pod-identity-token" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/container
+is "$RC" 0 "container credentials (full URI + authorization token)"
+contains "$ERR" "credentials from container credentials" "names the source"
+printf 'Bearer pod-identity-token' >"$T_TMP/pod-token"
+run $NOENV AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$CP/container" AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$T_TMP/pod-token" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/container
+is "$RC" 0 "container credentials with the token in a file (EKS Pod Identity)"
+refused "a refused container token is reported" 1 "answered HTTP 403" $NOENV AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$CP/container" AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer wrong" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/container
+: >"$T_TMP/cred.log"
+run env -u AWS_EC2_METADATA_DISABLED $NOENV AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$CP" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/imds
+is "$RC" 0 "instance metadata credentials (IMDSv2)"
+contains "$ERR" "credentials from instance metadata (role saoidc-role)" "names the role"
+is "$(head -1 "$T_TMP/cred.log" | sed 's/.*"method": "\([A-Z]*\)".*/\1/')" PUT "IMDSv2: the session token is asked for first"
+is "$(grep -c '"status": 401' "$T_TMP/cred.log")" 0 "no IMDSv1 (tokenless) request was made"
 
 # Wrong secret: SignatureDoesNotMatch, said clearly, the secret never echoed.
 run env AWS_SECRET_ACCESS_KEY=wrong-secret-0123456789 "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/cluster-1 --force
