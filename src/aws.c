@@ -571,6 +571,66 @@ char *aws_xml_text(const char *xml, size_t len, const char *name)
 	return out;
 }
 
+bool strlist_add(strlist *l, const char *s)
+{
+	char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return false;
+	l->v = nv;
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return false;
+	l->n++;
+	return true;
+}
+
+bool strlist_has(const strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void strlist_clear(strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+bool aws_xml_members(const char *xml, size_t len, const char *list, const char *field, strlist *out)
+{
+	xmlDoc *doc;
+	xmlNode *l;
+	bool ok = true;
+
+	if (xml == NULL || len == 0 || len > RESP_MAX)
+		return false;
+	doc = xmlReadMemory(xml, (int)len, "response.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+	if (doc == NULL)
+		return false;
+	l = find_elem(xmlDocGetRootElement(doc), list);
+	for (xmlNode *m = l != NULL ? l->children : NULL; ok && m != NULL; m = m->next) {
+		xmlNode *f;
+		xmlChar *t;
+
+		if (m->type != XML_ELEMENT_NODE || strcmp((const char *)m->name, "member") != 0)
+			continue;
+		f = field != NULL ? find_elem(m->children, field) : m;
+		if (f == NULL)
+			continue;
+		t = xmlNodeGetContent(f);
+		ok = t != NULL && strlist_add(out, (const char *)t);
+		xmlFree(t);
+	}
+	xmlFreeDoc(doc);
+	return ok;
+}
+
 /* ---- HTTP ---- */
 
 void aws_response_clear(aws_response *r)

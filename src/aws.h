@@ -64,4 +64,18 @@ bool aws_send(const aws_request *req, aws_response *resp, sao_err *err);
 /* Text of the first element named `name` (any namespace) in an XML document; malloc'd or NULL. */
 char *aws_xml_text(const char *xml, size_t len, const char *name);
 
+/* A list of strings (malloc'd, with its count). */
+typedef struct strlist {
+	char **v;
+	size_t n;
+} strlist;
+
+bool strlist_add(strlist *l, const char *s);
+bool strlist_has(const strlist *l, const char *s);
+void strlist_clear(strlist *l);
+
+/* The AWS Query "member" list under the first element named `list`: for each <member>, the text
+ * of its child `field` (or of the member itself when field is NULL), in document order. */
+bool aws_xml_members(const char *xml, size_t len, const char *list, const char *field, strlist *out);
+
 #endif

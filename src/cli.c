@@ -47,6 +47,23 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 	}
 }
 
+bool cli_tls_opt(tls_opts *t, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_CONNECT_TO:
+		t->connect_to = arg;
+		return true;
+	case OPT_CA_FILE:
+		t->ca_file = arg;
+		return true;
+	case OPT_INSECURE:
+		t->insecure = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
 void cli_opts_free(cli_opts *o)
 {
 	free(o->keys);

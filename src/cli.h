@@ -6,6 +6,7 @@
 #include "docs.h"
 #include "err.h"
 #include "keys.h"
+#include "tls.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -20,6 +21,9 @@ enum {
 	OPT_LEGACY_EMPTY_KID,
 	OPT_PRETTY,
 	OPT_JSON,
+	OPT_CONNECT_TO,
+	OPT_CA_FILE,
+	OPT_INSECURE,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
 
@@ -30,6 +34,9 @@ enum {
 #define CLI_OPT_LEGACY {"legacy-empty-kid", no_argument, NULL, OPT_LEGACY_EMPTY_KID}
 #define CLI_OPT_PRETTY {"pretty", no_argument, NULL, OPT_PRETTY}
 #define CLI_OPT_JSON {"json", no_argument, NULL, OPT_JSON}
+#define CLI_OPT_CONNECT_TO {"connect-to", required_argument, NULL, OPT_CONNECT_TO}
+#define CLI_OPT_CA_FILE {"ca-file", required_argument, NULL, OPT_CA_FILE}
+#define CLI_OPT_INSECURE {"insecure", no_argument, NULL, OPT_INSECURE}
 #define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
 #define CLI_OPT_END {NULL, 0, NULL, 0}
 
@@ -48,6 +55,9 @@ typedef struct cli_cmd {
 	const char *summary;
 	const char *help; /* full usage text */
 } cli_cmd;
+
+/* Handles --connect-to, --ca-file and --insecure. Returns true if `c` was one. */
+bool cli_tls_opt(tls_opts *t, int c, const char *arg);
 
 /* Handles an option every document command shares. Returns true if `c` was one. */
 bool cli_common_opt(cli_opts *o, int c, const char *arg);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "log.h"
+#include "register.h"
 #include "s3.h"
 
 #include <stdio.h>
@@ -29,6 +30,8 @@ const char cmd_publish_help[] =
 	"      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
 	"      --force                upload even when the objects are already up to date\n"
 	"      --dry-run              print the requests that would be made; needs no credentials\n"
+	"      --register             then register the issuer with IAM, as `saoidc register` does\n"
+	"                             (--client-id, --thumbprint, --tag, --connect-to, --ca-file apply)\n"
 	"  -h, --help                 show this help\n"
 	"\n"
 	"Credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
@@ -36,11 +39,12 @@ const char cmd_publish_help[] =
 	"(STS AssumeRoleWithWebIdentity); container credentials; EC2 instance metadata (IMDSv2).\n"
 	"Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL (S3 path-style).\n";
 
-enum { OPT_REGION = OPT_CMD_BASE, OPT_ACL, OPT_CACHE, OPT_FORCE, OPT_DRY };
+enum { OPT_REGION = OPT_CMD_BASE, OPT_ACL, OPT_CACHE, OPT_FORCE, OPT_DRY, OPT_REGISTER };
 
 typedef struct pub_opts {
 	const char *region, *acl, *cache_control;
-	bool force, dry_run;
+	bool force, dry_run, do_register;
+	reg_opts reg; /* --register's options */
 } pub_opts;
 
 static bool pub_opt(void *ctx, int c, const char *arg, int *code)
@@ -65,8 +69,11 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_DRY:
 		p->dry_run = true;
 		return true;
+	case OPT_REGISTER:
+		p->do_register = true;
+		return true;
 	default:
-		return false;
+		return reg_opt(&p->reg, c, arg, code);
 	}
 }
 
@@ -198,6 +205,10 @@ int cmd_publish(int argc, char **argv)
 					   {"cache-control", required_argument, NULL, OPT_CACHE},
 					   {"force", no_argument, NULL, OPT_FORCE},
 					   {"dry-run", no_argument, NULL, OPT_DRY},
+					   {"register", no_argument, NULL, OPT_REGISTER},
+					   REG_OPTS_CORE,
+					   CLI_OPT_CONNECT_TO,
+					   CLI_OPT_CA_FILE,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600"};
@@ -256,11 +267,24 @@ int cmd_publish(int argc, char **argv)
 	if (!p.dry_run)
 		log_info("%s; issuer %s", changed > 0 ? "published" : "already up to date", o.docs.issuer);
 	printf("%s\n", o.docs.issuer);
+	if (p.do_register) {
+		char *arn = NULL;
+
+		p.reg.dry_run = p.dry_run;
+		if (!reg_run(o.docs.issuer, &p.reg, &arn, &err)) {
+			fflush(stdout);
+			goto fail;
+		}
+		if (arn != NULL)
+			printf("%s\n", arn);
+		free(arn);
+	}
 	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
 	goto out;
 fail:
 	rc = cli_fail(&err);
 out:
+	reg_opts_clear(&p.reg);
 	aws_creds_clear(&creds);
 	docs_clear(&d);
 	key_set_free(keys);

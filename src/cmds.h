@@ -10,6 +10,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_s3_policy(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_thumbprint(int argc, char **argv);
 
 extern const char cmd_jwks_help[];
 extern const char cmd_discovery_help[];
@@ -18,5 +20,7 @@ extern const char cmd_inspect_help[];
 extern const char cmd_serve_help[];
 extern const char cmd_publish_help[];
 extern const char cmd_s3_policy_help[];
+extern const char cmd_register_help[];
+extern const char cmd_thumbprint_help[];
 
 #endif

@@ -42,7 +42,17 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
 
 # free_port: prints a TCP port that is free on 127.0.0.1 right now.
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Ports handed out in this test are remembered, so two calls never give the same one.
+free_port() {
+	while :; do
+		p=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		if ! grep -qx "$p" "$T_TMP/.ports" 2>/dev/null; then
+			echo "$p" >>"$T_TMP/.ports"
+			echo "$p"
+			return
+		fi
+	done
+}
 
 # start_serve PORT ARGS...: starts `saoidc serve` in the background (log in $T_TMP/serve.log),
 # waits until /healthz answers; sets SERVE_PID. Fails the script if it does not come up in 10 s.
@@ -79,4 +89,29 @@ wait_for() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# make_chain DIR NAME: a root CA, an intermediate CA and a leaf for NAME (and 127.0.0.1), made
+# with openssl: DIR/root.pem, DIR/inter.pem, DIR/leaf.pem, DIR/leaf.key, DIR/chain.pem (leaf +
+# intermediate, what a server presents).
+make_chain() {
+	d=$1 name=$2
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/root.key" -out "$d/root.pem" \
+		-days 2 -subj "/CN=saoidc test root" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/inter.key" -out "$d/inter.csr" -subj "/CN=saoidc test intermediate" 2>/dev/null
+	printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$d/inter.ext"
+	openssl x509 -req -in "$d/inter.csr" -CA "$d/root.pem" -CAkey "$d/root.key" -CAcreateserial -days 2 -extfile "$d/inter.ext" -out "$d/inter.pem" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/leaf.key" -out "$d/leaf.csr" -subj "/CN=$name" 2>/dev/null
+	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$name" >"$d/leaf.ext"
+	openssl x509 -req -in "$d/leaf.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" -CAcreateserial -days 2 -extfile "$d/leaf.ext" -out "$d/leaf.pem" 2>/dev/null
+	cat "$d/leaf.pem" "$d/inter.pem" >"$d/chain.pem"
+}
+
+# openssl_thumbprint HOST PORT SNI: the IAM guide's pipeline: s_client -showcerts, the last
+# certificate, x509 -fingerprint -sha1, colons out, lower case.
+openssl_thumbprint() {
+	openssl s_client -connect "$1:$2" -servername "$3" -showcerts </dev/null 2>/dev/null |
+		awk '/-----BEGIN CERTIFICATE-----/ { c = "" } { c = c $0 "\n" } /-----END CERTIFICATE-----/ { last = c } END { printf "%s", last }' |
+		openssl x509 -fingerprint -sha1 -noout | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
 }

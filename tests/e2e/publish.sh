@@ -130,6 +130,19 @@ run env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$AP" "$SAOIDC" publish --key "$KEY
 is "$RC" 0 "--acl none uploads to it"
 is "$(grep '"method": "PUT"' "$T_TMP/acl.log" | grep -c '"acl": null, "token": false, "status": 200')" 2 "without an ACL header"
 
+# publish --register: the one-shot CI job.
+IP=$(free_port)
+/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
+IAMPID=$!
+trap 'kill $S3PID $PXPID $ACLPID $CREDPID $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/iam.out"
+run env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/ci --register --thumbprint none --client-id sts.amazonaws.com
+is "$RC" 0 "publish --register exits 0"
+is "$OUT" "https://saoidc-test.s3.us-east-1.amazonaws.com/ci
+arn:aws:iam::123456789012:oidc-provider/saoidc-test.s3.us-east-1.amazonaws.com/ci" "prints the issuer, then the provider ARN"
+contains "$(sed 's/.*"action": "\([A-Za-z]*\)".*/\1/' "$T_TMP/iam.log" | tr '\n' ' ')" "ListOpenIDConnectProviders CreateOpenIDConnectProvider" "and registered it with IAM"
+is "$(grep -c '"signed": false' "$T_TMP/iam.log")" 0 "with signatures botocore accepts"
+
 # s3-policy, dry run, bad input.
 run "$SAOIDC" s3-policy s3://saoidc-test/cluster-1
 ok "s3-policy prints valid JSON" /usr/bin/python3 -c "import json,sys; p=json.loads(sys.argv[1]); assert p['Statement'][0]['Action']=='s3:GetObject' and p['Statement'][0]['Principal']=='*'" "$OUT"

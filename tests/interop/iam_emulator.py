@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""A small IAM emulator for the OpenID Connect provider actions, on loopback. Every request's
+SigV4 signature is recomputed with python3-botocore's signer (service iam, us-east-1) and a
+mismatch gets IAM's SignatureDoesNotMatch. Answers use IAM's real XML shapes and error codes.
+State lives in memory for the life of the process; every call is logged as a JSON line.
+
+usage: iam_emulator.py --listen PORT --key AKID:SECRET --log FILE [--fail-once ACTION:CODE]
+"""
+import argparse
+import json
+import re
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+ACCOUNT = "123456789012"
+AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
+                     r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
+STATUS = {"InvalidInput": 400, "EntityAlreadyExists": 409, "LimitExceeded": 409, "ConcurrentModification": 409,
+          "NoSuchEntity": 404, "ServiceFailure": 500, "SignatureDoesNotMatch": 403, "InvalidAction": 400}
+
+
+def esc(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def members(form, prefix):
+    out, i = [], 1
+    while "%s.member.%d" % (prefix, i) in form:
+        out.append(form["%s.member.%d" % (prefix, i)])
+        i += 1
+    return out
+
+
+def tags(form):
+    out, i = [], 1
+    while "Tags.member.%d.Key" % i in form:
+        out.append((form["Tags.member.%d.Key" % i], form.get("Tags.member.%d.Value" % i, "")))
+        i += 1
+    return out
+
+
+class State:
+    def __init__(self):
+        self.providers = {}  # arn -> {url, clients, thumbs, tags (dict)}
+
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send_xml(self, status, body):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def error(self, code, message):
+        return STATUS.get(code, 400), ('<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code>'
+                                       '<Message>%s</Message></Error><RequestId>req</RequestId></ErrorResponse>'
+                                       % (NS, code, esc(message)))
+
+    def ok(self, action, result=""):
+        return 200, ('<%sResponse xmlns="%s">%s<ResponseMetadata><RequestId>req</RequestId></ResponseMetadata>'
+                     '</%sResponse>' % (action, NS, ("<%sResult>%s</%sResult>" % (action, result, action)) if result
+                                        is not None else "", action))
+
+    def verify(self, body):
+        m = AUTH_RE.match(self.headers.get("Authorization", ""))
+        if not m:
+            return "missing or malformed Authorization"
+        akid, _d, region, service, signed, sig = m.groups()
+        if (akid, ) != (self.server.akid, ) or service != "iam" or region != "us-east-1":
+            return "wrong key, service or region"
+        headers = {n: self.headers.get(n) for n in signed.split(";")}
+        if None in headers.values() or "host" not in headers:
+            return "a signed header is missing"
+        req = AWSRequest(method="POST", url="http://%s%s" % (headers["host"], self.path), headers=headers, data=body)
+        req.context["timestamp"] = headers["x-amz-date"]
+        signer = SigV4Auth(Credentials(akid, self.server.secret, headers.get("x-amz-security-token")), "iam", region)
+        if signer.signature(signer.string_to_sign(req, signer.canonical_request(req)), req) != sig:
+            return "botocore computes a different signature"
+        return None
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n)
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode(), keep_blank_values=True).items()}
+        action = form.get("Action", "")
+        bad = self.verify(body)
+        with self.server.lock:
+            if bad:
+                status, out = self.error("SignatureDoesNotMatch", bad)
+            elif form.get("Version") != "2010-05-08":
+                status, out = self.error("InvalidInput", "bad Version")
+            elif self.server.fail_once.get(action):
+                status, out = self.error(self.server.fail_once.pop(action), "injected failure")
+            else:
+                status, out = self.dispatch(action, form)
+            with open(self.server.log, "a") as f:
+                f.write(json.dumps({"action": action, "status": status, "signed": bad is None,
+                                    "token": self.headers.get("x-amz-security-token") is not None}) + "\n")
+        self.send_xml(status, out)
+
+    def get(self, form):
+        p = self.server.state.providers.get(form.get("OpenIDConnectProviderArn", ""))
+        return p
+
+    def dispatch(self, action, form):
+        st = self.server.state
+        if action == "ListOpenIDConnectProviders":
+            items = "".join("<member><Arn>%s</Arn></member>" % esc(a) for a in st.providers)
+            return self.ok(action, "<OpenIDConnectProviderList>%s</OpenIDConnectProviderList>" % items)
+        if action == "CreateOpenIDConnectProvider":
+            url = form.get("Url", "")
+            if not url.startswith("https://") or len(url) > 255 or re.match(r"https://[^/]*:", url):
+                return self.error("InvalidInput", "Url is invalid")
+            clients, thumbs = members(form, "ClientIDList"), members(form, "ThumbprintList")
+            if len(thumbs) > 5 or any(not re.fullmatch(r"[0-9a-fA-F]{40}", t) for t in thumbs) or len(clients) > 100:
+                return self.error("InvalidInput", "ThumbprintList or ClientIDList is invalid")
+            host = url[len("https://"):]
+            arn = "arn:aws:iam::%s:oidc-provider/%s" % (ACCOUNT, host)
+            if arn in st.providers:
+                return self.error("EntityAlreadyExists", "Provider with url %s already exists." % url)
+            st.providers[arn] = {"url": host, "clients": clients, "thumbs": thumbs, "tags": dict(tags(form))}
+            return self.ok(action, "<OpenIDConnectProviderArn>%s</OpenIDConnectProviderArn>" % esc(arn))
+        p = self.get(form)
+        if action in ("GetOpenIDConnectProvider", "AddClientIDToOpenIDConnectProvider",
+                      "RemoveClientIDFromOpenIDConnectProvider", "UpdateOpenIDConnectProviderThumbprint",
+                      "TagOpenIDConnectProvider", "UntagOpenIDConnectProvider", "DeleteOpenIDConnectProvider") and p is None:
+            return self.error("NoSuchEntity", "OpenIDConnect Provider not found for arn %s" % form.get("OpenIDConnectProviderArn"))
+        if action == "GetOpenIDConnectProvider":
+            res = ("<ThumbprintList>%s</ThumbprintList><CreateDate>2026-11-22T00:00:00Z</CreateDate>"
+                   "<ClientIDList>%s</ClientIDList><Tags>%s</Tags><Url>%s</Url>") % (
+                "".join("<member>%s</member>" % t for t in p["thumbs"]),
+                "".join("<member>%s</member>" % esc(c) for c in p["clients"]),
+                "".join("<member><Key>%s</Key><Value>%s</Value></member>" % (esc(k), esc(v)) for k, v in p["tags"].items()),
+                esc(p["url"]))
+            return self.ok(action, res)
+        if action == "AddClientIDToOpenIDConnectProvider":
+            if form["ClientID"] not in p["clients"]:
+                p["clients"].append(form["ClientID"])
+            return self.ok(action, None)
+        if action == "RemoveClientIDFromOpenIDConnectProvider":
+            p["clients"] = [c for c in p["clients"] if c != form["ClientID"]]
+            return self.ok(action, None)
+        if action == "UpdateOpenIDConnectProviderThumbprint":
+            thumbs = members(form, "ThumbprintList")
+            if len(thumbs) > 5 or any(not re.fullmatch(r"[0-9a-fA-F]{40}", t) for t in thumbs):
+                return self.error("InvalidInput", "ThumbprintList is invalid")
+            p["thumbs"] = thumbs
+            return self.ok(action, None)
+        if action == "TagOpenIDConnectProvider":
+            p["tags"].update(dict(tags(form)))
+            return self.ok(action, None)
+        if action == "UntagOpenIDConnectProvider":
+            for k in members(form, "TagKeys"):
+                p["tags"].pop(k, None)
+            return self.ok(action, None)
+        if action == "DeleteOpenIDConnectProvider":
+            del st.providers[form["OpenIDConnectProviderArn"]]
+            return self.ok(action, None)
+        return self.error("InvalidAction", "Could not find operation %s" % action)
+
+    def do_GET(self):  # state dump for the tests
+        data = json.dumps(self.server.state.providers, sort_keys=True).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--listen", type=int, required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--fail-once", action="append", default=[])
+    a = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", a.listen), H)
+    srv.akid, srv.secret = a.key.split(":", 1)
+    srv.log, srv.lock, srv.state = a.log, threading.Lock(), State()
+    srv.fail_once = dict(f.split(":", 1) for f in a.fail_once)
+    print("listening", flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
