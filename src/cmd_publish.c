@@ -175,9 +175,16 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 	}
 	if (r.status / 100 != 2) {
 		if (strcmp(p->acl, "public-read") == 0 && r.code != NULL &&
-		    (strcmp(r.code, "AccessControlListNotSupported") == 0 ||
-		     (strcmp(r.code, "AccessDenied") == 0 && r.message != NULL && strstr(r.message, "ublic") != NULL)))
+		    strcmp(r.code, "AccessControlListNotSupported") == 0) {
 			explain_acl(t, &r);
+		} else if (strcmp(p->acl, "public-read") == 0 && r.code != NULL && strcmp(r.code, "AccessDenied") == 0) {
+			/* S3 says only "Access Denied" both when Block Public Access refuses the public ACL and
+			 * when the credentials lack s3:PutObject / s3:PutObjectAcl. */
+			log_error("s3://%s/%s: AccessDenied with x-amz-acl: public-read. Either the credentials lack "
+				  "s3:PutObject and s3:PutObjectAcl on the bucket, or Block Public Access refuses public ACLs:",
+				  t->bucket, key);
+			explain_acl(t, &r);
+		}
 		else
 			log_error("s3://%s/%s: upload failed: HTTP %ld %s%s%s%s", t->bucket, key, r.status,
 				  r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "",

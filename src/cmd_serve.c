@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "discovery.h"
 #include "fsio.h"
 #include "log.h"
 #include "metrics.h"
@@ -237,7 +238,7 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	metrics *m = NULL;
 	srv *s = NULL;
-	char *cert = NULL, *key = NULL, *served_jwks = NULL, *served_disc = NULL;
+	char *cert = NULL, *key = NULL, *served_jwks = NULL, *served_disc = NULL, *prefix = NULL;
 	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
 	sigset_t sigs;
 	int rc = cli_parse("serve", argc, argv, lo, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
@@ -245,6 +246,11 @@ int cmd_serve(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
+	prefix = disc_issuer_path(o.docs.issuer);
+	if (prefix == NULL) {
+		rc = cli_usage_error("serve", "--issuer \"%s\" is not a URL", o.docs.issuer);
+		goto out;
+	}
 	if ((so.tls_cert == NULL) != (so.tls_key == NULL)) {
 		rc = cli_usage_error("serve", "--tls-cert and --tls-key go together");
 		goto out;
@@ -276,6 +282,7 @@ int cmd_serve(int argc, char **argv)
 		srv_cfg cfg = {
 			.listen = so.nlisten > 0 ? so.listen : default_listen,
 			.nlisten = so.nlisten > 0 ? so.nlisten : 1,
+			.prefix = prefix,
 			.jwks_path = o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json",
 			.max_age = so.max_age,
 			.cors = so.cors,
@@ -307,8 +314,8 @@ int cmd_serve(int argc, char **argv)
 			const char *scheme = cert != NULL ? "https" : "http";
 
 			log_info("listening on %s://%s", scheme, cfg.listen[i]);
-			log_info("  %s://%s/.well-known/openid-configuration", scheme, cfg.listen[i]);
-			log_info("  %s://%s%s", scheme, cfg.listen[i], cfg.jwks_path);
+			log_info("  %s://%s%s/.well-known/openid-configuration", scheme, cfg.listen[i], prefix);
+			log_info("  %s://%s%s%s", scheme, cfg.listen[i], prefix, cfg.jwks_path);
 		}
 		log_info("issuer %s", o.docs.issuer);
 	}
@@ -346,6 +353,7 @@ out:
 	free(cert);
 	free(served_jwks);
 	free(served_disc);
+	free(prefix);
 	free(so.listen);
 	cli_opts_free(&o);
 	return rc;

@@ -37,14 +37,18 @@ int cmd_thumbprint(int argc, char **argv)
 	cli_opts o = {0};
 	sao_err err = {""};
 	strlist thumbs = {0}, hosts = {0};
+	bool discovered = false;
 	int rc = cli_parse("thumbprint", argc, argv, lo, &o, thumb_opt, &t, 1, 0);
 
 	if (rc >= 0)
 		goto out;
-	if (!tls_issuer_thumbprints(argv[o.argi], &t, &thumbs, &hosts, &err)) {
+	if (!tls_issuer_thumbprints(argv[o.argi], &t, &thumbs, &hosts, &discovered, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (!discovered)
+		log_warn("could not read %s/.well-known/openid-configuration: only the URL's own host was checked",
+			 argv[o.argi]);
 	for (size_t i = 0; i < hosts.n; i++)
 		log_info("%s", hosts.v[i]);
 	for (size_t i = 0; i < thumbs.n; i++)

@@ -106,6 +106,19 @@ bool disc_check_jwks_path(const char *path, sao_err *err)
 	return true;
 }
 
+char *disc_issuer_path(const char *issuer)
+{
+	CURLU *u = curl_url();
+	char *p = NULL, *out = NULL;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, issuer, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK)
+		out = strdup(strcmp(p, "/") == 0 ? "" : p);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return out;
+}
+
 char *disc_jwks_uri(const char *issuer, const char *jwks_path)
 {
 	char *s = NULL;

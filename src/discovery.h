@@ -18,6 +18,10 @@ bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err);
 /* Accepts a jwks path: starts with '/', no "..", query or fragment, only URL-safe characters. */
 bool disc_check_jwks_path(const char *path, sao_err *err);
 
+/* The path part of an issuer URL ("" for https://host, "/cluster" for https://host/cluster),
+ * under which STS fetches /.well-known/openid-configuration; malloc'd, NULL if not a URL. */
+char *disc_issuer_path(const char *issuer);
+
 /* issuer + path, malloc'd. */
 char *disc_jwks_uri(const char *issuer, const char *jwks_path);
 

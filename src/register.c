@@ -119,8 +119,11 @@ bool reg_run(const char *issuer, const reg_opts *r, char **arn, sao_err *err)
 		goto out;
 	if (want_auto || w.thumbprints.n > 0) {
 		sao_err terr = {""};
+		bool discovered = false;
 
-		if (tls_issuer_thumbprints(issuer, &r->tls, &live, &hosts, &terr)) {
+		if (tls_issuer_thumbprints(issuer, &r->tls, &live, &hosts, &discovered, &terr)) {
+			if (!discovered)
+				log_warn("could not read the discovery document: thumbprint of the issuer's host only");
 			for (size_t i = 0; i < live.n; i++)
 				log_info("thumbprint of the chain served now: %s (hosts: %s%s%s)", live.v[i], hosts.v[0],
 					 hosts.n > 1 ? ", " : "", hosts.n > 1 ? hosts.v[1] : "");

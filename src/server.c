@@ -168,8 +168,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	metrics_route route;
 	bool ready;
 
+	size_t pl = strlen(s->cfg.prefix);
+
 	(void)version;
 	(void)upload_data;
+	if (pl > 0 && strncmp(url, s->cfg.prefix, pl) == 0 && url[pl] == '/')
+		url += pl;
 	if (strcmp(url, DISCOVERY_PATH) == 0)
 		route = ROUTE_DISCOVERY;
 	else if (strcmp(url, s->cfg.jwks_path) == 0)

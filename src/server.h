@@ -13,6 +13,8 @@
 typedef struct srv_cfg {
 	const char *const *listen; /* "127.0.0.1:8080", "[::]:8443" */
 	size_t nlisten;
+	const char *prefix;        /* the issuer's path ("" or "/cluster"): every route is served under it
+				    * too, where STS looks, and at the root, for proxies that strip it */
 	const char *jwks_path;     /* also served at /openid/v1/jwks */
 	unsigned max_age;          /* Cache-Control: public, max-age=N */
 	bool cors;                 /* Access-Control-Allow-Origin: * on the documents */

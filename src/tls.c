@@ -202,7 +202,8 @@ static bool add_host(const char *host, int port, const tls_opts *o, strlist *thu
 	return true;
 }
 
-bool tls_issuer_thumbprints(const char *issuer, const tls_opts *o, strlist *thumbs, strlist *hosts, sao_err *err)
+bool tls_issuer_thumbprints(const char *issuer, const tls_opts *o, strlist *thumbs, strlist *hosts, bool *discovered,
+			    sao_err *err)
 {
 	char *host = NULL, *jhost = NULL, *jwks = NULL;
 	int port = 0, jport = 0;
@@ -211,6 +212,7 @@ bool tls_issuer_thumbprints(const char *issuer, const tls_opts *o, strlist *thum
 	if (!tls_url_host(issuer, &host, &port, err) || !add_host(host, port, o, thumbs, hosts, err))
 		goto out;
 	jwks = fetch_jwks_uri(issuer, host, port, o);
+	*discovered = jwks != NULL;
 	if (jwks != NULL && tls_url_host(jwks, &jhost, &jport, err) && (strcmp(jhost, host) != 0 || jport != port)) {
 		/* --connect-to names the issuer's server; the jwks host is dialled as it is. */
 		tls_opts jo = *o;

@@ -25,9 +25,10 @@ typedef struct tls_thumb {
 bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *out, sao_err *err);
 
 /* Thumbprints IAM needs for an issuer: its host's, and the jwks_uri host's when the discovery
- * document names another host. `hosts` gets "host:port" for each, in the same order. A
- * discovery document that cannot be read leaves the issuer's thumbprint alone (noted). */
-bool tls_issuer_thumbprints(const char *issuer, const tls_opts *o, strlist *thumbs, strlist *hosts, sao_err *err);
+ * document names another host. `hosts` gets "host:port" for each. *discovered is false when
+ * the discovery document could not be read (then only the issuer's host was checked). */
+bool tls_issuer_thumbprints(const char *issuer, const tls_opts *o, strlist *thumbs, strlist *hosts, bool *discovered,
+			    sao_err *err);
 
 /* Host and port of an https:// URL (port 443 when absent); host is malloc'd. */
 bool tls_url_host(const char *url, char **host, int *port, sao_err *err);

@@ -3,7 +3,10 @@
 # interleaved in the same run. wrk -t2 -c64 -d10s on the JWKS path, ROUNDS rounds (default 3).
 # Prints per-round figures, then the throughput ratio saoidc/nginx, p99 latency of each and
 # saoidc's peak RSS.
-# usage: tests/bench/serve-vs-nginx.sh [BUILD_DIR]   (env: ROUNDS, DURATION, CONNS)
+# PIN=1 runs each server on CPU 0 with one worker (saoidc --threads 1, nginx worker_processes 1)
+# and wrk (one thread) on CPU 1, so client and server do not fight for the same cores: tail latencies then
+# measure the servers rather than the scheduler.
+# usage: tests/bench/serve-vs-nginx.sh [BUILD_DIR]   (env: ROUNDS, DURATION, CONNS, PIN)
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$TOP/build}
@@ -11,6 +14,12 @@ SAOIDC=$BUILD/src/saoidc
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
+PIN=${PIN:-0}
+if [ "$PIN" = 1 ]; then
+	SRV="taskset -c 0"; CLI="taskset -c 1"; WORKERS=1; THREADS="--threads 1"; WRK_T=1
+else
+	SRV=""; CLI=""; WORKERS=$(nproc); THREADS=""; WRK_T=2
+fi
 for t in wrk nginx; do command -v $t >/dev/null || { echo "needs $t (apt-get install wrk nginx-light)" >&2; exit 1; }; done
 [ -x "$SAOIDC" ] || { echo "build saoidc first ($SAOIDC)" >&2; exit 1; }
 W=$(mktemp -d /tmp/saoidc-bench.XXXXXX)
@@ -23,7 +32,7 @@ ISS=https://oidc.example.com/bench
 "$SAOIDC" render --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --out "$W/site" 2>/dev/null
 
 cat >"$W/nginx.conf" <<NGX
-worker_processes $(nproc);
+worker_processes $WORKERS;
 pid $W/nginx.pid;
 error_log $W/error.log;
 events { worker_connections 4096; }
@@ -37,8 +46,8 @@ http {
   }
 }
 NGX
-nginx -c "$W/nginx.conf" -p "$W"
-"$SAOIDC" serve --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --listen "127.0.0.1:$SP" 2>"$W/serve.log" &
+$SRV nginx -c "$W/nginx.conf" -p "$W"
+$SRV "$SAOIDC" serve $THREADS --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --listen "127.0.0.1:$SP" 2>"$W/serve.log" &
 SPID=$!
 i=0; while [ $i -lt 50 ] && ! curl -sf -o /dev/null "http://127.0.0.1:$SP/healthz"; do sleep 0.1; i=$((i + 1)); done
 if ! curl -s "http://127.0.0.1:$SP/keys.json" | cmp -s - "$W/site/keys.json" || ! curl -s "http://127.0.0.1:$NP/keys.json" | cmp -s - "$W/site/keys.json"; then
@@ -47,7 +56,7 @@ fi
 
 # rps and p99 (in ms) from wrk --latency
 measure() {
-	wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$1" >"$W/wrk.out"
+	$CLI wrk -t$WRK_T -c"$CONNS" -d"$DURATION" --latency "$1" >"$W/wrk.out"
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$W/wrk.out")
 	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 } print v }' "$W/wrk.out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$W/wrk.out")

@@ -130,11 +130,28 @@ run env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$AP" "$SAOIDC" publish --key "$KEY
 is "$RC" 0 "--acl none uploads to it"
 is "$(grep '"method": "PUT"' "$T_TMP/acl.log" | grep -c '"acl": null, "token": false, "status": 200')" 2 "without an ACL header"
 
+# Block Public Access (AccessDenied) and retries of 503 SlowDown, through two more proxies.
+BP=$(free_port); FP=$(free_port)
+/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$BP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/bpa.log" --key S3RVER:S3RVER --block-public-acls >"$T_TMP/bpa.out" 2>&1 &
+BPPID=$!
+/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$FP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/flaky.log" --key S3RVER:S3RVER --fail-first 3 >"$T_TMP/flaky.out" 2>&1 &
+FLPID=$!
+trap 'kill $S3PID $PXPID $ACLPID $CREDPID $BPPID $FLPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/bpa.out"
+wait_for grep -q listening "$T_TMP/flaky.out"
+run env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$BP" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/bpa --force
+is "$RC" 1 "public-read under Block Public Access fails"
+contains "$ERR" "Block Public Access refuses public ACLs" "and both causes of AccessDenied are named"
+contains "$ERR" '"Action": "s3:GetObject"' "with the bucket policy"
+run env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$FP" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/flaky
+is "$RC" 0 "503 SlowDown answers are retried until the upload goes through"
+is "$(grep -c '"status": 503' "$T_TMP/flaky.log") $(grep -c '"method": "PUT".*"status": 200' "$T_TMP/flaky.log")" "3 2" "three 503s, then both objects uploaded"
+
 # publish --register: the one-shot CI job.
 IP=$(free_port)
 /usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
 IAMPID=$!
-trap 'kill $S3PID $PXPID $ACLPID $CREDPID $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+trap 'kill $S3PID $PXPID $ACLPID $CREDPID $BPPID $FLPID $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for grep -q listening "$T_TMP/iam.out"
 run env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/ci --register --thumbprint none --client-id sts.amazonaws.com
 is "$RC" 0 "publish --register exits 0"

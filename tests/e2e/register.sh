@@ -24,6 +24,7 @@ IAMPID=$!
 trap 'kill $SPID $IAMPID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for grep -q listening "$T_TMP/iam.out"
 
+cat "$C/root.pem" "$C/inter.pem" >"$C/bundle.pem"
 INTER=$(openssl x509 -in "$C/inter.pem" -fingerprint -sha1 -noout | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
 LEAF=$(openssl x509 -in "$C/leaf.pem" -fingerprint -sha1 -noout | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
 run "$SAOIDC" thumbprint https://oidc.test/cluster --connect-to "127.0.0.1:$TP" --ca-file "$C/root.pem"
@@ -31,10 +32,20 @@ is "$RC" 0 "thumbprint exits 0"
 is "$OUT" "$INTER" "the thumbprint is the intermediate's SHA-1 (the last certificate presented)"
 is "$OUT" "$(openssl_thumbprint 127.0.0.1 "$TP" oidc.test)" "it matches openssl s_client -showcerts | openssl x509 -fingerprint -sha1"
 ok "40 lower-case hex digits" sh -c "printf %s '$OUT' | grep -Eq '^[0-9a-f]{40}$'"
-cat "$C/root.pem" "$C/inter.pem" >"$C/bundle.pem"
 run "$SAOIDC" thumbprint https://oidc.test/ --connect-to "127.0.0.1:$LP" --ca-file "$C/bundle.pem"
 is "$OUT" "$LEAF" "a server presenting only its leaf: the leaf's SHA-1"
 is "$OUT" "$(openssl_thumbprint 127.0.0.1 "$LP" oidc.test)" "which openssl's pipeline agrees with"
+# A discovery document whose jwks_uri is on another host: both hosts' thumbprints.
+JP=$(free_port)
+SAOIDC_JP_LOG="$T_TMP/serve2.log"
+"$SAOIDC" serve --issuer https://oidc.test/split --key "$KEYS/demo-rsa.pub" --jwks-uri "https://127.0.0.1:$LP/keys.json" --listen "127.0.0.1:$JP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" 2>"$SAOIDC_JP_LOG" &
+JPID=$!
+wait_for curl -sk "https://127.0.0.1:$JP/healthz"
+run "$SAOIDC" thumbprint https://oidc.test/split --connect-to "127.0.0.1:$JP" --ca-file "$C/bundle.pem"
+is "$OUT" "$INTER
+$LEAF" "the issuer host's and the jwks_uri host's thumbprints, when they differ"
+contains "$ERR" "127.0.0.1:$LP" "naming the jwks_uri host"
+kill $JPID; wait $JPID 2>/dev/null
 refused "an unknown CA is refused, with a hint" 1 "give --ca-file" "$SAOIDC" thumbprint https://oidc.test/cluster --connect-to "127.0.0.1:$TP"
 refused "a host name the certificate does not cover is refused" 1 "certificate verification failed" "$SAOIDC" thumbprint https://other.test/ --connect-to "127.0.0.1:$TP" --ca-file "$C/root.pem"
 run "$SAOIDC" thumbprint https://other.test/ --connect-to "127.0.0.1:$TP" --insecure

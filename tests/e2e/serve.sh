@@ -5,7 +5,7 @@
 . "$SRCDIR/tests/lib.sh"
 P=$(free_port)
 U="http://127.0.0.1:$P"
-ISS="$U"
+ISS="$U/cluster-1"
 K="$T_TMP/keys"
 mkdir -p "$K"
 cp "$KEYS/demo-rsa.pub" "$K/sa.pub"
@@ -37,6 +37,10 @@ is "$(hdr allow -X POST "$U/keys.json")" "GET, HEAD" "405 names the allowed meth
 is "$(curl -s -o /dev/null -w '%{http_code}' "$U/nope")" 404 "an unknown path gives 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$U/.well-known/../keys.json")" 200 "dot segments are resolved by the client, not served raw"
 is "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$U/.well-known/../../etc/passwd")" 404 "a raw .. path gives 404"
+is "$(curl -s "$ISS/.well-known/openid-configuration")" "$(curl -s "$U/.well-known/openid-configuration")" "the discovery document is served under the issuer's path, where STS looks"
+is "$(curl -s "$ISS/keys.json")" "$(curl -s "$U/keys.json")" "and so is the JWKS (jwks_uri is under the issuer)"
+contains "$(curl -s "$ISS/.well-known/openid-configuration")" "\"jwks_uri\":\"$ISS/keys.json\"" "jwks_uri points there"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$U/other/keys.json")" 404 "another prefix is 404"
 is "$(curl -s "$U/healthz")" ok "/healthz"
 is "$(curl -s "$U/readyz")" ready "/readyz once documents are loaded"
 M=$(curl -s "$U/metrics")

@@ -5,7 +5,7 @@ A request whose signature botocore computes differently is answered as S3 answer
 SignatureDoesNotMatch. s3rver does not check v4 signatures itself; this makes the tests do it.
 
 usage: sigv4_proxy.py --listen PORT --upstream http://127.0.0.1:PORT --log FILE
-                      --key AKID:SECRET [--key ...] [--acl-disabled]
+                      --key AKID:SECRET [--key ...] [--acl-disabled] [--block-public-acls] [--fail-first N]
 The log gets one JSON line per request: method, path, signed, status, acl.
 """
 import argparse
@@ -87,6 +87,16 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             status, out = s3_error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400)
             ctype = "application/xml"
             rheaders = []
+        elif self.server.block_public_acls and self.command == "PUT" and acl == "public-read":
+            status, out = s3_error("AccessDenied", "Access Denied", 403)
+            ctype = "application/xml"
+            rheaders = []
+        elif self.server.fail_first > 0:
+            with self.server.lock:
+                self.server.fail_first -= 1
+            status, out = s3_error("SlowDown", "Please reduce your request rate.", 503)
+            ctype = "application/xml"
+            rheaders = []
         else:
             up = urllib.parse.urlsplit(self.server.upstream)
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
@@ -122,10 +132,13 @@ def main():
     ap.add_argument("--upstream", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--key", action="append", default=[])
-    ap.add_argument("--acl-disabled", action="store_true")
+    ap.add_argument("--acl-disabled", action="store_true", help="answer AccessControlListNotSupported to ACL PUTs")
+    ap.add_argument("--block-public-acls", action="store_true", help="answer AccessDenied to public-read PUTs")
+    ap.add_argument("--fail-first", type=int, default=0, help="answer 503 SlowDown to the first N signed requests")
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.listen), Proxy)
     srv.upstream, srv.log, srv.acl_disabled, srv.lock = a.upstream, a.log, a.acl_disabled, threading.Lock()
+    srv.block_public_acls, srv.fail_first = a.block_public_acls, a.fail_first
     srv.keys = dict(k.split(":", 1) for k in a.key)
     print("listening", flush=True)
     srv.serve_forever()
