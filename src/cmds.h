@@ -3,6 +3,8 @@
 #ifndef SAOIDC_CMDS_H
 #define SAOIDC_CMDS_H
 
+#include <stdbool.h>
+
 int cmd_jwks(int argc, char **argv);
 int cmd_discovery(int argc, char **argv);
 int cmd_render(int argc, char **argv);
@@ -12,6 +14,8 @@ int cmd_publish(int argc, char **argv);
 int cmd_s3_policy(int argc, char **argv);
 int cmd_register(int argc, char **argv);
 int cmd_thumbprint(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 extern const char cmd_jwks_help[];
 extern const char cmd_discovery_help[];
@@ -22,5 +26,11 @@ extern const char cmd_publish_help[];
 extern const char cmd_s3_policy_help[];
 extern const char cmd_register_help[];
 extern const char cmd_thumbprint_help[];
+extern const char cmd_verify_help[];
+extern const char cmd_token_help[];
+
+/* Prints a verify report as a checklist or JSON; returns 0 if nothing failed, else 1 (cmd_verify.c). */
+struct verify_report;
+int cli_print_report(const struct verify_report *rep, bool json);
 
 #endif

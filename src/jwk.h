@@ -15,4 +15,7 @@ json_t *jwk_from_key(const key_info *k, const char *kid, sao_err *err);
 /* {"keys":[...]} in the set's order; with legacy_empty_kid each key appears again with "kid":"". */
 json_t *jwk_set_build(const key_set *set, bool legacy_empty_kid, sao_err *err);
 
+/* A public key from a JWK (RSA n/e, EC crv/x/y). Private members are ignored. */
+bool jwk_to_pkey(const json_t *jwk, EVP_PKEY **out, sao_err *err);
+
 #endif

@@ -17,6 +17,8 @@ static const cli_cmd commands[] = {
 	{"publish", cmd_publish, "upload the issuer documents to S3 (public-read or bucket policy)", cmd_publish_help},
 	{"register", cmd_register, "register the issuer with AWS IAM as an OpenID Connect provider", cmd_register_help},
 	{"thumbprint", cmd_thumbprint, "print the TLS thumbprint IAM pins for an issuer", cmd_thumbprint_help},
+	{"verify", cmd_verify, "check the issuer, keys, a token and IAM the way STS will", cmd_verify_help},
+	{"token", cmd_token, "decode a token, or verify it offline against a JWKS", cmd_token_help},
 	{"s3-policy", cmd_s3_policy, "print the bucket policy that makes the documents public", cmd_s3_policy_help},
 	{"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
 	{"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},

@@ -2,6 +2,8 @@
 
 #include "tls.h"
 
+#include "fetch.h"
+
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/err.h>
@@ -120,72 +122,24 @@ out:
 	return ok;
 }
 
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
-{
-	struct buf *b = ud;
-	size_t n = size * nmemb;
-	char *np;
-
-	if (b->n + n > 1024 * 1024)
-		return 0;
-	np = realloc(b->p, b->n + n + 1);
-	if (np == NULL)
-		return 0;
-	memcpy(np + b->n, d, n);
-	b->p = np;
-	b->n += n;
-	b->p[b->n] = '\0';
-	return n;
-}
-
 /* The jwks_uri of the issuer's discovery document, fetched as STS would; malloc'd or NULL. */
-static char *fetch_jwks_uri(const char *issuer, const char *host, int port, const tls_opts *o)
+static char *fetch_jwks_uri(const char *issuer, const tls_opts *o)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *ct = NULL;
-	struct buf b = {NULL, 0};
-	char *url = NULL, *out = NULL, map[700];
-	long status = 0;
+	fetch_result r;
+	char *url = NULL, *out = NULL;
+	sao_err err;
 	json_t *j;
 
-	if (c == NULL || asprintf(&url, "%s/.well-known/openid-configuration", issuer) < 0)
-		goto out;
-	if (o->connect_to != NULL) {
-		snprintf(map, sizeof(map), "%s:%d:%s", host, port, o->connect_to);
-		ct = curl_slist_append(NULL, map);
-		curl_easy_setopt(c, CURLOPT_CONNECT_TO, ct);
+	if (asprintf(&url, "%s/.well-known/openid-configuration", issuer) < 0)
+		return NULL;
+	if (fetch_get(url, o, 5000, &r, &err) && r.status == 200 && r.body != NULL) {
+		j = json_loadb(r.body, r.len, 0, NULL);
+		if (json_string_value(json_object_get(j, "jwks_uri")) != NULL)
+			out = strdup(json_string_value(json_object_get(j, "jwks_uri")));
+		json_decref(j);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (o->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-	if (o->insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (curl_easy_perform(c) != CURLE_OK)
-		goto out;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200 || b.p == NULL)
-		goto out;
-	j = json_loadb(b.p, b.n, 0, NULL);
-	if (json_string_value(json_object_get(j, "jwks_uri")) != NULL)
-		out = strdup(json_string_value(json_object_get(j, "jwks_uri")));
-	json_decref(j);
-out:
-	free(b.p);
+	fetch_result_clear(&r);
 	free(url);
-	curl_slist_free_all(ct);
-	curl_easy_cleanup(c);
 	return out;
 }
 
@@ -211,13 +165,12 @@ bool tls_issuer_thumbprints(const char *issuer, const tls_opts *o, strlist *thum
 
 	if (!tls_url_host(issuer, &host, &port, err) || !add_host(host, port, o, thumbs, hosts, err))
 		goto out;
-	jwks = fetch_jwks_uri(issuer, host, port, o);
+	jwks = fetch_jwks_uri(issuer, o);
 	*discovered = jwks != NULL;
 	if (jwks != NULL && tls_url_host(jwks, &jhost, &jport, err) && (strcmp(jhost, host) != 0 || jport != port)) {
 		/* --connect-to names the issuer's server; the jwks host is dialled as it is. */
-		tls_opts jo = *o;
+		tls_opts jo = fetch_opts_for(o, issuer, jwks);
 
-		jo.connect_to = NULL;
 		if (!add_host(jhost, jport, &jo, thumbs, hosts, err))
 			goto out;
 	}

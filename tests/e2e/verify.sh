@@ -1,0 +1,131 @@
+#!/bin/sh
+# saoidc verify and saoidc token: tokens from independent libraries (python3-jwt, node jose)
+# for every algorithm and tampered ones; a served issuer over TLS from a local CA, correct and
+# broken in each way users meet; the IAM provider check against the IAM emulator.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+/usr/bin/python3 -c 'import jwt, jwcrypto, botocore' 2>/dev/null || skip_all "python3-jwt, python3-jwcrypto or python3-botocore missing"
+[ -d "$HERE/node_modules/jose" ] || skip_all "node modules missing: run 'npm ci' in tests/interop"
+export HOME="$T_TMP/home" AWS_EC2_METADATA_DISABLED=true
+ISS=https://oidc.test/cluster
+TK="$T_TMP/tokens"
+/usr/bin/python3 "$HERE/tokens.py" "$TK" "$ISS"
+(cd "$HERE" && node sign-all.mjs "$TK" "$ISS")
+
+# Offline: every algorithm from both libraries verifies; every tampered token fails.
+for f in "$TK"/good-*.jwt "$TK"/node-*.jwt; do
+	n=$(basename "$f" .jwt)
+	run "$SAOIDC" token verify --jwks "$TK/jwks.json" --token "$f" --issuer "$ISS"
+	is "$RC" 0 "token verify: $n (jwks by python3-jwcrypto)"
+done
+for case in "header-flip|FAIL] token " "payload-flip|FAIL] token " "signature-flip|signature does not verify" \
+	"alg-none|\"none\" is refused" "hs256-confusion|\"HS256\" is refused" "kid-other-key|is for RS512, but the token is signed RS256" \
+	"kid-unknown|kid \"nope\" is not in the JWKS" "es256-der-signature|must be 64 bytes (r || s)" "expired|expired" \
+	"wrong-aud|aud does not contain sts.amazonaws.com" "wrong-iss|iss is \"$ISS/\""; do
+	n=${case%%|*} want=${case#*|}
+	run "$SAOIDC" token verify --jwks "$TK/jwks.json" --token "$TK/bad-$n.jwt" --issuer "$ISS"
+	is "$RC" 1 "token verify refuses $n"
+	contains "$OUT" "$want" "  and says why ($n)"
+done
+run "$SAOIDC" token decode "$TK/good-ES384.jwt"
+contains "$OUT" "NOT VERIFIED" "token decode says it did not verify"
+contains "$OUT" '"alg": "ES384"' "and prints the header"
+contains "$OUT" "exp: $(date -u +%Y-%m-%d)" "and the times in UTC"
+refused "token decode of garbage fails clearly" 1 "not a compact JWS" "$SAOIDC" token decode "$KEYS/demo-rsa.pub"
+
+# Live: a served issuer behind TLS from a local CA, with --connect-to.
+C="$T_TMP/pki"
+make_chain "$C" oidc.test
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_TMP/other.key" 2>/dev/null
+mint() { # KEYFILE [claim overrides as python dict] -> token on stdout
+	/usr/bin/python3 - "$1" "$ISS" "${2:-{\}}" <<'PY'
+import base64, hashlib, json, sys, time, jwt
+from cryptography.hazmat.primitives import serialization as s
+key = s.load_pem_private_key(open(sys.argv[1], "rb").read(), None)
+der = key.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)
+kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+now = int(time.time())
+c = {"iss": sys.argv[2], "aud": ["sts.amazonaws.com"], "sub": "system:serviceaccount:ci:app", "iat": now, "nbf": now, "exp": now + 600}
+over = eval(sys.argv[3])
+kid = over.pop("_kid", kid)
+c.update(over)
+print(jwt.encode(c, key, algorithm="RS256", headers={"kid": kid}))
+PY
+}
+mint "$KEYS/demo-rsa.key" >"$T_TMP/good.jwt"
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --key "$T_TMP/other.key" --listen "127.0.0.1:$P" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key"
+V="$SAOIDC verify --connect-to 127.0.0.1:$P --ca-file $C/root.pem"
+run $V --issuer "$ISS" --key "$KEYS/demo-rsa.key" --token "$T_TMP/good.jwt"
+is "$RC" 0 "a good setup passes"
+is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\]')" 11 "all eleven checks pass"
+run $V --issuer "$ISS" --json --token "$T_TMP/good.jwt"
+ok "--json gives a JSON report" /usr/bin/python3 -c "import json,sys; r=json.loads(sys.argv[1]); assert r['ok'] and all(c['status']=='pass' for c in r['checks'])" "$OUT"
+
+run $V --issuer "$ISS/"
+is "$RC" 1 "a trailing-slash issuer fails"
+contains "$OUT" "[FAIL] issuer" "on the issuer check"
+contains "$OUT" "a trailing slash differs" "with the reason"
+mint "$KEYS/demo-rsa.key" "{'_kid': '$("$SAOIDC" inspect --json --key "$T_TMP/other.key" | sed -n 's/.*"kid": "\(.*\)".*/\1/p')'}" >"$T_TMP/otherkid.jwt"
+run $V --issuer "$ISS" --token "$T_TMP/otherkid.jwt"
+contains "$OUT" "[FAIL] token-signature signature does not verify" "a kid pointing at another published key fails on the signature"
+mint "$KEYS/demo-rsa.key" "{'_kid': 'not-a-kube-kid'}" >"$T_TMP/wrongkid.jwt"
+run $V --issuer "$ISS" --token "$T_TMP/wrongkid.jwt"
+contains "$OUT" '[FAIL] token-kid       kid "not-a-kube-kid" is not in the JWKS' "a wrong kid fails on token-kid"
+run $V --issuer "$ISS" --key "$KEYS/demo-ec256.pub"
+contains "$OUT" "[FAIL] local-keys" "a local key that is not published fails"
+contains "$OUT" "[WARN] extra-keys" "and published keys not given locally are listed"
+mint "$KEYS/demo-rsa.key" "{'exp': int(time.time()) - 30}" >"$T_TMP/expired.jwt"
+run $V --issuer "$ISS" --token "$T_TMP/expired.jwt"
+contains "$OUT" "[FAIL] token-time      expired" "an expired token fails"
+mint "$KEYS/demo-rsa.key" "{'aud': ['api://AzureADTokenExchange']}" >"$T_TMP/aud.jwt"
+run $V --issuer "$ISS" --token "$T_TMP/aud.jwt"
+contains "$OUT" "[FAIL] token-aud" "a wrong audience fails"
+contains "$OUT" "Incorrect token audience" "naming STS's error"
+run $V --issuer "$ISS" --token "$T_TMP/aud.jwt" --audience api://AzureADTokenExchange
+is "$RC" 0 "--audience changes what is expected"
+stop_serve
+
+# Issuer mismatch by letter case; an unreachable jwks_uri.
+P=$(free_port); DEAD=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer https://OIDC.test/cluster --key "$KEYS/demo-rsa.pub" --jwks-uri "https://127.0.0.1:$DEAD/keys.json" --listen "127.0.0.1:$P" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key"
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS"
+contains "$OUT" "only letter case differs" "an issuer differing in case fails, saying so"
+contains "$OUT" "[FAIL] jwks" "an unreachable jwks_uri fails"
+stop_serve
+
+# Slow, non-JSON and missing discovery documents.
+for mode in slow html 404; do
+	P=$(free_port)
+	/usr/bin/python3 "$HERE/bad_issuer_server.py" --listen "$P" --cert "$C/chain.pem" --key "$C/leaf.key" --mode $mode >"$T_TMP/bad.out" 2>&1 &
+	BAD=$!
+	wait_for grep -q listening "$T_TMP/bad.out"
+	run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS"
+	is "$RC" 1 "a $mode discovery endpoint fails"
+	case $mode in
+	slow) contains "$OUT" "about 5 s" "  on time, with the 5 s limit" ;;
+	html) contains "$OUT" "not a JSON object" "  on the body" ;;
+	404) contains "$OUT" "answered HTTP 404" "  on the status" ;;
+	esac
+	kill $BAD; wait $BAD 2>/dev/null
+done
+
+# IAM: no provider, then one.
+P=$(free_port); IP=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key"
+V="$SAOIDC verify --connect-to 127.0.0.1:$P --ca-file $C/root.pem"
+/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key AKIDV:secretv --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
+IAMPID=$!
+trap 'kill $IAMPID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/iam.out"
+export AWS_ACCESS_KEY_ID=AKIDV AWS_SECRET_ACCESS_KEY=secretv AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/"
+run $V --issuer "$ISS" --aws --token "$T_TMP/good.jwt"
+is "$RC" 1 "a missing IAM provider fails"
+contains "$OUT" "No OpenIDConnect provider found" "naming STS's error"
+contains "$OUT" "fix: saoidc register" "and the fix"
+run "$SAOIDC" register --issuer "$ISS" --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem"
+run $V --issuer "$ISS" --aws --token "$T_TMP/good.jwt"
+is "$RC" 0 "after saoidc register, verify --aws passes"
+contains "$OUT" "[PASS] iam-thumbprint" "including the pinned thumbprint"
+stop_serve
+done_testing
