@@ -2,6 +2,8 @@
 
 #include "aws.h"
 
+#include "fsio.h"
+
 #include <ctype.h>
 #include <jansson.h>
 #include <curl/curl.h>
@@ -48,19 +50,24 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Looks up `key` in section `section` of an INI file; malloc'd value or NULL. */
-static char *ini_get(const char *path, const char *section, const char *key)
+char *aws_ini_lookup(const char *text, size_t len, const char *section, const char *key)
 {
-	FILE *f = path != NULL ? fopen(path, "r") : NULL;
+	const char *p = text, *end = text + len;
 	char line[4096];
 	bool in = false;
 	char *val = NULL;
 
-	if (f == NULL)
-		return NULL;
-	while (val == NULL && fgets(line, sizeof(line), f) != NULL) {
-		char *l = trim(line), *eq;
+	while (val == NULL && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((nl != NULL ? nl : end) - p);
+		char *l, *eq;
 
+		if (ll >= sizeof(line))
+			ll = sizeof(line) - 1; /* over-long lines are cut, never overflow */
+		memcpy(line, p, ll);
+		line[ll] = '\0';
+		p = nl != NULL ? nl + 1 : end;
+		l = trim(line);
 		if (l[0] == '#' || l[0] == ';' || l[0] == '\0')
 			continue;
 		if (l[0] == '[') {
@@ -80,7 +87,21 @@ static char *ini_get(const char *path, const char *section, const char *key)
 			val = strdup(trim(eq + 1));
 	}
 	OPENSSL_cleanse(line, sizeof(line));
-	fclose(f);
+	return val;
+}
+
+/* Looks up `key` in section `section` of an INI file; malloc'd value or NULL. */
+static char *ini_get(const char *path, const char *section, const char *key)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char *val;
+	sao_err err;
+
+	if (path == NULL || !fs_read_file(path, 1024 * 1024, &buf, &len, &err))
+		return NULL;
+	val = aws_ini_lookup((const char *)buf, len, section, key);
+	OPENSSL_clear_free(buf, len + 1);
 	return val;
 }
 

@@ -346,9 +346,13 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 		if (!PEM_read_bio(bio, &name, &header, &der, &dlen)) {
 			unsigned long e = ERR_peek_last_error();
 
-			if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE && blocks > 0) {
+			if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
 				ERR_clear_error();
-				break;
+				if (blocks > 0)
+					break;
+				err_set(err, "%s: malformed PEM: no complete block (-----BEGIN LABEL----- ... "
+					     "-----END LABEL-----)", source);
+				goto out;
 			}
 			err_ssl(err, "%s: malformed PEM", source);
 			goto out;
@@ -450,7 +454,7 @@ static bool add_blob(key_set *set, const unsigned char *buf, size_t len, const c
 		i++;
 	if (i == len)
 		return err_set(err, "%s: %s", source, len == 0 ? "file is empty" : "file holds only white space");
-	if (buf[i] == '{' && !nested) {
+	if ((buf[i] == '{' || buf[i] == '[') && !nested) {
 		kube_blob *blobs = NULL;
 		size_t n = 0;
 		bool ok = true;

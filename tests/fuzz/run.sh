@@ -1,18 +1,22 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang (ASan + UBSan) from the sources and runs each for
-# FUZZ_SECONDS (default 15) on its seed corpus plus a scratch corpus. A crash, leak or sanitizer
+# FUZZ_SECONDS (default 10) on its seed corpus plus a scratch corpus: key files (PEM, DER,
+# Secret JSON), If-None-Match and URLs, JWTs and JWKs, AWS XML and INI files, raw HTTP requests
+# to the server. A crash, leak or sanitizer
 # report fails the test and leaves the reproducer in the log. `make fuzz` runs it longer.
 . "$SRCDIR/tests/lib.sh"
 command -v clang >/dev/null 2>&1 || skip_all "clang is not installed"
 [ -n "${SAOIDC_SANITIZED:-}" ] && skip_all "runs in the plain build only"
-SECS=${FUZZ_SECONDS:-15}
+SECS=${FUZZ_SECONDS:-10}
 F="$SRCDIR/tests/fuzz"
-CFLAGS_DEPS=$(pkg-config --cflags libcrypto jansson libcurl)
-LIBS_DEPS=$(pkg-config --libs libcrypto jansson libcurl)
+CFLAGS_DEPS=$(pkg-config --cflags libcrypto libssl jansson libcurl libmicrohttpd libxml-2.0)
+LIBS_DEPS="$(pkg-config --libs libcrypto libssl jansson libcurl libmicrohttpd libxml-2.0) -lpthread"
 # config.h lives in the build tree, next to the saoidc binary's parent directory.
 CONFIG_DIR=$(dirname "$(dirname "$SAOIDC")")
-LIBSRC="b64.c discovery.c docs.c err.c fsio.c http.c jwk.c keys.c kube_secret.c"
-for t in keys http; do
+# Every library module; the commands (cli.c, cmd_*.c, register.c, main.c) are not needed.
+LIBSRC="aws.c b64.c discovery.c docs.c err.c fetch.c fsio.c http.c iam.c jwk.c jwt.c keys.c kube_secret.c log.c metrics.c s3.c server.c sigv4.c tls.c verify.c watch.c"
+export SAOIDC_FUZZ_KEY="$KEYS/demo-rsa.pub"
+for t in keys http jwt aws serve; do
 	srcs=""
 	for s in $LIBSRC; do srcs="$srcs $SRCDIR/src/$s"; done
 	if clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
