@@ -222,6 +222,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 }
 
+/* MHD decodes %XX in the path before routing. A decoded NUL would end the C string early and
+ * make "/keys.json%00anything" match "/keys.json"; such a path is left encoded, so it matches
+ * no route and gets 404. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	for (const char *p = s; (p = strchr(p, '%')) != NULL; p++)
+		if (p[1] == '0' && p[2] == '0')
+			return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -341,6 +354,7 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->max_request, NULL};
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL};
 		if (cfg->per_ip_connections > 0)
 			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 							     cfg->per_ip_connections, NULL};
