@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,15 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 		return true;
 	case OPT_JSON:
 		o->json = true;
+		return true;
+	case OPT_KUBE_API:
+		o->kube.url = arg;
+		return true;
+	case OPT_KUBE_TOKEN:
+		o->kube.token_file = arg;
+		return true;
+	case OPT_KUBE_CA:
+		o->kube.ca_file = arg;
 		return true;
 	default:
 		return false;
@@ -125,7 +135,23 @@ key_set *cli_load_keys(const cli_opts *o, sao_err *err)
 		return NULL;
 	}
 	for (size_t i = 0; i < o->nkeys; i++) {
-		if (!key_set_add_path(set, o->keys[i], err)) {
+		bool ok;
+
+		if (kube_is_uri(o->keys[i])) {
+			char *json = NULL;
+			size_t len = 0;
+
+			ok = kube_secret_fetch(&o->kube, o->keys[i], &json, &len, err);
+			if (ok)
+				ok = key_set_add_blob(set, (unsigned char *)json, len, o->keys[i], err);
+			else
+				err_prefix(err, "%s: ", o->keys[i]);
+			if (json != NULL)
+				OPENSSL_clear_free(json, len);
+		} else {
+			ok = key_set_add_path(set, o->keys[i], err);
+		}
+		if (!ok) {
 			key_set_free(set);
 			return NULL;
 		}

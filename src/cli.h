@@ -6,6 +6,7 @@
 #include "docs.h"
 #include "err.h"
 #include "keys.h"
+#include "kube.h"
 #include "tls.h"
 
 #include <getopt.h>
@@ -24,10 +25,14 @@ enum {
 	OPT_CONNECT_TO,
 	OPT_CA_FILE,
 	OPT_INSECURE,
+	OPT_KUBE_API,
+	OPT_KUBE_TOKEN,
+	OPT_KUBE_CA,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
 
-#define CLI_OPT_KEY {"key", required_argument, NULL, 'k'}
+/* --key, with the --kube-* options kube:// keys may need */
+#define CLI_OPT_KEY {"key", required_argument, NULL, 'k'}, CLI_OPT_KUBE
 #define CLI_OPT_ISSUER {"issuer", required_argument, NULL, 'i'}
 #define CLI_OPT_JWKS_PATH {"jwks-path", required_argument, NULL, OPT_JWKS_PATH}
 #define CLI_OPT_JWKS_URI {"jwks-uri", required_argument, NULL, OPT_JWKS_URI}
@@ -37,12 +42,18 @@ enum {
 #define CLI_OPT_CONNECT_TO {"connect-to", required_argument, NULL, OPT_CONNECT_TO}
 #define CLI_OPT_CA_FILE {"ca-file", required_argument, NULL, OPT_CA_FILE}
 #define CLI_OPT_INSECURE {"insecure", no_argument, NULL, OPT_INSECURE}
+/* --kube-api, --kube-token-file, --kube-ca: for --key kube://NAMESPACE/SECRET outside a pod */
+#define CLI_OPT_KUBE                                                                                     \
+	{"kube-api", required_argument, NULL, OPT_KUBE_API},                                            \
+	    {"kube-token-file", required_argument, NULL, OPT_KUBE_TOKEN},                               \
+	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA}
 #define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
 #define CLI_OPT_END {NULL, 0, NULL, 0}
 
 typedef struct cli_opts {
 	const char **keys;
 	size_t nkeys;
+	kube_api kube;
 	docs_cfg docs;
 	bool pretty;
 	bool json;
@@ -74,7 +85,8 @@ enum { CLI_NEED_KEY = 1, CLI_NEED_ISSUER = 2 };
 int cli_parse(const char *cmd, int argc, char **argv, const struct option *lo, cli_opts *o, cli_extra_fn extra,
 	      void *ctx, int positionals, unsigned need);
 
-/* Loads every --key into a new set. Warns on stderr about dropped duplicates. */
+/* Loads every --key (files, directories, stdin, kube://NAMESPACE/SECRET) into a new set.
+ * Reports dropped duplicates on stderr. */
 key_set *cli_load_keys(const cli_opts *o, sao_err *err);
 
 /* Renders the documents, warning about an http:// issuer. */

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "kube.h"
+
 const char cmd_serve_help[] =
 	"Usage: saoidc serve --issuer URL --key PATH [--key PATH ...] [OPTIONS]\n"
 	"\n"
@@ -51,6 +53,10 @@ const char cmd_serve_help[] =
 	"      --threads N             worker threads per listener (default: one per CPU)\n"
 	"      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
 	"      --log-format text|json  log line format on stderr (default text)\n"
+	"      --kube-poll-interval S  how often kube:// Secrets are read again (default 30)\n"
+	"      --kube-api URL, --kube-token-file F, --kube-ca F\n"
+	"                              the Kubernetes API for kube://NAMESPACE/SECRET keys outside a pod\n"
+	"                              (in a pod: its service account)\n"
 	"  -h, --help                  show this help\n";
 
 enum {
@@ -67,12 +73,13 @@ enum {
 	OPT_THREADS,
 	OPT_GRACE,
 	OPT_LOG_FORMAT,
+	OPT_KUBE_POLL,
 };
 
 typedef struct serve_opts {
 	const char **listen;
 	size_t nlisten;
-	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, threads, grace_ms, max_request;
+	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, threads, grace_ms, max_request, kube_poll_s;
 	bool cors;
 	const char *tls_cert, *tls_key;
 } serve_opts;
@@ -126,7 +133,8 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_TIMEOUT:
 	case OPT_MAX_REQ:
 	case OPT_THREADS:
-	case OPT_GRACE: {
+	case OPT_GRACE:
+	case OPT_KUBE_POLL: {
 		const struct {
 			int opt;
 			const char *name;
@@ -141,6 +149,7 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 			{OPT_MAX_REQ, "--max-request-size", 1024, 1048576, &so->max_request},
 			{OPT_THREADS, "--threads", 1, 256, &so->threads},
 			{OPT_GRACE, "--shutdown-grace", 0, 600000, &so->grace_ms},
+			{OPT_KUBE_POLL, "--kube-poll-interval", 1, 86400, &so->kube_poll_s},
 		};
 
 		for (size_t i = 0; i < sizeof(limits) / sizeof(*limits); i++) {
@@ -170,8 +179,8 @@ static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, ch
 		goto out;
 	if (*served_jwks != NULL && strcmp(*served_jwks, d.jwks) == 0 && strcmp(*served_disc, d.discovery) == 0) {
 		ok = true;
-		log_info("keys reloaded: documents unchanged (%zu key%s)", key_set_count(keys),
-			 key_set_count(keys) == 1 ? "" : "s");
+		log_debug("keys reloaded: documents unchanged (%zu key%s)", key_set_count(keys),
+			  key_set_count(keys) == 1 ? "" : "s");
 		metrics_reload(m, true, key_set_count(keys));
 		goto out;
 	}
@@ -229,11 +238,14 @@ int cmd_serve(int argc, char **argv)
 					   {"threads", required_argument, NULL, OPT_THREADS},
 					   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
 					   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+					   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	static const char *const default_listen[] = {"127.0.0.1:8080"};
 	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .timeout_s = 10, .grace_ms = 5000,
-			 .max_request = 16384};
+			 .max_request = 16384, .kube_poll_s = 30};
+	time_t last_kube_poll = time(NULL);
+	bool kube_keys = false;
 	cli_opts o = {0};
 	sao_err err = {""};
 	metrics *m = NULL;
@@ -256,6 +268,7 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < o.nkeys; i++) {
+		kube_keys = kube_keys || kube_is_uri(o.keys[i]);
 		if (strcmp(o.keys[i], "-") == 0) {
 			rc = cli_usage_error("serve", "--key - (stdin) cannot be reloaded; give a file or directory");
 			goto out;
@@ -333,9 +346,16 @@ int cmd_serve(int argc, char **argv)
 		if (sig < 0 && errno != EAGAIN)
 			continue;
 		watch_fingerprint(o.keys, o.nkeys, nfp);
-		if (sig == SIGHUP || memcmp(fp, nfp, sizeof(fp)) != 0) {
+		/* Secrets read through the API are polled: a reload that renders the same documents
+		 * changes nothing. */
+		bool poll_kube = kube_keys && time(NULL) - last_kube_poll >= (time_t)so.kube_poll_s;
+
+		if (sig == SIGHUP || memcmp(fp, nfp, sizeof(fp)) != 0 || poll_kube) {
 			memcpy(fp, nfp, sizeof(fp));
-			log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
+			if (poll_kube)
+				last_kube_poll = time(NULL);
+			if (sig == SIGHUP || !poll_kube)
+				log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
 			if (!reload(&o, s, m, &served_jwks, &served_disc, &err))
 				log_error("reload failed, still serving the previous documents: %s", err.msg);
 		}

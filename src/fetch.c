@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +57,15 @@ static size_t on_header(char *d, size_t size, size_t nmemb, void *ud)
 
 bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result *r, sao_err *err)
 {
+	return fetch_get_bearer(url, o, NULL, timeout_ms, r, err);
+}
+
+bool fetch_get_bearer(const char *url, const tls_opts *o, const char *token, long timeout_ms, fetch_result *r,
+		      sao_err *err)
+{
 	CURL *c = curl_easy_init();
-	struct curl_slist *ct = NULL;
+	struct curl_slist *ct = NULL, *hs = NULL;
+	char *auth = NULL;
 	char *host = NULL;
 	int port = 0;
 	CURLcode cr;
@@ -73,6 +81,13 @@ bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result
 		snprintf(map, sizeof(map), "%s:%d:%s", host, port, o->connect_to);
 		ct = curl_slist_append(NULL, map);
 		curl_easy_setopt(c, CURLOPT_CONNECT_TO, ct);
+	}
+	if (token != NULL) {
+		if (asprintf(&auth, "Authorization: Bearer %s", token) < 0 || (hs = curl_slist_append(NULL, auth)) == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -101,6 +116,11 @@ bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	ok = true;
 out:
+	if (auth != NULL)
+		OPENSSL_clear_free(auth, strlen(auth));
+	if (hs != NULL)
+		OPENSSL_cleanse(hs->data, strlen(hs->data));
+	curl_slist_free_all(hs);
 	free(host);
 	curl_slist_free_all(ct);
 	curl_easy_cleanup(c);

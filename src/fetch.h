@@ -21,6 +21,9 @@ typedef struct fetch_result {
 /* GETs url within timeout_ms. o->connect_to (if set) maps the URL's host:port to that
  * address. Fails, with the reason, only when no HTTP answer came. */
 bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result *r, sao_err *err);
+/* The same with "Authorization: Bearer TOKEN" (the Kubernetes API). The token is never logged. */
+bool fetch_get_bearer(const char *url, const tls_opts *o, const char *token, long timeout_ms, fetch_result *r,
+		      sao_err *err);
 void fetch_result_clear(fetch_result *r);
 
 /* Options for fetching `url` when `o` was given for `origin`: --connect-to only applies to the

@@ -56,8 +56,8 @@ void watch_fingerprint(const char *const *paths, size_t n, unsigned char out[WAT
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(paths[i], "-") == 0)
-			continue; /* stdin is read once */
+		if (strcmp(paths[i], "-") == 0 || strncmp(paths[i], "kube://", 7) == 0)
+			continue; /* stdin is read once; Secrets in the API are polled by serve */
 		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
 			feed_dir(md, paths[i]);
 		else

@@ -1,0 +1,52 @@
+#!/bin/sh
+# --key kube://NAMESPACE/SECRET against a local HTTPS endpoint that behaves like the API server
+# for these paths (bearer token required, TLS with its own CA): the EKS Anywhere Secret, errors
+# 401/403/404, and a key rotation in the Secret while serve runs.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+C="$T_TMP/pki"
+make_chain "$C" localhost
+D="$T_TMP/api"
+mkdir -p "$D"
+cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
+printf 'sa-token-for-saoidc\n' >"$T_TMP/token"
+printf 'someone-elses-token\n' >"$T_TMP/badtoken"
+AP=$(free_port)
+/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token sa-token-for-saoidc \
+	--dir "$D" --allow eksa-system/mgmt-sa --allow eksa-system/gone --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
+APID=$!
+trap 'kill $APID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/api.out"
+K="--kube-api https://127.0.0.1:$AP --kube-token-file $T_TMP/token --kube-ca $C/root.pem"
+
+run "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa $K
+is "$RC" 0 "jwks from kube://eksa-system/mgmt-sa"
+is "$OUT" "$("$SAOIDC" jwks --key "$KEYS/demo-rsa.pub")" "the same JWKS as the Secret's public key"
+run "$SAOIDC" inspect --key kube://eksa-system/mgmt-sa $K
+contains "$OUT" "kube://eksa-system/mgmt-sa (secret eksa-system/demo-sa, tls.crt)" "inspect names the source"
+refused "a wrong token is a clear 401" 1 "401 Unauthorized" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/badtoken" --kube-ca "$C/root.pem"
+refused "a Secret the RBAC does not allow is a clear 403" 1 "may not read it" "$SAOIDC" jwks --key kube://kube-system/other $K
+refused "a missing Secret is a clear 404" 1 "Secret eksa-system/gone does not exist" "$SAOIDC" jwks --key kube://eksa-system/gone $K
+refused "a malformed kube:// URI is refused" 1 "is not kube://NAMESPACE/SECRET" "$SAOIDC" jwks --key kube://Bad_NS/x $K
+refused "an unknown CA is refused" 1 "Kubernetes API" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token"
+refused "outside a cluster without --kube-api, the way is explained" 1 "give --kube-api URL" env -u KUBERNETES_SERVICE_HOST "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
+case "$ERR" in *sa-token-for-saoidc*) fail "the token is never printed" ;; *) pass "the token is never printed" ;; esac
+
+# Rotation while serve runs: the Secret gains a second key, then loses the first.
+P=$(free_port)
+start_serve "$P" --issuer "http://127.0.0.1:$P" --key kube://eksa-system/mgmt-sa $K --listen "127.0.0.1:$P" --kube-poll-interval 1 --watch-interval 200
+is "$(curl -s "http://127.0.0.1:$P/keys.json")" "$("$SAOIDC" jwks --key "$KEYS/demo-rsa.pub")" "serve starts with the Secret's key"
+/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$KEYS/demo-ec256.pub" <<'PY'
+import base64, json, sys
+s = json.load(open(sys.argv[1]))
+s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
+json.dump(s, open(sys.argv[1] + ".new", "w"))
+PY
+mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
+ok "a rotated Secret is picked up without a restart" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q P-256"
+mv "$D/eksa-system_mgmt-sa.json" "$D/away.json"
+sleep 2.5
+is "$(curl -s "http://127.0.0.1:$P/keys.json" | grep -c P-256)" 1 "a Secret that disappears keeps the last documents served"
+contains "$(cat "$T_TMP/serve.log")" "reload failed, still serving the previous documents" "and the failure is logged"
+stop_serve
+done_testing
