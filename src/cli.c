@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 bool cli_common_opt(cli_opts *o, int c, const char *arg)
 {
 	switch (c) {
@@ -51,6 +53,9 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 		return true;
 	case OPT_KUBE_CA:
 		o->kube.ca_file = arg;
+		return true;
+	case OPT_FROM_APISERVER:
+		o->from_apiserver = true;
 		return true;
 	default:
 		return false;
@@ -121,8 +126,10 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *lo, c
 		return cli_usage_error(cmd, "give exactly %d argument%s", positionals, positionals == 1 ? "" : "s");
 	if ((need & CLI_NEED_ISSUER) && o->docs.issuer == NULL)
 		return cli_usage_error(cmd, "--issuer is required");
-	if ((need & CLI_NEED_KEY) && o->nkeys == 0)
+	if ((need & CLI_NEED_KEY) && o->nkeys == 0 && !o->from_apiserver)
 		return cli_usage_error(cmd, "at least one --key is required");
+	if (o->from_apiserver && o->nkeys > 0)
+		return cli_usage_error(cmd, "--from-apiserver takes the keys from the API server: give no --key");
 	return -1;
 }
 
@@ -161,13 +168,18 @@ key_set *cli_load_keys(const cli_opts *o, sao_err *err)
 	return set;
 }
 
+static void warn_insecure(const cli_opts *o, const docs *d)
+{
+	if (d->insecure_issuer)
+		log_warn("issuer %s uses http://: fine for a local test, but STS only fetches https:// issuers",
+			 o->docs.issuer);
+}
+
 bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err)
 {
 	if (!docs_render(&o->docs, keys, d, err))
 		return false;
-	if (d->insecure_issuer)
-		log_warn("issuer %s uses http://: fine for a local test, but STS only fetches https:// issuers",
-			 o->docs.issuer);
+	warn_insecure(o, d);
 	return true;
 }
 
@@ -211,4 +223,67 @@ bool cli_flush(sao_err *err)
 	if (fflush(stdout) == EOF || ferror(stdout))
 		return err_set(err, "cannot write to standard output: %s", strerror(errno));
 	return true;
+}
+
+static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
+{
+	char *body = NULL;
+	size_t len = 0;
+	json_t *disc = NULL, *jwks = NULL;
+	const char *iss;
+	bool ok = false;
+
+	if (!kube_get(&o->kube, "/.well-known/openid-configuration", &body, &len, err))
+		goto out;
+	disc = json_loadb(body, len, 0, NULL);
+	free(body);
+	body = NULL;
+	iss = json_string_value(json_object_get(disc, "issuer"));
+	if (iss == NULL) {
+		err_set(err, "the API server's discovery document has no issuer");
+		goto out;
+	}
+	if (strcmp(iss, o->docs.issuer) != 0) {
+		err_set(err, "the API server's issuer is \"%s\", not \"%s\": its tokens carry iss \"%s\", and STS "
+			     "refuses a token whose iss differs from the issuer it fetched. Publish with --issuer %s, or "
+			     "set the API server's --service-account-issuer to %s first",
+			iss, o->docs.issuer, iss, iss, o->docs.issuer);
+		goto out;
+	}
+	if (!kube_get(&o->kube, "/openid/v1/jwks", &body, &len, err))
+		goto out;
+	jwks = json_loadb(body, len, 0, NULL);
+	if (jwks == NULL) {
+		err_set(err, "the API server's /openid/v1/jwks is not JSON");
+		goto out;
+	}
+	if (!docs_render_jwks(&o->docs, jwks, d, err)) {
+		err_prefix(err, "the API server's JWKS: ");
+		goto out;
+	}
+	*nkeys = json_array_size(json_object_get(jwks, "keys"));
+	ok = true;
+out:
+	free(body);
+	json_decref(disc);
+	json_decref(jwks);
+	return ok;
+}
+
+bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
+{
+	key_set *keys;
+	bool ok;
+
+	if (o->from_apiserver) {
+		ok = apiserver_docs(o, d, nkeys, err);
+		if (ok)
+			warn_insecure(o, d);
+		return ok;
+	}
+	keys = cli_load_keys(o, err);
+	ok = keys != NULL && cli_render_docs(o, keys, d, err);
+	*nkeys = keys != NULL ? key_set_count(keys) : 0;
+	key_set_free(keys);
+	return ok;
 }

@@ -28,6 +28,7 @@ enum {
 	OPT_KUBE_API,
 	OPT_KUBE_TOKEN,
 	OPT_KUBE_CA,
+	OPT_FROM_APISERVER,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
 
@@ -47,6 +48,7 @@ enum {
 	{"kube-api", required_argument, NULL, OPT_KUBE_API},                                            \
 	    {"kube-token-file", required_argument, NULL, OPT_KUBE_TOKEN},                               \
 	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA}
+#define CLI_OPT_FROM_APISERVER {"from-apiserver", no_argument, NULL, OPT_FROM_APISERVER}
 #define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
 #define CLI_OPT_END {NULL, 0, NULL, 0}
 
@@ -54,6 +56,7 @@ typedef struct cli_opts {
 	const char **keys;
 	size_t nkeys;
 	kube_api kube;
+	bool from_apiserver; /* documents from the API server instead of --key */
 	docs_cfg docs;
 	bool pretty;
 	bool json;
@@ -91,6 +94,11 @@ key_set *cli_load_keys(const cli_opts *o, sao_err *err);
 
 /* Renders the documents, warning about an http:// issuer. */
 bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err);
+
+/* The documents from --key (loaded and rendered) or --from-apiserver (the API server's own
+ * discovery document and JWKS, republished under --issuer, which must be the API server's
+ * issuer). *nkeys gets the number of keys published. */
+bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err);
 
 /* Prints "saoidc CMD: message" and the help hint; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

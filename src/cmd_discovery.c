@@ -23,11 +23,11 @@ const char cmd_discovery_help[] =
 int cmd_discovery(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_KEY,    CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
-					   CLI_OPT_PRETTY, CLI_OPT_LEGACY, CLI_OPT_HELP,      CLI_OPT_END};
+					   CLI_OPT_PRETTY, CLI_OPT_LEGACY, CLI_OPT_FROM_APISERVER, CLI_OPT_HELP, CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
-	key_set *keys = NULL;
 	docs d = {0};
+	size_t nkeys = 0;
 	json_t *doc = NULL;
 	char *s = NULL;
 	int rc = cli_parse("discovery", argc, argv, lo, &o, NULL, NULL, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
@@ -35,8 +35,7 @@ int cmd_discovery(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	keys = cli_load_keys(&o, &err);
-	if (keys == NULL || !cli_render_docs(&o, keys, &d, &err)) {
+	if (!cli_build_docs(&o, &d, &nkeys, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -53,7 +52,6 @@ out:
 	free(s);
 	json_decref(doc);
 	docs_clear(&d);
-	key_set_free(keys);
 	cli_opts_free(&o);
 	return rc;
 }

@@ -28,6 +28,7 @@ const char cmd_publish_help[] =
 	"      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
 	"      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
 	"      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
+	"      --from-apiserver       publish the API server's own JWKS instead of --key\n"
 	"      --force                upload even when the objects are already up to date\n"
 	"      --dry-run              print the requests that would be made; needs no credentials\n"
 	"      --register             then register the issuer with IAM, as `saoidc register` does\n"
@@ -205,6 +206,7 @@ int cmd_publish(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER,
 					   CLI_OPT_KEY,
+					   CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH,
 					   CLI_OPT_LEGACY,
 					   {"region", required_argument, NULL, OPT_REGION},
@@ -222,8 +224,8 @@ int cmd_publish(int argc, char **argv)
 	cli_opts o = {0};
 	sao_err err = {""};
 	s3_target t = {0};
-	key_set *keys = NULL;
 	docs d = {0};
+	size_t nkeys = 0;
 	aws_creds creds = {0};
 	char *region = NULL, *issuer = NULL;
 	int rc = cli_parse("publish", argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY), changed = 0;
@@ -244,8 +246,7 @@ int cmd_publish(int argc, char **argv)
 			goto fail;
 		o.docs.issuer = issuer;
 	}
-	keys = cli_load_keys(&o, &err);
-	if (keys == NULL || !cli_render_docs(&o, keys, &d, &err))
+	if (!cli_build_docs(&o, &d, &nkeys, &err))
 		goto fail;
 	if (!p.dry_run && !aws_creds_load(&creds, region, &err))
 		goto fail;
@@ -294,7 +295,6 @@ out:
 	reg_opts_clear(&p.reg);
 	aws_creds_clear(&creds);
 	docs_clear(&d);
-	key_set_free(keys);
 	s3_target_clear(&t);
 	free(region);
 	free(issuer);

@@ -25,6 +25,9 @@ const char cmd_render_help[] =
 	"      --jwks-path PATH     JWKS location under the issuer (default /keys.json)\n"
 	"      --jwks-uri URL       publish this jwks_uri instead (the JWKS file is still written)\n"
 	"      --legacy-empty-kid   also publish each key with \"kid\": \"\"\n"
+	"      --from-apiserver     republish the API server's own discovery document and JWKS\n"
+	"                           (/openid/v1/jwks) instead of --key: needs the\n"
+	"                           system:service-account-issuer-discovery ClusterRole\n"
 	"  -h, --help               show this help\n";
 
 static bool render_opt(void *ctx, int c, const char *arg, int *code)
@@ -38,14 +41,14 @@ static bool render_opt(void *ctx, int c, const char *arg, int *code)
 
 int cmd_render(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,   CLI_OPT_KEY,
+	static const struct option lo[] = {CLI_OPT_ISSUER,   CLI_OPT_KEY, CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
 					   CLI_OPT_LEGACY,   {"out", required_argument, NULL, 'o'},
 					   CLI_OPT_HELP,     CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
-	key_set *keys = NULL;
 	docs d = {0};
+	size_t nkeys = 0;
 	fs_txn *txn = NULL;
 	const char *outdir = NULL;
 	char *disc_path = NULL, *jwks_path = NULL;
@@ -58,8 +61,7 @@ int cmd_render(int argc, char **argv)
 		rc = cli_usage_error("render", "--out is required");
 		goto out;
 	}
-	keys = cli_load_keys(&o, &err);
-	if (keys == NULL || !cli_render_docs(&o, keys, &d, &err))
+	if (!cli_build_docs(&o, &d, &nkeys, &err))
 		goto fail;
 	if (asprintf(&disc_path, "%s/.well-known/openid-configuration", outdir) < 0 ||
 	    asprintf(&jwks_path, "%s%s", outdir, o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json") < 0) {
@@ -76,7 +78,7 @@ int cmd_render(int argc, char **argv)
 	    !fs_txn_stage(txn, jwks_path, d.jwks, d.jwks_len, &err) || !fs_txn_commit(txn, &err))
 		goto fail;
 	log_info("wrote %s", disc_path);
-	log_info("wrote %s (%zu key%s)", jwks_path, key_set_count(keys), key_set_count(keys) == 1 ? "" : "s");
+	log_info("wrote %s (%zu key%s)", jwks_path, nkeys, nkeys == 1 ? "" : "s");
 	log_info("issuer %s; jwks_uri %s", o.docs.issuer, d.jwks_uri);
 	rc = EXIT_SUCCESS;
 	goto out;
@@ -87,7 +89,6 @@ out:
 	free(disc_path);
 	free(jwks_path);
 	docs_clear(&d);
-	key_set_free(keys);
 	cli_opts_free(&o);
 	return rc;
 }

@@ -53,7 +53,9 @@ const char cmd_serve_help[] =
 	"      --threads N             worker threads per listener (default: one per CPU)\n"
 	"      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
 	"      --log-format text|json  log line format on stderr (default text)\n"
-	"      --kube-poll-interval S  how often kube:// Secrets are read again (default 30)\n"
+	"      --from-apiserver        serve the API server's own JWKS (/openid/v1/jwks) instead of --key,\n"
+	"                              polled; needs the system:service-account-issuer-discovery role\n"
+	"      --kube-poll-interval S  how often kube:// Secrets or the API server are read (default 30)\n"
 	"      --kube-api URL, --kube-token-file F, --kube-ca F\n"
 	"                              the Kubernetes API for kube://NAMESPACE/SECRET keys outside a pod\n"
 	"                              (in a pod: its service account)\n"
@@ -171,17 +173,16 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 /* Loads the keys and renders the documents; publishes them if they differ from what is served. */
 static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, char **served_disc, sao_err *err)
 {
-	key_set *keys = cli_load_keys(o, err);
 	docs d = {0};
+	size_t nkeys = 0;
 	bool ok = false;
 
-	if (keys == NULL || !docs_render(&o->docs, keys, &d, err))
+	if (!cli_build_docs(o, &d, &nkeys, err))
 		goto out;
 	if (*served_jwks != NULL && strcmp(*served_jwks, d.jwks) == 0 && strcmp(*served_disc, d.discovery) == 0) {
 		ok = true;
-		log_debug("keys reloaded: documents unchanged (%zu key%s)", key_set_count(keys),
-			  key_set_count(keys) == 1 ? "" : "s");
-		metrics_reload(m, true, key_set_count(keys));
+		log_debug("keys reloaded: documents unchanged (%zu key%s)", nkeys, nkeys == 1 ? "" : "s");
+		metrics_reload(m, true, nkeys);
 		goto out;
 	}
 	if (!srv_publish(s, &d, err))
@@ -191,18 +192,13 @@ static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, ch
 	*served_jwks = d.jwks;
 	*served_disc = d.discovery;
 	d.jwks = d.discovery = NULL;
-	metrics_reload(m, true, key_set_count(keys));
-	for (size_t i = 0; i < key_set_count(keys); i++) {
-		const key_info *k = key_set_get(keys, i);
-
-		log_info("serving key %s (%s) from %s", k->kid, k->alg, k->source);
-	}
+	metrics_reload(m, true, nkeys);
+	log_info("serving %zu key%s%s", nkeys, nkeys == 1 ? "" : "s", o->from_apiserver ? " from the API server" : "");
 	ok = true;
 out:
 	if (!ok)
 		metrics_reload(m, false, 0);
 	docs_clear(&d);
-	key_set_free(keys);
 	return ok;
 }
 
@@ -222,6 +218,7 @@ int cmd_serve(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER,
 					   CLI_OPT_KEY,
+					   CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH,
 					   CLI_OPT_JWKS_URI,
 					   CLI_OPT_LEGACY,
@@ -267,6 +264,7 @@ int cmd_serve(int argc, char **argv)
 		rc = cli_usage_error("serve", "--tls-cert and --tls-key go together");
 		goto out;
 	}
+	kube_keys = o.from_apiserver;
 	for (size_t i = 0; i < o.nkeys; i++) {
 		kube_keys = kube_keys || kube_is_uri(o.keys[i]);
 		if (strcmp(o.keys[i], "-") == 0) {
@@ -311,12 +309,11 @@ int cmd_serve(int argc, char **argv)
 		/* Load first: a bad key or issuer must fail before anything listens. */
 		watch_fingerprint(o.keys, o.nkeys, fp);
 		{
-			key_set *keys = cli_load_keys(&o, &err);
 			docs d = {0};
-			bool good = keys != NULL && cli_render_docs(&o, keys, &d, &err);
+			size_t n = 0;
+			bool good = cli_build_docs(&o, &d, &n, &err);
 
 			docs_clear(&d);
-			key_set_free(keys);
 			if (!good)
 				goto fail;
 		}

@@ -133,9 +133,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-json_t *disc_build(const char *issuer, const char *jwks_uri, const key_set *keys, sao_err *err)
+json_t *disc_build(const char *issuer, const char *jwks_uri, const char *const *in, size_t nin, sao_err *err)
 {
-	const char *algs[8];
+	const char *algs[16];
 	size_t nalg = 0;
 	json_t *jalgs = json_array(), *doc = NULL;
 
@@ -143,14 +143,13 @@ json_t *disc_build(const char *issuer, const char *jwks_uri, const key_set *keys
 		err_set(err, "out of memory");
 		return NULL;
 	}
-	for (size_t i = 0; i < key_set_count(keys); i++) {
-		const char *a = key_set_get(keys, i)->alg;
+	for (size_t i = 0; i < nin; i++) {
 		bool seen = false;
 
 		for (size_t j = 0; j < nalg; j++)
-			seen = seen || strcmp(algs[j], a) == 0;
+			seen = seen || strcmp(algs[j], in[i]) == 0;
 		if (!seen && nalg < sizeof(algs) / sizeof(*algs))
-			algs[nalg++] = a;
+			algs[nalg++] = in[i];
 	}
 	/* kube-apiserver lists the algorithms as a sorted set. */
 	qsort(algs, nalg, sizeof(*algs), cmp_str);

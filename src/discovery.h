@@ -25,7 +25,7 @@ char *disc_issuer_path(const char *issuer);
 /* issuer + path, malloc'd. */
 char *disc_jwks_uri(const char *issuer, const char *jwks_path);
 
-/* Builds the document; id_token_signing_alg_values_supported lists the keys' algorithms, sorted. */
-json_t *disc_build(const char *issuer, const char *jwks_uri, const key_set *keys, sao_err *err);
+/* Builds the document; id_token_signing_alg_values_supported lists `algs` sorted, each once. */
+json_t *disc_build(const char *issuer, const char *jwks_uri, const char *const *algs, size_t nalgs, sao_err *err);
 
 #endif

@@ -55,7 +55,7 @@ free_port() {
 }
 
 # start_serve PORT ARGS...: starts `saoidc serve` in the background (log in $T_TMP/serve.log),
-# waits until /healthz answers; sets SERVE_PID. Fails the script if it does not come up in 10 s.
+# waits until /readyz answers (documents loaded); sets SERVE_PID. Fails the script if it does not come up in 10 s.
 start_serve() {
 	port=$1
 	shift
@@ -63,7 +63,7 @@ start_serve() {
 	SERVE_PID=$!
 	i=0
 	while [ $i -lt 100 ]; do
-		if curl -skf -o /dev/null "${SERVE_SCHEME:-http}://127.0.0.1:$port/healthz" 2>/dev/null; then return 0; fi
+		if curl -skf -o /dev/null "${SERVE_SCHEME:-http}://127.0.0.1:$port/readyz" 2>/dev/null; then return 0; fi
 		kill -0 "$SERVE_PID" 2>/dev/null || break
 		sleep 0.1
 		i=$((i + 1))

@@ -1,7 +1,7 @@
 #!/bin/sh
-# --key kube://NAMESPACE/SECRET against a local HTTPS endpoint that behaves like the API server
-# for these paths (bearer token required, TLS with its own CA): the EKS Anywhere Secret, errors
-# 401/403/404, and a key rotation in the Secret while serve runs.
+# --key kube://NAMESPACE/SECRET and --from-apiserver against a local HTTPS endpoint that behaves
+# like the API server for these paths (bearer token required, TLS with its own CA): the EKS
+# Anywhere Secret, errors 401/403/404, the API server's own JWKS, and rotations while serve runs.
 . "$SRCDIR/tests/lib.sh"
 HERE="$SRCDIR/tests/interop"
 C="$T_TMP/pki"
@@ -31,6 +31,27 @@ refused "a malformed kube:// URI is refused" 1 "is not kube://NAMESPACE/SECRET" 
 refused "an unknown CA is refused" 1 "Kubernetes API" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token"
 refused "outside a cluster without --kube-api, the way is explained" 1 "give --kube-api URL" env -u KUBERNETES_SERVICE_HOST "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
 case "$ERR" in *sa-token-for-saoidc*) fail "the token is never printed" ;; *) pass "the token is never printed" ;; esac
+
+# --from-apiserver: the API server's own documents, republished under the public issuer.
+printf '{"issuer":"https://oidc.test/cluster","jwks_uri":"https://172.18.0.2:6443/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}' >"$D/openid-configuration.json"
+"$SAOIDC" jwks --key "$KEYS/demo-rsa.pub" >"$D/jwks.json"
+run "$SAOIDC" render --from-apiserver --issuer https://oidc.test/cluster $K --out "$T_TMP/site"
+is "$RC" 0 "render --from-apiserver"
+is "$(cat "$T_TMP/site/keys.json")" "$(cat "$D/jwks.json")" "publishes the API server's JWKS"
+contains "$(cat "$T_TMP/site/.well-known/openid-configuration")" '"jwks_uri":"https://oidc.test/cluster/keys.json"' "with the public jwks_uri, not the API server's"
+refused "a different API server issuer is refused, with the reason" 1 "STS refuses a token whose iss differs" "$SAOIDC" render --from-apiserver --issuer https://public.example.com/other $K --out "$T_TMP/never"
+ok "and nothing is written" test ! -e "$T_TMP/never"
+refused "--from-apiserver with --key is a usage error" 2 "give no --key" "$SAOIDC" render --from-apiserver --key "$KEYS/demo-rsa.pub" --issuer https://oidc.test/cluster --out "$T_TMP/never"
+/usr/bin/python3 -c "import json,sys; j=json.load(open(sys.argv[1])); j['keys'][0]['d']='AAAA'; json.dump(j, open(sys.argv[1],'w'))" "$D/jwks.json"
+refused "a JWKS with a private member is refused" 1 'private member "d"' "$SAOIDC" render --from-apiserver --issuer https://oidc.test/cluster $K --out "$T_TMP/never"
+"$SAOIDC" jwks --key "$KEYS/demo-rsa.pub" >"$D/jwks.json"
+P=$(free_port)
+start_serve "$P" --issuer https://oidc.test/cluster --from-apiserver $K --listen "127.0.0.1:$P" --kube-poll-interval 1 --watch-interval 200
+is "$(curl -s "http://127.0.0.1:$P/keys.json")" "$(cat "$D/jwks.json")" "serve --from-apiserver serves the API server's keys"
+"$SAOIDC" jwks --key "$KEYS/demo-rsa.pub" --key "$KEYS/demo-ec384.pub" >"$D/jwks.json.new" && mv "$D/jwks.json.new" "$D/jwks.json"
+ok "keys rotated on the API server appear without action" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q P-384"
+contains "$(curl -s "http://127.0.0.1:$P/.well-known/openid-configuration")" '["ES384","RS256"]' "and the discovery document follows"
+stop_serve
 
 # Rotation while serve runs: the Secret gains a second key, then loses the first.
 P=$(free_port)
