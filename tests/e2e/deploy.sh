@@ -1,0 +1,33 @@
+#!/bin/sh
+# The deployment artifacts: Kubernetes manifests parsed by a real YAML parser and validated
+# against the Kubernetes schemas (npm yaml, kubernetes-models); the container command lines and
+# the systemd unit run the options saoidc really has.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+DK="$SRCDIR/deploy/kubernetes"
+[ -d "$HERE/node_modules/kubernetes-models" ] || skip_all "node modules missing: run 'npm ci' in tests/interop"
+(cd "$HERE" && node validate-manifests.mjs "$DK") >"$T_TMP/v.out" 2>&1
+while read -r verdict msg; do if [ "$verdict" = PASS ]; then pass "$msg"; else fail "$msg"; fi; done <"$T_TMP/v.out"
+ok "the validator checked the manifests" grep -q "is valid against the Kubernetes schema" "$T_TMP/v.out"
+
+# Every option the manifests and the unit pass to saoidc exists (run with --help, which exits
+# 0 only after every option parsed).
+for opt in --issuer=x --key=kube://saoidc/saoidc-signing-key --listen=[::]:8080 --log-format=json --max-per-ip=256 --from-apiserver; do
+	run "$SAOIDC" serve "$opt" --help
+	is "$RC" 0 "serve accepts $opt (as the Deployment passes it)"
+done
+run "$SAOIDC" publish --key=kube://saoidc/saoidc-signing-key --register s3://b/p --help
+is "$RC" 0 "publish accepts the CronJob's arguments"
+run "$SAOIDC" serve --issuer x --key y --listen 127.0.0.1:8080 --log-format json --max-per-ip 256 --help
+is "$RC" 0 "serve accepts the systemd unit's arguments"
+for k in DynamicUser=yes ProtectSystem=strict NoNewPrivileges=yes CapabilityBoundingSet= LoadCredential=; do
+	contains "$(cat "$SRCDIR/deploy/systemd/saoidc.service")" "$k" "the systemd unit sets $k"
+done
+if command -v systemd-analyze >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	ok "systemd-analyze verify accepts the unit" systemd-analyze verify "$SRCDIR/deploy/systemd/saoidc.service"
+fi
+contains "$(cat "$SRCDIR/deploy/docker/Dockerfile")" "USER 65532" "the image runs as a non-root user"
+runtime=$(sed -n '/^FROM debian:12-slim$/,$p' "$SRCDIR/deploy/docker/Dockerfile")
+contains "$runtime" "libmicrohttpd12" "the image's runtime stage installs the runtime libraries"
+is "$(printf '%s\n' "$runtime" | grep -c -- '-dev')" 0 "and no -dev package"
+done_testing
