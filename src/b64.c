@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+char *b64_std_encode(const unsigned char *data, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (out == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
+}
+
 char *b64url_encode(const unsigned char *data, size_t len)
 {
 	size_t cap = 4 * ((len + 2) / 3) + 1;

@@ -8,6 +8,8 @@
 
 /* Returns a malloc'd NUL-terminated string, or NULL on allocation failure. */
 char *b64url_encode(const unsigned char *data, size_t len);
+/* Standard, padded base64 (Kubernetes' []byte fields); malloc'd or NULL. */
+char *b64_std_encode(const unsigned char *data, size_t len);
 /* Decodes standard (padded) base64; whitespace is ignored. Returns false on invalid input.
  * *out is malloc'd; the caller frees (and cleanses, if secret). */
 bool b64_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen);

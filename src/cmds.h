@@ -16,6 +16,9 @@ int cmd_register(int argc, char **argv);
 int cmd_thumbprint(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_trust_policy(int argc, char **argv);
+int cmd_pod_patch(int argc, char **argv);
+int cmd_webhook(int argc, char **argv);
 
 extern const char cmd_jwks_help[];
 extern const char cmd_discovery_help[];
@@ -28,6 +31,9 @@ extern const char cmd_register_help[];
 extern const char cmd_thumbprint_help[];
 extern const char cmd_verify_help[];
 extern const char cmd_token_help[];
+extern const char cmd_trust_policy_help[];
+extern const char cmd_pod_patch_help[];
+extern const char cmd_webhook_help[];
 
 /* Prints a verify report as a checklist or JSON; returns 0 if nothing failed, else 1 (cmd_verify.c). */
 struct verify_report;

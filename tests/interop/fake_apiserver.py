@@ -4,6 +4,7 @@ required bearer token:
   GET /api/v1/namespaces/NS/secrets/NAME     the Secret from DIR/NS_NAME.json (re-read each time)
   GET /.well-known/openid-configuration       DIR/openid-configuration.json
   GET /openid/v1/jwks                        DIR/jwks.json
+  GET /api/v1/namespaces/NS/serviceaccounts/NAME  DIR/serviceaccounts_NS_NAME.json
 Answers 401 without the right token, 403 for Secrets not in --allow, 404 for missing files, with
 the API server's Status JSON. Each request is logged as a JSON line.
 
@@ -45,6 +46,8 @@ class H(BaseHTTPRequestHandler):
                     fname = False
                 else:
                     fname = "%s_%s.json" % (ns, name)
+            elif len(parts) == 6 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "serviceaccounts":
+                fname = "serviceaccounts_%s_%s.json" % (parts[3], parts[5])
             elif path == "/.well-known/openid-configuration":
                 fname = "openid-configuration.json"
             elif path == "/openid/v1/jwks":

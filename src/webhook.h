@@ -1,0 +1,36 @@
+/* webhook: the mutating admission webhook's decision, as a pure function: an AdmissionReview
+ * in, an AdmissionReview response out, with the JSON Patch that gives the pod its AWS, Azure or
+ * GCP identity according to its ServiceAccount's annotations (the EKS pod identity webhook's
+ * behaviour, and the Azure and GCP equivalents). */
+#ifndef SAOIDC_WEBHOOK_H
+#define SAOIDC_WEBHOOK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define WH_AWS_ROLE "eks.amazonaws.com/role-arn"
+#define WH_AWS_AUDIENCE "eks.amazonaws.com/audience"
+#define WH_AWS_REGIONAL "eks.amazonaws.com/sts-regional-endpoints"
+#define WH_AWS_EXPIRATION "eks.amazonaws.com/token-expiration"
+#define WH_AWS_SKIP "eks.amazonaws.com/skip-containers"
+#define WH_AZURE_CLIENT "azure.workload.identity/client-id"
+#define WH_AZURE_TENANT "azure.workload.identity/tenant-id"
+#define WH_GCP_CONFIG "saoidc.io/gcp-credential-config"
+#define WH_GCP_AUDIENCE "saoidc.io/gcp-audience"
+
+typedef struct wh_cfg {
+	const char *region;       /* AWS_REGION/AWS_DEFAULT_REGION for AWS pods, or NULL */
+	const char *azure_tenant; /* default tenant when the ServiceAccount names none */
+	bool deny_malformed;      /* refuse malformed reviews instead of allowing them unchanged */
+} wh_cfg;
+
+/* Gives the annotations (a JSON object, new reference, or NULL) of a ServiceAccount. */
+typedef json_t *(*wh_sa_lookup)(void *ctx, const char *ns, const char *name, char *err, size_t errlen);
+
+/* The response review for a request body. *warning (may be empty) says what was odd. Never
+ * NULL but on allocation failure. */
+json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup lookup, void *ctx, char *warning,
+		  size_t warnlen);
+
+#endif

@@ -1,0 +1,68 @@
+#!/bin/sh
+# trust-policy for AWS, Azure and GCP, and pod-patch: parsed and checked field by field; the AWS
+# policy's conditions evaluated against tokens' claims as IAM would.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || skip_all "python3-yaml is not installed"
+ISS=https://oidc.example.com/cluster-1
+field() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+run "$SAOIDC" trust-policy aws --issuer "$ISS" --account 123456789012 --namespace prod --service-account api
+is "$RC" 0 "trust-policy aws"
+printf '%s' "$OUT" >"$T_TMP/p1.json"
+is "$(field 'd["Statement"][0]["Principal"]["Federated"]' <"$T_TMP/p1.json")" "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/cluster-1" "the principal is the provider ARN"
+is "$(field 'd["Statement"][0]["Condition"]["StringEquals"]["oidc.example.com/cluster-1:sub"]' <"$T_TMP/p1.json")" "system:serviceaccount:prod:api" "StringEquals on :sub"
+is "$(field 'd["Statement"][0]["Condition"]["StringEquals"]["oidc.example.com/cluster-1:aud"]' <"$T_TMP/p1.json")" "sts.amazonaws.com" "StringEquals on :aud"
+ev() { /usr/bin/python3 "$HERE/iam_condition.py" "$1" "$ISS" "$2" "$3" 123456789012; }
+is "$(ev "$T_TMP/p1.json" system:serviceaccount:prod:api sts.amazonaws.com)" allow "IAM would let prod/api's token assume the role"
+is "$(ev "$T_TMP/p1.json" system:serviceaccount:prod:other sts.amazonaws.com)" deny "but not another service account's"
+is "$(ev "$T_TMP/p1.json" system:serviceaccount:prod:api api://other)" deny "nor a token for another audience"
+run "$SAOIDC" trust-policy aws --issuer "$ISS" --account 123456789012 --namespace prod --namespace staging --service-account '*'
+printf '%s' "$OUT" >"$T_TMP/p2.json"
+contains "$OUT" '"StringLike"' "several namespaces or '*' switch to StringLike"
+is "$(ev "$T_TMP/p2.json" system:serviceaccount:staging:anything sts.amazonaws.com)" allow "any service account of staging is allowed"
+is "$(ev "$T_TMP/p2.json" system:serviceaccount:kube-system:anything sts.amazonaws.com)" deny "other namespaces are not"
+is "$(ev "$T_TMP/p2.json" system:serviceaccount:prod:x api://other)" deny "and the audience is still exact"
+refused "a bad account ID is refused" 1 "not a 12-digit AWS account ID" "$SAOIDC" trust-policy aws --issuer "$ISS" --account 42 --namespace a --service-account b
+refused "a missing namespace is a usage error" 2 "--namespace and --service-account are required" "$SAOIDC" trust-policy aws --issuer "$ISS" --account 123456789012 --service-account b
+refused "an unknown cloud is a usage error" 2 "aws, azure or gcp" "$SAOIDC" trust-policy ibm --issuer "$ISS" --namespace a --service-account b
+
+run "$SAOIDC" trust-policy azure --issuer "$ISS" --namespace prod --service-account api --identity-name id-api --resource-group rg1
+is "$RC" 0 "trust-policy azure"
+printf '%s' "$OUT" >"$T_TMP/az.json"
+is "$(field 'd["issuer"]' <"$T_TMP/az.json") $(field 'd["subject"]' <"$T_TMP/az.json") $(field 'd["audiences"]' <"$T_TMP/az.json")" "$ISS system:serviceaccount:prod:api ['api://AzureADTokenExchange']" "issuer, subject and audience of the federated credential"
+contains "$ERR" "az identity federated-credential create --name saoidc-prod-api --identity-name id-api --resource-group rg1 --issuer $ISS --subject system:serviceaccount:prod:api --audiences api://AzureADTokenExchange" "and the az command"
+
+run "$SAOIDC" trust-policy gcp --issuer "$ISS" --project-number 123456 --pool pool1 --provider prov1 --service-account-email app@p.iam.gserviceaccount.com --namespace prod --service-account api
+is "$RC" 0 "trust-policy gcp"
+printf '%s' "$OUT" >"$T_TMP/gcp.json"
+is "$(field 'd["type"]' <"$T_TMP/gcp.json")" external_account "an external_account credential config"
+is "$(field 'd["audience"]' <"$T_TMP/gcp.json")" "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool1/providers/prov1" "with the provider audience"
+is "$(field 'd["subject_token_type"]' <"$T_TMP/gcp.json") $(field 'd["token_url"]' <"$T_TMP/gcp.json")" "urn:ietf:params:oauth:token-type:jwt https://sts.googleapis.com/v1/token" "subject token type and token URL"
+is "$(field 'd["credential_source"]["file"]' <"$T_TMP/gcp.json")" /var/run/secrets/tokens/gcp/token "reading the projected token pod-patch mounts"
+contains "$(field 'd["service_account_impersonation_url"]' <"$T_TMP/gcp.json")" "serviceAccounts/app@p.iam.gserviceaccount.com:generateAccessToken" "impersonating the service account"
+contains "$ERR" "--jwk-json-path=jwks.json" "the gcloud commands include the variant that uploads the JWKS"
+contains "$ERR" "subject/system:serviceaccount:prod:api" "and the IAM binding for the service account"
+
+# pod-patch, parsed as YAML.
+y() { /usr/bin/python3 -c "import yaml,sys; d=yaml.safe_load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+run "$SAOIDC" pod-patch --cloud aws --service-account api --role-arn arn:aws:iam::123456789012:role/api --container web --regional-sts --region eu-west-1
+is "$RC" 0 "pod-patch aws"
+printf '%s' "$OUT" >"$T_TMP/aws.yaml"
+s='d["spec"]["template"]["spec"]'
+is "$(y "$s[\"serviceAccountName\"], $s[\"containers\"][0][\"name\"]" <"$T_TMP/aws.yaml")" "('api', 'web')" "the service account and the container"
+is "$(y "{e['name']: e['value'] for e in $s['containers'][0]['env']}" <"$T_TMP/aws.yaml")" "{'AWS_ROLE_ARN': 'arn:aws:iam::123456789012:role/api', 'AWS_WEB_IDENTITY_TOKEN_FILE': '/var/run/secrets/eks.amazonaws.com/serviceaccount/token', 'AWS_STS_REGIONAL_ENDPOINTS': 'regional', 'AWS_REGION': 'eu-west-1', 'AWS_DEFAULT_REGION': 'eu-west-1'}" "the EKS webhook's env vars"
+is "$(y "$s['containers'][0]['volumeMounts']" <"$T_TMP/aws.yaml")" "[{'name': 'aws-iam-token', 'mountPath': '/var/run/secrets/eks.amazonaws.com/serviceaccount', 'readOnly': True}]" "its read-only mount"
+is "$(y "$s['volumes']" <"$T_TMP/aws.yaml")" "[{'name': 'aws-iam-token', 'projected': {'sources': [{'serviceAccountToken': {'audience': 'sts.amazonaws.com', 'expirationSeconds': 86400, 'path': 'token'}}]}}]" "and its projected token volume"
+run "$SAOIDC" pod-patch --cloud azure --kind pod --service-account api --client-id c1 --tenant-id t1
+is "$(y "sorted(e['name'] for e in d['spec']['containers'][0]['env'])" <<EOF2
+$OUT
+EOF2
+)" "['AZURE_AUTHORITY_HOST', 'AZURE_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE', 'AZURE_TENANT_ID']" "pod-patch azure: the Azure webhook's env vars, on a Pod"
+contains "$OUT" '"api://AzureADTokenExchange"' "with the Azure audience"
+run "$SAOIDC" pod-patch --cloud gcp --service-account api --project-number 123456 --pool pool1 --provider prov1 --config-map gcp-cred
+contains "$OUT" '"//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool1/providers/prov1"' "pod-patch gcp: the token's audience is the provider"
+contains "$OUT" 'name: "gcp-cred"' "and the credential config comes from the ConfigMap"
+refused "pod-patch aws without --role-arn is a usage error" 2 "needs --role-arn" "$SAOIDC" pod-patch --cloud aws --service-account api
+refused "an expiration out of bounds is refused" 2 "600 to 86400" "$SAOIDC" pod-patch --cloud aws --service-account api --role-arn arn:aws:iam::1:role/x --expiration 60
+done_testing

@@ -1,0 +1,38 @@
+#!/bin/sh
+# saoidc webhook: recorded AdmissionReview fixtures (tests/data/admission/cases.json) posted over
+# HTTPS; the returned JSON Patch applied by python3-jsonpatch must give the expected Pod; the
+# ServiceAccounts come from a local API server stand-in; malformed reviews allowed or denied.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+/usr/bin/python3 -c 'import jsonpatch' 2>/dev/null || skip_all "python3-jsonpatch is not installed"
+C="$T_TMP/pki"
+make_chain "$C" localhost
+D="$T_TMP/api"
+mkdir -p "$D"
+printf 'webhook-sa-token\n' >"$T_TMP/token"
+AP=$(free_port)
+/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token webhook-sa-token \
+	--dir "$D" --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
+APID=$!
+wait_for grep -q listening "$T_TMP/api.out"
+K="--kube-api https://127.0.0.1:$AP --kube-token-file $T_TMP/token --kube-ca $C/root.pem"
+WP=$(free_port); DP=$(free_port)
+"$SAOIDC" webhook --listen "127.0.0.1:$WP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" $K --region eu-west-1 --azure-tenant-id tenant-default --sa-cache-seconds 0 2>"$T_TMP/wh.log" &
+WPID=$!
+"$SAOIDC" webhook --listen "127.0.0.1:$DP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" $K --deny-malformed 2>"$T_TMP/wh2.log" &
+W2PID=$!
+trap 'kill $APID $WPID $W2PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$WP/healthz"
+wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$DP/healthz"
+tap_lines() { while read -r verdict msg; do if [ "$verdict" = PASS ]; then pass "$msg"; else fail "$msg"; fi; done; }
+/usr/bin/python3 "$HERE/webhook_check.py" "$SRCDIR/tests/data/admission/cases.json" "$D" "https://localhost:$WP/mutate" "$C/root.pem" >"$T_TMP/check.out" 2>&1
+tap_lines <"$T_TMP/check.out"
+ok "the checker ran every case" test "$(grep -c '' "$T_TMP/check.out")" -ge 25
+contains "$(cat "$T_TMP/wh.log")" "malformed AdmissionReview" "malformed reviews are logged"
+/usr/bin/python3 "$HERE/webhook_check.py" "$SRCDIR/tests/data/admission/cases.json" "$D" "https://localhost:$DP/mutate" "$C/root.pem" --deny-malformed >"$T_TMP/deny.out" 2>&1
+tap_lines <"$T_TMP/deny.out"
+refused "webhook without TLS is refused" 2 "required" "$SAOIDC" webhook --listen 127.0.0.1:1
+is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$WP/mutate")" 405 "GET /mutate is 405"
+kill $WPID; wait $WPID
+is "$?" 0 "the webhook stops cleanly on SIGTERM"
+done_testing
