@@ -3,8 +3,10 @@
 #include "cli.h"
 #include "cmds.h"
 #include "federation.h"
+#include "iam.h"
 #include "log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 const char cmd_trust_policy_help[] =
 	"Usage: saoidc trust-policy aws --issuer URL --account ID --namespace NS [--namespace NS ...]\n"
 	"                               --service-account SA|'*' [--audience AUD]\n"
+	"                               [--create-role NAME [--policy-arn ARN ...]]\n"
 	"       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
 	"                                 [--identity-name ID --resource-group RG]\n"
 	"       saoidc trust-policy gcp --issuer URL --project-number N --pool P --provider V\n"
@@ -20,7 +23,8 @@ const char cmd_trust_policy_help[] =
 	"\n"
 	"Print what each cloud needs to trust the issuer's tokens for a service account:\n"
 	"  aws    the IAM role trust policy (sts:AssumeRoleWithWebIdentity, conditions on :sub and :aud;\n"
-	"         StringLike for --service-account '*' or several namespaces)\n"
+	"         StringLike for --service-account '*' or several namespaces); --create-role creates the\n"
+	"         role through IAM or brings its trust policy in line, and attaches --policy-arn policies\n"
 	"  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
 	"         command that applies it goes to stderr\n"
 	"  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
@@ -38,11 +42,14 @@ enum {
 	OPT_POOL,
 	OPT_PROVIDER,
 	OPT_EMAIL,
-	OPT_TOKEN_PATH
+	OPT_TOKEN_PATH,
+	OPT_CREATE_ROLE,
+	OPT_POLICY_ARN
 };
 
 typedef struct tp_opts {
 	strlist namespaces;
+	strlist policy_arns;
 	const char *v[16]; /* indexed by option - OPT_CMD_BASE */
 } tp_opts;
 
@@ -50,18 +57,19 @@ static bool tp_opt(void *ctx, int c, const char *arg, int *code)
 {
 	tp_opts *t = ctx;
 
-	if (c == OPT_NS) {
-		if (!strlist_add(&t->namespaces, arg))
+	if (c == OPT_NS || c == OPT_POLICY_ARN) {
+		if (!strlist_add(c == OPT_NS ? &t->namespaces : &t->policy_arns, arg))
 			*code = EXIT_FAILURE;
 		return true;
 	}
-	if (c < OPT_ACCOUNT || c > OPT_TOKEN_PATH)
+	if (c < OPT_ACCOUNT || c > OPT_CREATE_ROLE)
 		return false;
 	t->v[c - OPT_CMD_BASE] = arg;
 	return true;
 }
 
 #define V(o) (t.v[(o) - OPT_CMD_BASE])
+
 
 int cmd_trust_policy(int argc, char **argv)
 {
@@ -78,6 +86,8 @@ int cmd_trust_policy(int argc, char **argv)
 					   {"provider", required_argument, NULL, OPT_PROVIDER},
 					   {"service-account-email", required_argument, NULL, OPT_EMAIL},
 					   {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
+					   {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
+					   {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	tp_opts t = {0};
@@ -106,6 +116,18 @@ int cmd_trust_policy(int argc, char **argv)
 					   V(OPT_AUD) != NULL ? V(OPT_AUD) : "sts.amazonaws.com", &err);
 		if (out == NULL)
 			goto fail;
+		if (V(OPT_CREATE_ROLE) != NULL) {
+			aws_creds creds = {0};
+			char *arn = NULL;
+			bool ok = aws_creds_load(&creds, NULL, &err) &&
+				  iam_role_ensure(V(OPT_CREATE_ROLE), out, &t.policy_arns, &creds, log_note, &arn, &err);
+
+			aws_creds_clear(&creds);
+			if (!ok)
+				goto fail;
+			log_info("role %s", arn != NULL ? arn : V(OPT_CREATE_ROLE));
+			free(arn);
+		}
 	} else if (strcmp(cloud, "azure") == 0) {
 		char name[256];
 
@@ -173,6 +195,7 @@ out:
 	free(hp);
 	json_decref(out);
 	strlist_clear(&t.namespaces);
+	strlist_clear(&t.policy_arns);
 	cli_opts_free(&o);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #include "iam.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,5 +409,95 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 	ok = true;
 out:
 	provider_clear(&p);
+	return ok;
+}
+
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const aws_creds *creds,
+		     iam_note_fn note, char **arn, sao_err *err)
+{
+	aws_response r = {0};
+	form f = {0};
+	char *doc = json_dumps(trust, JSON_COMPACT), *have = NULL;
+	strlist attached = {0};
+	bool ok = false;
+
+	*arn = NULL;
+	if (doc == NULL)
+		return err_set(err, "out of memory");
+	form_add(&f, "RoleName", name);
+	if (iam_call("GetRole", &f, creds, &r, err)) {
+		char *enc = aws_xml_text(r.body, r.body_len, "AssumeRolePolicyDocument");
+		char *dec = enc != NULL ? curl_easy_unescape(NULL, enc, 0, NULL) : NULL;
+		json_t *cur = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
+
+		*arn = aws_xml_text(r.body, r.body_len, "Arn");
+		if (cur == NULL || !json_equal(cur, (json_t *)trust)) {
+			form u = {0};
+			aws_response ur = {0};
+
+			form_add(&u, "RoleName", name);
+			form_add(&u, "PolicyDocument", doc);
+			ok = iam_call("UpdateAssumeRolePolicy", &u, creds, &ur, err);
+			free(u.s);
+			aws_response_clear(&ur);
+			if (ok)
+				note("UpdateAssumeRolePolicy: role %s now trusts the issuer as asked", name);
+		} else {
+			ok = true;
+			note("role %s already has this trust policy", name);
+		}
+		json_decref(cur);
+		curl_free(dec);
+		free(enc);
+		if (!ok)
+			goto out;
+	} else if (r.code != NULL && strcmp(r.code, "NoSuchEntity") == 0) {
+		form c = {0};
+
+		aws_response_clear(&r);
+		form_add(&c, "RoleName", name);
+		form_add(&c, "AssumeRolePolicyDocument", doc);
+		form_add(&c, "Description", "IRSA role trusting a Kubernetes service-account issuer (saoidc)");
+		ok = iam_call("CreateRole", &c, creds, &r, err);
+		free(c.s);
+		if (!ok)
+			goto out;
+		*arn = aws_xml_text(r.body, r.body_len, "Arn");
+		note("CreateRole: %s", *arn != NULL ? *arn : name);
+	} else {
+		goto out;
+	}
+	aws_response_clear(&r);
+	ok = false;
+	if (policy_arns->n > 0) {
+		if (!iam_call("ListAttachedRolePolicies", &f, creds, &r, err) ||
+		    !aws_xml_members(r.body, r.body_len, "AttachedPolicies", "PolicyArn", &attached)) {
+			if (err->msg[0] == '\0')
+				err_set(err, "IAM ListAttachedRolePolicies: unreadable answer");
+			goto out;
+		}
+		aws_response_clear(&r);
+		for (size_t i = 0; i < policy_arns->n; i++) {
+			form a = {0};
+
+			if (strlist_has(&attached, policy_arns->v[i]))
+				continue;
+			form_add(&a, "RoleName", name);
+			form_add(&a, "PolicyArn", policy_arns->v[i]);
+			if (!write_call("AttachRolePolicy", &a, creds, false, note, policy_arns->v[i], err))
+				goto out;
+		}
+	}
+	ok = true;
+out:
+	free(have);
+	free(doc);
+	free(f.s);
+	strlist_clear(&attached);
+	aws_response_clear(&r);
+	if (!ok) {
+		free(*arn);
+		*arn = NULL;
+	}
 	return ok;
 }

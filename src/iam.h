@@ -6,6 +6,7 @@
 #include "aws.h"
 #include "err.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 
 typedef struct iam_want {
@@ -27,6 +28,11 @@ bool iam_check_want(const iam_want *w, sao_err *err);
  * the write calls are reported, not made. *arn is malloc'd (NULL in a dry run that would create). */
 bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, iam_note_fn note, char **arn,
 		     sao_err *err);
+
+/* Creates the IAM role with this trust policy, or brings its trust policy in line, and attaches
+ * the managed policies not attached yet (none is detached). *arn is malloc'd. */
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const aws_creds *creds,
+		     iam_note_fn note, char **arn, sao_err *err);
 
 /* Reads the provider for an issuer, for `verify`: *found false when there is none. */
 bool iam_oidc_find(const char *issuer, const aws_creds *creds, bool *found, char **arn, strlist *client_ids,

@@ -28,6 +28,17 @@ bool log_set_format(const char *name)
 	return true;
 }
 
+void log_note(const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_msg(LOG_INFO, "%s", line);
+}
+
 void log_msg(log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = {"debug", "info", "warning", "error"};

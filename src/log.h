@@ -11,6 +11,9 @@ void log_setup(log_level min, bool json);
 bool log_set_format(const char *name);
 void log_msg(log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* log_msg at LOG_INFO as a plain function, for callbacks that report progress. */
+void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

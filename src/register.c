@@ -56,16 +56,6 @@ void reg_opts_clear(reg_opts *r)
 	strlist_clear(&r->tag_values);
 }
 
-static void note(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	log_info("%s", line);
-}
 
 static void lower(char *s)
 {
@@ -145,7 +135,7 @@ bool reg_run(const char *issuer, const reg_opts *r, char **arn, sao_err *err)
 	}
 	if (!iam_check_want(&w, err) || !aws_creds_load(&creds, NULL, err))
 		goto out;
-	ok = iam_oidc_ensure(&w, &creds, r->dry_run, note, arn, err);
+	ok = iam_oidc_ensure(&w, &creds, r->dry_run, log_note, arn, err);
 	goto out;
 oom:
 	err_set(err, "out of memory");

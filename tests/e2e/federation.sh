@@ -23,6 +23,30 @@ contains "$OUT" '"StringLike"' "several namespaces or '*' switch to StringLike"
 is "$(ev "$T_TMP/p2.json" system:serviceaccount:staging:anything sts.amazonaws.com)" allow "any service account of staging is allowed"
 is "$(ev "$T_TMP/p2.json" system:serviceaccount:kube-system:anything sts.amazonaws.com)" deny "other namespaces are not"
 is "$(ev "$T_TMP/p2.json" system:serviceaccount:prod:x api://other)" deny "and the audience is still exact"
+# --create-role through the IAM emulator (SigV4 checked by botocore).
+if /usr/bin/python3 -c 'import botocore' 2>/dev/null; then
+	IP=$(free_port)
+	/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key AKIDROLE:rolesecret --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
+	IAMPID=$!
+	trap 'kill $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+	wait_for grep -q listening "$T_TMP/iam.out"
+	export HOME="$T_TMP/home" AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDROLE AWS_SECRET_ACCESS_KEY=rolesecret AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/"
+	actions() { sed 's/.*"action": "\([A-Za-z]*\)".*/\1/' "$T_TMP/iam.log" | tr '\n' ' '; }
+	TP="trust-policy aws --issuer $ISS --account 123456789012 --namespace prod --service-account api --create-role irsa-api"
+	run "$SAOIDC" $TP --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess
+	is "$RC" 0 "--create-role creates the role"
+	is "$(actions)" "GetRole CreateRole ListAttachedRolePolicies AttachRolePolicy " "get, create, list, attach"
+	contains "$ERR" "role arn:aws:iam::123456789012:role/irsa-api" "and names it"
+	is "$(curl -s "http://127.0.0.1:$IP/roles" | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin)['irsa-api']; print(json.loads(r['trust']) == json.load(open(sys.argv[1])), r['attached'])" "$T_TMP/p1.json")" "True ['arn:aws:iam::aws:policy/ReadOnlyAccess']" "the role trusts exactly the printed policy and has the policy attached"
+	: >"$T_TMP/iam.log"
+	run "$SAOIDC" $TP --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess
+	is "$(actions)" "GetRole ListAttachedRolePolicies " "a second run changes nothing"
+	: >"$T_TMP/iam.log"
+	run "$SAOIDC" trust-policy aws --issuer "$ISS" --account 123456789012 --namespace prod --service-account worker --create-role irsa-api
+	is "$(actions)" "GetRole UpdateAssumeRolePolicy " "a changed service account updates the trust policy"
+	is "$(grep -c '"signed": true' "$T_TMP/iam.log")" 2 "every call was signed as botocore expects"
+fi
+
 refused "a bad account ID is refused" 1 "not a 12-digit AWS account ID" "$SAOIDC" trust-policy aws --issuer "$ISS" --account 42 --namespace a --service-account b
 refused "a missing namespace is a usage error" 2 "--namespace and --service-account are required" "$SAOIDC" trust-policy aws --issuer "$ISS" --account 123456789012 --service-account b
 refused "an unknown cloud is a usage error" 2 "aws, azure or gcp" "$SAOIDC" trust-policy ibm --issuer "$ISS" --namespace a --service-account b

@@ -21,7 +21,7 @@ NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 ACCOUNT = "123456789012"
 AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
                      r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
-STATUS = {"InvalidInput": 400, "EntityAlreadyExists": 409, "LimitExceeded": 409, "ConcurrentModification": 409,
+STATUS = {"MalformedPolicyDocument": 400, "InvalidInput": 400, "EntityAlreadyExists": 409, "LimitExceeded": 409, "ConcurrentModification": 409,
           "NoSuchEntity": 404, "ServiceFailure": 500, "SignatureDoesNotMatch": 403, "InvalidAction": 400}
 
 
@@ -48,6 +48,7 @@ def tags(form):
 class State:
     def __init__(self):
         self.providers = {}  # arn -> {url, clients, thumbs, tags (dict)}
+        self.roles = {}      # name -> {arn, trust (JSON text), attached [arns]}
 
 
 class H(BaseHTTPRequestHandler):
@@ -115,8 +116,42 @@ class H(BaseHTTPRequestHandler):
         p = self.server.state.providers.get(form.get("OpenIDConnectProviderArn", ""))
         return p
 
+    def role_xml(self, name):
+        r = self.server.state.roles[name]
+        return ("<Role><Path>/</Path><RoleName>%s</RoleName><RoleId>AROAEXAMPLE</RoleId><Arn>%s</Arn>"
+                "<CreateDate>2026-11-22T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument>"
+                "</Role>") % (esc(name), esc(r["arn"]), urllib.parse.quote(r["trust"], safe=""))
+
     def dispatch(self, action, form):
         st = self.server.state
+        if action in ("GetRole", "UpdateAssumeRolePolicy", "ListAttachedRolePolicies", "AttachRolePolicy"):
+            name = form.get("RoleName", "")
+            if name not in st.roles:
+                return self.error("NoSuchEntity", "The role with name %s cannot be found." % name)
+            if action == "GetRole":
+                return self.ok(action, self.role_xml(name))
+            if action == "UpdateAssumeRolePolicy":
+                json.loads(form["PolicyDocument"])
+                st.roles[name]["trust"] = form["PolicyDocument"]
+                return self.ok(action, None)
+            if action == "ListAttachedRolePolicies":
+                items = "".join("<member><PolicyName>%s</PolicyName><PolicyArn>%s</PolicyArn></member>"
+                                % (esc(a.rsplit("/", 1)[-1]), esc(a)) for a in st.roles[name]["attached"])
+                return self.ok(action, "<AttachedPolicies>%s</AttachedPolicies><IsTruncated>false</IsTruncated>" % items)
+            if form["PolicyArn"] not in st.roles[name]["attached"]:
+                st.roles[name]["attached"].append(form["PolicyArn"])
+            return self.ok(action, None)
+        if action == "CreateRole":
+            name = form.get("RoleName", "")
+            if name in st.roles:
+                return self.error("EntityAlreadyExists", "Role with name %s already exists." % name)
+            try:
+                json.loads(form["AssumeRolePolicyDocument"])
+            except (KeyError, ValueError):
+                return self.error("MalformedPolicyDocument", "bad policy")
+            st.roles[name] = {"arn": "arn:aws:iam::%s:role/%s" % (ACCOUNT, name),
+                              "trust": form["AssumeRolePolicyDocument"], "attached": []}
+            return self.ok(action, self.role_xml(name))
         if action == "ListOpenIDConnectProviders":
             items = "".join("<member><Arn>%s</Arn></member>" % esc(a) for a in st.providers)
             return self.ok(action, "<OpenIDConnectProviderList>%s</OpenIDConnectProviderList>" % items)
@@ -172,7 +207,8 @@ class H(BaseHTTPRequestHandler):
         return self.error("InvalidAction", "Could not find operation %s" % action)
 
     def do_GET(self):  # state dump for the tests
-        data = json.dumps(self.server.state.providers, sort_keys=True).encode()
+        st = self.server.state
+        data = json.dumps(st.roles if self.path == "/roles" else st.providers, sort_keys=True).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
