@@ -16,6 +16,8 @@ for opt in --issuer=x --key=kube://saoidc/saoidc-signing-key --listen=[::]:8080 
 	run "$SAOIDC" serve "$opt" --help
 	is "$RC" 0 "serve accepts $opt (as the Deployment passes it)"
 done
+run "$SAOIDC" webhook --listen=[::]:8443 --tls-cert=/x --tls-key=/y --log-format=json --help
+is "$RC" 0 "webhook accepts the webhook Deployment's arguments"
 run "$SAOIDC" publish --key=kube://saoidc/saoidc-signing-key --register s3://b/p --help
 is "$RC" 0 "publish accepts the CronJob's arguments"
 run "$SAOIDC" serve --issuer x --key y --listen 127.0.0.1:8080 --log-format json --max-per-ip 256 --help
