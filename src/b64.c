@@ -18,17 +18,16 @@ char *b64_std_encode(const unsigned char *data, size_t len)
 
 char *b64url_encode(const unsigned char *data, size_t len)
 {
-	size_t cap = 4 * ((len + 2) / 3) + 1;
-	char *out = malloc(cap);
-	int n;
+	char *out = b64_std_encode(data, len);
+	size_t n;
 
 	if (out == NULL)
 		return NULL;
-	n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	n = strlen(out);
 	while (n > 0 && out[n - 1] == '=')
 		n--;
 	out[n] = '\0';
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (out[i] == '+')
 			out[i] = '-';
 		else if (out[i] == '/')

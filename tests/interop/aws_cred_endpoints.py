@@ -16,6 +16,8 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import testhttp
+
 IMDS_TOKEN = "imds-session-token-AQAEA"
 
 
@@ -26,14 +28,9 @@ class H(BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, body, ctype):
-        data = body.encode()
         with self.server.lock, open(self.server.args.log, "a") as f:
             f.write(json.dumps({"method": self.command, "path": self.path, "status": status}) + "\n")
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        testhttp.reply(self, status, body, ctype)
 
     def creds_json(self, source):
         ak, sk = self.server.args.creds.split(":", 1)

@@ -5,9 +5,10 @@
 usage: bad_issuer_server.py --listen PORT --cert CHAIN.pem --key KEY.pem --mode MODE
 """
 import argparse
-import ssl
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from testhttp import reply, serve_tls
 
 
 class H(BaseHTTPRequestHandler):
@@ -19,14 +20,7 @@ class H(BaseHTTPRequestHandler):
         if mode == "slow":
             time.sleep(6)
         body = b"<html><body>It works!</body></html>" if mode in ("slow", "html") else b"not found"
-        self.send_response(404 if mode == "404" else 200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except OSError:
-            pass
+        reply(self, 404 if mode == "404" else 200, body, "text/html")
 
 
 def main():
@@ -38,9 +32,7 @@ def main():
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), H)
     srv.mode = a.mode
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    serve_tls(srv, a.cert, a.key)
     print("listening", flush=True)
     srv.serve_forever()
 

@@ -13,9 +13,10 @@ usage: fake_apiserver.py --listen PORT --cert CHAIN --key KEY --token T --dir DI
 import argparse
 import json
 import os
-import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from testhttp import reply, serve_tls
 
 
 def status(code, reason, message):
@@ -62,12 +63,7 @@ class H(BaseHTTPRequestHandler):
                     code, body = status(404, "NotFound", 'secrets "%s" not found' % fname)
         with self.server.lock, open(a.log, "a") as f:
             f.write(json.dumps({"path": path, "status": code}) + "\n")
-        data = body.encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply(self, code, body, "application/json")
 
 
 def main():
@@ -78,9 +74,7 @@ def main():
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", int(a.listen)), H)
     srv.args, srv.lock = a, threading.Lock()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    serve_tls(srv, a.cert, a.key)
     print("listening", flush=True)
     srv.serve_forever()
 

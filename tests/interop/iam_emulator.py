@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from testhttp import reply
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 ACCOUNT = "123456789012"
@@ -58,12 +59,7 @@ class H(BaseHTTPRequestHandler):
         pass
 
     def send_xml(self, status, body):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply(self, status, body, "text/xml")
 
     def error(self, code, message):
         return STATUS.get(code, 400), ('<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code>'
@@ -208,12 +204,8 @@ class H(BaseHTTPRequestHandler):
 
     def do_GET(self):  # state dump for the tests
         st = self.server.state
-        data = json.dumps(st.roles if self.path == "/roles" else st.providers, sort_keys=True).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply(self, 200, json.dumps(st.roles if self.path == "/roles" else st.providers, sort_keys=True),
+              "application/json")
 
 
 def main():

@@ -21,6 +21,7 @@ import urllib.parse
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from testhttp import reply
 
 AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
                      r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
@@ -113,15 +114,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         with self.server.lock:
             with open(self.server.log, "a") as f:
                 f.write(json.dumps(record) + "\n")
-        self.send_response(status)
-        for k, v in rheaders:
-            self.send_header(k, v)
-        if ctype:
-            self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(out)
+        reply(self, status, out, ctype, rheaders)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_any
 
