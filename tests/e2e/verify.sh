@@ -59,6 +59,8 @@ V="$SAOIDC verify --connect-to 127.0.0.1:$P --ca-file $C/root.pem"
 run $V --issuer "$ISS" --key "$KEYS/demo-rsa.key" --token "$T_TMP/good.jwt"
 is "$RC" 0 "a good setup passes"
 is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\]')" 11 "all eleven checks pass"
+run "$SAOIDC" token verify --jwks "https://127.0.0.1:$P/keys.json" --ca-file "$C/root.pem" --token "$T_TMP/good.jwt" --issuer "$ISS"
+is "$RC" 0 "token verify fetches a JWKS by URL"
 run $V --issuer "$ISS" --json --token "$T_TMP/good.jwt"
 ok "--json gives a JSON report" /usr/bin/python3 -c "import json,sys; r=json.loads(sys.argv[1]); assert r['ok'] and all(c['status']=='pass' for c in r['checks'])" "$OUT"
 

@@ -14,9 +14,9 @@ LIBS_DEPS="$(pkg-config --libs libcrypto libssl jansson libcurl libmicrohttpd li
 # config.h lives in the build tree, next to the saoidc binary's parent directory.
 CONFIG_DIR=$(dirname "$(dirname "$SAOIDC")")
 # Every library module; the commands (cli.c, cmd_*.c, register.c, main.c) are not needed.
-LIBSRC="aws.c b64.c discovery.c docs.c err.c fetch.c fsio.c http.c iam.c jwk.c jwt.c keys.c kube_secret.c log.c metrics.c s3.c server.c sigv4.c tls.c verify.c watch.c"
+LIBSRC="aws.c b64.c discovery.c docs.c err.c federation.c fetch.c fsio.c http.c iam.c jwk.c jwt.c keys.c kube.c kube_secret.c log.c metrics.c podspec.c s3.c server.c sigv4.c tls.c verify.c watch.c webhook.c yamlout.c"
 export SAOIDC_FUZZ_KEY="$KEYS/demo-rsa.pub"
-for t in keys http jwt aws serve; do
+for t in keys http jwt aws serve webhook; do
 	srcs=""
 	for s in $LIBSRC; do srcs="$srcs $SRCDIR/src/$s"; done
 	if clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
