@@ -170,6 +170,22 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	}
 }
 
+/* Makes rendered documents current and remembers them; takes the bodies out of *d. */
+static bool publish_docs(srv *s, metrics *m, docs *d, size_t nkeys, bool from_apiserver, char **served_jwks,
+			 char **served_disc, sao_err *err)
+{
+	if (!srv_publish(s, d, err))
+		return false;
+	free(*served_jwks);
+	free(*served_disc);
+	*served_jwks = d->jwks;
+	*served_disc = d->discovery;
+	d->jwks = d->discovery = NULL;
+	metrics_reload(m, true, nkeys);
+	log_info("serving %zu key%s%s", nkeys, nkeys == 1 ? "" : "s", from_apiserver ? " from the API server" : "");
+	return true;
+}
+
 /* Loads the keys and renders the documents; publishes them if they differ from what is served. */
 static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, char **served_disc, sao_err *err)
 {
@@ -185,16 +201,7 @@ static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, ch
 		metrics_reload(m, true, nkeys);
 		goto out;
 	}
-	if (!srv_publish(s, &d, err))
-		goto out;
-	free(*served_jwks);
-	free(*served_disc);
-	*served_jwks = d.jwks;
-	*served_disc = d.discovery;
-	d.jwks = d.discovery = NULL;
-	metrics_reload(m, true, nkeys);
-	log_info("serving %zu key%s%s", nkeys, nkeys == 1 ? "" : "s", o->from_apiserver ? " from the API server" : "");
-	ok = true;
+	ok = publish_docs(s, m, &d, nkeys, o->from_apiserver, served_jwks, served_disc, err);
 out:
 	if (!ok)
 		metrics_reload(m, false, 0);
@@ -311,15 +318,13 @@ int cmd_serve(int argc, char **argv)
 		{
 			docs d = {0};
 			size_t n = 0;
-			bool good = cli_build_docs(&o, &d, &n, &err);
+			bool good = cli_build_docs(&o, &d, &n, &err) && (s = srv_start(&cfg, m, &err)) != NULL &&
+				    publish_docs(s, m, &d, n, o.from_apiserver, &served_jwks, &served_disc, &err);
 
 			docs_clear(&d);
 			if (!good)
 				goto fail;
 		}
-		s = srv_start(&cfg, m, &err);
-		if (s == NULL || !reload(&o, s, m, &served_jwks, &served_disc, &err))
-			goto fail;
 		for (size_t i = 0; i < cfg.nlisten; i++) {
 			const char *scheme = cert != NULL ? "https" : "http";
 

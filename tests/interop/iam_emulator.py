@@ -13,15 +13,11 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+import sigv4check
 from testhttp import reply
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 ACCOUNT = "123456789012"
-AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
-                     r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
 STATUS = {"MalformedPolicyDocument": 400, "InvalidInput": 400, "EntityAlreadyExists": 409, "LimitExceeded": 409, "ConcurrentModification": 409,
           "NoSuchEntity": 404, "ServiceFailure": 500, "SignatureDoesNotMatch": 403, "InvalidAction": 400}
 
@@ -72,21 +68,8 @@ class H(BaseHTTPRequestHandler):
                                         is not None else "", action))
 
     def verify(self, body):
-        m = AUTH_RE.match(self.headers.get("Authorization", ""))
-        if not m:
-            return "missing or malformed Authorization"
-        akid, _d, region, service, signed, sig = m.groups()
-        if (akid, ) != (self.server.akid, ) or service != "iam" or region != "us-east-1":
-            return "wrong key, service or region"
-        headers = {n: self.headers.get(n) for n in signed.split(";")}
-        if None in headers.values() or "host" not in headers:
-            return "a signed header is missing"
-        req = AWSRequest(method="POST", url="http://%s%s" % (headers["host"], self.path), headers=headers, data=body)
-        req.context["timestamp"] = headers["x-amz-date"]
-        signer = SigV4Auth(Credentials(akid, self.server.secret, headers.get("x-amz-security-token")), "iam", region)
-        if signer.signature(signer.string_to_sign(req, signer.canonical_request(req)), req) != sig:
-            return "botocore computes a different signature"
-        return None
+        return sigv4check.check("POST", self.path, self.headers, body, {self.server.akid: self.server.secret},
+                                service="iam", region="us-east-1")
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
