@@ -22,36 +22,77 @@
 #define DISCOVERY_PATH "/.well-known/openid-configuration"
 #define MAX_LISTENERS 16
 
-/* Everything a request for a document needs, built once per key change and never modified. */
+/* One document's two prebuilt answers. */
+typedef struct doc_resp {
+	struct MHD_Response *full, *not_modified;
+} doc_resp;
+
+/* Everything a request for a document needs, built once per key change and never modified.
+ * Each worker thread has its own copy of the responses: MHD guards a response's reference count
+ * with a mutex, and threads sharing one response would contend on it for every request. */
 typedef struct snapshot {
-	struct MHD_Response *disc, *disc_304;
-	struct MHD_Response *jwks, *jwks_304;
 	char disc_etag[35], jwks_etag[35];
+	size_t nslots;
+	struct {
+		doc_resp disc, jwks;
+	} per_slot[];
 } snapshot;
+
+/* A worker thread's lock, on its own cache line. The worker holds it from reading `cur` until
+ * MHD has taken its reference on the response; srv_publish takes every slot's lock once after
+ * swapping `cur`, so no worker can still be using the old snapshot when it is freed. Workers
+ * never share a lock, so the request path does not wait on another thread. */
+typedef struct slot {
+	_Alignas(64) pthread_mutex_t lock;
+} slot;
 
 struct srv {
 	srv_cfg cfg;
 	metrics *metrics;
 	struct MHD_Daemon *daemons[MAX_LISTENERS];
 	size_t ndaemons;
-	pthread_mutex_t lock; /* guards `cur` between picking a response and MHD taking its reference */
-	snapshot *cur;
+	unsigned long id;     /* tells this server's thread-local slot numbers from a previous one's */
+	slot *slots;
+	size_t nslots;        /* worker threads over all listeners */
+	atomic_uint next_slot;
+	_Atomic(snapshot *) cur;
 	struct MHD_Response *not_found, *not_allowed, *healthy, *not_ready, *ready;
 };
+
+static atomic_ulong srv_ids;
+static _Thread_local struct {
+	unsigned long srv_id;
+	size_t slot;
+} tl;
+
+/* The calling worker's slot; a worker takes the next free one on its first request. With more
+ * threads than slots (not expected) two would share one, which stays correct, only slower. */
+static slot *my_slot(srv *s)
+{
+	if (tl.srv_id != s->id) {
+		tl.srv_id = s->id;
+		tl.slot = atomic_fetch_add(&s->next_slot, 1) % s->nslots;
+	}
+	return &s->slots[tl.slot];
+}
+
+static void doc_resp_free(doc_resp *d)
+{
+	/* MHD counts references: connections still sending a response keep it alive. */
+	if (d->full != NULL)
+		MHD_destroy_response(d->full);
+	if (d->not_modified != NULL)
+		MHD_destroy_response(d->not_modified);
+}
 
 static void snapshot_free(snapshot *sn)
 {
 	if (sn == NULL)
 		return;
-	/* MHD counts references: connections still sending a response keep it alive. */
-	if (sn->disc != NULL)
-		MHD_destroy_response(sn->disc);
-	if (sn->disc_304 != NULL)
-		MHD_destroy_response(sn->disc_304);
-	if (sn->jwks != NULL)
-		MHD_destroy_response(sn->jwks);
-	if (sn->jwks_304 != NULL)
-		MHD_destroy_response(sn->jwks_304);
+	for (size_t i = 0; i < sn->nslots; i++) {
+		doc_resp_free(&sn->per_slot[i].disc);
+		doc_resp_free(&sn->per_slot[i].jwks);
+	}
 	free(sn);
 }
 
@@ -70,33 +111,39 @@ static bool add_headers(struct MHD_Response *r, const srv_cfg *cfg, const char *
 	return true;
 }
 
-static bool doc_responses(const srv_cfg *cfg, const char *body, size_t len, const char *ctype, char etag[35],
-			  struct MHD_Response **full, struct MHD_Response **not_modified)
+static bool doc_responses(const srv_cfg *cfg, const char *body, size_t len, const char *ctype, const char *etag,
+			  doc_resp *out)
 {
-	http_etag(body, len, etag);
-	*full = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	*not_modified = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	return *full != NULL && *not_modified != NULL && add_headers(*full, cfg, ctype, etag) &&
-	       add_headers(*not_modified, cfg, NULL, etag);
+	out->full = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	out->not_modified = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	return out->full != NULL && out->not_modified != NULL && add_headers(out->full, cfg, ctype, etag) &&
+	       add_headers(out->not_modified, cfg, NULL, etag);
 }
 
 bool srv_publish(srv *s, const docs *d, sao_err *err)
 {
-	snapshot *sn = calloc(1, sizeof(*sn)), *old;
+	snapshot *sn = calloc(1, sizeof(*sn) + s->nslots * sizeof(sn->per_slot[0])), *old;
 
 	if (sn == NULL)
 		return err_set(err, "out of memory");
-	if (!doc_responses(&s->cfg, d->discovery, d->discovery_len, "application/json", sn->disc_etag, &sn->disc,
-			   &sn->disc_304) ||
-	    !doc_responses(&s->cfg, d->jwks, d->jwks_len, "application/jwk-set+json", sn->jwks_etag, &sn->jwks,
-			   &sn->jwks_304)) {
-		snapshot_free(sn);
-		return err_set(err, "cannot build the HTTP responses (out of memory)");
+	sn->nslots = s->nslots;
+	http_etag(d->discovery, d->discovery_len, sn->disc_etag);
+	http_etag(d->jwks, d->jwks_len, sn->jwks_etag);
+	for (size_t i = 0; i < sn->nslots; i++) {
+		if (!doc_responses(&s->cfg, d->discovery, d->discovery_len, "application/json", sn->disc_etag,
+				   &sn->per_slot[i].disc) ||
+		    !doc_responses(&s->cfg, d->jwks, d->jwks_len, "application/jwk-set+json", sn->jwks_etag,
+				   &sn->per_slot[i].jwks)) {
+			snapshot_free(sn);
+			return err_set(err, "cannot build the HTTP responses (out of memory)");
+		}
 	}
-	pthread_mutex_lock(&s->lock);
-	old = s->cur;
-	s->cur = sn;
-	pthread_mutex_unlock(&s->lock);
+	old = atomic_exchange(&s->cur, sn);
+	/* Wait out any worker that read `old` before the swap and has not yet queued it. */
+	for (size_t i = 0; i < s->nslots; i++) {
+		pthread_mutex_lock(&s->slots[i].lock);
+		pthread_mutex_unlock(&s->slots[i].lock);
+	}
 	snapshot_free(old);
 	return true;
 }
@@ -111,31 +158,30 @@ static enum MHD_Result queue(srv *s, struct MHD_Connection *c, metrics_route rou
 static enum MHD_Result serve_doc(srv *s, struct MHD_Connection *c, metrics_route route)
 {
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	slot *sl = my_slot(s);
+	snapshot *sn;
+	const doc_resp *dr;
+	const char *etag;
 	struct MHD_Response *r;
 	unsigned status = MHD_HTTP_OK;
 	enum MHD_Result ret;
 
-	pthread_mutex_lock(&s->lock);
-	if (s->cur == NULL) {
-		pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&sl->lock);
+	sn = atomic_load(&s->cur);
+	if (sn == NULL) {
+		pthread_mutex_unlock(&sl->lock);
 		return queue(s, c, route, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
 	}
-	if (route == ROUTE_DISCOVERY) {
-		r = s->cur->disc;
-		if (inm != NULL && http_if_none_match(inm, s->cur->disc_etag)) {
-			r = s->cur->disc_304;
-			status = MHD_HTTP_NOT_MODIFIED;
-		}
-	} else {
-		r = s->cur->jwks;
-		if (inm != NULL && http_if_none_match(inm, s->cur->jwks_etag)) {
-			r = s->cur->jwks_304;
-			status = MHD_HTTP_NOT_MODIFIED;
-		}
+	dr = route == ROUTE_DISCOVERY ? &sn->per_slot[tl.slot].disc : &sn->per_slot[tl.slot].jwks;
+	etag = route == ROUTE_DISCOVERY ? sn->disc_etag : sn->jwks_etag;
+	r = dr->full;
+	if (inm != NULL && http_if_none_match(inm, etag)) {
+		r = dr->not_modified;
+		status = MHD_HTTP_NOT_MODIFIED;
 	}
 	/* MHD takes its own reference here, so the snapshot may be replaced right after. */
 	ret = MHD_queue_response(c, status, r);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sl->lock);
 	metrics_request(s->metrics, route, status);
 	return ret;
 }
@@ -166,8 +212,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	srv *s = cls;
 	metrics_route route;
-	bool ready;
-
 	size_t pl = strlen(s->cfg.prefix);
 
 	(void)version;
@@ -210,10 +254,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	case ROUTE_HEALTHZ:
 		return queue(s, c, route, MHD_HTTP_OK, s->healthy);
 	case ROUTE_READYZ:
-		pthread_mutex_lock(&s->lock);
-		ready = s->cur != NULL;
-		pthread_mutex_unlock(&s->lock);
-		return ready ? queue(s, c, route, MHD_HTTP_OK, s->ready)
+		return atomic_load(&s->cur) != NULL ? queue(s, c, route, MHD_HTTP_OK, s->ready)
 			     : queue(s, c, route, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
 	case ROUTE_METRICS:
 		return serve_metrics(s, c);
@@ -307,6 +348,7 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 {
 	srv *s = calloc(1, sizeof(*s));
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cfg->threads != 0 ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
 
 	if (s == NULL) {
 		err_set(err, "out of memory");
@@ -314,11 +356,20 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 	}
 	s->cfg = *cfg;
 	s->metrics = m;
-	pthread_mutex_init(&s->lock, NULL);
+	s->id = atomic_fetch_add(&srv_ids, 1) + 1;
 	if (cfg->nlisten > MAX_LISTENERS) {
 		err_set(err, "at most %d --listen addresses", MAX_LISTENERS);
 		goto fail;
 	}
+	s->nslots = (cfg->nlisten > 0 ? cfg->nlisten : 1) * threads;
+	s->slots = aligned_alloc(_Alignof(slot), s->nslots * sizeof(slot));
+	if (s->slots == NULL) {
+		s->nslots = 0;
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < s->nslots; i++)
+		pthread_mutex_init(&s->slots[i].lock, NULL);
 	s->not_found = static_response("not found\n", NULL);
 	s->not_allowed = static_response("method not allowed\n", "GET, HEAD");
 	s->healthy = static_response("ok\n", NULL);
@@ -336,7 +387,6 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		struct sockaddr_storage sa;
 		unsigned salen = 0;
-		unsigned threads = cfg->threads != 0 ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
 		unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 		struct MHD_OptionItem opts[16];
 		size_t no = 0;
@@ -407,11 +457,13 @@ void srv_stop(srv *s, unsigned grace_ms)
 	}
 	for (size_t i = 0; i < s->ndaemons; i++)
 		MHD_stop_daemon(s->daemons[i]);
-	snapshot_free(s->cur);
+	snapshot_free(atomic_load(&s->cur));
 	struct MHD_Response *statics[] = {s->not_found, s->not_allowed, s->healthy, s->ready, s->not_ready};
 	for (size_t i = 0; i < sizeof(statics) / sizeof(*statics); i++)
 		if (statics[i] != NULL)
 			MHD_destroy_response(statics[i]);
-	pthread_mutex_destroy(&s->lock);
+	for (size_t i = 0; i < s->nslots; i++)
+		pthread_mutex_destroy(&s->slots[i].lock);
+	free(s->slots);
 	free(s);
 }
