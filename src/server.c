@@ -2,6 +2,7 @@
 
 #include "server.h"
 
+#include "cpus.h"
 #include "http.h"
 #include "log.h"
 
@@ -347,8 +348,7 @@ static struct MHD_Response *static_response(const char *body, const char *allow)
 srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 {
 	srv *s = calloc(1, sizeof(*s));
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = cfg->threads != 0 ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+	unsigned threads = cfg->threads != 0 ? cfg->threads : cpus_usable();
 
 	if (s == NULL) {
 		err_set(err, "out of memory");

@@ -22,7 +22,7 @@ typedef struct srv_cfg {
 	unsigned per_ip_connections; /* 0: no per-client cap */
 	unsigned timeout_s;        /* idle / slow client timeout per connection */
 	size_t max_request;        /* bytes of request line + headers */
-	unsigned threads;          /* per listener; 0: one per CPU */
+	unsigned threads;          /* per listener; 0: cpus_usable() */
 	const char *tls_cert_pem;  /* both NULL: plain HTTP */
 	const char *tls_key_pem;
 } srv_cfg;
