@@ -2,7 +2,9 @@
 # Benchmark (not part of make check): saoidc serve against nginx serving byte-identical files,
 # interleaved in the same run. wrk -t2 -c64 -d10s on the JWKS path, ROUNDS rounds (default 3).
 # Prints per-round figures, then the throughput ratio saoidc/nginx, p99 latency of each and
-# saoidc's peak RSS.
+# saoidc's peak RSS. A third peer, mhd-floor.c (one persistent libmicrohttpd response, one key parsed
+# with OpenSSL, a body from jansson: the least a server on these libraries does), runs in the same
+# rounds; its peak RSS is the floor that saoidc's is compared with.
 # PIN=1 runs each server on CPU 0 with one worker (saoidc --threads 1, nginx worker_processes 1)
 # and wrk (one thread) on CPU 1, so client and server do not fight for the same cores: tail latencies then
 # measure the servers rather than the scheduler.
@@ -20,14 +22,14 @@ if [ "$PIN" = 1 ]; then
 else
 	SRV=""; CLI=""; WORKERS=$(nproc); THREADS=""; WRK_T=2
 fi
-for t in wrk nginx; do command -v $t >/dev/null || { echo "needs $t (apt-get install wrk nginx-light)" >&2; exit 1; }; done
+for t in wrk nginx cc pkg-config; do command -v $t >/dev/null || { echo "needs $t (apt-get install wrk nginx-light)" >&2; exit 1; }; done
 [ -x "$SAOIDC" ] || { echo "build saoidc first ($SAOIDC)" >&2; exit 1; }
 W=$(mktemp -d /tmp/saoidc-bench.XXXXXX)
 chmod 755 "$W" # nginx workers run as another user
-cleanup() { [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; sleep 0.3; rm -rf "$W"; }
+cleanup() { [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; [ -n "${FPID:-}" ] && kill "$FPID" 2>/dev/null; [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; sleep 0.3; rm -rf "$W"; }
 trap cleanup EXIT INT TERM
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SP=$(port); NP=$(port)
+SP=$(port); NP=$(port); FP=$(port)
 ISS=https://oidc.example.com/bench
 "$SAOIDC" render --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --out "$W/site" 2>/dev/null
 
@@ -47,9 +49,13 @@ http {
 }
 NGX
 $SRV nginx -c "$W/nginx.conf" -p "$W"
+# shellcheck disable=SC2046
+cc -O2 -o "$W/mhd-floor" "$TOP/tests/bench/mhd-floor.c" $(pkg-config --cflags --libs libcrypto jansson libmicrohttpd)
+$SRV "$W/mhd-floor" "$FP" "${WORKERS}" "$TOP/keys/demo-rsa.pub" &
+FPID=$!
 $SRV "$SAOIDC" serve $THREADS --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --listen "127.0.0.1:$SP" 2>"$W/serve.log" &
 SPID=$!
-i=0; while [ $i -lt 50 ] && ! curl -sf -o /dev/null "http://127.0.0.1:$SP/healthz"; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ $i -lt 50 ] && ! { curl -sf -o /dev/null "http://127.0.0.1:$SP/healthz" && curl -sf -o /dev/null "http://127.0.0.1:$FP/"; }; do sleep 0.1; i=$((i + 1)); done
 if ! curl -s "http://127.0.0.1:$SP/keys.json" | cmp -s - "$W/site/keys.json" || ! curl -s "http://127.0.0.1:$NP/keys.json" | cmp -s - "$W/site/keys.json"; then
 	echo "the two servers do not serve identical bytes" >&2; exit 1
 fi
@@ -63,22 +69,26 @@ measure() {
 	[ -z "$non2xx" ] || { echo "non-2xx responses: $non2xx" >&2; exit 1; }
 	echo "$rps $p99"
 }
-printf '%-6s %14s %10s %14s %10s %7s\n' round saoidc_rps s_p99_ms nginx_rps n_p99_ms ratio
+printf '%-6s %12s %9s %12s %9s %12s %9s %7s\n' round saoidc_rps s_p99_ms nginx_rps n_p99_ms floor_rps f_p99_ms ratio
 r=1
 : >"$W/rounds"
 while [ $r -le "$ROUNDS" ]; do
 	s=$(measure "http://127.0.0.1:$SP/keys.json")
 	n=$(measure "http://127.0.0.1:$NP/keys.json")
-	echo "$s $n" >>"$W/rounds"
-	set -- $s $n
-	printf '%-6s %14.0f %10.3f %14.0f %10.3f %7.2f\n' "$r" "$1" "$2" "$3" "$4" "$(echo "$1 $3" | awk '{ print $1 / $2 }')"
+	f=$(measure "http://127.0.0.1:$FP/keys.json")
+	echo "$s $n $f" >>"$W/rounds"
+	set -- $s $n $f
+	printf '%-6s %12.0f %9.3f %12.0f %9.3f %12.0f %9.3f %7.2f\n' "$r" "$1" "$2" "$3" "$4" "$5" "$6" "$(echo "$1 $3" | awk '{ print $1 / $2 }')"
 	r=$((r + 1))
 done
 rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SPID/status")
-awk -v rss="$rss" '{ s += $1; sp += $2; n += $3; np += $4; k++ }
+anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$SPID/status")
+frss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$FPID/status")
+awk -v rss="$rss" -v anon="$anon" -v frss="$frss" '{ s += $1; sp += $2; n += $3; np += $4; f += $5; k++ }
 	END {
 		printf "\nmean: saoidc %.0f req/s (p99 %.3f ms), nginx %.0f req/s (p99 %.3f ms)\n", s / k, sp / k, n / k, np / k
 		printf "throughput ratio saoidc/nginx: %.2f (goal >= 1.0)\n", s / n
 		printf "p99 saoidc/nginx: %.2f (goal <= 1.0)\n", sp / np
-		printf "saoidc peak RSS: %.1f MB (goal <= 8 MB)\n", rss / 1024
+		printf "saoidc peak RSS: %.1f MB (goal <= 8 MB); anonymous now %.1f MB\n", rss / 1024, anon / 1024
+		printf "floor (mhd-floor.c, %.0f req/s = %.2fx nginx) peak RSS: %.1f MB; saoidc above the floor: %.1f MB\n", f / k, f / n, frss / 1024, (rss - frss) / 1024
 	}' "$W/rounds"
