@@ -52,9 +52,9 @@ struct srv {
 	metrics *metrics;
 	struct MHD_Daemon *daemons[MAX_LISTENERS];
 	size_t ndaemons;
-	unsigned long id;     /* tells this server's thread-local slot numbers from a previous one's */
+	unsigned long id; /* tells this server's thread-local slot numbers from a previous one's */
 	slot *slots;
-	size_t nslots;        /* worker threads over all listeners */
+	size_t nslots; /* worker threads over all listeners */
 	atomic_uint next_slot;
 	_Atomic(snapshot *) cur;
 	struct MHD_Response *not_found, *not_allowed, *healthy, *not_ready, *ready;
@@ -255,8 +255,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	case ROUTE_HEALTHZ:
 		return queue(s, c, route, MHD_HTTP_OK, s->healthy);
 	case ROUTE_READYZ:
-		return atomic_load(&s->cur) != NULL ? queue(s, c, route, MHD_HTTP_OK, s->ready)
-			     : queue(s, c, route, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
+		if (atomic_load(&s->cur) == NULL)
+			return queue(s, c, route, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
+		return queue(s, c, route, MHD_HTTP_OK, s->ready);
 	case ROUTE_METRICS:
 		return serve_metrics(s, c);
 	default:

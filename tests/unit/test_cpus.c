@@ -66,7 +66,8 @@ int main(void)
 	put(root, "/kubepods/cpu.max", "max 100000\n");
 	put(root, "/kubepods/pod1/cpu.max", "300000 100000\n");
 	put(root, "/kubepods/pod1/ctr/cpu.max", "max 100000\n");
-	is_int(cpus_cgroup_v2(root, "12:cpu:/x\n0::/kubepods/pod1/ctr\n"), 3, "v2: the pod's limit above a container without one");
+	is_int(cpus_cgroup_v2(root, "12:cpu:/x\n0::/kubepods/pod1/ctr\n"), 3,
+	       "v2: the pod's limit above a container without one");
 	put(root, "/kubepods/pod1/ctr/cpu.max", "50000 100000\n");
 	is_int(cpus_cgroup_v2(root, "0::/kubepods/pod1/ctr"), 1, "v2: the container's 500m under the pod's 3");
 	is_int(cpus_cgroup_v2(root, "0::/\n"), 0, "v2: the root without cpu.max: no quota");
