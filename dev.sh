@@ -27,6 +27,7 @@ apt_need() {
 }
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libxml2-dev openssl curl ca-certificates"
+TSAN_TESTS="tests/e2e/serve.sh tests/e2e/reload-under-load.sh tests/e2e/kube-source.sh"
 TEST_DEPS="python3 python3-cryptography python3-jwt python3-jwcrypto python3-botocore python3-jsonpatch python3-yaml awscli man-db wrk valgrind clang libclang-rt-14-dev"
 
 # build [DIR [CONFIGURE_FLAGS...]]
@@ -77,7 +78,7 @@ demo)
 	;;
 test)
 	# The whole suite twice: a plain build (with the fuzz and valgrind runs), and an
-	# ASan + UBSan build; the closing line adds up both.
+	# ASan + UBSan build; then the serve tests under ThreadSanitizer. The closing line adds up all.
 	apt_need $TEST_DEPS
 	node_deps
 	build "$BUILD"
@@ -93,7 +94,17 @@ test)
 		fi
 		grep -E '^(FAIL|ERROR|XPASS):' "$dir/check.out" || true
 	done
-	"$TOP/tests/summary.sh" "$BUILD" "$TOP/build-asan" || rc=1
+	# ThreadSanitizer on the tests that drive serve's worker threads through reloads: a data race
+	# makes the server exit 66, which the tests check.
+	build "$TOP/build-tsan" --enable-sanitizers=thread
+	find "$TOP/build-tsan" -name '*.trs' -delete
+	say "make check, serve under ThreadSanitizer (build-tsan)"
+	if ! SAOIDC_SANITIZED=1 make -C "$TOP/build-tsan" -j"$JOBS" check TESTS="$TSAN_TESTS" >"$TOP/build-tsan/check.out" 2>&1; then
+		rc=1
+		tail -n 30 "$TOP/build-tsan/check.out"
+	fi
+	grep -E '^(FAIL|ERROR|XPASS):' "$TOP/build-tsan/check.out" || true
+	"$TOP/tests/summary.sh" "$BUILD" "$TOP/build-asan" "$TOP/build-tsan" || rc=1
 	exit $rc
 	;;
 *)

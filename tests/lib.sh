@@ -78,6 +78,10 @@ stop_serve() {
 	kill -TERM "$SERVE_PID" 2>/dev/null
 	wait "$SERVE_PID"
 	SERVE_RC=$?
+	# a sanitizer's report (ThreadSanitizer exits 66 at the end) goes to the test log
+	if [ "$SERVE_RC" -ne 0 ] && grep -q 'Sanitizer' "$T_TMP/serve.log"; then
+		grep -m1 -A30 'Sanitizer' "$T_TMP/serve.log" | sed 's/^/# /'
+	fi
 }
 
 # wait_for CMD...: retries CMD for up to 10 s; true once it succeeds.
