@@ -30,7 +30,12 @@ done
 run "$SAOIDC" token decode "$TK/good-ES384.jwt"
 contains "$OUT" "NOT VERIFIED" "token decode says it did not verify"
 contains "$OUT" '"alg": "ES384"' "and prints the header"
-contains "$OUT" "exp: $(date -u +%Y-%m-%d)" "and the times in UTC"
+EXP_UTC=$(/usr/bin/python3 -c '
+import base64, datetime, json, sys
+p = open(sys.argv[1]).read().split(".")[1]
+exp = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["exp"]
+print(datetime.datetime.fromtimestamp(exp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))' "$TK/good-ES384.jwt")
+contains "$OUT" "exp: $EXP_UTC" "and the times in UTC"
 refused "token decode of garbage fails clearly" 1 "not a compact JWS" "$SAOIDC" token decode "$KEYS/demo-rsa.pub"
 
 # Live: a served issuer behind TLS from a local CA, with --connect-to.

@@ -14,7 +14,7 @@ LIBS_DEPS="$(pkg-config --libs libcrypto libssl jansson libcurl libmicrohttpd li
 # config.h lives in the build tree, next to the saoidc binary's parent directory.
 CONFIG_DIR=$(dirname "$(dirname "$SAOIDC")")
 # Every library module; the commands (cli.c, cmd_*.c, register.c, main.c) are not needed.
-LIBSRC="aws.c b64.c discovery.c docs.c err.c federation.c fetch.c fsio.c http.c iam.c jwk.c jwt.c keys.c kube.c kube_secret.c log.c metrics.c podspec.c s3.c server.c sigv4.c tls.c verify.c watch.c webhook.c yamlout.c"
+LIBSRC=$(cd "$SRCDIR/src" && ls ./*.c | sed 's|^\./||' | grep -Ev '^(cli|cmd_.*|register|main)\.c$')
 export SAOIDC_FUZZ_KEY="$KEYS/demo-rsa.pub"
 for t in keys http jwt aws serve webhook; do
 	srcs=""
