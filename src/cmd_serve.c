@@ -54,6 +54,8 @@ const char cmd_serve_help[] =
 	"                              may use: affinity mask and cgroup CPU limit, rounded up)\n"
 	"      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
 	"      --log-format text|json  log line format on stderr (default text)\n"
+	"      --access-log            log every request: client, method, path, status, User-Agent\n"
+	"                              (to see whether and how STS fetches the documents)\n"
 	"      --from-apiserver        serve the API server's own JWKS (/openid/v1/jwks) instead of --key,\n"
 	"                              polled; needs the system:service-account-issuer-discovery role\n"
 	"      --kube-poll-interval S  how often kube:// Secrets or the API server are read (default 30)\n"
@@ -66,6 +68,7 @@ enum {
 	OPT_LISTEN = 'l',
 	OPT_MAX_AGE = OPT_CMD_BASE,
 	OPT_CORS,
+	OPT_ACCESS_LOG,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_WATCH,
@@ -84,6 +87,7 @@ typedef struct serve_opts {
 	size_t nlisten;
 	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, threads, grace_ms, max_request, kube_poll_s;
 	bool cors;
+	bool access_log;
 	const char *tls_cert, *tls_key;
 } serve_opts;
 
@@ -118,6 +122,9 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 		return true;
 	case OPT_CORS:
 		so->cors = true;
+		return true;
+	case OPT_ACCESS_LOG:
+		so->access_log = true;
 		return true;
 	case OPT_TLS_CERT:
 		so->tls_cert = arg;
@@ -233,6 +240,7 @@ int cmd_serve(int argc, char **argv)
 					   {"listen", required_argument, NULL, OPT_LISTEN},
 					   {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
 					   {"cors", no_argument, NULL, OPT_CORS},
+					   {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
 					   {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 					   {"tls-key", required_argument, NULL, OPT_TLS_KEY},
 					   {"watch-interval", required_argument, NULL, OPT_WATCH},
@@ -305,6 +313,7 @@ int cmd_serve(int argc, char **argv)
 			.jwks_path = o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json",
 			.max_age = so.max_age,
 			.cors = so.cors,
+			.access_log = so.access_log,
 			.max_connections = so.max_conn,
 			.per_ip_connections = so.max_per_ip,
 			.timeout_s = so.timeout_s,

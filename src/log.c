@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -39,6 +40,27 @@ void log_note(const char *fmt, ...)
 	log_msg(LOG_INFO, "%s", line);
 }
 
+/* Now, as in the JSON lines' "time". */
+static void timestamp(char ts[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Writes one JSON object as a line and releases it (NULL: out of memory, nothing written). */
+static void json_line(json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (s != NULL)
+		fprintf(stderr, "%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
 void log_msg(log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = {"debug", "info", "warning", "error"};
@@ -52,23 +74,62 @@ void log_msg(log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	if (json_format) {
 		char ts[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		json_t *o;
-		char *s;
 
-		gmtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		o = json_pack("{s:s, s:s, s:s}", "time", ts, "level", names[lvl], "msg", line);
-		s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-		if (s != NULL)
-			fprintf(stderr, "%s\n", s);
-		free(s);
-		json_decref(o);
+		timestamp(ts);
+		json_line(json_pack("{s:s, s:s, s:s}", "time", ts, "level", names[lvl], "msg", line));
 		return;
 	}
 	if (lvl == LOG_INFO)
 		fprintf(stderr, "saoidc: %s\n", line);
 	else
 		fprintf(stderr, "saoidc: %s: %s\n", names[lvl], line);
+}
+
+/* Copies in into out (of size >= 4 * max + 4) with every byte outside printable ASCII, '"' and
+ * '\\' as \xNN, stopping after max input bytes with "...". */
+static void escape_field(const char *in, char *out, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *in != '\0' && n < max; in++, n++) {
+		unsigned char b = (unsigned char)*in;
+
+		if (b < 0x20 || b > 0x7e || b == '"' || b == '\\') {
+			*out++ = '\\';
+			*out++ = 'x';
+			*out++ = hex[b >> 4];
+			*out++ = hex[b & 15];
+		} else {
+			*out++ = (char)b;
+		}
+	}
+	if (*in != '\0') {
+		memcpy(out, "...", 3);
+		out += 3;
+	}
+	*out = '\0';
+}
+
+#define FIELD_MAX 512
+
+void log_request(const char *client, const char *method, const char *path, unsigned status, const char *user_agent)
+{
+	char m[4 * FIELD_MAX + 4], p[4 * FIELD_MAX + 4], ua[4 * FIELD_MAX + 4];
+
+	if (LOG_INFO < min_level)
+		return;
+	escape_field(method, m, FIELD_MAX);
+	escape_field(path, p, FIELD_MAX);
+	escape_field(user_agent != NULL ? user_agent : "-", ua, FIELD_MAX);
+	if (json_format) {
+		char ts[32];
+
+		timestamp(ts);
+		json_line(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "time", ts, "level", "info", "msg",
+				    "request", "client", client, "method", m, "path", p, "status", (int)status,
+				    "user_agent", ua));
+		return;
+	}
+	fprintf(stderr, "saoidc: %s \"%s %s\" %u \"%s\"\n", client, m, p, status, ua);
 }

@@ -149,16 +149,48 @@ bool srv_publish(srv *s, const docs *d, sao_err *err)
 	return true;
 }
 
-static enum MHD_Result queue(srv *s, struct MHD_Connection *c, metrics_route route, unsigned status,
-			     struct MHD_Response *r)
+/* One request as the handler sees it. */
+typedef struct req {
+	srv *s;
+	struct MHD_Connection *c;
+	metrics_route route;
+	const char *method;
+	const char *url; /* as requested, before the issuer's path is taken off */
+} req;
+
+/* Counts a request in the metrics and, with --access-log, logs it. Every answer goes through here. */
+static void account(const req *q, unsigned status)
 {
-	metrics_request(s->metrics, route, status);
-	return MHD_queue_response(c, status, r);
+	metrics_request(q->s->metrics, q->route, status);
+	if (q->s->cfg.access_log) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(q->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const char *ua = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+		char client[INET6_ADDRSTRLEN] = "-";
+
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client,
+					  sizeof(client));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client,
+					  sizeof(client));
+		}
+		log_request(client, q->method, q->url, status, ua);
+	}
 }
 
-static enum MHD_Result serve_doc(srv *s, struct MHD_Connection *c, metrics_route route)
+static enum MHD_Result answer(const req *q, unsigned status, struct MHD_Response *r)
 {
-	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	account(q, status);
+	return MHD_queue_response(q->c, status, r);
+}
+
+static enum MHD_Result serve_doc(const req *q)
+{
+	srv *s = q->s;
+	const char *inm = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	slot *sl = my_slot(s);
 	snapshot *sn;
 	const doc_resp *dr;
@@ -171,26 +203,26 @@ static enum MHD_Result serve_doc(srv *s, struct MHD_Connection *c, metrics_route
 	sn = atomic_load(&s->cur);
 	if (sn == NULL) {
 		pthread_mutex_unlock(&sl->lock);
-		return queue(s, c, route, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
+		return answer(q, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
 	}
-	dr = route == ROUTE_DISCOVERY ? &sn->per_slot[tl.slot].disc : &sn->per_slot[tl.slot].jwks;
-	etag = route == ROUTE_DISCOVERY ? sn->disc_etag : sn->jwks_etag;
+	dr = q->route == ROUTE_DISCOVERY ? &sn->per_slot[tl.slot].disc : &sn->per_slot[tl.slot].jwks;
+	etag = q->route == ROUTE_DISCOVERY ? sn->disc_etag : sn->jwks_etag;
 	r = dr->full;
 	if (inm != NULL && http_if_none_match(inm, etag)) {
 		r = dr->not_modified;
 		status = MHD_HTTP_NOT_MODIFIED;
 	}
 	/* MHD takes its own reference here, so the snapshot may be replaced right after. */
-	ret = MHD_queue_response(c, status, r);
+	ret = MHD_queue_response(q->c, status, r);
 	pthread_mutex_unlock(&sl->lock);
-	metrics_request(s->metrics, route, status);
+	account(q, status);
 	return ret;
 }
 
-static enum MHD_Result serve_metrics(srv *s, struct MHD_Connection *c)
+static enum MHD_Result serve_metrics(const req *q)
 {
 	size_t len = 0;
-	char *body = metrics_render(s->metrics, &len);
+	char *body = metrics_render(q->s->metrics, &len);
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
@@ -203,7 +235,7 @@ static enum MHD_Result serve_metrics(srv *s, struct MHD_Connection *c)
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = queue(s, c, ROUTE_METRICS, MHD_HTTP_OK, r);
+	ret = answer(q, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -214,6 +246,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	srv *s = cls;
 	metrics_route route;
 	size_t pl = strlen(s->cfg.prefix);
+	req q = {s, c, ROUTE_OTHER, method, url};
 
 	(void)version;
 	(void)upload_data;
@@ -233,10 +266,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		route = ROUTE_METRICS;
 	else
 		route = ROUTE_OTHER;
+	q.route = route;
 
 	/* Other methods are refused at once; MHD then closes the connection instead of reading a body. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return queue(s, c, route, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
+		return answer(&q, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
 	/* A response queued in the first callback, before MHD has seen the end of the request, makes
 	 * libmicrohttpd close the connection; answering in the second keeps it alive. */
 	if (*con_cls == NULL) {
@@ -251,17 +285,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	case ROUTE_DISCOVERY:
 	case ROUTE_JWKS:
 	case ROUTE_KUBE_JWKS:
-		return serve_doc(s, c, route);
+		return serve_doc(&q);
 	case ROUTE_HEALTHZ:
-		return queue(s, c, route, MHD_HTTP_OK, s->healthy);
+		return answer(&q, MHD_HTTP_OK, s->healthy);
 	case ROUTE_READYZ:
 		if (atomic_load(&s->cur) == NULL)
-			return queue(s, c, route, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
-		return queue(s, c, route, MHD_HTTP_OK, s->ready);
+			return answer(&q, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
+		return answer(&q, MHD_HTTP_OK, s->ready);
 	case ROUTE_METRICS:
-		return serve_metrics(s, c);
+		return serve_metrics(&q);
 	default:
-		return queue(s, c, route, MHD_HTTP_NOT_FOUND, s->not_found);
+		return answer(&q, MHD_HTTP_NOT_FOUND, s->not_found);
 	}
 }
 

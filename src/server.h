@@ -18,6 +18,7 @@ typedef struct srv_cfg {
 	const char *jwks_path;     /* also served at /openid/v1/jwks */
 	unsigned max_age;          /* Cache-Control: public, max-age=N */
 	bool cors;                 /* Access-Control-Allow-Origin: * on the documents */
+	bool access_log;           /* one log line per request (client, method, path, status, User-Agent) */
 	unsigned max_connections;  /* per listener */
 	unsigned per_ip_connections; /* 0: no per-client cap */
 	unsigned timeout_s;        /* idle / slow client timeout per connection */

@@ -104,6 +104,37 @@ contains "$(cat "$T_TMP/serve.log")" "listening on https://127.0.0.1:$P" "the lo
 if grep -qF -- "$(sed -n 2p "$T_TMP/tls.key")" "$T_TMP/serve.log" "$T_TMP/serve.out"; then fail "the TLS key never appears in the log"; else pass "the TLS key never appears in the log"; fi
 stop_serve
 
+# Access log: off by default; with --access-log one line per request, client-controlled bytes
+# escaped so that a request cannot forge a log line.
+is "$(grep -c '"GET ' "$T_TMP/serve.log")" 0 "no access log unless asked for"
+P=$(free_port)
+start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --access-log
+U="http://127.0.0.1:$P"
+curl -s -o /dev/null -A 'aws-sdk-java/1.12 "STS"' "$U/keys.json"
+ET=$(curl -s -D - -o /dev/null "$U/keys.json" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+curl -s -o /dev/null -H "If-None-Match: $ET" "$U/keys.json"
+curl -s -o /dev/null -X DELETE "$U/keys.json"
+curl -s -o /dev/null "$U/x%0aFAKE%20saoidc:%20forged%1b%5b31m"
+stop_serve
+L=$(cat "$T_TMP/serve.log")
+contains "$L" 'saoidc: 127.0.0.1 "GET /keys.json" 200 "aws-sdk-java/1.12 \x22STS\x22"' "--access-log: client, request, status and User-Agent"
+contains "$L" '"GET /keys.json" 304 ' "a 304 is logged as such"
+contains "$L" '"DELETE /keys.json" 405 ' "a refused method is logged"
+contains "$L" '"GET /x\x0aFAKE saoidc: forged\x1b[31m" 404 ' "newlines and escapes in the path are written as \xNN"
+is "$(grep -c '^FAKE' "$T_TMP/serve.log")" 0 "so a request cannot start a log line of its own"
+P=$(free_port)
+start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --access-log --log-format json
+curl -s -o /dev/null "http://127.0.0.1:$P/x%ff%22%0a"
+curl -s -o /dev/null -A 'kube-probe/1.29' "http://127.0.0.1:$P/healthz"
+stop_serve
+ok "--log-format json: every line is a JSON object, the requests with their fields" /usr/bin/python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+reqs = [l for l in lines if l["msg"] == "request" and l["path"] != "/readyz"]  # start_serve polls /readyz
+assert [(r["method"], r["path"], r["status"]) for r in reqs] == [("GET", "/x\\xff\\x22\\x0a", 404), ("GET", "/healthz", 200)], reqs
+assert reqs[1]["user_agent"] == "kube-probe/1.29" and reqs[1]["client"] == "127.0.0.1", reqs
+' "$T_TMP/serve.log"
+
 # Worker threads: by default as many as the CPUs the process may use (affinity mask, cgroup CPU
 # limit), not the machine's count; --threads overrides.
 # (libmicrohttpd names its threads MHD-single / MHD-worker; a sanitizer may add threads of its own)
