@@ -27,7 +27,18 @@ static const char *listen_spec[1];
 static void start(void)
 {
 	const char *keyfile = getenv("SAOIDC_FUZZ_KEY");
-	srv_cfg cfg = {NULL, 1, "", "/keys.json", 60, true, 256, 0, 1, 8192, 1, NULL, NULL};
+	srv_cfg cfg = {
+	    .nlisten = 1,
+	    .prefix = "",
+	    .jwks_path = "/keys.json",
+	    .max_age = 60,
+	    .cors = true,
+	    .access_log = true, /* its path runs; the lines themselves stay below LOG_ERROR */
+	    .max_connections = 256,
+	    .timeout_s = 1,
+	    .max_request = 8192,
+	    .threads = 1,
+	};
 	key_set *keys = key_set_new();
 	docs d = {0};
 	docs_cfg dc = {.issuer = "https://oidc.example.com"};
