@@ -8,7 +8,11 @@
 # PIN=1 runs each server on CPU 0 with one worker (saoidc --threads 1, nginx worker_processes 1)
 # and wrk (one thread) on CPU 1, so client and server do not fight for the same cores: tail latencies then
 # measure the servers rather than the scheduler.
-# usage: tests/bench/serve-vs-nginx.sh [BUILD_DIR]   (env: ROUNDS, DURATION, CONNS, PIN)
+# WORKERS=N gives every server N workers (default: one per CPU, as saoidc and Debian's nginx do).
+# PACE_MS=N makes each wrk connection wait N ms between requests (a wrk Lua delay()): the same
+# offered load for every server, below what any of them can do, so that latencies compare the
+# servers at equal load instead of a closed loop in which the faster server starves wrk of CPU.
+# usage: tests/bench/serve-vs-nginx.sh [BUILD_DIR]   (env: ROUNDS, DURATION, CONNS, PIN, WORKERS, PACE_MS)
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$TOP/build}
@@ -17,11 +21,13 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 PIN=${PIN:-0}
+PACE_MS=${PACE_MS:-}
 if [ "$PIN" = 1 ]; then
-	SRV="taskset -c 0"; CLI="taskset -c 1"; WORKERS=1; THREADS="--threads 1"; WRK_T=1
+	SRV="taskset -c 0"; CLI="taskset -c 1"; WORKERS=1; WRK_T=1
 else
-	SRV=""; CLI=""; WORKERS=$(nproc); THREADS=""; WRK_T=2
+	SRV=""; CLI=""; WORKERS=${WORKERS:-$(nproc)}; WRK_T=2
 fi
+THREADS="--threads $WORKERS"
 for t in wrk nginx cc pkg-config; do command -v $t >/dev/null || { echo "needs $t (apt-get install wrk nginx-light)" >&2; exit 1; }; done
 [ -x "$SAOIDC" ] || { echo "build saoidc first ($SAOIDC)" >&2; exit 1; }
 W=$(mktemp -d /tmp/saoidc-bench.XXXXXX)
@@ -60,9 +66,16 @@ if ! curl -s "http://127.0.0.1:$SP/keys.json" | cmp -s - "$W/site/keys.json" || 
 	echo "the two servers do not serve identical bytes" >&2; exit 1
 fi
 
+PACE=""
+if [ -n "$PACE_MS" ]; then
+	echo "delay = function() return $PACE_MS end" >"$W/pace.lua"
+	PACE="-s $W/pace.lua"
+fi
+
 # rps and p99 (in ms) from wrk --latency
 measure() {
-	$CLI wrk -t$WRK_T -c"$CONNS" -d"$DURATION" --latency "$1" >"$W/wrk.out"
+	# shellcheck disable=SC2086
+	$CLI wrk -t$WRK_T -c"$CONNS" -d"$DURATION" --latency $PACE "$1" >"$W/wrk.out"
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$W/wrk.out")
 	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 } print v }' "$W/wrk.out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$W/wrk.out")
