@@ -108,13 +108,13 @@ unsigned cpus_usable(void)
 	cpu_set_t set;
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned cpus = online > 0 ? (unsigned)online : 1;
+	FILE *f;
+	char self[8192]; /* the text of /proc/self/cgroup */
+	size_t n = 0;
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
 		cpus = (unsigned)CPU_COUNT(&set);
-	FILE *f = fopen("/proc/self/cgroup", "r");
-	char self[8192];
-	size_t n = 0;
-
+	f = fopen("/proc/self/cgroup", "r");
 	if (f != NULL) {
 		n = fread(self, 1, sizeof(self) - 1, f);
 		fclose(f);
