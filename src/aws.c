@@ -751,7 +751,21 @@ static bool retryable(long status, const char *code)
 		return true;
 	return code != NULL && (strcmp(code, "Throttling") == 0 || strcmp(code, "ThrottlingException") == 0 ||
 				strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
-				strcmp(code, "ConcurrentModification") == 0 || strcmp(code, "RequestTimeTooSkewed") == 0);
+				strcmp(code, "ConcurrentModification") == 0);
+}
+
+const char *aws_clock_hint(const aws_response *resp)
+{
+	const char *m = resp->message != NULL ? resp->message : "";
+
+	if (resp->code == NULL)
+		return NULL;
+	if (strcmp(resp->code, "RequestTimeTooSkewed") == 0 ||
+	    (strcmp(resp->code, "SignatureDoesNotMatch") == 0 &&
+	     (strncmp(m, "Signature expired", 17) == 0 || strncmp(m, "Signature not yet current", 25) == 0)))
+		return "this machine's clock is more than 15 minutes off; set it right (NTP) -- a wrong clock also "
+		       "makes the cluster's service-account tokens fail";
+	return NULL;
 }
 
 static long now_ms(void)

@@ -65,6 +65,12 @@ typedef struct aws_request {
  * the caller reads status and code. Fails only when no answer was had. */
 bool aws_send(const aws_request *req, aws_response *resp, sao_err *err);
 
+/* If an AWS error answer says the request's time is more than 15 minutes off AWS's (S3:
+ * RequestTimeTooSkewed; query APIs: SignatureDoesNotMatch "Signature expired" / "not yet
+ * current"), what to do about it; NULL for any other answer. Retrying does not help, so
+ * aws_send does not retry these. */
+const char *aws_clock_hint(const aws_response *resp);
+
 /* Text of the first element named `name` (any namespace) in an XML document; malloc'd or NULL. */
 char *aws_xml_text(const char *xml, size_t len, const char *name);
 

@@ -103,19 +103,22 @@ static void explain_acl(const s3_target *t, const aws_response *r)
 	free(policy);
 }
 
-static const char *hint_for(const char *code)
+/* What to do about an S3 error answer, or NULL. */
+static const char *hint_for(const aws_response *r)
 {
-	if (code == NULL)
-		return "";
-	if (strcmp(code, "SignatureDoesNotMatch") == 0)
-		return " (the secret access key does not match the access key ID)";
-	if (strcmp(code, "InvalidAccessKeyId") == 0)
-		return " (the access key ID is unknown to this endpoint)";
-	if (strcmp(code, "NoSuchBucket") == 0)
-		return " (create the bucket first, in the region given)";
-	if (strcmp(code, "ExpiredToken") == 0)
-		return " (the session token has expired)";
-	return "";
+	const char *clock = aws_clock_hint(r);
+
+	if (clock != NULL || r->code == NULL)
+		return clock;
+	if (strcmp(r->code, "SignatureDoesNotMatch") == 0)
+		return "the secret access key does not match the access key ID";
+	if (strcmp(r->code, "InvalidAccessKeyId") == 0)
+		return "the access key ID is unknown to this endpoint";
+	if (strcmp(r->code, "NoSuchBucket") == 0)
+		return "create the bucket first, in the region given";
+	if (strcmp(r->code, "ExpiredToken") == 0)
+		return "the session token has expired";
+	return NULL;
 }
 
 /* 1: uploaded, 0: unchanged, -1: failed (message printed). */
@@ -154,8 +157,10 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 			goto out;
 		}
 		if (r.status != 200 && r.status != 404 && r.status != 403) {
-			log_error("s3://%s/%s: reading the current object failed: HTTP %ld %s%s", t->bucket, key, r.status,
-				  r.code != NULL ? r.code : "", hint_for(r.code));
+			const char *hint = hint_for(&r);
+
+			log_error("s3://%s/%s: reading the current object failed: HTTP %ld %s%s%s%s", t->bucket, key,
+				  r.status, r.code != NULL ? r.code : "", hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
 			goto out;
 		}
 		aws_response_clear(&r);
@@ -186,10 +191,13 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 				  t->bucket, key);
 			explain_acl(t, &r);
 		}
-		else
-			log_error("s3://%s/%s: upload failed: HTTP %ld %s%s%s%s", t->bucket, key, r.status,
+		else {
+			const char *hint = hint_for(&r);
+
+			log_error("s3://%s/%s: upload failed: HTTP %ld %s%s%s%s%s%s", t->bucket, key, r.status,
 				  r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "",
-				  hint_for(r.code));
+				  hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+		}
 		goto out;
 	}
 	log_info("s3://%s/%s: uploaded (%zu bytes, %s)", t->bucket, key, o->len, o->content_type);

@@ -113,7 +113,10 @@ static bool iam_call(const char *action, form *params, const aws_creds *creds, a
 		}
 	}
 	if (resp->status / 100 != 2) {
-		const char *why = explain(resp->code);
+		const char *why = aws_clock_hint(resp);
+
+		if (why == NULL)
+			why = explain(resp->code);
 
 		err_set(err, "IAM %s failed: HTTP %ld %s%s%s%s%s", action, resp->status, resp->code ? resp->code : "",
 			resp->message ? ": " : "", resp->message ? resp->message : "", why ? " -- " : "", why ? why : "");

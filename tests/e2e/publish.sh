@@ -120,6 +120,20 @@ contains "$ERR" "SignatureDoesNotMatch" "with S3's error code"
 contains "$ERR" "secret access key does not match" "and what it means"
 case "$OUT$ERR" in *wrong-secret-0123456789*) fail "the secret is not echoed" ;; *) pass "the secret is not echoed" ;; esac
 
+# A clock 30 minutes slow: S3 answers RequestTimeTooSkewed; saoidc says what is wrong at once
+# instead of retrying (a retry is signed with the same wrong clock).
+if command -v faketime >/dev/null 2>&1; then
+	: >"$T_TMP/proxy.log"
+	run env FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		faketime -f -30m "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/cluster-1 --force
+	is "$RC" 1 "a clock 30 minutes slow fails"
+	contains "$ERR" "RequestTimeTooSkewed" "with S3's code"
+	contains "$ERR" "clock is more than 15 minutes off" "and says that the clock is wrong"
+	is "$(puts "$T_TMP/proxy.log")" 1 "without retrying: one PUT"
+else
+	pass "a skewed clock is explained # SKIP faketime is not installed"
+fi
+
 # A bucket with ACLs disabled.
 run env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$AP" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/acl --force
 is "$RC" 1 "publish with public-read to an ACL-disabled bucket fails"

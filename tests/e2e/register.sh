@@ -130,5 +130,17 @@ run env AWS_SECRET_ACCESS_KEY=not-the-secret-42 "$SAOIDC" register --issuer "$IS
 is "$RC" 1 "a wrong secret fails"
 contains "$ERR" "SignatureDoesNotMatch" "with IAM's code"
 case "$OUT$ERR" in *not-the-secret-42*) fail "the secret is not echoed" ;; *) pass "the secret is not echoed" ;; esac
+# A clock 30 minutes fast: IAM's "Signature not yet current"; explained, not retried.
+if command -v faketime >/dev/null 2>&1; then
+	: >"$T_TMP/iam.log"
+	run env FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		faketime -f +30m "$SAOIDC" register --issuer "$ISS" --thumbprint none
+	is "$RC" 1 "a clock 30 minutes fast fails"
+	contains "$ERR" "Signature not yet current" "with IAM's message"
+	contains "$ERR" "clock is more than 15 minutes off" "and says that the clock is wrong"
+	is "$(actions)" "ListOpenIDConnectProviders " "without retrying: one call"
+else
+	pass "a skewed clock is explained # SKIP faketime is not installed"
+fi
 stop_serve
 done_testing

@@ -78,8 +78,11 @@ class H(BaseHTTPRequestHandler):
         action = form.get("Action", "")
         bad = self.verify(body)
         with self.server.lock:
+            skewed = None if bad else sigv4check.skew(self.headers)
             if bad:
                 status, out = self.error("SignatureDoesNotMatch", bad)
+            elif skewed:
+                status, out = self.error("SignatureDoesNotMatch", skewed)
             elif form.get("Version") != "2010-05-08":
                 status, out = self.error("InvalidInput", "bad Version")
             elif self.server.fail_once.get(action):

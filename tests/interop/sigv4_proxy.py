@@ -47,6 +47,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                                    "the signature you provided. (" + why + ")", 403)
             ctype = "application/xml"
             rheaders = []
+        elif sigv4check.skew(self.headers):
+            status, out = s3_error("RequestTimeTooSkewed", "The difference between the request time and the current "
+                                   "time is too large.", 403)
+            ctype = "application/xml"
+            rheaders = []
         elif self.server.acl_disabled and self.command == "PUT" and acl:
             status, out = s3_error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400)
             ctype = "application/xml"

@@ -1,7 +1,9 @@
 """Checks an AWS Signature Version 4 request the way AWS does, with python3-botocore's own
 signer: the test proxy in front of s3rver and the IAM emulator both use it."""
+import calendar
 import hashlib
 import re
+import time
 
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -40,4 +42,23 @@ def check(method, path, headers, body, keys, service=None, region=None):
         Credentials(akid, secret, signed_headers.get("x-amz-security-token")), svc, reg)
     if signer.signature(signer.string_to_sign(req, signer.canonical_request(req)), req) != signature:
         return "botocore computes a different signature"
+    return None
+
+
+def skew(headers, window=900):
+    """None if the request's X-Amz-Date is within AWS's 15 minutes of this machine's clock; else
+    the message AWS's query APIs give (S3 answers RequestTimeTooSkewed instead)."""
+    try:
+        t = calendar.timegm(time.strptime(headers.get("x-amz-date") or "", "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        return None  # no date: check() has already refused the request
+    now = int(time.time())
+
+    def fmt(x):
+        return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(x))
+    if t < now - window:
+        return "Signature expired: %s is now earlier than %s (%s - 15 min.)" % (fmt(t), fmt(now - window), fmt(now))
+    if t > now + window:
+        return "Signature not yet current: %s is still later than %s (%s + 15 min.)" % (fmt(t), fmt(now + window),
+                                                                                         fmt(now))
     return None
