@@ -2,6 +2,8 @@
 
 #include "cpus.h"
 
+#include "fsio.h"
+
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +31,17 @@ unsigned cpus_from_cpu_max(const char *text)
 	return quota_cpus(quota, period);
 }
 
-/* The first line of a small file, or "" when it cannot be read. */
-static void read_line(const char *path, char *buf, size_t size)
+/* A small file's text into buf, or "" when it cannot be read or does not fit. */
+static void read_text(const char *path, char *buf, size_t size)
 {
-	FILE *f = fopen(path, "r");
+	unsigned char *data = NULL;
+	size_t len = 0;
+	sao_err err;
 
 	buf[0] = '\0';
-	if (f == NULL)
-		return;
-	if (fgets(buf, (int)size, f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
+	if (fs_read_file(path, size - 1, &data, &len, &err))
+		memcpy(buf, data, len + 1);
+	free(data);
 }
 
 static unsigned min_nonzero(unsigned a, unsigned b)
@@ -73,7 +75,7 @@ unsigned cpus_cgroup_v2(const char *root, const char *self_cgroup)
 	snprintf(dir, sizeof(dir), "%s%.*s", root, (int)rel_len, rel);
 	do {
 		snprintf(path, sizeof(path), "%s/cpu.max", dir);
-		read_line(path, text, sizeof(text));
+		read_text(path, text, sizeof(text));
 		cpus = min_nonzero(cpus, cpus_from_cpu_max(text));
 		slash = strrchr(dir + root_len, '/');
 		if (slash != NULL)
@@ -91,11 +93,11 @@ unsigned cpus_cgroup_v1(const char *root)
 		long long quota, period;
 
 		snprintf(path, sizeof(path), "%s/%s/cpu.cfs_quota_us", root, ctrl[i]);
-		read_line(path, text, sizeof(text));
+		read_text(path, text, sizeof(text));
 		if (sscanf(text, "%lld", &quota) != 1)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/cpu.cfs_period_us", root, ctrl[i]);
-		read_line(path, text, sizeof(text));
+		read_text(path, text, sizeof(text));
 		if (sscanf(text, "%lld", &period) != 1)
 			continue;
 		return quota_cpus(quota, period);
@@ -108,18 +110,11 @@ unsigned cpus_usable(void)
 	cpu_set_t set;
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned cpus = online > 0 ? (unsigned)online : 1;
-	FILE *f;
 	char self[8192]; /* the text of /proc/self/cgroup */
-	size_t n = 0;
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
 		cpus = (unsigned)CPU_COUNT(&set);
-	f = fopen("/proc/self/cgroup", "r");
-	if (f != NULL) {
-		n = fread(self, 1, sizeof(self) - 1, f);
-		fclose(f);
-	}
-	self[n] = '\0';
+	read_text("/proc/self/cgroup", self, sizeof(self));
 	cpus = min_nonzero(cpus, min_nonzero(cpus_cgroup_v2(CGROUP_ROOT, self), cpus_cgroup_v1(CGROUP_ROOT)));
 	return cpus > 0 ? cpus : 1;
 }
