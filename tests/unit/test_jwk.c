@@ -57,7 +57,7 @@ int main(void)
 	char names[256];
 	unsigned char *raw = NULL;
 	size_t n = 0;
-	int padded_x = 0, padded_y = 0;
+	int padded_x = 0, padded_y = 0, unpadded = 0;
 
 	set = jwk_set_build(s, false, &err);
 	jwk = json_array_get(json_object_get(set, "keys"), 0);
@@ -108,8 +108,8 @@ int main(void)
 			s = set_of(k);
 			set = jwk_set_build(s, false, &err);
 			jwk = json_array_get(json_object_get(set, "keys"), 0);
-			ok(member_len(jwk, short_x ? "x" : "y") == 32, "%s with a leading zero byte is padded to 32 bytes",
-			   short_x ? "x" : "y");
+			if (member_len(jwk, short_x ? "x" : "y") != 32)
+				unpadded++;
 			if (short_x)
 				padded_x++;
 			else
@@ -122,5 +122,7 @@ int main(void)
 		EVP_PKEY_free(k);
 	}
 	ok(padded_x > 0 && padded_y > 0, "met short x and short y coordinates (%d, %d)", padded_x, padded_y);
+	/* One test point for all of them, so the plan does not depend on which keys came up. */
+	is_int(unpadded, 0, "every coordinate with a leading zero byte is padded to 32 bytes");
 	return tap_done();
 }
