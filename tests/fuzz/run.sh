@@ -13,8 +13,8 @@ CFLAGS_DEPS=$(pkg-config --cflags libcrypto libssl jansson libcurl libmicrohttpd
 LIBS_DEPS="$(pkg-config --libs libcrypto libssl jansson libcurl libmicrohttpd libxml-2.0) -lpthread"
 # config.h lives in the build tree, next to the saoidc binary's parent directory.
 CONFIG_DIR=$(dirname "$(dirname "$SAOIDC")")
-# Every library module; the commands (cli.c, cmd_*.c, register.c, main.c) are not needed.
-LIBSRC=$(cd "$SRCDIR/src" && ls ./*.c | sed 's|^\./||' | grep -Ev '^(cli|cmd_.*|register|main)\.c$')
+# Every library module: all of src/ but the commands (src/cmd/).
+LIBSRC=$(cd "$SRCDIR/src" && ls ./*/*.c | sed 's|^\./||' | grep -v '^cmd/')
 export SAOIDC_FUZZ_KEY="$KEYS/demo-rsa.pub"
 for t in keys http jwt aws serve webhook; do
 	srcs=""

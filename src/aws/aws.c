@@ -1,0 +1,859 @@
+#include "config.h"
+
+#include "aws/aws.h"
+
+#include "util/fsio.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define RESP_MAX (4u * 1024u * 1024u)
+#define MAX_ATTEMPTS 5
+#define MAX_TOTAL_MS 60000
+
+/* ---- shared config and credentials files (INI) ---- */
+
+static char *home_file(const char *env, const char *rel)
+{
+	const char *v = getenv(env), *home = getenv("HOME");
+	char *p = NULL;
+
+	if (v != NULL && v[0] != '\0')
+		return strdup(v);
+	if (home == NULL)
+		return NULL;
+	if (asprintf(&p, "%s/%s", home, rel) < 0)
+		return NULL;
+	return p;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+char *aws_ini_lookup(const char *text, size_t len, const char *section, const char *key)
+{
+	const char *p = text, *end = text + len;
+	char line[4096];
+	bool in = false;
+	char *val = NULL;
+
+	while (val == NULL && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((nl != NULL ? nl : end) - p);
+		char *l, *eq;
+
+		if (ll >= sizeof(line))
+			ll = sizeof(line) - 1; /* over-long lines are cut, never overflow */
+		memcpy(line, p, ll);
+		line[ll] = '\0';
+		p = nl != NULL ? nl + 1 : end;
+		l = trim(line);
+		if (l[0] == '#' || l[0] == ';' || l[0] == '\0')
+			continue;
+		if (l[0] == '[') {
+			char *close = strchr(l, ']');
+
+			if (close != NULL) {
+				*close = '\0';
+				in = strcmp(trim(l + 1), section) == 0;
+			}
+			continue;
+		}
+		eq = strchr(l, '=');
+		if (!in || eq == NULL)
+			continue;
+		*eq = '\0';
+		if (strcmp(trim(l), key) == 0)
+			val = strdup(trim(eq + 1));
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	return val;
+}
+
+/* Looks up `key` in section `section` of an INI file; malloc'd value or NULL. */
+static char *ini_get(const char *path, const char *section, const char *key)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char *val;
+	sao_err err;
+
+	if (path == NULL || !fs_read_file(path, 1024 * 1024, &buf, &len, &err))
+		return NULL;
+	val = aws_ini_lookup((const char *)buf, len, section, key);
+	OPENSSL_clear_free(buf, len + 1);
+	return val;
+}
+
+static const char *profile_name(void)
+{
+	const char *p = getenv("AWS_PROFILE");
+
+	return p != NULL && p[0] != '\0' ? p : "default";
+}
+
+/* In ~/.aws/config the section is "profile NAME", except for "default". */
+static char *config_get(const char *key)
+{
+	char *path = home_file("AWS_CONFIG_FILE", ".aws/config"), *section = NULL, *v = NULL;
+	const char *name = profile_name();
+
+	if (path == NULL)
+		return NULL;
+	if (strcmp(name, "default") == 0 ? (section = strdup("default")) != NULL
+					 : asprintf(&section, "profile %s", name) >= 0)
+		v = ini_get(path, section, key);
+	free(section);
+	free(path);
+	return v;
+}
+
+char *aws_region(const char *flag)
+{
+	const char *e;
+
+	if (flag != NULL && flag[0] != '\0')
+		return strdup(flag);
+	if ((e = getenv("AWS_REGION")) != NULL && e[0] != '\0')
+		return strdup(e);
+	if ((e = getenv("AWS_DEFAULT_REGION")) != NULL && e[0] != '\0')
+		return strdup(e);
+	return config_get("region");
+}
+
+const char *aws_endpoint(const char *service)
+{
+	char name[64];
+	const char *v;
+
+	snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", service);
+	v = getenv(name);
+	if (v != NULL && v[0] != '\0')
+		return v;
+	v = getenv("AWS_ENDPOINT_URL");
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static bool set_creds(aws_creds *c, const char *ak, const char *sk, const char *tok, const char *source, sao_err *err)
+{
+	c->access_key = strdup(ak);
+	c->secret_key = strdup(sk);
+	c->token = tok != NULL && tok[0] != '\0' ? strdup(tok) : NULL;
+	c->source = strdup(source);
+	if (c->access_key == NULL || c->secret_key == NULL || c->source == NULL ||
+	    (tok != NULL && tok[0] != '\0' && c->token == NULL)) {
+		aws_creds_clear(c);
+		return err_set(err, "out of memory");
+	}
+	return true;
+}
+
+/* 1 found, 0 no such profile (and none was asked for), -1 error. */
+static int creds_from_profile(aws_creds *out, sao_err *err)
+{
+	const char *name = profile_name();
+	bool explicit = getenv("AWS_PROFILE") != NULL && getenv("AWS_PROFILE")[0] != '\0';
+	char *path = NULL, *pak = NULL, *psk = NULL, *ptok = NULL, *src = NULL;
+	static const char *const unsupported[] = {"role_arn", "credential_process", "sso_start_url", "sso_session"};
+	int ret = -1;
+
+	path = home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+	pak = ini_get(path, name, "aws_access_key_id");
+	psk = ini_get(path, name, "aws_secret_access_key");
+	ptok = ini_get(path, name, "aws_session_token");
+	if (pak == NULL) {
+		/* ~/.aws/config may hold static keys too */
+		free(psk);
+		free(ptok);
+		pak = config_get("aws_access_key_id");
+		psk = config_get("aws_secret_access_key");
+		ptok = config_get("aws_session_token");
+	}
+	if (pak != NULL && psk != NULL) {
+		if (asprintf(&src, "profile %s", name) < 0)
+			src = NULL;
+		ret = src != NULL && set_creds(out, pak, psk, ptok, src, err) ? 1 : -1;
+		if (src == NULL)
+			err_set(err, "out of memory");
+		goto out;
+	}
+	if (pak != NULL) {
+		err_set(err, "profile %s has aws_access_key_id but no aws_secret_access_key", name);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++) {
+		char *v = config_get(unsupported[i]);
+
+		if (v == NULL)
+			v = ini_get(path, name, unsupported[i]);
+		if (v != NULL) {
+			free(v);
+			err_set(err, "profile %s uses %s, which saoidc does not support yet: export "
+				     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN (e.g. from `aws "
+				     "configure export-credentials --profile %s --format env`)",
+				name, unsupported[i], name);
+			goto out;
+		}
+	}
+	if (explicit) {
+		err_set(err, "AWS_PROFILE is %s, but no such profile with keys is in %s or the config file", name,
+			path != NULL ? path : "~/.aws/credentials");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (psk != NULL)
+		OPENSSL_cleanse(psk, strlen(psk));
+	if (ptok != NULL)
+		OPENSSL_cleanse(ptok, strlen(ptok));
+	free(pak);
+	free(psk);
+	free(ptok);
+	free(src);
+	free(path);
+	return ret;
+}
+
+static bool read_secret_file(const char *path, char **out, sao_err *err)
+{
+	FILE *f = fopen(path, "r");
+	char buf[16384];
+	size_t n;
+
+	if (f == NULL)
+		return err_set(err, "cannot read %s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	*out = strdup(trim(buf));
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (*out == NULL)
+		return err_set(err, "out of memory");
+	if ((*out)[0] == '\0') {
+		free(*out);
+		*out = NULL;
+		return err_set(err, "%s is empty", path);
+	}
+	return true;
+}
+
+static bool creds_web_identity(aws_creds *out, const char *region, sao_err *err)
+{
+	const char *role = getenv("AWS_ROLE_ARN"), *file = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *session = getenv("AWS_ROLE_SESSION_NAME"), *ep = aws_endpoint("STS");
+	char *token = NULL, *etoken = NULL, *erole = NULL, *esess = NULL, *body = NULL, *url = NULL;
+	char *ak = NULL, *sk = NULL, *st = NULL, sname[64];
+	sigv4_header *hs = NULL;
+	size_t nh = 0;
+	aws_response r = {0};
+	bool ok = false;
+
+	if (!read_secret_file(file, &token, err)) {
+		err_prefix(err, "AWS_WEB_IDENTITY_TOKEN_FILE: ");
+		return false;
+	}
+	if (session == NULL || session[0] == '\0') {
+		snprintf(sname, sizeof(sname), "saoidc-%ld", (long)time(NULL));
+		session = sname;
+	}
+	etoken = sigv4_uri_encode(token, false);
+	erole = sigv4_uri_encode(role, false);
+	esess = sigv4_uri_encode(session, false);
+	if (ep != NULL)
+		url = strdup(ep);
+	else if (region != NULL && asprintf(&url, "https://sts.%s.amazonaws.com/", region) < 0)
+		url = NULL;
+	else if (region == NULL)
+		url = strdup("https://sts.amazonaws.com/");
+	if (etoken == NULL || erole == NULL || esess == NULL || url == NULL ||
+	    asprintf(&body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&"
+			    "WebIdentityToken=%s", erole, esess, etoken) < 0 ||
+	    !sigv4_header_add(&hs, &nh, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8")) {
+		body = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	{
+		/* AssumeRoleWithWebIdentity is not signed: the token is the credential. */
+		aws_request req = {"POST", url, "sts", region != NULL ? region : "us-east-1", hs, nh, body, strlen(body),
+				   NULL, 0, 0};
+
+		if (!aws_send(&req, &r, err)) {
+			err_prefix(err, "web identity (AWS_ROLE_ARN %s): ", role);
+			goto out;
+		}
+	}
+	if (r.status != 200) {
+		err_set(err, "web identity: STS AssumeRoleWithWebIdentity for %s failed: HTTP %ld %s%s%s", role, r.status,
+			r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "");
+		goto out;
+	}
+	ak = aws_xml_text(r.body, r.body_len, "AccessKeyId");
+	sk = aws_xml_text(r.body, r.body_len, "SecretAccessKey");
+	st = aws_xml_text(r.body, r.body_len, "SessionToken");
+	if (ak == NULL || sk == NULL || st == NULL) {
+		err_set(err, "web identity: STS answered without credentials");
+		goto out;
+	}
+	{
+		char src[300];
+
+		snprintf(src, sizeof(src), "web identity (%s)", role);
+		ok = set_creds(out, ak, sk, st, src, err);
+	}
+out:
+	if (token != NULL)
+		OPENSSL_clear_free(token, strlen(token));
+	if (etoken != NULL)
+		OPENSSL_clear_free(etoken, strlen(etoken));
+	if (body != NULL)
+		OPENSSL_clear_free(body, strlen(body));
+	if (sk != NULL)
+		OPENSSL_clear_free(sk, strlen(sk));
+	if (st != NULL)
+		OPENSSL_clear_free(st, strlen(st));
+	free(ak);
+	free(erole);
+	free(esess);
+	free(url);
+	sigv4_headers_free(hs, nh);
+	aws_response_clear(&r);
+	return ok;
+}
+
+/* Reads {AccessKeyId, SecretAccessKey, Token} from a JSON credentials document. */
+static bool creds_from_json(aws_creds *out, const aws_response *r, const char *source, sao_err *err)
+{
+	json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
+	const char *ak = json_string_value(json_object_get(j, "AccessKeyId"));
+	const char *sk = json_string_value(json_object_get(j, "SecretAccessKey"));
+	const char *tok = json_string_value(json_object_get(j, "Token"));
+	bool ok;
+
+	if (ak == NULL || sk == NULL)
+		ok = err_set(err, "%s: the answer holds no AccessKeyId/SecretAccessKey", source);
+	else
+		ok = set_creds(out, ak, sk, tok, source, err);
+	json_decref(j);
+	return ok;
+}
+
+static bool creds_container(aws_creds *out, sao_err *err)
+{
+	const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *tok = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *tokfile = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	char *url = NULL, *filetok = NULL;
+	sigv4_header *hs = NULL;
+	size_t nh = 0;
+	aws_response r = {0};
+	bool ok = false;
+
+	if (rel != NULL && rel[0] != '\0') {
+		if (asprintf(&url, "http://169.254.170.2%s", rel) < 0)
+			url = NULL;
+	} else {
+		url = strdup(full);
+	}
+	if (url == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (tokfile != NULL && tokfile[0] != '\0') {
+		if (!read_secret_file(tokfile, &filetok, err)) {
+			err_prefix(err, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: ");
+			goto out;
+		}
+		tok = filetok;
+	}
+	if (tok != NULL && tok[0] != '\0' && !sigv4_header_add(&hs, &nh, "Authorization", tok)) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	{
+		aws_request req = {"GET", url, "", "", hs, nh, NULL, 0, NULL, 2, 5000};
+
+		if (!aws_send(&req, &r, err)) {
+			err_prefix(err, "container credentials: ");
+			goto out;
+		}
+	}
+	if (r.status != 200) {
+		err_set(err, "container credentials: %s answered HTTP %ld", url, r.status);
+		goto out;
+	}
+	ok = creds_from_json(out, &r, "container credentials", err);
+out:
+	if (filetok != NULL)
+		OPENSSL_clear_free(filetok, strlen(filetok));
+	sigv4_headers_free(hs, nh);
+	aws_response_clear(&r);
+	free(url);
+	return ok;
+}
+
+static bool creds_imds(aws_creds *out, sao_err *err)
+{
+	const char *base = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	char *url = NULL, *token = NULL, *role = NULL, *nl;
+	sigv4_header *hs = NULL;
+	size_t nh = 0, bl;
+	aws_response r = {0};
+	bool ok = false;
+
+	if (base == NULL || base[0] == '\0')
+		base = "http://169.254.169.254";
+	bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	/* IMDSv2: a session token first; IMDSv1 (no token) is never used. */
+	if (asprintf(&url, "%.*s/latest/api/token", (int)bl, base) < 0 ||
+	    !sigv4_header_add(&hs, &nh, "X-aws-ec2-metadata-token-ttl-seconds", "21600")) {
+		url = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	{
+		aws_request req = {"PUT", url, "", "", hs, nh, "", 0, NULL, 1, 1000};
+
+		if (!aws_send(&req, &r, err) || r.status != 200 || r.body_len == 0) {
+			if (err != NULL && r.status != 0)
+				err_set(err, "instance metadata: token request answered HTTP %ld", r.status);
+			err_prefix(err, "instance metadata (IMDSv2): ");
+			goto out;
+		}
+	}
+	token = strndup(r.body, r.body_len);
+	aws_response_clear(&r);
+	sigv4_headers_free(hs, nh);
+	hs = NULL;
+	nh = 0;
+	free(url);
+	url = NULL;
+	if (token == NULL || !sigv4_header_add(&hs, &nh, "X-aws-ec2-metadata-token", token) ||
+	    asprintf(&url, "%.*s/latest/meta-data/iam/security-credentials/", (int)bl, base) < 0) {
+		url = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	{
+		aws_request req = {"GET", url, "", "", hs, nh, NULL, 0, NULL, 1, 2000};
+
+		if (!aws_send(&req, &r, err) || r.status != 200 || r.body_len == 0) {
+			err_set(err, "instance metadata: no IAM role is attached to this instance (HTTP %ld)", r.status);
+			goto out;
+		}
+	}
+	role = strndup(r.body, r.body_len);
+	aws_response_clear(&r);
+	if (role == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if ((nl = strchr(role, '\n')) != NULL)
+		*nl = '\0';
+	free(url);
+	{
+		char *erole = sigv4_uri_encode(trim(role), false);
+
+		if (erole == NULL || asprintf(&url, "%.*s/latest/meta-data/iam/security-credentials/%s", (int)bl, base,
+					      erole) < 0) {
+			free(erole);
+			url = NULL;
+			err_set(err, "out of memory");
+			goto out;
+		}
+		free(erole);
+	}
+	{
+		aws_request req = {"GET", url, "", "", hs, nh, NULL, 0, NULL, 1, 2000};
+
+		if (!aws_send(&req, &r, err) || r.status != 200) {
+			err_set(err, "instance metadata: credentials for role %s answered HTTP %ld", role, r.status);
+			goto out;
+		}
+	}
+	{
+		char src[300];
+
+		snprintf(src, sizeof(src), "instance metadata (role %s)", role);
+		ok = creds_from_json(out, &r, src, err);
+	}
+out:
+	if (token != NULL)
+		OPENSSL_clear_free(token, strlen(token));
+	free(role);
+	free(url);
+	sigv4_headers_free(hs, nh);
+	aws_response_clear(&r);
+	return ok;
+}
+
+static bool set_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0';
+}
+
+bool aws_creds_load(aws_creds *out, const char *region, sao_err *err)
+{
+	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *imds_off = getenv("AWS_EC2_METADATA_DISABLED");
+	sao_err imds_err = {""};
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (ak != NULL && ak[0] != '\0') {
+		if (sk == NULL || sk[0] == '\0')
+			return err_set(err, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+		return set_creds(out, ak, sk, getenv("AWS_SESSION_TOKEN"), "environment (AWS_ACCESS_KEY_ID)", err);
+	}
+	r = creds_from_profile(out, err);
+	if (r != 0)
+		return r > 0;
+	if (set_env("AWS_ROLE_ARN") || set_env("AWS_WEB_IDENTITY_TOKEN_FILE")) {
+		if (!set_env("AWS_ROLE_ARN") || !set_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
+			return err_set(err, "web identity needs both AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE");
+		return creds_web_identity(out, region, err);
+	}
+	if (set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") || set_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
+		return creds_container(out, err);
+	if (imds_off == NULL || strcasecmp(imds_off, "true") != 0) {
+		if (creds_imds(out, &imds_err))
+			return true;
+	} else {
+		snprintf(imds_err.msg, sizeof(imds_err.msg), "instance metadata disabled (AWS_EC2_METADATA_DISABLED)");
+	}
+	return err_set(err, "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
+			    "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or run where container or instance "
+			    "credentials are available (last tried: %s)", imds_err.msg);
+}
+
+/* ---- XML ---- */
+
+static xmlNode *find_elem(xmlNode *n, const char *name)
+{
+	for (; n != NULL; n = n->next) {
+		xmlNode *f;
+
+		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+			return n;
+		if ((f = find_elem(n->children, name)) != NULL)
+			return f;
+	}
+	return NULL;
+}
+
+char *aws_xml_text(const char *xml, size_t len, const char *name)
+{
+	xmlDoc *doc;
+	xmlNode *n;
+	char *out = NULL;
+
+	if (xml == NULL || len == 0 || len > RESP_MAX)
+		return NULL;
+	/* No network, no entities, no DTD loading: the body comes from a remote server. */
+	doc = xmlReadMemory(xml, (int)len, "response.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+	if (doc == NULL)
+		return NULL;
+	n = find_elem(xmlDocGetRootElement(doc), name);
+	if (n != NULL) {
+		xmlChar *t = xmlNodeGetContent(n);
+
+		if (t != NULL) {
+			out = strdup((const char *)t);
+			xmlFree(t);
+		}
+	}
+	xmlFreeDoc(doc);
+	return out;
+}
+
+bool aws_xml_members(const char *xml, size_t len, const char *list, const char *field, strlist *out)
+{
+	xmlDoc *doc;
+	xmlNode *l;
+	bool ok = true;
+
+	if (xml == NULL || len == 0 || len > RESP_MAX)
+		return false;
+	doc = xmlReadMemory(xml, (int)len, "response.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+	if (doc == NULL)
+		return false;
+	l = find_elem(xmlDocGetRootElement(doc), list);
+	for (xmlNode *m = l != NULL ? l->children : NULL; ok && m != NULL; m = m->next) {
+		xmlNode *f;
+		xmlChar *t;
+
+		if (m->type != XML_ELEMENT_NODE || strcmp((const char *)m->name, "member") != 0)
+			continue;
+		f = field != NULL ? find_elem(m->children, field) : m;
+		if (f == NULL)
+			continue;
+		t = xmlNodeGetContent(f);
+		ok = t != NULL && strlist_add(out, (const char *)t);
+		xmlFree(t);
+	}
+	xmlFreeDoc(doc);
+	return ok;
+}
+
+/* ---- HTTP ---- */
+
+void aws_response_clear(aws_response *r)
+{
+	if (r->body != NULL)
+		OPENSSL_cleanse(r->body, r->body_len); /* may hold STS credentials */
+	free(r->body);
+	free(r->content_type);
+	free(r->cache_control);
+	free(r->code);
+	free(r->message);
+	memset(r, 0, sizeof(*r));
+}
+
+struct sink {
+	aws_response *r;
+	size_t cap;
+	bool overflow;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+
+	if (s->r->body_len + n > RESP_MAX) {
+		s->overflow = true;
+		return 0;
+	}
+	if (s->r->body_len + n + 1 > s->cap) {
+		size_t ncap = (s->r->body_len + n + 1) * 2;
+		char *nb = realloc(s->r->body, ncap);
+
+		if (nb == NULL)
+			return 0;
+		s->r->body = nb;
+		s->cap = ncap;
+	}
+	memcpy(s->r->body + s->r->body_len, data, n);
+	s->r->body_len += n;
+	s->r->body[s->r->body_len] = '\0';
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+	char line[1024];
+	char **dst = NULL;
+	char *colon;
+
+	if (n >= sizeof(line))
+		return n;
+	memcpy(line, data, n);
+	line[n] = '\0';
+	colon = strchr(line, ':');
+	if (colon == NULL)
+		return n;
+	*colon = '\0';
+	if (strcasecmp(line, "Content-Type") == 0)
+		dst = &s->r->content_type;
+	else if (strcasecmp(line, "Cache-Control") == 0)
+		dst = &s->r->cache_control;
+	if (dst != NULL) {
+		free(*dst);
+		*dst = strdup(trim(colon + 1));
+	}
+	return n;
+}
+
+static bool host_of(const char *url, char **host, char **path)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *port = NULL, *p = NULL;
+	bool ok = false;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_PATH, &p, 0) != CURLUE_OK)
+		goto out;
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	if (port != NULL ? asprintf(host, "%s:%s", h, port) < 0 : (*host = strdup(h)) == NULL)
+		goto out;
+	*path = strdup(p);
+	ok = *path != NULL;
+out:
+	curl_free(h);
+	curl_free(port);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+static bool retryable(long status, const char *code)
+{
+	if (status >= 500 || status == 429)
+		return true;
+	return code != NULL && (strcmp(code, "Throttling") == 0 || strcmp(code, "ThrottlingException") == 0 ||
+				strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
+				strcmp(code, "ConcurrentModification") == 0);
+}
+
+const char *aws_clock_hint(const aws_response *resp)
+{
+	const char *m = resp->message != NULL ? resp->message : "";
+
+	if (resp->code == NULL)
+		return NULL;
+	if (strcmp(resp->code, "RequestTimeTooSkewed") == 0 ||
+	    (strcmp(resp->code, "SignatureDoesNotMatch") == 0 &&
+	     (strncmp(m, "Signature expired", 17) == 0 || strncmp(m, "Signature not yet current", 25) == 0)))
+		return "this machine's clock is more than 15 minutes off; set it right (NTP) -- a wrong clock also "
+		       "makes the cluster's service-account tokens fail";
+	return NULL;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool send_once(const aws_request *req, aws_response *resp, sao_err *err)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	sigv4_header *hs = NULL;
+	size_t nh = 0;
+	char *host = NULL, *path = NULL, *query = NULL, *qmark;
+	struct sink sink = {resp, 0, false};
+	CURLcode cr;
+	bool ok = false;
+
+	memset(resp, 0, sizeof(*resp));
+	if (c == NULL || !host_of(req->url, &host, &path)) {
+		err_set(err, "bad URL %s", req->url);
+		goto out;
+	}
+	qmark = strchr(req->url, '?');
+	query = strdup(qmark != NULL ? qmark + 1 : "");
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (!sigv4_header_add(&hs, &nh, req->headers[i].name, req->headers[i].value)) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+	if (req->creds != NULL) {
+		sigv4_req sr = {req->method, host, path, query, req->body, req->body_len, req->region, req->service,
+				time(NULL)};
+
+		if (!sigv4_sign(&sr, req->creds, &hs, &nh, err))
+			goto out;
+	}
+	for (size_t i = 0; i < nh; i++) {
+		char *line = NULL;
+		struct curl_slist *nl;
+
+		if (asprintf(&line, "%s: %s", hs[i].name, hs[i].value) < 0) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		nl = curl_slist_append(hl, line);
+		OPENSSL_clear_free(line, strlen(line));
+		if (nl == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		hl = nl;
+	}
+	hl = curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (req->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms > 0 && req->timeout_ms < 5000 ? req->timeout_ms : 5000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cr = curl_easy_perform(c);
+	if (cr != CURLE_OK) {
+		err_set(err, "%s %s: %s", req->method, req->url, sink.overflow ? "response too large" : curl_easy_strerror(cr));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (resp->status >= 300 && resp->body_len > 0) {
+		resp->code = aws_xml_text(resp->body, resp->body_len, "Code");
+		resp->message = aws_xml_text(resp->body, resp->body_len, "Message");
+	}
+	ok = true;
+out:
+	sigv4_headers_free(hs, nh);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	free(host);
+	free(path);
+	free(query);
+	return ok;
+}
+
+bool aws_send(const aws_request *req, aws_response *resp, sao_err *err)
+{
+	long start = now_ms();
+	unsigned cap = 200;
+
+	for (int attempt = 1;; attempt++) {
+		bool sent = send_once(req, resp, err);
+		unsigned delay;
+
+		if (sent && !retryable(resp->status, resp->code))
+			return true;
+		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) || now_ms() - start > MAX_TOTAL_MS)
+			return sent; /* the last answer stands; or the last connection error */
+		/* Full jitter: a random delay up to an exponentially growing cap. */
+		RAND_bytes((unsigned char *)&delay, sizeof(delay));
+		delay = delay % cap;
+		cap = cap * 2 > 5000 ? 5000 : cap * 2;
+		if (sent)
+			aws_response_clear(resp);
+		{
+			struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}

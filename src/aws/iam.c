@@ -1,0 +1,506 @@
+#include "config.h"
+
+#include "aws/iam.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IAM_VERSION "2010-05-08"
+
+/* A Query API form body being built: "Action=...&Version=...&Name=Value...". */
+typedef struct form {
+	char *s;
+	size_t len;
+	bool oom;
+} form;
+
+static void form_add(form *f, const char *name, const char *value)
+{
+	char *ev = sigv4_uri_encode(value, false), *ns;
+	int r;
+
+	if (ev == NULL) {
+		f->oom = true;
+		return;
+	}
+	r = asprintf(&ns, "%s%s%s=%s", f->s != NULL ? f->s : "", f->s != NULL ? "&" : "", name, ev);
+	free(ev);
+	if (r < 0) {
+		f->oom = true;
+		return;
+	}
+	free(f->s);
+	f->s = ns;
+	f->len = (size_t)r;
+}
+
+static void form_addf(form *f, const char *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void form_addf(form *f, const char *value, const char *fmt, ...)
+{
+	char name[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	form_add(f, name, value);
+}
+
+static const char *explain(const char *code)
+{
+	static const struct {
+		const char *code, *text;
+	} map[] = {
+		{"EntityAlreadyExists", "a provider for this URL already exists (created concurrently?); run again"},
+		{"LimitExceeded", "the account has reached IAM's limit of OpenID Connect providers (100), or the provider "
+				  "its limit of client IDs (100) or thumbprints (5)"},
+		{"ConcurrentModification", "another change to this provider was in progress; retried, still failing"},
+		{"InvalidInput", "IAM refused a parameter"},
+		{"NoSuchEntity", "the provider no longer exists (deleted concurrently?); run again"},
+		{"OpenIdIdpCommunicationError", "IAM could not reach the issuer to check it: is it served over HTTPS "
+						"from a public address?"},
+		{"AccessDenied", "the credentials may not manage OpenID Connect providers (iam:*OpenIDConnectProvider*)"},
+		{"SignatureDoesNotMatch", "the secret access key does not match the access key ID"},
+		{"InvalidClientTokenId", "the access key ID is not valid"},
+		{"ServiceFailure", "IAM failed internally; retried, still failing"},
+	};
+
+	for (size_t i = 0; code != NULL && i < sizeof(map) / sizeof(*map); i++)
+		if (strcmp(map[i].code, code) == 0)
+			return map[i].text;
+	return NULL;
+}
+
+/* One IAM action; on success resp holds the 200 answer. */
+static bool iam_call(const char *action, form *params, const aws_creds *creds, aws_response *resp, sao_err *err)
+{
+	const char *ep = aws_endpoint("IAM");
+	form f = {0};
+	sigv4_header *hs = NULL;
+	size_t nh = 0;
+	bool ok = false;
+
+	form_add(&f, "Action", action);
+	form_add(&f, "Version", IAM_VERSION);
+	if (params != NULL && params->s != NULL) {
+		char *ns = NULL;
+
+		if (asprintf(&ns, "%s&%s", f.s, params->s) < 0)
+			f.oom = true;
+		else {
+			free(f.s);
+			f.s = ns;
+			f.len = strlen(ns);
+		}
+	}
+	if (f.oom || (params != NULL && params->oom) ||
+	    !sigv4_header_add(&hs, &nh, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8")) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	{
+		/* IAM is global: one endpoint, signed for us-east-1. */
+		aws_request req = {"POST", ep != NULL ? ep : "https://iam.amazonaws.com/", "iam", "us-east-1", hs, nh,
+				   f.s, f.len, creds, 0, 0};
+
+		if (!aws_send(&req, resp, err)) {
+			err_prefix(err, "IAM %s: ", action);
+			goto out;
+		}
+	}
+	if (resp->status / 100 != 2) {
+		const char *why = aws_clock_hint(resp);
+
+		if (why == NULL)
+			why = explain(resp->code);
+
+		err_set(err, "IAM %s failed: HTTP %ld %s%s%s%s%s", action, resp->status, resp->code ? resp->code : "",
+			resp->message ? ": " : "", resp->message ? resp->message : "", why ? " -- " : "", why ? why : "");
+		goto out;
+	}
+	ok = true;
+out:
+	free(f.s);
+	sigv4_headers_free(hs, nh);
+	return ok;
+}
+
+static bool is_hex40(const char *s)
+{
+	if (strlen(s) != 40)
+		return false;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+bool iam_check_want(const iam_want *w, sao_err *err)
+{
+	const char *host = w->issuer + 8;
+
+	if (strncmp(w->issuer, "https://", 8) != 0)
+		return err_set(err, "IAM needs an https:// issuer, not \"%s\"", w->issuer);
+	if (strlen(w->issuer) > 255)
+		return err_set(err, "issuer is %zu characters; IAM accepts at most 255", strlen(w->issuer));
+	if (strpbrk(w->issuer, "?#") != NULL)
+		return err_set(err, "issuer \"%s\" has a query or fragment; IAM refuses it", w->issuer);
+	{
+		size_t hl = strcspn(host, "/");
+		const char *colon = memchr(host, ':', hl);
+
+		if (hl == 0)
+			return err_set(err, "issuer \"%s\" has no host", w->issuer);
+		if (colon != NULL)
+			return err_set(err, "issuer \"%s\" has a port; IAM providers cannot have one (serve on 443)",
+				       w->issuer);
+	}
+	if (w->issuer[strlen(w->issuer) - 1] == '/')
+		return err_set(err, "issuer \"%s\" ends with a slash: remove it (it must equal the token's iss byte for "
+				    "byte)", w->issuer);
+	if (w->client_ids.n == 0 || w->client_ids.n > 100)
+		return err_set(err, "give 1 to 100 client IDs (audiences), not %zu", w->client_ids.n);
+	if (w->thumbprints.n > 5)
+		return err_set(err, "IAM keeps at most 5 thumbprints, not %zu", w->thumbprints.n);
+	for (size_t i = 0; i < w->thumbprints.n; i++)
+		if (!is_hex40(w->thumbprints.v[i]))
+			return err_set(err, "thumbprint \"%s\" is not 40 hex digits (a SHA-1)", w->thumbprints.v[i]);
+	for (size_t i = 0; i < w->tag_keys.n; i++)
+		if (w->tag_keys.v[i][0] == '\0' || strlen(w->tag_keys.v[i]) > 128 || strlen(w->tag_values.v[i]) > 256)
+			return err_set(err, "tag \"%s\": keys are 1 to 128 characters, values up to 256", w->tag_keys.v[i]);
+	return true;
+}
+
+typedef struct provider {
+	char *arn;
+	strlist client_ids, thumbprints, tag_keys, tag_values;
+} provider;
+
+static void provider_clear(provider *p)
+{
+	free(p->arn);
+	strlist_clear(&p->client_ids);
+	strlist_clear(&p->thumbprints);
+	strlist_clear(&p->tag_keys);
+	strlist_clear(&p->tag_values);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Lists the providers and gets each until one's Url is the issuer without its scheme.
+ * Returns 1 found (p filled), 0 none, -1 error. */
+static int find_provider(const char *issuer, const aws_creds *creds, provider *p, sao_err *err)
+{
+	aws_response r = {0};
+	strlist arns = {0};
+	int ret = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (!iam_call("ListOpenIDConnectProviders", NULL, creds, &r, err))
+		goto out;
+	if (!aws_xml_members(r.body, r.body_len, "OpenIDConnectProviderList", "Arn", &arns)) {
+		err_set(err, "IAM ListOpenIDConnectProviders: unreadable answer");
+		goto out;
+	}
+	aws_response_clear(&r);
+	ret = 0;
+	for (size_t i = 0; i < arns.n; i++) {
+		form f = {0};
+		char *url;
+
+		form_add(&f, "OpenIDConnectProviderArn", arns.v[i]);
+		if (!iam_call("GetOpenIDConnectProvider", &f, creds, &r, err)) {
+			free(f.s);
+			ret = -1;
+			goto out;
+		}
+		free(f.s);
+		url = aws_xml_text(r.body, r.body_len, "Url");
+		/* IAM returns the URL without its scheme. */
+		if (url != NULL && (strcmp(url, issuer + 8) == 0 || strcmp(url, issuer) == 0)) {
+			free(url);
+			p->arn = strdup(arns.v[i]);
+			if (p->arn == NULL || !aws_xml_members(r.body, r.body_len, "ClientIDList", NULL, &p->client_ids) ||
+			    !aws_xml_members(r.body, r.body_len, "ThumbprintList", NULL, &p->thumbprints) ||
+			    !aws_xml_members(r.body, r.body_len, "Tags", "Key", &p->tag_keys) ||
+			    !aws_xml_members(r.body, r.body_len, "Tags", "Value", &p->tag_values)) {
+				/* empty lists make aws_xml_members return true; false means an unreadable body */
+				err_set(err, "IAM GetOpenIDConnectProvider: unreadable answer");
+				ret = -1;
+				goto out;
+			}
+			ret = 1;
+			goto out;
+		}
+		free(url);
+		aws_response_clear(&r);
+	}
+out:
+	if (ret < 0)
+		provider_clear(p);
+	aws_response_clear(&r);
+	strlist_clear(&arns);
+	return ret;
+}
+
+bool iam_oidc_find(const char *issuer, const aws_creds *creds, bool *found, char **arn, strlist *client_ids,
+		   strlist *thumbprints, sao_err *err)
+{
+	provider p;
+	int r = find_provider(issuer, creds, &p, err);
+
+	*found = r > 0;
+	if (r > 0) {
+		*arn = p.arn;
+		*client_ids = p.client_ids;
+		*thumbprints = p.thumbprints;
+		p.arn = NULL;
+		memset(&p.client_ids, 0, sizeof(p.client_ids));
+		memset(&p.thumbprints, 0, sizeof(p.thumbprints));
+		provider_clear(&p);
+	}
+	return r >= 0;
+}
+
+static bool write_call(const char *action, form *f, const aws_creds *creds, bool dry_run, iam_note_fn note,
+		       const char *what, sao_err *err)
+{
+	aws_response r = {0};
+	bool ok;
+
+	if (dry_run) {
+		note("would call %s: %s", action, what);
+		free(f->s);
+		return true;
+	}
+	ok = iam_call(action, f, creds, &r, err);
+	free(f->s);
+	aws_response_clear(&r);
+	if (ok)
+		note("%s: %s", action, what);
+	return ok;
+}
+
+static const char *tag_value(const strlist *keys, const strlist *values, const char *k)
+{
+	for (size_t i = 0; i < keys->n && i < values->n; i++)
+		if (strcmp(keys->v[i], k) == 0)
+			return values->v[i];
+	return NULL;
+}
+
+static bool same_set(const strlist *a, const strlist *b)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strlist_has(b, a->v[i]))
+			return false;
+	for (size_t i = 0; i < b->n; i++)
+		if (!strlist_has(a, b->v[i]))
+			return false;
+	return true;
+}
+
+bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, iam_note_fn note, char **arn,
+		     sao_err *err)
+{
+	provider p;
+	int found;
+	bool ok = false;
+
+	*arn = NULL;
+	if (!iam_check_want(w, err))
+		return false;
+	found = find_provider(w->issuer, creds, &p, err);
+	if (found < 0)
+		return false;
+	if (found == 0) {
+		form f = {0};
+		aws_response r = {0};
+
+		form_add(&f, "Url", w->issuer);
+		for (size_t i = 0; i < w->client_ids.n; i++)
+			form_addf(&f, w->client_ids.v[i], "ClientIDList.member.%zu", i + 1);
+		for (size_t i = 0; i < w->thumbprints.n; i++)
+			form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
+		for (size_t i = 0; i < w->tag_keys.n; i++) {
+			form_addf(&f, w->tag_keys.v[i], "Tags.member.%zu.Key", i + 1);
+			form_addf(&f, w->tag_values.v[i], "Tags.member.%zu.Value", i + 1);
+		}
+		if (dry_run) {
+			note("would call CreateOpenIDConnectProvider for %s (%zu client ID(s), %zu thumbprint(s))", w->issuer,
+			     w->client_ids.n, w->thumbprints.n);
+			free(f.s);
+			return true;
+		}
+		if (!iam_call("CreateOpenIDConnectProvider", &f, creds, &r, err)) {
+			free(f.s);
+			aws_response_clear(&r);
+			return false;
+		}
+		free(f.s);
+		*arn = aws_xml_text(r.body, r.body_len, "OpenIDConnectProviderArn");
+		aws_response_clear(&r);
+		if (*arn == NULL)
+			return err_set(err, "IAM CreateOpenIDConnectProvider: no ARN in the answer");
+		note("created OpenID Connect provider %s", *arn);
+		return true;
+	}
+	note("found OpenID Connect provider %s", p.arn);
+	for (size_t i = 0; i < w->client_ids.n; i++) {
+		if (!strlist_has(&p.client_ids, w->client_ids.v[i])) {
+			form f = {0};
+
+			form_add(&f, "OpenIDConnectProviderArn", p.arn);
+			form_add(&f, "ClientID", w->client_ids.v[i]);
+			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, creds, dry_run, note, w->client_ids.v[i], err))
+				goto out;
+		}
+	}
+	for (size_t i = 0; i < p.client_ids.n; i++) {
+		if (!strlist_has(&w->client_ids, p.client_ids.v[i])) {
+			form f = {0};
+
+			form_add(&f, "OpenIDConnectProviderArn", p.arn);
+			form_add(&f, "ClientID", p.client_ids.v[i]);
+			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, creds, dry_run, note,
+					p.client_ids.v[i], err))
+				goto out;
+		}
+	}
+	if (w->manage_thumbprints && w->thumbprints.n > 0 && !same_set(&w->thumbprints, &p.thumbprints)) {
+		form f = {0};
+		char what[300];
+
+		form_add(&f, "OpenIDConnectProviderArn", p.arn);
+		for (size_t i = 0; i < w->thumbprints.n; i++)
+			form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
+		snprintf(what, sizeof(what), "%s (was %s%s)", w->thumbprints.v[0], p.thumbprints.n > 0 ? p.thumbprints.v[0] : "none",
+			 p.thumbprints.n > 1 ? ", ..." : "");
+		if (!write_call("UpdateOpenIDConnectProviderThumbprint", &f, creds, dry_run, note, what, err))
+			goto out;
+	}
+	for (size_t i = 0; i < w->tag_keys.n; i++) {
+		const char *have = tag_value(&p.tag_keys, &p.tag_values, w->tag_keys.v[i]);
+
+		if (have == NULL || strcmp(have, w->tag_values.v[i]) != 0) {
+			form f = {0};
+			char what[400];
+
+			form_add(&f, "OpenIDConnectProviderArn", p.arn);
+			form_add(&f, "Tags.member.1.Key", w->tag_keys.v[i]);
+			form_add(&f, "Tags.member.1.Value", w->tag_values.v[i]);
+			snprintf(what, sizeof(what), "%s=%s", w->tag_keys.v[i], w->tag_values.v[i]);
+			if (!write_call("TagOpenIDConnectProvider", &f, creds, dry_run, note, what, err))
+				goto out;
+		}
+	}
+	for (size_t i = 0; w->tag_keys.n > 0 && i < p.tag_keys.n; i++) {
+		if (!strlist_has(&w->tag_keys, p.tag_keys.v[i])) {
+			form f = {0};
+
+			form_add(&f, "OpenIDConnectProviderArn", p.arn);
+			form_add(&f, "TagKeys.member.1", p.tag_keys.v[i]);
+			if (!write_call("UntagOpenIDConnectProvider", &f, creds, dry_run, note, p.tag_keys.v[i], err))
+				goto out;
+		}
+	}
+	*arn = p.arn;
+	p.arn = NULL;
+	ok = true;
+out:
+	provider_clear(&p);
+	return ok;
+}
+
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const aws_creds *creds,
+		     iam_note_fn note, char **arn, sao_err *err)
+{
+	aws_response r = {0};
+	form f = {0};
+	char *doc = json_dumps(trust, JSON_COMPACT), *have = NULL;
+	strlist attached = {0};
+	bool ok = false;
+
+	*arn = NULL;
+	if (doc == NULL)
+		return err_set(err, "out of memory");
+	form_add(&f, "RoleName", name);
+	if (iam_call("GetRole", &f, creds, &r, err)) {
+		char *enc = aws_xml_text(r.body, r.body_len, "AssumeRolePolicyDocument");
+		char *dec = enc != NULL ? curl_easy_unescape(NULL, enc, 0, NULL) : NULL;
+		json_t *cur = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
+
+		*arn = aws_xml_text(r.body, r.body_len, "Arn");
+		if (cur == NULL || !json_equal(cur, (json_t *)trust)) {
+			form u = {0};
+			aws_response ur = {0};
+
+			form_add(&u, "RoleName", name);
+			form_add(&u, "PolicyDocument", doc);
+			ok = iam_call("UpdateAssumeRolePolicy", &u, creds, &ur, err);
+			free(u.s);
+			aws_response_clear(&ur);
+			if (ok)
+				note("UpdateAssumeRolePolicy: role %s now trusts the issuer as asked", name);
+		} else {
+			ok = true;
+			note("role %s already has this trust policy", name);
+		}
+		json_decref(cur);
+		curl_free(dec);
+		free(enc);
+		if (!ok)
+			goto out;
+	} else if (r.code != NULL && strcmp(r.code, "NoSuchEntity") == 0) {
+		form c = {0};
+
+		aws_response_clear(&r);
+		form_add(&c, "RoleName", name);
+		form_add(&c, "AssumeRolePolicyDocument", doc);
+		form_add(&c, "Description", "IRSA role trusting a Kubernetes service-account issuer (saoidc)");
+		ok = iam_call("CreateRole", &c, creds, &r, err);
+		free(c.s);
+		if (!ok)
+			goto out;
+		*arn = aws_xml_text(r.body, r.body_len, "Arn");
+		note("CreateRole: %s", *arn != NULL ? *arn : name);
+	} else {
+		goto out;
+	}
+	aws_response_clear(&r);
+	ok = false;
+	if (policy_arns->n > 0) {
+		if (!iam_call("ListAttachedRolePolicies", &f, creds, &r, err) ||
+		    !aws_xml_members(r.body, r.body_len, "AttachedPolicies", "PolicyArn", &attached)) {
+			if (err->msg[0] == '\0')
+				err_set(err, "IAM ListAttachedRolePolicies: unreadable answer");
+			goto out;
+		}
+		aws_response_clear(&r);
+		for (size_t i = 0; i < policy_arns->n; i++) {
+			form a = {0};
+
+			if (strlist_has(&attached, policy_arns->v[i]))
+				continue;
+			form_add(&a, "RoleName", name);
+			form_add(&a, "PolicyArn", policy_arns->v[i]);
+			if (!write_call("AttachRolePolicy", &a, creds, false, note, policy_arns->v[i], err))
+				goto out;
+		}
+	}
+	ok = true;
+out:
+	free(have);
+	free(doc);
+	free(f.s);
+	strlist_clear(&attached);
+	aws_response_clear(&r);
+	if (!ok) {
+		free(*arn);
+		*arn = NULL;
+	}
+	return ok;
+}

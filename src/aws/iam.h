@@ -1,0 +1,41 @@
+/* iam: the IAM OpenID Connect provider for an issuer, kept right idempotently: list, get,
+ * create, and reconcile client IDs, thumbprints and tags (the flow kops uses). */
+#ifndef SAOIDC_IAM_H
+#define SAOIDC_IAM_H
+
+#include "aws/aws.h"
+#include "util/err.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef struct iam_want {
+	const char *issuer;     /* https://HOST[/PATH] */
+	strlist client_ids;     /* default: sts.amazonaws.com */
+	strlist thumbprints;    /* desired list; empty with manage_thumbprints: none */
+	bool manage_thumbprints;
+	strlist tag_keys, tag_values; /* given tags; extra tags are removed only when some are given */
+} iam_want;
+
+/* Reports one change or observation, for the command to print. */
+typedef void (*iam_note_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Checks what IAM accepts before any call: https, no port, query or fragment, <= 255
+ * characters, <= 100 client IDs, <= 5 thumbprints of 40 hex digits. */
+bool iam_check_want(const iam_want *w, sao_err *err);
+
+/* Finds the provider whose URL is the issuer; creates it or brings it in line. With dry_run
+ * the write calls are reported, not made. *arn is malloc'd (NULL in a dry run that would create). */
+bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, iam_note_fn note, char **arn,
+		     sao_err *err);
+
+/* Creates the IAM role with this trust policy, or brings its trust policy in line, and attaches
+ * the managed policies not attached yet (none is detached). *arn is malloc'd. */
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const aws_creds *creds,
+		     iam_note_fn note, char **arn, sao_err *err);
+
+/* Reads the provider for an issuer, for `verify`: *found false when there is none. */
+bool iam_oidc_find(const char *issuer, const aws_creds *creds, bool *found, char **arn, strlist *client_ids,
+		   strlist *thumbprints, sao_err *err);
+
+#endif

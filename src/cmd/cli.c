@@ -1,0 +1,322 @@
+#include "config.h"
+
+#include "cmd/cli.h"
+
+#include "util/log.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+bool cli_common_opt(cli_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'k': {
+		const char **nv = realloc(o->keys, (o->nkeys + 1) * sizeof(*nv));
+
+		if (nv == NULL) {
+			fprintf(stderr, "saoidc: error: out of memory\n");
+			exit(EXIT_FAILURE);
+		}
+		o->keys = nv;
+		o->keys[o->nkeys++] = arg;
+		return true;
+	}
+	case 'i':
+		o->docs.issuer = arg;
+		return true;
+	case OPT_JWKS_PATH:
+		o->docs.jwks_path = arg;
+		return true;
+	case OPT_JWKS_URI:
+		o->docs.jwks_uri = arg;
+		return true;
+	case OPT_LEGACY_EMPTY_KID:
+		o->docs.legacy_empty_kid = true;
+		return true;
+	case OPT_PRETTY:
+		o->pretty = true;
+		return true;
+	case OPT_JSON:
+		o->json = true;
+		return true;
+	case OPT_KUBE_API:
+		o->kube.url = arg;
+		return true;
+	case OPT_KUBE_TOKEN:
+		o->kube.token_file = arg;
+		return true;
+	case OPT_KUBE_CA:
+		o->kube.ca_file = arg;
+		return true;
+	case OPT_FROM_APISERVER:
+		o->from_apiserver = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool cli_tls_opt(tls_opts *t, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_CONNECT_TO:
+		t->connect_to = arg;
+		return true;
+	case OPT_CA_FILE:
+		t->ca_file = arg;
+		return true;
+	case OPT_INSECURE:
+		t->insecure = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void cli_opts_free(cli_opts *o)
+{
+	free(o->keys);
+	o->keys = NULL;
+	o->nkeys = 0;
+}
+
+int cli_parse(const char *cmd, const char *help, int argc, char **argv, const struct option *lo, cli_opts *o,
+	      cli_extra_fn extra, void *ctx, int positionals, unsigned need)
+{
+	char shorts[64] = ":";
+	size_t ns = 1;
+	int c, code = -1;
+
+	for (const struct option *p = lo; p->name != NULL && ns + 3 < sizeof(shorts); p++) {
+		if (p->val > 0 && p->val < 0x80) {
+			shorts[ns++] = (char)p->val;
+			if (p->has_arg == required_argument)
+				shorts[ns++] = ':';
+		}
+	}
+	shorts[ns] = '\0';
+	optind = 0; /* glibc: 0 also re-initialises getopt's state for this new argument list */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		if (c == 'h')
+			return cli_print_help(help);
+		if (c == '?')
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		if (c == ':')
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		if (cli_common_opt(o, c, optarg))
+			continue;
+		if (extra != NULL && extra(ctx, c, optarg, &code)) {
+			if (code >= 0)
+				return code;
+			continue;
+		}
+		return cli_usage_error(cmd, "unexpected option '%s'", argv[optind - 1]);
+	}
+	o->argi = optind;
+	if (positionals == 0 && optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (positionals > 0 && argc - optind != positionals)
+		return cli_usage_error(cmd, "give exactly %d argument%s", positionals, positionals == 1 ? "" : "s");
+	if ((need & CLI_NEED_ISSUER) && o->docs.issuer == NULL)
+		return cli_usage_error(cmd, "--issuer is required");
+	if ((need & CLI_NEED_KEY) && o->nkeys == 0 && !o->from_apiserver)
+		return cli_usage_error(cmd, "at least one --key is required");
+	if (o->from_apiserver && o->nkeys > 0)
+		return cli_usage_error(cmd, "--from-apiserver takes the keys from the API server: give no --key");
+	return -1;
+}
+
+key_set *cli_load_keys(const cli_opts *o, sao_err *err)
+{
+	key_set *set = key_set_new();
+
+	if (set == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < o->nkeys; i++) {
+		bool ok;
+
+		if (kube_is_uri(o->keys[i])) {
+			char *json = NULL;
+			size_t len = 0;
+
+			ok = kube_secret_fetch(&o->kube, o->keys[i], &json, &len, err);
+			if (ok)
+				ok = key_set_add_blob(set, (unsigned char *)json, len, o->keys[i], err);
+			else
+				err_prefix(err, "%s: ", o->keys[i]);
+			if (json != NULL)
+				OPENSSL_clear_free(json, len);
+		} else {
+			ok = key_set_add_path(set, o->keys[i], err);
+		}
+		if (!ok) {
+			key_set_free(set);
+			return NULL;
+		}
+	}
+	if (key_set_duplicates(set) > 0)
+		log_info("%zu key(s) found more than once; each is published once", key_set_duplicates(set));
+	return set;
+}
+
+static void warn_insecure(const cli_opts *o, const docs *d)
+{
+	if (d->insecure_issuer)
+		log_warn("issuer %s uses http://: fine for a local test, but STS only fetches https:// issuers",
+			 o->docs.issuer);
+}
+
+bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err)
+{
+	if (!docs_render(&o->docs, keys, d, err))
+		return false;
+	warn_insecure(o, d);
+	return true;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "saoidc %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'saoidc help %s' for more information.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_fail(const sao_err *err)
+{
+	log_error("%s", err->msg[0] != '\0' ? err->msg : "failed (no reason recorded)");
+	return EXIT_FAILURE;
+}
+
+int cli_print_help(const char *help)
+{
+	fputs(help, stdout);
+	return EXIT_SUCCESS;
+}
+
+bool cli_print(const char *s, sao_err *err)
+{
+	if (fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF)
+		return err_set(err, "cannot write to standard output: %s", strerror(errno));
+	return cli_flush(err);
+}
+
+bool cli_flush(sao_err *err)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return err_set(err, "cannot write to standard output: %s", strerror(errno));
+	return true;
+}
+
+static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
+{
+	char *body = NULL;
+	size_t len = 0;
+	json_t *disc = NULL, *jwks = NULL;
+	const char *iss;
+	bool ok = false;
+
+	if (!kube_get(&o->kube, "/.well-known/openid-configuration", &body, &len, err))
+		goto out;
+	disc = json_loadb(body, len, 0, NULL);
+	free(body);
+	body = NULL;
+	iss = json_string_value(json_object_get(disc, "issuer"));
+	if (iss == NULL) {
+		err_set(err, "the API server's discovery document has no issuer");
+		goto out;
+	}
+	if (strcmp(iss, o->docs.issuer) != 0) {
+		err_set(err, "the API server's issuer is \"%s\", not \"%s\": its tokens carry iss \"%s\", and STS "
+			     "refuses a token whose iss differs from the issuer it fetched. Publish with --issuer %s, or "
+			     "set the API server's --service-account-issuer to %s first",
+			iss, o->docs.issuer, iss, iss, o->docs.issuer);
+		goto out;
+	}
+	if (!kube_get(&o->kube, "/openid/v1/jwks", &body, &len, err))
+		goto out;
+	jwks = json_loadb(body, len, 0, NULL);
+	if (jwks == NULL) {
+		err_set(err, "the API server's /openid/v1/jwks is not JSON");
+		goto out;
+	}
+	if (!docs_render_jwks(&o->docs, jwks, d, err)) {
+		err_prefix(err, "the API server's JWKS: ");
+		goto out;
+	}
+	*nkeys = json_array_size(json_object_get(jwks, "keys"));
+	ok = true;
+out:
+	free(body);
+	json_decref(disc);
+	json_decref(jwks);
+	return ok;
+}
+
+bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
+{
+	key_set *keys;
+	bool ok;
+
+	if (o->from_apiserver) {
+		ok = apiserver_docs(o, d, nkeys, err);
+		if (ok)
+			warn_insecure(o, d);
+		return ok;
+	}
+	keys = cli_load_keys(o, err);
+	ok = keys != NULL && cli_render_docs(o, keys, d, err);
+	*nkeys = keys != NULL ? key_set_count(keys) : 0;
+	key_set_free(keys);
+	return ok;
+}
+
+bool cli_reg_opt(void *ctx, int c, const char *arg, int *code)
+{
+	reg_opts *r = ctx;
+	const char *eq;
+	bool ok = true;
+
+	switch (c) {
+	case OPT_CLIENT_ID:
+		ok = strlist_add(&r->client_ids, arg);
+		break;
+	case OPT_THUMBPRINT:
+		ok = strlist_add(&r->thumbprints, arg);
+		break;
+	case OPT_TAG:
+		eq = strchr(arg, '=');
+		if (eq == NULL || eq == arg) {
+			*code = cli_usage_error("register", "--tag takes KEY=VALUE, not '%s'", arg);
+			return true;
+		}
+		{
+			char *k = strndup(arg, (size_t)(eq - arg));
+
+			ok = k != NULL && strlist_add(&r->tag_keys, k) && strlist_add(&r->tag_values, eq + 1);
+			free(k);
+		}
+		break;
+	case OPT_REG_DRY_RUN:
+		r->dry_run = true;
+		break;
+	default:
+		return cli_tls_opt(&r->tls, c, arg);
+	}
+	if (!ok)
+		*code = EXIT_FAILURE;
+	return true;
+}

@@ -1,0 +1,122 @@
+/* cli: what the subcommands share: option parsing for keys and issuer settings, loading the
+ * key set, and the one place errors and usage mistakes are printed (exit codes 0/1/2). */
+#ifndef SAOIDC_CLI_H
+#define SAOIDC_CLI_H
+
+#include "issuer/register.h"
+#include "jose/docs.h"
+#include "util/err.h"
+#include "jose/keys.h"
+#include "kube/kube.h"
+#include "net/tls.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EXIT_USAGE 2
+
+/* Long-only option ids shared by the subcommands. */
+enum {
+	OPT_JWKS_PATH = 0x100,
+	OPT_JWKS_URI,
+	OPT_LEGACY_EMPTY_KID,
+	OPT_PRETTY,
+	OPT_JSON,
+	OPT_CONNECT_TO,
+	OPT_CA_FILE,
+	OPT_INSECURE,
+	OPT_KUBE_API,
+	OPT_KUBE_TOKEN,
+	OPT_KUBE_CA,
+	OPT_FROM_APISERVER,
+	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
+};
+
+/* --key, with the --kube-* options kube:// keys may need */
+#define CLI_OPT_KEY {"key", required_argument, NULL, 'k'}, CLI_OPT_KUBE
+#define CLI_OPT_ISSUER {"issuer", required_argument, NULL, 'i'}
+#define CLI_OPT_JWKS_PATH {"jwks-path", required_argument, NULL, OPT_JWKS_PATH}
+#define CLI_OPT_JWKS_URI {"jwks-uri", required_argument, NULL, OPT_JWKS_URI}
+#define CLI_OPT_LEGACY {"legacy-empty-kid", no_argument, NULL, OPT_LEGACY_EMPTY_KID}
+#define CLI_OPT_PRETTY {"pretty", no_argument, NULL, OPT_PRETTY}
+#define CLI_OPT_JSON {"json", no_argument, NULL, OPT_JSON}
+#define CLI_OPT_CONNECT_TO {"connect-to", required_argument, NULL, OPT_CONNECT_TO}
+#define CLI_OPT_CA_FILE {"ca-file", required_argument, NULL, OPT_CA_FILE}
+#define CLI_OPT_INSECURE {"insecure", no_argument, NULL, OPT_INSECURE}
+/* --kube-api, --kube-token-file, --kube-ca: for --key kube://NAMESPACE/SECRET outside a pod */
+#define CLI_OPT_KUBE                                                                                     \
+	{"kube-api", required_argument, NULL, OPT_KUBE_API},                                            \
+	    {"kube-token-file", required_argument, NULL, OPT_KUBE_TOKEN},                               \
+	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA}
+#define CLI_OPT_FROM_APISERVER {"from-apiserver", no_argument, NULL, OPT_FROM_APISERVER}
+#define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
+#define CLI_OPT_END {NULL, 0, NULL, 0}
+
+typedef struct cli_opts {
+	const char **keys;
+	size_t nkeys;
+	kube_api kube;
+	bool from_apiserver; /* documents from the API server instead of --key */
+	docs_cfg docs;
+	bool pretty;
+	bool json;
+	int argi; /* first positional argument */
+} cli_opts;
+
+/* Handles --connect-to, --ca-file and --insecure. Returns true if `c` was one. */
+bool cli_tls_opt(tls_opts *t, int c, const char *arg);
+
+/* Handles an option every document command shares. Returns true if `c` was one. */
+bool cli_common_opt(cli_opts *o, int c, const char *arg);
+void cli_opts_free(cli_opts *o);
+
+/* A command's own options: returns false if `c` is not one of them (a usage error),
+ * or sets *code to end the command early with that exit code. */
+typedef bool (*cli_extra_fn)(void *ctx, int c, const char *arg, int *code);
+
+/* Parses a subcommand's arguments: --help (prints `help`), the shared options, then `extra`; exactly
+ * `positionals` positional arguments must follow, left at argv[o->argi]. `need` is a mask of
+ * CLI_NEED_* options that must be given. Returns -1 to go on, or the exit code. */
+enum { CLI_NEED_KEY = 1, CLI_NEED_ISSUER = 2 };
+int cli_parse(const char *cmd, const char *help, int argc, char **argv, const struct option *lo, cli_opts *o,
+	      cli_extra_fn extra, void *ctx, int positionals, unsigned need);
+
+/* Loads every --key (files, directories, stdin, kube://NAMESPACE/SECRET) into a new set.
+ * Reports dropped duplicates on stderr. */
+key_set *cli_load_keys(const cli_opts *o, sao_err *err);
+
+/* Renders the documents, warning about an http:// issuer. */
+bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err);
+
+/* The documents from --key (loaded and rendered) or --from-apiserver (the API server's own
+ * discovery document and JWKS, republished under --issuer, which must be the API server's
+ * issuer). *nkeys gets the number of keys published. */
+bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err);
+
+/* Prints "saoidc CMD: message" and the help hint; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the error once; returns EXIT_FAILURE. */
+int cli_fail(const sao_err *err);
+/* Prints a command's help text; returns EXIT_SUCCESS. */
+int cli_print_help(const char *help);
+
+/* Writes a string and a newline to stdout and flushes; false if stdout failed. */
+bool cli_print(const char *s, sao_err *err);
+/* Flushes stdout; false (with the reason) if anything written to it was lost. */
+bool cli_flush(sao_err *err);
+
+/* The options `register` shares with `publish --register`. */
+enum { OPT_CLIENT_ID = 0x180, OPT_THUMBPRINT, OPT_TAG, OPT_REG_DRY_RUN };
+
+/* The options register shares with publish --register ... */
+#define REG_OPTS_CORE                                                                                   \
+	{"client-id", required_argument, NULL, OPT_CLIENT_ID},                                          \
+	    {"thumbprint", required_argument, NULL, OPT_THUMBPRINT}, {"tag", required_argument, NULL, OPT_TAG}
+/* ... and register's own --dry-run (publish has one already). */
+#define REG_OPTS REG_OPTS_CORE, {"dry-run", no_argument, NULL, OPT_REG_DRY_RUN}
+
+/* A cli_extra_fn for REG_OPTS and the TLS options; ctx is a reg_opts. */
+bool cli_reg_opt(void *ctx, int c, const char *arg, int *code);
+
+#endif

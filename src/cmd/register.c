@@ -1,0 +1,61 @@
+#include "config.h"
+
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "aws/iam.h"
+#include "util/log.h"
+#include "issuer/register.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_register_help[] =
+	"Usage: saoidc register --issuer URL [--client-id ID ...] [--thumbprint auto|none|HEX ...]\n"
+	"                       [--tag KEY=VALUE ...] [--dry-run] [--connect-to HOST:PORT] [--ca-file F]\n"
+	"\n"
+	"Register the issuer with AWS IAM as an OpenID Connect provider, so STS trusts its tokens;\n"
+	"run it again at any time: it changes only what is not right yet. Lists the providers, finds\n"
+	"the one whose URL is the issuer, creates it if missing, else adds or removes client IDs,\n"
+	"updates thumbprints and tags. The provider ARN goes to stdout, each change to stderr.\n"
+	"\n"
+	"  -i, --issuer URL            https://HOST[/PATH]: no port, query or trailing slash\n"
+	"      --client-id ID          audience STS accepts (repeatable; default sts.amazonaws.com)\n"
+	"      --thumbprint auto|none|HEX\n"
+	"                              auto (default): the SHA-1 of the top CA certificate the issuer's\n"
+	"                              host (and the jwks_uri host) presents now; none: give IAM none\n"
+	"                              (it then trusts well-known CAs, since 2024); HEX: pin these\n"
+	"      --tag KEY=VALUE         tag the provider (repeatable; other tags are then removed)\n"
+	"      --dry-run               read, but only print the changes that would be made\n"
+	"      --connect-to HOST:PORT  for auto thumbprints: dial this instead of the issuer's host\n"
+	"      --ca-file FILE          for auto thumbprints: trust these CAs\n"
+	"  -h, --help                  show this help\n"
+	"\n"
+	"Credentials and endpoint: as for `saoidc publish` (AWS_ENDPOINT_URL_IAM overrides).\n";
+
+int cmd_register(int argc, char **argv)
+{
+	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS, CLI_OPT_HELP,
+					   CLI_OPT_END};
+	reg_opts r = {0};
+	cli_opts o = {0};
+	sao_err err = {""};
+	char *arn = NULL;
+	int rc = cli_parse("register", cmd_register_help, argc, argv, lo, &o, cli_reg_opt, &r, 0, CLI_NEED_ISSUER);
+
+	if (rc >= 0)
+		goto out;
+	if (!reg_run(o.docs.issuer, &r, &arn, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (arn != NULL)
+		printf("%s\n", arn);
+	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
+out:
+	free(arn);
+	reg_opts_clear(&r);
+	cli_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,392 @@
+#include "config.h"
+
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "jose/discovery.h"
+#include "util/fsio.h"
+#include "util/log.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "util/watch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kube/kube.h"
+
+const char cmd_serve_help[] =
+	"Usage: saoidc serve --issuer URL --key PATH [--key PATH ...] [OPTIONS]\n"
+	"\n"
+	"Serve the issuer documents over HTTP(S): the long-running issuer service.\n"
+	"  /.well-known/openid-configuration   discovery document (application/json)\n"
+	"  <jwks-path> and /openid/v1/jwks     JWKS (application/jwk-set+json)\n"
+	"  /healthz, /readyz, /metrics         liveness, readiness, Prometheus metrics\n"
+	"Only GET and HEAD are answered (405 otherwise); ETag and If-None-Match give 304.\n"
+	"Keys are reloaded on SIGHUP and when a key file changes (including the ..data swap of a\n"
+	"mounted Secret); a reload that fails keeps serving the previous documents. SIGTERM and\n"
+	"SIGINT stop gracefully.\n"
+	"\n"
+	"  -i, --issuer URL            the service-account issuer (https://HOST[/PATH])\n"
+	"  -k, --key PATH              signing key(s), as for `saoidc jwks`\n"
+	"  -l, --listen ADDR:PORT      listen address, repeatable (default 127.0.0.1:8080;\n"
+	"                              [::]:8080 for all IPv6 and IPv4 addresses)\n"
+	"      --jwks-path PATH        JWKS path (default /keys.json)\n"
+	"      --jwks-uri URL          publish this jwks_uri in the discovery document instead\n"
+	"      --legacy-empty-kid      also publish each key with \"kid\": \"\"\n"
+	"      --cache-max-age SECONDS Cache-Control max-age (default 3600)\n"
+	"      --cors                  add Access-Control-Allow-Origin: * to the documents\n"
+	"      --tls-cert FILE         serve HTTPS with this certificate chain (PEM)...\n"
+	"      --tls-key FILE          ...and this private key (PEM)\n"
+	"      --watch-interval MS     how often key files are checked for changes (default 2000;\n"
+	"                              0: only on SIGHUP)\n"
+	"      --max-connections N     concurrent connections per listener (default 4096)\n"
+	"      --max-per-ip N          concurrent connections per client address (default 0: no cap)\n"
+	"      --timeout SECONDS       idle or slow connection timeout (default 10)\n"
+	"      --max-request-size N    bytes for the request line and headers (default 16384)\n"
+	"      --threads N             worker threads per listener (default: the CPUs this process\n"
+	"                              may use: affinity mask and cgroup CPU limit, rounded up)\n"
+	"      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
+	"      --log-format text|json  log line format on stderr (default text)\n"
+	"      --access-log            log every request: client, method, path, status, User-Agent\n"
+	"                              (to see whether and how STS fetches the documents)\n"
+	"      --from-apiserver        serve the API server's own JWKS (/openid/v1/jwks) instead of --key,\n"
+	"                              polled; needs the system:service-account-issuer-discovery role\n"
+	"      --kube-poll-interval S  how often kube:// Secrets or the API server are read (default 30)\n"
+	"      --kube-api URL, --kube-token-file F, --kube-ca F\n"
+	"                              the Kubernetes API for kube://NAMESPACE/SECRET keys outside a pod\n"
+	"                              (in a pod: its service account)\n"
+	"  -h, --help                  show this help\n";
+
+enum {
+	OPT_LISTEN = 'l',
+	OPT_MAX_AGE = OPT_CMD_BASE,
+	OPT_CORS,
+	OPT_ACCESS_LOG,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_WATCH,
+	OPT_MAX_CONN,
+	OPT_MAX_PER_IP,
+	OPT_TIMEOUT,
+	OPT_MAX_REQ,
+	OPT_THREADS,
+	OPT_GRACE,
+	OPT_LOG_FORMAT,
+	OPT_KUBE_POLL,
+};
+
+typedef struct serve_opts {
+	const char **listen;
+	size_t nlisten;
+	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, threads, grace_ms, max_request, kube_poll_s;
+	bool cors;
+	bool access_log;
+	const char *tls_cert, *tls_key;
+} serve_opts;
+
+static bool parse_uint(const char *arg, unsigned long max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool serve_opt(void *ctx, int c, const char *arg, int *code)
+{
+	serve_opts *so = ctx;
+	unsigned v = 0;
+	const char **nv;
+
+	switch (c) {
+	case OPT_LISTEN:
+		nv = realloc(so->listen, (so->nlisten + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			*code = EXIT_FAILURE;
+			return true;
+		}
+		so->listen = nv;
+		so->listen[so->nlisten++] = arg;
+		return true;
+	case OPT_CORS:
+		so->cors = true;
+		return true;
+	case OPT_ACCESS_LOG:
+		so->access_log = true;
+		return true;
+	case OPT_TLS_CERT:
+		so->tls_cert = arg;
+		return true;
+	case OPT_TLS_KEY:
+		so->tls_key = arg;
+		return true;
+	case OPT_LOG_FORMAT:
+		if (!log_set_format(arg))
+			*code = cli_usage_error("serve", "--log-format takes text or json, not '%s'", arg);
+		return true;
+	case OPT_MAX_AGE:
+	case OPT_WATCH:
+	case OPT_MAX_CONN:
+	case OPT_MAX_PER_IP:
+	case OPT_TIMEOUT:
+	case OPT_MAX_REQ:
+	case OPT_THREADS:
+	case OPT_GRACE:
+	case OPT_KUBE_POLL: {
+		const struct {
+			int opt;
+			const char *name;
+			unsigned long min, max;
+			unsigned *dst;
+		} limits[] = {
+			{OPT_MAX_AGE, "--cache-max-age", 0, 31536000, &so->max_age},
+			{OPT_WATCH, "--watch-interval", 0, 3600000, &so->watch_ms},
+			{OPT_MAX_CONN, "--max-connections", 1, 1000000, &so->max_conn},
+			{OPT_MAX_PER_IP, "--max-per-ip", 0, 1000000, &so->max_per_ip},
+			{OPT_TIMEOUT, "--timeout", 1, 3600, &so->timeout_s},
+			{OPT_MAX_REQ, "--max-request-size", 1024, 1048576, &so->max_request},
+			{OPT_THREADS, "--threads", 1, 256, &so->threads},
+			{OPT_GRACE, "--shutdown-grace", 0, 600000, &so->grace_ms},
+			{OPT_KUBE_POLL, "--kube-poll-interval", 1, 86400, &so->kube_poll_s},
+		};
+
+		for (size_t i = 0; i < sizeof(limits) / sizeof(*limits); i++) {
+			if (limits[i].opt != c)
+				continue;
+			if (!parse_uint(arg, limits[i].max, &v) || v < limits[i].min)
+				*code = cli_usage_error("serve", "%s takes a whole number from %lu to %lu, not '%s'",
+							limits[i].name, limits[i].min, limits[i].max, arg);
+			else
+				*limits[i].dst = v;
+		}
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* Makes rendered documents current and remembers them; takes the bodies out of *d. */
+static bool publish_docs(srv *s, metrics *m, docs *d, size_t nkeys, bool from_apiserver, char **served_jwks,
+			 char **served_disc, sao_err *err)
+{
+	if (!srv_publish(s, d, err))
+		return false;
+	free(*served_jwks);
+	free(*served_disc);
+	*served_jwks = d->jwks;
+	*served_disc = d->discovery;
+	d->jwks = d->discovery = NULL;
+	metrics_reload(m, true, nkeys);
+	log_info("serving %zu key%s%s", nkeys, nkeys == 1 ? "" : "s", from_apiserver ? " from the API server" : "");
+	return true;
+}
+
+/* Loads the keys and renders the documents; publishes them if they differ from what is served. */
+static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, char **served_disc, sao_err *err)
+{
+	docs d = {0};
+	size_t nkeys = 0;
+	bool ok = false;
+
+	if (!cli_build_docs(o, &d, &nkeys, err))
+		goto out;
+	if (*served_jwks != NULL && strcmp(*served_jwks, d.jwks) == 0 && strcmp(*served_disc, d.discovery) == 0) {
+		ok = true;
+		log_debug("keys reloaded: documents unchanged (%zu key%s)", nkeys, nkeys == 1 ? "" : "s");
+		metrics_reload(m, true, nkeys);
+		goto out;
+	}
+	ok = publish_docs(s, m, &d, nkeys, o->from_apiserver, served_jwks, served_disc, err);
+out:
+	if (!ok)
+		metrics_reload(m, false, 0);
+	docs_clear(&d);
+	return ok;
+}
+
+static char *read_pem(const char *path, const char *what, sao_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+
+	if (!fs_read_file(path, 1024 * 1024, &buf, &len, err)) {
+		err_prefix(err, "%s %s: ", what, path);
+		return NULL;
+	}
+	return (char *)buf;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option lo[] = {CLI_OPT_ISSUER,
+					   CLI_OPT_KEY,
+					   CLI_OPT_FROM_APISERVER,
+					   CLI_OPT_JWKS_PATH,
+					   CLI_OPT_JWKS_URI,
+					   CLI_OPT_LEGACY,
+					   {"listen", required_argument, NULL, OPT_LISTEN},
+					   {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
+					   {"cors", no_argument, NULL, OPT_CORS},
+					   {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
+					   {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+					   {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+					   {"watch-interval", required_argument, NULL, OPT_WATCH},
+					   {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+					   {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+					   {"timeout", required_argument, NULL, OPT_TIMEOUT},
+					   {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
+					   {"threads", required_argument, NULL, OPT_THREADS},
+					   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
+					   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+					   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
+	static const char *const default_listen[] = {"127.0.0.1:8080"};
+	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .timeout_s = 10, .grace_ms = 5000,
+			 .max_request = 16384, .kube_poll_s = 30};
+	time_t last_kube_poll = time(NULL);
+	bool kube_keys = false;
+	cli_opts o = {0};
+	sao_err err = {""};
+	metrics *m = NULL;
+	srv *s = NULL;
+	char *cert = NULL, *key = NULL, *served_jwks = NULL, *served_disc = NULL, *prefix = NULL;
+	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
+	sigset_t sigs;
+	int rc = cli_parse("serve", cmd_serve_help, argc, argv, lo, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
+
+	if (rc >= 0)
+		goto out;
+	rc = EXIT_FAILURE;
+	prefix = disc_issuer_path(o.docs.issuer);
+	if (prefix == NULL) {
+		rc = cli_usage_error("serve", "--issuer \"%s\" is not a URL", o.docs.issuer);
+		goto out;
+	}
+	if ((so.tls_cert == NULL) != (so.tls_key == NULL)) {
+		rc = cli_usage_error("serve", "--tls-cert and --tls-key go together");
+		goto out;
+	}
+	kube_keys = o.from_apiserver;
+	for (size_t i = 0; i < o.nkeys; i++) {
+		kube_keys = kube_keys || kube_is_uri(o.keys[i]);
+		if (strcmp(o.keys[i], "-") == 0) {
+			rc = cli_usage_error("serve", "--key - (stdin) cannot be reloaded; give a file or directory");
+			goto out;
+		}
+	}
+
+	/* Signals are taken synchronously by this thread; block them before any worker starts. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	m = metrics_new();
+	if (m == NULL) {
+		err_set(&err, "out of memory");
+		goto fail;
+	}
+	if (so.tls_cert != NULL && ((cert = read_pem(so.tls_cert, "--tls-cert", &err)) == NULL ||
+				    (key = read_pem(so.tls_key, "--tls-key", &err)) == NULL))
+		goto fail;
+	{
+		srv_cfg cfg = {
+			.listen = so.nlisten > 0 ? so.listen : default_listen,
+			.nlisten = so.nlisten > 0 ? so.nlisten : 1,
+			.prefix = prefix,
+			.jwks_path = o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json",
+			.max_age = so.max_age,
+			.cors = so.cors,
+			.access_log = so.access_log,
+			.max_connections = so.max_conn,
+			.per_ip_connections = so.max_per_ip,
+			.timeout_s = so.timeout_s,
+			.max_request = so.max_request,
+			.threads = so.threads,
+			.tls_cert_pem = cert,
+			.tls_key_pem = key,
+		};
+
+		/* Load first: a bad key or issuer must fail before anything listens. */
+		watch_fingerprint(o.keys, o.nkeys, fp);
+		{
+			docs d = {0};
+			size_t n = 0;
+			bool good = cli_build_docs(&o, &d, &n, &err) && (s = srv_start(&cfg, m, &err)) != NULL &&
+				    publish_docs(s, m, &d, n, o.from_apiserver, &served_jwks, &served_disc, &err);
+
+			docs_clear(&d);
+			if (!good)
+				goto fail;
+		}
+		for (size_t i = 0; i < cfg.nlisten; i++) {
+			const char *scheme = cert != NULL ? "https" : "http";
+
+			log_info("listening on %s://%s", scheme, cfg.listen[i]);
+			log_info("  %s://%s%s/.well-known/openid-configuration", scheme, cfg.listen[i], prefix);
+			log_info("  %s://%s%s%s", scheme, cfg.listen[i], prefix, cfg.jwks_path);
+		}
+		log_info("issuer %s", o.docs.issuer);
+	}
+
+	for (;;) {
+		struct timespec ts = {so.watch_ms / 1000, (long)(so.watch_ms % 1000) * 1000000L};
+		siginfo_t si;
+		int sig = sigtimedwait(&sigs, &si, so.watch_ms > 0 ? &ts : NULL);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("%s: stopping (in-flight requests get %u ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+				 so.grace_ms);
+			break;
+		}
+		if (sig < 0 && errno != EAGAIN)
+			continue;
+		watch_fingerprint(o.keys, o.nkeys, nfp);
+		/* Secrets read through the API are polled: a reload that renders the same documents
+		 * changes nothing. */
+		bool poll_kube = kube_keys && time(NULL) - last_kube_poll >= (time_t)so.kube_poll_s;
+
+		if (sig == SIGHUP || memcmp(fp, nfp, sizeof(fp)) != 0 || poll_kube) {
+			memcpy(fp, nfp, sizeof(fp));
+			if (poll_kube)
+				last_kube_poll = time(NULL);
+			if (sig == SIGHUP || !poll_kube)
+				log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
+			if (!reload(&o, s, m, &served_jwks, &served_disc, &err))
+				log_error("reload failed, still serving the previous documents: %s", err.msg);
+		}
+	}
+	rc = EXIT_SUCCESS;
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	srv_stop(s, so.grace_ms);
+	metrics_free(m);
+	if (key != NULL)
+		OPENSSL_cleanse(key, strlen(key));
+	free(key);
+	free(cert);
+	free(served_jwks);
+	free(served_disc);
+	free(prefix);
+	free(so.listen);
+	cli_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,201 @@
+#include "config.h"
+
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "pod/federation.h"
+#include "aws/iam.h"
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_trust_policy_help[] =
+	"Usage: saoidc trust-policy aws --issuer URL --account ID --namespace NS [--namespace NS ...]\n"
+	"                               --service-account SA|'*' [--audience AUD]\n"
+	"                               [--create-role NAME [--policy-arn ARN ...]]\n"
+	"       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
+	"                                 [--identity-name ID --resource-group RG]\n"
+	"       saoidc trust-policy gcp --issuer URL --project-number N --pool P --provider V\n"
+	"                               --service-account-email E --namespace NS --service-account SA\n"
+	"                               [--token-path PATH]\n"
+	"\n"
+	"Print what each cloud needs to trust the issuer's tokens for a service account:\n"
+	"  aws    the IAM role trust policy (sts:AssumeRoleWithWebIdentity, conditions on :sub and :aud;\n"
+	"         StringLike for --service-account '*' or several namespaces); --create-role creates the\n"
+	"         role through IAM or brings its trust policy in line, and attaches --policy-arn policies\n"
+	"  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
+	"         command that applies it goes to stderr\n"
+	"  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
+	"         provider (also the variant that uploads the JWKS, --jwk-json-path) go to stderr\n";
+
+enum {
+	OPT_ACCOUNT = OPT_CMD_BASE,
+	OPT_NS,
+	OPT_SA,
+	OPT_AUD,
+	OPT_NAME,
+	OPT_IDENTITY,
+	OPT_RG,
+	OPT_PROJECT,
+	OPT_POOL,
+	OPT_PROVIDER,
+	OPT_EMAIL,
+	OPT_TOKEN_PATH,
+	OPT_CREATE_ROLE,
+	OPT_POLICY_ARN
+};
+
+typedef struct tp_opts {
+	strlist namespaces;
+	strlist policy_arns;
+	const char *v[16]; /* indexed by option - OPT_CMD_BASE */
+} tp_opts;
+
+static bool tp_opt(void *ctx, int c, const char *arg, int *code)
+{
+	tp_opts *t = ctx;
+
+	if (c == OPT_NS || c == OPT_POLICY_ARN) {
+		if (!strlist_add(c == OPT_NS ? &t->namespaces : &t->policy_arns, arg))
+			*code = EXIT_FAILURE;
+		return true;
+	}
+	if (c < OPT_ACCOUNT || c > OPT_CREATE_ROLE)
+		return false;
+	t->v[c - OPT_CMD_BASE] = arg;
+	return true;
+}
+
+#define V(o) (t.v[(o) - OPT_CMD_BASE])
+
+
+int cmd_trust_policy(int argc, char **argv)
+{
+	static const struct option lo[] = {CLI_OPT_ISSUER,
+					   {"account", required_argument, NULL, OPT_ACCOUNT},
+					   {"namespace", required_argument, NULL, OPT_NS},
+					   {"service-account", required_argument, NULL, OPT_SA},
+					   {"audience", required_argument, NULL, OPT_AUD},
+					   {"name", required_argument, NULL, OPT_NAME},
+					   {"identity-name", required_argument, NULL, OPT_IDENTITY},
+					   {"resource-group", required_argument, NULL, OPT_RG},
+					   {"project-number", required_argument, NULL, OPT_PROJECT},
+					   {"pool", required_argument, NULL, OPT_POOL},
+					   {"provider", required_argument, NULL, OPT_PROVIDER},
+					   {"service-account-email", required_argument, NULL, OPT_EMAIL},
+					   {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
+					   {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
+					   {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
+	tp_opts t = {0};
+	cli_opts o = {0};
+	sao_err err = {""};
+	json_t *out = NULL;
+	char *s = NULL, *aud = NULL, *hp = NULL;
+	const char *cloud;
+	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, lo, &o, tp_opt, &t, 1, CLI_NEED_ISSUER);
+
+	if (rc >= 0)
+		goto out;
+	cloud = argv[o.argi];
+	if (V(OPT_SA) == NULL || t.namespaces.n == 0) {
+		rc = cli_usage_error("trust-policy", "--namespace and --service-account are required");
+		goto out;
+	}
+	if ((hp = fed_issuer_hostpath(o.docs.issuer, &err)) == NULL)
+		goto fail;
+	if (strcmp(cloud, "aws") == 0) {
+		if (V(OPT_ACCOUNT) == NULL) {
+			rc = cli_usage_error("trust-policy", "aws needs --account");
+			goto out;
+		}
+		out = fed_aws_trust_policy(o.docs.issuer, V(OPT_ACCOUNT), &t.namespaces, V(OPT_SA),
+					   V(OPT_AUD) != NULL ? V(OPT_AUD) : "sts.amazonaws.com", &err);
+		if (out == NULL)
+			goto fail;
+		if (V(OPT_CREATE_ROLE) != NULL) {
+			aws_creds creds = {0};
+			char *arn = NULL;
+			bool ok = aws_creds_load(&creds, NULL, &err) &&
+				  iam_role_ensure(V(OPT_CREATE_ROLE), out, &t.policy_arns, &creds, log_note, &arn, &err);
+
+			aws_creds_clear(&creds);
+			if (!ok)
+				goto fail;
+			log_info("role %s", arn != NULL ? arn : V(OPT_CREATE_ROLE));
+			free(arn);
+		}
+	} else if (strcmp(cloud, "azure") == 0) {
+		char name[256];
+
+		if (t.namespaces.n != 1 || strcmp(V(OPT_SA), "*") == 0) {
+			rc = cli_usage_error("trust-policy", "azure federates one namespace and one service account");
+			goto out;
+		}
+		snprintf(name, sizeof(name), "%s", V(OPT_NAME) != NULL ? V(OPT_NAME) : "");
+		if (name[0] == '\0')
+			snprintf(name, sizeof(name), "saoidc-%.100s-%.100s", t.namespaces.v[0], V(OPT_SA));
+		out = fed_azure_credential(o.docs.issuer, t.namespaces.v[0], V(OPT_SA), name);
+		if (out == NULL) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+		log_info("apply with:\n  az identity federated-credential create --name %s --identity-name %s "
+			 "--resource-group %s --issuer %s --subject system:serviceaccount:%s:%s --audiences %s",
+			 name, V(OPT_IDENTITY) ? V(OPT_IDENTITY) : "IDENTITY_NAME",
+			 V(OPT_RG) ? V(OPT_RG) : "RESOURCE_GROUP", o.docs.issuer, t.namespaces.v[0], V(OPT_SA),
+			 FED_AZURE_AUDIENCE);
+	} else if (strcmp(cloud, "gcp") == 0) {
+		const char *tp = V(OPT_TOKEN_PATH) != NULL ? V(OPT_TOKEN_PATH) : FED_GCP_TOKEN_DIR "/token";
+
+		if (V(OPT_PROJECT) == NULL || V(OPT_POOL) == NULL || V(OPT_PROVIDER) == NULL || V(OPT_EMAIL) == NULL) {
+			rc = cli_usage_error("trust-policy", "gcp needs --project-number, --pool, --provider and "
+							     "--service-account-email");
+			goto out;
+		}
+		if (strspn(V(OPT_PROJECT), "0123456789") != strlen(V(OPT_PROJECT))) {
+			rc = cli_usage_error("trust-policy", "--project-number is the numeric project number, not the ID");
+			goto out;
+		}
+		aud = fed_gcp_audience(V(OPT_PROJECT), V(OPT_POOL), V(OPT_PROVIDER));
+		out = aud != NULL ? fed_gcp_credential_config(aud, V(OPT_EMAIL), tp) : NULL;
+		if (out == NULL) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+		log_info("create the provider (the issuer must be public):\n"
+			 "  gcloud iam workload-identity-pools providers create-oidc %s --location=global "
+			 "--workload-identity-pool=%s --issuer-uri=%s --allowed-audiences=%s "
+			 "--attribute-mapping=google.subject=assertion.sub\n"
+			 "or, with no public hosting, upload the JWKS itself (saoidc jwks --key ... > jwks.json):\n"
+			 "  gcloud iam workload-identity-pools providers create-oidc %s --location=global "
+			 "--workload-identity-pool=%s --issuer-uri=%s --allowed-audiences=%s "
+			 "--attribute-mapping=google.subject=assertion.sub --jwk-json-path=jwks.json\n"
+			 "then let the service account be used:\n"
+			 "  gcloud iam service-accounts add-iam-policy-binding %s --role=roles/iam.workloadIdentityUser "
+			 "--member=principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/"
+			 "subject/system:serviceaccount:%s:%s",
+			 V(OPT_PROVIDER), V(OPT_POOL), o.docs.issuer, aud, V(OPT_PROVIDER), V(OPT_POOL), o.docs.issuer, aud,
+			 V(OPT_EMAIL), V(OPT_PROJECT), V(OPT_POOL), t.namespaces.v[0], V(OPT_SA));
+	} else {
+		rc = cli_usage_error("trust-policy", "the cloud is aws, azure or gcp, not '%s'", cloud);
+		goto out;
+	}
+	s = docs_dump(out, true);
+	rc = s != NULL && cli_print(s, &err) ? EXIT_SUCCESS : cli_fail(&err);
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	free(s);
+	free(aud);
+	free(hp);
+	json_decref(out);
+	strlist_clear(&t.namespaces);
+	strlist_clear(&t.policy_arns);
+	cli_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,144 @@
+#include "config.h"
+
+#include "aws/aws.h"
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "util/fsio.h"
+#include "issuer/verify.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char cmd_verify_help[] =
+	"Usage: saoidc verify --issuer URL [--key PATH ...] [--token FILE] [--audience AUD] [--aws]\n"
+	"                     [--ca-file F] [--connect-to HOST:PORT] [--json]\n"
+	"\n"
+	"Check the whole chain the way STS will, and say how to fix what is wrong:\n"
+	"  discovery     ISSUER/.well-known/openid-configuration answers 200 over HTTPS in < 5 s, JSON\n"
+	"  issuer        its \"issuer\" equals the issuer byte for byte\n"
+	"  jwks          jwks_uri answers 200 over HTTPS in < 5 s; jwks-keys: keys and algorithms STS takes\n"
+	"  local-keys    (--key) every local key is published with its Kubernetes kid; extra-keys: others\n"
+	"  token-*       (--token) kid found, signature, iss, aud, exp/nbf, sub\n"
+	"  iam-*         (--aws) an IAM provider for the issuer, the audience among its client IDs, pinned\n"
+	"                thumbprints matching the live chain\n"
+	"Exit status 0 only when nothing failed.\n"
+	"\n"
+	"  -i, --issuer URL            the issuer, as in the tokens' iss\n"
+	"  -k, --key PATH              local signing keys to look for in the JWKS\n"
+	"  -t, --token FILE            a service-account token (projected token file, kubectl create token)\n"
+	"  -a, --audience AUD          the audience STS will be asked for (default sts.amazonaws.com)\n"
+	"      --aws                   check the IAM OpenID Connect provider (needs AWS credentials)\n"
+	"      --ca-file FILE          trust these CAs (a private CA in front of a test issuer)\n"
+	"      --connect-to HOST:PORT  dial this instead of the issuer's host\n"
+	"      --json                  print the report as JSON\n"
+	"  -h, --help                  show this help\n";
+
+enum { OPT_TOKEN = 't', OPT_AUDIENCE = 'a', OPT_AWS = OPT_CMD_BASE };
+
+typedef struct verify_opts {
+	const char *token_file, *audience;
+	bool aws;
+	tls_opts tls;
+} verify_opts;
+
+static bool verify_opt(void *ctx, int c, const char *arg, int *code)
+{
+	verify_opts *v = ctx;
+
+	(void)code;
+	switch (c) {
+	case OPT_TOKEN:
+		v->token_file = arg;
+		return true;
+	case OPT_AUDIENCE:
+		v->audience = arg;
+		return true;
+	case OPT_AWS:
+		v->aws = true;
+		return true;
+	default:
+		return cli_tls_opt(&v->tls, c, arg);
+	}
+}
+
+int cli_print_report(const verify_report *rep, bool json)
+{
+	sao_err err = {""};
+
+	if (json) {
+		json_t *j = verify_report_json(rep);
+		char *s = j != NULL ? docs_dump(j, true) : NULL;
+		bool ok = s != NULL && cli_print(s, &err);
+
+		free(s);
+		json_decref(j);
+		if (!ok)
+			return cli_fail(&err);
+	} else {
+		static const char *const marks[] = {"PASS", "WARN", "FAIL", "SKIP"};
+
+		for (size_t i = 0; i < rep->n; i++) {
+			printf("[%s] %-15s %s\n", marks[rep->v[i].status], rep->v[i].name, rep->v[i].seen ? rep->v[i].seen : "");
+			if (rep->v[i].fix != NULL && (rep->v[i].status == CHECK_FAIL || rep->v[i].status == CHECK_WARN))
+				printf("       %-15s fix: %s\n", "", rep->v[i].fix);
+		}
+		if (!cli_flush(&err))
+			return cli_fail(&err);
+	}
+	return verify_passed(rep) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option lo[] = {CLI_OPT_ISSUER,
+					   CLI_OPT_KEY,
+					   {"token", required_argument, NULL, OPT_TOKEN},
+					   {"audience", required_argument, NULL, OPT_AUDIENCE},
+					   {"aws", no_argument, NULL, OPT_AWS},
+					   CLI_OPT_CA_FILE,
+					   CLI_OPT_CONNECT_TO,
+					   CLI_OPT_JSON,
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
+	verify_opts v = {.audience = "sts.amazonaws.com"};
+	cli_opts o = {0};
+	sao_err err = {""};
+	key_set *keys = NULL;
+	unsigned char *token = NULL;
+	size_t token_len = 0;
+	aws_creds creds = {0};
+	verify_report rep = {0};
+	int rc = cli_parse("verify", cmd_verify_help, argc, argv, lo, &o, verify_opt, &v, 0, CLI_NEED_ISSUER);
+
+	if (rc >= 0)
+		goto out;
+	if (o.nkeys > 0 && (keys = cli_load_keys(&o, &err)) == NULL)
+		goto fail;
+	if (v.token_file != NULL && !fs_read_file(v.token_file, 64 * 1024, &token, &token_len, &err)) {
+		err_prefix(&err, "%s: ", v.token_file);
+		goto fail;
+	}
+	if (v.aws && !aws_creds_load(&creds, NULL, &err))
+		goto fail;
+	{
+		verify_cfg cfg = {o.docs.issuer, keys, (const char *)token, token_len, v.audience,
+				  v.aws ? &creds : NULL, v.tls, time(NULL)};
+
+		verify_run(&cfg, &rep);
+	}
+	rc = cli_print_report(&rep, o.json);
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	verify_report_clear(&rep);
+	aws_creds_clear(&creds);
+	if (token != NULL)
+		OPENSSL_clear_free(token, token_len + 1);
+	key_set_free(keys);
+	cli_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,325 @@
+#include "config.h"
+
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "util/fsio.h"
+#include "kube/kube.h"
+#include "util/log.h"
+#include "server/server.h"
+#include "pod/webhook.h"
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char cmd_webhook_help[] =
+	"Usage: saoidc webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [OPTIONS]\n"
+	"\n"
+	"A mutating admission webhook for any cluster (POST /mutate, AdmissionReview v1): pods whose\n"
+	"ServiceAccount is annotated get their projected token volume, mounts and env vars:\n"
+	"  eks.amazonaws.com/role-arn (audience, sts-regional-endpoints, token-expiration 600..86400;\n"
+	"    pod annotation eks.amazonaws.com/skip-containers), as amazon-eks-pod-identity-webhook does\n"
+	"  azure.workload.identity/client-id (and tenant-id)\n"
+	"  saoidc.io/gcp-credential-config (ConfigMap with credential-configuration.json) and\n"
+	"    saoidc.io/gcp-audience (the workload identity provider audience)\n"
+	"Containers and init containers are patched; what is already there is kept. A malformed review\n"
+	"is allowed unchanged (and logged) unless --deny-malformed. TLS is required.\n"
+	"\n"
+	"  -l, --listen ADDR:PORT      default [::]:8443\n"
+	"      --tls-cert FILE, --tls-key FILE\n"
+	"      --region REGION         AWS_REGION/AWS_DEFAULT_REGION for AWS pods\n"
+	"      --azure-tenant-id ID    tenant when the ServiceAccount names none\n"
+	"      --deny-malformed        deny malformed reviews instead of allowing them unchanged\n"
+	"      --sa-cache-seconds N    how long ServiceAccount annotations are cached (default 60)\n"
+	"      --kube-api URL, --kube-token-file F, --kube-ca F  the API (default: the pod's)\n"
+	"      --log-format text|json\n";
+
+enum { OPT_LISTEN = 'l', OPT_CERT = OPT_CMD_BASE, OPT_KEY, OPT_REGION, OPT_TENANT, OPT_DENY, OPT_CACHE, OPT_LOGF };
+
+typedef struct cache_entry {
+	char *key; /* ns/name */
+	json_t *annotations;
+	time_t at;
+} cache_entry;
+
+typedef struct wh_state {
+	wh_cfg cfg;
+	kube_api api;
+	unsigned cache_s;
+	pthread_mutex_t lock;
+	cache_entry *cache;
+	size_t ncache;
+	const char *listen, *cert_file, *key_file;
+} wh_state;
+
+static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err, size_t errlen)
+{
+	wh_state *w = ctx;
+	char key[600], *path = NULL, *body = NULL;
+	size_t len = 0;
+	sao_err e = {""};
+	json_t *sa, *ann = NULL;
+	time_t now = time(NULL);
+
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < w->ncache; i++) {
+		if (strcmp(w->cache[i].key, key) == 0 && now - w->cache[i].at < (time_t)w->cache_s) {
+			ann = json_incref(w->cache[i].annotations);
+			pthread_mutex_unlock(&w->lock);
+			return ann;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (asprintf(&path, "/api/v1/namespaces/%s/serviceaccounts/%s", ns, name) < 0)
+		return NULL;
+	if (!kube_get(&w->api, path, &body, &len, &e)) {
+		snprintf(err, errlen, "%s", e.msg);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	sa = json_loadb(body, len, 0, NULL);
+	free(body);
+	ann = json_incref(json_object_get(json_object_get(sa, "metadata"), "annotations"));
+	json_decref(sa);
+	if (ann == NULL)
+		ann = json_object();
+	pthread_mutex_lock(&w->lock);
+	{
+		size_t slot = w->ncache;
+
+		for (size_t i = 0; i < w->ncache; i++)
+			if (strcmp(w->cache[i].key, key) == 0)
+				slot = i;
+		if (slot == w->ncache && w->ncache < 4096) {
+			cache_entry *nv = realloc(w->cache, (w->ncache + 1) * sizeof(*nv));
+
+			if (nv != NULL) {
+				w->cache = nv;
+				w->cache[slot].key = strdup(key);
+				w->cache[slot].annotations = NULL;
+				if (w->cache[slot].key != NULL)
+					w->ncache++;
+			}
+		}
+		if (slot < w->ncache) {
+			json_decref(w->cache[slot].annotations);
+			w->cache[slot].annotations = json_incref(ann);
+			w->cache[slot].at = now;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return ann;
+}
+
+typedef struct body {
+	char *p;
+	size_t n;
+	bool too_big;
+} body;
+
+#define BODY_MAX (3u * 1024u * 1024u)
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *ctype, char *text, bool owned)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
+								  owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	wh_state *w = cls;
+	body *b = *con_cls;
+
+	(void)version;
+	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0) {
+		if (b == NULL) {
+			*con_cls = (void *)1;
+			return MHD_YES;
+		}
+		return reply(c, 200, "text/plain", "ok\n", false);
+	}
+	if (strcmp(url, "/mutate") != 0)
+		return reply(c, 404, "text/plain", "not found\n", false);
+	if (strcmp(method, "POST") != 0)
+		return reply(c, 405, "text/plain", "method not allowed\n", false);
+	if (b == NULL) {
+		b = calloc(1, sizeof(*b));
+		*con_cls = b;
+		return b != NULL ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size > 0) {
+		if (b->n + *upload_size > BODY_MAX) {
+			b->too_big = true;
+		} else {
+			char *np = realloc(b->p, b->n + *upload_size + 1);
+
+			if (np == NULL)
+				return MHD_NO;
+			memcpy(np + b->n, upload, *upload_size);
+			b->p = np;
+			b->n += *upload_size;
+			b->p[b->n] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (b->too_big)
+		return reply(c, 413, "text/plain", "request too large\n", false);
+	{
+		char warning[512];
+		json_t *out = wh_review(b->p != NULL ? b->p : "", b->n, &w->cfg, lookup_sa, w, warning, sizeof(warning));
+		char *s = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
+
+		json_decref(out);
+		if (warning[0] != '\0')
+			log_warn("%s", warning);
+		if (s == NULL)
+			return reply(c, 500, "text/plain", "internal error\n", false);
+		return reply(c, 200, "application/json", s, true);
+	}
+}
+
+static void done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	body *b = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (b != NULL && b != (void *)1) {
+		free(b->p);
+		free(b);
+	}
+	*con_cls = NULL;
+}
+
+static bool wh_opt(void *ctx, int c, const char *arg, int *code)
+{
+	wh_state *w = ctx;
+
+	switch (c) {
+	case OPT_LISTEN:
+		w->listen = arg;
+		return true;
+	case OPT_CERT:
+		w->cert_file = arg;
+		return true;
+	case OPT_KEY:
+		w->key_file = arg;
+		return true;
+	case OPT_REGION:
+		w->cfg.region = arg;
+		return true;
+	case OPT_TENANT:
+		w->cfg.azure_tenant = arg;
+		return true;
+	case OPT_DENY:
+		w->cfg.deny_malformed = true;
+		return true;
+	case OPT_CACHE:
+		w->cache_s = (unsigned)strtoul(arg, NULL, 10);
+		return true;
+	case OPT_LOGF:
+		if (!log_set_format(arg))
+			*code = cli_usage_error("webhook", "--log-format takes text or json");
+		return true;
+	default:
+		return false;
+	}
+}
+
+int cmd_webhook(int argc, char **argv)
+{
+	static const struct option lo[] = {{"listen", required_argument, NULL, OPT_LISTEN},
+					   {"tls-cert", required_argument, NULL, OPT_CERT},
+					   {"tls-key", required_argument, NULL, OPT_KEY},
+					   {"region", required_argument, NULL, OPT_REGION},
+					   {"azure-tenant-id", required_argument, NULL, OPT_TENANT},
+					   {"deny-malformed", no_argument, NULL, OPT_DENY},
+					   {"sa-cache-seconds", required_argument, NULL, OPT_CACHE},
+					   {"log-format", required_argument, NULL, OPT_LOGF},
+					   CLI_OPT_KUBE,
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
+	wh_state w = {.cache_s = 60, .listen = "[::]:8443"};
+	cli_opts o = {0};
+	sao_err err = {""};
+	unsigned char *cert = NULL, *key = NULL;
+	size_t clen = 0, klen = 0;
+	struct MHD_Daemon *d = NULL;
+	struct sockaddr_storage sa;
+	unsigned salen = 0;
+	sigset_t sigs;
+	int sig, rc = cli_parse("webhook", cmd_webhook_help, argc, argv, lo, &o, wh_opt, &w, 0, 0);
+
+	if (rc >= 0)
+		goto out;
+	w.api = o.kube;
+	pthread_mutex_init(&w.lock, NULL);
+	if (w.cert_file == NULL || w.key_file == NULL) {
+		rc = cli_usage_error("webhook", "--tls-cert and --tls-key are required: the API server only calls "
+						"webhooks over HTTPS");
+		goto out;
+	}
+	if (!fs_read_file(w.cert_file, 1024 * 1024, &cert, &clen, &err)) {
+		err_prefix(&err, "--tls-cert %s: ", w.cert_file);
+		goto fail;
+	}
+	if (!fs_read_file(w.key_file, 1024 * 1024, &key, &klen, &err)) {
+		err_prefix(&err, "--tls-key %s: ", w.key_file);
+		goto fail;
+	}
+	if (!srv_parse_listen(w.listen, &sa, &salen, &err))
+		goto fail;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			     0, NULL, NULL, handle, &w, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 1024u,
+			     MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
+			     MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
+	if (d == NULL) {
+		err_set(&err, "cannot listen on %s with that certificate and key", w.listen);
+		goto fail;
+	}
+	log_info("admission webhook listening on https://%s/mutate", w.listen);
+	do
+		sig = sigwaitinfo(&sigs, NULL);
+	while (sig < 0);
+	log_info("stopping");
+	MHD_stop_daemon(d);
+	rc = EXIT_SUCCESS;
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	for (size_t i = 0; i < w.ncache; i++) {
+		free(w.cache[i].key);
+		json_decref(w.cache[i].annotations);
+	}
+	free(w.cache);
+	if (key != NULL)
+		OPENSSL_clear_free(key, klen + 1);
+	free(cert);
+	cli_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* register: the `register` flow shared by `saoidc register` and `saoidc publish --register`:
+ * thumbprints from the live chain, credentials, then iam_oidc_ensure. */
+#ifndef SAOIDC_REGISTER_H
+#define SAOIDC_REGISTER_H
+
+#include "util/strlist.h"
+#include "util/err.h"
+#include "net/tls.h"
+
+#include <stdbool.h>
+
+typedef struct reg_opts {
+	strlist client_ids;
+	strlist thumbprints; /* "auto", "none" or hex */
+	strlist tag_keys, tag_values;
+	bool dry_run;
+	tls_opts tls;
+} reg_opts;
+
+void reg_opts_clear(reg_opts *r);
+
+/* Validates, computes thumbprints, loads credentials and ensures the provider. */
+bool reg_run(const char *issuer, const reg_opts *r, char **arn, sao_err *err);
+
+#endif

@@ -1,0 +1,165 @@
+#include "config.h"
+
+#include "jose/discovery.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static bool is_loopback(const char *host)
+{
+	return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0;
+}
+
+bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err)
+{
+	static const char *const why = "STS and the API server compare the issuer byte for byte with the "
+				       "token's \"iss\"";
+	CURLU *u = NULL;
+	char *scheme = NULL, *host = NULL, *part = NULL;
+	bool ok = false;
+	size_t len = strlen(issuer);
+
+	*insecure = false;
+	if (len == 0)
+		return err_set(err, "issuer is empty");
+	if (len > 255)
+		return err_set(err, "issuer is %zu characters; IAM accepts at most 255", len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)issuer[i];
+
+		if (c <= 0x20 || c >= 0x7f)
+			return err_set(err, "issuer \"%s\" contains a space, control or non-ASCII character", issuer);
+	}
+	u = curl_url();
+	if (u == NULL)
+		return err_set(err, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, issuer, 0) != CURLUE_OK) {
+		err_set(err, "issuer \"%s\" is not an absolute URL (expected https://HOST[/PATH])", issuer);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		err_set(err, "issuer \"%s\" is not an absolute URL (expected https://HOST[/PATH])", issuer);
+		goto out;
+	}
+	if (strncmp(issuer, scheme, strlen(scheme)) != 0) {
+		err_set(err, "issuer \"%s\" has an upper-case scheme; write \"%s://\" (%s)", issuer, scheme, why);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
+		err_set(err, "issuer \"%s\" must not contain user info", issuer);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK || strchr(issuer, '?') != NULL) {
+		err_set(err, "issuer \"%s\" must not have a query (OIDC issuers are plain https URLs)", issuer);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK || strchr(issuer, '#') != NULL) {
+		err_set(err, "issuer \"%s\" must not have a fragment", issuer);
+		goto out;
+	}
+	if (issuer[len - 1] == '/') {
+		err_set(err, "issuer \"%s\" ends with a slash: remove it (%s, and the discovery URL is the issuer "
+			     "followed by /.well-known/openid-configuration)", issuer, why);
+		goto out;
+	}
+	if (strcmp(scheme, "https") == 0) {
+		ok = true;
+	} else if (strcmp(scheme, "http") == 0 && is_loopback(host)) {
+		*insecure = true;
+		ok = true;
+	} else if (strcmp(scheme, "http") == 0) {
+		err_set(err, "issuer \"%s\" uses http://: STS fetches the documents over HTTPS only "
+			     "(http:// is accepted for loopback hosts, for testing)", issuer);
+	} else {
+		err_set(err, "issuer \"%s\" must be an https:// URL", issuer);
+	}
+out:
+	curl_free(part);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+bool disc_check_jwks_path(const char *path, sao_err *err)
+{
+	if (path[0] != '/')
+		return err_set(err, "jwks path \"%s\" must start with '/'", path);
+	if (strlen(path) < 2 || strlen(path) > 200)
+		return err_set(err, "jwks path \"%s\" must be between 2 and 200 characters", path);
+	if (strstr(path, "/../") != NULL || strstr(path, "/./") != NULL || strstr(path, "//") != NULL ||
+	    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0) || path[strlen(path) - 1] == '/')
+		return err_set(err, "jwks path \"%s\" must be a plain file path (no \"..\", \".\", \"//\" or "
+				    "trailing '/')", path);
+	for (const char *p = path; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("/-._~", *p) != NULL))
+			return err_set(err, "jwks path \"%s\" contains '%c'; use letters, digits and / - . _ ~",
+				       path, *p);
+	}
+	if (strcmp(path, "/.well-known/openid-configuration") == 0)
+		return err_set(err, "jwks path must differ from the discovery document's path");
+	return true;
+}
+
+char *disc_issuer_path(const char *issuer)
+{
+	CURLU *u = curl_url();
+	char *p = NULL, *out = NULL;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, issuer, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK)
+		out = strdup(strcmp(p, "/") == 0 ? "" : p);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return out;
+}
+
+char *disc_jwks_uri(const char *issuer, const char *jwks_path)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s%s", issuer, jwks_path) < 0)
+		return NULL;
+	return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *disc_build(const char *issuer, const char *jwks_uri, const char *const *in, size_t nin, sao_err *err)
+{
+	const char *algs[16];
+	size_t nalg = 0;
+	json_t *jalgs = json_array(), *doc = NULL;
+
+	if (jalgs == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < nin; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < nalg; j++)
+			seen = seen || strcmp(algs[j], in[i]) == 0;
+		if (!seen && nalg < sizeof(algs) / sizeof(*algs))
+			algs[nalg++] = in[i];
+	}
+	/* kube-apiserver lists the algorithms as a sorted set. */
+	qsort(algs, nalg, sizeof(*algs), cmp_str);
+	for (size_t j = 0; j < nalg; j++)
+		json_array_append_new(jalgs, json_string(algs[j]));
+	doc = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:o, s:[s,s]}", "issuer", issuer, "jwks_uri", jwks_uri,
+			"authorization_endpoint", "urn:kubernetes:programmatic_authorization",
+			"response_types_supported", "id_token", "subject_types_supported", "public",
+			"id_token_signing_alg_values_supported", jalgs, "claims_supported", "sub", "iss");
+	if (doc == NULL)
+		err_set(err, "out of memory");
+	return doc;
+}

@@ -1,0 +1,123 @@
+#include "config.h"
+
+#include "jose/docs.h"
+
+#include "jose/discovery.h"
+#include "jose/jwk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *docs_dump(const json_t *v, bool pretty)
+{
+	/* Go's encoding/json escapes neither '/' nor non-ASCII; neither does this. */
+	return json_dumps(v, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+}
+
+/* Validates the configuration, then serializes the JWKS and the discovery document for it. */
+static bool finish(const docs_cfg *cfg, const json_t *jwks, const char *const *algs, size_t nalgs, docs *out,
+		   sao_err *err)
+{
+	const char *path = cfg->jwks_path != NULL ? cfg->jwks_path : DISC_DEFAULT_JWKS_PATH;
+	json_t *disc = NULL;
+	docs d;
+	bool insecure = false, ok = false;
+
+	memset(&d, 0, sizeof(d));
+	if (!disc_check_issuer(cfg->issuer, &insecure, err) || !disc_check_jwks_path(path, err))
+		return false;
+	if (cfg->jwks_uri != NULL) {
+		bool uri_insecure;
+
+		if (!disc_check_issuer(cfg->jwks_uri, &uri_insecure, err)) {
+			err_prefix(err, "--jwks-uri: ");
+			return false;
+		}
+		d.jwks_uri = strdup(cfg->jwks_uri);
+	} else {
+		d.jwks_uri = disc_jwks_uri(cfg->issuer, path);
+	}
+	if (d.jwks_uri == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	disc = disc_build(cfg->issuer, d.jwks_uri, algs, nalgs, err);
+	if (disc == NULL)
+		goto out;
+	d.jwks = docs_dump(jwks, false);
+	d.discovery = docs_dump(disc, false);
+	if (d.jwks == NULL || d.discovery == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	d.insecure_issuer = insecure;
+	d.jwks_len = strlen(d.jwks);
+	d.discovery_len = strlen(d.discovery);
+	*out = d;
+	memset(&d, 0, sizeof(d));
+	ok = true;
+out:
+	docs_clear(&d);
+	json_decref(disc);
+	return ok;
+}
+
+bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *err)
+{
+	const char *algs[64];
+	size_t n = key_set_count(keys);
+	json_t *jwks;
+	bool ok;
+
+	if (n == 0)
+		return err_set(err, "no signing keys given (use --key FILE)");
+	if (n > sizeof(algs) / sizeof(*algs))
+		return err_set(err, "%zu keys; at most %zu are published", n, sizeof(algs) / sizeof(*algs));
+	for (size_t i = 0; i < n; i++)
+		algs[i] = key_set_get(keys, i)->alg;
+	jwks = jwk_set_build(keys, cfg->legacy_empty_kid, err);
+	if (jwks == NULL)
+		return false;
+	ok = finish(cfg, jwks, algs, n, out, err);
+	json_decref(jwks);
+	return ok;
+}
+
+bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_err *err)
+{
+	const json_t *keys = json_object_get(jwks, "keys");
+	const char *algs[64];
+	size_t i, n = json_array_size(keys);
+	json_t *k;
+
+	if (!json_is_array(keys) || n == 0)
+		return err_set(err, "the JWKS has no keys");
+	if (n > sizeof(algs) / sizeof(*algs))
+		return err_set(err, "%zu keys; at most %zu are published", n, sizeof(algs) / sizeof(*algs));
+	json_array_foreach(keys, i, k) {
+		EVP_PKEY *pk = NULL;
+		const char *alg = json_string_value(json_object_get(k, "alg"));
+
+		if (!jwk_to_pkey(k, &pk, err)) {
+			err_prefix(err, "JWKS key %zu: ", i + 1);
+			return false;
+		}
+		EVP_PKEY_free(pk);
+		if (alg == NULL)
+			return err_set(err, "JWKS key %zu has no \"alg\"", i + 1);
+		for (const char *const *m = (const char *const[]){"d", "p", "q", "dp", "dq", "qi", "oth", "k", NULL}; *m; m++)
+			if (json_object_get(k, *m) != NULL)
+				return err_set(err, "JWKS key %zu holds the private member \"%s\": refusing to publish it",
+					       i + 1, *m);
+		algs[i] = alg;
+	}
+	return finish(cfg, jwks, algs, n, out, err);
+}
+
+void docs_clear(docs *d)
+{
+	free(d->discovery);
+	free(d->jwks);
+	free(d->jwks_uri);
+	memset(d, 0, sizeof(*d));
+}

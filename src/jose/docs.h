@@ -1,0 +1,40 @@
+/* docs: the pair of issuer documents (discovery + JWKS) rendered from one configuration and
+ * one key set, serialized once. render writes them, serve serves them, publish uploads them. */
+#ifndef SAOIDC_DOCS_H
+#define SAOIDC_DOCS_H
+
+#include "util/err.h"
+#include "jose/keys.h"
+
+#include <jansson.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct docs_cfg {
+	const char *issuer;
+	const char *jwks_path; /* path under the issuer; default /keys.json */
+	const char *jwks_uri;  /* overrides issuer + jwks_path in the discovery document */
+	bool legacy_empty_kid;
+} docs_cfg;
+
+typedef struct docs {
+	char *discovery;      /* compact JSON, as kube-apiserver writes it (no trailing newline) */
+	size_t discovery_len;
+	char *jwks;
+	size_t jwks_len;
+	char *jwks_uri;
+	bool insecure_issuer; /* http:// on loopback: the caller warns */
+} docs;
+
+/* Validates the configuration and renders both documents; on failure *out is untouched. */
+bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *err);
+/* The same from a JWKS fetched elsewhere (the API server's): every key must be a usable
+ * RSA/EC public key with an alg; the JWKS is re-serialized compactly as it came. */
+bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_err *err);
+void docs_clear(docs *d);
+
+/* Serializes a JSON value compactly (pretty = 2-space indent); malloc'd. */
+char *docs_dump(const json_t *v, bool pretty);
+
+#endif

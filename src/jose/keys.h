@@ -1,0 +1,45 @@
+/* keys: loads service-account signing keys from PEM, DER and Kubernetes Secret JSON into a
+ * set of canonical public keys. Private material is dropped at load time and never kept. */
+#ifndef SAOIDC_KEYS_H
+#define SAOIDC_KEYS_H
+
+#include "util/err.h"
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum { KEY_RSA, KEY_EC } key_type;
+
+/* One public key, read-only once loaded. */
+typedef struct key_info {
+	EVP_PKEY *pkey;    /* public key only, rebuilt from its public parameters */
+	key_type type;
+	int bits;          /* RSA modulus size, or EC field size */
+	const char *curve; /* "P-256", "P-384", "P-521"; NULL for RSA */
+	const char *alg;   /* JWS algorithm the API server uses with this key */
+	char kid[48];      /* Kubernetes key ID: base64url(SHA-256(DER SubjectPublicKeyInfo)) */
+	char *source;      /* where it came from, for messages and `inspect` */
+} key_info;
+
+typedef struct key_set key_set;
+
+key_set *key_set_new(void);
+void key_set_free(key_set *set);
+
+/* Adds every key in a file, a directory (each non-hidden regular file in name order) or
+ * "-" (stdin). Fails, naming the file and the reason, if any file holds no usable key. */
+bool key_set_add_path(key_set *set, const char *path, sao_err *err);
+
+/* Adds the keys in an in-memory file; `source` names it in messages. */
+bool key_set_add_blob(key_set *set, const unsigned char *buf, size_t len, const char *source, sao_err *err);
+
+size_t key_set_count(const key_set *set);
+const key_info *key_set_get(const key_set *set, size_t i);
+/* Keys given more than once are kept once; this counts the repeats that were dropped. */
+size_t key_set_duplicates(const key_set *set);
+
+/* The Kubernetes key ID of a public key (`kid` must hold 44 bytes). */
+bool key_kid(EVP_PKEY *pkey, char kid[44], sao_err *err);
+
+#endif

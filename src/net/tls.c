@@ -1,0 +1,87 @@
+#include "config.h"
+
+#include "net/tls.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *out, sao_err *err)
+{
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	BIO *bio = NULL;
+	STACK_OF(X509) *chain;
+	X509 *last;
+	unsigned char md[20];
+	unsigned int mdlen = 0;
+	char target[600];
+	bool ok = false;
+	long vr;
+
+	memset(out, 0, sizeof(*out));
+	if (o->connect_to != NULL)
+		snprintf(target, sizeof(target), "%s", o->connect_to);
+	else if (strchr(host, ':') != NULL)
+		snprintf(target, sizeof(target), "[%s]:%d", host, port);
+	else
+		snprintf(target, sizeof(target), "%s:%d", host, port);
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL) {
+		err_ssl(err, "TLS setup failed");
+		goto out;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (!o->insecure) {
+		if (o->ca_file != NULL ? SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1
+				       : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+			err_ssl(err, "cannot load CA certificates%s%s", o->ca_file ? " from " : "", o->ca_file ? o->ca_file : "");
+			goto out;
+		}
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	}
+	bio = BIO_new_ssl_connect(ctx);
+	if (bio == NULL || BIO_get_ssl(bio, &ssl) != 1 || ssl == NULL) {
+		err_ssl(err, "TLS setup failed");
+		goto out;
+	}
+	BIO_set_conn_hostname(bio, target);
+	SSL_set_tlsext_host_name(ssl, host);
+	if (!o->insecure && SSL_set1_host(ssl, host) != 1) {
+		err_ssl(err, "TLS setup failed");
+		goto out;
+	}
+	if (BIO_do_connect(bio) <= 0 || BIO_do_handshake(bio) <= 0) {
+		vr = SSL_get_verify_result(ssl);
+		if (vr != X509_V_OK)
+			err_set(err, "TLS to %s (%s): certificate verification failed: %s%s", host, target,
+				X509_verify_cert_error_string(vr),
+				o->ca_file == NULL ? " (a private CA? give --ca-file)" : "");
+		else
+			err_ssl(err, "TLS connection to %s (%s) failed", host, target);
+		goto out;
+	}
+	chain = SSL_get_peer_cert_chain(ssl);
+	if (chain == NULL || sk_X509_num(chain) == 0) {
+		err_set(err, "%s presented no certificate", host);
+		goto out;
+	}
+	out->depth = sk_X509_num(chain);
+	last = sk_X509_value(chain, out->depth - 1);
+	if (X509_digest(last, EVP_sha1(), md, &mdlen) != 1 || mdlen != 20) {
+		err_ssl(err, "SHA-1 of the certificate failed");
+		goto out;
+	}
+	for (unsigned i = 0; i < 20; i++)
+		snprintf(out->sha1 + 2 * i, 3, "%02x", md[i]);
+	X509_NAME_oneline(X509_get_subject_name(last), out->subject, sizeof(out->subject));
+	ok = true;
+out:
+	ERR_clear_error();
+	BIO_free_all(bio);
+	SSL_CTX_free(ctx);
+	return ok;
+}

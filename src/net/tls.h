@@ -1,0 +1,26 @@
+/* tls: the certificate chain a server presents, and the thumbprint IAM pins for an OpenID
+ * Connect provider: SHA-1 of the last certificate presented (the top intermediate CA). */
+#ifndef SAOIDC_TLS_H
+#define SAOIDC_TLS_H
+
+#include "util/err.h"
+
+#include <stdbool.h>
+
+typedef struct tls_opts {
+	const char *connect_to; /* "HOST:PORT" to dial instead of the URL's host (SNI and checks stay) */
+	const char *ca_file;    /* trust these CAs instead of the system store */
+	bool insecure;          /* skip chain and host name verification (not for production) */
+} tls_opts;
+
+typedef struct tls_thumb {
+	char sha1[41];      /* lower-case hex, no colons: what IAM's ThumbprintList wants */
+	char subject[256];  /* of the certificate the thumbprint is of */
+	int depth;          /* certificates the server presented */
+} tls_thumb;
+
+/* Connects to host:port (default 443) with TLS, verifies chain and host name unless insecure,
+ * and computes the thumbprint of the last certificate presented. */
+bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *out, sao_err *err);
+
+#endif

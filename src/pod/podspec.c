@@ -1,0 +1,174 @@
+#include "config.h"
+
+#include "pod/podspec.h"
+
+#include "pod/federation.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AWS_VOLUME "aws-iam-token"
+#define AZURE_VOLUME "azure-identity-token"
+#define GCP_TOKEN_VOLUME "gcp-ksa"
+#define GCP_CONFIG_VOLUME "gcp-credential-config"
+
+long pod_clamp_expiration(long s)
+{
+	return s < 600 ? 600 : s > 86400 ? 86400 : s;
+}
+
+static json_t *token_volume(const char *name, const char *audience, long expiration, const char *path)
+{
+	return json_pack("{s:s, s:{s:[{s:{s:s, s:I, s:s}}]}}", "name", name, "projected", "sources", "serviceAccountToken",
+			 "audience", audience, "expirationSeconds", (json_int_t)expiration, "path", path);
+}
+
+json_t *pod_volumes(const pod_identity *id)
+{
+	switch (id->cloud) {
+	case POD_AWS:
+		return json_pack("[o]", token_volume(AWS_VOLUME, id->audience ? id->audience : "sts.amazonaws.com",
+						     id->expiration > 0 ? id->expiration : 86400, "token"));
+	case POD_AZURE:
+		return json_pack("[o]", token_volume(AZURE_VOLUME, FED_AZURE_AUDIENCE, id->expiration > 0 ? id->expiration : 3600,
+						     "azure-identity-token"));
+	case POD_GCP:
+		return json_pack("[o, {s:s, s:{s:s}}]",
+				 token_volume(GCP_TOKEN_VOLUME, id->audience, id->expiration > 0 ? id->expiration : 3600, "token"),
+				 "name", GCP_CONFIG_VOLUME, "configMap", "name", id->config_map);
+	}
+	return NULL;
+}
+
+static void add_env(json_t *a, const char *name, const char *value)
+{
+	if (value != NULL)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "name", name, "value", value));
+}
+
+json_t *pod_env(const pod_identity *id)
+{
+	json_t *a = json_array();
+
+	if (a == NULL)
+		return NULL;
+	switch (id->cloud) {
+	case POD_AWS:
+		add_env(a, "AWS_ROLE_ARN", id->role_arn);
+		add_env(a, "AWS_WEB_IDENTITY_TOKEN_FILE", FED_AWS_TOKEN_DIR "/token");
+		if (id->regional_sts)
+			add_env(a, "AWS_STS_REGIONAL_ENDPOINTS", "regional");
+		add_env(a, "AWS_REGION", id->region);
+		add_env(a, "AWS_DEFAULT_REGION", id->region);
+		break;
+	case POD_AZURE:
+		add_env(a, "AZURE_CLIENT_ID", id->client_id);
+		add_env(a, "AZURE_TENANT_ID", id->tenant_id);
+		add_env(a, "AZURE_FEDERATED_TOKEN_FILE", FED_AZURE_TOKEN_DIR "/azure-identity-token");
+		add_env(a, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com/");
+		break;
+	case POD_GCP:
+		add_env(a, "GOOGLE_APPLICATION_CREDENTIALS", FED_GCP_CONFIG_DIR "/credential-configuration.json");
+		break;
+	}
+	return a;
+}
+
+json_t *pod_mounts(const pod_identity *id)
+{
+	switch (id->cloud) {
+	case POD_AWS:
+		return json_pack("[{s:s, s:s, s:b}]", "name", AWS_VOLUME, "mountPath", FED_AWS_TOKEN_DIR, "readOnly", 1);
+	case POD_AZURE:
+		return json_pack("[{s:s, s:s, s:b}]", "name", AZURE_VOLUME, "mountPath", FED_AZURE_TOKEN_DIR, "readOnly", 1);
+	case POD_GCP:
+		return json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}]", "name", GCP_TOKEN_VOLUME, "mountPath",
+				 FED_GCP_TOKEN_DIR, "readOnly", 1, "name", GCP_CONFIG_VOLUME, "mountPath",
+				 FED_GCP_CONFIG_DIR, "readOnly", 1);
+	}
+	return NULL;
+}
+
+static bool has_named(const json_t *arr, const char *field, const char *value)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(arr, i, e) {
+		const char *v = json_string_value(json_object_get(e, field));
+
+		if (v != NULL && strcmp(v, value) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Appends "add" ops putting the items of `want` not yet in `have` (matched on `key`) at `path`. */
+static void add_missing(json_t *ops, const char *path, const json_t *have, const json_t *want, const char *key)
+{
+	json_t *missing = json_array();
+	size_t i;
+	json_t *w;
+
+	json_array_foreach(want, i, w) {
+		const char *k = json_string_value(json_object_get(w, key));
+
+		if (!has_named(have, key, k) && !has_named(missing, key, k))
+			json_array_append(missing, w);
+	}
+	if (json_array_size(missing) == 0) {
+		json_decref(missing);
+		return;
+	}
+	if (!json_is_array(have)) {
+		/* The array does not exist yet: create it whole. */
+		json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "add", "path", path, "value", missing));
+		return;
+	}
+	json_array_foreach(missing, i, w) {
+		char *p = NULL;
+
+		if (asprintf(&p, "%s/-", path) >= 0)
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", p, "value", w));
+		free(p);
+	}
+	json_decref(missing);
+}
+
+json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
+{
+	const json_t *spec = json_object_get(pod, "spec");
+	json_t *ops = json_array(), *vols = pod_volumes(id), *env = pod_env(id), *mounts = pod_mounts(id);
+	static const char *const lists[] = {"initContainers", "containers"};
+
+	if (ops == NULL || vols == NULL || env == NULL || mounts == NULL || !json_is_object(spec)) {
+		json_decref(ops);
+		ops = NULL;
+		goto out;
+	}
+	add_missing(ops, "/spec/volumes", json_object_get(spec, "volumes"), vols, "name");
+	for (size_t l = 0; l < 2; l++) {
+		const json_t *cs = json_object_get(spec, lists[l]);
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(cs, i, c) {
+			const char *name = json_string_value(json_object_get(c, "name"));
+			char base[128], path[160];
+
+			if (name != NULL && strlist_has(&id->skip, name))
+				continue;
+			snprintf(base, sizeof(base), "/spec/%s/%zu", lists[l], i);
+			snprintf(path, sizeof(path), "%s/env", base);
+			add_missing(ops, path, json_object_get(c, "env"), env, "name");
+			snprintf(path, sizeof(path), "%s/volumeMounts", base);
+			add_missing(ops, path, json_object_get(c, "volumeMounts"), mounts, "mountPath");
+		}
+	}
+out:
+	json_decref(vols);
+	json_decref(env);
+	json_decref(mounts);
+	return ops;
+}

@@ -1,0 +1,504 @@
+#include "config.h"
+
+#include "server/server.h"
+
+#include "util/cpus.h"
+#include "net/http.h"
+#include "util/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KUBE_JWKS_PATH "/openid/v1/jwks"
+#define DISCOVERY_PATH "/.well-known/openid-configuration"
+#define MAX_LISTENERS 16
+
+/* One document's two prebuilt answers. */
+typedef struct doc_resp {
+	struct MHD_Response *full, *not_modified;
+} doc_resp;
+
+/* Everything a request for a document needs, built once per key change and never modified.
+ * Each worker thread has its own copy of the responses: MHD guards a response's reference count
+ * with a mutex, and threads sharing one response would contend on it for every request. */
+typedef struct snapshot {
+	char disc_etag[35], jwks_etag[35];
+	size_t nslots;
+	struct {
+		doc_resp disc, jwks;
+	} per_slot[];
+} snapshot;
+
+/* A worker thread's lock, on its own cache line. The worker holds it from reading `cur` until
+ * MHD has taken its reference on the response; srv_publish takes every slot's lock once after
+ * swapping `cur`, so no worker can still be using the old snapshot when it is freed. Workers
+ * never share a lock, so the request path does not wait on another thread. */
+typedef struct slot {
+	_Alignas(64) pthread_mutex_t lock;
+} slot;
+
+struct srv {
+	srv_cfg cfg;
+	metrics *metrics;
+	struct MHD_Daemon *daemons[MAX_LISTENERS];
+	size_t ndaemons;
+	unsigned long id; /* tells this server's thread-local slot numbers from a previous one's */
+	slot *slots;
+	size_t nslots; /* worker threads over all listeners */
+	atomic_uint next_slot;
+	_Atomic(snapshot *) cur;
+	struct MHD_Response *not_found, *not_allowed, *healthy, *not_ready, *ready;
+};
+
+static atomic_ulong srv_ids;
+static _Thread_local struct {
+	unsigned long srv_id;
+	size_t slot;
+} tl;
+
+/* The calling worker's slot; a worker takes the next free one on its first request. With more
+ * threads than slots (not expected) two would share one, which stays correct, only slower. */
+static slot *my_slot(srv *s)
+{
+	if (tl.srv_id != s->id) {
+		tl.srv_id = s->id;
+		tl.slot = atomic_fetch_add(&s->next_slot, 1) % s->nslots;
+	}
+	return &s->slots[tl.slot];
+}
+
+static void doc_resp_free(doc_resp *d)
+{
+	/* MHD counts references: connections still sending a response keep it alive. */
+	if (d->full != NULL)
+		MHD_destroy_response(d->full);
+	if (d->not_modified != NULL)
+		MHD_destroy_response(d->not_modified);
+}
+
+static void snapshot_free(snapshot *sn)
+{
+	if (sn == NULL)
+		return;
+	for (size_t i = 0; i < sn->nslots; i++) {
+		doc_resp_free(&sn->per_slot[i].disc);
+		doc_resp_free(&sn->per_slot[i].jwks);
+	}
+	free(sn);
+}
+
+static bool add_headers(struct MHD_Response *r, const srv_cfg *cfg, const char *ctype, const char *etag)
+{
+	char cc[64];
+
+	snprintf(cc, sizeof(cc), "public, max-age=%u", cfg->max_age);
+	if ((ctype != NULL && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES) ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cc) != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
+	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES)
+		return false;
+	if (cfg->cors && MHD_add_response_header(r, "Access-Control-Allow-Origin", "*") != MHD_YES)
+		return false;
+	return true;
+}
+
+static bool doc_responses(const srv_cfg *cfg, const char *body, size_t len, const char *ctype, const char *etag,
+			  doc_resp *out)
+{
+	out->full = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	out->not_modified = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	return out->full != NULL && out->not_modified != NULL && add_headers(out->full, cfg, ctype, etag) &&
+	       add_headers(out->not_modified, cfg, NULL, etag);
+}
+
+bool srv_publish(srv *s, const docs *d, sao_err *err)
+{
+	snapshot *sn = calloc(1, sizeof(*sn) + s->nslots * sizeof(sn->per_slot[0])), *old;
+
+	if (sn == NULL)
+		return err_set(err, "out of memory");
+	sn->nslots = s->nslots;
+	http_etag(d->discovery, d->discovery_len, sn->disc_etag);
+	http_etag(d->jwks, d->jwks_len, sn->jwks_etag);
+	for (size_t i = 0; i < sn->nslots; i++) {
+		if (!doc_responses(&s->cfg, d->discovery, d->discovery_len, "application/json", sn->disc_etag,
+				   &sn->per_slot[i].disc) ||
+		    !doc_responses(&s->cfg, d->jwks, d->jwks_len, "application/jwk-set+json", sn->jwks_etag,
+				   &sn->per_slot[i].jwks)) {
+			snapshot_free(sn);
+			return err_set(err, "cannot build the HTTP responses (out of memory)");
+		}
+	}
+	old = atomic_exchange(&s->cur, sn);
+	/* Wait out any worker that read `old` before the swap and has not yet queued it. */
+	for (size_t i = 0; i < s->nslots; i++) {
+		pthread_mutex_lock(&s->slots[i].lock);
+		pthread_mutex_unlock(&s->slots[i].lock);
+	}
+	snapshot_free(old);
+	return true;
+}
+
+/* One request as the handler sees it. */
+typedef struct req {
+	srv *s;
+	struct MHD_Connection *c;
+	metrics_route route;
+	const char *method;
+	const char *url; /* as requested, before the issuer's path is taken off */
+} req;
+
+/* Counts a request in the metrics and, with --access-log, logs it. Every answer goes through here. */
+static void account(const req *q, unsigned status)
+{
+	metrics_request(q->s->metrics, q->route, status);
+	if (q->s->cfg.access_log) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(q->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const char *ua = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+		char client[INET6_ADDRSTRLEN] = "-";
+
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client,
+					  sizeof(client));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client,
+					  sizeof(client));
+		}
+		log_request(client, q->method, q->url, status, ua);
+	}
+}
+
+static enum MHD_Result answer(const req *q, unsigned status, struct MHD_Response *r)
+{
+	account(q, status);
+	return MHD_queue_response(q->c, status, r);
+}
+
+static enum MHD_Result serve_doc(const req *q)
+{
+	srv *s = q->s;
+	const char *inm = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	slot *sl = my_slot(s);
+	snapshot *sn;
+	const doc_resp *dr;
+	const char *etag;
+	struct MHD_Response *r;
+	unsigned status = MHD_HTTP_OK;
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&sl->lock);
+	sn = atomic_load(&s->cur);
+	if (sn == NULL) {
+		pthread_mutex_unlock(&sl->lock);
+		return answer(q, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
+	}
+	dr = q->route == ROUTE_DISCOVERY ? &sn->per_slot[tl.slot].disc : &sn->per_slot[tl.slot].jwks;
+	etag = q->route == ROUTE_DISCOVERY ? sn->disc_etag : sn->jwks_etag;
+	r = dr->full;
+	if (inm != NULL && http_if_none_match(inm, etag)) {
+		r = dr->not_modified;
+		status = MHD_HTTP_NOT_MODIFIED;
+	}
+	/* MHD takes its own reference here, so the snapshot may be replaced right after. */
+	ret = MHD_queue_response(q->c, status, r);
+	pthread_mutex_unlock(&sl->lock);
+	account(q, status);
+	return ret;
+}
+
+static enum MHD_Result serve_metrics(const req *q)
+{
+	size_t len = 0;
+	char *body = metrics_render(q->s->metrics, &len);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (body == NULL)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = answer(q, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	srv *s = cls;
+	metrics_route route;
+	size_t pl = strlen(s->cfg.prefix);
+	req q = {s, c, ROUTE_OTHER, method, url};
+
+	(void)version;
+	(void)upload_data;
+	if (pl > 0 && strncmp(url, s->cfg.prefix, pl) == 0 && url[pl] == '/')
+		url += pl;
+	if (strcmp(url, DISCOVERY_PATH) == 0)
+		route = ROUTE_DISCOVERY;
+	else if (strcmp(url, s->cfg.jwks_path) == 0)
+		route = ROUTE_JWKS;
+	else if (strcmp(url, KUBE_JWKS_PATH) == 0)
+		route = ROUTE_KUBE_JWKS;
+	else if (strcmp(url, "/healthz") == 0)
+		route = ROUTE_HEALTHZ;
+	else if (strcmp(url, "/readyz") == 0)
+		route = ROUTE_READYZ;
+	else if (strcmp(url, "/metrics") == 0)
+		route = ROUTE_METRICS;
+	else
+		route = ROUTE_OTHER;
+	q.route = route;
+
+	/* Other methods are refused at once; MHD then closes the connection instead of reading a body. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return answer(&q, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
+	/* A response queued in the first callback, before MHD has seen the end of the request, makes
+	 * libmicrohttpd close the connection; answering in the second keeps it alive. */
+	if (*con_cls == NULL) {
+		*con_cls = s;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0; /* a GET with a body: ignore the body */
+		return MHD_YES;
+	}
+	switch (route) {
+	case ROUTE_DISCOVERY:
+	case ROUTE_JWKS:
+	case ROUTE_KUBE_JWKS:
+		return serve_doc(&q);
+	case ROUTE_HEALTHZ:
+		return answer(&q, MHD_HTTP_OK, s->healthy);
+	case ROUTE_READYZ:
+		if (atomic_load(&s->cur) == NULL)
+			return answer(&q, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
+		return answer(&q, MHD_HTTP_OK, s->ready);
+	case ROUTE_METRICS:
+		return serve_metrics(&q);
+	default:
+		return answer(&q, MHD_HTTP_NOT_FOUND, s->not_found);
+	}
+}
+
+/* MHD decodes %XX in the path before routing. A decoded NUL would end the C string early and
+ * make "/keys.json%00anything" match "/keys.json"; such a path is left encoded, so it matches
+ * no route and gets 404. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	for (const char *p = s; (p = strchr(p, '%')) != NULL; p++)
+		if (p[1] == '0' && p[2] == '0')
+			return strlen(s);
+	return MHD_http_unescape(s);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("libmicrohttpd: %s", line);
+}
+
+bool srv_parse_listen(const char *spec, void *sa, unsigned *salen, sao_err *err)
+{
+	char host[256];
+	const char *colon, *port;
+	struct addrinfo hints, *res = NULL;
+	int r;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+
+		if (close == NULL || close[1] != ':')
+			return err_set(err, "listen address \"%s\": expected [IPV6]:PORT", spec);
+		if ((size_t)(close - spec - 1) >= sizeof(host))
+			return err_set(err, "listen address \"%s\" is too long", spec);
+		memcpy(host, spec + 1, (size_t)(close - spec - 1));
+		host[close - spec - 1] = '\0';
+		port = close + 2;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon == NULL)
+			return err_set(err, "listen address \"%s\": expected HOST:PORT, [IPV6]:PORT or :PORT", spec);
+		if ((size_t)(colon - spec) >= sizeof(host))
+			return err_set(err, "listen address \"%s\" is too long", spec);
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = '\0';
+		port = colon + 1;
+	}
+	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
+		return err_set(err, "listen address \"%s\": bad port \"%s\"", spec, port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	r = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
+	if (r != 0)
+		return err_set(err, "listen address \"%s\": %s", spec, gai_strerror(r));
+	memcpy(sa, res->ai_addr, res->ai_addrlen);
+	*salen = (unsigned)res->ai_addrlen;
+	freeaddrinfo(res);
+	return true;
+}
+
+static struct MHD_Response *static_response(const char *body, const char *allow)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+
+	if (r == NULL)
+		return NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	return r;
+}
+
+srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
+{
+	srv *s = calloc(1, sizeof(*s));
+	unsigned threads = cfg->threads != 0 ? cfg->threads : cpus_usable();
+
+	if (s == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->metrics = m;
+	s->id = atomic_fetch_add(&srv_ids, 1) + 1;
+	if (cfg->nlisten > MAX_LISTENERS) {
+		err_set(err, "at most %d --listen addresses", MAX_LISTENERS);
+		goto fail;
+	}
+	s->nslots = (cfg->nlisten > 0 ? cfg->nlisten : 1) * threads;
+	s->slots = aligned_alloc(_Alignof(slot), s->nslots * sizeof(slot));
+	if (s->slots == NULL) {
+		s->nslots = 0;
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < s->nslots; i++)
+		pthread_mutex_init(&s->slots[i].lock, NULL);
+	s->not_found = static_response("not found\n", NULL);
+	s->not_allowed = static_response("method not allowed\n", "GET, HEAD");
+	s->healthy = static_response("ok\n", NULL);
+	s->ready = static_response("ready\n", NULL);
+	s->not_ready = static_response("not ready: no documents loaded yet\n", NULL);
+	if (s->not_found == NULL || s->not_allowed == NULL || s->healthy == NULL || s->ready == NULL ||
+	    s->not_ready == NULL) {
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	if ((cfg->tls_cert_pem != NULL) && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		err_set(err, "this libmicrohttpd was built without TLS support");
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		struct sockaddr_storage sa;
+		unsigned salen = 0;
+		unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+		struct MHD_OptionItem opts[16];
+		size_t no = 0;
+
+		if (!srv_parse_listen(cfg->listen[i], &sa, &salen, err))
+			goto fail;
+		if (sa.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		if (cfg->tls_cert_pem != NULL)
+			flags |= MHD_USE_TLS;
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->max_request, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL};
+		if (cfg->per_ip_connections > 0)
+			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+							     cfg->per_ip_connections, NULL};
+		if (cfg->tls_cert_pem != NULL) {
+			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem};
+			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
+		}
+		opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+		s->daemons[i] = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+		if (s->daemons[i] == NULL) {
+			err_set(err, "cannot listen on %s: %s", cfg->listen[i],
+				errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
+			goto fail;
+		}
+		s->ndaemons++;
+	}
+	return s;
+fail:
+	srv_stop(s, 0);
+	return NULL;
+}
+
+static unsigned active_connections(srv *s)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->ndaemons; i++) {
+		const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+		if (info != NULL)
+			n += info->num_connections;
+	}
+	return n;
+}
+
+void srv_stop(srv *s, unsigned grace_ms)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ndaemons; i++) {
+		MHD_socket fd = MHD_quiesce_daemon(s->daemons[i]);
+
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
+	for (unsigned waited = 0; waited < grace_ms && active_connections(s) > 0; waited += 20) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+	for (size_t i = 0; i < s->ndaemons; i++)
+		MHD_stop_daemon(s->daemons[i]);
+	snapshot_free(atomic_load(&s->cur));
+	struct MHD_Response *statics[] = {s->not_found, s->not_allowed, s->healthy, s->ready, s->not_ready};
+	for (size_t i = 0; i < sizeof(statics) / sizeof(*statics); i++)
+		if (statics[i] != NULL)
+			MHD_destroy_response(statics[i]);
+	for (size_t i = 0; i < s->nslots; i++)
+		pthread_mutex_destroy(&s->slots[i].lock);
+	free(s->slots);
+	free(s);
+}

@@ -1,0 +1,46 @@
+/* server: the HTTP(S) side of `saoidc serve` on libmicrohttpd. Documents are prebuilt into an
+ * immutable snapshot per key change; a request only picks the current snapshot's response. */
+#ifndef SAOIDC_SERVER_H
+#define SAOIDC_SERVER_H
+
+#include "jose/docs.h"
+#include "util/err.h"
+#include "server/metrics.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct srv_cfg {
+	const char *const *listen; /* "127.0.0.1:8080", "[::]:8443" */
+	size_t nlisten;
+	const char *prefix;        /* the issuer's path ("" or "/cluster"): every route is served under it
+				    * too, where STS looks, and at the root, for proxies that strip it */
+	const char *jwks_path;     /* also served at /openid/v1/jwks */
+	unsigned max_age;          /* Cache-Control: public, max-age=N */
+	bool cors;                 /* Access-Control-Allow-Origin: * on the documents */
+	bool access_log;           /* one log line per request (client, method, path, status, User-Agent) */
+	unsigned max_connections;  /* per listener */
+	unsigned per_ip_connections; /* 0: no per-client cap */
+	unsigned timeout_s;        /* idle / slow client timeout per connection */
+	size_t max_request;        /* bytes of request line + headers */
+	unsigned threads;          /* per listener; 0: cpus_usable() */
+	const char *tls_cert_pem;  /* both NULL: plain HTTP */
+	const char *tls_key_pem;
+} srv_cfg;
+
+typedef struct srv srv;
+
+/* Binds every listener and starts serving (503 until the first srv_publish). */
+srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err);
+
+/* Builds a snapshot from the documents and makes it current; the previous one is released
+ * once no request holds it. */
+bool srv_publish(srv *s, const docs *d, sao_err *err);
+
+/* Stops accepting, lets in-flight requests finish for up to grace_ms, then stops. */
+void srv_stop(srv *s, unsigned grace_ms);
+
+/* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into a socket address. */
+bool srv_parse_listen(const char *spec, void *sa, unsigned *salen, sao_err *err);
+
+#endif

@@ -1,0 +1,320 @@
+#include "config.h"
+
+#include "util/fsio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len, sao_err *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *data = NULL;
+	size_t used = 0, cap = 0;
+	bool ok = false;
+	struct stat st;
+
+	*buf = NULL;
+	*len = 0;
+	if (fd < 0)
+		return err_set(err, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		err_set(err, "cannot stat: %s", strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err_set(err, "is a directory");
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
+		err_set(err, "file is too large (%lld bytes; at most %zu are read): not a key or Secret file",
+			(long long)st.st_size, max);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - used < 4096) {
+			size_t ncap = cap == 0 ? 8192 : cap * 2;
+			unsigned char *nd;
+
+			if (ncap > max + 1)
+				ncap = max + 1;
+			if (ncap <= used) {
+				err_set(err, "input is too large (more than %zu bytes): not a key or Secret file", max);
+				goto out;
+			}
+			nd = malloc(ncap + 1);
+			if (nd == NULL) {
+				err_set(err, "out of memory");
+				goto out;
+			}
+			if (data != NULL) {
+				memcpy(nd, data, used);
+				OPENSSL_clear_free(data, cap + 1);
+			}
+			data = nd;
+			cap = ncap;
+		}
+		n = read(fd, data + used, cap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err_set(err, "read failed: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max) {
+			err_set(err, "input is too large (more than %zu bytes): not a key or Secret file", max);
+			goto out;
+		}
+	}
+	if (data == NULL) {
+		data = malloc(1);
+		if (data == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		cap = 0;
+	}
+	data[used] = '\0';
+	*buf = data;
+	*len = used;
+	data = NULL;
+	ok = true;
+out:
+	if (data != NULL)
+		OPENSSL_clear_free(data, cap + 1);
+	if (!is_stdin)
+		close(fd);
+	return ok;
+}
+
+bool fs_mkdirs(const char *path, sao_err *err)
+{
+	char *p = strdup(path);
+	bool ok = false;
+
+	if (p == NULL)
+		return err_set(err, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				err_set(err, "cannot create directory %s: %s", p, strerror(errno));
+				goto out;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	ok = true;
+out:
+	free(p);
+	return ok;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void fs_list_free(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+bool fs_list_dir(const char *dir, char ***paths, size_t *n, sao_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t used = 0, keep = 0;
+	const char *sep = dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	bool ok = false;
+
+	*paths = NULL;
+	*n = 0;
+	if (d == NULL)
+		return err_set(err, "cannot open directory: %s", strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char **nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		nv = realloc(v, (used + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		v = nv;
+		if (asprintf(&v[used], "%s%s%s", dir, sep, de->d_name) < 0) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		used++;
+	}
+	if (used > 1)
+		qsort(v, used, sizeof(*v), cmp_names);
+	for (size_t i = 0; i < used; i++) {
+		struct stat st;
+
+		if (stat(v[i], &st) != 0) {
+			err_set(err, "cannot stat %s: %s", v[i], strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			free(v[i]);
+			v[i] = NULL;
+		}
+	}
+	for (size_t i = 0; i < used; i++)
+		if (v[i] != NULL)
+			v[keep++] = v[i];
+	used = keep;
+	*paths = v;
+	*n = used;
+	v = NULL;
+	used = 0;
+	ok = true;
+out:
+	fs_list_free(v, used);
+	closedir(d);
+	return ok;
+}
+
+struct fs_entry {
+	char *path;
+	char *tmp;
+};
+
+struct fs_txn {
+	struct fs_entry *v;
+	size_t n;
+	size_t committed;
+};
+
+fs_txn *fs_txn_new(void)
+{
+	return calloc(1, sizeof(fs_txn));
+}
+
+static bool write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+bool fs_txn_stage(fs_txn *txn, const char *path, const void *data, size_t len, sao_err *err)
+{
+	char *dir = NULL, *tmp = NULL, *dup = NULL, *slash;
+	struct fs_entry *nv;
+	int fd = -1;
+	bool ok = false;
+
+	dir = strdup(path);
+	dup = strdup(path);
+	if (dir == NULL || dup == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (!fs_mkdirs(dir, err))
+			goto out;
+	}
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		tmp = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set(err, "cannot create %s: %s", tmp, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (!write_all(fd, data, len) || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+		err_set(err, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		err_set(err, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	nv = realloc(txn->v, (txn->n + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	txn->v = nv;
+	txn->v[txn->n].path = dup;
+	txn->v[txn->n].tmp = tmp;
+	txn->n++;
+	dup = NULL;
+	tmp = NULL;
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(dup);
+	free(dir);
+	return ok;
+}
+
+bool fs_txn_commit(fs_txn *txn, sao_err *err)
+{
+	for (size_t i = txn->committed; i < txn->n; i++) {
+		if (rename(txn->v[i].tmp, txn->v[i].path) != 0)
+			return err_set(err, "cannot rename %s to %s: %s", txn->v[i].tmp, txn->v[i].path,
+				       strerror(errno));
+		txn->committed = i + 1;
+	}
+	return true;
+}
+
+void fs_txn_free(fs_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	for (size_t i = 0; i < txn->n; i++) {
+		if (i >= txn->committed)
+			unlink(txn->v[i].tmp);
+		free(txn->v[i].tmp);
+		free(txn->v[i].path);
+	}
+	free(txn->v);
+	free(txn);
+}

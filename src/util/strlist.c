@@ -1,0 +1,36 @@
+#include "config.h"
+
+#include "util/strlist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool strlist_add(strlist *l, const char *s)
+{
+	char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return false;
+	l->v = nv;
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return false;
+	l->n++;
+	return true;
+}
+
+bool strlist_has(const strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void strlist_clear(strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
