@@ -1,12 +1,30 @@
 #!/bin/sh
-# Adds up every test result automake's TAP driver recorded (*.trs under the build tree) and
-# prints "N passed, N failed, N skipped". Usage: summary.sh [BUILD_DIR...] Exits non-zero if anything failed or nothing ran.
+# Adds up the test results automake's TAP driver recorded (*.trs) in one or more build trees
+# (plain, ASan/UBSan, TSan), counting each test point once: a point is one result line of one
+# test file, found by the file's path inside its build tree and its position in the file. It
+# failed if it failed in any build, passed if it passed in at least one and failed in none, and
+# is skipped if no build ran it. One line per build first, then the closing line
+# "N passed, N failed, N skipped". Usage: summary.sh [BUILD_DIR...]
+# Exits non-zero if anything failed or nothing passed.
 [ $# -gt 0 ] || set -- .
-find "$@" -name '*.trs' -exec cat {} + 2>/dev/null | awk '
-	/^:test-result: (PASS|XFAIL)/ { p++ }
-	/^:test-result: (FAIL|XPASS|ERROR)/ { f++ }
-	/^:test-result: SKIP/ { s++ }
+for dir in "$@"; do
+	[ -d "$dir" ] || continue
+	(cd "$dir" && find . -name '*.trs' | sort | while read -r f; do
+		awk -v b="$(basename "$dir")" -v f="$f" '/^:test-result: / { n++; print b, f "#" n, $2 }' "$f"
+	done)
+done | awk '
+	{
+		build = $1; point = $2; r = $3
+		if (!(build in seen)) { seen[build] = 1; order[++nb] = build }
+		if (r == "PASS" || r == "XFAIL") { bp[build]++; st = 1 }
+		else if (r == "SKIP") { bs[build]++; st = 0 }
+		else { bf[build]++; st = 2 }
+		if (!(point in worst) || st > worst[point]) worst[point] = st
+	}
 	END {
-		printf "%d passed, %d failed, %d skipped\n", p, f, s
-		exit (f > 0 || p == 0) ? 1 : 0
+		for (i = 1; i <= nb; i++)
+			printf "  %s: %d passed, %d failed, %d skipped\n", order[i], bp[order[i]], bf[order[i]], bs[order[i]]
+		for (p in worst) { if (worst[p] == 2) f++; else if (worst[p] == 1) ok++; else s++ }
+		printf "%d passed, %d failed, %d skipped\n", ok, f, s
+		exit (f > 0 || ok == 0) ? 1 : 0
 	}'
