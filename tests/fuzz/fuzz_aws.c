@@ -2,7 +2,7 @@
  * STS credentials, IAM member lists) and the shared config/credentials INI files. */
 #include "config.h"
 
-#include "aws.h"
+#include "aws/aws.h"
 
 #include <stdint.h>
 #include <stdlib.h>

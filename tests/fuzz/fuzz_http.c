@@ -2,8 +2,8 @@
  * ETag, and issuer / jwks-path validation (URLs come from operators and from fetched documents). */
 #include "config.h"
 
-#include "discovery.h"
-#include "http.h"
+#include "jose/discovery.h"
+#include "net/http.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * P-256 keys), and JWK parsing of whatever JSON the input is. */
 #include "config.h"
 
-#include "jwk.h"
-#include "jwt.h"
+#include "jose/jwk.h"
+#include "jose/jwt.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * key_set_add_blob, then rendering the JWKS and discovery document for whatever loaded. */
 #include "config.h"
 
-#include "docs.h"
-#include "keys.h"
+#include "jose/docs.h"
+#include "jose/keys.h"
 
 #include <stdint.h>
 #include <stdlib.h>

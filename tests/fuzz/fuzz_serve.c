@@ -4,11 +4,11 @@
  * sanitizer report or hang in the server fails the run. */
 #include "config.h"
 
-#include "docs.h"
-#include "keys.h"
-#include "log.h"
-#include "metrics.h"
-#include "server.h"
+#include "jose/docs.h"
+#include "jose/keys.h"
+#include "util/log.h"
+#include "server/metrics.h"
+#include "server/server.h"
 
 #include <arpa/inet.h>
 #include <poll.h>

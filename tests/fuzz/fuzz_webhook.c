@@ -2,7 +2,7 @@
  * ServiceAccount that carries every annotation saoidc acts on (AWS, Azure and GCP). */
 #include "config.h"
 
-#include "webhook.h"
+#include "pod/webhook.h"
 
 #include <stdint.h>
 #include <stdlib.h>
