@@ -2,6 +2,9 @@
 
 #include "aws/iam.h"
 
+#include "aws/send.h"
+#include "aws/xml.h"
+
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -76,9 +79,8 @@ static const char *explain(const char *code)
 }
 
 /* One IAM action; on success resp holds the 200 answer. */
-static bool iam_call(const char *action, form *params, const aws_creds *creds, aws_response *resp, sao_err *err)
+static bool iam_call(const char *action, form *params, const iam_client *iam, aws_response *resp, sao_err *err)
 {
-	const char *ep = aws_endpoint("IAM");
 	form f = {0};
 	sigv4_header *hs = NULL;
 	size_t nh = 0;
@@ -103,9 +105,9 @@ static bool iam_call(const char *action, form *params, const aws_creds *creds, a
 		goto out;
 	}
 	{
-		/* IAM is global: one endpoint, signed for us-east-1. */
-		aws_request req = {"POST", ep != NULL ? ep : "https://iam.amazonaws.com/", "iam", "us-east-1", hs, nh,
-				   f.s, f.len, creds, 0, 0};
+		/* IAM is one endpoint per partition, signed for the partition's IAM region. */
+		aws_request req = {"POST", iam->url, iam->ep.signing_name, iam->ep.signing_region, hs, nh,
+				   f.s, f.len, iam->creds, 0, 0};
 
 		if (!aws_send(&req, resp, err)) {
 			err_prefix(err, "IAM %s: ", action);
@@ -192,14 +194,14 @@ static void provider_clear(provider *p)
 
 /* Lists the providers and gets each until one's Url is the issuer without its scheme.
  * Returns 1 found (p filled), 0 none, -1 error. */
-static int find_provider(const char *issuer, const aws_creds *creds, provider *p, sao_err *err)
+static int find_provider(const char *issuer, const iam_client *iam, provider *p, sao_err *err)
 {
 	aws_response r = {0};
 	strlist arns = {0};
 	int ret = -1;
 
 	memset(p, 0, sizeof(*p));
-	if (!iam_call("ListOpenIDConnectProviders", NULL, creds, &r, err))
+	if (!iam_call("ListOpenIDConnectProviders", NULL, iam, &r, err))
 		goto out;
 	if (!aws_xml_members(r.body, r.body_len, "OpenIDConnectProviderList", "Arn", &arns)) {
 		err_set(err, "IAM ListOpenIDConnectProviders: unreadable answer");
@@ -212,7 +214,7 @@ static int find_provider(const char *issuer, const aws_creds *creds, provider *p
 		char *url;
 
 		form_add(&f, "OpenIDConnectProviderArn", arns.v[i]);
-		if (!iam_call("GetOpenIDConnectProvider", &f, creds, &r, err)) {
+		if (!iam_call("GetOpenIDConnectProvider", &f, iam, &r, err)) {
 			free(f.s);
 			ret = -1;
 			goto out;
@@ -246,11 +248,11 @@ out:
 	return ret;
 }
 
-bool iam_oidc_find(const char *issuer, const aws_creds *creds, bool *found, char **arn, strlist *client_ids,
+bool iam_oidc_find(const char *issuer, const iam_client *iam, bool *found, char **arn, strlist *client_ids,
 		   strlist *thumbprints, sao_err *err)
 {
 	provider p;
-	int r = find_provider(issuer, creds, &p, err);
+	int r = find_provider(issuer, iam, &p, err);
 
 	*found = r > 0;
 	if (r > 0) {
@@ -265,7 +267,7 @@ bool iam_oidc_find(const char *issuer, const aws_creds *creds, bool *found, char
 	return r >= 0;
 }
 
-static bool write_call(const char *action, form *f, const aws_creds *creds, bool dry_run, iam_note_fn note,
+static bool write_call(const char *action, form *f, const iam_client *iam, bool dry_run, iam_note_fn note,
 		       const char *what, sao_err *err)
 {
 	aws_response r = {0};
@@ -276,7 +278,7 @@ static bool write_call(const char *action, form *f, const aws_creds *creds, bool
 		free(f->s);
 		return true;
 	}
-	ok = iam_call(action, f, creds, &r, err);
+	ok = iam_call(action, f, iam, &r, err);
 	free(f->s);
 	aws_response_clear(&r);
 	if (ok)
@@ -303,7 +305,7 @@ static bool same_set(const strlist *a, const strlist *b)
 	return true;
 }
 
-bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, iam_note_fn note, char **arn,
+bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn,
 		     sao_err *err)
 {
 	provider p;
@@ -313,7 +315,7 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 	*arn = NULL;
 	if (!iam_check_want(w, err))
 		return false;
-	found = find_provider(w->issuer, creds, &p, err);
+	found = find_provider(w->issuer, iam, &p, err);
 	if (found < 0)
 		return false;
 	if (found == 0) {
@@ -335,7 +337,7 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 			free(f.s);
 			return true;
 		}
-		if (!iam_call("CreateOpenIDConnectProvider", &f, creds, &r, err)) {
+		if (!iam_call("CreateOpenIDConnectProvider", &f, iam, &r, err)) {
 			free(f.s);
 			aws_response_clear(&r);
 			return false;
@@ -355,7 +357,7 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 
 			form_add(&f, "OpenIDConnectProviderArn", p.arn);
 			form_add(&f, "ClientID", w->client_ids.v[i]);
-			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, creds, dry_run, note, w->client_ids.v[i], err))
+			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, iam, dry_run, note, w->client_ids.v[i], err))
 				goto out;
 		}
 	}
@@ -365,7 +367,7 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 
 			form_add(&f, "OpenIDConnectProviderArn", p.arn);
 			form_add(&f, "ClientID", p.client_ids.v[i]);
-			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, creds, dry_run, note,
+			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, iam, dry_run, note,
 					p.client_ids.v[i], err))
 				goto out;
 		}
@@ -379,7 +381,7 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 			form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
 		snprintf(what, sizeof(what), "%s (was %s%s)", w->thumbprints.v[0], p.thumbprints.n > 0 ? p.thumbprints.v[0] : "none",
 			 p.thumbprints.n > 1 ? ", ..." : "");
-		if (!write_call("UpdateOpenIDConnectProviderThumbprint", &f, creds, dry_run, note, what, err))
+		if (!write_call("UpdateOpenIDConnectProviderThumbprint", &f, iam, dry_run, note, what, err))
 			goto out;
 	}
 	for (size_t i = 0; i < w->tag_keys.n; i++) {
@@ -393,7 +395,7 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 			form_add(&f, "Tags.member.1.Key", w->tag_keys.v[i]);
 			form_add(&f, "Tags.member.1.Value", w->tag_values.v[i]);
 			snprintf(what, sizeof(what), "%s=%s", w->tag_keys.v[i], w->tag_values.v[i]);
-			if (!write_call("TagOpenIDConnectProvider", &f, creds, dry_run, note, what, err))
+			if (!write_call("TagOpenIDConnectProvider", &f, iam, dry_run, note, what, err))
 				goto out;
 		}
 	}
@@ -403,7 +405,7 @@ bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, ia
 
 			form_add(&f, "OpenIDConnectProviderArn", p.arn);
 			form_add(&f, "TagKeys.member.1", p.tag_keys.v[i]);
-			if (!write_call("UntagOpenIDConnectProvider", &f, creds, dry_run, note, p.tag_keys.v[i], err))
+			if (!write_call("UntagOpenIDConnectProvider", &f, iam, dry_run, note, p.tag_keys.v[i], err))
 				goto out;
 		}
 	}
@@ -415,7 +417,7 @@ out:
 	return ok;
 }
 
-bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const aws_creds *creds,
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
 		     iam_note_fn note, char **arn, sao_err *err)
 {
 	aws_response r = {0};
@@ -428,7 +430,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 	if (doc == NULL)
 		return err_set(err, "out of memory");
 	form_add(&f, "RoleName", name);
-	if (iam_call("GetRole", &f, creds, &r, err)) {
+	if (iam_call("GetRole", &f, iam, &r, err)) {
 		char *enc = aws_xml_text(r.body, r.body_len, "AssumeRolePolicyDocument");
 		char *dec = enc != NULL ? curl_easy_unescape(NULL, enc, 0, NULL) : NULL;
 		json_t *cur = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
@@ -440,7 +442,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 
 			form_add(&u, "RoleName", name);
 			form_add(&u, "PolicyDocument", doc);
-			ok = iam_call("UpdateAssumeRolePolicy", &u, creds, &ur, err);
+			ok = iam_call("UpdateAssumeRolePolicy", &u, iam, &ur, err);
 			free(u.s);
 			aws_response_clear(&ur);
 			if (ok)
@@ -461,7 +463,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 		form_add(&c, "RoleName", name);
 		form_add(&c, "AssumeRolePolicyDocument", doc);
 		form_add(&c, "Description", "IRSA role trusting a Kubernetes service-account issuer (saoidc)");
-		ok = iam_call("CreateRole", &c, creds, &r, err);
+		ok = iam_call("CreateRole", &c, iam, &r, err);
 		free(c.s);
 		if (!ok)
 			goto out;
@@ -473,7 +475,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 	aws_response_clear(&r);
 	ok = false;
 	if (policy_arns->n > 0) {
-		if (!iam_call("ListAttachedRolePolicies", &f, creds, &r, err) ||
+		if (!iam_call("ListAttachedRolePolicies", &f, iam, &r, err) ||
 		    !aws_xml_members(r.body, r.body_len, "AttachedPolicies", "PolicyArn", &attached)) {
 			if (err->msg[0] == '\0')
 				err_set(err, "IAM ListAttachedRolePolicies: unreadable answer");
@@ -487,7 +489,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 				continue;
 			form_add(&a, "RoleName", name);
 			form_add(&a, "PolicyArn", policy_arns->v[i]);
-			if (!write_call("AttachRolePolicy", &a, creds, false, note, policy_arns->v[i], err))
+			if (!write_call("AttachRolePolicy", &a, iam, false, note, policy_arns->v[i], err))
 				goto out;
 		}
 	}
@@ -503,4 +505,15 @@ out:
 		*arn = NULL;
 	}
 	return ok;
+}
+
+bool iam_client_init(iam_client *c, const aws_creds *creds, const aws_where *where, sao_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->creds = creds;
+	if (!aws_endpoint_resolve(AWS_IAM, where != NULL ? where->region : NULL, where != NULL ? &where->ep : NULL,
+				  &c->ep, err))
+		return false;
+	snprintf(c->url, sizeof(c->url), "%s/", c->ep.url);
+	return true;
 }

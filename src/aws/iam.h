@@ -3,11 +3,23 @@
 #ifndef SAOIDC_IAM_H
 #define SAOIDC_IAM_H
 
-#include "aws/aws.h"
+#include "aws/creds.h"
+#include "aws/endpoint.h"
+#include "util/str.h"
 #include "util/err.h"
 
 #include <jansson.h>
 #include <stdbool.h>
+
+/* Who calls IAM, and where: the credentials and the partition's IAM endpoint. */
+typedef struct iam_client {
+	const aws_creds *creds;
+	aws_endpoint ep;
+	char url[sizeof(((aws_endpoint *)0)->url) + 1]; /* ep.url with the path "/" */
+} iam_client;
+
+/* IAM's endpoint for where's partition (the commercial one without a region). */
+bool iam_client_init(iam_client *c, const aws_creds *creds, const aws_where *where, sao_err *err);
 
 typedef struct iam_want {
 	const char *issuer;     /* https://HOST[/PATH] */
@@ -26,16 +38,16 @@ bool iam_check_want(const iam_want *w, sao_err *err);
 
 /* Finds the provider whose URL is the issuer; creates it or brings it in line. With dry_run
  * the write calls are reported, not made. *arn is malloc'd (NULL in a dry run that would create). */
-bool iam_oidc_ensure(const iam_want *w, const aws_creds *creds, bool dry_run, iam_note_fn note, char **arn,
+bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn,
 		     sao_err *err);
 
 /* Creates the IAM role with this trust policy, or brings its trust policy in line, and attaches
  * the managed policies not attached yet (none is detached). *arn is malloc'd. */
-bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const aws_creds *creds,
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
 		     iam_note_fn note, char **arn, sao_err *err);
 
 /* Reads the provider for an issuer, for `verify`: *found false when there is none. */
-bool iam_oidc_find(const char *issuer, const aws_creds *creds, bool *found, char **arn, strlist *client_ids,
+bool iam_oidc_find(const char *issuer, const iam_client *iam, bool *found, char **arn, strlist *client_ids,
 		   strlist *thumbprints, sao_err *err);
 
 #endif

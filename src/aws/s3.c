@@ -4,6 +4,7 @@
 
 #include "aws/sigv4.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,27 +46,42 @@ bool s3_parse_uri(const char *uri, s3_target *t, sao_err *err)
 		s3_target_clear(t);
 		return err_set(err, "out of memory");
 	}
-	if (strstr(t->prefix, "//") != NULL || strstr(t->prefix, "..") != NULL || strpbrk(t->prefix, "?#\\ ") != NULL) {
+	/* One rule for the object key, the issuer and jwks_uri: only characters that every client
+	 * writes and reads the same way (RFC 3986 unreserved, and '/'). S3 and HTTP clients disagree
+	 * on '+' and on how often '%' is decoded, so the documents would not be where the issuer
+	 * points. */
+	for (const char *q = t->prefix; *q; q++)
+		if (!isalnum((unsigned char)*q) && strchr("-._~/", *q) == NULL) {
+			unsigned char ch = (unsigned char)*q;
+
+			s3_target_clear(t);
+			if (ch >= 0x20 && ch < 0x7f)
+				return err_set(err, "prefix in \"%s\" has '%c': use only letters, digits, '-', '.', '_', '~' "
+						    "and '/', so that the object keys, the issuer and jwks_uri agree "
+						    "(S3 and HTTP clients decode other characters differently)",
+					       uri, ch);
+			return err_set(err, "prefix in \"%s\" has byte 0x%02x: use only letters, digits, '-', '.', '_', "
+					    "'~' and '/'", uri, ch);
+		}
+	if (strstr(t->prefix, "//") != NULL || strstr(t->prefix, "..") != NULL) {
 		s3_target_clear(t);
-		return err_set(err, "prefix in \"%s\" must be a plain path (no \"//\", \"..\", '?', '#', spaces)", uri);
+		return err_set(err, "prefix in \"%s\" must be a plain path (no \"//\", no \"..\")", uri);
 	}
 	return true;
 }
 
-char *s3_issuer_url(const s3_target *t, const char *region, sao_err *err)
+char *s3_issuer_url(const s3_target *t, const aws_endpoint *ep, sao_err *err)
 {
+	const char *sep = t->prefix[0] != '\0' ? "/" : "";
 	char *s = NULL;
+	int r = aws_s3_virtual_host_ok(t->bucket)
+			? asprintf(&s, "https://%s.%s%s%s", t->bucket, ep->host, sep, t->prefix)
+			: asprintf(&s, "https://%s/%s%s%s", ep->host, t->bucket, sep, t->prefix);
 
-	if (strchr(t->bucket, '.') != NULL) {
-		err_set(err, "bucket \"%s\" has dots in its name: its virtual-hosted URL "
-			     "https://%s.s3.%s.amazonaws.com does not match S3's TLS certificate (*.s3.%s.amazonaws.com), "
-			     "so STS could not fetch from it; use a bucket without dots, or give --issuer (e.g. a "
-			     "CloudFront URL in front of the bucket)",
-			t->bucket, t->bucket, region, region);
+	if (r < 0) {
+		err_set(err, "out of memory");
 		return NULL;
 	}
-	if (asprintf(&s, "https://%s.s3.%s.amazonaws.com%s%s", t->bucket, region, t->prefix[0] ? "/" : "", t->prefix) < 0)
-		return NULL;
 	return s;
 }
 
@@ -78,32 +94,28 @@ char *s3_object_key(const s3_target *t, const char *path)
 	return s;
 }
 
-char *s3_object_url(const char *endpoint, const char *region, const char *bucket, const char *key)
+char *s3_object_url(const aws_endpoint *ep, const char *bucket, const char *key)
 {
 	char *enc = sigv4_uri_encode(key, true), *s = NULL;
-	size_t el;
 	int r;
 
 	if (enc == NULL)
 		return NULL;
-	if (endpoint != NULL) {
-		el = strlen(endpoint);
-		while (el > 0 && endpoint[el - 1] == '/')
-			el--;
-		r = asprintf(&s, "%.*s/%s/%s", (int)el, endpoint, bucket, enc);
-	} else {
-		r = asprintf(&s, "https://%s.s3.%s.amazonaws.com/%s", bucket, region, enc);
-	}
+	/* An override (a local S3, a proxy) is always addressed path-style. */
+	if (ep->overridden || !aws_s3_virtual_host_ok(bucket))
+		r = asprintf(&s, "%s/%s/%s", ep->url, bucket, enc);
+	else
+		r = asprintf(&s, "https://%s.%s/%s", bucket, ep->host, enc);
 	free(enc);
 	return r < 0 ? NULL : s;
 }
 
-char *s3_public_policy(const s3_target *t)
+char *s3_public_policy(const s3_target *t, const aws_partition *part)
 {
 	char *res = NULL, *out;
 	json_t *p;
 
-	if (asprintf(&res, "arn:aws:s3:::%s/%s%s*", t->bucket, t->prefix, t->prefix[0] ? "/" : "") < 0)
+	if (asprintf(&res, "arn:%s:s3:::%s/%s%s*", part->id, t->bucket, t->prefix, t->prefix[0] ? "/" : "") < 0)
 		return NULL;
 	/* Everything under the prefix: keep that prefix for the issuer documents alone. */
 	p = json_pack("{s:s, s:[{s:s, s:s, s:s, s:s, s:s}]}", "Version", "2012-10-17", "Statement", "Sid",

@@ -16,6 +16,12 @@
 bool cli_common_opt(cli_opts *o, int c, const char *arg)
 {
 	switch (c) {
+	case OPT_AWS_REGION:
+		o->region = arg;
+		return true;
+	case OPT_FIPS:
+		o->fips = true;
+		return true;
 	case 'k': {
 		const char **nv = realloc(o->keys, (o->nkeys + 1) * sizeof(*nv));
 

@@ -30,6 +30,8 @@ enum {
 	OPT_KUBE_TOKEN,
 	OPT_KUBE_CA,
 	OPT_FROM_APISERVER,
+	OPT_AWS_REGION,
+	OPT_FIPS,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
 
@@ -50,6 +52,9 @@ enum {
 	    {"kube-token-file", required_argument, NULL, OPT_KUBE_TOKEN},                               \
 	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA}
 #define CLI_OPT_FROM_APISERVER {"from-apiserver", no_argument, NULL, OPT_FROM_APISERVER}
+/* --region and --fips: where AWS calls go (see aws_where) */
+#define CLI_OPT_REGION {"region", required_argument, NULL, OPT_AWS_REGION}
+#define CLI_OPT_AWS CLI_OPT_REGION, {"fips", no_argument, NULL, OPT_FIPS}
 #define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
 #define CLI_OPT_END {NULL, 0, NULL, 0}
 
@@ -61,6 +66,8 @@ typedef struct cli_opts {
 	docs_cfg docs;
 	bool pretty;
 	bool json;
+	const char *region; /* --region */
+	bool fips;          /* --fips */
 	int argi; /* first positional argument */
 } cli_opts;
 

@@ -2,6 +2,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "aws/endpoint.h"
 #include "pod/federation.h"
 #include "pod/podspec.h"
 #include "util/yamlout.h"
@@ -98,6 +99,8 @@ int cmd_pod_patch(int argc, char **argv)
 	json_t *containers = NULL, *podspec = NULL, *patch = NULL;
 	char *gaud = NULL;
 	const char *cloud, *kind;
+	const aws_partition *part = NULL;
+	sao_err err = {""};
 	int rc = cli_parse("pod-patch", cmd_pod_patch_help, argc, argv, lo, &o, pp_opt, &p, 0, 0);
 
 	if (rc >= 0)
@@ -130,6 +133,12 @@ int cmd_pod_patch(int argc, char **argv)
 		id.region = V(OPT_REGION);
 		if (id.role_arn == NULL || strncmp(id.role_arn, "arn:", 4) != 0) {
 			rc = cli_usage_error("pod-patch", "aws needs --role-arn arn:aws:iam::ACCOUNT:role/NAME");
+			goto out;
+		}
+		/* A role of one partition cannot be assumed through another's STS. */
+		if ((id.region != NULL && (part = aws_partition_of(id.region, &err)) == NULL) ||
+		    !aws_arn_check("--role-arn", id.role_arn, part, id.region, &err)) {
+			rc = cli_fail(&err);
 			goto out;
 		}
 	} else if (strcmp(cloud, "azure") == 0) {
@@ -166,11 +175,7 @@ int cmd_pod_patch(int argc, char **argv)
 					 : json_pack("{s:{s:{s:o}}}", "spec", "template", "spec", podspec);
 	podspec = NULL;
 	yaml_write(stdout, patch);
-	{
-		sao_err err = {""};
-
-		rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
-	}
+	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
 out:
 	json_decref(patch);
 	json_decref(podspec);

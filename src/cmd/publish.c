@@ -1,6 +1,7 @@
 #include "config.h"
 
-#include "aws/aws.h"
+#include "aws/creds.h"
+#include "aws/send.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "util/log.h"
@@ -21,8 +22,13 @@ const char cmd_publish_help[] =
 	"stdout: it is what goes into the API server's --service-account-issuer.\n"
 	"\n"
 	"  -k, --key PATH             signing key(s), as for `saoidc jwks`\n"
-	"  -i, --issuer URL           issuer (default https://BUCKET.s3.REGION.amazonaws.com[/PREFIX])\n"
-	"      --region REGION        bucket region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
+	"  -i, --issuer URL           issuer (default https://BUCKET.s3.REGION.DNS-SUFFIX[/PREFIX], or\n"
+	"                             path-style https://s3.REGION.DNS-SUFFIX/BUCKET[/PREFIX] for a bucket\n"
+	"                             with dots; DNS-SUFFIX is the partition's, e.g. amazonaws.com.cn)\n"
+	"      --region REGION        bucket region (default: AWS_REGION, AWS_DEFAULT_REGION, profile);\n"
+	"                             it picks the partition: aws, aws-cn, aws-us-gov, aws-iso, ...\n"
+	"      --fips                 FIPS endpoints for S3, STS and IAM (also AWS_USE_FIPS_ENDPOINT=true;\n"
+	"                             AWS_USE_DUALSTACK_ENDPOINT=true picks dual-stack S3 and STS)\n"
 	"      --acl public-read|none public-read (default) sends x-amz-acl: public-read; use none for\n"
 	"                             buckets with ACLs disabled and a bucket policy (saoidc s3-policy)\n"
 	"      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
@@ -38,12 +44,15 @@ const char cmd_publish_help[] =
 	"Credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
 	"AWS_PROFILE with ~/.aws/credentials and ~/.aws/config; AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE\n"
 	"(STS AssumeRoleWithWebIdentity); container credentials; EC2 instance metadata (IMDSv2).\n"
-	"Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL (S3 path-style).\n";
+	"Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL (S3\n"
+	"path-style); requests stay signed for the region's partition.\n"
+	"PREFIX may hold letters, digits, '-', '.', '_', '~' and '/' only, so that the object keys, the\n"
+	"issuer and jwks_uri are the same string for S3, STS and every HTTP client.\n";
 
-enum { OPT_REGION = OPT_CMD_BASE, OPT_ACL, OPT_CACHE, OPT_FORCE, OPT_DRY, OPT_REGISTER };
+enum { OPT_ACL = OPT_CMD_BASE, OPT_CACHE, OPT_FORCE, OPT_DRY, OPT_REGISTER };
 
 typedef struct pub_opts {
-	const char *region, *acl, *cache_control;
+	const char *acl, *cache_control;
 	bool force, dry_run, do_register;
 	reg_opts reg; /* --register's options */
 } pub_opts;
@@ -53,9 +62,6 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 	pub_opts *p = ctx;
 
 	switch (c) {
-	case OPT_REGION:
-		p->region = arg;
-		return true;
 	case OPT_ACL:
 		if (strcmp(arg, "public-read") != 0 && strcmp(arg, "none") != 0)
 			*code = cli_usage_error("publish", "--acl takes public-read or none, not '%s'", arg);
@@ -85,9 +91,9 @@ typedef struct object {
 	const char *content_type;
 } object;
 
-static void explain_acl(const s3_target *t, const aws_response *r)
+static void explain_acl(const s3_target *t, const aws_partition *part, const aws_response *r)
 {
-	char *policy = s3_public_policy(t);
+	char *policy = s3_public_policy(t, part);
 
 	log_error("the bucket refused the public-read ACL (%s: %s).\n"
 		  "Since April 2023 new buckets have ACLs disabled (Object Ownership \"Bucket owner enforced\") and\n"
@@ -122,10 +128,10 @@ static const char *hint_for(const aws_response *r)
 }
 
 /* 1: uploaded, 0: unchanged, -1: failed (message printed). */
-static int sync_object(const object *o, const s3_target *t, const pub_opts *p, const char *endpoint,
-		       const char *region, const aws_creds *creds)
+static int sync_object(const object *o, const s3_target *t, const pub_opts *p, const aws_endpoint *ep,
+		       const aws_creds *creds)
 {
-	char *key = s3_object_key(t, o->path), *url = key != NULL ? s3_object_url(endpoint, region, t->bucket, key) : NULL;
+	char *key = s3_object_key(t, o->path), *url = key != NULL ? s3_object_url(ep, t->bucket, key) : NULL;
 	sigv4_header *hs = NULL;
 	size_t nh = 0;
 	aws_response r = {0};
@@ -143,7 +149,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 		goto out;
 	}
 	if (!p->force) {
-		aws_request get = {"GET", url, "s3", region, NULL, 0, NULL, 0, creds, 0, 0};
+		aws_request get = {"GET", url, ep->signing_name, ep->signing_region, NULL, 0, NULL, 0, creds, 0, 0};
 
 		if (!aws_send(&get, &r, &err)) {
 			log_error("s3://%s/%s: %s", t->bucket, key, err.msg);
@@ -172,7 +178,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 		goto out;
 	}
 	{
-		aws_request put = {"PUT", url, "s3", region, hs, nh, o->body, o->len, creds, 0, 0};
+		aws_request put = {"PUT", url, ep->signing_name, ep->signing_region, hs, nh, o->body, o->len, creds, 0, 0};
 
 		if (!aws_send(&put, &r, &err)) {
 			log_error("s3://%s/%s: upload failed: %s", t->bucket, key, err.msg);
@@ -182,14 +188,14 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 	if (r.status / 100 != 2) {
 		if (strcmp(p->acl, "public-read") == 0 && r.code != NULL &&
 		    strcmp(r.code, "AccessControlListNotSupported") == 0) {
-			explain_acl(t, &r);
+			explain_acl(t, ep->partition, &r);
 		} else if (strcmp(p->acl, "public-read") == 0 && r.code != NULL && strcmp(r.code, "AccessDenied") == 0) {
 			/* S3 says only "Access Denied" both when Block Public Access refuses the public ACL and
 			 * when the credentials lack s3:PutObject / s3:PutObjectAcl. */
 			log_error("s3://%s/%s: AccessDenied with x-amz-acl: public-read. Either the credentials lack "
 				  "s3:PutObject and s3:PutObjectAcl on the bucket, or Block Public Access refuses public ACLs:",
 				  t->bucket, key);
-			explain_acl(t, &r);
+			explain_acl(t, ep->partition, &r);
 		}
 		else {
 			const char *hint = hint_for(&r);
@@ -217,7 +223,6 @@ int cmd_publish(int argc, char **argv)
 					   CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH,
 					   CLI_OPT_LEGACY,
-					   {"region", required_argument, NULL, OPT_REGION},
 					   {"acl", required_argument, NULL, OPT_ACL},
 					   {"cache-control", required_argument, NULL, OPT_CACHE},
 					   {"force", no_argument, NULL, OPT_FORCE},
@@ -226,6 +231,7 @@ int cmd_publish(int argc, char **argv)
 					   REG_OPTS_CORE,
 					   CLI_OPT_CONNECT_TO,
 					   CLI_OPT_CA_FILE,
+					   CLI_OPT_AWS,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600"};
@@ -235,7 +241,9 @@ int cmd_publish(int argc, char **argv)
 	docs d = {0};
 	size_t nkeys = 0;
 	aws_creds creds = {0};
-	char *region = NULL, *issuer = NULL;
+	char *issuer = NULL;
+	aws_where where = {0};
+	aws_endpoint s3ep, s3plain;
 	int rc = cli_parse("publish", cmd_publish_help, argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY), changed = 0;
 
 	if (rc >= 0)
@@ -243,24 +251,35 @@ int cmd_publish(int argc, char **argv)
 	rc = EXIT_FAILURE;
 	if (!s3_parse_uri(argv[o.argi], &t, &err))
 		goto fail;
-	region = aws_region(p.region);
-	if (region == NULL) {
-		err_set(&err, "no region: give --region or set AWS_REGION");
+	if (!aws_where_init(&where, o.region, o.fips, &err))
+		goto fail;
+	if (where.region == NULL) {
+		err_set(&err, "no region: give --region or set AWS_REGION (the bucket's region, which also picks "
+			      "the partition: aws, aws-cn, aws-us-gov, ...)");
 		goto fail;
 	}
+	/* Where the objects go (with FIPS, dual-stack, overrides), and where STS will fetch them:
+	 * S3's plain regional host, which every client reaches. */
+	if (!aws_endpoint_resolve(AWS_S3, where.region, &where.ep, &s3ep, &err) ||
+	    !aws_endpoint_resolve(AWS_S3, where.region, NULL, &s3plain, &err))
+		goto fail;
 	if (o.docs.issuer == NULL) {
-		issuer = s3_issuer_url(&t, region, &err);
+		issuer = s3_issuer_url(&t, &s3plain, &err);
 		if (issuer == NULL)
 			goto fail;
 		o.docs.issuer = issuer;
+		if (!aws_s3_virtual_host_ok(t.bucket))
+			log_info("bucket \"%s\" has dots: the issuer is path-style (%s), since the virtual-hosted "
+				 "name %s.%s would not match S3's certificate (*.%s covers one label)",
+				 t.bucket, issuer, t.bucket, s3plain.host, s3plain.host);
 	}
 	if (!cli_build_docs(&o, &d, &nkeys, &err))
 		goto fail;
-	if (!p.dry_run && !aws_creds_load(&creds, region, &err))
+	if (!p.dry_run && !aws_creds_load(&creds, &where, &err))
 		goto fail;
 	if (!p.dry_run)
-		log_info("publishing to s3://%s/%s (region %s, credentials from %s)", t.bucket, t.prefix, region,
-			 creds.source);
+		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", t.bucket, t.prefix,
+			 where.region, where.partition->id, creds.source);
 	{
 		const object objs[] = {
 			{o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json", d.jwks, d.jwks_len,
@@ -269,7 +288,7 @@ int cmd_publish(int argc, char **argv)
 		};
 
 		for (size_t i = 0; i < 2; i++) {
-			int r = sync_object(&objs[i], &t, &p, aws_endpoint("S3"), region, p.dry_run ? NULL : &creds);
+			int r = sync_object(&objs[i], &t, &p, &s3ep, p.dry_run ? NULL : &creds);
 
 			if (r < 0) {
 				if (i == 1)
@@ -287,7 +306,7 @@ int cmd_publish(int argc, char **argv)
 		char *arn = NULL;
 
 		p.reg.dry_run = p.dry_run;
-		if (!reg_run(o.docs.issuer, &p.reg, &arn, &err)) {
+		if (!reg_run(o.docs.issuer, &p.reg, &where, &arn, &err)) {
 			fflush(stdout);
 			goto fail;
 		}
@@ -304,7 +323,7 @@ out:
 	aws_creds_clear(&creds);
 	docs_clear(&d);
 	s3_target_clear(&t);
-	free(region);
+	aws_where_clear(&where);
 	free(issuer);
 	cli_opts_free(&o);
 	return rc;

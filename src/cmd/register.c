@@ -13,7 +13,8 @@
 
 const char cmd_register_help[] =
 	"Usage: saoidc register --issuer URL [--client-id ID ...] [--thumbprint auto|none|HEX ...]\n"
-	"                       [--tag KEY=VALUE ...] [--dry-run] [--connect-to HOST:PORT] [--ca-file F]\n"
+	"                       [--tag KEY=VALUE ...] [--region REGION] [--fips] [--dry-run]\n"
+	"                       [--connect-to HOST:PORT] [--ca-file F]\n"
 	"\n"
 	"Register the issuer with AWS IAM as an OpenID Connect provider, so STS trusts its tokens;\n"
 	"run it again at any time: it changes only what is not right yet. Lists the providers, finds\n"
@@ -27,6 +28,10 @@ const char cmd_register_help[] =
 	"                              host (and the jwks_uri host) presents now; none: give IAM none\n"
 	"                              (it then trusts well-known CAs, since 2024); HEX: pin these\n"
 	"      --tag KEY=VALUE         tag the provider (repeatable; other tags are then removed)\n"
+	"      --region REGION         the account's region: picks the partition's IAM endpoint and ARNs\n"
+	"                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; without\n"
+	"                              one, the commercial partition). Needed for GovCloud and China.\n"
+	"      --fips                  IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
 	"      --dry-run               read, but only print the changes that would be made\n"
 	"      --connect-to HOST:PORT  for auto thumbprints: dial this instead of the issuer's host\n"
 	"      --ca-file FILE          for auto thumbprints: trust these CAs\n"
@@ -36,17 +41,18 @@ const char cmd_register_help[] =
 
 int cmd_register(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS, CLI_OPT_HELP,
-					   CLI_OPT_END};
+	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS, CLI_OPT_AWS,
+					   CLI_OPT_HELP, CLI_OPT_END};
 	reg_opts r = {0};
 	cli_opts o = {0};
 	sao_err err = {""};
 	char *arn = NULL;
+	aws_where where = {0};
 	int rc = cli_parse("register", cmd_register_help, argc, argv, lo, &o, cli_reg_opt, &r, 0, CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;
-	if (!reg_run(o.docs.issuer, &r, &arn, &err)) {
+	if (!aws_where_init(&where, o.region, o.fips, &err) || !reg_run(o.docs.issuer, &r, &where, &arn, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -55,6 +61,7 @@ int cmd_register(int argc, char **argv)
 	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
 out:
 	free(arn);
+	aws_where_clear(&where);
 	reg_opts_clear(&r);
 	cli_opts_free(&o);
 	return rc;

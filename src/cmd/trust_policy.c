@@ -14,7 +14,7 @@
 const char cmd_trust_policy_help[] =
 	"Usage: saoidc trust-policy aws --issuer URL --account ID --namespace NS [--namespace NS ...]\n"
 	"                               --service-account SA|'*' [--audience AUD]\n"
-	"                               [--create-role NAME [--policy-arn ARN ...]]\n"
+	"                               [--region REGION] [--create-role NAME [--policy-arn ARN ...]]\n"
 	"       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
 	"                                 [--identity-name ID --resource-group RG]\n"
 	"       saoidc trust-policy gcp --issuer URL --project-number N --pool P --provider V\n"
@@ -24,7 +24,11 @@ const char cmd_trust_policy_help[] =
 	"Print what each cloud needs to trust the issuer's tokens for a service account:\n"
 	"  aws    the IAM role trust policy (sts:AssumeRoleWithWebIdentity, conditions on :sub and :aud;\n"
 	"         StringLike for --service-account '*' or several namespaces); --create-role creates the\n"
-	"         role through IAM or brings its trust policy in line, and attaches --policy-arn policies\n"
+	"         role through IAM or brings its trust policy in line, and attaches --policy-arn policies.\n"
+	"         The ARNs carry the partition of --region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
+	"         profile; without one, the commercial partition, arn:aws): give it for GovCloud\n"
+	"         (arn:aws-us-gov) and China (arn:aws-cn), whatever the issuer's host. --fips: IAM's\n"
+	"         FIPS endpoint for --create-role\n"
 	"  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
 	"         command that applies it goes to stderr\n"
 	"  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
@@ -88,6 +92,7 @@ int cmd_trust_policy(int argc, char **argv)
 					   {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
 					   {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
 					   {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
+					   CLI_OPT_AWS,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	tp_opts t = {0};
@@ -95,6 +100,7 @@ int cmd_trust_policy(int argc, char **argv)
 	sao_err err = {""};
 	json_t *out = NULL;
 	char *s = NULL, *aud = NULL, *hp = NULL;
+	aws_where where = {0};
 	const char *cloud;
 	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, lo, &o, tp_opt, &t, 1, CLI_NEED_ISSUER);
 
@@ -112,15 +118,24 @@ int cmd_trust_policy(int argc, char **argv)
 			rc = cli_usage_error("trust-policy", "aws needs --account");
 			goto out;
 		}
-		out = fed_aws_trust_policy(o.docs.issuer, V(OPT_ACCOUNT), &t.namespaces, V(OPT_SA),
+		if (!aws_where_init(&where, o.region, o.fips, &err))
+			goto fail;
+		for (size_t i = 0; i < t.policy_arns.n; i++)
+			if (!aws_arn_check("--policy-arn", t.policy_arns.v[i], where.partition, where.region, &err))
+				goto fail;
+		if (where.region == NULL)
+			log_info("no region given: ARNs of the commercial partition (arn:aws); give --region or "
+				 "AWS_REGION for GovCloud or China");
+		out = fed_aws_trust_policy(where.partition->id, o.docs.issuer, V(OPT_ACCOUNT), &t.namespaces, V(OPT_SA),
 					   V(OPT_AUD) != NULL ? V(OPT_AUD) : "sts.amazonaws.com", &err);
 		if (out == NULL)
 			goto fail;
 		if (V(OPT_CREATE_ROLE) != NULL) {
 			aws_creds creds = {0};
+			iam_client iam;
 			char *arn = NULL;
-			bool ok = aws_creds_load(&creds, NULL, &err) &&
-				  iam_role_ensure(V(OPT_CREATE_ROLE), out, &t.policy_arns, &creds, log_note, &arn, &err);
+			bool ok = iam_client_init(&iam, &creds, &where, &err) && aws_creds_load(&creds, &where, &err) &&
+				  iam_role_ensure(V(OPT_CREATE_ROLE), out, &t.policy_arns, &iam, log_note, &arn, &err);
 
 			aws_creds_clear(&creds);
 			if (!ok)
@@ -193,6 +208,7 @@ out:
 	free(s);
 	free(aud);
 	free(hp);
+	aws_where_clear(&where);
 	json_decref(out);
 	strlist_clear(&t.namespaces);
 	strlist_clear(&t.policy_arns);

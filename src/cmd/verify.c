@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "aws/aws.h"
+#include "aws/iam.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "util/fsio.h"
@@ -31,6 +31,9 @@ const char cmd_verify_help[] =
 	"  -t, --token FILE            a service-account token (projected token file, kubectl create token)\n"
 	"  -a, --audience AUD          the audience STS will be asked for (default sts.amazonaws.com)\n"
 	"      --aws                   check the IAM OpenID Connect provider (needs AWS credentials)\n"
+	"      --region REGION         with --aws: the account's region, which picks the partition's IAM\n"
+	"                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; else aws)\n"
+	"      --fips                  with --aws: IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
 	"      --ca-file FILE          trust these CAs (a private CA in front of a test issuer)\n"
 	"      --connect-to HOST:PORT  dial this instead of the issuer's host\n"
 	"      --json                  print the report as JSON\n"
@@ -98,6 +101,7 @@ int cmd_verify(int argc, char **argv)
 					   {"token", required_argument, NULL, OPT_TOKEN},
 					   {"audience", required_argument, NULL, OPT_AUDIENCE},
 					   {"aws", no_argument, NULL, OPT_AWS},
+					   CLI_OPT_AWS,
 					   CLI_OPT_CA_FILE,
 					   CLI_OPT_CONNECT_TO,
 					   CLI_OPT_JSON,
@@ -110,6 +114,8 @@ int cmd_verify(int argc, char **argv)
 	unsigned char *token = NULL;
 	size_t token_len = 0;
 	aws_creds creds = {0};
+	aws_where where = {0};
+	iam_client iam;
 	verify_report rep = {0};
 	int rc = cli_parse("verify", cmd_verify_help, argc, argv, lo, &o, verify_opt, &v, 0, CLI_NEED_ISSUER);
 
@@ -121,11 +127,12 @@ int cmd_verify(int argc, char **argv)
 		err_prefix(&err, "%s: ", v.token_file);
 		goto fail;
 	}
-	if (v.aws && !aws_creds_load(&creds, NULL, &err))
+	if (v.aws && (!aws_where_init(&where, o.region, o.fips, &err) || !iam_client_init(&iam, &creds, &where, &err) ||
+		      !aws_creds_load(&creds, &where, &err)))
 		goto fail;
 	{
 		verify_cfg cfg = {o.docs.issuer, keys, (const char *)token, token_len, v.audience,
-				  v.aws ? &creds : NULL, v.tls, time(NULL)};
+				  v.aws ? &iam : NULL, v.tls, time(NULL)};
 
 		verify_run(&cfg, &rep);
 	}
@@ -136,6 +143,7 @@ fail:
 out:
 	verify_report_clear(&rep);
 	aws_creds_clear(&creds);
+	aws_where_clear(&where);
 	if (token != NULL)
 		OPENSSL_clear_free(token, token_len + 1);
 	key_set_free(keys);

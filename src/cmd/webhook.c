@@ -2,6 +2,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "aws/endpoint.h"
 #include "util/fsio.h"
 #include "kube/kube.h"
 #include "util/log.h"
@@ -287,6 +288,10 @@ int cmd_webhook(int argc, char **argv)
 	}
 	if (!srv_parse_listen(w.listen, &sa, &salen, &err))
 		goto fail;
+	if (w.cfg.region != NULL && aws_partition_of(w.cfg.region, &err) == NULL) {
+		err_prefix(&err, "--region: ");
+		goto fail;
+	}
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

@@ -27,11 +27,12 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-bool reg_run(const char *issuer, const reg_opts *r, char **arn, sao_err *err)
+bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char **arn, sao_err *err)
 {
 	iam_want w = {.issuer = issuer, .manage_thumbprints = true};
 	strlist live = {0}, hosts = {0};
 	aws_creds creds = {0};
+	iam_client iam;
 	bool want_auto = r->thumbprints.n == 0, want_none = false, ok = false;
 
 	*arn = NULL;
@@ -97,9 +98,15 @@ bool reg_run(const char *issuer, const reg_opts *r, char **arn, sao_err *err)
 			if (!strlist_has(&w.thumbprints, live.v[i]) && !strlist_add(&w.thumbprints, live.v[i]))
 				goto oom;
 	}
-	if (!iam_check_want(&w, err) || !aws_creds_load(&creds, NULL, err))
+	if (!iam_check_want(&w, err) || !iam_client_init(&iam, NULL, where, err))
 		goto out;
-	ok = iam_oidc_ensure(&w, &creds, r->dry_run, log_note, arn, err);
+	if (where->region == NULL)
+		log_info("no region given: IAM of the commercial partition (aws, %s); give --region or AWS_REGION "
+			 "for GovCloud, China or another partition", iam.ep.host);
+	if (!aws_creds_load(&creds, where, err))
+		goto out;
+	iam.creds = &creds;
+	ok = iam_oidc_ensure(&w, &iam, r->dry_run, log_note, arn, err);
 	goto out;
 oom:
 	err_set(err, "out of memory");

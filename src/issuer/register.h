@@ -3,7 +3,8 @@
 #ifndef SAOIDC_REGISTER_H
 #define SAOIDC_REGISTER_H
 
-#include "util/strlist.h"
+#include "aws/creds.h"
+#include "util/str.h"
 #include "util/err.h"
 #include "net/tls.h"
 
@@ -19,7 +20,8 @@ typedef struct reg_opts {
 
 void reg_opts_clear(reg_opts *r);
 
-/* Validates, computes thumbprints, loads credentials and ensures the provider. */
-bool reg_run(const char *issuer, const reg_opts *r, char **arn, sao_err *err);
+/* Validates, computes thumbprints, loads credentials and ensures the provider in where's
+ * partition (the commercial one when where has no region). */
+bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char **arn, sao_err *err);
 
 #endif

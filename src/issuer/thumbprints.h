@@ -5,7 +5,7 @@
 
 #include "net/tls.h"
 #include "util/err.h"
-#include "util/strlist.h"
+#include "util/str.h"
 
 #include <stdbool.h>
 

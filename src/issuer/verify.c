@@ -296,7 +296,7 @@ static void check_aws(verify_report *rep, const verify_cfg *cfg)
 	strlist clients = {0}, thumbs = {0}, live = {0}, hosts = {0};
 	bool discovered;
 
-	if (!iam_oidc_find(cfg->issuer, cfg->creds, &found, &arn, &clients, &thumbs, &err)) {
+	if (!iam_oidc_find(cfg->issuer, cfg->iam, &found, &arn, &clients, &thumbs, &err)) {
 		add(rep, "iam-provider", CHECK_FAIL, "check the AWS credentials and iam:ListOpenIDConnectProviders", "%s", err.msg);
 		goto out;
 	}
@@ -403,7 +403,7 @@ jwks:
 		else
 			add(rep, "token", CHECK_SKIP, NULL, "no JWKS to verify against");
 	}
-	if (cfg->creds != NULL)
+	if (cfg->iam != NULL)
 		check_aws(rep, cfg);
 	json_decref(disc);
 	json_decref(jwks);

@@ -3,7 +3,7 @@
 #ifndef SAOIDC_VERIFY_H
 #define SAOIDC_VERIFY_H
 
-#include "aws/aws.h"
+#include "aws/iam.h"
 #include "jose/keys.h"
 #include "net/tls.h"
 
@@ -31,7 +31,7 @@ typedef struct verify_cfg {
 	const char *token;      /* NULL: skip the token checks */
 	size_t token_len;
 	const char *audience;   /* default sts.amazonaws.com */
-	const aws_creds *creds; /* non-NULL: check the IAM provider */
+	const iam_client *iam;  /* non-NULL: check the IAM provider */
 	tls_opts tls;
 	time_t now;
 } verify_cfg;

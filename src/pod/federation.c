@@ -15,8 +15,8 @@ char *fed_issuer_hostpath(const char *issuer, sao_err *err)
 	return strdup(issuer + 8);
 }
 
-json_t *fed_aws_trust_policy(const char *issuer, const char *account, const strlist *namespaces, const char *sa,
-			     const char *audience, sao_err *err)
+json_t *fed_aws_trust_policy(const char *partition, const char *issuer, const char *account,
+			     const strlist *namespaces, const char *sa, const char *audience, sao_err *err)
 {
 	char *hp = fed_issuer_hostpath(issuer, err), *fed = NULL, *subk = NULL, *audk = NULL;
 	json_t *policy = NULL, *subs = NULL, *cond = NULL;
@@ -28,7 +28,7 @@ json_t *fed_aws_trust_policy(const char *issuer, const char *account, const strl
 		err_set(err, "account \"%s\" is not a 12-digit AWS account ID", account);
 		goto out;
 	}
-	if (asprintf(&fed, "arn:aws:iam::%s:oidc-provider/%s", account, hp) < 0 || asprintf(&subk, "%s:sub", hp) < 0 ||
+	if (asprintf(&fed, "arn:%s:iam::%s:oidc-provider/%s", partition, account, hp) < 0 || asprintf(&subk, "%s:sub", hp) < 0 ||
 	    asprintf(&audk, "%s:aud", hp) < 0) {
 		err_set(err, "out of memory");
 		goto out;

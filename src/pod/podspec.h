@@ -4,7 +4,7 @@
 #ifndef SAOIDC_PODSPEC_H
 #define SAOIDC_PODSPEC_H
 
-#include "util/strlist.h"
+#include "util/str.h"
 #include "util/err.h"
 
 #include <jansson.h>

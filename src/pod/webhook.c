@@ -2,6 +2,8 @@
 
 #include "pod/webhook.h"
 
+#include "aws/endpoint.h"
+
 #include "util/b64.h"
 #include "pod/podspec.h"
 
@@ -124,6 +126,15 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 				   strcmp(json_string_value(json_object_get(ann, WH_AWS_REGIONAL)), "true") == 0;
 		id->expiration = pod_clamp_expiration(exp != NULL ? strtol(exp, NULL, 10) : 86400);
 		id->region = cfg->region;
+		{
+			/* STS of one partition cannot assume a role of another: say so, the pod still gets the
+			 * identity it asked for. */
+			sao_err aerr = {""};
+
+			if (!aws_arn_check(WH_AWS_ROLE, v, cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL,
+					   cfg->region, &aerr))
+				snprintf(warning, warnlen, "review %s: %s", uid, aerr.msg);
+		}
 		if (skip != NULL) {
 			char *s = strdup(skip), *save = NULL;
 

@@ -1,17 +1,23 @@
 #!/usr/bin/python3
 """A small IAM emulator for the OpenID Connect provider actions, on loopback. Every request's
-SigV4 signature is recomputed with python3-botocore's signer (service iam, us-east-1) and a
-mismatch gets IAM's SignatureDoesNotMatch. Answers use IAM's real XML shapes and error codes.
+SigV4 signature is recomputed with python3-botocore's signer (service iam, and the signing
+region of the partition it plays: us-east-1 unless --region says otherwise) and a mismatch,
+or a scope of another region, gets IAM's SignatureDoesNotMatch. ARNs carry the partition of
+--region, found with botocore's own partition data. Answers use IAM's real XML shapes and error codes.
 State lives in memory for the life of the process; every call is logged as a JSON line.
 
 usage: iam_emulator.py --listen PORT --key AKID:SECRET --log FILE [--fail-once ACTION:CODE]
+                      [--region SIGNING_REGION]
 """
 import argparse
 import json
+import os
 import re
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import botocore
 
 import sigv4check
 from testhttp import reply
@@ -42,6 +48,15 @@ def tags(form):
     return out
 
 
+def partition_of(region):
+    """The partition botocore's endpoint data puts a region in."""
+    data = json.load(open(os.path.join(os.path.dirname(botocore.__file__), "data", "endpoints.json")))
+    for p in data["partitions"]:
+        if region in p["regions"] or re.match(p["regionRegex"], region):
+            return p["partition"]
+    raise SystemExit("no partition for region " + region)
+
+
 class State:
     def __init__(self):
         self.providers = {}  # arn -> {url, clients, thumbs, tags (dict)}
@@ -69,7 +84,7 @@ class H(BaseHTTPRequestHandler):
 
     def verify(self, body):
         return sigv4check.check("POST", self.path, self.headers, body, {self.server.akid: self.server.secret},
-                                service="iam", region="us-east-1")
+                                service="iam", region=self.server.region)
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -131,7 +146,7 @@ class H(BaseHTTPRequestHandler):
                 json.loads(form["AssumeRolePolicyDocument"])
             except (KeyError, ValueError):
                 return self.error("MalformedPolicyDocument", "bad policy")
-            st.roles[name] = {"arn": "arn:aws:iam::%s:role/%s" % (ACCOUNT, name),
+            st.roles[name] = {"arn": "arn:%s:iam::%s:role/%s" % (self.server.partition, ACCOUNT, name),
                               "trust": form["AssumeRolePolicyDocument"], "attached": []}
             return self.ok(action, self.role_xml(name))
         if action == "ListOpenIDConnectProviders":
@@ -145,7 +160,7 @@ class H(BaseHTTPRequestHandler):
             if len(thumbs) > 5 or any(not re.fullmatch(r"[0-9a-fA-F]{40}", t) for t in thumbs) or len(clients) > 100:
                 return self.error("InvalidInput", "ThumbprintList or ClientIDList is invalid")
             host = url[len("https://"):]
-            arn = "arn:aws:iam::%s:oidc-provider/%s" % (ACCOUNT, host)
+            arn = "arn:%s:iam::%s:oidc-provider/%s" % (self.server.partition, ACCOUNT, host)
             if arn in st.providers:
                 return self.error("EntityAlreadyExists", "Provider with url %s already exists." % url)
             st.providers[arn] = {"url": host, "clients": clients, "thumbs": thumbs, "tags": dict(tags(form))}
@@ -200,11 +215,13 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--fail-once", action="append", default=[])
+    ap.add_argument("--region", default="us-east-1", help="the signing region IAM has in the partition played")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), H)
     srv.akid, srv.secret = a.key.split(":", 1)
     srv.log, srv.lock, srv.state = a.log, threading.Lock(), State()
     srv.fail_once = dict(f.split(":", 1) for f in a.fail_once)
+    srv.region, srv.partition = a.region, partition_of(a.region)
     print("listening", flush=True)
     srv.serve_forever()
 

@@ -6,7 +6,8 @@ SignatureDoesNotMatch. s3rver does not check v4 signatures itself; this makes th
 
 usage: sigv4_proxy.py --listen PORT --upstream http://127.0.0.1:PORT --log FILE
                       --key AKID:SECRET [--key ...] [--acl-disabled] [--block-public-acls] [--fail-first N]
-The log gets one JSON line per request: method, path, signed, status, acl.
+The log gets one JSON line per request: method, path, signed, status, acl, and the signature's
+credential scope ("REGION/SERVICE").
 """
 import argparse
 import http.client
@@ -40,8 +41,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         ok, why = self.verify(body)
         acl = self.headers.get("x-amz-acl")
-        record = {"method": self.command, "path": self.path, "signed": ok, "why": why, "acl": acl,
-                  "token": self.headers.get("x-amz-security-token") is not None}
+        m = sigv4check.AUTH_RE.match(self.headers.get("Authorization", "") or "")
+        record = {"scope": "%s/%s" % m.group(3, 4) if m else None, "method": self.command, "path": self.path,
+                  "signed": ok, "why": why, "acl": acl, "token": self.headers.get("x-amz-security-token") is not None}
         if not ok:
             status, out = s3_error("SignatureDoesNotMatch", "The request signature we calculated does not match "
                                    "the signature you provided. (" + why + ")", 403)

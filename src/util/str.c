@@ -1,7 +1,8 @@
 #include "config.h"
 
-#include "util/strlist.h"
+#include "util/str.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,4 +34,16 @@ void strlist_clear(strlist *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+char *str_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
 }

@@ -1,26 +1,22 @@
 #include "config.h"
 
-#include "aws/aws.h"
+#include "aws/creds.h"
 
+#include "aws/endpoint.h"
+#include "aws/send.h"
+#include "aws/xml.h"
 #include "util/fsio.h"
+#include "util/str.h"
 
 #include <ctype.h>
 #include <jansson.h>
-#include <curl/curl.h>
 #include <errno.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-#define RESP_MAX (4u * 1024u * 1024u)
-#define MAX_ATTEMPTS 5
-#define MAX_TOTAL_MS 60000
 
 /* ---- shared config and credentials files (INI) ---- */
 
@@ -36,18 +32,6 @@ static char *home_file(const char *env, const char *rel)
 	if (asprintf(&p, "%s/%s", home, rel) < 0)
 		return NULL;
 	return p;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
 }
 
 char *aws_ini_lookup(const char *text, size_t len, const char *section, const char *key)
@@ -67,7 +51,7 @@ char *aws_ini_lookup(const char *text, size_t len, const char *section, const ch
 		memcpy(line, p, ll);
 		line[ll] = '\0';
 		p = nl != NULL ? nl + 1 : end;
-		l = trim(line);
+		l = str_trim(line);
 		if (l[0] == '#' || l[0] == ';' || l[0] == '\0')
 			continue;
 		if (l[0] == '[') {
@@ -75,7 +59,7 @@ char *aws_ini_lookup(const char *text, size_t len, const char *section, const ch
 
 			if (close != NULL) {
 				*close = '\0';
-				in = strcmp(trim(l + 1), section) == 0;
+				in = strcmp(str_trim(l + 1), section) == 0;
 			}
 			continue;
 		}
@@ -83,8 +67,8 @@ char *aws_ini_lookup(const char *text, size_t len, const char *section, const ch
 		if (!in || eq == NULL)
 			continue;
 		*eq = '\0';
-		if (strcmp(trim(l), key) == 0)
-			val = strdup(trim(eq + 1));
+		if (strcmp(str_trim(l), key) == 0)
+			val = strdup(str_trim(eq + 1));
 	}
 	OPENSSL_cleanse(line, sizeof(line));
 	return val;
@@ -141,17 +125,27 @@ char *aws_region(const char *flag)
 	return config_get("region");
 }
 
-const char *aws_endpoint(const char *service)
+bool aws_where_init(aws_where *w, const char *region_flag, bool fips_flag, sao_err *err)
 {
-	char name[64];
-	const char *v;
+	memset(w, 0, sizeof(*w));
+	if (!aws_endpoint_cfg_env(&w->ep, fips_flag, err))
+		return false;
+	w->region = aws_region(region_flag);
+	if (w->region == NULL) {
+		w->partition = aws_partition_default();
+		return true;
+	}
+	if ((w->partition = aws_partition_of(w->region, err)) == NULL) {
+		aws_where_clear(w);
+		return false;
+	}
+	return true;
+}
 
-	snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", service);
-	v = getenv(name);
-	if (v != NULL && v[0] != '\0')
-		return v;
-	v = getenv("AWS_ENDPOINT_URL");
-	return v != NULL && v[0] != '\0' ? v : NULL;
+void aws_where_clear(aws_where *w)
+{
+	free(w->region);
+	w->region = NULL;
 }
 
 static bool set_creds(aws_creds *c, const char *ak, const char *sk, const char *tok, const char *source, sao_err *err)
@@ -245,7 +239,7 @@ static bool read_secret_file(const char *path, char **out, sao_err *err)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	*out = strdup(trim(buf));
+	*out = strdup(str_trim(buf));
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (*out == NULL)
 		return err_set(err, "out of memory");
@@ -257,12 +251,13 @@ static bool read_secret_file(const char *path, char **out, sao_err *err)
 	return true;
 }
 
-static bool creds_web_identity(aws_creds *out, const char *region, sao_err *err)
+static bool creds_web_identity(aws_creds *out, const aws_where *where, sao_err *err)
 {
 	const char *role = getenv("AWS_ROLE_ARN"), *file = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
-	const char *session = getenv("AWS_ROLE_SESSION_NAME"), *ep = aws_endpoint("STS");
+	const char *session = getenv("AWS_ROLE_SESSION_NAME");
 	char *token = NULL, *etoken = NULL, *erole = NULL, *esess = NULL, *body = NULL, *url = NULL;
 	char *ak = NULL, *sk = NULL, *st = NULL, sname[64];
+	aws_endpoint ep;
 	sigv4_header *hs = NULL;
 	size_t nh = 0;
 	aws_response r = {0};
@@ -279,12 +274,14 @@ static bool creds_web_identity(aws_creds *out, const char *region, sao_err *err)
 	etoken = sigv4_uri_encode(token, false);
 	erole = sigv4_uri_encode(role, false);
 	esess = sigv4_uri_encode(session, false);
-	if (ep != NULL)
-		url = strdup(ep);
-	else if (region != NULL && asprintf(&url, "https://sts.%s.amazonaws.com/", region) < 0)
+	/* Without a region, STS in us-east-1, as the SDKs' regional default does. */
+	if (!aws_endpoint_resolve(AWS_STS, where != NULL && where->region != NULL ? where->region : "us-east-1",
+				  where != NULL ? &where->ep : NULL, &ep, err)) {
+		err_prefix(err, "web identity: ");
+		goto out;
+	}
+	if (asprintf(&url, "%s/", ep.url) < 0)
 		url = NULL;
-	else if (region == NULL)
-		url = strdup("https://sts.amazonaws.com/");
 	if (etoken == NULL || erole == NULL || esess == NULL || url == NULL ||
 	    asprintf(&body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&"
 			    "WebIdentityToken=%s", erole, esess, etoken) < 0 ||
@@ -295,7 +292,7 @@ static bool creds_web_identity(aws_creds *out, const char *region, sao_err *err)
 	}
 	{
 		/* AssumeRoleWithWebIdentity is not signed: the token is the credential. */
-		aws_request req = {"POST", url, "sts", region != NULL ? region : "us-east-1", hs, nh, body, strlen(body),
+		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body),
 				   NULL, 0, 0};
 
 		if (!aws_send(&req, &r, err)) {
@@ -475,7 +472,7 @@ static bool creds_imds(aws_creds *out, sao_err *err)
 		*nl = '\0';
 	free(url);
 	{
-		char *erole = sigv4_uri_encode(trim(role), false);
+		char *erole = sigv4_uri_encode(str_trim(role), false);
 
 		if (erole == NULL || asprintf(&url, "%.*s/latest/meta-data/iam/security-credentials/%s", (int)bl, base,
 					      erole) < 0) {
@@ -517,7 +514,7 @@ static bool set_env(const char *name)
 	return v != NULL && v[0] != '\0';
 }
 
-bool aws_creds_load(aws_creds *out, const char *region, sao_err *err)
+bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err)
 {
 	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
 	const char *imds_off = getenv("AWS_EC2_METADATA_DISABLED");
@@ -536,7 +533,7 @@ bool aws_creds_load(aws_creds *out, const char *region, sao_err *err)
 	if (set_env("AWS_ROLE_ARN") || set_env("AWS_WEB_IDENTITY_TOKEN_FILE")) {
 		if (!set_env("AWS_ROLE_ARN") || !set_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
 			return err_set(err, "web identity needs both AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE");
-		return creds_web_identity(out, region, err);
+		return creds_web_identity(out, where, err);
 	}
 	if (set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") || set_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
 		return creds_container(out, err);
@@ -549,311 +546,4 @@ bool aws_creds_load(aws_creds *out, const char *region, sao_err *err)
 	return err_set(err, "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
 			    "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or run where container or instance "
 			    "credentials are available (last tried: %s)", imds_err.msg);
-}
-
-/* ---- XML ---- */
-
-static xmlNode *find_elem(xmlNode *n, const char *name)
-{
-	for (; n != NULL; n = n->next) {
-		xmlNode *f;
-
-		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-			return n;
-		if ((f = find_elem(n->children, name)) != NULL)
-			return f;
-	}
-	return NULL;
-}
-
-char *aws_xml_text(const char *xml, size_t len, const char *name)
-{
-	xmlDoc *doc;
-	xmlNode *n;
-	char *out = NULL;
-
-	if (xml == NULL || len == 0 || len > RESP_MAX)
-		return NULL;
-	/* No network, no entities, no DTD loading: the body comes from a remote server. */
-	doc = xmlReadMemory(xml, (int)len, "response.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-	if (doc == NULL)
-		return NULL;
-	n = find_elem(xmlDocGetRootElement(doc), name);
-	if (n != NULL) {
-		xmlChar *t = xmlNodeGetContent(n);
-
-		if (t != NULL) {
-			out = strdup((const char *)t);
-			xmlFree(t);
-		}
-	}
-	xmlFreeDoc(doc);
-	return out;
-}
-
-bool aws_xml_members(const char *xml, size_t len, const char *list, const char *field, strlist *out)
-{
-	xmlDoc *doc;
-	xmlNode *l;
-	bool ok = true;
-
-	if (xml == NULL || len == 0 || len > RESP_MAX)
-		return false;
-	doc = xmlReadMemory(xml, (int)len, "response.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-	if (doc == NULL)
-		return false;
-	l = find_elem(xmlDocGetRootElement(doc), list);
-	for (xmlNode *m = l != NULL ? l->children : NULL; ok && m != NULL; m = m->next) {
-		xmlNode *f;
-		xmlChar *t;
-
-		if (m->type != XML_ELEMENT_NODE || strcmp((const char *)m->name, "member") != 0)
-			continue;
-		f = field != NULL ? find_elem(m->children, field) : m;
-		if (f == NULL)
-			continue;
-		t = xmlNodeGetContent(f);
-		ok = t != NULL && strlist_add(out, (const char *)t);
-		xmlFree(t);
-	}
-	xmlFreeDoc(doc);
-	return ok;
-}
-
-/* ---- HTTP ---- */
-
-void aws_response_clear(aws_response *r)
-{
-	if (r->body != NULL)
-		OPENSSL_cleanse(r->body, r->body_len); /* may hold STS credentials */
-	free(r->body);
-	free(r->content_type);
-	free(r->cache_control);
-	free(r->code);
-	free(r->message);
-	memset(r, 0, sizeof(*r));
-}
-
-struct sink {
-	aws_response *r;
-	size_t cap;
-	bool overflow;
-};
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct sink *s = ud;
-	size_t n = size * nmemb;
-
-	if (s->r->body_len + n > RESP_MAX) {
-		s->overflow = true;
-		return 0;
-	}
-	if (s->r->body_len + n + 1 > s->cap) {
-		size_t ncap = (s->r->body_len + n + 1) * 2;
-		char *nb = realloc(s->r->body, ncap);
-
-		if (nb == NULL)
-			return 0;
-		s->r->body = nb;
-		s->cap = ncap;
-	}
-	memcpy(s->r->body + s->r->body_len, data, n);
-	s->r->body_len += n;
-	s->r->body[s->r->body_len] = '\0';
-	return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct sink *s = ud;
-	size_t n = size * nmemb;
-	char line[1024];
-	char **dst = NULL;
-	char *colon;
-
-	if (n >= sizeof(line))
-		return n;
-	memcpy(line, data, n);
-	line[n] = '\0';
-	colon = strchr(line, ':');
-	if (colon == NULL)
-		return n;
-	*colon = '\0';
-	if (strcasecmp(line, "Content-Type") == 0)
-		dst = &s->r->content_type;
-	else if (strcasecmp(line, "Cache-Control") == 0)
-		dst = &s->r->cache_control;
-	if (dst != NULL) {
-		free(*dst);
-		*dst = strdup(trim(colon + 1));
-	}
-	return n;
-}
-
-static bool host_of(const char *url, char **host, char **path)
-{
-	CURLU *u = curl_url();
-	char *h = NULL, *port = NULL, *p = NULL;
-	bool ok = false;
-
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_PATH, &p, 0) != CURLUE_OK)
-		goto out;
-	curl_url_get(u, CURLUPART_PORT, &port, 0);
-	if (port != NULL ? asprintf(host, "%s:%s", h, port) < 0 : (*host = strdup(h)) == NULL)
-		goto out;
-	*path = strdup(p);
-	ok = *path != NULL;
-out:
-	curl_free(h);
-	curl_free(port);
-	curl_free(p);
-	curl_url_cleanup(u);
-	return ok;
-}
-
-static bool retryable(long status, const char *code)
-{
-	if (status >= 500 || status == 429)
-		return true;
-	return code != NULL && (strcmp(code, "Throttling") == 0 || strcmp(code, "ThrottlingException") == 0 ||
-				strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
-				strcmp(code, "ConcurrentModification") == 0);
-}
-
-const char *aws_clock_hint(const aws_response *resp)
-{
-	const char *m = resp->message != NULL ? resp->message : "";
-
-	if (resp->code == NULL)
-		return NULL;
-	if (strcmp(resp->code, "RequestTimeTooSkewed") == 0 ||
-	    (strcmp(resp->code, "SignatureDoesNotMatch") == 0 &&
-	     (strncmp(m, "Signature expired", 17) == 0 || strncmp(m, "Signature not yet current", 25) == 0)))
-		return "this machine's clock is more than 15 minutes off; set it right (NTP) -- a wrong clock also "
-		       "makes the cluster's service-account tokens fail";
-	return NULL;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool send_once(const aws_request *req, aws_response *resp, sao_err *err)
-{
-	CURL *c = curl_easy_init();
-	struct curl_slist *hl = NULL;
-	sigv4_header *hs = NULL;
-	size_t nh = 0;
-	char *host = NULL, *path = NULL, *query = NULL, *qmark;
-	struct sink sink = {resp, 0, false};
-	CURLcode cr;
-	bool ok = false;
-
-	memset(resp, 0, sizeof(*resp));
-	if (c == NULL || !host_of(req->url, &host, &path)) {
-		err_set(err, "bad URL %s", req->url);
-		goto out;
-	}
-	qmark = strchr(req->url, '?');
-	query = strdup(qmark != NULL ? qmark + 1 : "");
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (!sigv4_header_add(&hs, &nh, req->headers[i].name, req->headers[i].value)) {
-			err_set(err, "out of memory");
-			goto out;
-		}
-	if (req->creds != NULL) {
-		sigv4_req sr = {req->method, host, path, query, req->body, req->body_len, req->region, req->service,
-				time(NULL)};
-
-		if (!sigv4_sign(&sr, req->creds, &hs, &nh, err))
-			goto out;
-	}
-	for (size_t i = 0; i < nh; i++) {
-		char *line = NULL;
-		struct curl_slist *nl;
-
-		if (asprintf(&line, "%s: %s", hs[i].name, hs[i].value) < 0) {
-			err_set(err, "out of memory");
-			goto out;
-		}
-		nl = curl_slist_append(hl, line);
-		OPENSSL_clear_free(line, strlen(line));
-		if (nl == NULL) {
-			err_set(err, "out of memory");
-			goto out;
-		}
-		hl = nl;
-	}
-	hl = curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
-	curl_easy_setopt(c, CURLOPT_URL, req->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-	if (strcmp(req->method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	if (req->body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-	}
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms > 0 && req->timeout_ms < 5000 ? req->timeout_ms : 5000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	cr = curl_easy_perform(c);
-	if (cr != CURLE_OK) {
-		err_set(err, "%s %s: %s", req->method, req->url, sink.overflow ? "response too large" : curl_easy_strerror(cr));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (resp->status >= 300 && resp->body_len > 0) {
-		resp->code = aws_xml_text(resp->body, resp->body_len, "Code");
-		resp->message = aws_xml_text(resp->body, resp->body_len, "Message");
-	}
-	ok = true;
-out:
-	sigv4_headers_free(hs, nh);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(c);
-	free(host);
-	free(path);
-	free(query);
-	return ok;
-}
-
-bool aws_send(const aws_request *req, aws_response *resp, sao_err *err)
-{
-	long start = now_ms();
-	unsigned cap = 200;
-
-	for (int attempt = 1;; attempt++) {
-		bool sent = send_once(req, resp, err);
-		unsigned delay;
-
-		if (sent && !retryable(resp->status, resp->code))
-			return true;
-		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) || now_ms() - start > MAX_TOTAL_MS)
-			return sent; /* the last answer stands; or the last connection error */
-		/* Full jitter: a random delay up to an exponentially growing cap. */
-		RAND_bytes((unsigned char *)&delay, sizeof(delay));
-		delay = delay % cap;
-		cap = cap * 2 > 5000 ? 5000 : cap * 2;
-		if (sent)
-			aws_response_clear(resp);
-		{
-			struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
-
-			nanosleep(&ts, NULL);
-		}
-	}
 }

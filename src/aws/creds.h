@@ -1,0 +1,46 @@
+/* creds: who saoidc is to AWS, and where: credentials in the SDKs' order, the region from the
+ * flag, environment or profile. Secrets never reach a message: errors name the source. */
+#ifndef SAOIDC_CREDS_H
+#define SAOIDC_CREDS_H
+
+#include "aws/endpoint.h"
+#include "aws/sigv4.h"
+#include "util/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Where a command's AWS calls go: the region (flag, environment, profile), the endpoint
+ * variants (--fips, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT) and the partition they
+ * make. Every AWS endpoint, URL and ARN a command makes is resolved from it. */
+typedef struct aws_where {
+	char *region;                   /* NULL when none was given anywhere */
+	const aws_partition *partition; /* the region's; the commercial one when region is NULL */
+	aws_endpoint_cfg ep;
+} aws_where;
+
+/* Fails on a region of no known shape or a bad AWS_USE_*_ENDPOINT value. */
+bool aws_where_init(aws_where *w, const char *region_flag, bool fips_flag, sao_err *err);
+void aws_where_clear(aws_where *w);
+
+/* Credentials in the SDKs' order:
+ *  1. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY [/ AWS_SESSION_TOKEN];
+ *  2. the profile (AWS_PROFILE or "default") in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials)
+ *     and AWS_CONFIG_FILE (~/.aws/config); profiles that need role assumption, SSO or a process
+ *     are refused with a clear message;
+ *  3. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE -> STS AssumeRoleWithWebIdentity;
+ *  4. container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI, with
+ *     AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE (ECS, EKS Pod Identity);
+ *  5. EC2 instance metadata, IMDSv2 only (AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the
+ *     address; AWS_EC2_METADATA_DISABLED=true skips it).
+ * `where` picks the regional STS endpoint for web identity (us-east-1's when it has no region). */
+bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err);
+
+/* The value of `key` in `[section]` of an AWS shared config/credentials file held in memory;
+ * malloc'd, or NULL. */
+char *aws_ini_lookup(const char *text, size_t len, const char *section, const char *key);
+
+/* Region: `flag`, AWS_REGION, AWS_DEFAULT_REGION, the profile's region. NULL if none. malloc'd. */
+char *aws_region(const char *flag);
+
+#endif
