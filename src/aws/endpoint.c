@@ -12,21 +12,22 @@
  * resolution. The isolated partitions have no dual-stack endpoints in the SDK data we pin. */
 static const aws_partition partitions[] = {
 	{"aws", "commercial", "amazonaws.com", "api.aws", "us-east-1", "iam.amazonaws.com", "iam-fips.amazonaws.com",
-	 true, false},
+	 "cloudfront.amazonaws.com", "us-east-1", true, false},
 	{"aws-cn", "China", "amazonaws.com.cn", "api.amazonwebservices.com.cn", "cn-north-1",
-	 "iam.cn-north-1.amazonaws.com.cn", NULL, false, false},
+	 "iam.cn-north-1.amazonaws.com.cn", NULL, "cloudfront.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1",
+	 false, false},
 	{"aws-us-gov", "GovCloud (US)", "amazonaws.com", "api.aws", "us-gov-west-1", "iam.us-gov.amazonaws.com",
-	 "iam.us-gov.amazonaws.com", true, true},
+	 "iam.us-gov.amazonaws.com", NULL, NULL, true, true},
 	{"aws-iso", "ISO (US)", "c2s.ic.gov", NULL, "us-iso-east-1", "iam.us-iso-east-1.c2s.ic.gov",
-	 "iam-fips.us-iso-east-1.c2s.ic.gov", true, false},
+	 "iam-fips.us-iso-east-1.c2s.ic.gov", NULL, NULL, true, false},
 	{"aws-iso-b", "ISOB (US)", "sc2s.sgov.gov", NULL, "us-isob-east-1", "iam.us-isob-east-1.sc2s.sgov.gov",
-	 "iam-fips.us-isob-east-1.sc2s.sgov.gov", true, false},
+	 "iam-fips.us-isob-east-1.sc2s.sgov.gov", NULL, NULL, true, false},
 	{"aws-iso-e", "ISOE (Europe)", "cloud.adc-e.uk", NULL, "eu-isoe-west-1", "iam.eu-isoe-west-1.cloud.adc-e.uk", "iam-fips.cloud.adc-e.uk",
-	 true, false},
-	{"aws-iso-f", "ISOF", "csp.hci.ic.gov", NULL, "us-isof-south-1", "iam.us-isof-south-1.csp.hci.ic.gov", "iam-fips.csp.hci.ic.gov", true,
-	 false},
+	 NULL, NULL, true, false},
+	{"aws-iso-f", "ISOF", "csp.hci.ic.gov", NULL, "us-isof-south-1", "iam.us-isof-south-1.csp.hci.ic.gov", "iam-fips.csp.hci.ic.gov", NULL,
+	 NULL, true, false},
 	{"aws-eusc", "European Sovereign Cloud", "amazonaws.eu", "api.amazonwebservices.eu", "eusc-de-east-1",
-	 "iam.eusc-de-east-1.amazonaws.eu", "iam-fips.amazonaws.eu", true, false},
+	 "iam.eusc-de-east-1.amazonaws.eu", "iam-fips.amazonaws.eu", NULL, NULL, true, false},
 };
 
 /* Region prefixes, most specific first; the rest of a region is one label, '-', digits. */
@@ -108,7 +109,8 @@ bool aws_endpoint_cfg_env(aws_endpoint_cfg *cfg, bool fips_flag, sao_err *err)
 /* AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, as the SDKs read them. */
 static const char *override_url(aws_service svc)
 {
-	static const char *const names[] = {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM"};
+	static const char *const names[] = {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM",
+					    "AWS_ENDPOINT_URL_CLOUDFRONT"};
 	const char *v = getenv(names[svc]);
 
 	if (v != NULL && v[0] != '\0')
@@ -120,7 +122,7 @@ static const char *override_url(aws_service svc)
 bool aws_endpoint_resolve(aws_service svc, const char *region, const aws_endpoint_cfg *cfg, aws_endpoint *out,
 			  sao_err *err)
 {
-	static const char *const names[] = {"s3", "sts", "iam"};
+	static const char *const names[] = {"s3", "sts", "iam", "cloudfront"};
 	const aws_partition *p;
 	const char *ov;
 	bool fips = cfg != NULL && cfg->fips, ds = cfg != NULL && cfg->dualstack;
@@ -128,12 +130,12 @@ bool aws_endpoint_resolve(aws_service svc, const char *region, const aws_endpoin
 
 	memset(out, 0, sizeof(*out));
 	out->signing_name = names[svc];
-	if (svc == AWS_IAM && (region == NULL || region[0] == '\0'))
+	if ((svc == AWS_IAM || svc == AWS_CLOUDFRONT) && (region == NULL || region[0] == '\0'))
 		p = aws_partition_default();
 	else if ((p = aws_partition_of(region, err)) == NULL)
 		return false;
 	out->partition = p;
-	if (ds && svc != AWS_IAM && p->dualstack_suffix == NULL)
+	if (ds && (svc == AWS_S3 || svc == AWS_STS) && p->dualstack_suffix == NULL)
 		return err_set(err, "AWS_USE_DUALSTACK_ENDPOINT: the %s partition (%s) has no dual-stack endpoints; unset it",
 			       p->id, region);
 	switch (svc) {
@@ -150,6 +152,17 @@ bool aws_endpoint_resolve(aws_service svc, const char *region, const aws_endpoin
 			     fips && (ds || !p->fips_is_default) ? "-fips" : "", region,
 			     ds ? p->dualstack_suffix : p->dns_suffix);
 		snprintf(out->signing_region, sizeof(out->signing_region), "%s", region);
+		break;
+	case AWS_CLOUDFRONT:
+		if (p->cf_host == NULL)
+			return err_set(err, "CloudFront is not available in the %s partition (%s): host the issuer on the "
+					    "commercial partition's CloudFront, or publish with a bucket policy",
+				       p->id, p->name);
+		if (fips)
+			return err_set(err, "--fips: CloudFront's API has no FIPS endpoint (its control plane is global); "
+					    "publish without --fips, or without --private");
+		n = snprintf(out->host, sizeof(out->host), "%s", p->cf_host);
+		snprintf(out->signing_region, sizeof(out->signing_region), "%s", p->cf_region);
 		break;
 	default:
 		if (fips && p->iam_fips_host == NULL)

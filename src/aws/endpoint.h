@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-typedef enum { AWS_S3, AWS_STS, AWS_IAM } aws_service;
+typedef enum { AWS_S3, AWS_STS, AWS_IAM, AWS_CLOUDFRONT } aws_service;
 
 typedef struct aws_partition {
 	const char *id;               /* "aws", "aws-cn", "aws-us-gov", ...: the ARN's partition */
@@ -19,6 +19,8 @@ typedef struct aws_partition {
 	const char *iam_region;       /* the region IAM calls are signed for */
 	const char *iam_host;
 	const char *iam_fips_host;    /* NULL: IAM has no FIPS endpoint there */
+	const char *cf_host;          /* CloudFront's API endpoint; NULL: no CloudFront there */
+	const char *cf_region;        /* the region CloudFront calls are signed for */
 	bool s3_fips;                 /* S3 has FIPS endpoints */
 	bool fips_is_default;         /* GovCloud: STS's regular endpoints are the FIPS ones */
 } aws_partition;
@@ -33,7 +35,7 @@ typedef struct aws_endpoint {
 	char url[320];           /* "https://HOST", or the AWS_ENDPOINT_URL_* override; no trailing '/' */
 	char host[256];          /* AWS's own host for the service, even when overridden */
 	char signing_region[64]; /* the credential scope's region: the partition's for IAM */
-	const char *signing_name; /* "s3", "sts", "iam" */
+	const char *signing_name; /* "s3", "sts", "iam", "cloudfront" */
 	const aws_partition *partition;
 	bool overridden; /* url came from AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL */
 } aws_endpoint;
@@ -51,9 +53,10 @@ bool aws_endpoint_cfg_env(aws_endpoint_cfg *cfg, bool fips_flag, sao_err *err);
 
 /* Resolves a service's endpoint for a region. Fails, with the fix, when the region has no
  * partition or the partition has no such variant (S3 FIPS in China, dual-stack in the isolated
- * partitions). Dual-stack applies to S3 and STS; IAM has one IPv4 endpoint per partition. The
- * AWS_ENDPOINT_URL_<S3|STS|IAM> / AWS_ENDPOINT_URL overrides change url, never the signing
- * region. */
+ * partitions, CloudFront outside aws and aws-cn, CloudFront with FIPS). Dual-stack applies to S3
+ * and STS; IAM and CloudFront have one endpoint per partition. The
+ * AWS_ENDPOINT_URL_<S3|STS|IAM|CLOUDFRONT> / AWS_ENDPOINT_URL overrides change url, never the
+ * signing region. IAM and CloudFront take a NULL region (the commercial partition). */
 bool aws_endpoint_resolve(aws_service svc, const char *region, const aws_endpoint_cfg *cfg, aws_endpoint *out,
 			  sao_err *err);
 

@@ -25,6 +25,8 @@ void aws_response_clear(aws_response *r)
 	free(r->body);
 	free(r->content_type);
 	free(r->cache_control);
+	free(r->etag);
+	free(r->last_modified);
 	free(r->code);
 	free(r->message);
 	memset(r, 0, sizeof(*r));
@@ -80,6 +82,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 		dst = &s->r->content_type;
 	else if (strcasecmp(line, "Cache-Control") == 0)
 		dst = &s->r->cache_control;
+	else if (strcasecmp(line, "ETag") == 0)
+		dst = &s->r->etag;
+	else if (strcasecmp(line, "Last-Modified") == 0)
+		dst = &s->r->last_modified;
 	if (dst != NULL) {
 		free(*dst);
 		*dst = strdup(str_trim(colon + 1));

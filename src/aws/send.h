@@ -15,6 +15,8 @@ typedef struct aws_response {
 	size_t body_len;
 	char *content_type;
 	char *cache_control;
+	char *etag;    /* ETag header (CloudFront's If-Match token) */
+	char *last_modified; /* Last-Modified header */
 	char *code;    /* AWS error code from the XML body, e.g. "AccessControlListNotSupported" */
 	char *message; /* AWS error message */
 } aws_response;

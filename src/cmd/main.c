@@ -22,7 +22,10 @@ typedef struct cli_cmd {
 
 static const cli_cmd commands[] = {
 	{"serve", cmd_serve, "serve the issuer documents over HTTP(S), reloading on key change", cmd_serve_help},
-	{"publish", cmd_publish, "upload the issuer documents to S3 (public-read or bucket policy)", cmd_publish_help},
+	{"publish", cmd_publish, "upload the issuer documents to S3 (public, or private behind CloudFront)",
+	 cmd_publish_help},
+	{"unpublish", cmd_unpublish, "take down a private issuer's CloudFront distribution, objects and policy",
+	 cmd_unpublish_help},
 	{"register", cmd_register, "register the issuer with AWS IAM as an OpenID Connect provider", cmd_register_help},
 	{"thumbprint", cmd_thumbprint, "print the TLS thumbprint IAM pins for an issuer", cmd_thumbprint_help},
 	{"verify", cmd_verify, "check the issuer, keys, a token and IAM the way STS will", cmd_verify_help},

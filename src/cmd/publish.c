@@ -1,13 +1,17 @@
 #include "config.h"
 
+#include "aws/bucket.h"
+#include "aws/cloudfront.h"
 #include "aws/creds.h"
 #include "aws/send.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "util/log.h"
+#include "issuer/private.h"
 #include "issuer/register.h"
 #include "aws/s3.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,20 @@ const char cmd_publish_help[] =
 	"      --from-apiserver       publish the API server's own JWKS instead of --key\n"
 	"      --force                upload even when the objects are already up to date\n"
 	"      --dry-run              print the requests that would be made; needs no credentials\n"
+	"      --private              keep the bucket private and serve it through CloudFront: the bucket\n"
+	"                             gets Block Public Access and ACLs disabled, CloudFront an origin\n"
+	"                             access control, a distribution (found again on later runs, never\n"
+	"                             made twice) and the one bucket policy statement letting it read\n"
+	"                             PREFIX; the issuer is https://DISTRIBUTION.cloudfront.net/PREFIX.\n"
+	"                             Changed documents are invalidated. Needs credentials, even with\n"
+	"                             --dry-run (which reads, and prints the writes it would make)\n"
+	"      --domain HOST          with --private: the issuer's host instead of CloudFront's; the\n"
+	"                             CNAME record to create is printed\n"
+	"      --certificate-arn ARN  with --domain: an ACM certificate for HOST in us-east-1\n"
+	"      --create-bucket        with --private: create the bucket when it does not exist\n"
+	"      --wait                 with --private: wait (progress on stderr) until the distribution is\n"
+	"                             deployed and the invalidation done\n"
+	"      --wait-timeout SECONDS with --wait (default 1800)\n"
 	"      --register             then register the issuer with IAM, as `saoidc register` does\n"
 	"                             (--client-id, --thumbprint, --tag, --connect-to, --ca-file apply)\n"
 	"  -h, --help                 show this help\n"
@@ -49,11 +67,25 @@ const char cmd_publish_help[] =
 	"PREFIX may hold letters, digits, '-', '.', '_', '~' and '/' only, so that the object keys, the\n"
 	"issuer and jwks_uri are the same string for S3, STS and every HTTP client.\n";
 
-enum { OPT_ACL = OPT_CMD_BASE, OPT_CACHE, OPT_FORCE, OPT_DRY, OPT_REGISTER };
+enum {
+	OPT_ACL = OPT_CMD_BASE,
+	OPT_CACHE,
+	OPT_FORCE,
+	OPT_DRY,
+	OPT_REGISTER,
+	OPT_PRIVATE,
+	OPT_DOMAIN,
+	OPT_CERT_ARN,
+	OPT_CREATE_BUCKET,
+	OPT_WAIT,
+	OPT_WAIT_TIMEOUT
+};
 
 typedef struct pub_opts {
 	const char *acl, *cache_control;
-	bool force, dry_run, do_register;
+	const char *domain, *certificate_arn;
+	bool force, dry_run, do_register, private_, create_bucket, wait, acl_given;
+	unsigned wait_timeout;
 	reg_opts reg; /* --register's options */
 } pub_opts;
 
@@ -66,7 +98,32 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 		if (strcmp(arg, "public-read") != 0 && strcmp(arg, "none") != 0)
 			*code = cli_usage_error("publish", "--acl takes public-read or none, not '%s'", arg);
 		p->acl = arg;
+		p->acl_given = true;
 		return true;
+	case OPT_PRIVATE:
+		p->private_ = true;
+		return true;
+	case OPT_DOMAIN:
+		p->domain = arg;
+		return true;
+	case OPT_CERT_ARN:
+		p->certificate_arn = arg;
+		return true;
+	case OPT_CREATE_BUCKET:
+		p->create_bucket = true;
+		return true;
+	case OPT_WAIT:
+		p->wait = true;
+		return true;
+	case OPT_WAIT_TIMEOUT: {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*arg == '\0' || *end != '\0' || v < 1 || v > 86400)
+			*code = cli_usage_error("publish", "--wait-timeout takes 1 to 86400 seconds, not '%s'", arg);
+		p->wait_timeout = (unsigned)v;
+		return true;
+	}
 	case OPT_CACHE:
 		p->cache_control = arg;
 		return true;
@@ -127,9 +184,10 @@ static const char *hint_for(const aws_response *r)
 	return NULL;
 }
 
-/* 1: uploaded, 0: unchanged, -1: failed (message printed). */
+/* 1: uploaded, 0: unchanged, -1: failed (message printed). *modified gets an unchanged object's
+ * Last-Modified time (0 when unknown). */
 static int sync_object(const object *o, const s3_target *t, const pub_opts *p, const aws_endpoint *ep,
-		       const aws_creds *creds)
+		       const aws_creds *creds, time_t *modified)
 {
 	char *key = s3_object_key(t, o->path), *url = key != NULL ? s3_object_url(ep, t->bucket, key) : NULL;
 	sigv4_header *hs = NULL;
@@ -159,6 +217,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 		    r.content_type != NULL && strcmp(r.content_type, o->content_type) == 0 && r.cache_control != NULL &&
 		    strcmp(r.cache_control, p->cache_control) == 0) {
 			log_info("s3://%s/%s: unchanged", t->bucket, key);
+			*modified = r.last_modified != NULL ? curl_getdate(r.last_modified, NULL) : 0;
 			ret = 0;
 			goto out;
 		}
@@ -216,6 +275,93 @@ out:
 	return ret;
 }
 
+/* "/PREFIX/PATH": an object's path on the distribution, for invalidations. */
+static bool strlist_add_path(strlist *l, const char *prefix, const char *path)
+{
+	char *s = NULL;
+	bool ok;
+
+	if (asprintf(&s, "%s%s%s", prefix[0] ? "/" : "", prefix, path) < 0)
+		return false;
+	ok = strlist_add(l, s);
+	free(s);
+	return ok;
+}
+
+/* --private, before the documents: the bucket, origin access control, distribution and policy. */
+static bool private_site(const pub_opts *p, const s3_target *t, const aws_where *where, const aws_endpoint *s3ep,
+			 const aws_endpoint *s3plain, aws_creds *creds, cf_client *cf, priv_site *site, sao_err *err)
+{
+	char *origin = NULL;
+	bool ok = false;
+	bucket_client bc = {creds, *s3ep, t->bucket};
+	priv_cfg pc = {t->bucket, t->prefix, NULL, where->partition->id, p->domain, p->certificate_arn,
+		       p->create_bucket, p->dry_run, log_note};
+
+	if (asprintf(&origin, "%s.%s", t->bucket, s3plain->host) < 0)
+		return err_set(err, "out of memory");
+	pc.origin_domain = origin;
+	/* Everything that can be refused is refused before the first call. */
+	if (!priv_check(&pc, err) || !aws_endpoint_resolve(AWS_CLOUDFRONT, where->region, &where->ep, &cf->ep, err) ||
+	    !aws_creds_load(creds, where, err))
+		goto out;
+	cf->creds = creds;
+	log_info("private issuer: s3://%s/%s behind CloudFront (credentials from %s)", t->bucket, t->prefix,
+		 creds->source);
+	ok = priv_ensure(&pc, &bc, cf, site, err);
+out:
+	free(origin);
+	return ok;
+}
+
+/* --private, after the uploads: invalidate what changed (or what a run cut short uploaded
+ * without invalidating), wait if asked, and say what is left to do. */
+static bool private_finish(const pub_opts *p, const cf_client *cf, const priv_site *site, const strlist *paths,
+			   const time_t modified[2], sao_err *err)
+{
+	strlist stale = {0};
+	time_t last = 0;
+	char *inv = NULL, ref[64];
+	bool ok = false;
+
+	if (site->dist.id == NULL)
+		return true;
+	if (!cf_last_invalidation(cf, site->dist.id, &last, err))
+		goto out;
+	for (size_t i = 0; i < paths->n && i < 2; i++)
+		if ((modified[i] == (time_t)-1 || modified[i] > last) && !strlist_add(&stale, paths->v[i])) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+	if (stale.n > 0) {
+		snprintf(ref, sizeof(ref), "saoidc-%ld-%zu", (long)time(NULL), stale.n);
+		if (!cf_invalidate(cf, site->dist.id, &stale, ref, &inv, err))
+			goto out;
+		log_info("invalidation %s of %s%s%s on distribution %s", inv, stale.v[0], stale.n > 1 ? " and " : "",
+			 stale.n > 1 ? stale.v[1] : "", site->dist.id);
+		if (p->wait && !priv_wait_invalidated(cf, site->dist.id, inv, p->wait_timeout, log_note, err))
+			goto out;
+	}
+	if (strcmp(site->dist.status, "Deployed") != 0) {
+		if (p->wait) {
+			if (!priv_wait_deployed(cf, site->dist.id, p->wait_timeout, log_note, err))
+				goto out;
+		} else {
+			log_info("distribution %s is still deploying (a new one takes minutes): the issuer answers once "
+				 "it is Deployed; --wait waits, `saoidc verify --issuer %s` tells",
+				 site->dist.id, site->issuer);
+		}
+	}
+	if (p->domain != NULL)
+		log_info("DNS: create the record  %s. CNAME %s.  (the issuer is https://%s/...)", p->domain,
+			 site->dist.domain, p->domain);
+	ok = true;
+out:
+	free(inv);
+	strlist_clear(&stale);
+	return ok;
+}
+
 int cmd_publish(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER,
@@ -228,13 +374,19 @@ int cmd_publish(int argc, char **argv)
 					   {"force", no_argument, NULL, OPT_FORCE},
 					   {"dry-run", no_argument, NULL, OPT_DRY},
 					   {"register", no_argument, NULL, OPT_REGISTER},
+					   {"private", no_argument, NULL, OPT_PRIVATE},
+					   {"domain", required_argument, NULL, OPT_DOMAIN},
+					   {"certificate-arn", required_argument, NULL, OPT_CERT_ARN},
+					   {"create-bucket", no_argument, NULL, OPT_CREATE_BUCKET},
+					   {"wait", no_argument, NULL, OPT_WAIT},
+					   {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
 					   REG_OPTS_CORE,
 					   CLI_OPT_CONNECT_TO,
 					   CLI_OPT_CA_FILE,
 					   CLI_OPT_AWS,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
-	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600"};
+	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600", .wait_timeout = 1800};
 	cli_opts o = {0};
 	sao_err err = {""};
 	s3_target t = {0};
@@ -244,6 +396,10 @@ int cmd_publish(int argc, char **argv)
 	char *issuer = NULL;
 	aws_where where = {0};
 	aws_endpoint s3ep, s3plain;
+	priv_site site = {0};
+	cf_client cf = {0};
+	strlist invalidate = {0};
+	time_t modified[2] = {0, 0};
 	int rc = cli_parse("publish", cmd_publish_help, argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY), changed = 0;
 
 	if (rc >= 0)
@@ -263,6 +419,26 @@ int cmd_publish(int argc, char **argv)
 	if (!aws_endpoint_resolve(AWS_S3, where.region, &where.ep, &s3ep, &err) ||
 	    !aws_endpoint_resolve(AWS_S3, where.region, NULL, &s3plain, &err))
 		goto fail;
+	if (p.private_) {
+		if (o.docs.issuer != NULL) {
+			rc = cli_usage_error("publish", "--private makes the issuer (the distribution's domain, or --domain): "
+							"drop --issuer");
+			goto out;
+		}
+		if (p.acl_given && strcmp(p.acl, "none") != 0) {
+			rc = cli_usage_error("publish", "--private uploads without ACLs (the bucket has them disabled): "
+							"drop --acl %s", p.acl);
+			goto out;
+		}
+		p.acl = "none";
+	} else if (p.domain != NULL || p.certificate_arn != NULL || p.create_bucket || p.wait) {
+		rc = cli_usage_error("publish", "--domain, --certificate-arn, --create-bucket and --wait go with --private");
+		goto out;
+	}
+	if (p.private_ && !private_site(&p, &t, &where, &s3ep, &s3plain, &creds, &cf, &site, &err))
+		goto fail;
+	if (site.issuer != NULL)
+		o.docs.issuer = site.issuer;
 	if (o.docs.issuer == NULL) {
 		issuer = s3_issuer_url(&t, &s3plain, &err);
 		if (issuer == NULL)
@@ -275,7 +451,7 @@ int cmd_publish(int argc, char **argv)
 	}
 	if (!cli_build_docs(&o, &d, &nkeys, &err))
 		goto fail;
-	if (!p.dry_run && !aws_creds_load(&creds, &where, &err))
+	if (!p.dry_run && creds.access_key == NULL && !aws_creds_load(&creds, &where, &err))
 		goto fail;
 	if (!p.dry_run)
 		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", t.bucket, t.prefix,
@@ -288,7 +464,7 @@ int cmd_publish(int argc, char **argv)
 		};
 
 		for (size_t i = 0; i < 2; i++) {
-			int r = sync_object(&objs[i], &t, &p, &s3ep, p.dry_run ? NULL : &creds);
+			int r = sync_object(&objs[i], &t, &p, &s3ep, p.dry_run ? NULL : &creds, &modified[i]);
 
 			if (r < 0) {
 				if (i == 1)
@@ -297,8 +473,18 @@ int cmd_publish(int argc, char **argv)
 				goto out;
 			}
 			changed += r;
+			/* Uploaded now, or uploaded by a run that ended before its invalidation: modified[i]
+			 * is compared with the newest invalidation below. */
+			if (r > 0)
+				modified[i] = (time_t)-1;
+			if (p.private_ && !strlist_add_path(&invalidate, t.prefix, objs[i].path)) {
+				err_set(&err, "out of memory");
+				goto fail;
+			}
 		}
 	}
+	if (p.private_ && !p.dry_run && !private_finish(&p, &cf, &site, &invalidate, modified, &err))
+		goto fail;
 	if (!p.dry_run)
 		log_info("%s; issuer %s", changed > 0 ? "published" : "already up to date", o.docs.issuer);
 	printf("%s\n", o.docs.issuer);
@@ -324,6 +510,8 @@ out:
 	docs_clear(&d);
 	s3_target_clear(&t);
 	aws_where_clear(&where);
+	priv_site_clear(&site);
+	strlist_clear(&invalidate);
 	free(issuer);
 	cli_opts_free(&o);
 	return rc;

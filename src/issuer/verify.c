@@ -83,12 +83,28 @@ json_t *verify_report_json(const verify_report *rep)
 	return json_pack("{s:b, s:o}", "ok", verify_passed(rep), "checks", checks);
 }
 
+/* True for a URL on a CloudFront distribution's own domain. */
+static bool on_cloudfront(const char *url)
+{
+	const char *h = strncmp(url, "https://", 8) == 0 ? url + 8 : url, *end = h + strcspn(h, "/:");
+	static const char cf[] = ".cloudfront.net";
+
+	return (size_t)(end - h) > sizeof(cf) - 1 && strncmp(end - (sizeof(cf) - 1), cf, sizeof(cf) - 1) == 0;
+}
+
+#define CF_DEPLOYING                                                                                      \
+	"a new CloudFront distribution takes minutes to deploy, and its domain does not answer until then: "  \
+	"if `saoidc publish --private` just made it, this is the distribution still deploying; wait "           \
+	"(publish --wait waits) and verify again. Otherwise check the distribution's status and the bucket "    \
+	"policy statement that lets it read the prefix"
+
 /* GETs a document as STS would: HTTPS, 200, within 5 s, JSON. Returns the object or NULL. */
 static json_t *get_json(verify_report *rep, const char *name, const char *url, const tls_opts *o, const char *fix_404)
 {
 	fetch_result r;
 	sao_err err = {""};
 	json_t *j = NULL;
+	bool cf = on_cloudfront(url);
 
 	if (strncmp(url, "https://", 8) != 0) {
 		add(rep, name, CHECK_FAIL, "serve it over HTTPS: STS fetches https:// URLs only", "%s is not https", url);
@@ -96,14 +112,15 @@ static json_t *get_json(verify_report *rep, const char *name, const char *url, c
 	}
 	if (!fetch_get(url, o, STS_TIMEOUT_MS, &r, &err)) {
 		add(rep, name, CHECK_FAIL,
-		    r.timed_out ? "STS gives up after about 5 s: make the endpoint answer faster (a CDN or S3 in front)"
-				: "make it reachable from the internet over HTTPS with a publicly trusted certificate",
+		    cf ? CF_DEPLOYING
+		    : r.timed_out ? "STS gives up after about 5 s: make the endpoint answer faster (a CDN or S3 in front)"
+				  : "make it reachable from the internet over HTTPS with a publicly trusted certificate",
 		    "%s", err.msg);
 		fetch_result_clear(&r);
 		return NULL;
 	}
 	if (r.status != 200) {
-		add(rep, name, CHECK_FAIL, fix_404, "GET %s answered HTTP %ld", url, r.status);
+		add(rep, name, CHECK_FAIL, cf ? CF_DEPLOYING : fix_404, "GET %s answered HTTP %ld", url, r.status);
 	} else if ((j = json_loadb(r.body != NULL ? r.body : "", r.len, 0, NULL)) == NULL || !json_is_object(j)) {
 		json_decref(j);
 		j = NULL;

@@ -1,6 +1,6 @@
 """Compares saoidc's endpoint resolver (src/aws/endpoint.c, through the endpoint_resolve test
 helper) with botocore's own resolution, for every region in botocore's endpoint data (all
-partitions): S3, STS and IAM, with and without FIPS, and dual-stack for S3 and STS. botocore
+partitions): S3, STS, IAM and CloudFront, with and without FIPS, and dual-stack for S3 and STS. botocore
 resolves a real request (PutObject, GetCallerIdentity, ListOpenIDConnectProviders) up to the
 moment it would be sent; the URL's host and the credential scope's region are compared.
 Configuration on botocore's side: regional STS and regional us-east-1 S3, which is what saoidc
@@ -30,6 +30,10 @@ LATER = {
 REFUSED = [
     (lambda svc, part, f, d: svc == "iam" and part == "aws-cn" and f, "IAM has no FIPS endpoint"),
     (lambda svc, part, f, d: d and part.startswith("aws-iso"), "no dual-stack endpoints"),
+    # CloudFront's API lives in aws and aws-cn only, and has no FIPS endpoint; botocore makes up
+    # hosts (cloudfront-fips.REGION..., cloudfront.us-gov-west-1...) that AWS does not document.
+    (lambda svc, part, f, d: svc == "cloudfront" and part not in ("aws", "aws-cn"), "CloudFront is not available"),
+    (lambda svc, part, f, d: svc == "cloudfront" and f, "CloudFront's API has no FIPS endpoint"),
 ]
 
 
@@ -60,8 +64,10 @@ def boto(session, svc, region, fips, ds):
             c.put_object(Bucket="bucket", Key="p/keys.json", Body=b"")
         elif svc == "sts":
             c.get_caller_identity()
-        else:
+        elif svc == "iam":
             c.list_open_id_connect_providers()
+        else:
+            c.list_distributions()
     except Captured:
         return "https://%s %s" % (got["host"], got["region"])
     except Exception as e:  # botocore refuses this combination
@@ -78,9 +84,9 @@ def main():
     cases = []
     for p in data["partitions"]:
         for region in sorted(p["regions"]):
-            for svc in ("s3", "sts", "iam"):
+            for svc in ("s3", "sts", "iam", "cloudfront"):
                 for fips in (False, True):
-                    for ds in ((False, True) if svc != "iam" else (False,)):
+                    for ds in ((False, True) if svc in ("s3", "sts") else (False,)):
                         cases.append((p["partition"], region, svc, fips, ds))
     inp = "".join("%s %s %d %d\n" % (svc, r, f, d) for _, r, svc, f, d in cases)
     ours = subprocess.run([helper], input=inp, capture_output=True, text=True, check=True).stdout.splitlines()

@@ -8,6 +8,10 @@ usage: sigv4_proxy.py --listen PORT --upstream http://127.0.0.1:PORT --log FILE
                       --key AKID:SECRET [--key ...] [--acl-disabled] [--block-public-acls] [--fail-first N]
 The log gets one JSON line per request: method, path, signed, status, acl, and the signature's
 credential scope ("REGION/SERVICE").
+The bucket configuration calls s3rver lacks are answered here, from memory, as S3 answers them:
+?publicAccessBlock, ?ownershipControls and ?policy (GET, PUT, DELETE), with Content-MD5 checked
+and request bodies checked against botocore's s3 model (shapecheck.py); CreateBucket bodies are
+checked too, then forwarded.
 """
 import argparse
 import http.client
@@ -17,6 +21,10 @@ import sys
 import threading
 import urllib.parse
 
+import base64
+import hashlib
+
+import shapecheck
 import sigv4check
 from testhttp import reply
 
@@ -37,6 +45,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         return why is None, why or "ok"
 
     def handle_any(self):
+        self._invalid = None
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         ok, why = self.verify(body)
@@ -52,6 +61,16 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         elif sigv4check.skew(self.headers):
             status, out = s3_error("RequestTimeTooSkewed", "The difference between the request time and the current "
                                    "time is too large.", 403)
+            ctype = "application/xml"
+            rheaders = []
+        elif self.bucket_config() is not None:
+            status, out, ctype = self.bucket_config_answer(body)
+            rheaders = []
+        elif (self.command == "PUT" and body and "?" not in self.path and self.path.strip("/").count("/") == 0
+              and shapecheck.check_request("s3", "CreateBucket", body)):
+            errs = shapecheck.check_request("s3", "CreateBucket", body)
+            self._invalid = errs
+            status, out = s3_error("MalformedXML", "; ".join(errs), 400)
             ctype = "application/xml"
             rheaders = []
         elif self.server.acl_disabled and self.command == "PUT" and acl:
@@ -81,10 +100,53 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                         if k.lower() not in ("connection", "transfer-encoding", "content-length", "keep-alive")]
             conn.close()
         record["status"] = status
+        if getattr(self, "_invalid", None):
+            record["invalid"] = self._invalid
         with self.server.lock:
             with open(self.server.log, "a") as f:
                 f.write(json.dumps(record) + "\n")
         reply(self, status, out, ctype, rheaders)
+
+    def bucket_config(self):
+        """("publicAccessBlock"|"ownershipControls"|"policy", bucket) for a bucket configuration call."""
+        path, _, query = self.path.partition("?")
+        parts = path.strip("/").split("/")
+        sub = query.split("=", 1)[0]
+        if len(parts) == 1 and parts[0] and sub in ("publicAccessBlock", "ownershipControls", "policy"):
+            return sub, parts[0]
+        return None
+
+    def bucket_config_answer(self, body):
+        sub, bucket = self.bucket_config()
+        conf = self.server.buckets.setdefault(bucket, {})
+        missing = {"publicAccessBlock": "NoSuchPublicAccessBlockConfiguration",
+                   "ownershipControls": "OwnershipControlsNotFoundError", "policy": "NoSuchBucketPolicy"}[sub]
+        op = {"publicAccessBlock": "PutPublicAccessBlock", "ownershipControls": "PutBucketOwnershipControls",
+              "policy": "PutBucketPolicy"}[sub]
+        if self.command == "GET":
+            if sub not in conf:
+                return s3_error(missing, "The configuration does not exist", 404) + ("application/xml",)
+            return 200, conf[sub], "application/json" if sub == "policy" else "application/xml"
+        if self.command == "DELETE":
+            conf.pop(sub, None)
+            return 204, b"", None
+        if self.command != "PUT":
+            return s3_error("MethodNotAllowed", "method not allowed", 405) + ("application/xml",)
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        if self.headers.get("Content-MD5") != md5:
+            return s3_error("InvalidDigest", "Content-MD5 is missing or does not match the body", 400) + ("application/xml",)
+        if sub == "policy":
+            try:
+                json.loads(body)
+            except ValueError:
+                return s3_error("MalformedPolicy", "Policies must be valid JSON", 400) + ("application/xml",)
+        else:
+            errs = shapecheck.check_request("s3", op, body)
+            if errs:
+                self._invalid = errs
+                return s3_error("MalformedXML", "; ".join(errs), 400) + ("application/xml",)
+        conf[sub] = body
+        return 200, b"", None
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_any
 
@@ -102,6 +164,7 @@ def main():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.listen), Proxy)
     srv.upstream, srv.log, srv.acl_disabled, srv.lock = a.upstream, a.log, a.acl_disabled, threading.Lock()
     srv.block_public_acls, srv.fail_first = a.block_public_acls, a.fail_first
+    srv.buckets = {}
     srv.keys = dict(k.split(":", 1) for k in a.key)
     print("listening", flush=True)
     srv.serve_forever()

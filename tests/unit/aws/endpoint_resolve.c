@@ -1,5 +1,5 @@
 /* Test helper for tests/interop/endpoints.sh: resolves endpoints through src/aws/endpoint.c for
- * the lines on stdin, "SERVICE REGION FIPS DUALSTACK" (s3|sts|iam, a region, 0|1, 0|1), and
+ * the lines on stdin, "SERVICE REGION FIPS DUALSTACK" (s3|sts|iam|cloudfront, a region, 0|1, 0|1), and
  * prints one line each: "URL SIGNING-REGION" or "ERROR message". botocore resolves the same
  * lines on the other side of the comparison. */
 #include "config.h"
@@ -16,7 +16,10 @@ int main(void)
 
 	while (scanf("%15s %127s %d %d", svc, region, &fips, &ds) == 4) {
 		aws_endpoint_cfg cfg = {fips != 0, ds != 0};
-		aws_service s = strcmp(svc, "s3") == 0 ? AWS_S3 : strcmp(svc, "sts") == 0 ? AWS_STS : AWS_IAM;
+		aws_service s = strcmp(svc, "s3") == 0	   ? AWS_S3
+				: strcmp(svc, "sts") == 0  ? AWS_STS
+				: strcmp(svc, "iam") == 0  ? AWS_IAM
+							   : AWS_CLOUDFRONT;
 		aws_endpoint ep;
 		sao_err err = {""};
 

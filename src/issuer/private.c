@@ -1,0 +1,437 @@
+#include "config.h"
+
+#include "issuer/private.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POLL_S 2
+
+void priv_site_clear(priv_site *s)
+{
+	cf_distribution_clear(&s->dist);
+	free(s->issuer);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool dns_name(const char *s)
+{
+	size_t label = 0, n = strlen(s);
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)*p) || (*p == '-' && label > 0)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool priv_check(const priv_cfg *cfg, sao_err *err)
+{
+	static const char acm[] = "arn:aws:acm:us-east-1:";
+
+	if ((cfg->domain == NULL) != (cfg->certificate_arn == NULL))
+		return err_set(err, "--domain and --certificate-arn go together: CloudFront serves a custom domain only "
+				    "with a certificate for it");
+	if (cfg->domain == NULL)
+		return true;
+	if (!dns_name(cfg->domain))
+		return err_set(err, "--domain \"%.100s\" is not a DNS name (a host such as oidc.example.com: no scheme, "
+				    "port or path)", cfg->domain);
+	if (strcmp(cfg->partition, "aws") != 0)
+		return err_set(err, "--domain: CloudFront in the %s partition takes no ACM certificate; host the custom "
+				    "domain on the commercial partition's CloudFront", cfg->partition);
+	if (strncmp(cfg->certificate_arn, acm, sizeof(acm) - 1) != 0 ||
+	    strstr(cfg->certificate_arn + sizeof(acm) - 1, ":certificate/") == NULL)
+		return err_set(err, "--certificate-arn %.200s: CloudFront takes ACM certificates from us-east-1 only "
+				    "(arn:aws:acm:us-east-1:ACCOUNT:certificate/ID); request or import the certificate "
+				    "for %s there", cfg->certificate_arn, cfg->domain);
+	return true;
+}
+
+/* A short, stable hex tag of the bucket and prefix (for names with length limits). */
+static void tag_of(const priv_cfg *cfg, char out[17])
+{
+	unsigned char d[32];
+	unsigned dl = 0;
+	char *s = NULL;
+
+	memset(d, 0, sizeof(d));
+	if (asprintf(&s, "%s/%s", cfg->bucket, cfg->prefix) >= 0)
+		EVP_Digest(s, strlen(s), d, &dl, EVP_sha256(), NULL);
+	free(s);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* How saoidc recognises its distribution: the comment (at most 128 characters). */
+static char *comment_of(const priv_cfg *cfg)
+{
+	char tag[17], *s = NULL;
+
+	tag_of(cfg, tag);
+	if (asprintf(&s, "saoidc issuer s3://%s/%s", cfg->bucket, cfg->prefix) < 0)
+		return NULL;
+	if (strlen(s) > 128) {
+		free(s);
+		if (asprintf(&s, "saoidc issuer s3://%s %s", cfg->bucket, tag) < 0)
+			return NULL;
+	}
+	return s;
+}
+
+static char *oac_name(const priv_cfg *cfg)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "saoidc-%.56s", cfg->bucket) < 0 ? NULL : s;
+}
+
+static char *resource_of(const priv_cfg *cfg)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "arn:%s:s3:::%s/%s%s*", cfg->partition, cfg->bucket, cfg->prefix,
+			cfg->prefix[0] ? "/" : "") < 0
+		       ? NULL
+		       : s;
+}
+
+static bool is_saoidc(const cf_distribution *d)
+{
+	return d->comment != NULL && strncmp(d->comment, "saoidc issuer s3://", 19) == 0;
+}
+
+/* The policy with saoidc's statement for this prefix set to `want` (NULL: removed). Statements
+ * are saoidc's when their Sid starts with SaoidcCloudFront and their Resource is this prefix's;
+ * every other statement stays as it is. *changed tells whether anything differs; *out is the new
+ * policy (NULL when no statement is left). */
+static bool merge_policy(const char *current, const char *resource, json_t *want, char **out, bool *changed,
+			 sao_err *err)
+{
+	json_t *doc = current != NULL ? json_loads(current, 0, NULL) : json_pack("{s:s, s:[]}", "Version", "2012-10-17");
+	json_t *st = json_object_get(doc, "Statement"), *kept;
+	bool had = false;
+
+	*out = NULL;
+	*changed = false;
+	if (doc == NULL || (current != NULL && !json_is_array(st) && !json_is_object(st))) {
+		json_decref(doc);
+		return err_set(err, "the bucket's policy is not a JSON policy document; saoidc will not rewrite it");
+	}
+	if (json_is_object(st)) { /* a single statement may stand alone */
+		json_t *a = json_array();
+
+		json_array_append(a, st);
+		json_object_set_new(doc, "Statement", a);
+		st = a;
+	}
+	kept = json_array();
+	for (size_t i = 0; i < json_array_size(st); i++) {
+		json_t *s = json_array_get(st, i);
+		const char *sid = json_string_value(json_object_get(s, "Sid"));
+		const char *res = json_string_value(json_object_get(s, "Resource"));
+
+		if (sid != NULL && strncmp(sid, "SaoidcCloudFront", 16) == 0 && res != NULL && strcmp(res, resource) == 0) {
+			had = true;
+			if (want != NULL && json_equal(s, want))
+				json_array_append(kept, s);
+			else
+				*changed = true;
+			continue;
+		}
+		json_array_append(kept, s);
+	}
+	if (want != NULL && (!had || *changed)) {
+		json_array_append(kept, want);
+		*changed = true;
+	}
+	json_object_set_new(doc, "Statement", kept);
+	if (*changed && json_array_size(kept) > 0 &&
+	    (*out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(doc);
+		return err_set(err, "out of memory");
+	}
+	json_decref(doc);
+	return true;
+}
+
+static json_t *statement_for(const priv_cfg *cfg, const char *resource, const char *dist_arn)
+{
+	char tag[17], sid[40];
+
+	tag_of(cfg, tag);
+	snprintf(sid, sizeof(sid), "SaoidcCloudFront%s", tag);
+	return json_pack("{s:s, s:s, s:{s:s}, s:s, s:s, s:{s:{s:s}}}", "Sid", sid, "Effect", "Allow", "Principal",
+			 "Service", "cloudfront.amazonaws.com", "Action", "s3:GetObject", "Resource", resource,
+			 "Condition", "StringEquals", "AWS:SourceArn", dist_arn);
+}
+
+bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *cf, priv_site *out, sao_err *err)
+{
+	cf_distribution *all = NULL, *ours = NULL, *foreign = NULL;
+	size_t n = 0;
+	char *comment = comment_of(cfg), *oac = oac_name(cfg), *oac_id = NULL, *resource = resource_of(cfg);
+	char *policy = NULL, *merged = NULL, ref[64];
+	bool exists = false, blocked = false, enforced = false, changed = false, ok = false;
+	json_t *want = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (comment == NULL || oac == NULL || resource == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	/* Read everything first: a refusal must come before the first write. */
+	if (!bucket_exists(b, &exists, err) || !cf_list_distributions(cf, &all, &n, err) ||
+	    !cf_find_oac(cf, oac, &oac_id, err))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].comment != NULL && strcmp(all[i].comment, comment) == 0)
+			ours = &all[i];
+		else if (!is_saoidc(&all[i]) && strlist_has(&all[i].origins, cfg->origin_domain))
+			foreign = &all[i];
+	}
+	if (ours == NULL && foreign != NULL) {
+		err_set(err,
+			"CloudFront distribution %s (%s) already serves bucket %s, and saoidc did not make it, so "
+			"saoidc leaves it alone. Either give that distribution an origin access control and publish with "
+			"--acl none --issuer https://%s%s%s, or remove it and run again",
+			foreign->id, foreign->domain, cfg->bucket, foreign->domain, cfg->prefix[0] ? "/" : "", cfg->prefix);
+		goto out;
+	}
+	if (ours != NULL && cfg->domain != NULL && !strlist_has(&ours->aliases, cfg->domain)) {
+		err_set(err, "CloudFront distribution %s serves this issuer without the alias %s; saoidc does not change "
+			     "the domain of a live issuer (every token's iss would change): run saoidc unpublish first",
+			ours->id, cfg->domain);
+		goto out;
+	}
+	if (!exists && !cfg->create_bucket) {
+		err_set(err, "bucket %s does not exist: create it, or add --create-bucket", cfg->bucket);
+		goto out;
+	}
+	if (exists && (!bucket_public_access_blocked(b, &blocked, err) || !bucket_owner_enforced(b, &enforced, err)))
+		goto out;
+	/* Writes, each only when needed. */
+	if (!exists) {
+		cfg->note("%s bucket %s (private)", cfg->dry_run ? "would create" : "creating", cfg->bucket);
+		if (!cfg->dry_run && !bucket_create(b, err))
+			goto out;
+	}
+	if (!blocked) {
+		cfg->note("%s Block Public Access (all four settings) on bucket %s", cfg->dry_run ? "would turn on" : "turning on",
+			  cfg->bucket);
+		if (!cfg->dry_run && !bucket_block_public_access(b, err))
+			goto out;
+	}
+	if (!enforced) {
+		cfg->note("%s Object Ownership BucketOwnerEnforced (ACLs disabled) on bucket %s",
+			  cfg->dry_run ? "would set" : "setting", cfg->bucket);
+		if (!cfg->dry_run && !bucket_enforce_owner(b, err))
+			goto out;
+	}
+	if (oac_id == NULL) {
+		cfg->note("%s origin access control %s", cfg->dry_run ? "would create" : "creating", oac);
+		if (!cfg->dry_run && !cf_create_oac(cf, oac, &oac_id, err))
+			goto out;
+	} else {
+		cfg->note("origin access control %s (%s)", oac, oac_id);
+	}
+	if (ours != NULL) {
+		out->dist = *ours;
+		memset(ours, 0, sizeof(*ours));
+		cfg->note("distribution %s (%s): %s", out->dist.id, out->dist.domain, out->dist.status);
+	} else if (cfg->dry_run) {
+		cfg->note("would create a CloudFront distribution for s3://%s/%s%s%s", cfg->bucket, cfg->prefix,
+			  cfg->domain ? " with alias " : "", cfg->domain ? cfg->domain : "");
+	} else {
+		cf_want w = {comment, ref, cfg->origin_domain, oac_id, cfg->domain, cfg->certificate_arn};
+
+		snprintf(ref, sizeof(ref), "saoidc-%ld", (long)time(NULL));
+		if (!cf_create_distribution(cf, &w, &out->dist, err))
+			goto out;
+		out->created = true;
+		cfg->note("created distribution %s (%s); a new distribution takes minutes to deploy", out->dist.id,
+			  out->dist.domain);
+	}
+	if (out->dist.arn != NULL) {
+		if ((want = statement_for(cfg, resource, out->dist.arn)) == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		if (!bucket_policy_get(b, &policy, err) || !merge_policy(policy, resource, want, &merged, &changed, err))
+			goto out;
+		if (changed) {
+			cfg->note("%s the bucket policy statement letting distribution %s read %s",
+				  cfg->dry_run ? "would add" : "adding", out->dist.id, resource);
+			if (!cfg->dry_run && !bucket_policy_put(b, merged, err))
+				goto out;
+		}
+	}
+	{
+		const char *host = cfg->domain != NULL ? cfg->domain : out->dist.domain != NULL ? out->dist.domain : NULL;
+
+		if (asprintf(&out->issuer, "https://%s%s%s", host != NULL ? host : "NEW-DISTRIBUTION.cloudfront.net",
+			     cfg->prefix[0] ? "/" : "", cfg->prefix) < 0) {
+			out->issuer = NULL;
+			err_set(err, "out of memory");
+			goto out;
+		}
+	}
+	ok = true;
+out:
+	cf_distributions_free(all, n);
+	free(comment);
+	free(oac);
+	free(oac_id);
+	free(resource);
+	free(policy);
+	free(merged);
+	json_decref(want);
+	if (!ok)
+		priv_site_clear(out);
+	return ok;
+}
+
+static long mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
+
+bool priv_wait_deployed(const cf_client *cf, const char *id, unsigned timeout_s, priv_note_fn note, sao_err *err)
+{
+	long start = mono_s();
+
+	for (;;) {
+		cf_distribution d;
+		bool done;
+
+		if (!cf_get_distribution(cf, id, &d, err))
+			return false;
+		done = strcmp(d.status, "Deployed") == 0;
+		cf_distribution_clear(&d);
+		if (done) {
+			note("distribution %s deployed (%lds)", id, mono_s() - start);
+			return true;
+		}
+		if (mono_s() - start >= (long)timeout_s)
+			return err_set(err, "distribution %s is still deploying after %us; run again later (nothing is lost)",
+				       id, timeout_s);
+		note("distribution %s: deploying... (%lds)", id, mono_s() - start);
+		sleep(POLL_S);
+	}
+}
+
+bool priv_wait_invalidated(const cf_client *cf, const char *dist_id, const char *inv_id, unsigned timeout_s,
+			   priv_note_fn note, sao_err *err)
+{
+	long start = mono_s();
+
+	for (;;) {
+		char *status = NULL;
+		bool done;
+
+		if (!cf_invalidation_status(cf, dist_id, inv_id, &status, err))
+			return false;
+		done = strcmp(status, "Completed") == 0;
+		free(status);
+		if (done) {
+			note("invalidation %s completed (%lds)", inv_id, mono_s() - start);
+			return true;
+		}
+		if (mono_s() - start >= (long)timeout_s)
+			return err_set(err, "invalidation %s still in progress after %us", inv_id, timeout_s);
+		note("invalidation %s: in progress... (%lds)", inv_id, mono_s() - start);
+		sleep(POLL_S);
+	}
+}
+
+bool priv_teardown(const priv_cfg *cfg, const bucket_client *b, const cf_client *cf, const strlist *keys,
+		   unsigned timeout_s, sao_err *err)
+{
+	cf_distribution *all = NULL;
+	size_t n = 0;
+	char *comment = comment_of(cfg), *oac = oac_name(cfg), *oac_id = NULL, *resource = resource_of(cfg);
+	char *policy = NULL, *merged = NULL;
+	const cf_distribution *ours = NULL;
+	bool others = false, changed = false, ok = false;
+
+	if (comment == NULL || oac == NULL || resource == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (!cf_list_distributions(cf, &all, &n, err) || !cf_find_oac(cf, oac, &oac_id, err))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char *mine = NULL;
+
+		if (all[i].comment != NULL && strcmp(all[i].comment, comment) == 0)
+			ours = &all[i];
+		else if (asprintf(&mine, "saoidc issuer s3://%s", cfg->bucket) >= 0 && all[i].comment != NULL &&
+			 strncmp(all[i].comment, mine, strlen(mine)) == 0 &&
+			 (all[i].comment[strlen(mine)] == '/' || all[i].comment[strlen(mine)] == ' '))
+			others = true;
+		free(mine);
+	}
+	if (ours != NULL) {
+		if (ours->enabled) {
+			cfg->note("%s distribution %s", cfg->dry_run ? "would disable" : "disabling", ours->id);
+			if (!cfg->dry_run && !cf_disable_distribution(cf, ours->id, err))
+				goto out;
+		}
+		if (!cfg->dry_run && !priv_wait_deployed(cf, ours->id, timeout_s, cfg->note, err))
+			goto out;
+		cfg->note("%s distribution %s", cfg->dry_run ? "would delete" : "deleting", ours->id);
+		if (!cfg->dry_run && !cf_delete_distribution(cf, ours->id, err))
+			goto out;
+	} else {
+		cfg->note("no distribution of saoidc's for s3://%s/%s", cfg->bucket, cfg->prefix);
+	}
+	if (oac_id != NULL && !others) {
+		cfg->note("%s origin access control %s", cfg->dry_run ? "would delete" : "deleting", oac);
+		if (!cfg->dry_run && !cf_delete_oac(cf, oac_id, err))
+			goto out;
+	}
+	for (size_t i = 0; i < keys->n; i++) {
+		cfg->note("%s s3://%s/%s", cfg->dry_run ? "would delete" : "deleting", cfg->bucket, keys->v[i]);
+		if (!cfg->dry_run && !bucket_object_delete(b, keys->v[i], err))
+			goto out;
+	}
+	if (!bucket_policy_get(b, &policy, err))
+		goto out;
+	if (policy != NULL && !merge_policy(policy, resource, NULL, &merged, &changed, err))
+		goto out;
+	if (changed) {
+		cfg->note("%s saoidc's statement from the bucket policy%s", cfg->dry_run ? "would remove" : "removing",
+			  merged == NULL ? " (no statement is left: the policy is deleted)" : "");
+		if (!cfg->dry_run && !bucket_policy_put(b, merged, err))
+			goto out;
+	}
+	ok = true;
+out:
+	cf_distributions_free(all, n);
+	free(comment);
+	free(oac);
+	free(oac_id);
+	free(resource);
+	free(policy);
+	free(merged);
+	return ok;
+}
