@@ -260,8 +260,11 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			  cfg->domain ? " with alias " : "", cfg->domain ? cfg->domain : "");
 	} else {
 		cf_want w = {comment, ref, cfg->origin_domain, oac_id, cfg->domain, cfg->certificate_arn};
+		char tag[17];
 
-		snprintf(ref, sizeof(ref), "saoidc-%ld", (long)time(NULL));
+		/* Unique per issuer and time: CloudFront refuses a reference used before. */
+		tag_of(cfg, tag);
+		snprintf(ref, sizeof(ref), "saoidc-%s-%ld", tag, (long)time(NULL));
 		if (!cf_create_distribution(cf, &w, &out->dist, err))
 			goto out;
 		out->created = true;

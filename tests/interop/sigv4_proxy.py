@@ -23,6 +23,7 @@ import urllib.parse
 
 import base64
 import hashlib
+import zlib
 
 import shapecheck
 import sigv4check
@@ -132,9 +133,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             return 204, b"", None
         if self.command != "PUT":
             return s3_error("MethodNotAllowed", "method not allowed", 405) + ("application/xml",)
+        # S3 wants an integrity check on these: Content-MD5, or (newer SDKs) an x-amz-checksum-*.
         md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
-        if self.headers.get("Content-MD5") != md5:
-            return s3_error("InvalidDigest", "Content-MD5 is missing or does not match the body", 400) + ("application/xml",)
+        crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        given_md5, given_crc = self.headers.get("Content-MD5"), self.headers.get("x-amz-checksum-crc32")
+        if (given_md5 is None and given_crc is None) or given_md5 not in (None, md5) or given_crc not in (None, crc):
+            return s3_error("InvalidDigest", "Content-MD5 (or x-amz-checksum-crc32) is missing or does not match "
+                            "the body", 400) + ("application/xml",)
         if sub == "policy":
             try:
                 json.loads(body)
