@@ -128,15 +128,20 @@ bool bucket_public_access_blocked(const bucket_client *c, bool *all_on, sao_err 
 	return ok;
 }
 
-bool bucket_block_public_access(const bucket_client *c, sao_err *err)
+bool bucket_block_public_access(const bucket_client *c, bool acls, bool policies, sao_err *err)
 {
+	const char *a = acls ? "true" : "false", *p = policies ? "true" : "false";
 	aws_response r = {0};
-	bool ok = call(c, "PUT", NULL, "publicAccessBlock=",
-		       "<PublicAccessBlockConfiguration xmlns=\"" S3_NS "\"><BlockPublicAcls>true</BlockPublicAcls>"
-		       "<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy>"
-		       "<RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>",
-		       "PutBucketPublicAccessBlock", 0, &r, err);
+	char *body = NULL;
+	bool ok;
 
+	if (asprintf(&body, "<PublicAccessBlockConfiguration xmlns=\"" S3_NS "\"><BlockPublicAcls>%s</BlockPublicAcls>"
+			    "<IgnorePublicAcls>%s</IgnorePublicAcls><BlockPublicPolicy>%s</BlockPublicPolicy>"
+			    "<RestrictPublicBuckets>%s</RestrictPublicBuckets></PublicAccessBlockConfiguration>",
+		     a, a, p, p) < 0)
+		return err_set(err, "out of memory");
+	ok = call(c, "PUT", NULL, "publicAccessBlock=", body, "PutBucketPublicAccessBlock", 0, &r, err);
+	free(body);
 	aws_response_clear(&r);
 	return ok;
 }
@@ -153,14 +158,17 @@ bool bucket_owner_enforced(const bucket_client *c, bool *enforced, sao_err *err)
 	return ok;
 }
 
-bool bucket_enforce_owner(const bucket_client *c, sao_err *err)
+bool bucket_set_ownership(const bucket_client *c, const char *ownership, sao_err *err)
 {
 	aws_response r = {0};
-	bool ok = call(c, "PUT", NULL, "ownershipControls=",
-		       "<OwnershipControls xmlns=\"" S3_NS "\"><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership>"
-		       "</Rule></OwnershipControls>",
-		       "PutBucketOwnershipControls", 0, &r, err);
+	char *body = NULL;
+	bool ok;
 
+	if (asprintf(&body, "<OwnershipControls xmlns=\"" S3_NS "\"><Rule><ObjectOwnership>%s</ObjectOwnership></Rule>"
+			    "</OwnershipControls>", ownership) < 0)
+		return err_set(err, "out of memory");
+	ok = call(c, "PUT", NULL, "ownershipControls=", body, "PutBucketOwnershipControls", 0, &r, err);
+	free(body);
 	aws_response_clear(&r);
 	return ok;
 }

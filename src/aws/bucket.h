@@ -22,10 +22,13 @@ bool bucket_exists(const bucket_client *c, bool *exists, sao_err *err);
 bool bucket_create(const bucket_client *c, sao_err *err);
 /* Block Public Access: *all_on when the bucket blocks all four. */
 bool bucket_public_access_blocked(const bucket_client *c, bool *all_on, sao_err *err);
-bool bucket_block_public_access(const bucket_client *c, sao_err *err);
+/* Block Public Access: public ACLs blocked and ignored when `acls`, public policies blocked and
+ * restricted when `policies`. */
+bool bucket_block_public_access(const bucket_client *c, bool acls, bool policies, sao_err *err);
 /* Object Ownership: *enforced when it is BucketOwnerEnforced (ACLs disabled). */
 bool bucket_owner_enforced(const bucket_client *c, bool *enforced, sao_err *err);
-bool bucket_enforce_owner(const bucket_client *c, sao_err *err);
+/* Object Ownership: "BucketOwnerEnforced" (ACLs disabled) or "ObjectWriter" (ACLs work). */
+bool bucket_set_ownership(const bucket_client *c, const char *ownership, sao_err *err);
 /* The bucket policy (malloc'd JSON), or NULL in *policy when there is none. */
 bool bucket_policy_get(const bucket_client *c, char **policy, sao_err *err);
 /* Puts the policy, or deletes it when policy is NULL. */

@@ -51,7 +51,11 @@ const char cmd_publish_help[] =
 	"      --domain HOST          with --private: the issuer's host instead of CloudFront's; the\n"
 	"                             CNAME record to create is printed\n"
 	"      --certificate-arn ARN  with --domain: an ACM certificate for HOST in us-east-1\n"
-	"      --create-bucket        with --private: create the bucket when it does not exist\n"
+	"      --create-bucket        create the bucket when it does not exist, set up for the mode:\n"
+	"                             --private: Block Public Access on, ACLs disabled; --acl none:\n"
+	"                             ACLs disabled, public policies allowed, the s3-policy statement;\n"
+	"                             --acl public-read: ACLs enabled (ObjectWriter), public ACLs\n"
+	"                             allowed. An existing bucket's settings are left as they are\n"
 	"      --wait                 with --private: wait (progress on stderr) until the distribution is\n"
 	"                             deployed and the invalidation done\n"
 	"      --wait-timeout SECONDS with --wait (default 1800)\n"
@@ -288,6 +292,40 @@ static bool strlist_add_path(strlist *l, const char *prefix, const char *path)
 	return ok;
 }
 
+/* --create-bucket without --private: a new bucket, set up so that the mode's uploads are public:
+ * ACLs enabled and public ACLs allowed for public-read; ACLs disabled, public policies allowed
+ * and the public-read policy statement for --acl none. An existing bucket is left alone. */
+static bool public_bucket(const pub_opts *p, const s3_target *t, const aws_endpoint *s3ep,
+			  const aws_partition *part, const aws_creds *creds, sao_err *err)
+{
+	bucket_client bc = {creds, *s3ep, t->bucket};
+	bool exists = false, acl = strcmp(p->acl, "public-read") == 0, ok;
+	char *policy = NULL;
+
+	if (p->dry_run) { /* no credentials: nothing is read either */
+		log_note("would create bucket %s if it does not exist, with %s", t->bucket,
+			 acl ? "ACLs enabled and public ACLs allowed" : "public bucket policies allowed and the s3-policy statement");
+		return true;
+	}
+	if (!bucket_exists(&bc, &exists, err))
+		return false;
+	if (exists) {
+		log_info("bucket %s exists: its settings are left as they are (--create-bucket)", t->bucket);
+		return true;
+	}
+	log_note("creating bucket %s (%s)", t->bucket, acl ? "public-read ACLs" : "public through its bucket policy");
+	if (!bucket_create(&bc, err) || !bucket_set_ownership(&bc, acl ? "ObjectWriter" : "BucketOwnerEnforced", err) ||
+	    !bucket_block_public_access(&bc, !acl, acl, err))
+		return false;
+	if (acl)
+		return true;
+	if ((policy = s3_public_policy(t, part)) == NULL)
+		return err_set(err, "out of memory");
+	ok = bucket_policy_put(&bc, policy, err);
+	free(policy);
+	return ok;
+}
+
 /* --private, before the documents: the bucket, origin access control, distribution and policy. */
 static bool private_site(const pub_opts *p, const s3_target *t, const aws_where *where, const aws_endpoint *s3ep,
 			 const aws_endpoint *s3plain, aws_creds *creds, cf_client *cf, priv_site *site, sao_err *err)
@@ -431,8 +469,8 @@ int cmd_publish(int argc, char **argv)
 			goto out;
 		}
 		p.acl = "none";
-	} else if (p.domain != NULL || p.certificate_arn != NULL || p.create_bucket || p.wait) {
-		rc = cli_usage_error("publish", "--domain, --certificate-arn, --create-bucket and --wait go with --private");
+	} else if (p.domain != NULL || p.certificate_arn != NULL || p.wait) {
+		rc = cli_usage_error("publish", "--domain, --certificate-arn and --wait go with --private");
 		goto out;
 	}
 	if (p.private_ && !private_site(&p, &t, &where, &s3ep, &s3plain, &creds, &cf, &site, &err))
@@ -456,6 +494,8 @@ int cmd_publish(int argc, char **argv)
 	if (!p.dry_run)
 		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", t.bucket, t.prefix,
 			 where.region, where.partition->id, creds.source);
+	if (!p.private_ && p.create_bucket && !public_bucket(&p, &t, &s3ep, where.partition, &creds, &err))
+		goto fail;
 	{
 		const object objs[] = {
 			{o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json", d.jwks, d.jwks_len,
@@ -485,6 +525,8 @@ int cmd_publish(int argc, char **argv)
 	}
 	if (p.private_ && !p.dry_run && !private_finish(&p, &cf, &site, &invalidate, modified, &err))
 		goto fail;
+	if (p.private_ && p.dry_run && site.dist.id != NULL)
+		log_note("would invalidate the documents that changed on distribution %s", site.dist.id);
 	if (!p.dry_run)
 		log_info("%s; issuer %s", changed > 0 ? "published" : "already up to date", o.docs.issuer);
 	printf("%s\n", o.docs.issuer);

@@ -235,13 +235,13 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 	if (!blocked) {
 		cfg->note("%s Block Public Access (all four settings) on bucket %s", cfg->dry_run ? "would turn on" : "turning on",
 			  cfg->bucket);
-		if (!cfg->dry_run && !bucket_block_public_access(b, err))
+		if (!cfg->dry_run && !bucket_block_public_access(b, true, true, err))
 			goto out;
 	}
 	if (!enforced) {
 		cfg->note("%s Object Ownership BucketOwnerEnforced (ACLs disabled) on bucket %s",
 			  cfg->dry_run ? "would set" : "setting", cfg->bucket);
-		if (!cfg->dry_run && !bucket_enforce_owner(b, err))
+		if (!cfg->dry_run && !bucket_set_ownership(b, "BucketOwnerEnforced", err))
 			goto out;
 	}
 	if (oac_id == NULL) {

@@ -195,6 +195,34 @@ is "$RC" 0 "unpublish again exits 0"
 is "$(cf_writes "$T_TMP/cf.log") $(s3_writes)" "0 2" "and writes nothing but the (idempotent) object deletes"
 contains "$(awsc s3api head-bucket --bucket newbucket 2>&1; echo rc=$?)" "rc=0" "the bucket itself stays"
 
+# ---- --private --dry-run: reads, prints the writes, makes none ------------------------------------
+clear_logs
+run "$SAOIDC" publish --private --create-bucket --dry-run --key "$K" s3://drybucket/x
+is "$RC" 0 "--private --dry-run exits 0"
+contains "$ERR" "would create bucket drybucket" "it says what it would create"
+contains "$ERR" "would create a CloudFront distribution" "down to the distribution"
+is "$(cf_writes "$T_TMP/cf.log") $(s3_writes)" "0 0" "and writes nothing"
+
+# ---- --create-bucket for the public modes ------------------------------------------------------------
+clear_logs
+run "$SAOIDC" publish --create-bucket --key "$K" s3://pubacl/x
+is "$RC" 0 "--create-bucket with public-read ACLs exits 0"
+contains "$(awsc s3api get-bucket-ownership-controls --bucket pubacl 2>&1)" "ObjectWriter" "the new bucket takes ACLs (ObjectWriter)"
+is "$(awsc s3api get-public-access-block --bucket pubacl --query 'PublicAccessBlockConfiguration.[BlockPublicAcls,IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets]' --output text 2>&1)" \
+	"False	False	True	True" "public ACLs allowed, public policies still blocked"
+is "$(grep '"method": "PUT", "path": "/pubacl/x/' "$T_TMP/s3.log" | grep -c '"acl": "public-read"')" 2 "the documents went up public-read"
+run "$SAOIDC" publish --create-bucket --acl none --key "$K" s3://pubpol/x
+is "$RC" 0 "--create-bucket --acl none exits 0"
+contains "$(awsc s3api get-bucket-ownership-controls --bucket pubpol 2>&1)" "BucketOwnerEnforced" "the new bucket has ACLs disabled"
+is "$(awsc s3api get-public-access-block --bucket pubpol --query 'PublicAccessBlockConfiguration.[BlockPublicAcls,IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets]' --output text 2>&1)" \
+	"True	True	False	False" "public ACLs blocked, public policies allowed"
+is "$(awsc s3api get-bucket-policy --bucket pubpol --query Policy --output text 2>/dev/null | py "import json,sys; s=json.load(sys.stdin)['Statement'][0]; print(s['Principal'], s['Action'], s['Resource'])")" \
+	"* s3:GetObject arn:aws:s3:::pubpol/x/*" "and the public-read statement for the prefix"
+clear_logs
+run "$SAOIDC" publish --create-bucket --acl none --key "$K" s3://pubpol/x
+contains "$ERR" "left as they are" "an existing bucket's settings are not touched"
+is "$(s3_writes)" 0 "and nothing is written"
+
 # ---- verify explains a distribution still deploying ------------------------------------------------
 run "$SAOIDC" verify --issuer https://d111111abcdef8.cloudfront.net/x --connect-to "127.0.0.1:$(free_port)"
 contains "$OUT" "still deploying" "verify on a CloudFront issuer that does not answer says the distribution may still be deploying"
