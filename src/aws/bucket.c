@@ -31,8 +31,9 @@ static char *url_of(const bucket_client *c, const char *key, const char *query)
 
 /* One S3 call named `action` (the IAM action it needs, for the message). A 2xx, or a status in
  * `ok_status` (e.g. 404), is success; resp then holds the answer. */
-static bool call(const bucket_client *c, const char *method, const char *key, const char *query, const char *body,
-		 const char *action, long ok_status, aws_response *resp, sao_err *err)
+static bool call_h(const bucket_client *c, const char *method, const char *key, const char *query, const char *body,
+		   const char *ctype, const char *cond_name, const char *cond_value, const char *action, long ok_status,
+		   long ok_status2, aws_response *resp, sao_err *err)
 {
 	char *url = url_of(c, key, query), *md5 = NULL;
 	sigv4_header *hs = NULL;
@@ -43,14 +44,19 @@ static bool call(const bucket_client *c, const char *method, const char *key, co
 		err_set(err, "out of memory");
 		goto out;
 	}
+	if (cond_name != NULL && !sigv4_header_add(&hs, &nh, cond_name, cond_value)) {
+		err_set(err, "out of memory");
+		goto out;
+	}
 	if (body != NULL) {
-		/* Bucket configuration calls require Content-MD5. */
+		/* Bucket configuration calls require Content-MD5 (objects take it as well). */
 		unsigned char d[16];
 		unsigned dl = 0;
 
 		if (!EVP_Digest(body, blen, d, &dl, EVP_md5(), NULL) || (md5 = b64_std_encode(d, dl)) == NULL ||
 		    !sigv4_header_add(&hs, &nh, "Content-MD5", md5) ||
-		    !sigv4_header_add(&hs, &nh, "Content-Type", body[0] == '{' ? "application/json" : "application/xml")) {
+		    !sigv4_header_add(&hs, &nh, "Content-Type",
+				      ctype != NULL ? ctype : body[0] == '{' ? "application/json" : "application/xml")) {
 			err_set(err, "out of memory");
 			goto out;
 		}
@@ -63,12 +69,12 @@ static bool call(const bucket_client *c, const char *method, const char *key, co
 			goto out;
 		}
 	}
-	if (resp->status / 100 == 2 || resp->status == ok_status) {
+	if (resp->status / 100 == 2 || resp->status == ok_status || resp->status == ok_status2) {
 		ok = true;
 		goto out;
 	}
 	{
-		const char *hint = aws_clock_hint(resp);
+		const char *hint = aws_error_hint(resp);
 
 		if (hint == NULL && resp->code != NULL && strcmp(resp->code, "AccessDenied") == 0)
 			hint = "the credentials lack this permission: add it to the policy in doc/private-hosting.md";
@@ -81,6 +87,12 @@ out:
 	free(url);
 	sigv4_headers_free(hs, nh);
 	return ok;
+}
+
+static bool call(const bucket_client *c, const char *method, const char *key, const char *query, const char *body,
+		 const char *action, long ok_status, aws_response *resp, sao_err *err)
+{
+	return call_h(c, method, key, query, body, NULL, NULL, NULL, action, ok_status, 0, resp, err);
 }
 
 bool bucket_exists(const bucket_client *c, bool *exists, sao_err *err)
@@ -202,6 +214,38 @@ bool bucket_object_delete(const bucket_client *c, const char *key, sao_err *err)
 	aws_response r = {0};
 	bool ok = call(c, "DELETE", key, NULL, NULL, "DeleteObject", 404, &r, err);
 
+	aws_response_clear(&r);
+	return ok;
+}
+
+bool bucket_object_get(const bucket_client *c, const char *key, char **body, size_t *len, char **etag, bool *found,
+		       sao_err *err)
+{
+	aws_response r = {0};
+	bool ok = call(c, "GET", key, NULL, NULL, "GetObject", 404, &r, err);
+
+	*body = *etag = NULL;
+	*len = 0;
+	*found = ok && r.status != 404;
+	if (*found) {
+		*body = r.body;
+		*len = r.body_len;
+		*etag = r.etag;
+		r.body = r.etag = NULL;
+		r.body_len = 0;
+	}
+	aws_response_clear(&r);
+	return ok;
+}
+
+bool bucket_object_put_if(const bucket_client *c, const char *key, const char *body, const char *content_type,
+			  const char *if_match, bool *lost, sao_err *err)
+{
+	aws_response r = {0};
+	bool ok = call_h(c, "PUT", key, NULL, body, content_type, if_match != NULL ? "If-Match" : "If-None-Match",
+			 if_match != NULL ? if_match : "*", "PutObject", 412, 409, &r, err);
+
+	*lost = ok && (r.status == 412 || r.status == 409);
 	aws_response_clear(&r);
 	return ok;
 }

@@ -33,6 +33,14 @@ bool bucket_set_ownership(const bucket_client *c, const char *ownership, sao_err
 bool bucket_policy_get(const bucket_client *c, char **policy, sao_err *err);
 /* Puts the policy, or deletes it when policy is NULL. */
 bool bucket_policy_put(const bucket_client *c, const char *policy, sao_err *err);
+/* GetObject: *found false on 404 (then *body is NULL); *etag (malloc'd) for a conditional put. */
+bool bucket_object_get(const bucket_client *c, const char *key, char **body, size_t *len, char **etag, bool *found,
+		       sao_err *err);
+/* PutObject only if the object is still `if_match` (its ETag), or, with if_match NULL, only if
+ * it does not exist (If-None-Match: *): S3's conditional writes. *lost is true, and the call
+ * otherwise successful, when someone else wrote first (412, or 409 for a racing create). */
+bool bucket_object_put_if(const bucket_client *c, const char *key, const char *body, const char *content_type,
+			  const char *if_match, bool *lost, sao_err *err);
 /* DeleteObject (missing objects are not an error). */
 bool bucket_object_delete(const bucket_client *c, const char *key, sao_err *err);
 

@@ -64,7 +64,7 @@ static bool call(const cf_client *c, const char *method, const char *path, const
 		goto out;
 	}
 	{
-		const char *hint = aws_clock_hint(resp);
+		const char *hint = aws_error_hint(resp);
 
 		if (hint == NULL && resp->code != NULL && strcmp(resp->code, "AccessDenied") == 0)
 			hint = "the credentials lack this permission: add it to the policy in doc/private-hosting.md";

@@ -138,6 +138,23 @@ const char *aws_clock_hint(const aws_response *resp)
 	return NULL;
 }
 
+const char *aws_error_hint(const aws_response *r)
+{
+	const char *clock = aws_clock_hint(r);
+
+	if (clock != NULL || r->code == NULL)
+		return clock;
+	if (strcmp(r->code, "SignatureDoesNotMatch") == 0)
+		return "the secret access key does not match the access key ID";
+	if (strcmp(r->code, "InvalidAccessKeyId") == 0 || strcmp(r->code, "InvalidClientTokenId") == 0)
+		return "the access key ID is unknown to this endpoint (another partition's key?)";
+	if (strcmp(r->code, "NoSuchBucket") == 0)
+		return "create the bucket first, in the region given";
+	if (strcmp(r->code, "ExpiredToken") == 0)
+		return "the session token has expired";
+	return NULL;
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;

@@ -48,4 +48,8 @@ bool aws_send(const aws_request *req, aws_response *resp, sao_err *err);
  * aws_send does not retry these. */
 const char *aws_clock_hint(const aws_response *resp);
 
+/* What to do about an AWS error answer (a wrong clock, a secret that does not match its key, an
+ * unknown key, a missing bucket, an expired session), or NULL. */
+const char *aws_error_hint(const aws_response *resp);
+
 #endif

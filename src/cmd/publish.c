@@ -9,6 +9,7 @@
 #include "util/log.h"
 #include "issuer/private.h"
 #include "issuer/register.h"
+#include "issuer/retention.h"
 #include "aws/s3.h"
 
 #include <curl/curl.h>
@@ -39,6 +40,11 @@ const char cmd_publish_help[] =
 	"      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
 	"      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
 	"      --from-apiserver       publish the API server's own JWKS instead of --key\n"
+	"      --retain DURATION      keep publishing a key for DURATION after it leaves the source\n"
+	"                             (default 25h: the longest default token lifetime, 24h, plus\n"
+	"                             an hour of JWKS caching; 0 drops it at once). The state lives\n"
+	"                             next to the documents, in PREFIX/.saoidc/retention.json, written\n"
+	"                             with S3 conditional writes so concurrent publishers agree\n"
 	"      --force                upload even when the objects are already up to date\n"
 	"      --dry-run              print the requests that would be made; needs no credentials\n"
 	"      --private              keep the bucket private and serve it through CloudFront: the bucket\n"
@@ -82,7 +88,8 @@ enum {
 	OPT_CERT_ARN,
 	OPT_CREATE_BUCKET,
 	OPT_WAIT,
-	OPT_WAIT_TIMEOUT
+	OPT_WAIT_TIMEOUT,
+	OPT_RETAIN
 };
 
 typedef struct pub_opts {
@@ -90,6 +97,7 @@ typedef struct pub_opts {
 	const char *domain, *certificate_arn;
 	bool force, dry_run, do_register, private_, create_bucket, wait, acl_given;
 	unsigned wait_timeout;
+	long retain_s;
 	reg_opts reg; /* --register's options */
 } pub_opts;
 
@@ -118,6 +126,11 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 		return true;
 	case OPT_WAIT:
 		p->wait = true;
+		return true;
+	case OPT_RETAIN:
+		if (!retain_parse_duration(arg, &p->retain_s))
+			*code = cli_usage_error("publish", "--retain takes a duration such as 25h, 90m, 30s or 0, not '%s'",
+						arg);
 		return true;
 	case OPT_WAIT_TIMEOUT: {
 		char *end;
@@ -170,24 +183,6 @@ static void explain_acl(const s3_target *t, const aws_partition *part, const aws
 	free(policy);
 }
 
-/* What to do about an S3 error answer, or NULL. */
-static const char *hint_for(const aws_response *r)
-{
-	const char *clock = aws_clock_hint(r);
-
-	if (clock != NULL || r->code == NULL)
-		return clock;
-	if (strcmp(r->code, "SignatureDoesNotMatch") == 0)
-		return "the secret access key does not match the access key ID";
-	if (strcmp(r->code, "InvalidAccessKeyId") == 0)
-		return "the access key ID is unknown to this endpoint";
-	if (strcmp(r->code, "NoSuchBucket") == 0)
-		return "create the bucket first, in the region given";
-	if (strcmp(r->code, "ExpiredToken") == 0)
-		return "the session token has expired";
-	return NULL;
-}
-
 /* 1: uploaded, 0: unchanged, -1: failed (message printed). *modified gets an unchanged object's
  * Last-Modified time (0 when unknown). */
 static int sync_object(const object *o, const s3_target *t, const pub_opts *p, const aws_endpoint *ep,
@@ -226,7 +221,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 			goto out;
 		}
 		if (r.status != 200 && r.status != 404 && r.status != 403) {
-			const char *hint = hint_for(&r);
+			const char *hint = aws_error_hint(&r);
 
 			log_error("s3://%s/%s: reading the current object failed: HTTP %ld %s%s%s%s", t->bucket, key,
 				  r.status, r.code != NULL ? r.code : "", hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
@@ -261,7 +256,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 			explain_acl(t, ep->partition, &r);
 		}
 		else {
-			const char *hint = hint_for(&r);
+			const char *hint = aws_error_hint(&r);
 
 			log_error("s3://%s/%s: upload failed: HTTP %ld %s%s%s%s%s%s", t->bucket, key, r.status,
 				  r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "",
@@ -290,6 +285,49 @@ static bool strlist_add_path(strlist *l, const char *prefix, const char *path)
 	ok = strlist_add(l, s);
 	free(s);
 	return ok;
+}
+
+/* Uploads the two documents (JWKS first). Returns how many were uploaded, or -1 (message
+ * printed). modified[i] becomes -1 for an uploaded object, else its Last-Modified. */
+static int sync_docs(const docs_cfg *cfg, const docs *d, const s3_target *t, const pub_opts *p, const aws_endpoint *ep,
+		     const aws_creds *creds, time_t modified[2])
+{
+	const object objs[] = {
+		{cfg->jwks_path != NULL ? cfg->jwks_path : "/keys.json", d->jwks, d->jwks_len, "application/jwk-set+json"},
+		{"/.well-known/openid-configuration", d->discovery, d->discovery_len, "application/json"},
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		time_t m = 0;
+		int r = sync_object(&objs[i], t, p, ep, creds, &m);
+
+		if (r < 0) {
+			if (i == 1)
+				log_error("the JWKS is up to date, the discovery document is not: run again to finish");
+			return -1;
+		}
+		/* Uploaded now, or uploaded by a run that ended before its invalidation: modified[i] is
+		 * compared with the newest invalidation. */
+		if (r > 0)
+			modified[i] = (time_t)-1;
+		else if (modified[i] != (time_t)-1)
+			modified[i] = m;
+		n += r;
+	}
+	return n;
+}
+
+static void report_retention(const retain_report *rep, int round)
+{
+	if (round > 0)
+		return;
+	for (size_t i = 0; i < rep->added.n; i++)
+		log_info("key %s: new in the source", rep->added.v[i]);
+	for (size_t i = 0; i < rep->kept.n; i++)
+		log_info("key %s: retained", rep->kept.v[i]);
+	for (size_t i = 0; i < rep->dropped.n; i++)
+		log_info("key %s: its retention ended, dropped from the JWKS", rep->dropped.v[i]);
 }
 
 /* --create-bucket without --private: a new bucket, set up so that the mode's uploads are public:
@@ -418,13 +456,15 @@ int cmd_publish(int argc, char **argv)
 					   {"create-bucket", no_argument, NULL, OPT_CREATE_BUCKET},
 					   {"wait", no_argument, NULL, OPT_WAIT},
 					   {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
+					   {"retain", required_argument, NULL, OPT_RETAIN},
 					   REG_OPTS_CORE,
 					   CLI_OPT_CONNECT_TO,
 					   CLI_OPT_CA_FILE,
 					   CLI_OPT_AWS,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
-	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600", .wait_timeout = 1800};
+	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600", .wait_timeout = 1800,
+		      .retain_s = RETAIN_DEFAULT_S};
 	cli_opts o = {0};
 	sao_err err = {""};
 	s3_target t = {0};
@@ -438,6 +478,7 @@ int cmd_publish(int argc, char **argv)
 	cf_client cf = {0};
 	strlist invalidate = {0};
 	time_t modified[2] = {0, 0};
+	char *state_key = NULL;
 	int rc = cli_parse("publish", cmd_publish_help, argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY), changed = 0;
 
 	if (rc >= 0)
@@ -496,33 +537,56 @@ int cmd_publish(int argc, char **argv)
 			 where.region, where.partition->id, creds.source);
 	if (!p.private_ && p.create_bucket && !public_bucket(&p, &t, &s3ep, where.partition, &creds, &err))
 		goto fail;
-	{
-		const object objs[] = {
-			{o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json", d.jwks, d.jwks_len,
-			 "application/jwk-set+json"},
-			{"/.well-known/openid-configuration", d.discovery, d.discovery_len, "application/json"},
-		};
-
-		for (size_t i = 0; i < 2; i++) {
-			int r = sync_object(&objs[i], &t, &p, &s3ep, p.dry_run ? NULL : &creds, &modified[i]);
-
-			if (r < 0) {
-				if (i == 1)
-					log_error("the JWKS is up to date, the discovery document is not: run again to finish");
-				rc = EXIT_FAILURE;
-				goto out;
-			}
-			changed += r;
-			/* Uploaded now, or uploaded by a run that ended before its invalidation: modified[i]
-			 * is compared with the newest invalidation below. */
-			if (r > 0)
-				modified[i] = (time_t)-1;
-			if (p.private_ && !strlist_add_path(&invalidate, t.prefix, objs[i].path)) {
-				err_set(&err, "out of memory");
-				goto fail;
-			}
-		}
+	if (p.retain_s == 0)
+		log_warn("--retain 0: a key that leaves the source leaves the JWKS at once, and STS refuses the tokens "
+			 "it signed until they expire");
+	if ((state_key = s3_object_key(&t, RTN_STATE_PATH)) == NULL) {
+		err_set(&err, "out of memory");
+		goto fail;
 	}
+	/* Rounds: a publisher racing on the same prefix may write the state between our state write
+	 * and our uploads; then merge its keys in and upload again. */
+	for (int round = 0;; round++) {
+		bucket_client bc = {&creds, s3ep, t.bucket};
+		retain_report rep = {0};
+		docs pub = {0};
+		char *etag = NULL;
+		bool moved = false, ok;
+		int r;
+
+		if (p.dry_run && creds.access_key == NULL) {
+			log_note("dry run without credentials: the retention state (s3://%s/%s) is not read; the JWKS "
+				 "shown is the source's alone", t.bucket, state_key);
+			ok = docs_copy(&d, &pub, &err);
+		} else {
+			ok = rtn_merge(&bc, state_key, &o.docs, &d, p.retain_s, time(NULL), p.dry_run, &pub, &etag, &rep,
+				       &err);
+		}
+		if (ok)
+			report_retention(&rep, round);
+		r = ok ? sync_docs(&o.docs, &pub, &t, &p, &s3ep, p.dry_run ? NULL : &creds, modified) : 0;
+		if (r > 0 && !p.dry_run && round < 4)
+			ok = rtn_moved(&bc, state_key, etag, &moved, &err);
+		retain_report_clear(&rep);
+		docs_clear(&pub);
+		free(etag);
+		if (!ok) /* the retention state, or reading back its ETag */
+			goto fail;
+		if (r < 0) { /* sync_docs printed why */
+			rc = EXIT_FAILURE;
+			goto out;
+		}
+		changed += r;
+		if (!moved)
+			break;
+		log_info("another publisher changed the retention state meanwhile: merging its keys and publishing again");
+	}
+	for (size_t i = 0; p.private_ && i < 2; i++)
+		if (!strlist_add_path(&invalidate, t.prefix, i == 0 ? (o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json")
+								    : "/.well-known/openid-configuration")) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
 	if (p.private_ && !p.dry_run && !private_finish(&p, &cf, &site, &invalidate, modified, &err))
 		goto fail;
 	if (p.private_ && p.dry_run && site.dist.id != NULL)
@@ -554,6 +618,7 @@ out:
 	aws_where_clear(&where);
 	priv_site_clear(&site);
 	strlist_clear(&invalidate);
+	free(state_key);
 	free(issuer);
 	cli_opts_free(&o);
 	return rc;

@@ -7,6 +7,7 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "issuer/private.h"
+#include "issuer/retention.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -19,7 +20,8 @@ const char cmd_unpublish_help[] =
 	"\n"
 	"Take down what `saoidc publish --private` made for this bucket and prefix, in order: disable\n"
 	"its CloudFront distribution, wait until that is deployed, delete it; delete the origin access\n"
-	"control when no other saoidc distribution of the bucket uses it; delete the two documents; remove\n"
+	"control when no other saoidc distribution of the bucket uses it; delete the two documents and\n"
+	"the retention state (PREFIX/.saoidc/retention.json); remove\n"
 	"saoidc's statement from the bucket policy (the policy goes when nothing else is left in it).\n"
 	"Nothing else is touched: the bucket, its settings and other statements stay. Run again after an\n"
 	"interruption: each step is skipped when already done.\n"
@@ -76,7 +78,7 @@ int cmd_unpublish(int argc, char **argv)
 	aws_endpoint s3ep;
 	cf_client cf = {0};
 	strlist keys = {0};
-	char *k1 = NULL, *k2 = NULL;
+	char *k1 = NULL, *k2 = NULL, *k3 = NULL;
 	int rc = cli_parse("unpublish", cmd_unpublish_help, argc, argv, lo, &o, unpub_opt, &u, 1, 0);
 
 	if (rc >= 0)
@@ -92,7 +94,9 @@ int cmd_unpublish(int argc, char **argv)
 		goto fail;
 	k1 = s3_object_key(&t, o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json");
 	k2 = s3_object_key(&t, "/.well-known/openid-configuration");
-	if (k1 == NULL || k2 == NULL || !strlist_add(&keys, k1) || !strlist_add(&keys, k2)) {
+	k3 = s3_object_key(&t, RTN_STATE_PATH);
+	if (k1 == NULL || k2 == NULL || k3 == NULL || !strlist_add(&keys, k1) || !strlist_add(&keys, k2) ||
+	    !strlist_add(&keys, k3)) {
 		err_set(&err, "out of memory");
 		goto fail;
 	}
@@ -114,6 +118,7 @@ fail:
 out:
 	free(k1);
 	free(k2);
+	free(k3);
 	strlist_clear(&keys);
 	aws_creds_clear(&creds);
 	aws_where_clear(&where);

@@ -114,6 +114,24 @@ bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_er
 	return finish(cfg, jwks, algs, n, out, err);
 }
 
+bool docs_copy(const docs *from, docs *to, sao_err *err)
+{
+	memset(to, 0, sizeof(*to));
+	to->discovery = malloc(from->discovery_len + 1);
+	to->jwks = malloc(from->jwks_len + 1);
+	to->jwks_uri = from->jwks_uri != NULL ? strdup(from->jwks_uri) : NULL;
+	if (to->discovery == NULL || to->jwks == NULL || (from->jwks_uri != NULL && to->jwks_uri == NULL)) {
+		docs_clear(to);
+		return err_set(err, "out of memory");
+	}
+	memcpy(to->discovery, from->discovery, from->discovery_len + 1);
+	memcpy(to->jwks, from->jwks, from->jwks_len + 1);
+	to->discovery_len = from->discovery_len;
+	to->jwks_len = from->jwks_len;
+	to->insecure_issuer = from->insecure_issuer;
+	return true;
+}
+
 void docs_clear(docs *d)
 {
 	free(d->discovery);

@@ -32,6 +32,8 @@ bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *e
 /* The same from a JWKS fetched elsewhere (the API server's): every key must be a usable
  * RSA/EC public key with an alg; the JWKS is re-serialized compactly as it came. */
 bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_err *err);
+/* A copy of the documents (all malloc'd anew). */
+bool docs_copy(const docs *from, docs *to, sao_err *err);
 void docs_clear(docs *d);
 
 /* Serializes a JSON value compactly (pretty = 2-space indent); malloc'd. */

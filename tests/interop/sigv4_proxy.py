@@ -11,7 +11,9 @@ credential scope ("REGION/SERVICE").
 The bucket configuration calls s3rver lacks are answered here, from memory, as S3 answers them:
 ?publicAccessBlock, ?ownershipControls and ?policy (GET, PUT, DELETE), with Content-MD5 checked
 and request bodies checked against botocore's s3 model (shapecheck.py); CreateBucket bodies are
-checked too, then forwarded.
+checked too, then forwarded. Conditional PUTs (If-Match, If-None-Match: *), which s3rver lacks
+too, are checked here against the object's ETag, atomically with the write; a mismatch gets
+412 PreconditionFailed.
 """
 import argparse
 import http.client
@@ -22,6 +24,7 @@ import threading
 import urllib.parse
 
 import base64
+import time
 import hashlib
 import zlib
 
@@ -88,18 +91,24 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             status, out = s3_error("SlowDown", "Please reduce your request rate.", 503)
             ctype = "application/xml"
             rheaders = []
+        elif self.command == "PUT" and (self.headers.get("If-Match") or self.headers.get("If-None-Match")):
+            # S3's conditional writes, which s3rver lacks: the check and the write are one step.
+            if self.server.slow_put_ms:
+                time.sleep(self.server.slow_put_ms / 1000.0)
+            with self.server.cond_lock:
+                head_status, _, head = self.upstream("HEAD", b"")
+                etag = dict((k.lower(), v) for k, v in head).get("etag")
+                want, none = self.headers.get("If-Match"), self.headers.get("If-None-Match")
+                if (none == "*" and head_status == 200) or (want is not None and (head_status != 200 or etag != want)):
+                    status, out = s3_error("PreconditionFailed", "At least one of the pre-conditions you specified "
+                                           "did not hold", 412)
+                    ctype, rheaders = "application/xml", []
+                else:
+                    status, out, rheaders = self.upstream("PUT", body)
+                    ctype = None
         else:
-            up = urllib.parse.urlsplit(self.server.upstream)
-            conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
-            fwd = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "content-length")}
-            conn.request(self.command, self.path, body=body if body else None, headers=fwd)
-            resp = conn.getresponse()
-            out = resp.read()
-            status = resp.status
+            status, out, rheaders = self.upstream(self.command, body)
             ctype = None
-            rheaders = [(k, v) for k, v in resp.getheaders()
-                        if k.lower() not in ("connection", "transfer-encoding", "content-length", "keep-alive")]
-            conn.close()
         record["status"] = status
         if getattr(self, "_invalid", None):
             record["invalid"] = self._invalid
@@ -107,6 +116,20 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             with open(self.server.log, "a") as f:
                 f.write(json.dumps(record) + "\n")
         reply(self, status, out, ctype, rheaders)
+
+    def upstream(self, method, body):
+        """Forwards the request to the S3 server: (status, body, headers to pass on)."""
+        up = urllib.parse.urlsplit(self.server.upstream)
+        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+        fwd = {k: v for k, v in self.headers.items()
+               if k.lower() not in ("connection", "content-length", "if-match", "if-none-match")}
+        conn.request(method, self.path, body=body if body else None, headers=fwd)
+        resp = conn.getresponse()
+        out = resp.read()
+        headers = [(k, v) for k, v in resp.getheaders()
+                   if k.lower() not in ("connection", "transfer-encoding", "content-length", "keep-alive")]
+        conn.close()
+        return resp.status, out, headers
 
     def bucket_config(self):
         """("publicAccessBlock"|"ownershipControls"|"policy", bucket) for a bucket configuration call."""
@@ -165,11 +188,12 @@ def main():
     ap.add_argument("--acl-disabled", action="store_true", help="answer AccessControlListNotSupported to ACL PUTs")
     ap.add_argument("--block-public-acls", action="store_true", help="answer AccessDenied to public-read PUTs")
     ap.add_argument("--fail-first", type=int, default=0, help="answer 503 SlowDown to the first N signed requests")
+    ap.add_argument("--slow-put-ms", type=int, default=0, help="hold conditional PUTs back this long (races)")
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.listen), Proxy)
     srv.upstream, srv.log, srv.acl_disabled, srv.lock = a.upstream, a.log, a.acl_disabled, threading.Lock()
     srv.block_public_acls, srv.fail_first = a.block_public_acls, a.fail_first
-    srv.buckets = {}
+    srv.buckets, srv.cond_lock, srv.slow_put_ms = {}, threading.Lock(), a.slow_put_ms
     srv.keys = dict(k.split(":", 1) for k in a.key)
     print("listening", flush=True)
     srv.serve_forever()

@@ -1,0 +1,30 @@
+/* retention: publishing with memory. The retention state lives next to the documents
+ * (PREFIX/.saoidc/retention.json in the bucket), so CI jobs, CronJobs and a long-running sync
+ * agree on it; it is read, merged with the source's keys (jose/retain) and written back with S3
+ * conditional writes, so two publishers racing on one prefix never lose each other's keys. */
+#ifndef SAOIDC_RETENTION_H
+#define SAOIDC_RETENTION_H
+
+#include "aws/bucket.h"
+#include "jose/docs.h"
+#include "jose/retain.h"
+#include "util/err.h"
+
+#include <stdbool.h>
+#include <time.h>
+
+#define RTN_STATE_PATH "/.saoidc/retention.json"
+
+/* The documents to publish for `source` (rendered from the source's keys) under cfg: the
+ * source's JWKS plus the keys retained by the state at `now`. Writes the new state first, when it
+ * changed, conditionally on the state read (If-Match, or If-None-Match for a first state);
+ * a lost race re-reads and merges again (bounded). *etag gets the state's ETag as left. With
+ * dry_run nothing is written. A state that is corrupt or of a newer version is refused, and
+ * nothing is changed. */
+bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cfg, const docs *source, long retain_s,
+	       time_t now, bool dry_run, docs *out, char **etag, retain_report *rep, sao_err *err);
+
+/* True in *moved when the state is no longer at `etag` (another publisher wrote since). */
+bool rtn_moved(const bucket_client *b, const char *state_key, const char *etag, bool *moved, sao_err *err);
+
+#endif

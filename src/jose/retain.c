@@ -1,0 +1,205 @@
+#include "config.h"
+
+#include "jose/retain.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void retain_report_clear(retain_report *r)
+{
+	strlist_clear(&r->kept);
+	strlist_clear(&r->dropped);
+	strlist_clear(&r->added);
+}
+
+bool retain_parse_duration(const char *s, long *seconds)
+{
+	char *end;
+	long v, mul = 1;
+
+	errno = 0;
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return false;
+	if (*end != '\0') {
+		if (end[1] != '\0')
+			return false;
+		switch (*end) {
+		case 's':
+			break;
+		case 'm':
+			mul = 60;
+			break;
+		case 'h':
+			mul = 3600;
+			break;
+		case 'd':
+			mul = 86400;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (v > 365L * 86400L / mul)
+		return false;
+	*seconds = v * mul;
+	return true;
+}
+
+static void utc(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "@%lld", (long long)t);
+}
+
+/* Checks one state entry; NULL if it is well formed, else what is wrong. */
+static const char *bad_entry(const json_t *e)
+{
+	const char *kid = json_string_value(json_object_get(e, "kid"));
+	const json_t *gone = json_object_get(e, "gone_since");
+
+	if (!json_is_object(e) || kid == NULL || kid[0] == '\0')
+		return "an entry without a kid";
+	if (!json_is_integer(json_object_get(e, "first_seen")) || !(json_is_null(gone) || json_is_integer(gone)))
+		return "an entry without first_seen, or with a gone_since that is not a time";
+	if (!json_is_object(json_object_get(e, "jwk")) ||
+	    json_string_value(json_object_get(json_object_get(e, "jwk"), "kid")) == NULL ||
+	    strcmp(json_string_value(json_object_get(json_object_get(e, "jwk"), "kid")), kid) != 0)
+		return "an entry whose jwk does not carry its kid";
+	return NULL;
+}
+
+static const json_t *find(const json_t *entries, const char *kid)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(entries, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "kid")), kid) == 0)
+			return e;
+	return NULL;
+}
+
+static bool add_fmt(strlist *l, sao_err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool add_fmt(strlist *l, sao_err *err, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0 || !strlist_add(l, s)) {
+		free(r < 0 ? NULL : s);
+		return err_set(err, "out of memory");
+	}
+	free(s);
+	return true;
+}
+
+bool retain_merge(const json_t *state, const json_t *source, time_t now, long retain_s, json_t **state_out,
+		  json_t **jwks, retain_report *rep, sao_err *err)
+{
+	const json_t *old = NULL, *skeys = json_object_get(source, "keys"), *k, *e;
+	json_t *entries = json_array(), *out = json_array();
+	size_t i;
+	bool ok = false;
+
+	*state_out = *jwks = NULL;
+	if (entries == NULL || out == NULL) {
+		err_set(err, "out of memory");
+		goto done;
+	}
+	if (state != NULL) {
+		const json_t *ver = json_object_get(state, "saoidc_retention");
+		const char *why;
+
+		if (!json_is_object(state) || !json_is_integer(ver) || !json_is_array(json_object_get(state, "keys"))) {
+			err_set(err, "not a saoidc retention state (no saoidc_retention version and keys list)");
+			goto done;
+		}
+		if (json_integer_value(ver) > RETAIN_VERSION) {
+			err_set(err, "written by a newer saoidc (format %lld; this one reads %d): upgrade saoidc",
+				(long long)json_integer_value(ver), RETAIN_VERSION);
+			goto done;
+		}
+		old = json_object_get(state, "keys");
+		json_array_foreach(old, i, e)
+			if ((why = bad_entry(e)) != NULL) {
+				err_set(err, "corrupt retention state: %s (entry %zu)", why, i);
+				goto done;
+			}
+	}
+	/* The source's keys, in its order; each is (again) present, so gone_since is cleared. */
+	json_array_foreach(skeys, i, k) {
+		const char *kid = json_string_value(json_object_get(k, "kid"));
+		const json_t *was;
+
+		if (json_array_append(out, (json_t *)k) != 0) {
+			err_set(err, "out of memory");
+			goto done;
+		}
+		if (kid == NULL || kid[0] == '\0' || find(entries, kid) != NULL)
+			continue; /* the legacy empty-kid copy, or a kid already recorded */
+		was = old != NULL ? find(old, kid) : NULL;
+		if (was != NULL && !json_equal(json_object_get(was, "jwk"), (json_t *)k)) {
+			err_set(err, "kid %s names two different keys (the source's and a retained one): refusing to "
+				     "publish either; find out where the other key came from", kid);
+			goto done;
+		}
+		if (was == NULL && !add_fmt(&rep->added, err, "%s", kid))
+			goto done;
+		if (json_array_append_new(entries, json_pack("{s:s, s:I, s:n, s:O}", "kid", kid, "first_seen",
+							     (json_int_t)(was != NULL ? json_integer_value(json_object_get(was, "first_seen"))
+										      : (json_int_t)now),
+							     "gone_since", "jwk", k)) != 0) {
+			err_set(err, "out of memory");
+			goto done;
+		}
+	}
+	/* Keys the source no longer has: kept until retain_s after they left it. */
+	json_array_foreach(old, i, e) {
+		const char *kid = json_string_value(json_object_get(e, "kid"));
+		const json_t *g = json_object_get(e, "gone_since");
+		time_t gone = json_is_integer(g) ? (time_t)json_integer_value(g) : now;
+		char t1[32], t2[32];
+
+		if (find(entries, kid) != NULL)
+			continue;
+		utc(gone, t1);
+		utc(gone + retain_s, t2);
+		if (retain_s <= 0 || now >= gone + retain_s) {
+			if (!add_fmt(&rep->dropped, err, "%s (gone from the source since %s)", kid, t1))
+				goto done;
+			continue;
+		}
+		if (json_array_append_new(entries, json_pack("{s:s, s:O, s:I, s:O}", "kid", kid, "first_seen",
+							     json_object_get(e, "first_seen"), "gone_since", (json_int_t)gone, "jwk",
+							     json_object_get(e, "jwk"))) != 0 ||
+		    json_array_append(out, json_object_get(e, "jwk")) != 0 ||
+		    !add_fmt(&rep->kept, err, "%s (gone from the source since %s; kept until %s)", kid, t1, t2))
+			goto done;
+	}
+	*state_out = json_pack("{s:i, s:O}", "saoidc_retention", RETAIN_VERSION, "keys", entries);
+	*jwks = json_pack("{s:O}", "keys", out);
+	ok = *state_out != NULL && *jwks != NULL;
+	if (!ok)
+		err_set(err, "out of memory");
+done:
+	if (!ok) {
+		json_decref(*state_out);
+		json_decref(*jwks);
+		*state_out = *jwks = NULL;
+	}
+	json_decref(entries);
+	json_decref(out);
+	return ok;
+}

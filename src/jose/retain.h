@@ -1,0 +1,39 @@
+/* retain: which keys a JWKS must keep publishing. A key that signed tokens still valid must stay
+ * in the JWKS after it leaves the source, for as long as such tokens live. The state (kept next
+ * to the documents) records per kid when it was first seen and since when it is gone from the
+ * source; it changes only when the key set changes, so an unchanged source writes nothing. */
+#ifndef SAOIDC_RETAIN_H
+#define SAOIDC_RETAIN_H
+
+#include "util/err.h"
+#include "util/str.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <time.h>
+
+/* The state's format version; a state of a newer version is refused, never rewritten. */
+#define RETAIN_VERSION 1
+/* Default retention: 24 h, the longest default token lifetime (the EKS webhook's
+ * token-expiration), plus 1 h for JWKS caches (STS, CloudFront: the documents' max-age). */
+#define RETAIN_DEFAULT_S (25L * 3600L)
+
+typedef struct retain_report {
+	strlist kept;    /* "KID (gone from the source since T; kept until T')" */
+	strlist dropped; /* "KID (gone since T)" */
+	strlist added;   /* kids new in the source */
+} retain_report;
+
+void retain_report_clear(retain_report *r);
+
+/* Merges the source JWKS (as rendered: {"keys":[...]}, legacy empty-kid duplicates allowed)
+ * into the state (NULL: none yet) at time `now`. *jwks gets the JWKS to publish: the source's
+ * keys in their order, then the retained ones; *state_out the new state. Refuses a state that
+ * is not a retention state or is of a newer version, and a kid naming two different keys. */
+bool retain_merge(const json_t *state, const json_t *source, time_t now, long retain_s, json_t **state_out,
+		  json_t **jwks, retain_report *rep, sao_err *err);
+
+/* "25h", "90m", "30s", "2d", "3600" (seconds) or "0"; false on anything else. */
+bool retain_parse_duration(const char *s, long *seconds);
+
+#endif

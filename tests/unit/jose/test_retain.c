@@ -1,0 +1,153 @@
+/* Unit tests for src/jose/retain.c: the retention arithmetic with a fake clock, state changes
+ * only when the key set changes, refusals (corrupt, newer, one kid for two keys), durations. */
+#include "config.h"
+
+#include "jose/retain.h"
+#include "tap.h"
+
+#include <stdlib.h>
+
+static json_t *key(const char *kid, const char *n)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "use", "sig", "kty", "RSA", "kid", kid, "alg", "RS256", "n", n,
+			 "e", "AQAB");
+}
+
+static json_t *set2(json_t *a, json_t *b)
+{
+	json_t *s = json_pack("{s:[]}", "keys");
+
+	if (a)
+		json_array_append_new(json_object_get(s, "keys"), a);
+	if (b)
+		json_array_append_new(json_object_get(s, "keys"), b);
+	return s;
+}
+
+static const char *kids(const json_t *jwks, char *buf, size_t len)
+{
+	size_t i;
+	json_t *k;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(jwks, "keys"), i, k) {
+		strncat(buf, json_string_value(json_object_get(k, "kid")), len - strlen(buf) - 2);
+		strncat(buf, " ", len - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+int main(void)
+{
+	json_t *a = key("A", "nA"), *b = key("B", "nB"), *s1, *s2, *s3, *s4, *j, *src;
+	retain_report rep = {0};
+	sao_err err = {""};
+	char buf[256];
+	long d;
+	const long H = 3600;
+	time_t t0 = 1800000000;
+
+	/* Publish A at t0: state {A}, JWKS {A}. */
+	src = set2(json_incref(a), NULL);
+	ok(retain_merge(NULL, src, t0, 3, &s1, &j, &rep, &err), "first merge");
+	is_str(kids(j, buf, sizeof(buf)), "A ", "JWKS: the source's key");
+	is_int(rep.added.n, 1, "A is reported as added");
+	json_decref(j);
+	json_decref(src);
+	retain_report_clear(&rep);
+
+	/* The same source later: the state does not change (no write). */
+	src = set2(json_incref(a), NULL);
+	ok(retain_merge(s1, src, t0 + 10 * H, 3, &s2, &j, &rep, &err) && json_equal(s1, s2),
+	   "an unchanged source leaves the state as it was, hours later");
+	json_decref(s2);
+	json_decref(j);
+	json_decref(src);
+	retain_report_clear(&rep);
+
+	/* B replaces A at t0+100 with 3 s retention: JWKS {B, A}, A gone since t0+100. */
+	src = set2(json_incref(b), NULL);
+	ok(retain_merge(s1, src, t0 + 100, 3, &s2, &j, &rep, &err), "B replaces A");
+	is_str(kids(j, buf, sizeof(buf)), "B A ", "JWKS: B, and A retained after it");
+	is_int(rep.kept.n, 1, "A is reported kept: %s", rep.kept.n ? rep.kept.v[0] : "");
+	ok(rep.kept.n && strstr(rep.kept.v[0], "kept until 2027-01-15T08:01:43Z") != NULL, "until gone + 3 s");
+	is_int(json_integer_value(json_object_get(json_array_get(json_object_get(s2, "keys"), 1), "gone_since")), t0 + 100,
+	       "A's gone_since is when it left the source");
+	json_decref(j);
+	retain_report_clear(&rep);
+
+	/* 2 s later (inside the window) nothing changes; 3 s later A is dropped. */
+	ok(retain_merge(s2, src, t0 + 102, 3, &s3, &j, &rep, &err) && json_equal(s2, s3) &&
+		   strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
+	   "within the window: A still published, state unchanged");
+	json_decref(s3);
+	json_decref(j);
+	retain_report_clear(&rep);
+	ok(retain_merge(s2, src, t0 + 103, 3, &s3, &j, &rep, &err) && strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+	   "at gone + retention: A is dropped");
+	is_int(rep.dropped.n, 1, "and reported dropped");
+	is_int(json_array_size(json_object_get(s3, "keys")), 1, "the state forgets it");
+	json_decref(s3);
+	json_decref(j);
+	retain_report_clear(&rep);
+
+	/* --retain 0 drops at once. */
+	ok(retain_merge(s1, src, t0 + 100, 0, &s3, &j, &rep, &err) && strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+	   "retention 0: a key leaving the source is dropped at once");
+	json_decref(s3);
+	json_decref(j);
+	retain_report_clear(&rep);
+
+	/* A comes back: gone_since is cleared, first_seen kept. */
+	json_decref(src);
+	src = set2(json_incref(a), json_incref(b));
+	ok(retain_merge(s2, src, t0 + 101, 3, &s4, &j, &rep, &err), "A back in the source");
+	ok(json_is_null(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "gone_since")) &&
+		   json_integer_value(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "first_seen")) == t0,
+	   "gone_since cleared, first_seen kept");
+	is_str(kids(j, buf, sizeof(buf)), "A B ", "each key once");
+	json_decref(s4);
+	json_decref(j);
+	json_decref(src);
+	retain_report_clear(&rep);
+
+	/* Refusals. */
+	src = set2(key("A", "other"), NULL);
+	ok(!retain_merge(s2, src, t0, 3, &s4, &j, &rep, &err) && strstr(err.msg, "kid A names two different keys"),
+	   "one kid for two keys is refused: %s", err.msg);
+	json_decref(src);
+	src = set2(json_incref(a), NULL);
+	{
+		json_t *newer = json_pack("{s:i, s:[]}", "saoidc_retention", 2, "keys");
+		json_t *bad = json_pack("{s:i, s:[{s:s}]}", "saoidc_retention", 1, "keys", "kid", "A");
+		json_t *alien = json_pack("{s:s}", "hello", "world");
+
+		ok(!retain_merge(newer, src, t0, 3, &s4, &j, &rep, &err) && strstr(err.msg, "newer saoidc"),
+		   "a state of a newer version is refused: %s", err.msg);
+		ok(!retain_merge(bad, src, t0, 3, &s4, &j, &rep, &err) && strstr(err.msg, "corrupt"),
+		   "a corrupt entry is refused: %s", err.msg);
+		ok(!retain_merge(alien, src, t0, 3, &s4, &j, &rep, &err) && strstr(err.msg, "not a saoidc retention state"),
+		   "another JSON document is refused: %s", err.msg);
+		ok(s4 == NULL && j == NULL, "and nothing is returned");
+		json_decref(newer);
+		json_decref(bad);
+		json_decref(alien);
+	}
+	json_decref(src);
+	retain_report_clear(&rep);
+
+	/* Durations. */
+	ok(retain_parse_duration("25h", &d) && d == 25 * H, "25h");
+	ok(retain_parse_duration("90m", &d) && d == 5400, "90m");
+	ok(retain_parse_duration("3s", &d) && d == 3 && retain_parse_duration("3", &d) && d == 3, "3s, 3");
+	ok(retain_parse_duration("2d", &d) && d == 172800 && retain_parse_duration("0", &d) && d == 0, "2d, 0");
+	ok(!retain_parse_duration("-1h", &d) && !retain_parse_duration("1x", &d) && !retain_parse_duration("h", &d) &&
+		   !retain_parse_duration("1hh", &d) && !retain_parse_duration("999999d", &d) &&
+		   !retain_parse_duration("", &d),
+	   "garbage, negatives and more than a year are refused");
+	json_decref(s1);
+	json_decref(s2);
+	json_decref(a);
+	json_decref(b);
+	return tap_done();
+}
