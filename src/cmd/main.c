@@ -37,6 +37,7 @@ static const cli_cmd commands[] = {
 	{"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
 	{"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},
 	{"discovery", cmd_discovery, "print the OpenID discovery document", cmd_discovery_help},
+	{"keygen", cmd_keygen, "make a new service-account signing key pair (PEM files or a Secret)", cmd_keygen_help},
 	{"inspect", cmd_inspect, "list the keys read from files: kid, type, size, algorithm", cmd_inspect_help},
 };
 

@@ -318,3 +318,36 @@ void fs_txn_free(fs_txn *txn)
 	free(txn->v);
 	free(txn);
 }
+
+bool fs_write_new(const char *path, const void *data, size_t len, unsigned mode, sao_err *err)
+{
+	const char *p = data;
+	size_t off = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+
+	if (fd < 0)
+		return err_set(err, "%s: %s%s", path, strerror(errno),
+			       errno == EEXIST ? " (refusing to overwrite it: move it away or choose another name)" : "");
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	/* The umask may have narrowed the mode; never widen it, but make it exact. */
+	if (off != len || fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0) {
+		int e = errno;
+
+		close(fd);
+		unlink(path);
+		return err_set(err, "%s: cannot write it: %s", path, strerror(e));
+	}
+	if (close(fd) != 0) {
+		unlink(path);
+		return err_set(err, "%s: cannot write it: %s", path, strerror(errno));
+	}
+	return true;
+}

@@ -24,6 +24,10 @@ bool fs_mkdirs(const char *path, sao_err *err);
 bool fs_list_dir(const char *dir, char ***paths, size_t *n, sao_err *err);
 void fs_list_free(char **paths, size_t n);
 
+/* Creates `path` with `mode`, refusing an existing file (O_EXCL), writes all of `data` and
+ * syncs it; on any failure the file is removed again. */
+bool fs_write_new(const char *path, const void *data, size_t len, unsigned mode, sao_err *err);
+
 /* A set of files written together: every file is staged to a temp file beside its target,
  * and only when all are staged are they renamed into place. */
 typedef struct fs_txn fs_txn;
