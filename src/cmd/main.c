@@ -37,6 +37,7 @@ static const cli_cmd commands[] = {
 	{"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
 	{"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},
 	{"discovery", cmd_discovery, "print the OpenID discovery document", cmd_discovery_help},
+	{"rotate-plan", cmd_rotate_plan, "say the safe next step of a signing-key rotation", cmd_rotate_plan_help},
 	{"keygen", cmd_keygen, "make a new service-account signing key pair (PEM files or a Secret)", cmd_keygen_help},
 	{"inspect", cmd_inspect, "list the keys read from files: kid, type, size, algorithm", cmd_inspect_help},
 };
@@ -58,8 +59,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "  %-10s %s\n", "help", "show the help of a command");
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-12s %s\n", "help", "show the help of a command");
 	fprintf(f, "\n"
 		   "Options:\n"
 		   "  -h, --help     show this help\n"

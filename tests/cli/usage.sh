@@ -4,7 +4,7 @@
 
 run "$SAOIDC" --help
 is "$RC" 0 "--help exits 0"
-for c in serve publish unpublish register thumbprint verify token trust-policy pod-patch webhook s3-policy render jwks discovery keygen inspect; do contains "$OUT" "  $c " "--help lists $c"; done
+for c in serve publish unpublish register thumbprint verify token trust-policy pod-patch webhook s3-policy render jwks discovery keygen rotate-plan inspect; do contains "$OUT" "  $c " "--help lists $c"; done
 run "$SAOIDC" --version
 is "$RC" 0 "--version exits 0"
 contains "$OUT" "saoidc 0." "--version prints the version"
@@ -16,7 +16,7 @@ refused "missing option value exits 2" 2 "needs a value" "$SAOIDC" jwks --key
 refused "jwks without --key exits 2" 2 "at least one --key" "$SAOIDC" jwks
 refused "render without --out exits 2" 2 "--out" "$SAOIDC" render --issuer https://x --key "$KEYS/demo-rsa.pub"
 refused "stray argument exits 2" 2 "unexpected argument 'extra'" "$SAOIDC" jwks --key "$KEYS/demo-rsa.pub" extra
-for c in serve publish unpublish register thumbprint verify token trust-policy pod-patch webhook s3-policy render jwks discovery keygen inspect; do
+for c in serve publish unpublish register thumbprint verify token trust-policy pod-patch webhook s3-policy render jwks discovery keygen rotate-plan inspect; do
 	run "$SAOIDC" help "$c"
 	is "$RC" 0 "help $c exits 0"
 	contains "$OUT" "Usage: saoidc $c" "help $c shows its usage"

@@ -1,0 +1,230 @@
+#include "config.h"
+
+#include "aws/bucket.h"
+#include "aws/creds.h"
+#include "aws/s3.h"
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "issuer/retention.h"
+#include "issuer/rotation.h"
+#include "net/fetch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_rotate_plan_help[] =
+	"Usage: saoidc rotate-plan --issuer URL --key PATH... [--signer PATH] [--state s3://BUCKET[/PREFIX]\n"
+	"                          [--region REGION]] [--retain DURATION] [--ca-file F] [--connect-to H:P]\n"
+	"\n"
+	"Say the safe next step of a key rotation. It compares the JWKS the issuer publishes now (fetched\n"
+	"as STS fetches it), the keys the API server holds (--key: every --service-account-key-file,\n"
+	"new ones included), the key it signs with (--signer), and the retention state that\n"
+	"`saoidc publish` keeps next to the documents (--state). The rule: a key is published before\n"
+	"it signs, and stays published until every token it signed has expired.\n"
+	"\n"
+	"  -i, --issuer URL        the issuer\n"
+	"  -k, --key PATH          the keys the API server holds (repeatable)\n"
+	"      --signer PATH       the key it signs with now (--service-account-signing-key-file's;\n"
+	"                          private or public)\n"
+	"      --state s3://BUCKET[/PREFIX]  where publish keeps the retention state (needs AWS credentials)\n"
+	"      --region REGION     the bucket's region\n"
+	"      --retain DURATION   the retention publish uses (default 25h)\n"
+	"      --ca-file, --connect-to  as for verify\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Exit status: 0 when no valid token can fail now, 1 when one can (a key signs or is held that is\n"
+	"not published) or on error. The runbook: doc/guide-key-rotation.md.\n";
+
+enum { OPT_SIGNER = OPT_CMD_BASE, OPT_STATE, OPT_RETAIN };
+
+typedef struct rp_opts {
+	const char *signer, *state;
+	long retain_s;
+	tls_opts tls;
+} rp_opts;
+
+static bool rp_opt(void *ctx, int c, const char *arg, int *code)
+{
+	rp_opts *r = ctx;
+
+	switch (c) {
+	case OPT_SIGNER:
+		r->signer = arg;
+		return true;
+	case OPT_STATE:
+		r->state = arg;
+		return true;
+	case OPT_RETAIN:
+		if (!retain_parse_duration(arg, &r->retain_s))
+			*code = cli_usage_error("rotate-plan", "--retain takes a duration such as 25h, not '%s'", arg);
+		return true;
+	default:
+		return cli_tls_opt(&r->tls, c, arg);
+	}
+}
+
+/* GETs a JSON document; NULL with the reason. */
+static json_t *get(const char *url, const tls_opts *tls, sao_err *err)
+{
+	fetch_result r;
+	json_t *j = NULL;
+
+	if (!fetch_get(url, tls, 5000, &r, err))
+		return NULL;
+	if (r.status != 200)
+		err_set(err, "GET %s answered HTTP %ld", url, r.status);
+	else if ((j = json_loadb(r.body != NULL ? r.body : "", r.len, 0, NULL)) == NULL)
+		err_set(err, "GET %s: not JSON", url);
+	fetch_result_clear(&r);
+	return j;
+}
+
+static bool published_kids(const char *issuer, const tls_opts *tls, strlist *kids, sao_err *err)
+{
+	char *url = NULL;
+	json_t *disc = NULL, *jwks = NULL, *k;
+	const char *ju;
+	size_t i;
+	bool ok = false;
+
+	if (asprintf(&url, "%s/.well-known/openid-configuration", issuer) < 0)
+		return err_set(err, "out of memory");
+	if ((disc = get(url, tls, err)) == NULL)
+		goto out;
+	if ((ju = json_string_value(json_object_get(disc, "jwks_uri"))) == NULL) {
+		err_set(err, "%s has no jwks_uri", url);
+		goto out;
+	}
+	{
+		tls_opts jo = fetch_opts_for(tls, issuer, ju);
+
+		if ((jwks = get(ju, &jo, err)) == NULL)
+			goto out;
+	}
+	json_array_foreach(json_object_get(jwks, "keys"), i, k) {
+		const char *kid = json_string_value(json_object_get(k, "kid"));
+
+		if (kid != NULL && !strlist_has(kids, kid) && !strlist_add(kids, kid)) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+	}
+	ok = true;
+out:
+	free(url);
+	json_decref(disc);
+	json_decref(jwks);
+	return ok;
+}
+
+static bool read_state(const rp_opts *r, const cli_opts *o, json_t **state, sao_err *err)
+{
+	s3_target t = {0};
+	aws_where where = {0};
+	aws_creds creds = {0};
+	aws_endpoint ep;
+	char *key = NULL, *body = NULL, *etag = NULL;
+	size_t len = 0;
+	bool found = false, ok = false;
+
+	*state = NULL;
+	if (!s3_parse_uri(r->state, &t, err) || !aws_where_init(&where, o->region, o->fips, err))
+		goto out;
+	if (where.region == NULL) {
+		err_set(err, "--state: no region: give --region or set AWS_REGION");
+		goto out;
+	}
+	if (!aws_endpoint_resolve(AWS_S3, where.region, &where.ep, &ep, err) || !aws_creds_load(&creds, &where, err) ||
+	    (key = s3_object_key(&t, RTN_STATE_PATH)) == NULL)
+		goto out;
+	{
+		bucket_client bc = {&creds, ep, t.bucket};
+
+		if (!bucket_object_get(&bc, key, &body, &len, &etag, &found, err))
+			goto out;
+	}
+	if (found && (*state = json_loadb(body, len, 0, NULL)) == NULL) {
+		err_set(err, "s3://%s/%s: not JSON", t.bucket, key);
+		goto out;
+	}
+	ok = true;
+out:
+	free(key);
+	free(body);
+	free(etag);
+	aws_creds_clear(&creds);
+	aws_where_clear(&where);
+	s3_target_clear(&t);
+	return ok;
+}
+
+int cmd_rotate_plan(int argc, char **argv)
+{
+	static const struct option lo[] = {CLI_OPT_ISSUER,
+					   CLI_OPT_KEY,
+					   {"signer", required_argument, NULL, OPT_SIGNER},
+					   {"state", required_argument, NULL, OPT_STATE},
+					   {"retain", required_argument, NULL, OPT_RETAIN},
+					   CLI_OPT_REGION,
+					   CLI_OPT_CA_FILE,
+					   CLI_OPT_CONNECT_TO,
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
+	rp_opts r = {.retain_s = RETAIN_DEFAULT_S};
+	cli_opts o = {0};
+	sao_err err = {""};
+	key_set *keys = NULL, *signer = NULL;
+	strlist published = {0}, source = {0}, steps = {0};
+	json_t *state = NULL;
+	bool safe = true;
+	int rc = cli_parse("rotate-plan", cmd_rotate_plan_help, argc, argv, lo, &o, rp_opt, &r, 0,
+			   CLI_NEED_KEY | CLI_NEED_ISSUER);
+
+	if (rc >= 0)
+		goto out;
+	if ((keys = cli_load_keys(&o, &err)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < key_set_count(keys); i++)
+		if (!strlist_add(&source, key_set_get(keys, i)->kid)) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+	if (r.signer != NULL) {
+		if ((signer = key_set_new()) == NULL || !key_set_add_path(signer, r.signer, &err))
+			goto fail;
+		if (key_set_count(signer) != 1) {
+			err_set(&err, "--signer %s: one key expected, found %zu", r.signer, key_set_count(signer));
+			goto fail;
+		}
+	}
+	if (!published_kids(o.docs.issuer, &r.tls, &published, &err)) {
+		err_prefix(&err, "reading the published JWKS: ");
+		goto fail;
+	}
+	if (r.state != NULL && !read_state(&r, &o, &state, &err))
+		goto fail;
+	{
+		rot_input in = {&published, &source, signer != NULL ? key_set_get(signer, 0)->kid : NULL, state, r.retain_s,
+				time(NULL)};
+
+		if (!rot_plan(&in, &steps, &safe, &err))
+			goto fail;
+	}
+	printf("published: %zu key(s); held by the API server: %zu\n", published.n, source.n);
+	for (size_t i = 0; i < steps.n; i++)
+		printf("%zu. %s\n", i + 1, steps.v[i]);
+	rc = !cli_flush(&err) ? cli_fail(&err) : safe ? EXIT_SUCCESS : EXIT_FAILURE;
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	json_decref(state);
+	strlist_clear(&published);
+	strlist_clear(&source);
+	strlist_clear(&steps);
+	key_set_free(keys);
+	key_set_free(signer);
+	cli_opts_free(&o);
+	return rc;
+}
