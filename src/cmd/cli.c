@@ -179,6 +179,9 @@ static void warn_insecure(const cli_opts *o, const docs *d)
 	if (d->insecure_issuer)
 		log_warn("issuer %s uses http://: fine for a local test, but STS only fetches https:// issuers",
 			 o->docs.issuer);
+	if (o->docs.legacy_empty_kid)
+		log_warn("--legacy-empty-kid publishes every key twice (once with \"kid\": \"\"): only tokens minted "
+			 "by Kubernetes older than 1.16 need it; drop it once none can be in use");
 }
 
 bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err)

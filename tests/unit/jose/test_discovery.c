@@ -4,6 +4,7 @@
 #include "jose/discovery.h"
 #include "jose/docs.h"
 #include "fixtures.h"
+#include "jose/jwk.h"
 #include "tap.h"
 
 static void issuer(const char *url, bool want_ok, bool want_insecure, const char *needle)
@@ -79,6 +80,24 @@ int main(void)
 	cfg.jwks_uri = NULL;
 	cfg.issuer = "https://x/";
 	ok(!docs_render(&cfg, s, &d, &err) && d.jwks == NULL, "a bad issuer renders nothing");
+
+	/* A JWKS from elsewhere (the API server, the retention state): one kid naming two keys is
+	 * refused, the same key twice is not. */
+	cfg.issuer = "https://oidc.example.com/cluster-1";
+	{
+		json_t *set = jwk_set_build(s, false, &err), *k0 = json_array_get(json_object_get(set, "keys"), 0);
+		json_t *twice = json_pack("{s:[O,O]}", "keys", k0, k0);
+		json_t *clash = json_pack("{s:[O,O]}", "keys", k0, json_array_get(json_object_get(set, "keys"), 1));
+
+		json_object_set(json_array_get(json_object_get(clash, "keys"), 1), "kid", json_object_get(k0, "kid"));
+		ok(docs_render_jwks(&cfg, twice, &d, &err), "the same key twice is published");
+		docs_clear(&d);
+		ok(!docs_render_jwks(&cfg, clash, &d, &err) && strstr(err.msg, "share the kid") != NULL,
+		   "one kid for two different keys is refused: %s", err.msg);
+		json_decref(set);
+		json_decref(twice);
+		json_decref(clash);
+	}
 
 	key_set_free(s);
 	free(pa);
