@@ -10,9 +10,14 @@
 #include "issuer/private.h"
 #include "issuer/register.h"
 #include "issuer/retention.h"
+#include "server/status.h"
+#include "util/watch.h"
 #include "aws/s3.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +50,13 @@ const char cmd_publish_help[] =
 	"                             an hour of JWKS caching; 0 drops it at once). The state lives\n"
 	"                             next to the documents, in PREFIX/.saoidc/retention.json, written\n"
 	"                             with S3 conditional writes so concurrent publishers agree\n"
+	"      --watch                keep running: read the source again when key files change (a\n"
+	"                             Secret volume too), on SIGHUP and every --interval, and publish\n"
+	"                             only when the documents change; retained keys expire on time;\n"
+	"                             failures are retried with backoff. /healthz, /readyz (200 once a\n"
+	"                             pass succeeded, 503 while failing) and /metrics on --status-listen\n"
+	"      --interval DURATION    with --watch (default 60s)\n"
+	"      --status-listen HOST:PORT  with --watch (default 127.0.0.1:9090)\n"
 	"      --force                upload even when the objects are already up to date\n"
 	"      --dry-run              print the requests that would be made; needs no credentials\n"
 	"      --private              keep the bucket private and serve it through CloudFront: the bucket\n"
@@ -89,7 +101,10 @@ enum {
 	OPT_CREATE_BUCKET,
 	OPT_WAIT,
 	OPT_WAIT_TIMEOUT,
-	OPT_RETAIN
+	OPT_RETAIN,
+	OPT_WATCH,
+	OPT_INTERVAL,
+	OPT_STATUS_LISTEN
 };
 
 typedef struct pub_opts {
@@ -98,6 +113,9 @@ typedef struct pub_opts {
 	bool force, dry_run, do_register, private_, create_bucket, wait, acl_given;
 	unsigned wait_timeout;
 	long retain_s;
+	bool watch;
+	long interval_s;
+	const char *status_listen;
 	reg_opts reg; /* --register's options */
 } pub_opts;
 
@@ -131,6 +149,17 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 		if (!retain_parse_duration(arg, &p->retain_s))
 			*code = cli_usage_error("publish", "--retain takes a duration such as 25h, 90m, 30s or 0, not '%s'",
 						arg);
+		return true;
+	case OPT_WATCH:
+		p->watch = true;
+		return true;
+	case OPT_INTERVAL:
+		if (!retain_parse_duration(arg, &p->interval_s) || p->interval_s < 1)
+			*code = cli_usage_error("publish", "--interval takes a duration of at least 1s (e.g. 60s, 5m), not '%s'",
+						arg);
+		return true;
+	case OPT_STATUS_LISTEN:
+		p->status_listen = arg;
 		return true;
 	case OPT_WAIT_TIMEOUT: {
 		char *end;
@@ -438,6 +467,200 @@ out:
 	return ok;
 }
 
+/* What one publishing pass needs; the watch loop runs passes over the same context. */
+typedef struct pass_ctx {
+	pub_opts *p;
+	cli_opts *o;
+	const s3_target *t;
+	const aws_where *where;
+	const aws_endpoint *s3ep;
+	aws_creds *creds;
+	const cf_client *cf;
+	const priv_site *site;
+	char *state_key;
+	size_t keys; /* published by the last pass */
+} pass_ctx;
+
+/* Reads the source, merges the retention state, uploads what changed and invalidates it.
+ * Returns the number of objects uploaded, or -1 (with err set, or the message printed). */
+static int publish_pass(pass_ctx *c, sao_err *err)
+{
+	pub_opts *pp = c->p;
+	docs d = {0};
+	size_t nkeys = 0;
+	strlist invalidate = {0};
+	time_t modified[2] = {0, 0};
+	int changed = 0, ret = -1;
+
+	if (!cli_build_docs(c->o, &d, &nkeys, err))
+		goto out;
+	/* Rounds: a publisher racing on the same prefix may write the state between our state write
+	 * and our uploads; then merge its keys in and upload again. */
+	for (int round = 0;; round++) {
+		bucket_client bc = {c->creds, *c->s3ep, c->t->bucket};
+		retain_report rep = {0};
+		docs pub = {0};
+		char *etag = NULL;
+		bool moved = false, ok;
+		int r;
+
+		if (pp->dry_run && c->creds->access_key == NULL) {
+			log_note("dry run without credentials: the retention state (s3://%s/%s) is not read; the JWKS "
+				 "shown is the source's alone", c->t->bucket, c->state_key);
+			ok = docs_copy(&d, &pub, err);
+		} else {
+			ok = rtn_merge(&bc, c->state_key, &c->o->docs, &d, pp->retain_s, time(NULL), pp->dry_run, &pub, &etag,
+				       &rep, err);
+		}
+		if (ok) {
+			json_t *j = json_loadb(pub.jwks, pub.jwks_len, 0, NULL);
+
+			report_retention(&rep, round);
+			c->keys = json_array_size(json_object_get(j, "keys"));
+			json_decref(j);
+		}
+		r = ok ? sync_docs(&c->o->docs, &pub, c->t, pp, c->s3ep, pp->dry_run ? NULL : c->creds, modified) : 0;
+		if (r > 0 && !pp->dry_run && round < 4)
+			ok = rtn_moved(&bc, c->state_key, etag, &moved, err);
+		retain_report_clear(&rep);
+		docs_clear(&pub);
+		free(etag);
+		if (!ok || r < 0) /* err set; or sync_docs printed why */
+			goto out;
+		changed += r;
+		if (!moved)
+			break;
+		log_info("another publisher changed the retention state meanwhile: merging its keys and publishing again");
+	}
+	for (size_t i = 0; pp->private_ && i < 2; i++)
+		if (!strlist_add_path(&invalidate, c->t->prefix,
+				      i == 0 ? (c->o->docs.jwks_path != NULL ? c->o->docs.jwks_path : "/keys.json")
+					     : "/.well-known/openid-configuration")) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+	if (pp->private_ && !pp->dry_run && !private_finish(pp, c->cf, c->site, &invalidate, modified, err))
+		goto out;
+	if (pp->private_ && pp->dry_run && c->site->dist.id != NULL)
+		log_note("would invalidate the documents that changed on distribution %s", c->site->dist.id);
+	ret = changed;
+out:
+	docs_clear(&d);
+	strlist_clear(&invalidate);
+	return ret;
+}
+
+/* publish --watch: counters for /metrics, written by the loop, read by the status thread. */
+typedef struct watch_metrics {
+	atomic_ullong runs, errors, uploads;
+	atomic_llong last_success;
+	atomic_ullong keys;
+} watch_metrics;
+
+static char *render_metrics(void *ctx, size_t *len)
+{
+	watch_metrics *m = ctx;
+	char *s = NULL;
+	int n = asprintf(&s,
+			 "# HELP saoidc_sync_runs_total Publishing passes run.\n# TYPE saoidc_sync_runs_total counter\n"
+			 "saoidc_sync_runs_total %llu\n"
+			 "# HELP saoidc_sync_errors_total Publishing passes that failed.\n# TYPE saoidc_sync_errors_total counter\n"
+			 "saoidc_sync_errors_total %llu\n"
+			 "# HELP saoidc_sync_uploads_total Documents uploaded.\n# TYPE saoidc_sync_uploads_total counter\n"
+			 "saoidc_sync_uploads_total %llu\n"
+			 "# HELP saoidc_sync_last_success_timestamp_seconds When a pass last succeeded.\n"
+			 "# TYPE saoidc_sync_last_success_timestamp_seconds gauge\n"
+			 "saoidc_sync_last_success_timestamp_seconds %lld\n"
+			 "# HELP saoidc_sync_published_keys Keys in the published JWKS (retained ones included).\n"
+			 "# TYPE saoidc_sync_published_keys gauge\nsaoidc_sync_published_keys %llu\n",
+			 (unsigned long long)atomic_load(&m->runs), (unsigned long long)atomic_load(&m->errors),
+			 (unsigned long long)atomic_load(&m->uploads), (long long)atomic_load(&m->last_success),
+			 (unsigned long long)atomic_load(&m->keys));
+
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
+	return s;
+}
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Runs passes until SIGTERM or SIGINT: when the key files change (checked every 2 s), on SIGHUP,
+ * every interval, and after a failure with backoff (5 s doubling, at most the interval). */
+static int watch_loop(pass_ctx *c, sao_err *err)
+{
+	watch_metrics m;
+	status_srv *st;
+	sigset_t sigs;
+	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
+	long next, backoff = 0;
+
+	memset(&m, 0, sizeof(m));
+	atomic_store(&m.runs, 1);
+	atomic_store(&m.last_success, (long long)time(NULL));
+	atomic_store(&m.keys, c->keys);
+	if ((st = status_start(c->p->status_listen, render_metrics, &m, err)) == NULL)
+		return cli_fail(err);
+	status_set_ready(st, true);
+	log_info("watching: every %lds and on key file changes; /healthz /readyz /metrics on %s", c->p->interval_s,
+		 c->p->status_listen);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	watch_fingerprint((const char *const *)c->o->keys, c->o->nkeys, fp);
+	next = mono_ms() + c->p->interval_s * 1000L;
+	for (;;) {
+		struct timespec ts = {2, 0};
+		siginfo_t si;
+		int sig = sigtimedwait(&sigs, &si, &ts);
+		bool due;
+
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		watch_fingerprint((const char *const *)c->o->keys, c->o->nkeys, nfp);
+		due = sig == SIGHUP || mono_ms() >= next || memcmp(fp, nfp, sizeof(fp)) != 0;
+		if (!due)
+			continue;
+		memcpy(fp, nfp, sizeof(fp));
+		{
+			sao_err perr = {""};
+			int changed;
+
+			atomic_fetch_add(&m.runs, 1);
+			/* Temporary credentials (web identity, container, instance) expire: load them anew. */
+			aws_creds_clear(c->creds);
+			changed = aws_creds_load(c->creds, c->where, &perr) ? publish_pass(c, &perr) : -1;
+			if (changed < 0) {
+				atomic_fetch_add(&m.errors, 1);
+				status_set_ready(st, false);
+				backoff = backoff == 0 ? 5 : backoff * 2 > c->p->interval_s ? c->p->interval_s : backoff * 2;
+				log_error("publishing failed%s%s; retrying in %lds", perr.msg[0] ? ": " : "", perr.msg, backoff);
+				next = mono_ms() + backoff * 1000L;
+				continue;
+			}
+			backoff = 0;
+			atomic_fetch_add(&m.uploads, (unsigned long long)changed);
+			atomic_store(&m.last_success, (long long)time(NULL));
+			atomic_store(&m.keys, c->keys);
+			status_set_ready(st, true);
+			if (changed > 0)
+				log_info("published: %d document(s) changed, %zu key(s) in the JWKS", changed, c->keys);
+			next = mono_ms() + c->p->interval_s * 1000L;
+		}
+	}
+	log_info("stopping");
+	status_stop(st);
+	return EXIT_SUCCESS;
+}
+
 int cmd_publish(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER,
@@ -457,6 +680,9 @@ int cmd_publish(int argc, char **argv)
 					   {"wait", no_argument, NULL, OPT_WAIT},
 					   {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
 					   {"retain", required_argument, NULL, OPT_RETAIN},
+					   {"watch", no_argument, NULL, OPT_WATCH},
+					   {"interval", required_argument, NULL, OPT_INTERVAL},
+					   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
 					   REG_OPTS_CORE,
 					   CLI_OPT_CONNECT_TO,
 					   CLI_OPT_CA_FILE,
@@ -464,21 +690,17 @@ int cmd_publish(int argc, char **argv)
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600", .wait_timeout = 1800,
-		      .retain_s = RETAIN_DEFAULT_S};
+		      .retain_s = RETAIN_DEFAULT_S, .interval_s = 60, .status_listen = "127.0.0.1:9090"};
 	cli_opts o = {0};
 	sao_err err = {""};
 	s3_target t = {0};
-	docs d = {0};
-	size_t nkeys = 0;
 	aws_creds creds = {0};
 	char *issuer = NULL;
 	aws_where where = {0};
 	aws_endpoint s3ep, s3plain;
 	priv_site site = {0};
 	cf_client cf = {0};
-	strlist invalidate = {0};
-	time_t modified[2] = {0, 0};
-	char *state_key = NULL;
+	pass_ctx pc = {&p, &o, &t, &where, &s3ep, &creds, &cf, &site, NULL, 0};
 	int rc = cli_parse("publish", cmd_publish_help, argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY), changed = 0;
 
 	if (rc >= 0)
@@ -486,6 +708,14 @@ int cmd_publish(int argc, char **argv)
 	rc = EXIT_FAILURE;
 	if (!s3_parse_uri(argv[o.argi], &t, &err))
 		goto fail;
+	/* Bad keys are refused before anything is read from, or made in, AWS. */
+	if (!o.from_apiserver) {
+		key_set *ks = cli_load_keys(&o, &err);
+
+		if (ks == NULL)
+			goto fail;
+		key_set_free(ks);
+	}
 	if (!aws_where_init(&where, o.region, o.fips, &err))
 		goto fail;
 	if (where.region == NULL) {
@@ -510,6 +740,13 @@ int cmd_publish(int argc, char **argv)
 			goto out;
 		}
 		p.acl = "none";
+	}
+	if (p.watch && (p.dry_run || p.do_register)) {
+		rc = cli_usage_error("publish", "--watch runs until stopped: without --dry-run, and without --register "
+						"(register once with `saoidc register`)");
+		goto out;
+	}
+	if (p.private_) {
 	} else if (p.domain != NULL || p.certificate_arn != NULL || p.wait) {
 		rc = cli_usage_error("publish", "--domain, --certificate-arn and --wait go with --private");
 		goto out;
@@ -528,8 +765,6 @@ int cmd_publish(int argc, char **argv)
 				 "name %s.%s would not match S3's certificate (*.%s covers one label)",
 				 t.bucket, issuer, t.bucket, s3plain.host, s3plain.host);
 	}
-	if (!cli_build_docs(&o, &d, &nkeys, &err))
-		goto fail;
 	if (!p.dry_run && creds.access_key == NULL && !aws_creds_load(&creds, &where, &err))
 		goto fail;
 	if (!p.dry_run)
@@ -540,60 +775,25 @@ int cmd_publish(int argc, char **argv)
 	if (p.retain_s == 0)
 		log_warn("--retain 0: a key that leaves the source leaves the JWKS at once, and STS refuses the tokens "
 			 "it signed until they expire");
-	if ((state_key = s3_object_key(&t, RTN_STATE_PATH)) == NULL) {
+	if ((pc.state_key = s3_object_key(&t, RTN_STATE_PATH)) == NULL) {
 		err_set(&err, "out of memory");
 		goto fail;
 	}
-	/* Rounds: a publisher racing on the same prefix may write the state between our state write
-	 * and our uploads; then merge its keys in and upload again. */
-	for (int round = 0;; round++) {
-		bucket_client bc = {&creds, s3ep, t.bucket};
-		retain_report rep = {0};
-		docs pub = {0};
-		char *etag = NULL;
-		bool moved = false, ok;
-		int r;
-
-		if (p.dry_run && creds.access_key == NULL) {
-			log_note("dry run without credentials: the retention state (s3://%s/%s) is not read; the JWKS "
-				 "shown is the source's alone", t.bucket, state_key);
-			ok = docs_copy(&d, &pub, &err);
-		} else {
-			ok = rtn_merge(&bc, state_key, &o.docs, &d, p.retain_s, time(NULL), p.dry_run, &pub, &etag, &rep,
-				       &err);
-		}
-		if (ok)
-			report_retention(&rep, round);
-		r = ok ? sync_docs(&o.docs, &pub, &t, &p, &s3ep, p.dry_run ? NULL : &creds, modified) : 0;
-		if (r > 0 && !p.dry_run && round < 4)
-			ok = rtn_moved(&bc, state_key, etag, &moved, &err);
-		retain_report_clear(&rep);
-		docs_clear(&pub);
-		free(etag);
-		if (!ok) /* the retention state, or reading back its ETag */
+	if ((changed = publish_pass(&pc, &err)) < 0) {
+		if (err.msg[0] != '\0')
 			goto fail;
-		if (r < 0) { /* sync_docs printed why */
-			rc = EXIT_FAILURE;
-			goto out;
-		}
-		changed += r;
-		if (!moved)
-			break;
-		log_info("another publisher changed the retention state meanwhile: merging its keys and publishing again");
+		rc = EXIT_FAILURE; /* printed already */
+		goto out;
 	}
-	for (size_t i = 0; p.private_ && i < 2; i++)
-		if (!strlist_add_path(&invalidate, t.prefix, i == 0 ? (o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json")
-								    : "/.well-known/openid-configuration")) {
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-	if (p.private_ && !p.dry_run && !private_finish(&p, &cf, &site, &invalidate, modified, &err))
-		goto fail;
-	if (p.private_ && p.dry_run && site.dist.id != NULL)
-		log_note("would invalidate the documents that changed on distribution %s", site.dist.id);
 	if (!p.dry_run)
 		log_info("%s; issuer %s", changed > 0 ? "published" : "already up to date", o.docs.issuer);
 	printf("%s\n", o.docs.issuer);
+	if (p.watch) {
+		if (!cli_flush(&err))
+			goto fail;
+		rc = watch_loop(&pc, &err);
+		goto out;
+	}
 	if (p.do_register) {
 		char *arn = NULL;
 
@@ -613,12 +813,10 @@ fail:
 out:
 	reg_opts_clear(&p.reg);
 	aws_creds_clear(&creds);
-	docs_clear(&d);
 	s3_target_clear(&t);
 	aws_where_clear(&where);
 	priv_site_clear(&site);
-	strlist_clear(&invalidate);
-	free(state_key);
+	free(pc.state_key);
 	free(issuer);
 	cli_opts_free(&o);
 	return rc;

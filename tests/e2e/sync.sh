@@ -1,0 +1,71 @@
+#!/bin/sh
+# publish --watch, the in-cluster sync: a key file change reaches S3 within the interval (the old
+# key retained), /readyz and /metrics follow, an S3 outage is retried with backoff and shows on
+# /readyz, and SIGTERM stops it cleanly.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+[ -x "$HERE/node_modules/.bin/s3rver" ] || skip_all "s3rver missing: run 'npm ci' in tests/interop (dev.sh test does)"
+/usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
+SP=$(free_port)
+PP=$(free_port)
+MP=$(free_port)
+mkdir -p "$T_TMP/s3data" "$T_TMP/keys"
+"$HERE/node_modules/.bin/s3rver" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$SP" --silent --allow-mismatched-signatures \
+	--configure-bucket saoidc-test >"$T_TMP/s3rver.log" 2>&1 &
+S3PID=$!
+proxy() {
+	/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$PP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/s3.log" --key S3RVER:S3RVER >"$T_TMP/proxy.out" 2>&1 &
+	PXPID=$!
+	wait_for grep -q listening "$T_TMP/proxy.out"
+}
+: >"$T_TMP/proxy.out"
+proxy
+trap 'kill $S3PID $PXPID $SYNCPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_TMP/s3rver.log")"; done_testing; exit 1; }
+export AWS_EC2_METADATA_DISABLED=true HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE 2>/dev/null
+mkdir -p "$HOME"
+kid() { "$SAOIDC" jwks --key "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['keys'][0]['kid'])"; }
+published() { aws --endpoint-url "http://127.0.0.1:$PP" s3 cp s3://saoidc-test/sync/keys.json - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))" 2>/dev/null; }
+metric() { curl -s "http://127.0.0.1:$MP/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+# poll CMD... for up to 15 s
+until_ok() { i=0; while [ $i -lt 75 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; i=$((i + 1)); done; return 1; }
+
+cp "$KEYS/demo-rsa.pub" "$T_TMP/keys/sa.pub"
+KA=$(kid "$KEYS/demo-rsa.pub")
+KB=$(kid "$KEYS/demo-ec256.pub")
+"$SAOIDC" publish --watch --interval 3s --status-listen "127.0.0.1:$MP" --key "$T_TMP/keys" s3://saoidc-test/sync \
+	>"$T_TMP/sync.out" 2>"$T_TMP/sync.err" &
+SYNCPID=$!
+ok "/readyz answers 200 after the first pass" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
+is "$(cat "$T_TMP/sync.out")" "https://saoidc-test.s3.us-east-1.amazonaws.com/sync" "the issuer is printed once on stdout"
+is "$(published)" "$KA" "the first pass published the key"
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MP/healthz")" 200 "/healthz answers 200"
+U0=$(metric saoidc_sync_uploads_total)
+
+# A key rotation on disk (the kubelet's Secret volume update does the same): the new key is
+# published, the old one retained.
+cp "$KEYS/demo-ec256.pub" "$T_TMP/keys/sa.pub"
+ok "the change reaches S3 within the interval" until_ok sh -c "[ \"\$(aws --endpoint-url http://127.0.0.1:$PP s3 cp s3://saoidc-test/sync/keys.json - 2>/dev/null | /usr/bin/python3 -c \"import json,sys; print(len(json.load(sys.stdin)['keys']))\")\" = 2 ]"
+is "$(published)" "$KB $KA" "the JWKS has the new key, and the old one retained"
+ok "/metrics counted the uploads" until_ok sh -c "[ \"\$(curl -s http://127.0.0.1:$MP/metrics | awk '\$1 == \"saoidc_sync_uploads_total\" {print \$2}')\" -gt $U0 ]"
+is "$(metric saoidc_sync_published_keys)" 2 "and shows the keys published"
+contains "$(cat "$T_TMP/sync.err")" "published: 2 document(s) changed" "one log line per change"
+
+# S3 goes away: /readyz turns 503, errors are counted and retried; back, it recovers.
+kill $PXPID; wait $PXPID 2>/dev/null
+kill -HUP $SYNCPID
+ok "/readyz answers 503 while publishing fails" until_ok sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$MP/readyz)\" = 503 ]"
+ok "the failure is counted" until_ok sh -c "[ \"\$(curl -s http://127.0.0.1:$MP/metrics | awk '\$1 == \"saoidc_sync_errors_total\" {print \$2}')\" -ge 1 ]"
+contains "$(cat "$T_TMP/sync.err")" "retrying in 5s" "and retried with backoff"
+proxy
+ok "once S3 is back, /readyz answers 200 again" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
+
+kill -TERM $SYNCPID
+wait $SYNCPID
+is "$?" 0 "SIGTERM stops it with exit 0"
+SYNCPID=
+refused "--watch with --dry-run is a usage error" 2 "--watch runs until stopped" "$SAOIDC" publish --watch --dry-run --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+refused "--interval 0 is refused" 2 "--interval takes a duration of at least 1s" "$SAOIDC" publish --watch --interval 0 --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+done_testing
