@@ -20,6 +20,23 @@ run "$SAOIDC" webhook --listen=[::]:8443 --tls-cert=/x --tls-key=/y --log-format
 is "$RC" 0 "webhook accepts the webhook Deployment's arguments"
 run "$SAOIDC" publish --key=kube://saoidc/saoidc-signing-key --register s3://b/p --help
 is "$RC" 0 "publish accepts the CronJob's arguments"
+run "$SAOIDC" publish --watch --interval=60s --retain=25h --status-listen=0.0.0.0:9090 --key=kube://saoidc/saoidc-signing-key s3://b/p --help
+is "$RC" 0 "publish accepts the sync Deployment's arguments"
+# Every kustomization builds as shipped, with the kustomize users have (kubectl's, v5).
+if command -v kubectl >/dev/null 2>&1; then
+	for d in base identity overlays/from-apiserver overlays/publish-job overlays/sync webhook; do
+		if kubectl kustomize "$DK/$d" >"$T_TMP/k.yaml" 2>"$T_TMP/k.err"; then
+			pass "kubectl kustomize builds $d"
+		else
+			fail "kubectl kustomize builds $d" "$(head -c 600 "$T_TMP/k.err")"
+		fi
+	done
+	kubectl kustomize "$DK/overlays/sync" >"$T_TMP/sync.yaml" 2>/dev/null
+	contains "$(cat "$T_TMP/sync.yaml")" "resourceNames:
+  - saoidc-signing-key" "the sync's RBAC names the one Secret it reads"
+else
+	pass "kubectl kustomize builds the overlays # SKIP kubectl is not installed"
+fi
 run "$SAOIDC" serve --issuer x --key y --listen 127.0.0.1:8080 --log-format json --max-per-ip 256 --help
 is "$RC" 0 "serve accepts the systemd unit's arguments"
 for k in DynamicUser=yes ProtectSystem=strict NoNewPrivileges=yes CapabilityBoundingSet= LoadCredential=; do
