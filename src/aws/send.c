@@ -3,6 +3,7 @@
 #include "aws/send.h"
 
 #include "aws/xml.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 #include <curl/curl.h>
@@ -155,14 +156,6 @@ const char *aws_error_hint(const aws_response *r)
 	return NULL;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool send_once(const aws_request *req, aws_response *resp, sao_err *err)
 {
 	CURL *c = curl_easy_init();
@@ -250,7 +243,7 @@ out:
 
 bool aws_send(const aws_request *req, aws_response *resp, sao_err *err)
 {
-	long start = now_ms();
+	long start = clock_mono_ms();
 	unsigned cap = 200;
 
 	for (int attempt = 1;; attempt++) {
@@ -259,7 +252,7 @@ bool aws_send(const aws_request *req, aws_response *resp, sao_err *err)
 
 		if (sent && !retryable(resp->status, resp->code))
 			return true;
-		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) || now_ms() - start > MAX_TOTAL_MS)
+		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) || clock_mono_ms() - start > MAX_TOTAL_MS)
 			return sent; /* the last answer stands; or the last connection error */
 		/* Full jitter: a random delay up to an exponentially growing cap. */
 		RAND_bytes((unsigned char *)&delay, sizeof(delay));

@@ -11,6 +11,7 @@
 #include "issuer/register.h"
 #include "issuer/retention.h"
 #include "server/status.h"
+#include "util/clock.h"
 #include "util/watch.h"
 #include "aws/s3.h"
 
@@ -583,14 +584,6 @@ static char *render_metrics(void *ctx, size_t *len)
 	return s;
 }
 
-static long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Runs passes until SIGTERM or SIGINT: when the key files change (checked every 2 s), on SIGHUP,
  * every interval, and after a failure with backoff (5 s doubling, at most the interval). */
 static int watch_loop(pass_ctx *c, sao_err *err)
@@ -616,7 +609,7 @@ static int watch_loop(pass_ctx *c, sao_err *err)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	watch_fingerprint((const char *const *)c->o->keys, c->o->nkeys, fp);
-	next = mono_ms() + c->p->interval_s * 1000L;
+	next = clock_mono_ms() + c->p->interval_s * 1000L;
 	for (;;) {
 		struct timespec ts = {2, 0};
 		siginfo_t si;
@@ -626,7 +619,7 @@ static int watch_loop(pass_ctx *c, sao_err *err)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		watch_fingerprint((const char *const *)c->o->keys, c->o->nkeys, nfp);
-		due = sig == SIGHUP || mono_ms() >= next || memcmp(fp, nfp, sizeof(fp)) != 0;
+		due = sig == SIGHUP || clock_mono_ms() >= next || memcmp(fp, nfp, sizeof(fp)) != 0;
 		if (!due)
 			continue;
 		memcpy(fp, nfp, sizeof(fp));
@@ -643,7 +636,7 @@ static int watch_loop(pass_ctx *c, sao_err *err)
 				status_set_ready(st, false);
 				backoff = backoff == 0 ? 5 : backoff * 2 > c->p->interval_s ? c->p->interval_s : backoff * 2;
 				log_error("publishing failed%s%s; retrying in %lds", perr.msg[0] ? ": " : "", perr.msg, backoff);
-				next = mono_ms() + backoff * 1000L;
+				next = clock_mono_ms() + backoff * 1000L;
 				continue;
 			}
 			backoff = 0;
@@ -653,7 +646,7 @@ static int watch_loop(pass_ctx *c, sao_err *err)
 			status_set_ready(st, true);
 			if (changed > 0)
 				log_info("published: %d document(s) changed, %zu key(s) in the JWKS", changed, c->keys);
-			next = mono_ms() + c->p->interval_s * 1000L;
+			next = clock_mono_ms() + c->p->interval_s * 1000L;
 		}
 	}
 	log_info("stopping");

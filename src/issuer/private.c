@@ -2,6 +2,8 @@
 
 #include "issuer/private.h"
 
+#include "util/clock.h"
+
 #include <ctype.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -310,60 +312,67 @@ out:
 	return ok;
 }
 
-static long mono_s(void)
-{
-	struct timespec ts;
+/* Polls `status` every POLL_S until it says `want`, with progress through note ("what: busy...",
+ * then "what: done"); at most timeout_s. */
+typedef bool (*status_fn)(const cf_client *cf, const char *a, const char *b, char **status, sao_err *err);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec;
+static bool poll_status(const cf_client *cf, status_fn status, const char *a, const char *b, const char *want,
+			const char *what, const char *busy, const char *done_word, unsigned timeout_s, priv_note_fn note,
+			sao_err *err)
+{
+	long start = clock_mono_ms();
+
+	for (;;) {
+		char *now = NULL;
+		bool done;
+		long secs;
+
+		if (!status(cf, a, b, &now, err))
+			return false;
+		done = strcmp(now, want) == 0;
+		free(now);
+		secs = (clock_mono_ms() - start) / 1000;
+		if (done) {
+			note("%s %s (%lds)", what, done_word, secs);
+			return true;
+		}
+		if (secs >= (long)timeout_s)
+			return err_set(err, "%s still %s after %us; run again later (nothing is lost)", what, busy, timeout_s);
+		note("%s: %s... (%lds)", what, busy, secs);
+		sleep(POLL_S);
+	}
+}
+
+static bool distribution_status(const cf_client *cf, const char *id, const char *unused, char **status, sao_err *err)
+{
+	cf_distribution d;
+
+	(void)unused;
+	if (!cf_get_distribution(cf, id, &d, err))
+		return false;
+	*status = d.status;
+	d.status = NULL;
+	cf_distribution_clear(&d);
+	return true;
 }
 
 bool priv_wait_deployed(const cf_client *cf, const char *id, unsigned timeout_s, priv_note_fn note, sao_err *err)
 {
-	long start = mono_s();
+	char what[96];
 
-	for (;;) {
-		cf_distribution d;
-		bool done;
-
-		if (!cf_get_distribution(cf, id, &d, err))
-			return false;
-		done = strcmp(d.status, "Deployed") == 0;
-		cf_distribution_clear(&d);
-		if (done) {
-			note("distribution %s deployed (%lds)", id, mono_s() - start);
-			return true;
-		}
-		if (mono_s() - start >= (long)timeout_s)
-			return err_set(err, "distribution %s is still deploying after %us; run again later (nothing is lost)",
-				       id, timeout_s);
-		note("distribution %s: deploying... (%lds)", id, mono_s() - start);
-		sleep(POLL_S);
-	}
+	snprintf(what, sizeof(what), "distribution %s", id);
+	return poll_status(cf, distribution_status, id, NULL, "Deployed", what, "deploying", "deployed", timeout_s, note,
+			   err);
 }
 
 bool priv_wait_invalidated(const cf_client *cf, const char *dist_id, const char *inv_id, unsigned timeout_s,
 			   priv_note_fn note, sao_err *err)
 {
-	long start = mono_s();
+	char what[96];
 
-	for (;;) {
-		char *status = NULL;
-		bool done;
-
-		if (!cf_invalidation_status(cf, dist_id, inv_id, &status, err))
-			return false;
-		done = strcmp(status, "Completed") == 0;
-		free(status);
-		if (done) {
-			note("invalidation %s completed (%lds)", inv_id, mono_s() - start);
-			return true;
-		}
-		if (mono_s() - start >= (long)timeout_s)
-			return err_set(err, "invalidation %s still in progress after %us", inv_id, timeout_s);
-		note("invalidation %s: in progress... (%lds)", inv_id, mono_s() - start);
-		sleep(POLL_S);
-	}
+	snprintf(what, sizeof(what), "invalidation %s", inv_id);
+	return poll_status(cf, cf_invalidation_status, dist_id, inv_id, "Completed", what, "in progress", "completed",
+			   timeout_s, note, err);
 }
 
 bool priv_teardown(const priv_cfg *cfg, const bucket_client *b, const cf_client *cf, const strlist *keys,

@@ -7,23 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool step(strlist *steps, sao_err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool step(strlist *steps, sao_err *err, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0 || !strlist_add(steps, s)) {
-		free(r < 0 ? NULL : s);
-		return err_set(err, "out of memory");
-	}
-	free(s);
-	return true;
-}
+/* A step, with the error set when it cannot be added. */
+#define step(steps, err, ...) (strlist_addf((steps), __VA_ARGS__) || err_set((err), "out of memory"))
 
 static void utc(time_t t, char out[32])
 {

@@ -51,6 +51,9 @@ bool retain_parse_duration(const char *s, long *seconds)
 	return true;
 }
 
+/* strlist_addf, with the error set when it fails. */
+#define addf(l, err, ...) (strlist_addf((l), __VA_ARGS__) || err_set((err), "out of memory"))
+
 static void utc(time_t t, char out[32])
 {
 	struct tm tm;
@@ -85,24 +88,6 @@ static const json_t *find(const json_t *entries, const char *kid)
 		if (strcmp(json_string_value(json_object_get(e, "kid")), kid) == 0)
 			return e;
 	return NULL;
-}
-
-static bool add_fmt(strlist *l, sao_err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool add_fmt(strlist *l, sao_err *err, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0 || !strlist_add(l, s)) {
-		free(r < 0 ? NULL : s);
-		return err_set(err, "out of memory");
-	}
-	free(s);
-	return true;
 }
 
 bool retain_merge(const json_t *state, const json_t *source, time_t now, long retain_s, json_t **state_out,
@@ -155,7 +140,7 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, long re
 				     "publish either; find out where the other key came from", kid);
 			goto done;
 		}
-		if (was == NULL && !add_fmt(&rep->added, err, "%s", kid))
+		if (was == NULL && !addf(&rep->added, err, "%s", kid))
 			goto done;
 		if (json_array_append_new(entries, json_pack("{s:s, s:I, s:n, s:O}", "kid", kid, "first_seen",
 							     (json_int_t)(was != NULL ? json_integer_value(json_object_get(was, "first_seen"))
@@ -177,7 +162,7 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, long re
 		utc(gone, t1);
 		utc(gone + retain_s, t2);
 		if (retain_s <= 0 || now >= gone + retain_s) {
-			if (!add_fmt(&rep->dropped, err, "%s (gone from the source since %s)", kid, t1))
+			if (!addf(&rep->dropped, err, "%s (gone from the source since %s)", kid, t1))
 				goto done;
 			continue;
 		}
@@ -185,7 +170,7 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, long re
 							     json_object_get(e, "first_seen"), "gone_since", (json_int_t)gone, "jwk",
 							     json_object_get(e, "jwk"))) != 0 ||
 		    json_array_append(out, json_object_get(e, "jwk")) != 0 ||
-		    !add_fmt(&rep->kept, err, "%s (gone from the source since %s; kept until %s)", kid, t1, t2))
+		    !addf(&rep->kept, err, "%s (gone from the source since %s; kept until %s)", kid, t1, t2))
 			goto done;
 	}
 	*state_out = json_pack("{s:i, s:O}", "saoidc_retention", RETAIN_VERSION, "keys", entries);

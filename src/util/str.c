@@ -3,6 +3,8 @@
 #include "util/str.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,4 +48,21 @@ char *str_trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+bool strlist_addf(strlist *l, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	int r;
+	bool ok;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return false;
+	ok = strlist_add(l, s);
+	free(s);
+	return ok;
 }

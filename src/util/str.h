@@ -13,6 +13,8 @@ typedef struct strlist {
 } strlist;
 
 bool strlist_add(strlist *l, const char *s);
+/* Adds a formatted string. */
+bool strlist_addf(strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strlist_has(const strlist *l, const char *s);
 void strlist_clear(strlist *l);
 
