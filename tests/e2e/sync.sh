@@ -62,6 +62,13 @@ contains "$(cat "$T_TMP/sync.err")" "retrying in 5s" "and retried with backoff"
 proxy
 ok "once S3 is back, /readyz answers 200 again" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
 
+# A source that yields no key: nothing is published (never an empty JWKS), and it shows.
+mv "$T_TMP/keys/sa.pub" "$T_TMP/sa.pub.away"
+ok "an empty source turns /readyz 503" until_ok sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$MP/readyz)\" = 503 ]"
+is "$(published)" "$KB $KA" "and the published JWKS stays as it was"
+mv "$T_TMP/sa.pub.away" "$T_TMP/keys/sa.pub"
+ok "the key back, /readyz answers 200" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
+
 kill -TERM $SYNCPID
 wait $SYNCPID
 is "$?" 0 "SIGTERM stops it with exit 0"
