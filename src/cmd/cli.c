@@ -19,6 +19,9 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 	case OPT_AWS_REGION:
 		o->region = arg;
 		return true;
+	case OPT_DISC_STYLE:
+		o->docs.eks_discovery = strcmp(arg, "eks") == 0;
+		return true;
 	case OPT_FIPS:
 		o->fips = true;
 		return true;
@@ -116,6 +119,8 @@ int cli_parse(const char *cmd, const char *help, int argc, char **argv, const st
 			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		if (c == ':')
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		if (c == OPT_DISC_STYLE && strcmp(optarg, "kube") != 0 && strcmp(optarg, "eks") != 0)
+			return cli_usage_error(cmd, "--discovery-style takes kube or eks, not '%s'", optarg);
 		if (cli_common_opt(o, c, optarg))
 			continue;
 		if (extra != NULL && extra(ctx, c, optarg, &code)) {

@@ -32,6 +32,7 @@ enum {
 	OPT_FROM_APISERVER,
 	OPT_AWS_REGION,
 	OPT_FIPS,
+	OPT_DISC_STYLE,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
 
@@ -55,6 +56,8 @@ enum {
 /* --region and --fips: where AWS calls go (see aws_where) */
 #define CLI_OPT_REGION {"region", required_argument, NULL, OPT_AWS_REGION}
 #define CLI_OPT_AWS CLI_OPT_REGION, {"fips", no_argument, NULL, OPT_FIPS}
+/* --discovery-style kube|eks: kube-apiserver's five-member discovery document, or EKS's seven */
+#define CLI_OPT_DISC_STYLE {"discovery-style", required_argument, NULL, OPT_DISC_STYLE}
 #define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
 #define CLI_OPT_END {NULL, 0, NULL, 0}
 

@@ -8,7 +8,7 @@
 
 const char cmd_discovery_help[] =
 	"Usage: saoidc discovery --issuer URL --key PATH [--key PATH ...] [--jwks-path PATH | --jwks-uri URL]\n"
-	"                        [--pretty]\n"
+	"                        [--discovery-style kube|eks] [--pretty]\n"
 	"\n"
 	"Print the OpenID discovery document (/.well-known/openid-configuration) for the issuer.\n"
 	"\n"
@@ -17,13 +17,17 @@ const char cmd_discovery_help[] =
 	"  -k, --key PATH       signing key(s), as for `saoidc jwks`; they set the algorithms listed\n"
 	"      --jwks-path PATH where the JWKS lives under the issuer (default /keys.json)\n"
 	"      --jwks-uri URL   publish this jwks_uri instead of ISSUER + --jwks-path\n"
+	"      --discovery-style kube|eks\n"
+	"                       kube (default): kube-apiserver's five members, byte for byte; eks: also\n"
+	"                       authorization_endpoint and claims_supported, as EKS's issuer serves\n"
 	"      --pretty         indent the JSON\n"
 	"  -h, --help           show this help\n";
 
 int cmd_discovery(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_KEY,    CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
-					   CLI_OPT_PRETTY, CLI_OPT_LEGACY, CLI_OPT_FROM_APISERVER, CLI_OPT_HELP, CLI_OPT_END};
+					   CLI_OPT_PRETTY, CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE, CLI_OPT_FROM_APISERVER,
+					   CLI_OPT_HELP, CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	docs d = {0};

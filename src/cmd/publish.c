@@ -45,6 +45,9 @@ const char cmd_publish_help[] =
 	"      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
 	"      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
 	"      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
+	"      --discovery-style kube|ekskube (default): kube-apiserver's five-member discovery\n"
+	"                             document, byte for byte; eks: with EKS's authorization_endpoint\n"
+	"                             and claims_supported\n"
 	"      --from-apiserver       publish the API server's own JWKS instead of --key\n"
 	"      --retain DURATION      keep publishing a key for DURATION after it leaves the source\n"
 	"                             (default 25h: the longest default token lifetime, 24h, plus\n"
@@ -660,7 +663,7 @@ int cmd_publish(int argc, char **argv)
 					   CLI_OPT_KEY,
 					   CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH,
-					   CLI_OPT_LEGACY,
+					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,
 					   {"acl", required_argument, NULL, OPT_ACL},
 					   {"cache-control", required_argument, NULL, OPT_CACHE},
 					   {"force", no_argument, NULL, OPT_FORCE},

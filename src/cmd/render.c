@@ -25,6 +25,9 @@ const char cmd_render_help[] =
 	"      --jwks-path PATH     JWKS location under the issuer (default /keys.json)\n"
 	"      --jwks-uri URL       publish this jwks_uri instead (the JWKS file is still written)\n"
 	"      --legacy-empty-kid   also publish each key with \"kid\": \"\"\n"
+	"      --discovery-style kube|ekskube (default): kube-apiserver's five-member discovery\n"
+	"                           document, byte for byte; eks: with EKS's authorization_endpoint\n"
+	"                           and claims_supported\n"
 	"      --from-apiserver     republish the API server's own discovery document and JWKS\n"
 	"                           (/openid/v1/jwks) instead of --key: needs the\n"
 	"                           system:service-account-issuer-discovery ClusterRole\n"
@@ -43,7 +46,7 @@ int cmd_render(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER,   CLI_OPT_KEY, CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
-					   CLI_OPT_LEGACY,   {"out", required_argument, NULL, 'o'},
+					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,   {"out", required_argument, NULL, 'o'},
 					   CLI_OPT_HELP,     CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};

@@ -40,6 +40,9 @@ const char cmd_serve_help[] =
 	"      --jwks-path PATH        JWKS path (default /keys.json)\n"
 	"      --jwks-uri URL          publish this jwks_uri in the discovery document instead\n"
 	"      --legacy-empty-kid      also publish each key with \"kid\": \"\"\n"
+	"      --discovery-style kube|ekskube (default): kube-apiserver's five-member discovery\n"
+	"                              document, byte for byte; eks: with EKS's authorization_endpoint\n"
+	"                              and claims_supported\n"
 	"      --cache-max-age SECONDS Cache-Control max-age (default 3600)\n"
 	"      --cors                  add Access-Control-Allow-Origin: * to the documents\n"
 	"      --tls-cert FILE         serve HTTPS with this certificate chain (PEM)...\n"
@@ -236,7 +239,7 @@ int cmd_serve(int argc, char **argv)
 					   CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH,
 					   CLI_OPT_JWKS_URI,
-					   CLI_OPT_LEGACY,
+					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,
 					   {"listen", required_argument, NULL, OPT_LISTEN},
 					   {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
 					   {"cors", no_argument, NULL, OPT_CORS},

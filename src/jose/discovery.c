@@ -13,7 +13,10 @@ static bool is_loopback(const char *host)
 	return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0;
 }
 
-bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err)
+/* The URL rules kube-apiserver applies to --service-account-issuer and --service-account-jwks-uri,
+ * with saoidc's own for the issuer (IAM's 255 characters, no trailing slash). `what` names the
+ * option in messages. */
+static bool check_url(const char *what, const char *issuer, bool is_issuer, bool *insecure, sao_err *err)
 {
 	static const char *const why = "STS and the API server compare the issuer byte for byte with the "
 				       "token's \"iss\"";
@@ -24,46 +27,46 @@ bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err)
 
 	*insecure = false;
 	if (len == 0)
-		return err_set(err, "issuer is empty");
-	if (len > 255)
+		return err_set(err, "%s is empty", what);
+	if (is_issuer && len > 255)
 		return err_set(err, "issuer is %zu characters; IAM accepts at most 255", len);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)issuer[i];
 
 		if (c <= 0x20 || c >= 0x7f)
-			return err_set(err, "issuer \"%s\" contains a space, control or non-ASCII character", issuer);
+			return err_set(err, "%s \"%s\" contains a space, control or non-ASCII character", what, issuer);
 	}
 	u = curl_url();
 	if (u == NULL)
 		return err_set(err, "out of memory");
 	if (curl_url_set(u, CURLUPART_URL, issuer, 0) != CURLUE_OK) {
-		err_set(err, "issuer \"%s\" is not an absolute URL (expected https://HOST[/PATH])", issuer);
+		err_set(err, "%s \"%s\" is not an absolute URL (expected https://HOST[/PATH])", what, issuer);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		err_set(err, "issuer \"%s\" is not an absolute URL (expected https://HOST[/PATH])", issuer);
+		err_set(err, "%s \"%s\" is not an absolute URL (expected https://HOST[/PATH])", what, issuer);
 		goto out;
 	}
 	if (strncmp(issuer, scheme, strlen(scheme)) != 0) {
-		err_set(err, "issuer \"%s\" has an upper-case scheme; write \"%s://\" (%s)", issuer, scheme, why);
+		err_set(err, "%s \"%s\" has an upper-case scheme; write \"%s://\" (%s)", what, issuer, scheme, why);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
-		err_set(err, "issuer \"%s\" must not contain user info", issuer);
+		err_set(err, "%s \"%s\" must not contain user info", what, issuer);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK || strchr(issuer, '?') != NULL) {
-		err_set(err, "issuer \"%s\" must not have a query (OIDC issuers are plain https URLs)", issuer);
+		err_set(err, "%s \"%s\" must not have a query (OIDC issuers are plain https URLs)", what, issuer);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK || strchr(issuer, '#') != NULL) {
-		err_set(err, "issuer \"%s\" must not have a fragment", issuer);
+		err_set(err, "%s \"%s\" must not have a fragment", what, issuer);
 		goto out;
 	}
-	if (issuer[len - 1] == '/') {
-		err_set(err, "issuer \"%s\" ends with a slash: remove it (%s, and the discovery URL is the issuer "
-			     "followed by /.well-known/openid-configuration)", issuer, why);
+	if (is_issuer && issuer[len - 1] == '/') {
+		err_set(err, "%s \"%s\" ends with a slash: remove it (%s, and the discovery URL is the issuer "
+			     "followed by /.well-known/openid-configuration)", what, issuer, why);
 		goto out;
 	}
 	if (strcmp(scheme, "https") == 0) {
@@ -72,10 +75,10 @@ bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err)
 		*insecure = true;
 		ok = true;
 	} else if (strcmp(scheme, "http") == 0) {
-		err_set(err, "issuer \"%s\" uses http://: STS fetches the documents over HTTPS only "
-			     "(http:// is accepted for loopback hosts, for testing)", issuer);
+		err_set(err, "%s \"%s\" uses http://: STS fetches the documents over HTTPS only "
+			     "(http:// is accepted for loopback hosts, for testing)", what, issuer);
 	} else {
-		err_set(err, "issuer \"%s\" must be an https:// URL", issuer);
+		err_set(err, "%s \"%s\" must be an https:// URL", what, issuer);
 	}
 out:
 	curl_free(part);
@@ -83,6 +86,16 @@ out:
 	curl_free(host);
 	curl_url_cleanup(u);
 	return ok;
+}
+
+bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err)
+{
+	return check_url("issuer", issuer, true, insecure, err);
+}
+
+bool disc_check_jwks_uri(const char *uri, bool *insecure, sao_err *err)
+{
+	return check_url("jwks-uri", uri, false, insecure, err);
 }
 
 bool disc_check_jwks_path(const char *path, sao_err *err)
@@ -133,7 +146,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-json_t *disc_build(const char *issuer, const char *jwks_uri, const char *const *in, size_t nin, sao_err *err)
+json_t *disc_build(const char *issuer, const char *jwks_uri, const char *const *in, size_t nin, bool eks, sao_err *err)
 {
 	const char *algs[16];
 	size_t nalg = 0;
@@ -155,10 +168,15 @@ json_t *disc_build(const char *issuer, const char *jwks_uri, const char *const *
 	qsort(algs, nalg, sizeof(*algs), cmp_str);
 	for (size_t j = 0; j < nalg; j++)
 		json_array_append_new(jalgs, json_string(algs[j]));
-	doc = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:o, s:[s,s]}", "issuer", issuer, "jwks_uri", jwks_uri,
-			"authorization_endpoint", "urn:kubernetes:programmatic_authorization",
-			"response_types_supported", "id_token", "subject_types_supported", "public",
-			"id_token_signing_alg_values_supported", jalgs, "claims_supported", "sub", "iss");
+	/* kube-apiserver's five members, in its order; EKS's hosted issuer (and the IRSA guide's
+	 * hand-written file) add authorization_endpoint and claims_supported, which STS ignores. */
+	doc = eks ? json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:o, s:[s,s]}", "issuer", issuer, "jwks_uri", jwks_uri,
+			      "authorization_endpoint", "urn:kubernetes:programmatic_authorization",
+			      "response_types_supported", "id_token", "subject_types_supported", "public",
+			      "id_token_signing_alg_values_supported", jalgs, "claims_supported", "sub", "iss")
+		  : json_pack("{s:s, s:s, s:[s], s:[s], s:o}", "issuer", issuer, "jwks_uri", jwks_uri,
+			      "response_types_supported", "id_token", "subject_types_supported", "public",
+			      "id_token_signing_alg_values_supported", jalgs);
 	if (doc == NULL)
 		err_set(err, "out of memory");
 	return doc;

@@ -15,6 +15,46 @@ char *docs_dump(const json_t *v, bool pretty)
 }
 
 /* Validates the configuration, then serializes the JWKS and the discovery document for it. */
+/* Go's encoding/json, which kube-apiserver writes with, escapes '&', '<' and '>' (as \u0026,
+ * \u003c, \u003e) and U+2028/U+2029 inside strings; jansson does not. Outside strings JSON has
+ * none of these bytes, so rewriting the serialized text is exact. Takes and returns malloc'd. */
+static char *go_escape(char *s)
+{
+	size_t extra = 0, n;
+	char *out, *o;
+
+	if (s == NULL)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		if (*p == '&' || *p == '<' || *p == '>')
+			extra += 5;
+		else if ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+			 ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9))
+			extra += 3;
+	if (extra == 0)
+		return s;
+	n = strlen(s);
+	if ((out = malloc(n + extra + 1)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	o = out;
+	for (const char *p = s; *p; p++) {
+		if (*p == '&' || *p == '<' || *p == '>') {
+			o += sprintf(o, "\\u%04x", (unsigned)*p);
+		} else if ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+			   ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+			o += sprintf(o, "\\u20%02x", (unsigned char)p[2] == 0xa8 ? 0x28 : 0x29);
+			p += 2;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	free(s);
+	return out;
+}
+
 static bool finish(const docs_cfg *cfg, const json_t *jwks, const char *const *algs, size_t nalgs, docs *out,
 		   sao_err *err)
 {
@@ -29,10 +69,8 @@ static bool finish(const docs_cfg *cfg, const json_t *jwks, const char *const *a
 	if (cfg->jwks_uri != NULL) {
 		bool uri_insecure;
 
-		if (!disc_check_issuer(cfg->jwks_uri, &uri_insecure, err)) {
-			err_prefix(err, "--jwks-uri: ");
+		if (!disc_check_jwks_uri(cfg->jwks_uri, &uri_insecure, err))
 			return false;
-		}
 		d.jwks_uri = strdup(cfg->jwks_uri);
 	} else {
 		d.jwks_uri = disc_jwks_uri(cfg->issuer, path);
@@ -41,11 +79,11 @@ static bool finish(const docs_cfg *cfg, const json_t *jwks, const char *const *a
 		err_set(err, "out of memory");
 		goto out;
 	}
-	disc = disc_build(cfg->issuer, d.jwks_uri, algs, nalgs, err);
+	disc = disc_build(cfg->issuer, d.jwks_uri, algs, nalgs, cfg->eks_discovery, err);
 	if (disc == NULL)
 		goto out;
-	d.jwks = docs_dump(jwks, false);
-	d.discovery = docs_dump(disc, false);
+	d.jwks = go_escape(docs_dump(jwks, false));
+	d.discovery = go_escape(docs_dump(disc, false));
 	if (d.jwks == NULL || d.discovery == NULL) {
 		err_set(err, "out of memory");
 		goto out;

@@ -16,6 +16,7 @@ typedef struct docs_cfg {
 	const char *jwks_path; /* path under the issuer; default /keys.json */
 	const char *jwks_uri;  /* overrides issuer + jwks_path in the discovery document */
 	bool legacy_empty_kid;
+	bool eks_discovery;    /* EKS's seven-member discovery document instead of kube-apiserver's five */
 } docs_cfg;
 
 typedef struct docs {

@@ -4,7 +4,7 @@ discovery documents for the demo keys with python3-cryptography alone (no saoidc
 go-jose member order and Go's compact encoding. Prints JSON documents; used to make and to
 re-check the golden files in this directory.
 
-usage: make-golden.py jwks KEYFILE... | discovery ISSUER JWKS_URI KEYFILE...
+usage: make-golden.py jwks KEYFILE... | discovery[-eks] ISSUER JWKS_URI KEYFILE...
 """
 import base64
 import hashlib
@@ -62,13 +62,19 @@ def main():
                 seen.add(k["kid"])
                 keys.append(k)
         print(dump({"keys": keys}))
-    elif mode == "discovery":
+    elif mode in ("discovery", "discovery-eks"):
+        # kube-apiserver's document (pkg/serviceaccount/openidmetadata.go): five members, in this
+        # order; EKS's hosted issuer adds authorization_endpoint and claims_supported.
         issuer, jwks_uri = sys.argv[2], sys.argv[3]
         algs = sorted({jwk(load_public(p))["alg"] for p in sys.argv[4:]})
-        print(dump({"issuer": issuer, "jwks_uri": jwks_uri,
-                    "authorization_endpoint": "urn:kubernetes:programmatic_authorization",
-                    "response_types_supported": ["id_token"], "subject_types_supported": ["public"],
-                    "id_token_signing_alg_values_supported": algs, "claims_supported": ["sub", "iss"]}))
+        doc = {"issuer": issuer, "jwks_uri": jwks_uri}
+        if mode == "discovery-eks":
+            doc["authorization_endpoint"] = "urn:kubernetes:programmatic_authorization"
+        doc.update({"response_types_supported": ["id_token"], "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": algs})
+        if mode == "discovery-eks":
+            doc["claims_supported"] = ["sub", "iss"]
+        print(dump(doc))
     else:
         sys.exit(__doc__)
 

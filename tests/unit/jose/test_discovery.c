@@ -51,6 +51,18 @@ int main(void)
 	ok(!disc_check_jwks_path("/../etc/passwd", &err), "refuses .. in the jwks path");
 	ok(!disc_check_jwks_path("/a?b", &err), "refuses ? in the jwks path");
 	ok(!disc_check_jwks_path("/.well-known/openid-configuration", &err), "refuses the discovery path");
+	{
+		bool ins = false;
+
+		ok(disc_check_jwks_uri("https://192.0.2.1:80/openid/v1/jwks", &ins, &err), "a jwks-uri with an address and port");
+		ok(!disc_check_jwks_uri("http://issuer.example.com/openid/v1/jwks", &ins, &err) &&
+			   strncmp(err.msg, "jwks-uri \"", 10) == 0,
+		   "jwks-uri must be https, and the message says jwks-uri: %s", err.msg);
+		ok(!disc_check_jwks_uri("issuer.example.com/openid/v1/jwks", &ins, &err), "jwks-uri without a scheme");
+		ok(!disc_check_jwks_uri("https://issuer.example.com/jwks?x=1", &ins, &err) &&
+			   !disc_check_jwks_uri("https://issuer.example.com/jwks#f", &ins, &err),
+		   "jwks-uri without query or fragment");
+	}
 
 	key_set_add_blob(s, (unsigned char *)pa, l, "a", &err);
 	pb = fx_encode(b, FX_PUB_PEM, &l);
@@ -58,10 +70,19 @@ int main(void)
 	ok(docs_render(&cfg, s, &d, &err), "renders documents %s", err.msg);
 	is_str(d.discovery,
 	       "{\"issuer\":\"https://oidc.example.com/cluster-1\",\"jwks_uri\":\"https://oidc.example.com/cluster-1/"
+	       "keys.json\",\"response_types_supported\":[\"id_token\"],\"subject_types_supported\":[\"public\"],"
+	       "\"id_token_signing_alg_values_supported\":[\"ES384\",\"RS256\"]}",
+	       "discovery document: kube-apiserver's five members in its order, byte for byte, algorithms sorted");
+	docs_clear(&d);
+	cfg.eks_discovery = true;
+	ok(docs_render(&cfg, s, &d, &err), "renders the EKS style");
+	is_str(d.discovery,
+	       "{\"issuer\":\"https://oidc.example.com/cluster-1\",\"jwks_uri\":\"https://oidc.example.com/cluster-1/"
 	       "keys.json\",\"authorization_endpoint\":\"urn:kubernetes:programmatic_authorization\",\"response_types_"
 	       "supported\":[\"id_token\"],\"subject_types_supported\":[\"public\"],\"id_token_signing_alg_values_"
 	       "supported\":[\"ES384\",\"RS256\"],\"claims_supported\":[\"sub\",\"iss\"]}",
-	       "discovery document, byte for byte, algorithms sorted");
+	       "EKS style: authorization_endpoint after jwks_uri, claims_supported last");
+	cfg.eks_discovery = false;
 	{
 		const char *start = "{\"keys\":[{\"use\":\"sig\",\"kty\":\"RSA\",\"kid\":";
 
