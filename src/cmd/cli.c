@@ -271,6 +271,19 @@ static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *e
 		err_prefix(err, "the API server's JWKS: ");
 		goto out;
 	}
+	/* Checked, it is published as the API server wrote it, byte for byte (an ExternalJWTSigner's
+	 * kids and member order included). */
+	{
+		char *raw = strndup(body, len);
+
+		if (raw == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		free(d->jwks);
+		d->jwks = raw;
+		d->jwks_len = strlen(raw);
+	}
 	*nkeys = json_array_size(json_object_get(jwks, "keys"));
 	ok = true;
 out:

@@ -30,7 +30,8 @@ const char cmd_render_help[] =
 	"                           and claims_supported\n"
 	"      --from-apiserver     republish the API server's own discovery document and JWKS\n"
 	"                           (/openid/v1/jwks) instead of --key: needs the\n"
-	"                           system:service-account-issuer-discovery ClusterRole\n"
+	"                           system:service-account-issuer-discovery ClusterRole; with an\n"
+	"                           ExternalJWTSigner (1.32+) it is the only correct source\n"
 	"  -h, --help               show this help\n";
 
 static bool render_opt(void *ctx, int c, const char *arg, int *code)

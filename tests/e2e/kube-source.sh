@@ -39,6 +39,11 @@ run "$SAOIDC" render --from-apiserver --issuer https://oidc.test/cluster $K --ou
 is "$RC" 0 "render --from-apiserver"
 is "$(cat "$T_TMP/site/keys.json")" "$(cat "$D/jwks.json")" "publishes the API server's JWKS"
 contains "$(cat "$T_TMP/site/.well-known/openid-configuration")" '"jwks_uri":"https://oidc.test/cluster/keys.json"' "with the public jwks_uri, not the API server's"
+# The API server's own bytes are kept (an ExternalJWTSigner's member order and kids included).
+/usr/bin/python3 -c "import json,sys; j=json.load(open(sys.argv[1])); k=j['keys'][0]; j['keys'][0]={m: k[m] for m in ('kty','alg','kid','use','n','e')}; open(sys.argv[1],'w').write(json.dumps(j, separators=(',', ':')))" "$D/jwks.json"
+run "$SAOIDC" render --from-apiserver --issuer https://oidc.test/cluster $K --out "$T_TMP/site2"
+ok "the API server's JWKS is republished byte for byte" cmp -s "$T_TMP/site2/keys.json" "$D/jwks.json"
+"$SAOIDC" jwks --key "$KEYS/demo-rsa.pub" >"$D/jwks.json"
 refused "a different API server issuer is refused, with the reason" 1 "STS refuses a token whose iss differs" "$SAOIDC" render --from-apiserver --issuer https://public.example.com/other $K --out "$T_TMP/never"
 ok "and nothing is written" test ! -e "$T_TMP/never"
 refused "--from-apiserver with --key is a usage error" 2 "give no --key" "$SAOIDC" render --from-apiserver --key "$KEYS/demo-rsa.pub" --issuer https://oidc.test/cluster --out "$T_TMP/never"
