@@ -36,6 +36,53 @@ char *b64url_encode(const unsigned char *data, size_t len)
 	return out;
 }
 
+/* The value of an alphabet character (RFC 4648 table 1, or table 2 with `url`), or -1. */
+static int value(unsigned char c, bool url)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (url ? '-' : '+'))
+		return 62;
+	if (c == (url ? '_' : '/'))
+		return 63;
+	return -1;
+}
+
+/* RFC 4648 exactly: §4 (padded to a multiple of 4 with at most two '=', at the end) or §5
+ * unpadded; nothing outside the alphabet (no whitespace, no line breaks), and the unused bits of
+ * the last character zero (§3.5: one encoding per byte string). */
+static bool strict(const char *in, size_t len, bool url)
+{
+	size_t pad = 0, data;
+	int last;
+
+	if (!url && len % 4 != 0)
+		return false;
+	if (url && len % 4 == 1)
+		return false;
+	while (!url && pad < 2 && pad < len && in[len - 1 - pad] == '=')
+		pad++;
+	data = len - pad;
+	for (size_t i = 0; i < data; i++)
+		if (value((unsigned char)in[i], url) < 0)
+			return false;
+	if (data == 0)
+		return true;
+	last = value((unsigned char)in[data - 1], url);
+	switch (data % 4) {
+	case 2: /* one byte: 4 unused bits */
+		return (last & 0x0f) == 0;
+	case 3: /* two bytes: 2 unused bits */
+		return (last & 0x03) == 0;
+	default:
+		return pad == 0;
+	}
+}
+
 bool b64_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen)
 {
 	EVP_ENCODE_CTX *ctx = NULL;
@@ -45,13 +92,13 @@ bool b64_decode(const char *in, size_t inlen, unsigned char **out, size_t *outle
 
 	*out = NULL;
 	*outlen = 0;
-	if (inlen > (size_t)INT32_MAX / 2)
+	if (inlen > (size_t)INT32_MAX / 2 || !strict(in, inlen, false))
 		goto out;
 	ctx = EVP_ENCODE_CTX_new();
 	buf = malloc(inlen / 4 * 3 + 4);
 	if (ctx == NULL || buf == NULL)
 		goto out;
-	/* EVP_DecodeUpdate skips whitespace and rejects anything outside the alphabet. */
+	/* The text is strict base64 by now; OpenSSL only decodes it. */
 	EVP_DecodeInit(ctx);
 	if (EVP_DecodeUpdate(ctx, buf, &n, (const unsigned char *)in, (int)inlen) < 0)
 		goto out;
@@ -78,7 +125,7 @@ bool b64url_decode(const char *in, size_t inlen, unsigned char **out, size_t *ou
 
 	*out = NULL;
 	*outlen = 0;
-	if (inlen % 4 == 1)
+	if (!strict(in, inlen, true))
 		return false;
 	tmp = malloc(padded + 1);
 	if (tmp == NULL)

@@ -10,10 +10,11 @@
 char *b64url_encode(const unsigned char *data, size_t len);
 /* Standard, padded base64 (Kubernetes' []byte fields); malloc'd or NULL. */
 char *b64_std_encode(const unsigned char *data, size_t len);
-/* Decodes standard (padded) base64; whitespace is ignored. Returns false on invalid input.
+/* Decodes standard, padded base64 exactly as RFC 4648 §4 has it (no whitespace, no stray '=',
+ * canonical final character). Returns false on anything else.
  * *out is malloc'd; the caller frees (and cleanses, if secret). */
 bool b64_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen);
-/* Decodes unpadded base64url, as in JWS segments. */
+/* Decodes unpadded base64url (RFC 4648 §5), as in JWS segments, as strictly. */
 bool b64url_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen);
 
 #endif

@@ -47,7 +47,7 @@ int main(void)
 
 	dec("Zm9vYmFy", false, true, "foobar");
 	dec("Zm9vYg==", false, true, "foob");
-	dec("Zm9v\nYmFy\n", false, true, "foobar");
+	dec("Zm9v\nYmFy\n", false, false, NULL); /* strict: no line breaks */
 	dec("", false, true, "");
 	dec("Zm9v!mFy", false, false, NULL);
 	dec("Zm9vY", false, false, NULL);
@@ -56,5 +56,40 @@ int main(void)
 	dec("Zm9vY", true, false, NULL);
 	dec("Zm9+", true, false, NULL);
 	dec("Zm9vYg==", true, false, NULL);
+	/* Every byte value in the last place: only the alphabet (and '=' where padding may stand)
+	 * is accepted, and, where the last character carries unused bits, only the ones that leave
+	 * them zero (RFC 4648 §3.5). "QUE" + c: a full quantum, or "QUE=" (E leaves its 2 bits zero);
+	 * "QU" + c in base64url: two bytes, so c's low 2 bits must be zero. */
+	{
+		static const char url_alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		int bad_std = 0, bad_url = 0;
+
+		for (int c = 1; c < 256; c++) {
+			char s4[5] = {'Q', 'U', 'E', (char)c, 0}, s3[4] = {'Q', 'U', (char)c, 0};
+			const char *at = strchr(url_alpha, c);
+			unsigned char *o = NULL;
+			size_t ol = 0;
+			bool in_std = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+				      c == '/' || c == '=';
+			bool url_ok = at != NULL && (at - url_alpha) % 4 == 0;
+
+			if (b64_decode(s4, 4, &o, &ol) != in_std)
+				bad_std++;
+			free(o);
+			o = NULL;
+			if (b64url_decode(s3, 3, &o, &ol) != url_ok)
+				bad_url++;
+			free(o);
+		}
+		is_int(bad_std, 0, "std: of the 255 non-NUL byte values, exactly the alphabet and '=' are accepted last");
+		is_int(bad_url, 0, "url: exactly the alphabet characters with zero unused bits are accepted last");
+	}
+	dec("Zm9=", false, false, NULL);          /* non-canonical: the unused bits are not zero */
+	dec("Zg==", false, true, "f");
+	dec("Zh==", false, false, NULL);          /* the same byte, non-canonical */
+	dec("Zm9v====", false, false, NULL);
+	dec("=Zm9", false, false, NULL);
+	dec("Zm-v", false, false, NULL);          /* '-' is base64url's, not base64's */
+	dec("Zm9vYm-", true, false, NULL);        /* non-canonical in url too ('-' = 62, low bits set) */
 	return tap_done();
 }
