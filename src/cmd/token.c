@@ -2,6 +2,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "util/clock.h"
 #include "net/fetch.h"
 #include "util/fsio.h"
 #include "jose/jwt.h"
@@ -44,14 +45,12 @@ static void print_times(const json_t *claims)
 	for (size_t i = 0; i < 3; i++) {
 		json_t *v = json_object_get(claims, names[i]);
 		time_t t;
-		struct tm tm;
-		char buf[64];
+		char buf[48];
 
 		if (!json_is_integer(v))
 			continue;
 		t = (time_t)json_integer_value(v);
-		gmtime_r(&t, &tm);
-		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		clock_utc(t, buf);
 		printf("%s: %s%s\n", names[i], buf, strcmp(names[i], "exp") == 0 && t <= time(NULL) ? " (expired)" : "");
 	}
 }

@@ -2,6 +2,8 @@
 
 #include "issuer/rotation.h"
 
+#include "util/clock.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +11,6 @@
 
 /* A step, with the error set when it cannot be added. */
 #define step(steps, err, ...) (strlist_addf((steps), __VA_ARGS__) || err_set((err), "out of memory"))
-
-static void utc(time_t t, char out[32])
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(out, 32, "@%lld", (long long)t);
-}
 
 /* When the state says a retained key stops being published; 0 if the state does not know it. */
 static time_t retained_until(const rot_input *in, const char *kid)
@@ -39,7 +33,7 @@ bool rot_plan(const rot_input *in, strlist *steps, bool *safe, sao_err *err)
 {
 	strlist missing = {0}, held = {0}, extra = {0};
 	bool ok = false;
-	char when[32];
+	char when[48];
 
 	*safe = true;
 	for (size_t i = 0; i < in->source->n; i++)
@@ -99,7 +93,7 @@ bool rot_plan(const rot_input *in, strlist *steps, bool *safe, sao_err *err)
 	for (size_t i = 0; i < extra.n; i++) {
 		time_t until = in->state != NULL ? retained_until(in, extra.v[i]) : 0;
 
-		utc(until, when);
+		clock_utc(until, when);
 		if (until > 0 ? !step(steps, err, "%s is published but not held any more: retained until %s, when publish drops "
 						  "it. Nothing to do.", extra.v[i], until > in->now ? when : "now (next publish)")
 			      : !step(steps, err, "%s is published but not held any more%s: once 25 h have passed since it "

@@ -2,6 +2,8 @@
 
 #include "jose/retain.h"
 
+#include "util/clock.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,14 +55,6 @@ bool retain_parse_duration(const char *s, long *seconds)
 
 /* strlist_addf, with the error set when it fails. */
 #define addf(l, err, ...) (strlist_addf((l), __VA_ARGS__) || err_set((err), "out of memory"))
-
-static void utc(time_t t, char out[32])
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "@%lld", (long long)t);
-}
 
 /* Checks one state entry; NULL if it is well formed, else what is wrong. */
 static const char *bad_entry(const json_t *e)
@@ -155,12 +149,12 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, long re
 		const char *kid = json_string_value(json_object_get(e, "kid"));
 		const json_t *g = json_object_get(e, "gone_since");
 		time_t gone = json_is_integer(g) ? (time_t)json_integer_value(g) : now;
-		char t1[32], t2[32];
+		char t1[48], t2[48];
 
 		if (find(entries, kid) != NULL)
 			continue;
-		utc(gone, t1);
-		utc(gone + retain_s, t2);
+		clock_utc(gone, t1);
+		clock_utc(gone + retain_s, t2);
 		if (retain_s <= 0 || now >= gone + retain_s) {
 			if (!addf(&rep->dropped, err, "%s (gone from the source since %s)", kid, t1))
 				goto done;

@@ -37,6 +37,16 @@ exp = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["exp"]
 print(datetime.datetime.fromtimestamp(exp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))' "$TK/good-ES384.jwt")
 contains "$OUT" "exp: $EXP_UTC" "and the times in UTC"
 refused "token decode of garbage fails clearly" 1 "not a compact JWS" "$SAOIDC" token decode "$KEYS/demo-rsa.pub"
+# Times beyond any calendar (exp is any JSON integer): printed as seconds, never as garbage.
+/usr/bin/python3 -c "
+import base64,json
+b=lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b'=').decode()
+print(b({'alg':'RS256','kid':'k'})+'.'+b({'iss':'https://x','exp':9000000000000000000,'iat':-9000000000000000000,'nbf':0})+'.c2ln')" >"$T_TMP/far.jwt"
+run "$SAOIDC" token decode "$T_TMP/far.jwt"
+is "$RC" 0 "token decode of a token with exp 9e18 exits 0"
+contains "$OUT" "exp: @9000000000000000000" "exp beyond year 9999 is printed as seconds"
+contains "$OUT" "iat: @-9000000000000000000" "and so is an iat before year 1"
+contains "$OUT" "nbf: 1970-01-01 00:00:00 UTC" "an ordinary time as a date"
 
 # Live: a served issuer behind TLS from a local CA, with --connect-to.
 C="$T_TMP/pki"

@@ -23,7 +23,7 @@ int main(void)
 
 		ok(rot_plan(&in, &steps, &safe, &err) && safe, "a plan, safe");
 		ok(steps.n == 2 && strstr(steps.v[1], "OLD is published but not held any more: retained until "
-						       "2027-01-15 09:00 UTC") != NULL,
+						       "2027-01-15 09:00:00 UTC") != NULL,
 		   "a retained key: until gone_since + retention (%s)", steps.n > 1 ? steps.v[1] : "");
 	}
 	strlist_clear(&steps);
