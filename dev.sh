@@ -42,7 +42,7 @@ build() {
 	mkdir -p "$dir"
 	if [ ! -f "$dir/Makefile" ] || [ "$TOP/configure" -nt "$dir/config.status" ]; then
 		say "configure $*"
-		(cd "$dir" && "$TOP/configure" -q "$@")
+		(cd "$dir" && "$TOP/configure" -q --enable-werror "$@")
 	fi
 	say "make ($dir)"
 	make -s -C "$dir" -j"$JOBS" >/dev/null

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -52,6 +53,12 @@ bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, s
 		return err_set(err, "not running in a cluster (KUBERNETES_SERVICE_HOST is not set): give --kube-api URL, "
 				    "--kube-token-file and --kube-ca");
 	}
+	/* The request carries the service-account token: never in clear text. */
+	if (base != NULL && strncasecmp(base, "https://", 8) != 0) {
+		err_set(err, "--kube-api %s is not https://: the bearer token would cross the network in clear text; "
+			     "give the API server's https:// URL (and --kube-ca for its CA)", base);
+		goto out;
+	}
 	if (base == NULL || asprintf(&url, "%s%s", base, path) < 0) {
 		url = NULL;
 		err_set(err, "out of memory");
@@ -80,7 +87,7 @@ bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, s
 		break;
 	case 403:
 		err_set(err, "Kubernetes API answered 403 Forbidden for %s: the service account may not read it; grant "
-			     "\"get\" on it (deploy/kubernetes/base/rbac.yaml)", path);
+			     "\"get\" on it (deploy/kubernetes/identity/rbac.yaml)", path);
 		break;
 	case 404:
 		err_set(err, "Kubernetes API answered 404 Not Found for %s", path);

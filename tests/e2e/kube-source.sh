@@ -27,6 +27,7 @@ contains "$OUT" "kube://eksa-system/mgmt-sa (secret eksa-system/demo-sa, tls.crt
 refused "a wrong token is a clear 401" 1 "401 Unauthorized" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/badtoken" --kube-ca "$C/root.pem"
 refused "a Secret the RBAC does not allow is a clear 403" 1 "may not read it" "$SAOIDC" jwks --key kube://kube-system/other $K
 refused "a missing Secret is a clear 404" 1 "Secret eksa-system/gone does not exist" "$SAOIDC" jwks --key kube://eksa-system/gone $K
+refused "an http:// --kube-api is refused: the token would travel in clear text" 1 "is not https://" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "http://127.0.0.1:$AP" --kube-token-file "$T_TMP/token"
 refused "a malformed kube:// URI is refused" 1 "is not kube://NAMESPACE/SECRET" "$SAOIDC" jwks --key kube://Bad_NS/x $K
 refused "an unknown CA is refused" 1 "Kubernetes API" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token"
 refused "outside a cluster without --kube-api, the way is explained" 1 "give --kube-api URL" env -u KUBERNETES_SERVICE_HOST "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
