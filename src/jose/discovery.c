@@ -64,6 +64,14 @@ static bool check_url(const char *what, const char *issuer, bool is_issuer, bool
 		err_set(err, "%s \"%s\" must not have a fragment", what, issuer);
 		goto out;
 	}
+	/* A percent-encoded path is decoded by the servers that answer it (libmicrohttpd, S3) but
+	 * compared encoded by STS and the API server: the issuer would never be where it says. */
+	if (strchr(issuer, '%') != NULL) {
+		err_set(err, "%s \"%s\" has a percent-encoded character: servers decode it and STS does not, so the "
+			     "documents would not be found at that URL; use plain characters (letters, digits, '-', '.', "
+			     "'_', '~', '/')", what, issuer);
+		goto out;
+	}
 	if (is_issuer && issuer[len - 1] == '/') {
 		err_set(err, "%s \"%s\" ends with a slash: remove it (%s, and the discovery URL is the issuer "
 			     "followed by /.well-known/openid-configuration)", what, issuer, why);

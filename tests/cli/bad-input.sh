@@ -62,4 +62,5 @@ if [ "$(id -u)" -ne 0 ]; then
 	cp "$KEYS/demo-rsa.pub" "$T_TMP/noread.pem" && chmod 000 "$T_TMP/noread.pem"
 	refused "an unreadable file is named" 1 "Permission denied" "$SAOIDC" jwks --key "$T_TMP/noread.pem"
 fi
+refused "serve refuses a percent-encoded issuer path (it would answer 404 where it advertises)" 1 "percent-encoded" "$SAOIDC" serve --issuer 'http://127.0.0.1:9/team%20a' --key "$KEYS/demo-rsa.pub" --listen 127.0.0.1:0
 done_testing

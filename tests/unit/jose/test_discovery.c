@@ -44,6 +44,7 @@ int main(void)
 	issuer("ftp://oidc.example.com", false, false, "https://");
 	issuer("https://oidc.example.com/a b", false, false, "space");
 	issuer("", false, false, "empty");
+	issuer("https://oidc.example.com/team%20a", false, false, "percent-encoded");
 
 	ok(disc_check_jwks_path("/keys.json", &err), "jwks path /keys.json");
 	ok(disc_check_jwks_path("/openid/v1/jwks", &err), "jwks path /openid/v1/jwks");
