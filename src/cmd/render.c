@@ -79,8 +79,10 @@ int cmd_render(int argc, char **argv)
 		err_set(&err, "out of memory");
 		goto fail;
 	}
-	if (!fs_txn_stage(txn, disc_path, d.discovery, d.discovery_len, &err) ||
-	    !fs_txn_stage(txn, jwks_path, d.jwks, d.jwks_len, &err) || !fs_txn_commit(txn, &err))
+	/* The JWKS first: a crash between the renames never leaves a discovery document naming keys
+	 * that are not there yet. */
+	if (!fs_txn_stage(txn, jwks_path, d.jwks, d.jwks_len, &err) ||
+	    !fs_txn_stage(txn, disc_path, d.discovery, d.discovery_len, &err) || !fs_txn_commit(txn, &err))
 		goto fail;
 	log_info("wrote %s", disc_path);
 	log_info("wrote %s (%zu key%s)", jwks_path, nkeys, nkeys == 1 ? "" : "s");

@@ -294,13 +294,45 @@ out:
 	return ok;
 }
 
+/* Makes a rename in the directory of `path` durable (the rename itself is, after a crash, only
+ * once the directory is synced). */
+static bool sync_dir_of(const char *path, sao_err *err)
+{
+	char *dir = strdup(path), *slash;
+	int fd;
+	bool ok;
+
+	if (dir == NULL)
+		return err_set(err, "out of memory");
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok = fd >= 0 && fsync(fd) == 0;
+	if (!ok)
+		err_set(err, "cannot sync directory %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ok;
+}
+
 bool fs_txn_commit(fs_txn *txn, sao_err *err)
 {
+	/* In staging order, each rename synced before the next: a crash leaves a prefix of the
+	 * files new (callers stage what others point at first, e.g. the JWKS before the discovery
+	 * document that names it). */
 	for (size_t i = txn->committed; i < txn->n; i++) {
 		if (rename(txn->v[i].tmp, txn->v[i].path) != 0)
 			return err_set(err, "cannot rename %s to %s: %s", txn->v[i].tmp, txn->v[i].path,
 				       strerror(errno));
 		txn->committed = i + 1;
+		if (!sync_dir_of(txn->v[i].path, err))
+			return false;
 	}
 	return true;
 }

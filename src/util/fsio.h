@@ -35,7 +35,7 @@ typedef struct fs_txn fs_txn;
 fs_txn *fs_txn_new(void);
 /* Stages `data` for `path` (parent directories are created). Nothing is visible yet. */
 bool fs_txn_stage(fs_txn *txn, const char *path, const void *data, size_t len, sao_err *err);
-/* Renames every staged file into place. */
+/* Renames every staged file into place, in staging order, syncing the directory after each. */
 bool fs_txn_commit(fs_txn *txn, sao_err *err);
 /* Removes any staged temp files that were not committed, and frees the transaction. */
 void fs_txn_free(fs_txn *txn);

@@ -65,4 +65,14 @@ for f in "$KEYS"/*.key; do
 	if grep -qF -- "$body" "$T_TMP/priv/keys.json" "$T_TMP/priv/.well-known/openid-configuration" "$T_TMP/priv.jwks" "$T_TMP/priv.inspect" "$T_TMP/priv.err"; then leak=yes; fi
 done
 is "$leak" no "no private key text appears in any output or log"
+# Crash safety, seen from the system calls: the JWKS is renamed into place before the discovery
+# document that names it, and each rename is followed by a sync of its directory.
+if command -v strace >/dev/null 2>&1 && [ -z "${SAOIDC_SANITIZED:-}" ]; then
+	strace -f -e trace=rename,renameat,renameat2,fsync -o "$T_TMP/st.log" "$SAOIDC" render --issuer https://oidc.example.com/x --key "$KEYS/demo-rsa.pub" --out "$T_TMP/st" 2>/dev/null
+	order=$(grep -oE 'rename[a-z0-9]*\(.*"[^"]*(keys\.json|openid-configuration)"' "$T_TMP/st.log" | grep -oE '(keys\.json|openid-configuration)"$' | tr -d '"' | tr '\n' ' ')
+	is "$order" "keys.json openid-configuration " "render renames the JWKS into place first"
+	is "$(awk '/rename/ {r++} /fsync/ && r > 0 {f++} END {print (f >= 2) ? "synced" : "not synced"}' "$T_TMP/st.log")" "synced" "and syncs the directory after the renames"
+else
+	pass "render's rename order # SKIP strace is not installed (or a sanitized build)"
+fi
 done_testing
