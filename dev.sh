@@ -86,6 +86,8 @@ test)
 	rc=0
 	for dir in "$BUILD" "$TOP/build-asan"; do
 		find "$dir" -name '*.trs' -delete
+		make -s -C "$dir" print-tests >"$dir/.plan"
+		say "plan ($dir): $(wc -w <"$dir/.plan") test files"
 		if [ "$dir" = "$BUILD" ]; then san=""; else san=1; fi
 		say "make check ($dir)"
 		if ! SAOIDC_SANITIZED=$san make -C "$dir" -j"$JOBS" check >"$dir/check.out" 2>&1; then
@@ -98,6 +100,8 @@ test)
 	# makes the server exit 66, which the tests check.
 	build "$TOP/build-tsan" --enable-sanitizers=thread
 	find "$TOP/build-tsan" -name '*.trs' -delete
+	echo $TSAN_TESTS >"$TOP/build-tsan/.plan"
+	say "plan (build-tsan): $(wc -w <"$TOP/build-tsan/.plan") test files"
 	say "make check, serve under ThreadSanitizer (build-tsan)"
 	if ! SAOIDC_SANITIZED=1 make -C "$TOP/build-tsan" -j"$JOBS" check TESTS="$TSAN_TESTS" >"$TOP/build-tsan/check.out" 2>&1; then
 		rc=1
