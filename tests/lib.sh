@@ -119,3 +119,44 @@ openssl_thumbprint() {
 		awk '/-----BEGIN CERTIFICATE-----/ { c = "" } { c = c $0 "\n" } /-----END CERTIFICATE-----/ { last = c } END { printf "%s", last }' |
 		openssl x509 -fingerprint -sha1 -noout | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
 }
+
+# ---- AWS stand-ins (s3rver behind the SigV4-checking proxy) ------------------------------
+# start_s3rver BUCKET...: s3rver (tests/interop/node_modules) on a free port, $SP, with these
+# buckets; S3PID is its pid. Skips the script where s3rver or botocore is missing.
+start_s3rver() {
+	[ -x "$SRCDIR/tests/interop/node_modules/.bin/s3rver" ] || skip_all "s3rver missing: run 'npm ci' in tests/interop (dev.sh test does)"
+	/usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
+	SP=$(free_port)
+	mkdir -p "$T_TMP/s3data"
+	set -- $(for b in "$@"; do printf -- '--configure-bucket %s ' "$b"; done)
+	"$SRCDIR/tests/interop/node_modules/.bin/s3rver" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$SP" --silent \
+		--allow-mismatched-signatures "$@" >"$T_TMP/s3rver.log" 2>&1 &
+	S3PID=$!
+	wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_TMP/s3rver.log")"; done_testing; exit 1; }
+}
+
+# start_proxy PORT NAME [OPTIONS...]: tests/interop/sigv4_proxy.py on PORT in front of s3rver,
+# logging to $T_TMP/NAME.log (keys S3RVER:S3RVER); waits until it listens; PROXY_PID is its pid.
+start_proxy() {
+	port=$1 name=$2
+	shift 2
+	: >"$T_TMP/$name.out"
+	/usr/bin/python3 "$SRCDIR/tests/interop/sigv4_proxy.py" --listen "$port" --upstream "http://127.0.0.1:$SP" \
+		--log "$T_TMP/$name.log" --key S3RVER:S3RVER "$@" >"$T_TMP/$name.out" 2>&1 &
+	PROXY_PID=$!
+	wait_for grep -q listening "$T_TMP/$name.out"
+}
+
+# aws_test_env REGION: only the loopback stand-ins and the test key, never a real AWS account:
+# no instance metadata, no profile, no endpoint or variant left over from the caller.
+aws_test_env() {
+	export AWS_EC2_METADATA_DISABLED=true HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+	export AWS_REGION="$1"
+	unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_IAM \
+		AWS_ENDPOINT_URL_STS AWS_ENDPOINT_URL_CLOUDFRONT AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE \
+		AWS_USE_FIPS_ENDPOINT AWS_USE_DUALSTACK_ENDPOINT 2>/dev/null
+	mkdir -p "$HOME"
+}
+
+# kid_of KEYFILE: the key's kid, as saoidc's JWKS gives it.
+kid_of() { "$SAOIDC" jwks --key "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['keys'][0]['kid'])"; }

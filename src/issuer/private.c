@@ -114,6 +114,28 @@ static char *resource_of(const priv_cfg *cfg)
 		       : s;
 }
 
+/* What saoidc calls its things for a bucket and prefix, and finds them by again. */
+typedef struct names {
+	char *comment;  /* the distribution's */
+	char *oac;      /* the origin access control's */
+	char *resource; /* the bucket policy statement's */
+} names;
+
+static bool names_init(const priv_cfg *cfg, names *n, sao_err *err)
+{
+	n->comment = comment_of(cfg);
+	n->oac = oac_name(cfg);
+	n->resource = resource_of(cfg);
+	return (n->comment != NULL && n->oac != NULL && n->resource != NULL) || err_set(err, "out of memory");
+}
+
+static void names_clear(names *n)
+{
+	free(n->comment);
+	free(n->oac);
+	free(n->resource);
+}
+
 static bool is_saoidc(const cf_distribution *d)
 {
 	return d->comment != NULL && strncmp(d->comment, "saoidc issuer s3://", 19) == 0;
@@ -188,22 +210,21 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 {
 	cf_distribution *all = NULL, *ours = NULL, *foreign = NULL;
 	size_t n = 0;
-	char *comment = comment_of(cfg), *oac = oac_name(cfg), *oac_id = NULL, *resource = resource_of(cfg);
+	names nm = {0};
+	char *oac_id = NULL;
 	char *policy = NULL, *merged = NULL, ref[64];
 	bool exists = false, blocked = false, enforced = false, changed = false, ok = false;
 	json_t *want = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (comment == NULL || oac == NULL || resource == NULL) {
-		err_set(err, "out of memory");
+	if (!names_init(cfg, &nm, err))
 		goto out;
-	}
 	/* Read everything first: a refusal must come before the first write. */
 	if (!bucket_exists(b, &exists, err) || !cf_list_distributions(cf, &all, &n, err) ||
-	    !cf_find_oac(cf, oac, &oac_id, err))
+	    !cf_find_oac(cf, nm.oac, &oac_id, err))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if (all[i].comment != NULL && strcmp(all[i].comment, comment) == 0)
+		if (all[i].comment != NULL && strcmp(all[i].comment, nm.comment) == 0)
 			ours = &all[i];
 		else if (!is_saoidc(&all[i]) && strlist_has(&all[i].origins, cfg->origin_domain))
 			foreign = &all[i];
@@ -247,11 +268,11 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			goto out;
 	}
 	if (oac_id == NULL) {
-		cfg->note("%s origin access control %s", cfg->dry_run ? "would create" : "creating", oac);
-		if (!cfg->dry_run && !cf_create_oac(cf, oac, &oac_id, err))
+		cfg->note("%s origin access control %s", cfg->dry_run ? "would create" : "creating", nm.oac);
+		if (!cfg->dry_run && !cf_create_oac(cf, nm.oac, &oac_id, err))
 			goto out;
 	} else {
-		cfg->note("origin access control %s (%s)", oac, oac_id);
+		cfg->note("origin access control %s (%s)", nm.oac, oac_id);
 	}
 	if (ours != NULL) {
 		out->dist = *ours;
@@ -261,7 +282,7 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 		cfg->note("would create a CloudFront distribution for s3://%s/%s%s%s", cfg->bucket, cfg->prefix,
 			  cfg->domain ? " with alias " : "", cfg->domain ? cfg->domain : "");
 	} else {
-		cf_want w = {comment, ref, cfg->origin_domain, oac_id, cfg->domain, cfg->certificate_arn};
+		cf_want w = {nm.comment, ref, cfg->origin_domain, oac_id, cfg->domain, cfg->certificate_arn};
 		char tag[17];
 
 		/* Unique per issuer and time: CloudFront refuses a reference used before. */
@@ -274,15 +295,15 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			  out->dist.domain);
 	}
 	if (out->dist.arn != NULL) {
-		if ((want = statement_for(cfg, resource, out->dist.arn)) == NULL) {
+		if ((want = statement_for(cfg, nm.resource, out->dist.arn)) == NULL) {
 			err_set(err, "out of memory");
 			goto out;
 		}
-		if (!bucket_policy_get(b, &policy, err) || !merge_policy(policy, resource, want, &merged, &changed, err))
+		if (!bucket_policy_get(b, &policy, err) || !merge_policy(policy, nm.resource, want, &merged, &changed, err))
 			goto out;
 		if (changed) {
 			cfg->note("%s the bucket policy statement letting distribution %s read %s",
-				  cfg->dry_run ? "would add" : "adding", out->dist.id, resource);
+				  cfg->dry_run ? "would add" : "adding", out->dist.id, nm.resource);
 			if (!cfg->dry_run && !bucket_policy_put(b, merged, err))
 				goto out;
 		}
@@ -300,10 +321,8 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 	ok = true;
 out:
 	cf_distributions_free(all, n);
-	free(comment);
-	free(oac);
+	names_clear(&nm);
 	free(oac_id);
-	free(resource);
 	free(policy);
 	free(merged);
 	json_decref(want);
@@ -380,21 +399,20 @@ bool priv_teardown(const priv_cfg *cfg, const bucket_client *b, const cf_client 
 {
 	cf_distribution *all = NULL;
 	size_t n = 0;
-	char *comment = comment_of(cfg), *oac = oac_name(cfg), *oac_id = NULL, *resource = resource_of(cfg);
+	names nm = {0};
+	char *oac_id = NULL;
 	char *policy = NULL, *merged = NULL;
 	const cf_distribution *ours = NULL;
 	bool others = false, changed = false, ok = false;
 
-	if (comment == NULL || oac == NULL || resource == NULL) {
-		err_set(err, "out of memory");
+	if (!names_init(cfg, &nm, err))
 		goto out;
-	}
-	if (!cf_list_distributions(cf, &all, &n, err) || !cf_find_oac(cf, oac, &oac_id, err))
+	if (!cf_list_distributions(cf, &all, &n, err) || !cf_find_oac(cf, nm.oac, &oac_id, err))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		char *mine = NULL;
 
-		if (all[i].comment != NULL && strcmp(all[i].comment, comment) == 0)
+		if (all[i].comment != NULL && strcmp(all[i].comment, nm.comment) == 0)
 			ours = &all[i];
 		else if (asprintf(&mine, "saoidc issuer s3://%s", cfg->bucket) >= 0 && all[i].comment != NULL &&
 			 strncmp(all[i].comment, mine, strlen(mine)) == 0 &&
@@ -417,7 +435,7 @@ bool priv_teardown(const priv_cfg *cfg, const bucket_client *b, const cf_client 
 		cfg->note("no distribution of saoidc's for s3://%s/%s", cfg->bucket, cfg->prefix);
 	}
 	if (oac_id != NULL && !others) {
-		cfg->note("%s origin access control %s", cfg->dry_run ? "would delete" : "deleting", oac);
+		cfg->note("%s origin access control %s", cfg->dry_run ? "would delete" : "deleting", nm.oac);
 		if (!cfg->dry_run && !cf_delete_oac(cf, oac_id, err))
 			goto out;
 	}
@@ -428,7 +446,7 @@ bool priv_teardown(const priv_cfg *cfg, const bucket_client *b, const cf_client 
 	}
 	if (!bucket_policy_get(b, &policy, err))
 		goto out;
-	if (policy != NULL && !merge_policy(policy, resource, NULL, &merged, &changed, err))
+	if (policy != NULL && !merge_policy(policy, nm.resource, NULL, &merged, &changed, err))
 		goto out;
 	if (changed) {
 		cfg->note("%s saoidc's statement from the bucket policy%s", cfg->dry_run ? "would remove" : "removing",
@@ -439,10 +457,8 @@ bool priv_teardown(const priv_cfg *cfg, const bucket_client *b, const cf_client 
 	ok = true;
 out:
 	cf_distributions_free(all, n);
-	free(comment);
-	free(oac);
+	names_clear(&nm);
 	free(oac_id);
-	free(resource);
 	free(policy);
 	free(merged);
 	return ok;

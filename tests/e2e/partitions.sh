@@ -7,34 +7,23 @@
 # dotted buckets (path-style), prefixes, and the refusals.
 . "$SRCDIR/tests/lib.sh"
 HERE="$SRCDIR/tests/interop"
-[ -x "$HERE/node_modules/.bin/s3rver" ] || skip_all "s3rver missing: run 'npm ci' in tests/interop (dev.sh test does)"
-/usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
-SP=$(free_port)
+start_s3rver saoidc-test my.dotted.bucket
 PP=$(free_port)
+start_proxy "$PP" proxy
+PXPID=$PROXY_PID
 GP=$(free_port)
 CP=$(free_port)
-mkdir -p "$T_TMP/s3data"
-"$HERE/node_modules/.bin/s3rver" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$SP" --silent --allow-mismatched-signatures \
-	--configure-bucket saoidc-test --configure-bucket my.dotted.bucket >"$T_TMP/s3rver.log" 2>&1 &
-S3PID=$!
-/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$PP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/proxy.log" --key S3RVER:S3RVER >"$T_TMP/proxy.out" 2>&1 &
-PXPID=$!
 /usr/bin/python3 "$HERE/iam_emulator.py" --listen "$GP" --key S3RVER:S3RVER --log "$T_TMP/gov.log" --region us-gov-west-1 >"$T_TMP/gov.out" 2>&1 &
 GOVPID=$!
 /usr/bin/python3 "$HERE/iam_emulator.py" --listen "$CP" --key S3RVER:S3RVER --log "$T_TMP/cn.log" --region cn-north-1 >"$T_TMP/cn.out" 2>&1 &
 CNPID=$!
 trap 'kill $S3PID $PXPID $GOVPID $CNPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_TMP/s3rver.log")"; done_testing; exit 1; }
-wait_for grep -q listening "$T_TMP/proxy.out"
 wait_for grep -q listening "$T_TMP/gov.out"
 wait_for grep -q listening "$T_TMP/cn.out"
 
-export AWS_EC2_METADATA_DISABLED=true
-export HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+aws_test_env us-east-1
+unset AWS_REGION
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_IAM \
-	AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE AWS_USE_FIPS_ENDPOINT AWS_USE_DUALSTACK_ENDPOINT 2>/dev/null
-mkdir -p "$HOME"
 scopes() { sed -n 's/.*"scope": "\([^"]*\)".*/\1/p' "$1" | sort -u | tr '\n' ' '; }
 K="$KEYS/demo-rsa.pub"
 

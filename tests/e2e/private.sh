@@ -8,18 +8,12 @@
 # between calls then re-run, and the way back down.
 . "$SRCDIR/tests/lib.sh"
 HERE="$SRCDIR/tests/interop"
-[ -x "$HERE/node_modules/.bin/s3rver" ] || skip_all "s3rver missing: run 'npm ci' in tests/interop (dev.sh test does)"
-/usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
-SP=$(free_port)
+start_s3rver existing theirs
 PP=$(free_port)
+start_proxy "$PP" s3
+PXPID=$PROXY_PID
 CP=$(free_port)
 DP=$(free_port)
-mkdir -p "$T_TMP/s3data"
-"$HERE/node_modules/.bin/s3rver" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$SP" --silent --allow-mismatched-signatures \
-	--configure-bucket existing --configure-bucket theirs >"$T_TMP/s3rver.log" 2>&1 &
-S3PID=$!
-/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$PP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/s3.log" --key S3RVER:S3RVER >"$T_TMP/proxy.out" 2>&1 &
-PXPID=$!
 /usr/bin/python3 "$HERE/cloudfront_standin.py" --listen "$CP" --key S3RVER:S3RVER --log "$T_TMP/cf.log" --deploy-seconds 1 \
 	--hang-once CreateDistribution >"$T_TMP/cf.out" 2>&1 &
 CFPID=$!
@@ -28,14 +22,10 @@ CFPID=$!
 	--fail-once CreateDistribution:AccessDenied >"$T_TMP/deny.out" 2>&1 &
 DENYPID=$!
 trap 'kill $S3PID $PXPID $CFPID $DENYPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_TMP/s3rver.log")"; done_testing; exit 1; }
-for f in proxy cf deny; do wait_for grep -q listening "$T_TMP/$f.out"; done
+for f in cf deny; do wait_for grep -q listening "$T_TMP/$f.out"; done
 
-export AWS_EC2_METADATA_DISABLED=true HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=eu-west-1
+aws_test_env eu-west-1
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP" AWS_ENDPOINT_URL_CLOUDFRONT="http://127.0.0.1:$CP"
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_IAM AWS_SHARED_CREDENTIALS_FILE \
-	AWS_CONFIG_FILE AWS_USE_FIPS_ENDPOINT AWS_USE_DUALSTACK_ENDPOINT 2>/dev/null
-mkdir -p "$HOME"
 K="$KEYS/demo-rsa.pub"
 state() { curl -s "http://127.0.0.1:$CP/state"; }
 cf_actions() { sed -n 's/.*"action": "\([A-Za-z]*\)".*/\1/p' "$1" | tr '\n' ' '; }

@@ -4,39 +4,24 @@
 # to the documents, refusals of a corrupt or newer state that change nothing, and two publishers
 # racing on one prefix keeping each other's keys.
 . "$SRCDIR/tests/lib.sh"
-HERE="$SRCDIR/tests/interop"
-[ -x "$HERE/node_modules/.bin/s3rver" ] || skip_all "s3rver missing: run 'npm ci' in tests/interop (dev.sh test does)"
-/usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
-SP=$(free_port)
+start_s3rver saoidc-test
 PP=$(free_port)
-mkdir -p "$T_TMP/s3data"
-"$HERE/node_modules/.bin/s3rver" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$SP" --silent --allow-mismatched-signatures \
-	--configure-bucket saoidc-test >"$T_TMP/s3rver.log" 2>&1 &
-S3PID=$!
-/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$PP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/s3.log" --key S3RVER:S3RVER \
-	>"$T_TMP/proxy.out" 2>&1 &
-PXPID=$!
+start_proxy "$PP" s3
+PXPID=$PROXY_PID
 # The same bucket through a proxy that holds conditional PUTs back 1.5 s: a window for races.
 RP=$(free_port)
-/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$RP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/race.log" --key S3RVER:S3RVER \
-	--slow-put-ms 1500 >"$T_TMP/race.out" 2>&1 &
-RPID=$!
+start_proxy "$RP" race --slow-put-ms 1500
+RPID=$PROXY_PID
 trap 'kill $S3PID $PXPID $RPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_TMP/s3rver.log")"; done_testing; exit 1; }
-wait_for grep -q listening "$T_TMP/proxy.out"
-wait_for grep -q listening "$T_TMP/race.out"
-export AWS_EC2_METADATA_DISABLED=true HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+aws_test_env us-east-1
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE 2>/dev/null
-mkdir -p "$HOME"
 awsc() { aws --endpoint-url "http://127.0.0.1:$PP" "$@"; }
-kid() { "$SAOIDC" jwks --key "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['keys'][0]['kid'])"; }
 published() { awsc s3 cp "s3://saoidc-test/$1/keys.json" - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))"; }
 writes() { grep -cE '"method": "(PUT|POST|DELETE)"' "$T_TMP/s3.log" || true; }
 A="$KEYS/demo-rsa.pub"
 B="$KEYS/demo-ec256.pub"
-KA=$(kid "$A")
-KB=$(kid "$B")
+KA=$(kid_of "$A")
+KB=$(kid_of "$B")
 
 run "$SAOIDC" publish --key "$A" s3://saoidc-test/rot
 is "$RC" 0 "publish A"
@@ -93,8 +78,8 @@ wait $P1; R1=$?
 wait $P2; R2=$?
 is "$R1 $R2" "0 0" "both publishers exit 0"
 J=$(published race)
-case " $J " in *" $(kid "$C") "*) pass "the JWKS keeps the first publisher's key" ;; *) fail "the JWKS keeps the first publisher's key" "JWKS: $J" ;; esac
-case " $J " in *" $(kid "$E") "*) pass "and the second's" ;; *) fail "and the second's" "JWKS: $J" ;; esac
+case " $J " in *" $(kid_of "$C") "*) pass "the JWKS keeps the first publisher's key" ;; *) fail "the JWKS keeps the first publisher's key" "JWKS: $J" ;; esac
+case " $J " in *" $(kid_of "$E") "*) pass "and the second's" ;; *) fail "and the second's" "JWKS: $J" ;; esac
 case " $J " in *" $KA "*) pass "and the key both replaced, retained" ;; *) fail "and the key both replaced, retained" "JWKS: $J" ;; esac
 R=$(grep -c '"status": 412' "$T_TMP/race.log")
 [ "$R" -ge 1 ] && pass "the race happened: $R conditional write(s) lost and merged again" || fail "the race happened" "$(cat "$T_TMP/race.log")"

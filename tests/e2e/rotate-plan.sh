@@ -6,9 +6,8 @@ C="$T_TMP/pki"
 make_chain "$C" oidc.test
 A="$KEYS/demo-rsa.pub"
 B="$KEYS/demo-ec256.pub"
-kid() { "$SAOIDC" jwks --key "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['keys'][0]['kid'])"; }
-KA=$(kid "$A")
-KB=$(kid "$B")
+KA=$(kid_of "$A")
+KB=$(kid_of "$B")
 P=$(free_port)
 serve_keys() {
 	[ -n "${SERVE_PID:-}" ] && stop_serve

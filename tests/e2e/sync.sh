@@ -3,38 +3,26 @@
 # key retained), /readyz and /metrics follow, an S3 outage is retried with backoff and shows on
 # /readyz, and SIGTERM stops it cleanly.
 . "$SRCDIR/tests/lib.sh"
-HERE="$SRCDIR/tests/interop"
-[ -x "$HERE/node_modules/.bin/s3rver" ] || skip_all "s3rver missing: run 'npm ci' in tests/interop (dev.sh test does)"
-/usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
-SP=$(free_port)
+start_s3rver saoidc-test
 PP=$(free_port)
 MP=$(free_port)
-mkdir -p "$T_TMP/s3data" "$T_TMP/keys"
-"$HERE/node_modules/.bin/s3rver" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$SP" --silent --allow-mismatched-signatures \
-	--configure-bucket saoidc-test >"$T_TMP/s3rver.log" 2>&1 &
-S3PID=$!
+mkdir -p "$T_TMP/keys"
 proxy() {
-	/usr/bin/python3 "$HERE/sigv4_proxy.py" --listen "$PP" --upstream "http://127.0.0.1:$SP" --log "$T_TMP/s3.log" --key S3RVER:S3RVER >"$T_TMP/proxy.out" 2>&1 &
-	PXPID=$!
-	wait_for grep -q listening "$T_TMP/proxy.out"
+	start_proxy "$PP" s3
+	PXPID=$PROXY_PID
 }
-: >"$T_TMP/proxy.out"
 proxy
 trap 'kill $S3PID $PXPID $SYNCPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for curl -s "http://127.0.0.1:$SP/" || { fail "s3rver started" "$(cat "$T_TMP/s3rver.log")"; done_testing; exit 1; }
-export AWS_EC2_METADATA_DISABLED=true HOME="$T_TMP/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+aws_test_env us-east-1
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE 2>/dev/null
-mkdir -p "$HOME"
-kid() { "$SAOIDC" jwks --key "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['keys'][0]['kid'])"; }
 published() { aws --endpoint-url "http://127.0.0.1:$PP" s3 cp s3://saoidc-test/sync/keys.json - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))" 2>/dev/null; }
 metric() { curl -s "http://127.0.0.1:$MP/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 # poll CMD... for up to 15 s
 until_ok() { i=0; while [ $i -lt 75 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; i=$((i + 1)); done; return 1; }
 
 cp "$KEYS/demo-rsa.pub" "$T_TMP/keys/sa.pub"
-KA=$(kid "$KEYS/demo-rsa.pub")
-KB=$(kid "$KEYS/demo-ec256.pub")
+KA=$(kid_of "$KEYS/demo-rsa.pub")
+KB=$(kid_of "$KEYS/demo-ec256.pub")
 "$SAOIDC" publish --watch --interval 3s --status-listen "127.0.0.1:$MP" --key "$T_TMP/keys" s3://saoidc-test/sync \
 	>"$T_TMP/sync.out" 2>"$T_TMP/sync.err" &
 SYNCPID=$!
