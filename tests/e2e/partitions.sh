@@ -86,6 +86,10 @@ is "$RC" 1 "a commercial region's scope is refused by China's IAM"
 run "$SAOIDC" trust-policy aws --region cn-north-1 --issuer https://oidc.test/cn --account 123456789012 --namespace ns --service-account sa
 contains "$OUT" '"Federated": "arn:aws-cn:iam::123456789012:oidc-provider/oidc.test/cn"' "trust-policy aws in China: arn:aws-cn"
 contains "$OUT" '"oidc.test/cn:aud": "sts.amazonaws.com"' "and the audience is still sts.amazonaws.com (not .com.cn)"
+for pr in us-iso-east-1:aws-iso us-isob-east-1:aws-iso-b eu-isoe-west-1:aws-iso-e us-gov-east-1:aws-us-gov cn-northwest-1:aws-cn eu-west-1:aws; do
+	run "$SAOIDC" trust-policy aws --region "${pr%%:*}" --issuer https://oidc.test/x --account 123456789012 --namespace ns --service-account sa
+	contains "$OUT" "\"Federated\": \"arn:${pr#*:}:iam::123456789012:oidc-provider/oidc.test/x\"" "trust-policy aws in ${pr%%:*}: arn:${pr#*:}"
+done
 run "$SAOIDC" trust-policy aws --issuer https://oidc.test/x --account 123456789012 --namespace ns --service-account sa
 contains "$OUT" '"Federated": "arn:aws:iam::' "without a region: the commercial partition"
 contains "$ERR" "no region given" "saying so on stderr"
