@@ -5,6 +5,7 @@
 
 #include "issuer/register.h"
 #include "jose/docs.h"
+#include "jose/retain.h"
 #include "util/err.h"
 #include "jose/keys.h"
 #include "kube/kube.h"
@@ -110,6 +111,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cli_fail(const sao_err *err);
 /* Prints a command's help text; returns EXIT_SUCCESS. */
 int cli_print_help(const char *help);
+
+/* Reports which keys retention added, kept (until when) and dropped, on stderr. */
+void cli_report_retention(const retain_report *rep);
+/* The warning --retain 0 deserves. */
+void cli_warn_no_retention(void);
 
 /* Writes a string and a newline to stdout and flushes; false if stdout failed. */
 bool cli_print(const char *s, sao_err *err);

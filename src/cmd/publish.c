@@ -353,18 +353,6 @@ static int sync_docs(const docs_cfg *cfg, const docs *d, const s3_target *t, con
 	return n;
 }
 
-static void report_retention(const retain_report *rep, int round)
-{
-	if (round > 0)
-		return;
-	for (size_t i = 0; i < rep->added.n; i++)
-		log_info("key %s: new in the source", rep->added.v[i]);
-	for (size_t i = 0; i < rep->kept.n; i++)
-		log_info("key %s: retained", rep->kept.v[i]);
-	for (size_t i = 0; i < rep->dropped.n; i++)
-		log_info("key %s: its retention ended, dropped from the JWKS", rep->dropped.v[i]);
-}
-
 /* --create-bucket without --private: a new bucket, set up so that the mode's uploads are public:
  * ACLs enabled and public ACLs allowed for public-read; ACLs disabled, public policies allowed
  * and the public-read policy statement for --acl none. An existing bucket is left alone. */
@@ -521,7 +509,8 @@ static int publish_pass(pass_ctx *c, sao_err *err)
 		if (ok) {
 			json_t *j = json_loadb(pub.jwks, pub.jwks_len, 0, NULL);
 
-			report_retention(&rep, round);
+			if (round == 0)
+				cli_report_retention(&rep);
 			c->keys = json_array_size(json_object_get(j, "keys"));
 			json_decref(j);
 		}
@@ -771,8 +760,7 @@ int cmd_publish(int argc, char **argv)
 	if (!p.private_ && p.create_bucket && !public_bucket(&p, &t, &s3ep, where.partition, &creds, &err))
 		goto fail;
 	if (p.retain_s == 0)
-		log_warn("--retain 0: a key that leaves the source leaves the JWKS at once, and STS refuses the tokens "
-			 "it signed until they expire");
+		cli_warn_no_retention();
 	if ((pc.state_key = s3_object_key(&t, RTN_STATE_PATH)) == NULL) {
 		err_set(&err, "out of memory");
 		goto fail;

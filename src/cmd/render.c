@@ -5,9 +5,12 @@
 #include "util/fsio.h"
 #include "util/log.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 const char cmd_render_help[] =
 	"Usage: saoidc render --issuer URL --key PATH [--key PATH ...] --out DIR\n"
@@ -25,22 +28,87 @@ const char cmd_render_help[] =
 	"      --jwks-path PATH     JWKS location under the issuer (default /keys.json)\n"
 	"      --jwks-uri URL       publish this jwks_uri instead (the JWKS file is still written)\n"
 	"      --legacy-empty-kid   also publish each key with \"kid\": \"\"\n"
-	"      --discovery-style kube|ekskube (default): kube-apiserver's five-member discovery\n"
-	"                           document, byte for byte; eks: with EKS's authorization_endpoint\n"
-	"                           and claims_supported\n"
+	"      --discovery-style kube|eks\n"
+	"                           kube (default): kube-apiserver's five-member discovery document,\n"
+	"                           byte for byte; eks: with EKS's authorization_endpoint and\n"
+	"                           claims_supported\n"
+	"      --retain DURATION    keep publishing a key for DURATION after it leaves the source\n"
+	"                           (default 25h; 0: drop it at once); the state is DIR/.saoidc/\n"
+	"                           retention.json, next to the documents, as publish keeps it in S3\n"
 	"      --from-apiserver     republish the API server's own discovery document and JWKS\n"
 	"                           (/openid/v1/jwks) instead of --key: needs the\n"
 	"                           system:service-account-issuer-discovery ClusterRole; with an\n"
 	"                           ExternalJWTSigner (1.32+) it is the only correct source\n"
 	"  -h, --help               show this help\n";
 
+enum { OPT_RETAIN = OPT_CMD_BASE };
+
+typedef struct render_opts {
+	const char *outdir;
+	long retain_s;
+} render_opts;
+
 static bool render_opt(void *ctx, int c, const char *arg, int *code)
 {
-	(void)code;
-	if (c != 'o')
-		return false;
-	*(const char **)ctx = arg;
-	return true;
+	render_opts *r = ctx;
+
+	if (c == 'o') {
+		r->outdir = arg;
+		return true;
+	}
+	if (c == OPT_RETAIN) {
+		if (!retain_parse_duration(arg, &r->retain_s))
+			*code = cli_usage_error("render", "--retain takes a duration such as 25h, 90m, 30s or 0, not '%s'",
+						arg);
+		return true;
+	}
+	return false;
+}
+
+/* The documents to write: the source's, plus the keys the state in the output directory
+ * retains; *state_text is the new state (NULL when it did not change). */
+static bool retained_docs(const char *state_path, const cli_opts *o, const docs *src, long retain_s, docs *out,
+			  char **state_text, sao_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	json_t *state = NULL, *nstate = NULL, *jwks = NULL, *sj = json_loadb(src->jwks, src->jwks_len, 0, NULL);
+	retain_report rep = {0};
+	bool ok = false;
+
+	*state_text = NULL;
+	if (access(state_path, F_OK) == 0) {
+		json_error_t je;
+
+		if (!fs_read_file(state_path, 4 * 1024 * 1024, &buf, &len, err))
+			goto out;
+		if ((state = json_loadb((const char *)buf, len, 0, &je)) == NULL) {
+			err_set(err, "%s: corrupt retention state (%s); nothing was written: restore it, or delete it to "
+				     "start over", state_path, je.text);
+			goto out;
+		}
+	}
+	if (!retain_merge(state, sj, time(NULL), retain_s, &nstate, &jwks, &rep, err)) {
+		err_prefix(err, "%s: ", state_path);
+		goto out;
+	}
+	if (!docs_render_jwks(&o->docs, jwks, out, err))
+		goto out;
+	cli_report_retention(&rep);
+	if ((state == NULL || !json_equal(state, nstate)) && (*state_text = json_dumps(nstate, JSON_INDENT(2))) == NULL) {
+		docs_clear(out);
+		err_set(err, "out of memory");
+		goto out;
+	}
+	ok = true;
+out:
+	free(buf);
+	retain_report_clear(&rep);
+	json_decref(state);
+	json_decref(nstate);
+	json_decref(jwks);
+	json_decref(sj);
+	return ok;
 }
 
 int cmd_render(int argc, char **argv)
@@ -48,32 +116,39 @@ int cmd_render(int argc, char **argv)
 	static const struct option lo[] = {CLI_OPT_ISSUER,   CLI_OPT_KEY, CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
 					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,   {"out", required_argument, NULL, 'o'},
+					   {"retain", required_argument, NULL, OPT_RETAIN},
 					   CLI_OPT_HELP,     CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
-	docs d = {0};
+	docs src = {0}, d = {0};
 	size_t nkeys = 0;
 	fs_txn *txn = NULL;
-	const char *outdir = NULL;
-	char *disc_path = NULL, *jwks_path = NULL;
-	int rc = cli_parse("render", cmd_render_help, argc, argv, lo, &o, render_opt, &outdir, 0,
+	render_opts ro = {NULL, RETAIN_DEFAULT_S};
+	const char *outdir;
+	char *disc_path = NULL, *jwks_path = NULL, *state_path = NULL, *state_text = NULL;
+	int rc = cli_parse("render", cmd_render_help, argc, argv, lo, &o, render_opt, &ro, 0,
 			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
+	outdir = ro.outdir;
 	if (outdir == NULL || outdir[0] == '\0') {
 		rc = cli_usage_error("render", "--out is required");
 		goto out;
 	}
-	if (!cli_build_docs(&o, &d, &nkeys, &err))
-		goto fail;
 	if (asprintf(&disc_path, "%s/.well-known/openid-configuration", outdir) < 0 ||
-	    asprintf(&jwks_path, "%s%s", outdir, o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json") < 0) {
-		disc_path = jwks_path = NULL;
+	    asprintf(&jwks_path, "%s%s", outdir, o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json") < 0 ||
+	    asprintf(&state_path, "%s/.saoidc/retention.json", outdir) < 0) {
+		disc_path = jwks_path = state_path = NULL;
 		err_set(&err, "out of memory");
 		goto fail;
 	}
+	if (ro.retain_s == 0)
+		cli_warn_no_retention();
+	if (!cli_build_docs(&o, &src, &nkeys, &err) ||
+	    !retained_docs(state_path, &o, &src, ro.retain_s, &d, &state_text, &err))
+		goto fail;
 	txn = fs_txn_new();
 	if (txn == NULL) {
 		err_set(&err, "out of memory");
@@ -82,7 +157,9 @@ int cmd_render(int argc, char **argv)
 	/* The JWKS first: a crash between the renames never leaves a discovery document naming keys
 	 * that are not there yet. */
 	if (!fs_txn_stage(txn, jwks_path, d.jwks, d.jwks_len, &err) ||
-	    !fs_txn_stage(txn, disc_path, d.discovery, d.discovery_len, &err) || !fs_txn_commit(txn, &err))
+	    !fs_txn_stage(txn, disc_path, d.discovery, d.discovery_len, &err) ||
+	    (state_text != NULL && !fs_txn_stage(txn, state_path, state_text, strlen(state_text), &err)) ||
+	    !fs_txn_commit(txn, &err))
 		goto fail;
 	log_info("wrote %s", disc_path);
 	log_info("wrote %s (%zu key%s)", jwks_path, nkeys, nkeys == 1 ? "" : "s");
@@ -95,6 +172,9 @@ out:
 	fs_txn_free(txn);
 	free(disc_path);
 	free(jwks_path);
+	free(state_path);
+	free(state_text);
+	docs_clear(&src);
 	docs_clear(&d);
 	cli_opts_free(&o);
 	return rc;

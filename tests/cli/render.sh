@@ -18,7 +18,9 @@ before=$(cat "$O/keys.json")
 printf 'garbage' >"$T_TMP/bad.pem"
 refused "render with one bad key fails" 1 "$T_TMP/bad.pem" "$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --key "$T_TMP/bad.pem" --out "$O"
 is "$(cat "$O/keys.json")" "$before" "the old keys.json is untouched"
-is "$(find "$O" -type f | wc -l)" 2 "no temp file is left behind"
+is "$(find "$O" -type f | sort | sed "s|$O/||")" ".saoidc/retention.json
+.well-known/openid-configuration
+keys.json" "no temp file is left behind (the documents and the retention state only)"
 refused "render with a bad issuer fails" 1 "ends with a slash" "$SAOIDC" render --issuer "$ISS/" --key "$KEYS/demo-ec256.pub" --out "$T_TMP/never"
 ok "and creates no output directory" test ! -e "$T_TMP/never"
 refused "an unwritable --out fails" 1 "cannot create" "$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --out /proc/saoidc-test
@@ -65,6 +67,26 @@ for f in "$KEYS"/*.key; do
 	if grep -qF -- "$body" "$T_TMP/priv/keys.json" "$T_TMP/priv/.well-known/openid-configuration" "$T_TMP/priv.jwks" "$T_TMP/priv.inspect" "$T_TMP/priv.err"; then leak=yes; fi
 done
 is "$leak" no "no private key text appears in any output or log"
+# Retention: a key that leaves the source stays in the rendered JWKS for --retain; the state is
+# kept next to the documents.
+KA=$(kid_of "$KEYS/demo-rsa.pub")
+KB=$(kid_of "$KEYS/demo-ec256.pub")
+rk() { /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(open(sys.argv[1]))['keys']))" "$T_TMP/ret/keys.json"; }
+"$SAOIDC" render --issuer https://oidc.example.com/r --key "$KEYS/demo-rsa.pub" --out "$T_TMP/ret" 2>/dev/null
+run "$SAOIDC" render --issuer https://oidc.example.com/r --key "$KEYS/demo-ec256.pub" --retain 1h --out "$T_TMP/ret"
+is "$(rk)" "$KB $KA" "render --retain keeps the key that left the source"
+contains "$ERR" "key $KA (gone from the source since" "and says so"
+ok "the state lies next to the documents" test -f "$T_TMP/ret/.saoidc/retention.json"
+cp "$T_TMP/ret/keys.json" "$T_TMP/ret-before.json"
+printf 'garbage' >"$T_TMP/ret/.saoidc/retention.json"
+refused "a corrupt state is refused" 1 "corrupt retention state" "$SAOIDC" render --issuer https://oidc.example.com/r --key "$KEYS/demo-ec256.pub" --out "$T_TMP/ret"
+ok "and nothing was written" cmp -s "$T_TMP/ret/keys.json" "$T_TMP/ret-before.json"
+rm "$T_TMP/ret/.saoidc/retention.json"
+"$SAOIDC" render --issuer https://oidc.example.com/r --key "$KEYS/demo-rsa.pub" --out "$T_TMP/ret" 2>/dev/null
+run "$SAOIDC" render --issuer https://oidc.example.com/r --key "$KEYS/demo-ec256.pub" --retain 0 --out "$T_TMP/ret"
+is "$(rk)" "$KB" "--retain 0 drops it at once"
+contains "$ERR" "--retain 0" "with a warning"
+
 # Crash safety, seen from the system calls: the JWKS is renamed into place before the discovery
 # document that names it, and each rename is followed by a sync of its directory.
 if command -v strace >/dev/null 2>&1 && [ -z "${SAOIDC_SANITIZED:-}" ]; then
