@@ -55,6 +55,23 @@ if [ -d "$HERE/node_modules/openid-client" ]; then
 	contains "$OUT" "discovered $ISS" "node openid-client discovers the issuer"
 	contains "$OUT" "verified system:serviceaccount:default:demo" "node jose createRemoteJWKSet verifies a token against the served JWKS"
 fi
+cp "$KEYS/demo-rsa.key" "$T_TMP/signing.key"
+run sh -c "cd '$HERE' && /usr/bin/python3 serve_client.py '$ISS' '$T_TMP/signing.key'"
+contains "$OUT" "discovered $ISS 5 members" "python reads kube-apiserver's five-member discovery document"
+contains "$OUT" "verified system:serviceaccount:default" "and python3-jwcrypto verifies a python3-jwt token against the served JWKS"
+# The same round trip with EKS's discovery document.
+EP=$(free_port)
+"$SAOIDC" serve --issuer "http://127.0.0.1:$EP/eks" --discovery-style eks --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$EP" 2>"$T_TMP/eks.log" &
+EKSPID=$!
+wait_for curl -sf "http://127.0.0.1:$EP/readyz"
+run sh -c "cd '$HERE' && /usr/bin/python3 serve_client.py 'http://127.0.0.1:$EP/eks' '$T_TMP/signing.key'"
+contains "$OUT" "discovered http://127.0.0.1:$EP/eks 7 members" "--discovery-style eks serves EKS's seven members"
+contains "$OUT" "verified system:serviceaccount:default" "and the python round trip verifies through it"
+if [ -d "$HERE/node_modules/openid-client" ]; then
+	run sh -c "cd '$HERE' && node serve-client.mjs 'http://127.0.0.1:$EP/eks' '$T_TMP/signing.key'"
+	contains "$OUT" "verified system:serviceaccount:default:demo" "so does node openid-client + jose"
+fi
+kill $EKSPID; wait $EKSPID 2>/dev/null
 
 # Reload on file change (atomic replace), then on SIGHUP.
 cp "$KEYS/demo-ec256.pub" "$K/new" && mv "$K/new" "$K/sa.pub"
