@@ -237,13 +237,14 @@ bool cli_flush(sao_err *err)
 
 static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
 {
+	long max_age = -1;
 	char *body = NULL;
 	size_t len = 0;
 	json_t *disc = NULL, *jwks = NULL;
 	const char *iss;
 	bool ok = false;
 
-	if (!kube_get(&o->kube, "/.well-known/openid-configuration", &body, &len, err))
+	if (!kube_get(&o->kube, "/.well-known/openid-configuration", &body, &len, NULL, err))
 		goto out;
 	disc = json_loadb(body, len, 0, NULL);
 	free(body);
@@ -260,7 +261,7 @@ static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *e
 			iss, o->docs.issuer, iss, iss, o->docs.issuer);
 		goto out;
 	}
-	if (!kube_get(&o->kube, "/openid/v1/jwks", &body, &len, err))
+	if (!kube_get(&o->kube, "/openid/v1/jwks", &body, &len, &max_age, err))
 		goto out;
 	jwks = json_loadb(body, len, 0, NULL);
 	if (jwks == NULL) {
@@ -283,6 +284,9 @@ static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *e
 		free(d->jwks);
 		d->jwks = raw;
 		d->jwks_len = strlen(raw);
+		/* An external signer's JWKS says how long it may be cached (its refresh hint). */
+		if (max_age >= 0)
+			d->max_age = max_age > 31536000 ? 31536000u : (unsigned)max_age;
 	}
 	*nkeys = json_array_size(json_object_get(jwks, "keys"));
 	ok = true;

@@ -184,15 +184,21 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 }
 
 /* Makes rendered documents current and remembers them; takes the bodies out of *d. */
-static bool publish_docs(srv *s, metrics *m, docs *d, size_t nkeys, bool from_apiserver, char **served_jwks,
-			 char **served_disc, sao_err *err)
+/* What is being served, to tell whether a reload changed anything. */
+typedef struct served {
+	char *jwks, *disc;
+	unsigned max_age; /* the source's (the API server's), 0 for none */
+} served;
+
+static bool publish_docs(srv *s, metrics *m, docs *d, size_t nkeys, bool from_apiserver, served *sv, sao_err *err)
 {
 	if (!srv_publish(s, d, err))
 		return false;
-	free(*served_jwks);
-	free(*served_disc);
-	*served_jwks = d->jwks;
-	*served_disc = d->discovery;
+	free(sv->jwks);
+	free(sv->disc);
+	sv->jwks = d->jwks;
+	sv->disc = d->discovery;
+	sv->max_age = d->max_age;
 	d->jwks = d->discovery = NULL;
 	metrics_reload(m, true, nkeys);
 	log_info("serving %zu key%s%s", nkeys, nkeys == 1 ? "" : "s", from_apiserver ? " from the API server" : "");
@@ -200,7 +206,7 @@ static bool publish_docs(srv *s, metrics *m, docs *d, size_t nkeys, bool from_ap
 }
 
 /* Loads the keys and renders the documents; publishes them if they differ from what is served. */
-static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, char **served_disc, sao_err *err)
+static bool reload(const cli_opts *o, srv *s, metrics *m, served *sv, sao_err *err)
 {
 	docs d = {0};
 	size_t nkeys = 0;
@@ -208,13 +214,14 @@ static bool reload(const cli_opts *o, srv *s, metrics *m, char **served_jwks, ch
 
 	if (!cli_build_docs(o, &d, &nkeys, err))
 		goto out;
-	if (*served_jwks != NULL && strcmp(*served_jwks, d.jwks) == 0 && strcmp(*served_disc, d.discovery) == 0) {
+	if (sv->jwks != NULL && strcmp(sv->jwks, d.jwks) == 0 && strcmp(sv->disc, d.discovery) == 0 &&
+	    sv->max_age == d.max_age) {
 		ok = true;
 		log_debug("keys reloaded: documents unchanged (%zu key%s)", nkeys, nkeys == 1 ? "" : "s");
 		metrics_reload(m, true, nkeys);
 		goto out;
 	}
-	ok = publish_docs(s, m, &d, nkeys, o->from_apiserver, served_jwks, served_disc, err);
+	ok = publish_docs(s, m, &d, nkeys, o->from_apiserver, sv, err);
 out:
 	if (!ok)
 		metrics_reload(m, false, 0);
@@ -268,7 +275,8 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	metrics *m = NULL;
 	srv *s = NULL;
-	char *cert = NULL, *key = NULL, *served_jwks = NULL, *served_disc = NULL, *prefix = NULL;
+	char *cert = NULL, *key = NULL, *prefix = NULL;
+	served sv = {0};
 	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
 	sigset_t sigs;
 	int rc = cli_parse("serve", cmd_serve_help, argc, argv, lo, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
@@ -334,7 +342,7 @@ int cmd_serve(int argc, char **argv)
 			docs d = {0};
 			size_t n = 0;
 			bool good = cli_build_docs(&o, &d, &n, &err) && (s = srv_start(&cfg, m, &err)) != NULL &&
-				    publish_docs(s, m, &d, n, o.from_apiserver, &served_jwks, &served_disc, &err);
+				    publish_docs(s, m, &d, n, o.from_apiserver, &sv, &err);
 
 			docs_clear(&d);
 			if (!good)
@@ -373,7 +381,7 @@ int cmd_serve(int argc, char **argv)
 				last_kube_poll = time(NULL);
 			if (sig == SIGHUP || !poll_kube)
 				log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
-			if (!reload(&o, s, m, &served_jwks, &served_disc, &err))
+			if (!reload(&o, s, m, &sv, &err))
 				log_error("reload failed, still serving the previous documents: %s", err.msg);
 		}
 	}
@@ -388,8 +396,8 @@ out:
 		OPENSSL_cleanse(key, strlen(key));
 	free(key);
 	free(cert);
-	free(served_jwks);
-	free(served_disc);
+	free(sv.jwks);
+	free(sv.disc);
 	free(prefix);
 	free(so.listen);
 	cli_opts_free(&o);

@@ -79,7 +79,7 @@ static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err,
 	pthread_mutex_unlock(&w->lock);
 	if (asprintf(&path, "/api/v1/namespaces/%s/serviceaccounts/%s", ns, name) < 0)
 		return NULL;
-	if (!kube_get(&w->api, path, &body, &len, &e)) {
+	if (!kube_get(&w->api, path, &body, &len, NULL, &e)) {
 		snprintf(err, errlen, "%s", e.msg);
 		free(path);
 		return NULL;

@@ -180,6 +180,7 @@ bool docs_copy(const docs *from, docs *to, sao_err *err)
 	to->discovery_len = from->discovery_len;
 	to->jwks_len = from->jwks_len;
 	to->insecure_issuer = from->insecure_issuer;
+	to->max_age = from->max_age;
 	return true;
 }
 

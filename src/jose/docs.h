@@ -26,6 +26,7 @@ typedef struct docs {
 	size_t jwks_len;
 	char *jwks_uri;
 	bool insecure_issuer; /* http:// on loopback: the caller warns */
+	unsigned max_age;     /* the source's Cache-Control max-age (the API server's); 0: the caller's */
 } docs;
 
 /* Validates the configuration and renders both documents; on failure *out is untouched. */

@@ -29,7 +29,7 @@ static bool dns_name(const char *s, size_t n)
 	return true;
 }
 
-bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, sao_err *err)
+bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, long *max_age, sao_err *err)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
 	char *url = NULL, *base = NULL;
@@ -76,6 +76,8 @@ bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, s
 	}
 	switch (r.status) {
 	case 200:
+		if (max_age != NULL)
+			*max_age = fetch_max_age(r.cache_control);
 		*body = r.body;
 		*len = r.len;
 		r.body = NULL;
@@ -117,7 +119,7 @@ bool kube_secret_fetch(const kube_api *api, const char *uri, char **json, size_t
 		return err_set(err, "\"%s\" is not kube://NAMESPACE/SECRET (lower-case DNS names)", uri);
 	if (asprintf(&path, "/api/v1/namespaces/%.*s/secrets/%s", (int)(slash - ns), ns, slash + 1) < 0)
 		return err_set(err, "out of memory");
-	ok = kube_get(api, path, json, len, err);
+	ok = kube_get(api, path, json, len, NULL, err);
 	if (!ok && strstr(err->msg, "404 Not Found") != NULL)
 		err_set(err, "Secret %.*s/%s does not exist (Kubernetes API answered 404)", (int)(slash - ns), ns, slash + 1);
 	free(path);

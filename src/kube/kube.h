@@ -25,6 +25,6 @@ bool kube_is_uri(const char *key);
 bool kube_secret_fetch(const kube_api *api, const char *uri, char **json, size_t *len, sao_err *err);
 
 /* GETs an API path (e.g. /openid/v1/jwks) as a JSON body (malloc'd). */
-bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, sao_err *err);
+bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, long *max_age, sao_err *err);
 
 #endif

@@ -18,6 +18,7 @@ void fetch_result_clear(fetch_result *r)
 {
 	free(r->body);
 	free(r->content_type);
+	free(r->cache_control);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -39,21 +40,29 @@ static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Keeps one header's trimmed value in *dst when the line is that header. */
+static void keep_header(const char *d, size_t n, const char *name, char **dst)
+{
+	size_t l = strlen(name), s, e = n;
+
+	if (n <= l || strncasecmp(d, name, l) != 0)
+		return;
+	s = l;
+	while (s < e && isspace((unsigned char)d[s]))
+		s++;
+	while (e > s && isspace((unsigned char)d[e - 1]))
+		e--;
+	free(*dst);
+	*dst = strndup(d + s, e - s);
+}
+
 static size_t on_header(char *d, size_t size, size_t nmemb, void *ud)
 {
 	fetch_result *r = ud;
 	size_t n = size * nmemb;
 
-	if (n > 13 && strncasecmp(d, "Content-Type:", 13) == 0) {
-		size_t s = 13, e = n;
-
-		while (s < e && isspace((unsigned char)d[s]))
-			s++;
-		while (e > s && isspace((unsigned char)d[e - 1]))
-			e--;
-		free(r->content_type);
-		r->content_type = strndup(d + s, e - s);
-	}
+	keep_header(d, n, "Content-Type:", &r->content_type);
+	keep_header(d, n, "Cache-Control:", &r->cache_control);
 	return n;
 }
 
@@ -141,4 +150,16 @@ tls_opts fetch_opts_for(const tls_opts *o, const char *origin, const char *url)
 	free(h1);
 	free(h2);
 	return out;
+}
+
+long fetch_max_age(const char *cc)
+{
+	const char *p = cc != NULL ? strcasestr(cc, "max-age=") : NULL;
+	char *end;
+	long v;
+
+	if (p == NULL || (p != cc && p[-1] != ' ' && p[-1] != ','))
+		return -1;
+	v = strtol(p + 8, &end, 10);
+	return end == p + 8 || v < 0 ? -1 : v;
 }

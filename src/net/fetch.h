@@ -14,6 +14,7 @@ typedef struct fetch_result {
 	char *body;
 	size_t len;
 	char *content_type;
+	char *cache_control;
 	long elapsed_ms;
 	bool timed_out;
 } fetch_result;
@@ -25,6 +26,9 @@ bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result
 bool fetch_get_bearer(const char *url, const tls_opts *o, const char *token, long timeout_ms, fetch_result *r,
 		      sao_err *err);
 void fetch_result_clear(fetch_result *r);
+
+/* The max-age of a Cache-Control value, or -1 when it has none. */
+long fetch_max_age(const char *cache_control);
 
 /* Options for fetching `url` when `o` was given for `origin`: --connect-to only applies to the
  * origin's host and port; any other host is dialled as it is. */

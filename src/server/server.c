@@ -97,11 +97,12 @@ static void snapshot_free(snapshot *sn)
 	free(sn);
 }
 
-static bool add_headers(struct MHD_Response *r, const srv_cfg *cfg, const char *ctype, const char *etag)
+static bool add_headers(struct MHD_Response *r, const srv_cfg *cfg, unsigned max_age, const char *ctype,
+			const char *etag)
 {
 	char cc[64];
 
-	snprintf(cc, sizeof(cc), "public, max-age=%u", cfg->max_age);
+	snprintf(cc, sizeof(cc), "public, max-age=%u", max_age);
 	if ((ctype != NULL && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES) ||
 	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cc) != MHD_YES ||
 	    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
@@ -112,13 +113,13 @@ static bool add_headers(struct MHD_Response *r, const srv_cfg *cfg, const char *
 	return true;
 }
 
-static bool doc_responses(const srv_cfg *cfg, const char *body, size_t len, const char *ctype, const char *etag,
-			  doc_resp *out)
+static bool doc_responses(const srv_cfg *cfg, unsigned max_age, const char *body, size_t len, const char *ctype,
+			  const char *etag, doc_resp *out)
 {
 	out->full = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	out->not_modified = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	return out->full != NULL && out->not_modified != NULL && add_headers(out->full, cfg, ctype, etag) &&
-	       add_headers(out->not_modified, cfg, NULL, etag);
+	return out->full != NULL && out->not_modified != NULL && add_headers(out->full, cfg, max_age, ctype, etag) &&
+	       add_headers(out->not_modified, cfg, max_age, NULL, etag);
 }
 
 bool srv_publish(srv *s, const docs *d, sao_err *err)
@@ -131,9 +132,13 @@ bool srv_publish(srv *s, const docs *d, sao_err *err)
 	http_etag(d->discovery, d->discovery_len, sn->disc_etag);
 	http_etag(d->jwks, d->jwks_len, sn->jwks_etag);
 	for (size_t i = 0; i < sn->nslots; i++) {
-		if (!doc_responses(&s->cfg, d->discovery, d->discovery_len, "application/json", sn->disc_etag,
-				   &sn->per_slot[i].disc) ||
-		    !doc_responses(&s->cfg, d->jwks, d->jwks_len, "application/jwk-set+json", sn->jwks_etag,
+		/* The JWKS may be cached as long as its source says (an external signer's refresh hint),
+		 * never longer than configured; the discovery document as configured. */
+		unsigned jmax = d->max_age > 0 && d->max_age < s->cfg.max_age ? d->max_age : s->cfg.max_age;
+
+		if (!doc_responses(&s->cfg, s->cfg.max_age, d->discovery, d->discovery_len, "application/json",
+				   sn->disc_etag, &sn->per_slot[i].disc) ||
+		    !doc_responses(&s->cfg, jmax, d->jwks, d->jwks_len, "application/jwk-set+json", sn->jwks_etag,
 				   &sn->per_slot[i].jwks)) {
 			snapshot_free(sn);
 			return err_set(err, "cannot build the HTTP responses (out of memory)");

@@ -54,9 +54,15 @@ refused "a JWKS with a private member is refused" 1 'private member "d"' "$SAOID
 P=$(free_port)
 start_serve "$P" --issuer https://oidc.test/cluster --from-apiserver $K --listen "127.0.0.1:$P" --kube-poll-interval 1 --watch-interval 200
 is "$(curl -s "http://127.0.0.1:$P/keys.json")" "$(cat "$D/jwks.json")" "serve --from-apiserver serves the API server's keys"
+is "$(curl -s -D - -o /dev/null "http://127.0.0.1:$P/keys.json" | tr -d '\r' | sed -n 's/^[Cc]ache-[Cc]ontrol: //p')" "public, max-age=3600" "with the configured Cache-Control when the API server gives none"
 "$SAOIDC" jwks --key "$KEYS/demo-rsa.pub" --key "$KEYS/demo-ec384.pub" >"$D/jwks.json.new" && mv "$D/jwks.json.new" "$D/jwks.json"
 ok "keys rotated on the API server appear without action" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q P-384"
 contains "$(curl -s "http://127.0.0.1:$P/.well-known/openid-configuration")" '["ES384","RS256"]' "and the discovery document follows"
+# An external signer's refresh hint (Cache-Control on the API server's JWKS) caps the JWKS's max-age.
+echo 60 >"$D/jwks.max-age"
+ok "the API server's max-age reaches the served JWKS" wait_for sh -c "curl -s -D - -o /dev/null 'http://127.0.0.1:$P/keys.json' | tr -d '\r' | grep -qi '^cache-control: public, max-age=60\$'"
+is "$(curl -s -D - -o /dev/null "http://127.0.0.1:$P/.well-known/openid-configuration" | tr -d '\r' | sed -n 's/^[Cc]ache-[Cc]ontrol: //p')" "public, max-age=3600" "while the discovery document keeps the configured one"
+rm "$D/jwks.max-age"
 stop_serve
 
 # Rotation while serve runs: the Secret gains a second key, then loses the first.

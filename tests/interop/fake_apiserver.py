@@ -3,7 +3,9 @@
 required bearer token:
   GET /api/v1/namespaces/NS/secrets/NAME     the Secret from DIR/NS_NAME.json (re-read each time)
   GET /.well-known/openid-configuration       DIR/openid-configuration.json
-  GET /openid/v1/jwks                        DIR/jwks.json
+  GET /openid/v1/jwks                        DIR/jwks.json (Cache-Control: public, max-age= the
+                                             number in DIR/jwks.max-age when that file exists,
+                                             as an external signer's refresh hint sets it)
   GET /api/v1/namespaces/NS/serviceaccounts/NAME  DIR/serviceaccounts_NS_NAME.json
 Answers 401 without the right token, 403 for Secrets not in --allow, 404 for missing files, with
 the API server's Status JSON. Each request is logged as a JSON line.
@@ -63,7 +65,10 @@ class H(BaseHTTPRequestHandler):
                     code, body = status(404, "NotFound", 'secrets "%s" not found' % fname)
         with self.server.lock, open(a.log, "a") as f:
             f.write(json.dumps({"path": path, "status": code}) + "\n")
-        reply(self, code, body, "application/json")
+        extra = []
+        if path == "/openid/v1/jwks" and os.path.exists(os.path.join(a.dir, "jwks.max-age")):
+            extra = [("Cache-Control", "public, max-age=%s" % open(os.path.join(a.dir, "jwks.max-age")).read().strip())]
+        reply(self, code, body, "application/json", extra)
 
 
 def main():
