@@ -773,7 +773,10 @@ int cmd_publish(int argc, char **argv)
 	}
 	if (!p.dry_run)
 		log_info("%s; issuer %s", changed > 0 ? "published" : "already up to date", o.docs.issuer);
-	printf("%s\n", o.docs.issuer);
+	/* The issuer, then the provider ARN with --register; with --private the issuer comes last,
+	 * so that scripts take the last line as the (new, CloudFront) issuer. */
+	if (!p.private_)
+		printf("%s\n", o.docs.issuer);
 	if (p.watch) {
 		if (!cli_flush(&err))
 			goto fail;
@@ -792,6 +795,8 @@ int cmd_publish(int argc, char **argv)
 			printf("%s\n", arn);
 		free(arn);
 	}
+	if (p.private_)
+		printf("%s\n", o.docs.issuer);
 	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
 	goto out;
 fail:

@@ -213,6 +213,18 @@ run "$SAOIDC" publish --create-bucket --acl none --key "$K" s3://pubpol/x
 contains "$ERR" "left as they are" "an existing bucket's settings are not touched"
 is "$(s3_writes)" 0 "and nothing is written"
 
+# ---- --register: the provider for the CloudFront issuer; the issuer stays the last line -----------
+IP=$(free_port)
+/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
+IAMPID=$!
+trap 'kill $S3PID $PXPID $CFPID $DENYPID $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/iam.out"
+run env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" publish --private --register --thumbprint none --key "$K" s3://existing/reg
+is "$RC" 0 "publish --private --register exits 0"
+ISSR=$(printf '%s\n' "$OUT" | tail -n 1)
+case "$ISSR" in https://d*.cloudfront.net/reg) pass "the last stdout line is the CloudFront issuer" ;; *) fail "the last stdout line is the CloudFront issuer" "$OUT" ;; esac
+is "$(printf '%s\n' "$OUT" | head -n 1)" "arn:aws:iam::123456789012:oidc-provider/${ISSR#https://}" "the provider ARN, for that issuer, comes before it"
+
 # ---- verify explains a distribution still deploying ------------------------------------------------
 run "$SAOIDC" verify --issuer https://d111111abcdef8.cloudfront.net/x --connect-to "127.0.0.1:$(free_port)"
 contains "$OUT" "still deploying" "verify on a CloudFront issuer that does not answer says the distribution may still be deploying"
