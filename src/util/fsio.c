@@ -10,12 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
 #include <unistd.h>
+
+#include "util/clock.h"
+
+/* How long a pipe or FIFO may stay silent before a read gives up. */
+#define FS_STREAM_TIMEOUT_MS 10000
 
 bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len, sao_err *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer that never comes. */
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	long deadline = 0;
 	unsigned char *data = NULL;
 	size_t used = 0, cap = 0;
 	bool ok = false;
@@ -32,6 +40,16 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 	if (S_ISDIR(st.st_mode)) {
 		err_set(err, "is a directory");
 		goto out;
+	}
+	if (!is_stdin && S_ISREG(st.st_mode)) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	} else {
+		/* A pipe, FIFO or device (stdin, `--key <(kubectl ...)`): read it, but give up after
+		 * FS_STREAM_TIMEOUT_MS without data rather than hang a reload loop. */
+		deadline = clock_mono_ms() + FS_STREAM_TIMEOUT_MS;
 	}
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
 		err_set(err, "file is too large (%lld bytes; at most %zu are read): not a key or Secret file",
@@ -64,6 +82,16 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 			cap = ncap;
 		}
 		n = read(fd, data + used, cap - used);
+		if (n < 0 && errno == EAGAIN && deadline != 0) {
+			struct pollfd pfd = {fd, POLLIN, 0};
+			long left = deadline - clock_mono_ms();
+
+			if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+				err_set(err, "no data within %d s (a FIFO or pipe with no writer?)", FS_STREAM_TIMEOUT_MS / 1000);
+				goto out;
+			}
+			continue;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -63,4 +63,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	refused "an unreadable file is named" 1 "Permission denied" "$SAOIDC" jwks --key "$T_TMP/noread.pem"
 fi
 refused "serve refuses a percent-encoded issuer path (it would answer 404 where it advertises)" 1 "percent-encoded" "$SAOIDC" serve --issuer 'http://127.0.0.1:9/team%20a' --key "$KEYS/demo-rsa.pub" --listen 127.0.0.1:0
+mkfifo "$T_TMP/fifo.pem"
+refused "a FIFO with no writer as key file fails at once, never hangs" 1 "fifo.pem" timeout 20 "$SAOIDC" jwks --key "$T_TMP/fifo.pem"
+run sh -c "cat '$KEYS/demo-rsa.pub' | '$SAOIDC' jwks --key /dev/stdin"
+contains "$OUT" '"kty":"RSA"' "a pipe with a writer is read (e.g. --key <(kubectl ...))"
 done_testing

@@ -89,6 +89,12 @@ printf 'garbage' >"$K/sa.pub"
 ok "a failed reload is counted" wait_for sh -c "curl -s '$U/metrics' | grep -q 'saoidc_reloads_total{result=\"failed\"} 1'"
 is "$(curl -s "$U/keys.json")" "$before" "a failed reload keeps the previous documents"
 contains "$(cat "$T_TMP/serve.log")" "reload failed, still serving the previous documents: $K/sa.pub: not a key" "the log says why"
+# A FIFO swapped in for the key file (no writer): the reload fails at once instead of hanging in
+# open(), the previous documents stay, and SIGTERM still stops the server.
+rm "$K/sa.pub" && mkfifo "$K/sa.pub"
+ok "a FIFO as key file fails the reload instead of hanging it" wait_for sh -c "curl -s '$U/metrics' | grep -q 'saoidc_reloads_total{result=\"failed\"} 2'"
+is "$(curl -s "$U/keys.json")" "$before" "the previous documents are still served"
+rm "$K/sa.pub"
 cp "$KEYS/demo-rsa.pub" "$K/sa.pub"
 stop_serve
 is "$SERVE_RC" 0 "SIGTERM stops with exit 0"
