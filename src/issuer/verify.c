@@ -145,6 +145,8 @@ static bool sts_alg(const char *a)
 	return false;
 }
 
+#define VERIFY_MAX_KEYS 64
+
 static void check_jwks_content(verify_report *rep, const json_t *jwks)
 {
 	const json_t *keys = json_object_get(jwks, "keys");
@@ -154,6 +156,13 @@ static void check_jwks_content(verify_report *rep, const json_t *jwks)
 
 	if (!json_is_array(keys) || n == 0) {
 		add(rep, "jwks-keys", CHECK_FAIL, "publish the output of `saoidc jwks --key ...`", "the JWKS has no keys");
+		return;
+	}
+	/* The same bound as publishing: a hostile JWKS must not buy unbounded work. */
+	if (n > VERIFY_MAX_KEYS) {
+		add(rep, "jwks-keys", CHECK_FAIL, "drop the keys whose tokens have expired (STS is reported to refuse a JWKS "
+						  "of about 100 keys)",
+		    "the JWKS has %zu keys; more than %d are not checked", n, VERIFY_MAX_KEYS);
 		return;
 	}
 	json_array_foreach(keys, i, k) {

@@ -160,8 +160,13 @@ bool jwk_to_pkey(const json_t *jwk, EVP_PKEY **out, sao_err *err)
 	if (kty != NULL && strcmp(kty, "RSA") == 0) {
 		if ((a = get_bn(jwk, "n", 0, err)) == NULL || (b = get_bn(jwk, "e", 0, err)) == NULL)
 			goto out;
-		if (BN_num_bits(a) < 2048) {
-			err_set(err, "RSA JWK is %d bits; at least 2048 are required", BN_num_bits(a));
+		if (BN_num_bits(a) < 2048 || BN_num_bits(a) > 16384 || !BN_is_odd(a)) {
+			err_set(err, "RSA JWK modulus is %d bits%s; 2048 to 16384 odd bits are required", BN_num_bits(a),
+				BN_is_odd(a) ? "" : " and even");
+			goto out;
+		}
+		if (BN_num_bits(b) < 2 || BN_num_bits(b) > 256 || !BN_is_odd(b)) {
+			err_set(err, "RSA JWK exponent \"e\" is not an odd number of 2 to 256 bits");
 			goto out;
 		}
 		if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, a) ||
@@ -200,8 +205,10 @@ bool jwk_to_pkey(const json_t *jwk, EVP_PKEY **out, sao_err *err)
 	if (params == NULL || ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0)
 		goto ssl;
-	{
-		/* An EC point off the curve must not get as far as a signature check. */
+	if (strcmp(kty, "EC") == 0) {
+		/* An EC point off the curve must not get as far as a signature check. (RSA is not
+		 * checked so: OpenSSL's RSA public check tests the modulus for primality, minutes of
+		 * CPU for a hostile JWKS of 16384-bit moduli, and proves nothing a verifier needs.) */
 		EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL);
 		int r = chk != NULL ? EVP_PKEY_public_check(chk) : 0;
 

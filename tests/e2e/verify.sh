@@ -126,6 +126,15 @@ for mode in slow html 404; do
 	esac
 	kill $BAD; wait $BAD 2>/dev/null
 done
+# A hostile JWKS (300 keys of 16384 bits): refused on its size, unchecked beyond the bound.
+P=$(free_port)
+/usr/bin/python3 "$HERE/bad_issuer_server.py" --listen "$P" --cert "$C/chain.pem" --key "$C/leaf.key" --mode hostile >"$T_TMP/bad.out" 2>&1 &
+BAD=$!
+wait_for grep -q listening "$T_TMP/bad.out"
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS"
+is "$RC" 1 "a JWKS of 300 keys fails"
+contains "$OUT" "the JWKS has 300 keys; more than 64 are not checked" "on its size, with the bound"
+kill $BAD; wait $BAD 2>/dev/null
 
 # IAM: no provider, then one.
 P=$(free_port); IP=$(free_port)

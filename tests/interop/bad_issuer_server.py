@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """An HTTPS server that answers discovery requests badly, for `saoidc verify` tests:
---mode slow (waits 6 s), html (200 with a web page), 404.
+--mode slow (waits 6 s), html (200 with a web page), 404, hostile (a valid discovery document
+whose JWKS holds 300 RSA keys with 16384-bit moduli: work a verifier must bound).
 
 usage: bad_issuer_server.py --listen PORT --cert CHAIN.pem --key KEY.pem --mode MODE
 """
 import argparse
+import base64
+import json
+import os
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +21,18 @@ class H(BaseHTTPRequestHandler):
 
     def do_GET(self):
         mode = self.server.mode
+        if mode == "hostile":
+            host = self.headers.get("Host", "oidc.test")
+            path = self.path.split("?")[0]
+            if path.endswith("/.well-known/openid-configuration"):
+                iss = "https://%s%s" % (host.split(":")[0], path[:-len("/.well-known/openid-configuration")])
+                doc = {"issuer": iss, "jwks_uri": iss + "/keys.json", "response_types_supported": ["id_token"],
+                       "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]}
+            else:
+                n = base64.urlsafe_b64encode(b"\xc5" + os.urandom(2046) + b"\x01").rstrip(b"=").decode()
+                doc = {"keys": [{"use": "sig", "kty": "RSA", "kid": "k%d" % i, "alg": "RS256", "n": n, "e": "AQAB"}
+                                for i in range(300)]}
+            return reply(self, 200, json.dumps(doc).encode(), "application/json")
         if mode == "slow":
             time.sleep(6)
         body = b"<html><body>It works!</body></html>" if mode in ("slow", "html") else b"not found"
@@ -28,7 +44,7 @@ def main():
     ap.add_argument("--listen", type=int, required=True)
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
-    ap.add_argument("--mode", required=True, choices=["slow", "html", "404"])
+    ap.add_argument("--mode", required=True, choices=["slow", "html", "404", "hostile"])
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), H)
     srv.mode = a.mode
