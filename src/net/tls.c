@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#define TLS_TIMEOUT_S 10
+
 bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *out, sao_err *err)
 {
 	SSL_CTX *ctx = NULL;
@@ -19,7 +23,7 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 	unsigned char md[20];
 	unsigned int mdlen = 0;
 	char target[600];
-	bool ok = false;
+	bool ok = false, connected;
 	long vr;
 
 	memset(out, 0, sizeof(*out));
@@ -54,7 +58,27 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 		err_ssl(err, "TLS setup failed");
 		goto out;
 	}
-	if (BIO_do_connect(bio) <= 0 || BIO_do_handshake(bio) <= 0) {
+	/* Non-blocking, with one deadline for connect and handshake: a host that accepts TCP and
+	 * never speaks TLS (or never answers) must not hang register or verify. */
+	BIO_set_nbio(bio, 1);
+	{
+		time_t deadline = time(NULL) + TLS_TIMEOUT_S;
+		int r;
+
+		while ((r = (int)BIO_do_connect(bio)) <= 0 && BIO_should_retry(bio)) {
+			if (BIO_wait(bio, deadline, 100) <= 0) {
+				r = -2;
+				break;
+			}
+			ERR_clear_error();
+		}
+		if (r == -2) {
+			err_set(err, "TLS to %s (%s): no answer within %d s", host, target, TLS_TIMEOUT_S);
+			goto out;
+		}
+		connected = r > 0;
+	}
+	if (!connected) {
 		vr = SSL_get_verify_result(ssl);
 		if (vr != X509_V_OK)
 			err_set(err, "TLS to %s (%s): certificate verification failed: %s%s", host, target,

@@ -51,6 +51,14 @@ refused "a host name the certificate does not cover is refused" 1 "certificate v
 run "$SAOIDC" thumbprint https://other.test/ --connect-to "127.0.0.1:$TP" --insecure
 is "$OUT" "$INTER" "--insecure still computes it"
 refused "an http URL is refused" 1 "not an https:// URL" "$SAOIDC" thumbprint http://oidc.test/
+# A host that accepts TCP and never speaks TLS: a bounded failure, not a hang.
+SILENT=$(free_port)
+/usr/bin/python3 -c "import socket,sys,time; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(8); print('listening', flush=True); time.sleep(60)" "$SILENT" >"$T_TMP/silent.out" 2>&1 &
+SILENTPID=$!
+wait_for grep -q listening "$T_TMP/silent.out"
+refused "a server that never speaks TLS fails after the deadline, naming it" 1 "no answer within 10 s" timeout 40 "$SAOIDC" thumbprint https://oidc.test/ --connect-to "127.0.0.1:$SILENT"
+kill $SILENTPID 2>/dev/null
+refused "a refused connection says so at once" 1 "Connection refused" "$SAOIDC" thumbprint https://oidc.test/ --connect-to "127.0.0.1:$(free_port)"
 
 export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" AWS_ACCESS_KEY_ID=AKIDIAMTEST AWS_SECRET_ACCESS_KEY=iam-secret-key
 ISS=https://oidc.test/cluster
