@@ -472,7 +472,8 @@ typedef struct pass_ctx {
 	const cf_client *cf;
 	const priv_site *site;
 	char *state_key;
-	size_t keys; /* published by the last pass */
+	size_t keys;     /* published by the last pass */
+	key_set *loaded; /* the keys read before any AWS call, for the first pass; then NULL */
 } pass_ctx;
 
 /* Reads the source, merges the retention state, uploads what changed and invalidates it.
@@ -486,8 +487,19 @@ static int publish_pass(pass_ctx *c, sao_err *err)
 	time_t modified[2] = {0, 0};
 	int changed = 0, ret = -1;
 
-	if (!cli_build_docs(c->o, &d, &nkeys, err))
+	/* The first pass renders the keys already read and checked before any AWS call (read once);
+	 * later passes (--watch) read the source again. */
+	if (c->loaded != NULL) {
+		bool rendered = cli_render_docs(c->o, c->loaded, &d, err);
+
+		nkeys = key_set_count(c->loaded);
+		key_set_free(c->loaded);
+		c->loaded = NULL;
+		if (!rendered)
+			goto out;
+	} else if (!cli_build_docs(c->o, &d, &nkeys, err)) {
 		goto out;
+	}
 	/* Rounds: a publisher racing on the same prefix may write the state between our state write
 	 * and our uploads; then merge its keys in and upload again. */
 	for (int round = 0;; round++) {
@@ -687,7 +699,7 @@ int cmd_publish(int argc, char **argv)
 	aws_endpoint s3ep, s3plain;
 	priv_site site = {0};
 	cf_client cf = {0};
-	pass_ctx pc = {&p, &o, &t, &where, &s3ep, &creds, &cf, &site, NULL, 0};
+	pass_ctx pc = {&p, &o, &t, &where, &s3ep, &creds, &cf, &site, NULL, 0, NULL};
 	int rc = cli_parse("publish", cmd_publish_help, argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY), changed = 0;
 
 	if (rc >= 0)
@@ -696,13 +708,8 @@ int cmd_publish(int argc, char **argv)
 	if (!s3_parse_uri(argv[o.argi], &t, &err))
 		goto fail;
 	/* Bad keys are refused before anything is read from, or made in, AWS. */
-	if (!o.from_apiserver) {
-		key_set *ks = cli_load_keys(&o, &err);
-
-		if (ks == NULL)
-			goto fail;
-		key_set_free(ks);
-	}
+	if (!o.from_apiserver && (pc.loaded = cli_load_keys(&o, &err)) == NULL)
+		goto fail;
 	if (!aws_where_init(&where, o.region, o.fips, &err))
 		goto fail;
 	if (where.region == NULL) {
@@ -808,6 +815,7 @@ out:
 	aws_where_clear(&where);
 	priv_site_clear(&site);
 	free(pc.state_key);
+	key_set_free(pc.loaded);
 	free(issuer);
 	cli_opts_free(&o);
 	return rc;

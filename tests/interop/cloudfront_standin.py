@@ -73,6 +73,13 @@ class H(BaseHTTPRequestHandler):
                                        '<Code>%s</Code><Message>%s</Message></Error><RequestId>req</RequestId>'
                                        '</ErrorResponse>' % (NS, code, escape(message))), {}
 
+    def if_match(self, etag):
+        """CloudFront's answer when If-Match is missing or not the current ETag; None when it is."""
+        given = self.headers.get("If-Match")
+        if given == etag:
+            return None
+        return self.error("PreconditionFailed" if given else "InvalidIfMatchVersion", "If-Match")
+
     def dist_status(self, d):
         return "Deployed" if time.time() >= d["status_until"] else "InProgress"
 
@@ -141,8 +148,9 @@ class H(BaseHTTPRequestHandler):
                 return (op,) + self.error("NoSuchOriginAccessControl", "no OAC %s" % rid)
             if method == "GET":
                 return (op, 200, self.oac_xml(rid, o), {"ETag": o["etag"]})
-            if self.headers.get("If-Match") != o["etag"]:
-                return (op,) + self.error("PreconditionFailed" if self.headers.get("If-Match") else "InvalidIfMatchVersion", "If-Match")
+            bad = self.if_match(o["etag"])
+            if bad:
+                return (op,) + bad
             if any("<OriginAccessControlId>%s</OriginAccessControlId>" % rid in d["config"] for d in st.dists.values()):
                 return (op,) + self.error("OriginAccessControlInUse", "in use")
             del st.oacs[rid]
@@ -176,8 +184,9 @@ class H(BaseHTTPRequestHandler):
             return ("GetDistribution", 200, self.dist_xml(rid, d), {"ETag": d["etag"]})
         if sub is None and method == "DELETE":
             op = "DeleteDistribution"
-            if self.headers.get("If-Match") != d["etag"]:
-                return (op,) + self.error("PreconditionFailed" if self.headers.get("If-Match") else "InvalidIfMatchVersion", "If-Match")
+            bad = self.if_match(d["etag"])
+            if bad:
+                return (op,) + bad
             if child(d["config"], "Enabled") != "false" or self.dist_status(d) != "Deployed":
                 return (op,) + self.error("DistributionNotDisabled", "disable it and wait until it is deployed")
             del st.dists[rid]
@@ -186,8 +195,9 @@ class H(BaseHTTPRequestHandler):
             return ("GetDistributionConfig", 200, '<DistributionConfig xmlns="%s">%s</DistributionConfig>' % (NS, d["config"]), {"ETag": d["etag"]})
         if sub == "config" and method == "PUT":
             op = "UpdateDistribution"
-            if self.headers.get("If-Match") != d["etag"]:
-                return (op,) + self.error("PreconditionFailed" if self.headers.get("If-Match") else "InvalidIfMatchVersion", "If-Match")
+            bad = self.if_match(d["etag"])
+            if bad:
+                return (op,) + bad
             new = inner(body, "DistributionConfig")
             if child(new, "CallerReference") != child(d["config"], "CallerReference"):
                 return (op,) + self.error("InvalidArgument", "CallerReference cannot change")
