@@ -228,19 +228,17 @@ out:
 	return ret;
 }
 
+/* A token or secret file: at most 64 KiB (a web identity token is about 1 KiB), trimmed. */
 static bool read_secret_file(const char *path, char **out, sao_err *err)
 {
-	FILE *f = fopen(path, "r");
-	char buf[16384];
-	size_t n;
+	unsigned char *buf = NULL;
+	size_t n = 0;
 
-	if (f == NULL)
-		return err_set(err, "cannot read %s: %s", path, strerror(errno));
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	*out = strdup(str_trim(buf));
-	OPENSSL_cleanse(buf, sizeof(buf));
+	*out = NULL;
+	if (!fs_read_file(path, 64 * 1024, &buf, &n, err))
+		return false;
+	*out = strdup(str_trim((char *)buf));
+	OPENSSL_clear_free(buf, n);
 	if (*out == NULL)
 		return err_set(err, "out of memory");
 	if ((*out)[0] == '\0') {

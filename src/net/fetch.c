@@ -2,9 +2,9 @@
 
 #include "net/fetch.h"
 
+#include "util/str.h"
 #include "util/url.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -12,29 +12,43 @@
 #include <string.h>
 #include <strings.h>
 
-#define FETCH_MAX (1024u * 1024u)
-
 void fetch_result_clear(fetch_result *r)
 {
+	if (r->body != NULL)
+		OPENSSL_cleanse(r->body, r->len);
 	free(r->body);
 	free(r->content_type);
 	free(r->cache_control);
+	free(r->etag);
+	free(r->last_modified);
 	memset(r, 0, sizeof(*r));
 }
 
+struct sink {
+	fetch_result *r;
+	size_t cap, max;
+};
+
 static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
 {
-	fetch_result *r = ud;
+	struct sink *s = ud;
+	fetch_result *r = s->r;
 	size_t n = size * nmemb;
-	char *np;
 
-	if (r->len + n > FETCH_MAX)
+	if (n > s->max - r->len) {
+		r->too_large = true;
 		return 0;
-	np = realloc(r->body, r->len + n + 1);
-	if (np == NULL)
-		return 0;
-	memcpy(np + r->len, d, n);
-	r->body = np;
+	}
+	if (r->len + n + 1 > s->cap) {
+		size_t ncap = (r->len + n + 1) * 2;
+		char *np = realloc(r->body, ncap);
+
+		if (np == NULL)
+			return 0;
+		r->body = np;
+		s->cap = ncap;
+	}
+	memcpy(r->body + r->len, d, n);
 	r->len += n;
 	r->body[r->len] = '\0';
 	return n;
@@ -43,14 +57,13 @@ static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
 /* Keeps one header's trimmed value in *dst when the line is that header. */
 static void keep_header(const char *d, size_t n, const char *name, char **dst)
 {
-	size_t l = strlen(name), s, e = n;
+	size_t l = strlen(name), s = l, e = n;
 
 	if (n <= l || strncasecmp(d, name, l) != 0)
 		return;
-	s = l;
-	while (s < e && isspace((unsigned char)d[s]))
+	while (s < e && (d[s] == ' ' || d[s] == '\t'))
 		s++;
-	while (e > s && isspace((unsigned char)d[e - 1]))
+	while (e > s && (d[e - 1] == ' ' || d[e - 1] == '\t' || d[e - 1] == '\r' || d[e - 1] == '\n'))
 		e--;
 	free(*dst);
 	*dst = strndup(d + s, e - s);
@@ -58,12 +71,145 @@ static void keep_header(const char *d, size_t n, const char *name, char **dst)
 
 static size_t on_header(char *d, size_t size, size_t nmemb, void *ud)
 {
-	fetch_result *r = ud;
+	struct sink *s = ud;
 	size_t n = size * nmemb;
 
-	keep_header(d, n, "Content-Type:", &r->content_type);
-	keep_header(d, n, "Cache-Control:", &r->cache_control);
+	if (n >= 5 && strncmp(d, "HTTP/", 5) == 0) { /* a new status line (100 Continue, redirect) */
+		free(s->r->content_type);
+		free(s->r->cache_control);
+		free(s->r->etag);
+		free(s->r->last_modified);
+		s->r->content_type = s->r->cache_control = s->r->etag = s->r->last_modified = NULL;
+		return n;
+	}
+	keep_header(d, n, "Content-Type:", &s->r->content_type);
+	keep_header(d, n, "Cache-Control:", &s->r->cache_control);
+	keep_header(d, n, "ETag:", &s->r->etag);
+	keep_header(d, n, "Last-Modified:", &s->r->last_modified);
 	return n;
+}
+
+#define SETOPT(opt, val)                                                                                         \
+	do {                                                                                                     \
+		if ((cr = curl_easy_setopt(c, opt, val)) != CURLE_OK) {                                          \
+			err_set(err, "%s %s: libcurl refused %s: %s", method, req->url, #opt,                    \
+				curl_easy_strerror(cr));                                                         \
+			goto out;                                                                                \
+		}                                                                                                \
+	} while (0)
+
+/* The header list, each line also kept in `lines` so it can be cleansed after use. */
+static bool header_list(const fetch_req *req, struct curl_slist **out)
+{
+	struct curl_slist *l = NULL, *nl;
+
+	for (size_t i = 0; i < req->nheaders; i++) {
+		if ((nl = curl_slist_append(l, req->headers[i])) == NULL)
+			goto fail;
+		l = nl;
+	}
+	if (req->body != NULL) {
+		if ((nl = curl_slist_append(l, "Expect:")) == NULL) /* no 100-continue round trip */
+			goto fail;
+		l = nl;
+	}
+	*out = l;
+	return true;
+fail:
+	curl_slist_free_all(l);
+	return false;
+}
+
+static void header_list_free(struct curl_slist *l)
+{
+	for (struct curl_slist *p = l; p != NULL; p = p->next)
+		OPENSSL_cleanse(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
+bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
+{
+	static const tls_opts no_tls = {0};
+	const tls_opts *o = req->tls != NULL ? req->tls : &no_tls;
+	const char *method = req->method != NULL ? req->method : "GET";
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 30000L;
+	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : timeout < 5000 ? timeout : 5000L;
+	struct sink sink = {r, 0, req->max_body > 0 ? req->max_body : FETCH_MAX_DEFAULT};
+	CURL *c = curl_easy_init();
+	struct curl_slist *ct = NULL, *hs = NULL;
+	char *host = NULL;
+	int port = 0;
+	CURLcode cr;
+	double secs = 0;
+	bool ok = false;
+
+	memset(r, 0, sizeof(*r));
+	if (c == NULL || !header_list(req, &hs)) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (o->connect_to != NULL && url_https_host(req->url, &host, &port, NULL)) {
+		char map[700];
+
+		snprintf(map, sizeof(map), "%s:%d:%s", host, port, o->connect_to);
+		if ((ct = curl_slist_append(NULL, map)) == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		SETOPT(CURLOPT_CONNECT_TO, ct);
+	}
+	SETOPT(CURLOPT_URL, req->url);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(CURLOPT_HTTPHEADER, hs);
+	if (strcmp(method, "GET") != 0)
+		SETOPT(CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		SETOPT(CURLOPT_NOBODY, 1L);
+	if (req->body != NULL) {
+		SETOPT(CURLOPT_POSTFIELDS, req->body);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, connect);
+	SETOPT(CURLOPT_TIMEOUT_MS, timeout);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_WRITEFUNCTION, on_data);
+	SETOPT(CURLOPT_WRITEDATA, &sink);
+	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(CURLOPT_HEADERDATA, &sink);
+	SETOPT(CURLOPT_USERAGENT, "saoidc/" PACKAGE_VERSION);
+	if (o->ca_file != NULL)
+		SETOPT(CURLOPT_CAINFO, o->ca_file);
+	if (o->insecure) {
+		SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
+		SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	cr = curl_easy_perform(c);
+	if (curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs) == CURLE_OK)
+		r->elapsed_ms = (long)(secs * 1000);
+	if (cr != CURLE_OK) {
+		bool timed_out = cr == CURLE_OPERATION_TIMEDOUT, too_large = r->too_large;
+
+		err_set(err, "%s %s: %s", method, req->url,
+			too_large   ? "the answer is larger than the limit"
+			: timed_out ? "no complete answer within the time limit"
+				    : curl_easy_strerror(cr));
+		fetch_result_clear(r);
+		r->timed_out = timed_out;
+		r->too_large = too_large;
+		goto out;
+	}
+	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status) != CURLE_OK) {
+		err_set(err, "%s %s: no status code", method, req->url);
+		fetch_result_clear(r);
+		goto out;
+	}
+	ok = true;
+out:
+	header_list_free(hs);
+	free(host);
+	curl_slist_free_all(ct);
+	curl_easy_cleanup(c);
+	return ok;
 }
 
 bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result *r, sao_err *err)
@@ -74,67 +220,23 @@ bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result
 bool fetch_get_bearer(const char *url, const tls_opts *o, const char *token, long timeout_ms, fetch_result *r,
 		      sao_err *err)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *ct = NULL, *hs = NULL;
 	char *auth = NULL;
-	char *host = NULL;
-	int port = 0;
-	CURLcode cr;
-	double secs = 0;
-	bool ok = false;
+	const char *hdr[1];
+	fetch_req req = {.url = url, .tls = o, .timeout_ms = timeout_ms};
+	bool ok;
 
-	memset(r, 0, sizeof(*r));
-	if (c == NULL)
-		return err_set(err, "out of memory");
-	if (o->connect_to != NULL && url_https_host(url, &host, &port, err)) {
-		char map[700];
-
-		snprintf(map, sizeof(map), "%s:%d:%s", host, port, o->connect_to);
-		ct = curl_slist_append(NULL, map);
-		curl_easy_setopt(c, CURLOPT_CONNECT_TO, ct);
-	}
 	if (token != NULL) {
-		if (asprintf(&auth, "Authorization: Bearer %s", token) < 0 || (hs = curl_slist_append(NULL, auth)) == NULL) {
-			err_set(err, "out of memory");
-			goto out;
+		if (asprintf(&auth, "Authorization: Bearer %s", token) < 0) {
+			memset(r, 0, sizeof(*r));
+			return err_set(err, "out of memory");
 		}
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
+		hdr[0] = auth;
+		req.headers = hdr;
+		req.nheaders = 1;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "saoidc/" PACKAGE_VERSION);
-	if (o->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-	if (o->insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	cr = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs);
-	r->elapsed_ms = (long)(secs * 1000);
-	if (cr != CURLE_OK) {
-		r->timed_out = cr == CURLE_OPERATION_TIMEDOUT;
-		err_set(err, "GET %s: %s", url,
-			r->timed_out ? "no complete answer within the time limit" : curl_easy_strerror(cr));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	ok = true;
-out:
+	ok = fetch_do(&req, r, err);
 	if (auth != NULL)
 		OPENSSL_clear_free(auth, strlen(auth));
-	if (hs != NULL)
-		OPENSSL_cleanse(hs->data, strlen(hs->data));
-	curl_slist_free_all(hs);
-	free(host);
-	curl_slist_free_all(ct);
-	curl_easy_cleanup(c);
 	return ok;
 }
 

@@ -1,5 +1,8 @@
-/* fetch: an HTTPS GET as STS makes it (time limit, size limit, CA and --connect-to options),
- * for reading published documents back: thumbprint discovery, verify, token verify. */
+/* fetch: the program's one HTTP client (libcurl underneath). Every outbound request goes
+ * through fetch_do: a connect deadline and a total deadline, a bound on the answer's size, http
+ * and https only, header lines cleansed after use (they may carry credentials), and every
+ * libcurl option checked. fetch_get is the GET STS makes, for reading published documents back
+ * (thumbprint discovery, verify, token verify) and the Kubernetes API. */
 #ifndef SAOIDC_FETCH_H
 #define SAOIDC_FETCH_H
 
@@ -9,22 +12,45 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define FETCH_MAX_DEFAULT (1024u * 1024u)
+
+typedef struct fetch_req {
+	const char *method;          /* NULL: GET */
+	const char *url;
+	const char *const *headers;  /* "Name: value" lines to send */
+	size_t nheaders;
+	const void *body;            /* sent as is when not NULL */
+	size_t body_len;
+	const tls_opts *tls;         /* NULL: the system's CAs, full verification */
+	long timeout_ms;             /* whole exchange; 0: 30 s */
+	long connect_timeout_ms;     /* 0: the smaller of timeout_ms and 5 s */
+	size_t max_body;             /* 0: FETCH_MAX_DEFAULT; a larger answer is an error */
+} fetch_req;
+
 typedef struct fetch_result {
 	long status;
-	char *body;
+	char *body;          /* NUL-terminated; NULL when the answer had none */
 	size_t len;
 	char *content_type;
 	char *cache_control;
+	char *etag;
+	char *last_modified;
 	long elapsed_ms;
 	bool timed_out;
+	bool too_large;
 } fetch_result;
 
+/* Performs the request. Fails, with the reason, only when no complete HTTP answer came; r is
+ * then cleared. Any status is a success here: the caller reads r->status. */
+bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err);
+
 /* GETs url within timeout_ms. o->connect_to (if set) maps the URL's host:port to that
- * address. Fails, with the reason, only when no HTTP answer came. */
+ * address. */
 bool fetch_get(const char *url, const tls_opts *o, long timeout_ms, fetch_result *r, sao_err *err);
 /* The same with "Authorization: Bearer TOKEN" (the Kubernetes API). The token is never logged. */
 bool fetch_get_bearer(const char *url, const tls_opts *o, const char *token, long timeout_ms, fetch_result *r,
 		      sao_err *err);
+/* Frees and zeroes r; the body is cleansed first (it may hold STS credentials). */
 void fetch_result_clear(fetch_result *r);
 
 /* The max-age of a Cache-Control value, or -1 when it has none. */

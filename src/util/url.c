@@ -3,6 +3,7 @@
 #include "util/url.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,40 @@ out:
 	curl_free(h);
 	curl_free(p);
 	curl_free(scheme);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+bool url_authority_path(const char *url, char **authority, char **path, sao_err *err)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *port = NULL, *p = NULL;
+	bool ok = false;
+
+	*authority = *path = NULL;
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_PATH, &p, 0) != CURLUE_OK) {
+		err_set(err, "\"%s\" is not an absolute URL", url);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;
+	if (port != NULL ? asprintf(authority, "%s:%s", h, port) < 0 : (*authority = strdup(h)) == NULL) {
+		*authority = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if ((*path = strdup(p)) == NULL) {
+		free(*authority);
+		*authority = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	ok = true;
+out:
+	curl_free(h);
+	curl_free(port);
+	curl_free(p);
 	curl_url_cleanup(u);
 	return ok;
 }

@@ -11,4 +11,8 @@
  * brackets. */
 bool url_https_host(const char *url, char **host, int *port, sao_err *err);
 
+/* The authority ("host" or "host:port", as written) and the path ("/" when empty) of an
+ * absolute http(s) URL, both malloc'd: what a SigV4 signature covers. */
+bool url_authority_path(const char *url, char **authority, char **path, sao_err *err);
+
 #endif
