@@ -74,7 +74,7 @@ int cli_print_report(const verify_report *rep, bool json)
 	if (json) {
 		json_t *j = verify_report_json(rep);
 		char *s = j != NULL ? docs_dump(j, true) : NULL;
-		bool ok = s != NULL && cli_print(s, &err);
+		bool ok = s != NULL ? cli_print(s, &err) : err_set(&err, "the report cannot be written: out of memory");
 
 		free(s);
 		json_decref(j);
@@ -84,10 +84,13 @@ int cli_print_report(const verify_report *rep, bool json)
 		static const char *const marks[] = {"PASS", "WARN", "FAIL", "SKIP"};
 
 		for (size_t i = 0; i < rep->n; i++) {
-			printf("[%s] %-15s %s\n", marks[rep->v[i].status], rep->v[i].name, rep->v[i].seen ? rep->v[i].seen : "");
+			printf("[%s] %-15s %s\n", marks[rep->v[i].status], rep->v[i].name ? rep->v[i].name : "?",
+			       rep->v[i].seen ? rep->v[i].seen : "");
 			if (rep->v[i].fix != NULL && (rep->v[i].status == CHECK_FAIL || rep->v[i].status == CHECK_WARN))
 				printf("       %-15s fix: %s\n", "", rep->v[i].fix);
 		}
+		if (rep->lost)
+			printf("[FAIL] %-15s some checks could not be recorded (out of memory)\n", "report");
 		if (!cli_flush(&err))
 			return cli_fail(&err);
 	}

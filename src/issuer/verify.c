@@ -7,6 +7,7 @@
 #include "aws/iam.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
+#include "util/str.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,22 +39,33 @@ static void add(verify_report *rep, const char *name, check_status st, const cha
 static void add(verify_report *rep, const char *name, check_status st, const char *fix, const char *fmt, ...)
 {
 	check *nv = realloc(rep->v, (rep->n + 1) * sizeof(*nv));
+	char *raw;
 	va_list ap;
 
-	if (nv == NULL)
+	if (nv == NULL) {
+		rep->lost = true;
 		return;
+	}
 	rep->v = nv;
 	va_start(ap, fmt);
-	nv[rep->n].seen = vfmt(fmt, ap);
+	raw = vfmt(fmt, ap);
 	va_end(ap);
+	/* What was seen comes from the network (kids, URLs, error texts): escaped here, so the
+	 * text report cannot carry terminal controls and the JSON report never fails on bad UTF-8. */
+	nv[rep->n].seen = raw != NULL ? str_escape(raw, 4096, 0) : NULL;
 	nv[rep->n].name = strdup(name);
 	nv[rep->n].status = st;
 	nv[rep->n].fix = fix != NULL ? strdup(fix) : NULL;
+	if ((fmt != NULL && nv[rep->n].seen == NULL) || nv[rep->n].name == NULL || (fix != NULL && nv[rep->n].fix == NULL))
+		rep->lost = true;
+	free(raw);
 	rep->n++;
 }
 
 bool verify_passed(const verify_report *rep)
 {
+	if (rep->lost)
+		return false;
 	for (size_t i = 0; i < rep->n; i++)
 		if (rep->v[i].status == CHECK_FAIL)
 			return false;
@@ -70,16 +82,22 @@ void verify_report_clear(verify_report *rep)
 	free(rep->v);
 	rep->v = NULL;
 	rep->n = 0;
+	rep->lost = false;
 }
 
 json_t *verify_report_json(const verify_report *rep)
 {
 	json_t *checks = json_array();
 
+	/* A check that cannot be written fails the whole report (NULL), never drops silently. */
 	for (size_t i = 0; checks != NULL && i < rep->n; i++)
-		json_array_append_new(checks, json_pack("{s:s, s:s, s:s?, s:s?}", "check", rep->v[i].name, "status",
-							verify_status_name(rep->v[i].status), "seen", rep->v[i].seen,
-							"fix", rep->v[i].fix));
+		if (rep->v[i].name == NULL ||
+		    json_array_append_new(checks, json_pack("{s:s, s:s, s:s?, s:s?}", "check", rep->v[i].name, "status",
+							    verify_status_name(rep->v[i].status), "seen",
+							    rep->v[i].seen, "fix", rep->v[i].fix)) != 0) {
+			json_decref(checks);
+			return NULL;
+		}
 	return json_pack("{s:b, s:o}", "ok", verify_passed(rep), "checks", checks);
 }
 

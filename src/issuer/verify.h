@@ -23,6 +23,7 @@ typedef struct check {
 typedef struct verify_report {
 	check *v;
 	size_t n;
+	bool lost; /* a check could not be recorded (out of memory): the report fails */
 } verify_report;
 
 typedef struct verify_cfg {

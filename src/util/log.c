@@ -2,6 +2,8 @@
 
 #include "util/log.h"
 
+#include "util/str.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,15 +31,19 @@ bool log_set_format(const char *name)
 	return true;
 }
 
+#define LOG_MAX 8192 /* bytes of one message, before escaping */
+
 void log_note(const char *fmt, ...)
 {
-	char line[2048];
+	char *line = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
 	va_end(ap);
-	log_msg(LOG_INFO, "%s", line);
+	log_msg(LOG_INFO, "%s", line != NULL ? line : "(out of memory)");
+	free(line);
 }
 
 /* Now, as in the JSON lines' "time". */
@@ -57,6 +63,8 @@ static void json_line(json_t *o)
 
 	if (s != NULL)
 		fprintf(stderr, "%s\n", s);
+	else
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"log line lost: out of memory\"}\n");
 	free(s);
 	json_decref(o);
 }
@@ -64,72 +72,58 @@ static void json_line(json_t *o)
 void log_msg(log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = {"debug", "info", "warning", "error"};
-	char line[2048];
+	char *raw = NULL, *line;
 	va_list ap;
 
 	if (lvl < min_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	if (vasprintf(&raw, fmt, ap) < 0)
+		raw = NULL;
 	va_end(ap);
+	/* One line, whatever the message holds: control characters (a forged "\n...") and invalid
+	 * UTF-8 (which JSON cannot carry) are escaped, never dropped. */
+	line = raw != NULL ? str_escape(raw, LOG_MAX, 0) : NULL;
+	free(raw);
 	if (json_format) {
 		char ts[32];
 
 		timestamp(ts);
-		json_line(json_pack("{s:s, s:s, s:s}", "time", ts, "level", names[lvl], "msg", line));
-		return;
+		json_line(json_pack("{s:s, s:s, s:s}", "time", ts, "level", names[lvl], "msg",
+				    line != NULL ? line : "(out of memory)"));
+	} else if (lvl == LOG_INFO) {
+		fprintf(stderr, "saoidc: %s\n", line != NULL ? line : "(out of memory)");
+	} else {
+		fprintf(stderr, "saoidc: %s: %s\n", names[lvl], line != NULL ? line : "(out of memory)");
 	}
-	if (lvl == LOG_INFO)
-		fprintf(stderr, "saoidc: %s\n", line);
-	else
-		fprintf(stderr, "saoidc: %s: %s\n", names[lvl], line);
-}
-
-/* Copies in into out (of size >= 4 * max + 4) with every byte outside printable ASCII, '"' and
- * '\\' as \xNN, stopping after max input bytes with "...". */
-static void escape_field(const char *in, char *out, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-
-	for (; *in != '\0' && n < max; in++, n++) {
-		unsigned char b = (unsigned char)*in;
-
-		if (b < 0x20 || b > 0x7e || b == '"' || b == '\\') {
-			*out++ = '\\';
-			*out++ = 'x';
-			*out++ = hex[b >> 4];
-			*out++ = hex[b & 15];
-		} else {
-			*out++ = (char)b;
-		}
-	}
-	if (*in != '\0') {
-		memcpy(out, "...", 3);
-		out += 3;
-	}
-	*out = '\0';
+	free(line);
 }
 
 #define FIELD_MAX 512
 
 void log_request(const char *client, const char *method, const char *path, unsigned status, const char *user_agent)
 {
-	char m[4 * FIELD_MAX + 4], p[4 * FIELD_MAX + 4], ua[4 * FIELD_MAX + 4];
+	const unsigned f = STR_ESC_ASCII | STR_ESC_QUOTES;
+	char *m, *p, *ua;
 
 	if (LOG_INFO < min_level)
 		return;
-	escape_field(method, m, FIELD_MAX);
-	escape_field(path, p, FIELD_MAX);
-	escape_field(user_agent != NULL ? user_agent : "-", ua, FIELD_MAX);
-	if (json_format) {
+	m = str_escape(method, FIELD_MAX, f);
+	p = str_escape(path, FIELD_MAX, f);
+	ua = str_escape(user_agent != NULL ? user_agent : "-", FIELD_MAX, f);
+	if (m == NULL || p == NULL || ua == NULL) {
+		fprintf(stderr, "saoidc: %s (request not logged: out of memory)\n", client);
+	} else if (json_format) {
 		char ts[32];
 
 		timestamp(ts);
 		json_line(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "time", ts, "level", "info", "msg",
 				    "request", "client", client, "method", m, "path", p, "status", (int)status,
 				    "user_agent", ua));
-		return;
+	} else {
+		fprintf(stderr, "saoidc: %s \"%s %s\" %u \"%s\"\n", client, m, p, status, ua);
 	}
-	fprintf(stderr, "saoidc: %s \"%s %s\" %u \"%s\"\n", client, m, p, status, ua);
+	free(m);
+	free(p);
+	free(ua);
 }

@@ -66,3 +66,71 @@ bool strlist_addf(strlist *l, const char *fmt, ...)
 	free(s);
 	return ok;
 }
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes available), or 0 when the bytes there
+ * are not one: no overlong forms, surrogates or code points above U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	if (len == 2 && cp < 0xa0) /* C1 controls */
+		return 0;
+	return len;
+}
+
+char *str_escape(const char *in, size_t max, unsigned flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t n = strlen(in), i = 0, o = 0;
+	char *out = malloc((n < max ? n : max) * 4 + 4);
+
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		size_t l = utf8_len(p + i, n - i);
+		bool esc = l == 0 || p[i] < 0x20 || p[i] == 0x7f || (l > 1 && (flags & STR_ESC_ASCII)) ||
+			   ((flags & STR_ESC_QUOTES) && (p[i] == '"' || p[i] == '\\'));
+
+		if (esc)
+			l = 1;
+		if (i + l > max)
+			break;
+		if (esc) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[p[i] >> 4];
+			out[o++] = hex[p[i] & 15];
+		} else {
+			memcpy(out + o, p + i, l);
+			o += l;
+		}
+		i += l;
+	}
+	if (i < n) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}

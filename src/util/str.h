@@ -1,5 +1,6 @@
 /* str: string helpers every layer uses: a growable list of malloc'd strings (client IDs,
- * thumbprints, namespaces, container names) and in-place trimming. */
+ * thumbprints, namespaces, container names) in-place trimming, and escaping for
+ * logs and reports. */
 #ifndef SAOIDC_STR_H
 #define SAOIDC_STR_H
 
@@ -17,6 +18,16 @@ bool strlist_add(strlist *l, const char *s);
 bool strlist_addf(strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strlist_has(const strlist *l, const char *s);
 void strlist_clear(strlist *l);
+
+/* str_escape flags. */
+#define STR_ESC_ASCII 1u  /* escape every non-ASCII byte too (access log fields) */
+#define STR_ESC_QUOTES 2u /* escape '"' and '\\' too (fields written between quotes) */
+
+/* A copy of `in` safe to write to a log line, a terminal or a JSON string: valid UTF-8 is kept
+ * (unless STR_ESC_ASCII); control characters, DEL and every byte that is not part of a valid
+ * UTF-8 sequence are written as \xNN. At most `max` input bytes are taken, cut on a character
+ * boundary and marked with "...". NULL only when out of memory. */
+char *str_escape(const char *in, size_t max, unsigned flags);
 
 /* Cuts leading and trailing white space in place; returns the first non-space character. */
 char *str_trim(char *s);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "util/log.h"
+#include "util/str.h"
 #include "tap.h"
 
 #include <jansson.h>
@@ -13,7 +14,8 @@
 
 static char captured[65536];
 
-/* Runs log_request with stderr sent to a file, and returns what was written. */
+/* Runs log_request (or, with method NULL, log_warn(path)) with stderr sent to a file, and
+ * returns what was written. */
 static const char *capture(const char *method, const char *path, unsigned status, const char *ua)
 {
 	char tmpl[] = "/tmp/saoidc-log-XXXXXX";
@@ -23,7 +25,10 @@ static const char *capture(const char *method, const char *path, unsigned status
 
 	fflush(stderr);
 	dup2(fd, 2);
-	log_request("192.0.2.1", method, path, status, ua);
+	if (method != NULL)
+		log_request("192.0.2.1", method, path, status, ua);
+	else
+		log_warn("%s", path);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -77,6 +82,76 @@ int main(void)
 	is_str(json_string_value(json_object_get(j, "user_agent")), "kube-probe/1.29", "JSON: the User-Agent");
 	is_str(json_string_value(json_object_get(j, "client")), "192.0.2.1", "JSON: the client");
 	json_decref(j);
+
+	/* log_msg: a message cannot forge a line, and invalid UTF-8 never loses one. */
+	line = capture(NULL, "uid 1\nsaoidc: forged \xff \xc3\xa9", 0, NULL);
+	j = json_loads(line, 0, NULL);
+	ok(j != NULL && strchr(line, '\n') == line + strlen(line) - 1, "JSON message: one line that parses");
+	is_str(json_string_value(json_object_get(j, "msg")), "uid 1\\x0asaoidc: forged \\xff \xc3\xa9",
+	       "JSON message: newline and the invalid byte escaped, valid UTF-8 kept");
+	json_decref(j);
+	{
+		char big[12001];
+
+		for (size_t i = 0; i + 2 < sizeof(big); i += 2)
+			memcpy(big + i, "\xc3\xa9", 2);
+		big[sizeof(big) - 1] = '\0';
+		big[sizeof(big) - 2] = '\0';
+		line = capture(NULL, big, 0, NULL);
+		j = json_loads(line, 0, NULL);
+		ok(j != NULL && strlen(json_string_value(json_object_get(j, "msg"))) == 8192 + 3,
+		   "JSON message: 12 KB of two-byte characters cut at 8 KB on a character boundary, not dropped");
+		json_decref(j);
+	}
+	log_setup(LOG_INFO, false);
+	is_str(capture(NULL, "ns/pod\r\nsaoidc: error: forged", 0, NULL),
+	       "saoidc: warning: ns/pod\\x0d\\x0asaoidc: error: forged\n", "text message: CR LF escaped, one line");
+
+	/* str_escape itself, over RFC 3629's edge cases. */
+	{
+		static const struct {
+			const char *in, *want, *what;
+		} cases[] = {
+			{"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", "2-, 3-, 4-byte characters kept"},
+			{"\xc0\xaf", "\\xc0\\xaf", "overlong '/' escaped"},
+			{"\xe0\x80\xaf", "\\xe0\\x80\\xaf", "3-byte overlong escaped"},
+			{"\xed\xa0\x80", "\\xed\\xa0\\x80", "a UTF-16 surrogate escaped"},
+			{"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "U+10FFFF kept"},
+			{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "above U+10FFFF escaped"},
+			{"\xc2\x85", "\\xc2\\x85", "a C1 control (NEL) escaped"},
+			{"a\xc3", "a\\xc3", "a character cut at the end escaped"},
+			{"\x7f\t", "\\x7f\\x09", "DEL and TAB escaped"},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char *e = str_escape(cases[i].in, 100, 0);
+
+			is_str(e, cases[i].want, "str_escape: %s", cases[i].what);
+			free(e);
+		}
+		{
+			char *e = str_escape("ab\xc3\xa9", 3, 0);
+
+			is_str(e, "ab...", "str_escape: the cut never splits a character");
+			free(e);
+		}
+		{
+			char *e;
+			bool valid = true;
+
+			for (int i = 1; i < 256; i++)
+				all[i - 1] = (char)i;
+			all[255] = '\0';
+			e = str_escape(all, 1000, 0);
+			j = e != NULL ? json_string(e) : NULL; /* jansson refuses invalid UTF-8 */
+			for (const char *p = e; p != NULL && *p != '\0'; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					valid = false;
+			ok(j != NULL && valid, "str_escape: all 255 byte values give valid UTF-8 without controls");
+			json_decref(j);
+			free(e);
+		}
+	}
 
 	log_setup(LOG_WARN, false);
 	is_str(capture("GET", "/keys.json", 200, "x"), "", "below the log level: nothing");
