@@ -37,23 +37,18 @@ static char *home_file(const char *env, const char *rel)
 char *aws_ini_lookup(const char *text, size_t len, const char *section, const char *key)
 {
 	const char *p = text, *end = text + len;
-	char line[4096];
 	bool in = false;
 	char *val = NULL;
 
 	while (val == NULL && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t ll = (size_t)((nl != NULL ? nl : end) - p);
-		char *l, *eq;
+		char *line = strndup(p, ll), *l, *eq; /* any length: a session token can be long */
 
-		if (ll >= sizeof(line))
-			ll = sizeof(line) - 1; /* over-long lines are cut, never overflow */
-		memcpy(line, p, ll);
-		line[ll] = '\0';
 		p = nl != NULL ? nl + 1 : end;
+		if (line == NULL)
+			return NULL;
 		l = str_trim(line);
-		if (l[0] == '#' || l[0] == ';' || l[0] == '\0')
-			continue;
 		if (l[0] == '[') {
 			char *close = strchr(l, ']');
 
@@ -61,16 +56,13 @@ char *aws_ini_lookup(const char *text, size_t len, const char *section, const ch
 				*close = '\0';
 				in = strcmp(str_trim(l + 1), section) == 0;
 			}
-			continue;
+		} else if (in && l[0] != '#' && l[0] != ';' && (eq = strchr(l, '=')) != NULL) {
+			*eq = '\0';
+			if (strcmp(str_trim(l), key) == 0)
+				val = strdup(str_trim(eq + 1));
 		}
-		eq = strchr(l, '=');
-		if (!in || eq == NULL)
-			continue;
-		*eq = '\0';
-		if (strcmp(str_trim(l), key) == 0)
-			val = strdup(str_trim(eq + 1));
+		OPENSSL_clear_free(line, ll);
 	}
-	OPENSSL_cleanse(line, sizeof(line));
 	return val;
 }
 

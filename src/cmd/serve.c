@@ -3,6 +3,7 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "jose/discovery.h"
+#include "util/clock.h"
 #include "util/fsio.h"
 #include "util/log.h"
 #include "server/metrics.h"
@@ -50,8 +51,11 @@ const char cmd_serve_help[] =
 	"      --watch-interval MS     how often key files are checked for changes (default 2000;\n"
 	"                              0: only on SIGHUP)\n"
 	"      --max-connections N     concurrent connections per listener (default 4096)\n"
-	"      --max-per-ip N          concurrent connections per client address (default 0: no cap)\n"
-	"      --timeout SECONDS       idle or slow connection timeout (default 10)\n"
+	"      --max-per-ip N          concurrent connections per client address (default 128; 0: no\n"
+	"                              cap). Behind a proxy that connects from one address, raise it\n"
+	"      --timeout SECONDS       idle connection timeout (default 10)\n"
+	"      --request-timeout SECONDS  a whole request, headers included, must arrive within this\n"
+	"                              (default 10): a client that trickles bytes is cut off\n"
 	"      --max-request-size N    bytes for the request line and headers (default 16384)\n"
 	"      --threads N             worker threads per listener (default: the CPUs this process\n"
 	"                              may use: affinity mask and cgroup CPU limit, rounded up)\n"
@@ -80,6 +84,7 @@ enum {
 	OPT_MAX_CONN,
 	OPT_MAX_PER_IP,
 	OPT_TIMEOUT,
+	OPT_REQ_TIMEOUT,
 	OPT_MAX_REQ,
 	OPT_THREADS,
 	OPT_GRACE,
@@ -90,7 +95,7 @@ enum {
 typedef struct serve_opts {
 	const char **listen;
 	size_t nlisten;
-	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, threads, grace_ms, max_request, kube_poll_s;
+	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, req_timeout_s, threads, grace_ms, max_request, kube_poll_s;
 	bool cors;
 	bool access_log;
 	const char *tls_cert, *tls_key;
@@ -146,6 +151,7 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_MAX_CONN:
 	case OPT_MAX_PER_IP:
 	case OPT_TIMEOUT:
+	case OPT_REQ_TIMEOUT:
 	case OPT_MAX_REQ:
 	case OPT_THREADS:
 	case OPT_GRACE:
@@ -161,6 +167,7 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 			{OPT_MAX_CONN, "--max-connections", 1, 1000000, &so->max_conn},
 			{OPT_MAX_PER_IP, "--max-per-ip", 0, 1000000, &so->max_per_ip},
 			{OPT_TIMEOUT, "--timeout", 1, 3600, &so->timeout_s},
+			{OPT_REQ_TIMEOUT, "--request-timeout", 1, 3600, &so->req_timeout_s},
 			{OPT_MAX_REQ, "--max-request-size", 1024, 1048576, &so->max_request},
 			{OPT_THREADS, "--threads", 1, 256, &so->threads},
 			{OPT_GRACE, "--shutdown-grace", 0, 600000, &so->grace_ms},
@@ -259,6 +266,7 @@ int cmd_serve(int argc, char **argv)
 					   {"max-connections", required_argument, NULL, OPT_MAX_CONN},
 					   {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
 					   {"timeout", required_argument, NULL, OPT_TIMEOUT},
+					   {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
 					   {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
 					   {"threads", required_argument, NULL, OPT_THREADS},
 					   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
@@ -267,9 +275,10 @@ int cmd_serve(int argc, char **argv)
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	static const char *const default_listen[] = {"127.0.0.1:8080"};
-	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .timeout_s = 10, .grace_ms = 5000,
+	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .max_per_ip = 128, .timeout_s = 10,
+			 .req_timeout_s = 10, .grace_ms = 5000,
 			 .max_request = 16384, .kube_poll_s = 30};
-	time_t last_kube_poll = time(NULL);
+	long last_kube_poll = clock_mono_ms();
 	bool kube_keys = false;
 	cli_opts o = {0};
 	sao_err err = {""};
@@ -330,6 +339,7 @@ int cmd_serve(int argc, char **argv)
 			.max_connections = so.max_conn,
 			.per_ip_connections = so.max_per_ip,
 			.timeout_s = so.timeout_s,
+			.request_timeout_ms = so.req_timeout_s * 1000u,
 			.max_request = so.max_request,
 			.threads = so.threads,
 			.tls_cert_pem = cert,
@@ -358,10 +368,27 @@ int cmd_serve(int argc, char **argv)
 		log_info("issuer %s", o.docs.issuer);
 	}
 
+	if (so.watch_ms == 0)
+		log_info("--watch-interval 0: key files are re-read on SIGHUP only%s",
+			 kube_keys ? "; Secrets read through the API are still polled (--kube-poll-interval)" : "");
 	for (;;) {
-		struct timespec ts = {so.watch_ms / 1000, (long)(so.watch_ms % 1000) * 1000000L};
+		/* Wake for the file check, or for the next API poll, whichever is first: a
+		 * --watch-interval of 0 turns off the file check, never the API poll. */
+		long wait_ms = so.watch_ms > 0 ? (long)so.watch_ms : -1;
 		siginfo_t si;
-		int sig = sigtimedwait(&sigs, &si, so.watch_ms > 0 ? &ts : NULL);
+		int sig;
+
+		if (kube_keys) {
+			long due = last_kube_poll + (long)so.kube_poll_s * 1000 - clock_mono_ms();
+
+			due = due < 0 ? 0 : due;
+			wait_ms = wait_ms < 0 || due < wait_ms ? due : wait_ms;
+		}
+		{
+			struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+
+			sig = sigtimedwait(&sigs, &si, wait_ms >= 0 ? &ts : NULL);
+		}
 
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_info("%s: stopping (in-flight requests get %u ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -370,15 +397,18 @@ int cmd_serve(int argc, char **argv)
 		}
 		if (sig < 0 && errno != EAGAIN)
 			continue;
-		watch_fingerprint(o.keys, o.nkeys, nfp);
+		if (so.watch_ms > 0)
+			watch_fingerprint(o.keys, o.nkeys, nfp);
+		else
+			memcpy(nfp, fp, sizeof(fp));
 		/* Secrets read through the API are polled: a reload that renders the same documents
 		 * changes nothing. */
-		bool poll_kube = kube_keys && time(NULL) - last_kube_poll >= (time_t)so.kube_poll_s;
+		bool poll_kube = kube_keys && clock_mono_ms() - last_kube_poll >= (long)so.kube_poll_s * 1000;
 
 		if (sig == SIGHUP || memcmp(fp, nfp, sizeof(fp)) != 0 || poll_kube) {
 			memcpy(fp, nfp, sizeof(fp));
 			if (poll_kube)
-				last_kube_poll = time(NULL);
+				last_kube_poll = clock_mono_ms();
 			if (sig == SIGHUP || !poll_kube)
 				log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
 			if (!reload(&o, s, m, &sv, &err))

@@ -2,17 +2,21 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "util/clock.h"
 #include "aws/endpoint.h"
 #include "util/fsio.h"
 #include "kube/kube.h"
 #include "util/log.h"
+#include "server/deadline.h"
 #include "server/server.h"
 #include "pod/webhook.h"
 
+#include <malloc.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +49,7 @@ enum { OPT_LISTEN = 'l', OPT_CERT = OPT_CMD_BASE, OPT_KEY, OPT_REGION, OPT_TENAN
 typedef struct cache_entry {
 	char *key; /* ns/name */
 	json_t *annotations;
-	time_t at;
+	long at; /* clock_mono_ms() when fetched */
 } cache_entry;
 
 typedef struct wh_state {
@@ -56,6 +60,8 @@ typedef struct wh_state {
 	cache_entry *cache;
 	size_t ncache;
 	const char *listen, *cert_file, *key_file;
+	atomic_size_t inflight; /* body bytes held over every connection */
+	dl_reaper *reaper;
 } wh_state;
 
 static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err, size_t errlen)
@@ -65,12 +71,12 @@ static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err,
 	size_t len = 0;
 	sao_err e = {""};
 	json_t *sa, *ann = NULL;
-	time_t now = time(NULL);
+	long now = clock_mono_ms();
 
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < w->ncache; i++) {
-		if (strcmp(w->cache[i].key, key) == 0 && now - w->cache[i].at < (time_t)w->cache_s) {
+		if (strcmp(w->cache[i].key, key) == 0 && now - w->cache[i].at < (long)w->cache_s * 1000) {
 			ann = json_incref(w->cache[i].annotations);
 			pthread_mutex_unlock(&w->lock);
 			return ann;
@@ -121,13 +127,30 @@ static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err,
 
 typedef struct body {
 	char *p;
-	size_t n;
-	bool too_big;
+	size_t n;       /* bytes held, and counted in wh_state.inflight */
+	bool too_big;   /* over BODY_MAX */
+	bool busy;      /* over INFLIGHT_MAX */
 } body;
 
+/* Memory bounds, under the 64 Mi the shipped Deployment allows (doc/THREAT-MODEL.md): one body
+ * at most 3 MiB (the API server's own request limit), all bodies held at once at most 12 MiB
+ * (40 clients each trickling a 3 MB body reached 137 MB), JSON values per review capped before
+ * parsing (WH_MAX_VALUES), a whole request within REQUEST_MS. */
 #define BODY_MAX (3u * 1024u * 1024u)
+#define INFLIGHT_MAX (12u * 1024u * 1024u)
+#define REQUEST_MS 15000u
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *ctype, char *text, bool owned)
+/* Returns freed heap to the system (glibc keeps it in its arenas otherwise; RSS then stays
+ * at the peak of the largest review ever seen). */
+static void trim_heap(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+static enum MHD_Result reply(wh_state *w, struct MHD_Connection *c, unsigned status, const char *ctype, char *text,
+			     bool owned)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
 								  owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -136,6 +159,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	dl_answered(w->reaper, c);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -153,25 +177,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			*con_cls = (void *)1;
 			return MHD_YES;
 		}
-		return reply(c, 200, "text/plain", "ok\n", false);
+		return reply(w, c, 200, "text/plain", "ok\n", false);
 	}
 	if (strcmp(url, "/mutate") != 0)
-		return reply(c, 404, "text/plain", "not found\n", false);
+		return reply(w, c, 404, "text/plain", "not found\n", false);
 	if (strcmp(method, "POST") != 0)
-		return reply(c, 405, "text/plain", "method not allowed\n", false);
+		return reply(w, c, 405, "text/plain", "method not allowed\n", false);
 	if (b == NULL) {
 		b = calloc(1, sizeof(*b));
 		*con_cls = b;
 		return b != NULL ? MHD_YES : MHD_NO;
 	}
 	if (*upload_size > 0) {
-		if (b->n + *upload_size > BODY_MAX) {
+		if (b->too_big || b->busy) {
+			/* discard the rest */
+		} else if (b->n + *upload_size > BODY_MAX) {
 			b->too_big = true;
+			log_warn("refusing a review larger than %u bytes", BODY_MAX);
+		} else if (atomic_fetch_add(&w->inflight, *upload_size) + *upload_size > INFLIGHT_MAX) {
+			atomic_fetch_sub(&w->inflight, *upload_size);
+			b->busy = true;
+			log_warn("refusing a review: %u bytes of request bodies already held", INFLIGHT_MAX);
 		} else {
 			char *np = realloc(b->p, b->n + *upload_size + 1);
 
-			if (np == NULL)
+			if (np == NULL) {
+				atomic_fetch_sub(&w->inflight, *upload_size);
 				return MHD_NO;
+			}
 			memcpy(np + b->n, upload, *upload_size);
 			b->p = np;
 			b->n += *upload_size;
@@ -181,29 +214,40 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (b->too_big)
-		return reply(c, 413, "text/plain", "request too large\n", false);
+		return reply(w, c, 413, "text/plain", "request too large\n", false);
+	if (b->busy)
+		return reply(w, c, 503, "text/plain", "busy: too many request bodies in flight\n", false);
 	{
 		char warning[512];
-		json_t *out = wh_review(b->p != NULL ? b->p : "", b->n, &w->cfg, lookup_sa, w, warning, sizeof(warning));
-		char *s = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
+		json_t *out = NULL;
+		char *s;
 
+		if (!wh_body_bounded(b->p != NULL ? b->p : "", b->n, warning, sizeof(warning))) {
+			log_warn("refused: %s", warning);
+			return reply(w, c, 413, "text/plain", "request too complex\n", false);
+		}
+		out = wh_review(b->p != NULL ? b->p : "", b->n, &w->cfg, lookup_sa, w, warning, sizeof(warning));
+		s = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
 		json_decref(out);
+		if (b->n > 256 * 1024)
+			trim_heap(); /* a large review's parse tree is gone: give the memory back */
 		if (warning[0] != '\0')
 			log_warn("%s", warning);
 		if (s == NULL)
-			return reply(c, 500, "text/plain", "internal error\n", false);
-		return reply(c, 200, "application/json", s, true);
+			return reply(w, c, 500, "text/plain", "internal error\n", false);
+		return reply(w, c, 200, "application/json", s, true);
 	}
 }
 
 static void done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	wh_state *w = cls;
 	body *b = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (b != NULL && b != (void *)1) {
+		atomic_fetch_sub(&w->inflight, b->n);
 		free(b->p);
 		free(b);
 	}
@@ -297,11 +341,14 @@ int cmd_webhook(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if ((w.reaper = dl_start(REQUEST_MS, &err)) == NULL)
+		goto fail;
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, handle, &w, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, 2u,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 1024u,
 			     MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
-			     MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
+			     MHD_OPTION_NOTIFY_COMPLETED, done, &w, MHD_OPTION_NOTIFY_CONNECTION, dl_notify, w.reaper,
+			     MHD_OPTION_END);
 	if (d == NULL) {
 		err_set(&err, "cannot listen on %s with that certificate and key", w.listen);
 		goto fail;
@@ -317,6 +364,7 @@ int cmd_webhook(int argc, char **argv)
 fail:
 	rc = cli_fail(&err);
 out:
+	dl_stop(w.reaper);
 	for (size_t i = 0; i < w.ncache; i++) {
 		free(w.cache[i].key);
 		json_decref(w.cache[i].annotations);

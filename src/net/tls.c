@@ -2,16 +2,43 @@
 
 #include "net/tls.h"
 
+#include "util/clock.h"
+
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
-
 #include <time.h>
 
 #define TLS_TIMEOUT_S 10
+
+/* Waits until the BIO's socket can make progress or the deadline (monotonic ms) passes: 1 to
+ * go on, 0 when the time is up. Polls the socket as OpenSSL's BIO_wait does, but on the
+ * monotonic clock (BIO_wait takes a wall-clock deadline, which jumps). */
+static int wait_io(BIO *bio, long deadline)
+{
+	long left = deadline - clock_mono_ms();
+	int fd = -1, r;
+	struct pollfd p;
+
+	if (left <= 0)
+		return 0;
+	if (BIO_get_fd(bio, &fd) <= 0 || fd < 0) { /* no socket yet: nap briefly */
+		struct timespec ts = {0, 10 * 1000000L};
+
+		nanosleep(&ts, NULL);
+		return 1;
+	}
+	p.fd = fd;
+	p.events = BIO_should_read(bio) ? POLLIN : POLLOUT;
+	p.revents = 0;
+	r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+	return r == 0 ? 0 : 1; /* an error or EINTR: BIO_do_connect says what happened */
+}
 
 bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *out, sao_err *err)
 {
@@ -62,11 +89,11 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 	 * never speaks TLS (or never answers) must not hang register or verify. */
 	BIO_set_nbio(bio, 1);
 	{
-		time_t deadline = time(NULL) + TLS_TIMEOUT_S;
+		long deadline = clock_mono_ms() + TLS_TIMEOUT_S * 1000L;
 		int r;
 
 		while ((r = (int)BIO_do_connect(bio)) <= 0 && BIO_should_retry(bio)) {
-			if (BIO_wait(bio, deadline, 100) <= 0) {
+			if (wait_io(bio, deadline) == 0) {
 				r = -2;
 				break;
 			}

@@ -69,6 +69,34 @@ static void append_all(json_t *dst, const json_t *src)
 	json_array_extend(dst, (json_t *)src);
 }
 
+bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen)
+{
+	size_t values = 1;
+	bool in_string = false;
+
+	/* Every value after the first follows a '[', '{', ',' or ':' outside a string; ':' starts a
+	 * member's value whose name was already counted after '{' or ','. Over-counts by the names,
+	 * which is the safe side. */
+	for (size_t i = 0; i < len; i++) {
+		char ch = body[i];
+
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = false;
+		} else if (ch == '"') {
+			in_string = true;
+		} else if (ch == '[' || ch == '{' || ch == ',' || ch == ':') {
+			if (++values > WH_MAX_VALUES) {
+				snprintf(why, whylen, "the review holds more than %d JSON values (%zu bytes)", WH_MAX_VALUES, len);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup lookup, void *ctx, char *warning,
 		  size_t warnlen)
 {
@@ -160,13 +188,16 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		id->config_map = v;
 		id->audience = json_string_value(json_object_get(ann, WH_GCP_AUDIENCE));
 	}
-	work = json_deep_copy(pod);
+	/* One identity patches the pod as it came; several patch a copy in turn, so each sees what
+	 * the previous one added (a 3 MB pod is not copied for nothing). */
+	work = nids > 1 ? json_deep_copy(pod) : json_incref(pod);
 	all = json_array();
 	for (size_t i = 0; work != NULL && all != NULL && i < nids; i++) {
 		json_t *ops = pod_json_patch(work, &ids[i]);
 
 		if (ops != NULL) {
-			apply_adds(work, ops);
+			if (i + 1 < nids)
+				apply_adds(work, ops);
 			append_all(all, ops);
 			json_decref(ops);
 		}

@@ -2,6 +2,8 @@
 
 #include "server/server.h"
 
+#include "server/deadline.h"
+
 #include "util/cpus.h"
 #include "net/http.h"
 #include "util/log.h"
@@ -58,6 +60,7 @@ struct srv {
 	atomic_uint next_slot;
 	_Atomic(snapshot *) cur;
 	struct MHD_Response *not_found, *not_allowed, *healthy, *not_ready, *ready;
+	dl_reaper *reaper; /* NULL: no request deadline */
 };
 
 static atomic_ulong srv_ids;
@@ -188,6 +191,7 @@ static void account(const req *q, unsigned status)
 
 static enum MHD_Result answer(const req *q, unsigned status, struct MHD_Response *r)
 {
+	dl_answered(q->s->reaper, q->c);
 	account(q, status);
 	return MHD_queue_response(q->c, status, r);
 }
@@ -220,6 +224,7 @@ static enum MHD_Result serve_doc(const req *q)
 	/* MHD takes its own reference here, so the snapshot may be replaced right after. */
 	ret = MHD_queue_response(q->c, status, r);
 	pthread_mutex_unlock(&sl->lock);
+	dl_answered(s->reaper, q->c);
 	account(q, status);
 	return ret;
 }
@@ -420,6 +425,8 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 		err_set(err, "out of memory");
 		goto fail;
 	}
+	if (cfg->request_timeout_ms > 0 && (s->reaper = dl_start(cfg->request_timeout_ms, err)) == NULL)
+		goto fail;
 	if ((cfg->tls_cert_pem != NULL) && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		err_set(err, "this libmicrohttpd was built without TLS support");
 		goto fail;
@@ -445,6 +452,8 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL};
+		if (s->reaper != NULL)
+			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, s->reaper};
 		if (cfg->per_ip_connections > 0)
 			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 							     cfg->per_ip_connections, NULL};
@@ -497,6 +506,7 @@ void srv_stop(srv *s, unsigned grace_ms)
 	}
 	for (size_t i = 0; i < s->ndaemons; i++)
 		MHD_stop_daemon(s->daemons[i]);
+	dl_stop(s->reaper);
 	snapshot_free(atomic_load(&s->cur));
 	struct MHD_Response *statics[] = {s->not_found, s->not_allowed, s->healthy, s->ready, s->not_ready};
 	for (size_t i = 0; i < sizeof(statics) / sizeof(*statics); i++)

@@ -21,7 +21,8 @@ typedef struct srv_cfg {
 	bool access_log;           /* one log line per request (client, method, path, status, User-Agent) */
 	unsigned max_connections;  /* per listener */
 	unsigned per_ip_connections; /* 0: no per-client cap */
-	unsigned timeout_s;        /* idle / slow client timeout per connection */
+	unsigned timeout_s;        /* idle timeout per connection */
+	unsigned request_timeout_ms; /* a whole request must arrive within this (slowloris); 0: none */
 	size_t max_request;        /* bytes of request line + headers */
 	unsigned threads;          /* per listener; 0: cpus_usable() */
 	const char *tls_cert_pem;  /* both NULL: plain HTTP */

@@ -82,4 +82,20 @@ sleep 2.5
 is "$(curl -s "http://127.0.0.1:$P/keys.json" | grep -c P-256)" 1 "a Secret that disappears keeps the last documents served"
 contains "$(cat "$T_TMP/serve.log")" "reload failed, still serving the previous documents" "and the failure is logged"
 stop_serve
+
+# --watch-interval 0 turns off the key-file check, not the API poll (it used to block forever).
+mv "$D/away.json" "$D/eksa-system_mgmt-sa.json"
+P=$(free_port)
+start_serve "$P" --issuer "http://127.0.0.1:$P" --key kube://eksa-system/mgmt-sa $K --listen "127.0.0.1:$P" --kube-poll-interval 1 --watch-interval 0
+contains "$(cat "$T_TMP/serve.log")" "Secrets read through the API are still polled" "--watch-interval 0 says what it turns off"
+cp "$D/eksa-system_mgmt-sa.json" "$D/ec.json"
+/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$KEYS/demo-rsa.pub" <<'PY'
+import base64, json, sys
+s = json.load(open(sys.argv[1]))
+s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
+json.dump(s, open(sys.argv[1] + ".new", "w"))
+PY
+mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
+ok "with --watch-interval 0 a rotated Secret is still picked up by the API poll" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q '\"RSA\"'"
+stop_serve
 done_testing

@@ -1,0 +1,119 @@
+#!/bin/sh
+# saoidc webhook under hostile reviews: its peak memory (VmHWM) stays under the shipped
+# Deployment's 64 Mi limit with the worst bodies and many clients at once, and memory is given
+# back afterwards. Before the bounds: one 3 MB pod of 1,000,000 empty args took the webhook
+# from 16 to 191 MB; 40 clients each holding an unfinished 3 MB body reached 137 MB.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+C="$T_TMP/pki"
+make_chain "$C" localhost
+D="$T_TMP/api"
+mkdir -p "$D"
+printf '{"metadata":{"annotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::123456789012:role/app"}}}\n' \
+	>"$D/serviceaccounts_apps_sa-1.json"
+printf 'webhook-sa-token\n' >"$T_TMP/token"
+AP=$(free_port)
+/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token webhook-sa-token \
+	--dir "$D" --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
+APID=$!
+wait_for grep -q listening "$T_TMP/api.out"
+WP=$(free_port)
+"$SAOIDC" webhook --listen "127.0.0.1:$WP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" \
+	--kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token" --kube-ca "$C/root.pem" --region eu-west-1 \
+	2>"$T_TMP/wh.log" &
+WPID=$!
+trap 'kill $APID $WPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$WP/healthz"
+LIMIT_KB=$((64 * 1024))
+# Under a sanitizer the figures are the sanitizer's (shadow memory), not the webhook's.
+mem_ok() { # DESCRIPTION KB LIMIT_KB
+	if [ -n "${SAOIDC_SANITIZED:-}" ]; then skip "$1" "sanitized build"; else ok "$1" test "$2" -lt "$3"; fi
+}
+hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$WPID/status"; }
+rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$WPID/status"; }
+cat >"$T_TMP/hostile.py" <<'PY'
+import json, socket, ssl, sys, threading, time
+port, ca, mode, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+ctx = ssl.create_default_context(cafile=ca)
+
+def review(args, uid):
+    return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "apps", "operation": "CREATE",
+        "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
+            "serviceAccountName": "sa-1", "containers": [{"name": "app", "image": "busybox", "args": args}]}}}},
+        separators=(",", ":")).encode()
+
+bodies = {
+    "empty-args": review([""] * 1000000, "big"),          # 3 MB, a million values
+    "worst-accepted": review(["a" * 40] * 60000, "max"),  # 2.8 MB, just under the value cap
+    "small": review(["x"], "small"),
+}
+results = []
+
+def post(body, stall):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+    head = ("POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\n\r\n" % len(body)).encode()
+    s.sendall(head + (body[:-100] if stall else body))
+    if stall:
+        return s
+    data = b""
+    while True:
+        more = s.recv(65536)
+        if not more:
+            break
+        data += more
+        if b"\r\n\r\n" in data:
+            h, rest = data.split(b"\r\n\r\n", 1)
+            cl = [int(l.split(b":")[1]) for l in h.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+            if cl and len(rest) >= cl[0]:
+                break
+    s.close()
+    status = data.split(b"\r\n")[0].decode().split(" ")[:2]  # "HTTP/1.1 413": the reason phrase varies
+    results.append(" ".join(status) + (" patched" if b'"patch"' in data else ""))
+
+if mode == "stall":
+    held = []
+    for i in range(n):
+        try:
+            held.append(post(bodies["worst-accepted"], True))
+        except OSError:
+            pass
+    time.sleep(1)
+    print("held", len(held), flush=True)
+    post(bodies["small"], False)
+    print("small:", results[-1], flush=True)
+    sys.stdin.read()  # hold until told
+else:
+    ts = [threading.Thread(target=post, args=(bodies[mode], False)) for i in range(n)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    for r in sorted(set(results)):
+        print(results.count(r), r)
+PY
+base=$(rss)
+out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" empty-args 4)
+is "$out" "4 HTTP/1.1 413" "4 parallel reviews of 1,000,000 empty args (3.0 MB) are refused (413) before parsing"
+contains "$(cat "$T_TMP/wh.log")" "more than 65536 JSON values" "and the log says why"
+mem_ok "peak memory $(hwm) kB < 64 MiB" "$(hwm)" "$LIMIT_KB"
+out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" worst-accepted 4)
+is "$out" "4 HTTP/1.1 200 patched" "4 parallel reviews just under the cap (60,000 args, 2.8 MB) are mutated"
+mem_ok "peak memory $(hwm) kB < 64 MiB" "$(hwm)" "$LIMIT_KB"
+after=$(rss)
+mem_ok "memory is given back: RSS $after kB after, $base kB before (at most 8 MiB more)" "$after" $((base + 8192))
+
+# 40 clients each hold an unfinished 2.8 MB body: at most 12 MiB of bodies are kept; the rest
+# are answered 503 at once; a small review meanwhile still gets its answer.
+mkfifo "$T_TMP/hold"
+/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" stall 40 <"$T_TMP/hold" >"$T_TMP/stall.out" 2>&1 &
+HOLD=$!
+exec 9>"$T_TMP/hold"
+wait_for grep -q "small:" "$T_TMP/stall.out"
+contains "$(cat "$T_TMP/stall.out")" "small: HTTP/1.1 200 patched" "while 40 clients hold unfinished bodies, a small review is answered and mutated"
+mem_ok "peak memory $(hwm) kB < 64 MiB with 40 unfinished 2.8 MB bodies" "$(hwm)" "$LIMIT_KB"
+contains "$(cat "$T_TMP/wh.log")" "bytes of request bodies already held" "the refusals are logged"
+exec 9>&-
+wait $HOLD
+kill $WPID; wait $WPID
+is "$?" 0 "the webhook stops cleanly"
+done_testing
