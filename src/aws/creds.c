@@ -44,10 +44,12 @@ char *aws_ini_lookup(const char *text, size_t len, const char *section, const ch
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t ll = (size_t)((nl != NULL ? nl : end) - p);
 		char *line = strndup(p, ll), *l, *eq; /* any length: a session token can be long */
+		size_t n;
 
 		p = nl != NULL ? nl + 1 : end;
 		if (line == NULL)
 			return NULL;
+		n = strlen(line); /* strndup stops at a NUL: not ll */
 		l = str_trim(line);
 		if (l[0] == '[') {
 			char *close = strchr(l, ']');
@@ -61,7 +63,7 @@ char *aws_ini_lookup(const char *text, size_t len, const char *section, const ch
 			if (strcmp(str_trim(l), key) == 0)
 				val = strdup(str_trim(eq + 1));
 		}
-		OPENSSL_clear_free(line, ll);
+		OPENSSL_clear_free(line, n);
 	}
 	return val;
 }

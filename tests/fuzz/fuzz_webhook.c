@@ -27,7 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	wh_cfg cfg = {"eu-west-1", "tenant", (size & 1) != 0};
 	char warning[512];
-	json_t *out = wh_review((const char *)data, size, &cfg, lookup, NULL, warning, sizeof(warning));
+	json_t *out;
+
+	if (!wh_body_bounded((const char *)data, size, warning, sizeof(warning)))
+		return 0; /* refused before parsing, as the webhook does */
+	out = wh_review((const char *)data, size, &cfg, lookup, NULL, warning, sizeof(warning));
 
 	if (out == NULL)
 		abort(); /* a review always gets an answer */
