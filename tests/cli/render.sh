@@ -94,7 +94,52 @@ if command -v strace >/dev/null 2>&1 && [ -z "${SAOIDC_SANITIZED:-}" ]; then
 	order=$(grep -oE 'rename[a-z0-9]*\(.*"[^"]*(keys\.json|openid-configuration)"' "$T_TMP/st.log" | grep -oE '(keys\.json|openid-configuration)"$' | tr -d '"' | tr '\n' ' ')
 	is "$order" "keys.json openid-configuration " "render renames the JWKS into place first"
 	is "$(awk '/rename/ {r++} /fsync/ && r > 0 {f++} END {print (f >= 2) ? "synced" : "not synced"}' "$T_TMP/st.log")" "synced" "and syncs the directory after the renames"
+	# A kill at every step: render is killed (strace fault injection, SIGKILL) at each openat,
+	# write, fsync, rename and mkdir it makes in turn, while replacing an RSA-signed issuer's
+	# documents with EC ones. After every kill the directory must be one a verifier can use: a
+	# discovery document that advertises ES256 only beside a JWKS that holds the EC key, both
+	# documents parseable; and a re-run must give exactly what an uninterrupted render gives.
+	ISS=https://oidc.example.com/k
+	mkdir -p "$T_TMP/kill"
+	"$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --out "$T_TMP/kill/before" 2>/dev/null
+	cp -a "$T_TMP/kill/before" "$T_TMP/kill/want"
+	"$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --out "$T_TMP/kill/want" 2>/dev/null
+	strace -f -o "$T_TMP/kill/full.log" "$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --out "$T_TMP/kill/before.copy" 2>/dev/null
+	steps=0 bad=""
+	for sc in openat write fsync rename mkdir; do
+		n=$(grep -cE "^[0-9]+ +$sc\(" "$T_TMP/kill/full.log")
+		i=1
+		while [ "$i" -le "$n" ]; do
+			rm -rf "$T_TMP/kill/out"
+			cp -a "$T_TMP/kill/before" "$T_TMP/kill/out"
+			strace -f -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$i" \
+				"$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --out "$T_TMP/kill/out" >/dev/null 2>&1
+			steps=$((steps + 1))
+			if ! /usr/bin/python3 - "$T_TMP/kill/out" <<'PY'
+import json, sys
+d = sys.argv[1]
+disc = json.load(open(d + "/.well-known/openid-configuration"))
+jwks = json.load(open(d + "/keys.json"))
+kty = {k["kty"] for k in jwks["keys"]}
+algs = set(disc["id_token_signing_alg_values_supported"])
+sys.exit(0 if ("ES256" not in algs or "EC" in kty) and ("RS256" not in algs or "RSA" in kty) else 1)
+PY
+			then
+				bad="$bad $sc#$i(inconsistent)"
+			fi
+			"$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --out "$T_TMP/kill/out" >/dev/null 2>&1
+			for f in keys.json .well-known/openid-configuration; do
+				cmp -s "$T_TMP/kill/out/$f" "$T_TMP/kill/want/$f" || bad="$bad $sc#$i(re-run:$f)"
+			done
+			i=$((i + 1))
+		done
+	done
+	is "${bad:-none}" "none" "killed at each of its $steps system calls, render leaves consistent documents and a re-run completes"
+	ok "and that was more than a handful of kill points ($steps)" test "$steps" -ge 15
 else
 	pass "render's rename order # SKIP strace is not installed (or a sanitized build)"
+	pass "directory sync # SKIP strace is not installed (or a sanitized build)"
+	pass "kill at every step # SKIP strace is not installed (or a sanitized build)"
+	pass "kill points # SKIP strace is not installed (or a sanitized build)"
 fi
 done_testing
