@@ -4,6 +4,7 @@
 #include "cmd/cmds.h"
 #include "jose/discovery.h"
 #include "util/clock.h"
+#include "util/cpus.h"
 #include "util/fsio.h"
 #include "util/log.h"
 #include "server/metrics.h"
@@ -328,6 +329,7 @@ int cmd_serve(int argc, char **argv)
 				    (key = read_pem(so.tls_key, "--tls-key", &err)) == NULL))
 		goto fail;
 	{
+		const char *threads_from = "--threads";
 		srv_cfg cfg = {
 			.listen = so.nlisten > 0 ? so.listen : default_listen,
 			.nlisten = so.nlisten > 0 ? so.nlisten : 1,
@@ -341,7 +343,7 @@ int cmd_serve(int argc, char **argv)
 			.timeout_s = so.timeout_s,
 			.request_timeout_ms = so.req_timeout_s * 1000u,
 			.max_request = so.max_request,
-			.threads = so.threads,
+			.threads = so.threads != 0 ? so.threads : cpus_usable(&threads_from),
 			.tls_cert_pem = cert,
 			.tls_key_pem = key,
 		};
@@ -366,6 +368,7 @@ int cmd_serve(int argc, char **argv)
 			log_info("  %s://%s%s%s", scheme, cfg.listen[i], prefix, cfg.jwks_path);
 		}
 		log_info("issuer %s", o.docs.issuer);
+		log_info("%u worker thread%s per listener (%s)", cfg.threads, cfg.threads == 1 ? "" : "s", threads_from);
 	}
 
 	if (so.watch_ms == 0)

@@ -343,7 +343,7 @@ int cmd_webhook(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((w.reaper = dl_start(REQUEST_MS, &err)) == NULL)
 		goto fail;
-	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	d = MHD_start_daemon(srv_event_loop() | MHD_USE_TLS | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, handle, &w, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, 2u,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 1024u,
 			     MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,

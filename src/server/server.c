@@ -335,6 +335,13 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("libmicrohttpd: %s", line);
 }
 
+unsigned srv_event_loop(void)
+{
+	/* epoll is Linux's; elsewhere libmicrohttpd's poll() loop does the same job. */
+	return MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
+								       : MHD_USE_POLL_INTERNAL_THREAD;
+}
+
 bool srv_parse_listen(const char *spec, void *sa, unsigned *salen, sao_err *err)
 {
 	char host[256];
@@ -393,7 +400,7 @@ static struct MHD_Response *static_response(const char *body, const char *allow)
 srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 {
 	srv *s = calloc(1, sizeof(*s));
-	unsigned threads = cfg->threads != 0 ? cfg->threads : cpus_usable();
+	unsigned threads = cfg->threads != 0 ? cfg->threads : cpus_usable(NULL);
 
 	if (s == NULL) {
 		err_set(err, "out of memory");
@@ -434,7 +441,7 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		struct sockaddr_storage sa;
 		unsigned salen = 0;
-		unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+		unsigned flags = srv_event_loop() | MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 		struct MHD_OptionItem opts[16];
 		size_t no = 0;
 

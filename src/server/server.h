@@ -41,6 +41,10 @@ bool srv_publish(srv *s, const docs *d, sao_err *err);
 /* Stops accepting, lets in-flight requests finish for up to grace_ms, then stops. */
 void srv_stop(srv *s, unsigned grace_ms);
 
+/* libmicrohttpd's event loop flags for this system: its own thread(s) on epoll where there is
+ * epoll (Linux), on poll() elsewhere. */
+unsigned srv_event_loop(void);
+
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into a socket address. */
 bool srv_parse_listen(const char *spec, void *sa, unsigned *salen, sao_err *err);
 

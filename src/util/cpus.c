@@ -105,16 +105,31 @@ unsigned cpus_cgroup_v1(const char *root)
 	return 0;
 }
 
-unsigned cpus_usable(void)
+unsigned cpus_usable(const char **source)
 {
-	cpu_set_t set;
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned cpus = online > 0 ? (unsigned)online : 1;
+	unsigned cpus = online > 0 ? (unsigned)online : 1, quota;
+	const char *why = "online CPUs";
+#ifdef __linux__
+	cpu_set_t set;
 	char self[8192]; /* the text of /proc/self/cgroup */
 
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0 && (unsigned)CPU_COUNT(&set) < cpus) {
 		cpus = (unsigned)CPU_COUNT(&set);
+		why = "affinity mask";
+	}
 	read_text("/proc/self/cgroup", self, sizeof(self));
-	cpus = min_nonzero(cpus, min_nonzero(cpus_cgroup_v2(CGROUP_ROOT, self), cpus_cgroup_v1(CGROUP_ROOT)));
+	quota = min_nonzero(cpus_cgroup_v2(CGROUP_ROOT, self), cpus_cgroup_v1(CGROUP_ROOT));
+	if (quota > 0 && quota < cpus) {
+		cpus = quota;
+		why = "cgroup CPU quota";
+	}
+#else
+	(void)quota;
+	why = "online CPUs; this system has no affinity masks or cgroups saoidc can read: give --threads to "
+	      "match a CPU limit";
+#endif
+	if (source != NULL)
+		*source = why;
 	return cpus > 0 ? cpus : 1;
 }

@@ -7,8 +7,9 @@
 
 /* The CPUs in the affinity mask, capped by the cgroup quota of this process and of every cgroup
  * above it (cgroup v2 cpu.max; v1 cpu.cfs_quota_us at the container's root), rounded up; at
- * least 1. */
-unsigned cpus_usable(void);
+ * least 1. *source (may be NULL) says which bound decided. Outside Linux: the online CPUs,
+ * and *source says so. */
+unsigned cpus_usable(const char **source);
 
 /* CPUs a cgroup v2 cpu.max line allows ("150000 100000" -> 2, rounded up); 0 for "max" (no
  * quota) or text that is not a cpu.max line. */

@@ -189,4 +189,22 @@ refused "serve refuses a bad key file" 1 "$T_TMP/bad: not a key" "$SAOIDC" serve
 refused "serve refuses a bad listen address" 1 "bad port" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:http"
 refused "serve refuses a tls cert without key" 2 "go together" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --tls-cert "$T_TMP/tls.crt"
 refused "serve refuses a bad number" 2 "--timeout takes a whole number" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --timeout 0
+# Worker threads follow what the process may use, and the log says which bound decided.
+if command -v taskset >/dev/null 2>&1; then
+	P=$(free_port)
+	printf '#!/bin/sh\nexec taskset -c 0 "%s" "$@"\n' "$SAOIDC" >"$T_TMP/pinned"
+	chmod +x "$T_TMP/pinned"
+	real=$SAOIDC
+	SAOIDC="$T_TMP/pinned"
+	start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P"
+	SAOIDC=$real
+	contains "$(cat "$T_TMP/serve.log")" "1 worker thread per listener (affinity mask)" "pinned to one CPU: one worker thread, and why"
+	stop_serve
+else
+	skip "pinned to one CPU: one worker thread, and why" "taskset is not installed"
+fi
+P=$(free_port)
+start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --threads 3
+contains "$(cat "$T_TMP/serve.log")" "3 worker threads per listener (--threads)" "--threads decides when given"
+stop_serve
 done_testing
