@@ -135,6 +135,20 @@ run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issue
 is "$RC" 1 "a JWKS of 300 keys fails"
 contains "$OUT" "the JWKS has 300 keys; more than 64 are not checked" "on its size, with the bound"
 kill $BAD; wait $BAD 2>/dev/null
+# A kid that the report cuts inside a UTF-8 character, with a newline and a forged line in it:
+# the JSON report keeps the failing check (it once vanished), the text report stays one line.
+P=$(free_port)
+/usr/bin/python3 "$HERE/bad_issuer_server.py" --listen "$P" --cert "$C/chain.pem" --key "$C/leaf.key" --mode utf8 >"$T_TMP/bad.out" 2>&1 &
+BAD=$!
+wait_for grep -q listening "$T_TMP/bad.out"
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS" --json
+is "$RC" 1 "a JWKS with a bad key whose kid is hostile fails (--json)"
+is "$(printf %s "$OUT" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["ok"], [c["status"] for c in r["checks"] if c["check"] == "jwks-keys"])')" \
+	"False ['fail']" "the JSON report parses and keeps the failing jwks-keys check"
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS"
+is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\] forged')" 0 "the text report cannot be given a forged line"
+contains "$OUT" '\x0a[PASS] forged' "the newline is shown escaped"
+kill $BAD; wait $BAD 2>/dev/null
 
 # IAM: no provider, then one.
 P=$(free_port); IP=$(free_port)
