@@ -28,7 +28,9 @@ const char cmd_webhook_help[] =
 	"A mutating admission webhook for any cluster (POST /mutate, AdmissionReview v1): pods whose\n"
 	"ServiceAccount is annotated get their projected token volume, mounts and env vars:\n"
 	"  eks.amazonaws.com/role-arn (audience, sts-regional-endpoints, token-expiration 600..86400;\n"
-	"    pod annotation eks.amazonaws.com/skip-containers), as amazon-eks-pod-identity-webhook does\n"
+	"    pod annotations eks.amazonaws.com/skip-containers and token-expiration), exactly as\n"
+	"    amazon-eks-pod-identity-webhook mutates pods (env order, region and identity pairs, the\n"
+	"    Windows token path, an existing token volume or mount kept)\n"
 	"  azure.workload.identity/client-id (and tenant-id)\n"
 	"  saoidc.io/gcp-credential-config (ConfigMap with credential-configuration.json) and\n"
 	"    saoidc.io/gcp-audience (the workload identity provider audience)\n"
@@ -37,14 +39,38 @@ const char cmd_webhook_help[] =
 	"\n"
 	"  -l, --listen ADDR:PORT      default [::]:8443\n"
 	"      --tls-cert FILE, --tls-key FILE\n"
-	"      --region REGION         AWS_REGION/AWS_DEFAULT_REGION for AWS pods\n"
+	"      --region REGION         AWS_REGION/AWS_DEFAULT_REGION for AWS pods (an AWS region)\n"
+	"      --aws-default-region R  the same, as EKS's flag: any value is injected, with a warning\n"
+	"                              when it is not an AWS region saoidc knows\n"
+	"      --token-audience AUD    default audience (sts.amazonaws.com); the SA's annotation wins\n"
+	"      --token-expiration S    default token lifetime (86400; 600..86400); the SA's, then the\n"
+	"                              pod's eks.amazonaws.com/token-expiration win\n"
+	"      --sts-regional-endpoint add AWS_STS_REGIONAL_ENDPOINTS=regional unless the SA says false\n"
+	"      --token-mount-path DIR  where the token is mounted\n"
+	"                              (/var/run/secrets/eks.amazonaws.com/serviceaccount)\n"
+	"      --annotation-prefix P   the AWS annotations' prefix (eks.amazonaws.com)\n"
 	"      --azure-tenant-id ID    tenant when the ServiceAccount names none\n"
 	"      --deny-malformed        deny malformed reviews instead of allowing them unchanged\n"
 	"      --sa-cache-seconds N    how long ServiceAccount annotations are cached (default 60)\n"
 	"      --kube-api URL, --kube-token-file F, --kube-ca F  the API (default: the pod's)\n"
 	"      --log-format text|json\n";
 
-enum { OPT_LISTEN = 'l', OPT_CERT = OPT_CMD_BASE, OPT_KEY, OPT_REGION, OPT_TENANT, OPT_DENY, OPT_CACHE, OPT_LOGF };
+enum {
+	OPT_LISTEN = 'l',
+	OPT_CERT = OPT_CMD_BASE,
+	OPT_KEY,
+	OPT_REGION,
+	OPT_DEFAULT_REGION,
+	OPT_AUDIENCE,
+	OPT_EXPIRATION,
+	OPT_REGIONAL,
+	OPT_MOUNT,
+	OPT_PREFIX,
+	OPT_TENANT,
+	OPT_DENY,
+	OPT_CACHE,
+	OPT_LOGF
+};
 
 typedef struct cache_entry {
 	char *key; /* ns/name */
@@ -60,6 +86,7 @@ typedef struct wh_state {
 	cache_entry *cache;
 	size_t ncache;
 	const char *listen, *cert_file, *key_file;
+	bool region_any; /* --aws-default-region: any value */
 	atomic_size_t inflight; /* body bytes held over every connection */
 	dl_reaper *reaper;
 } wh_state;
@@ -139,6 +166,7 @@ typedef struct body {
 #define BODY_MAX (3u * 1024u * 1024u)
 #define INFLIGHT_MAX (12u * 1024u * 1024u)
 #define REQUEST_MS 15000u
+#define SA_LOOKUP_MS 3000L
 
 /* Returns freed heap to the system (glibc keeps it in its arenas otherwise; RSS then stays
  * at the peak of the largest review ever seen). */
@@ -269,7 +297,34 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 		w->key_file = arg;
 		return true;
 	case OPT_REGION:
+	case OPT_DEFAULT_REGION:
 		w->cfg.region = arg;
+		w->region_any = c == OPT_DEFAULT_REGION;
+		return true;
+	case OPT_AUDIENCE:
+		w->cfg.token_audience = arg;
+		return true;
+	case OPT_EXPIRATION: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (*arg == '\0' || *end != '\0' || v < 600 || v > 86400)
+			*code = cli_usage_error("webhook", "--token-expiration takes whole seconds from 600 to 86400");
+		w->cfg.token_expiration = v;
+		return true;
+	}
+	case OPT_REGIONAL:
+		w->cfg.regional_sts = true;
+		return true;
+	case OPT_MOUNT:
+		if (arg[0] != '/' || strchr(arg, '\\') != NULL)
+			*code = cli_usage_error("webhook", "--token-mount-path takes an absolute Unix path");
+		w->cfg.mount_path = arg;
+		return true;
+	case OPT_PREFIX:
+		if (arg[0] == '\0' || strchr(arg, '/') != NULL)
+			*code = cli_usage_error("webhook", "--annotation-prefix takes a DNS prefix such as eks.amazonaws.com");
+		w->cfg.annotation_prefix = arg;
 		return true;
 	case OPT_TENANT:
 		w->cfg.azure_tenant = arg;
@@ -295,6 +350,12 @@ int cmd_webhook(int argc, char **argv)
 					   {"tls-cert", required_argument, NULL, OPT_CERT},
 					   {"tls-key", required_argument, NULL, OPT_KEY},
 					   {"region", required_argument, NULL, OPT_REGION},
+					   {"aws-default-region", required_argument, NULL, OPT_DEFAULT_REGION},
+					   {"token-audience", required_argument, NULL, OPT_AUDIENCE},
+					   {"token-expiration", required_argument, NULL, OPT_EXPIRATION},
+					   {"sts-regional-endpoint", no_argument, NULL, OPT_REGIONAL},
+					   {"token-mount-path", required_argument, NULL, OPT_MOUNT},
+					   {"annotation-prefix", required_argument, NULL, OPT_PREFIX},
 					   {"azure-tenant-id", required_argument, NULL, OPT_TENANT},
 					   {"deny-malformed", no_argument, NULL, OPT_DENY},
 					   {"sa-cache-seconds", required_argument, NULL, OPT_CACHE},
@@ -316,6 +377,9 @@ int cmd_webhook(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	w.api = o.kube;
+	/* Well under the admission timeout (5 s in the shipped configuration, 10 s by default):
+	 * a slow API server gets the pod admitted, with a warning, not a failed call. */
+	w.api.timeout_ms = SA_LOOKUP_MS;
 	pthread_mutex_init(&w.lock, NULL);
 	if (w.cert_file == NULL || w.key_file == NULL) {
 		rc = cli_usage_error("webhook", "--tls-cert and --tls-key are required: the API server only calls "
@@ -333,8 +397,12 @@ int cmd_webhook(int argc, char **argv)
 	if (!srv_parse_listen(w.listen, &sa, &salen, &err))
 		goto fail;
 	if (w.cfg.region != NULL && aws_partition_of(w.cfg.region, &err) == NULL) {
-		err_prefix(&err, "--region: ");
-		goto fail;
+		if (!w.region_any) {
+			err_prefix(&err, "--region: ");
+			goto fail;
+		}
+		log_warn("--aws-default-region %s: %s; injected as given", w.cfg.region, err.msg);
+		err.msg[0] = '\0';
 	}
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

@@ -70,7 +70,7 @@ bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, l
 	}
 	while (tlen > 0 && (token[tlen - 1] == '\n' || token[tlen - 1] == '\r' || token[tlen - 1] == ' '))
 		token[--tlen] = '\0';
-	if (!fetch_get_bearer(url, &o, (const char *)token, 10000, &r, err)) {
+	if (!fetch_get_bearer(url, &o, (const char *)token, api->timeout_ms > 0 ? api->timeout_ms : 10000, &r, err)) {
 		err_prefix(err, "Kubernetes API: ");
 		goto out;
 	}

@@ -15,6 +15,7 @@ typedef struct kube_api {
 	const char *url;        /* NULL: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT */
 	const char *token_file; /* NULL: the pod's service-account token */
 	const char *ca_file;    /* NULL: the pod's service-account CA */
+	long timeout_ms;        /* per request; 0: 10 s */
 } kube_api;
 
 /* Whether a --key argument names a Secret in the API. */

@@ -41,6 +41,18 @@ json_t *pod_volumes(const pod_identity *id)
 	return NULL;
 }
 
+char *pod_aws_token_file(const pod_identity *id)
+{
+	char *f = NULL;
+
+	if (asprintf(&f, "%s%s/token", id->windows ? "C:" : "", id->mount_path != NULL ? id->mount_path : FED_AWS_TOKEN_DIR) < 0)
+		return NULL;
+	for (char *p = f; id->windows && *p != '\0'; p++)
+		if (*p == '/')
+			*p = '\\';
+	return f;
+}
+
 static void add_env(json_t *a, const char *name, const char *value)
 {
 	if (value != NULL)
@@ -54,14 +66,19 @@ json_t *pod_env(const pod_identity *id)
 	if (a == NULL)
 		return NULL;
 	switch (id->cloud) {
-	case POD_AWS:
-		add_env(a, "AWS_ROLE_ARN", id->role_arn);
-		add_env(a, "AWS_WEB_IDENTITY_TOKEN_FILE", FED_AWS_TOKEN_DIR "/token");
+	case POD_AWS: {
+		char *file = pod_aws_token_file(id);
+
+		/* EKS's order. */
 		if (id->regional_sts)
 			add_env(a, "AWS_STS_REGIONAL_ENDPOINTS", "regional");
-		add_env(a, "AWS_REGION", id->region);
 		add_env(a, "AWS_DEFAULT_REGION", id->region);
+		add_env(a, "AWS_REGION", id->region);
+		add_env(a, "AWS_ROLE_ARN", id->role_arn);
+		add_env(a, "AWS_WEB_IDENTITY_TOKEN_FILE", file);
+		free(file);
 		break;
+	}
 	case POD_AZURE:
 		add_env(a, "AZURE_CLIENT_ID", id->client_id);
 		add_env(a, "AZURE_TENANT_ID", id->tenant_id);
@@ -79,7 +96,8 @@ json_t *pod_mounts(const pod_identity *id)
 {
 	switch (id->cloud) {
 	case POD_AWS:
-		return json_pack("[{s:s, s:s, s:b}]", "name", AWS_VOLUME, "mountPath", FED_AWS_TOKEN_DIR, "readOnly", 1);
+		return json_pack("[{s:s, s:b, s:s}]", "name", AWS_VOLUME, "readOnly", 1, "mountPath",
+				 id->mount_path != NULL ? id->mount_path : FED_AWS_TOKEN_DIR);
 	case POD_AZURE:
 		return json_pack("[{s:s, s:s, s:b}]", "name", AZURE_VOLUME, "mountPath", FED_AZURE_TOKEN_DIR, "readOnly", 1);
 	case POD_GCP:
@@ -136,6 +154,77 @@ static void add_missing(json_t *ops, const char *path, const json_t *have, const
 	json_decref(missing);
 }
 
+static bool env_has(const json_t *env, const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (has_named(env, "name", *names))
+			return true;
+	return false;
+}
+
+/* Appends the "add" operations that put `items` at the end of the array at `path`, creating the
+ * array when `have` is not one. Takes the reference to items. */
+static void append_items(json_t *ops, const char *path, const json_t *have, json_t *items)
+{
+	size_t i;
+	json_t *w;
+
+	if (json_array_size(items) == 0) {
+		json_decref(items);
+		return;
+	}
+	if (!json_is_array(have)) {
+		json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "add", "path", path, "value", items));
+		return;
+	}
+	json_array_foreach(items, i, w) {
+		char *p = NULL;
+
+		if (asprintf(&p, "%s/-", path) >= 0)
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", p, "value", w));
+		free(p);
+	}
+	json_decref(items);
+}
+
+/* The EKS pod identity webhook's rules for one container (see podspec.h); a container that
+ * sets a variable of each of the three groups gets nothing, not even the mount (its handler
+ * test rawPodHasAll). */
+static void aws_container(json_t *ops, const char *base, const json_t *c, const json_t *env, const json_t *mounts)
+{
+	static const char *const sts[] = {"AWS_STS_REGIONAL_ENDPOINTS", NULL};
+	static const char *const region[] = {"AWS_DEFAULT_REGION", "AWS_REGION", NULL};
+	static const char *const identity[] = {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", NULL};
+	static const char *const *const groups[] = {sts, region, identity};
+	const json_t *have = json_object_get(c, "env");
+	json_t *add;
+	char path[200];
+	size_t i;
+	json_t *e;
+
+	/* A container that sets a variable of each group is left alone, mount included. */
+	if (env_has(have, sts) && env_has(have, region) && env_has(have, identity))
+		return;
+	if ((add = json_array()) == NULL)
+		return;
+	for (size_t g = 0; g < 3; g++) {
+		if (env_has(have, groups[g]))
+			continue;
+		json_array_foreach(env, i, e) {
+			const char *n = json_string_value(json_object_get(e, "name"));
+
+			for (const char *const *k = groups[g]; n != NULL && *k != NULL; k++)
+				if (strcmp(n, *k) == 0)
+					json_array_append(add, e);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/env", base);
+	append_items(ops, path, have, add);
+	snprintf(path, sizeof(path), "%s/volumeMounts", base);
+	if (!has_named(json_object_get(c, "volumeMounts"), "name", AWS_VOLUME))
+		append_items(ops, path, json_object_get(c, "volumeMounts"), json_deep_copy(mounts));
+}
+
 json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 {
 	const json_t *spec = json_object_get(pod, "spec");
@@ -147,7 +236,18 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 		ops = NULL;
 		goto out;
 	}
-	add_missing(ops, "/spec/volumes", json_object_get(spec, "volumes"), vols, "name");
+	if (id->cloud == POD_AWS) {
+		const json_t *have = json_object_get(spec, "volumes");
+
+		/* EKS puts the token volume first. */
+		if (!json_is_array(have))
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", "/spec/volumes", "value", vols));
+		else if (!has_named(have, "name", AWS_VOLUME))
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", "/spec/volumes/0", "value",
+							     json_array_get(vols, 0)));
+	} else {
+		add_missing(ops, "/spec/volumes", json_object_get(spec, "volumes"), vols, "name");
+	}
 	for (size_t l = 0; l < 2; l++) {
 		const json_t *cs = json_object_get(spec, lists[l]);
 		size_t i;
@@ -160,6 +260,10 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 			if (name != NULL && strlist_has(&id->skip, name))
 				continue;
 			snprintf(base, sizeof(base), "/spec/%s/%zu", lists[l], i);
+			if (id->cloud == POD_AWS) {
+				aws_container(ops, base, c, env, mounts);
+				continue;
+			}
 			snprintf(path, sizeof(path), "%s/env", base);
 			add_missing(ops, path, json_object_get(c, "env"), env, "name");
 			snprintf(path, sizeof(path), "%s/volumeMounts", base);

@@ -20,6 +20,8 @@ typedef struct pod_identity {
 	long expiration;        /* token lifetime, seconds */
 	bool regional_sts;      /* AWS_STS_REGIONAL_ENDPOINTS=regional */
 	const char *region;     /* AWS_REGION and AWS_DEFAULT_REGION */
+	const char *mount_path; /* where the token volume is mounted; NULL: FED_AWS_TOKEN_DIR */
+	bool windows;           /* a Windows pod: AWS_WEB_IDENTITY_TOKEN_FILE as C:\...\token */
 	/* Azure */
 	const char *client_id, *tenant_id;
 	/* GCP */
@@ -33,9 +35,18 @@ json_t *pod_env(const pod_identity *id);
 json_t *pod_mounts(const pod_identity *id);
 
 /* RFC 6902 operations adding the pieces to `pod` (a Pod object): volumes, and env and mounts
- * in every container and init container not skipped; anything already there (same volume
- * name, env name or mount path) is left as it is. An empty array when nothing is missing. */
+ * in every container and init container not skipped; an empty array when nothing is missing.
+ * AWS follows the EKS pod identity webhook exactly: the token volume goes first unless a volume
+ * of its name exists; a container's mount is added unless one of the volume's name exists; env
+ * is appended as AWS_STS_REGIONAL_ENDPOINTS, AWS_DEFAULT_REGION + AWS_REGION, AWS_ROLE_ARN +
+ * AWS_WEB_IDENTITY_TOKEN_FILE, each group only when the container sets none of it (a pod
+ * that sets AWS_REGION gets no AWS_DEFAULT_REGION: SDKs would disagree). Azure and GCP add
+ * whatever is missing by env name and mount path. */
 json_t *pod_json_patch(const json_t *pod, const pod_identity *id);
+
+/* AWS_WEB_IDENTITY_TOKEN_FILE for an identity (mount path + "/token", Windows form if asked);
+ * malloc'd. */
+char *pod_aws_token_file(const pod_identity *id);
 
 /* Clamps a token lifetime to the 600..86400 s the webhook allows. */
 long pod_clamp_expiration(long seconds);

@@ -7,6 +7,7 @@
 #include "util/b64.h"
 #include "pod/podspec.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@ static json_t *response(const char *uid, bool allowed, const json_t *patch, cons
 
 	if (resp == NULL)
 		return NULL;
+	if (allowed && message != NULL) {
+		/* Shown by kubectl to whoever created the pod (admission warnings, Kubernetes 1.19+). */
+		json_object_set_new(resp, "warnings", json_pack("[s]", message));
+		message = NULL;
+	}
 	if (patch != NULL && json_array_size(patch) > 0) {
 		char *p = json_dumps(patch, JSON_COMPACT);
 		char *b = p != NULL ? b64_std_encode((const unsigned char *)p, strlen(p)) : NULL;
@@ -34,7 +40,8 @@ static json_t *response(const char *uid, bool allowed, const json_t *patch, cons
 			 resp);
 }
 
-/* Applies our own "add" operations (object member, or array append with "-") to `doc`, so that
+/* Applies our own "add" operations (object member, array append with "-", array insert at an
+ * index) to `doc`, so that
  * the next identity's patch is computed against the pod as it will be. */
 static void apply_adds(json_t *doc, const json_t *ops)
 {
@@ -53,6 +60,8 @@ static void apply_adds(json_t *doc, const json_t *ops)
 				/* Copies: the ops keep their own values, or a later append would show in them. */
 				if (strcmp(tok, "-") == 0 && json_is_array(cur))
 					json_array_append_new(cur, json_deep_copy(val));
+				else if (json_is_array(cur))
+					json_array_insert_new(cur, (size_t)strtoul(tok, NULL, 10), json_deep_copy(val));
 				else if (json_is_object(cur))
 					json_object_set_new(cur, tok, json_deep_copy(val));
 			} else {
@@ -67,6 +76,67 @@ static void apply_adds(json_t *doc, const json_t *ops)
 static void append_all(json_t *dst, const json_t *src)
 {
 	json_array_extend(dst, (json_t *)src);
+}
+
+/* A DNS-1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric), or with
+ * dots a subdomain of such labels, at most max characters. */
+static bool dns_name(const char *s, size_t max, bool dots)
+{
+	size_t n = strlen(s), label = 0;
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (c == '.' && dots) {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!alnum && (c != '-' || label == 0))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return s[n - 1] != '-' && s[n - 1] != '.';
+}
+
+bool wh_parse_bool(const char *v, bool otherwise)
+{
+	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+
+	for (size_t i = 0; v != NULL && i < sizeof(yes) / sizeof(*yes); i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return true;
+		if (strcmp(v, no[i]) == 0)
+			return false;
+	}
+	return otherwise;
+}
+
+/* "PREFIX/NAME" for an AWS annotation, PREFIX being --annotation-prefix (eks.amazonaws.com). */
+static const char *aws_key(const wh_cfg *cfg, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", cfg->annotation_prefix != NULL ? cfg->annotation_prefix : "eks.amazonaws.com", name);
+	return buf;
+}
+
+/* A whole number of seconds as an annotation holds it, or `otherwise` when it is absent or not
+ * a number (EKS logs and ignores a bad value). */
+static long parse_seconds(const char *v, long otherwise)
+{
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return otherwise;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	return *end != '\0' || errno != 0 ? otherwise : n;
 }
 
 bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen)
@@ -102,7 +172,7 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 {
 	json_t *rev = json_loadb(body, len, 0, NULL), *req, *pod, *work = NULL, *ann = NULL, *all = NULL, *out = NULL;
 	const char *uid, *kind, *ns, *sa, *v;
-	char lerr[256] = "";
+	char lerr[256] = "", key[256];
 	pod_identity ids[3];
 	size_t nids = 0;
 
@@ -133,41 +203,79 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 	sa = json_string_value(json_object_get(json_object_get(pod, "spec"), "serviceAccountName"));
 	if (sa == NULL)
 		sa = "default";
-	ann = ns != NULL ? lookup(ctx, ns, sa, lerr, sizeof(lerr)) : NULL;
-	if (ann == NULL) {
-		if (lerr[0] != '\0')
-			snprintf(warning, warnlen, "review %s: ServiceAccount %s/%s: %s", uid, ns ? ns : "?", sa, lerr);
+	/* The names go into an API URL: only what Kubernetes itself allows. */
+	if (ns == NULL) {
 		out = response(uid, true, NULL, NULL);
 		goto done;
 	}
+	if (!dns_name(ns, 63, false) || !dns_name(sa, 253, true)) {
+		snprintf(warning, warnlen, "review %s: refused: namespace or serviceAccountName is not a Kubernetes name", uid);
+		out = response(uid, false, NULL,
+			       "saoidc: the namespace must be a DNS-1123 label and serviceAccountName a DNS-1123 subdomain");
+		goto done;
+	}
+	ann = lookup(ctx, ns, sa, lerr, sizeof(lerr));
+	if (ann == NULL) {
+		char msg[400];
+
+		if (lerr[0] == '\0') {
+			out = response(uid, true, NULL, NULL);
+			goto done;
+		}
+		snprintf(warning, warnlen, "review %s: ServiceAccount %s/%s: %s; admitted without a cloud identity", uid, ns,
+			 sa, lerr);
+		snprintf(msg, sizeof(msg),
+			 "saoidc: ServiceAccount %s/%s could not be read in time; the pod was admitted without its cloud "
+			 "identity: recreate it",
+			 ns, sa);
+		out = response(uid, true, NULL, msg);
+		goto done;
+	}
 	memset(ids, 0, sizeof(ids));
-	if ((v = json_string_value(json_object_get(ann, WH_AWS_ROLE))) != NULL) {
-		const char *exp = json_string_value(json_object_get(ann, WH_AWS_EXPIRATION));
-		const char *skip = json_string_value(
-			json_object_get(json_object_get(json_object_get(pod, "metadata"), "annotations"), WH_AWS_SKIP));
+	if ((v = json_string_value(json_object_get(ann, aws_key(cfg, "role-arn", key, sizeof(key))))) != NULL) {
+		const json_t *pod_ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
+		const json_t *sel = json_object_get(json_object_get(pod, "spec"), "nodeSelector");
+		const char *aud = json_string_value(json_object_get(ann, aws_key(cfg, "audience", key, sizeof(key))));
+		const char *reg = json_string_value(json_object_get(ann, aws_key(cfg, "sts-regional-endpoints", key, sizeof(key))));
+		const char *skip = json_string_value(json_object_get(pod_ann, aws_key(cfg, "skip-containers", key, sizeof(key))));
+		const char *os = json_string_value(json_object_get(sel, "kubernetes.io/os"));
+		const char *beta_os = json_string_value(json_object_get(sel, "beta.kubernetes.io/os"));
+		long exp = cfg->token_expiration > 0 ? cfg->token_expiration : 86400;
 		pod_identity *id = &ids[nids++];
 
+		/* The ServiceAccount's token-expiration, then the pod's, override the default. */
+		exp = parse_seconds(json_string_value(json_object_get(ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
+		exp = parse_seconds(json_string_value(json_object_get(pod_ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
 		id->cloud = POD_AWS;
 		id->role_arn = v;
-		id->audience = json_string_value(json_object_get(ann, WH_AWS_AUDIENCE));
-		id->regional_sts = json_string_value(json_object_get(ann, WH_AWS_REGIONAL)) != NULL &&
-				   strcmp(json_string_value(json_object_get(ann, WH_AWS_REGIONAL)), "true") == 0;
-		id->expiration = pod_clamp_expiration(exp != NULL ? strtol(exp, NULL, 10) : 86400);
+		id->audience = aud != NULL ? aud : cfg->token_audience != NULL ? cfg->token_audience : "sts.amazonaws.com";
+		id->regional_sts = wh_parse_bool(reg, cfg->regional_sts);
+		id->expiration = pod_clamp_expiration(exp);
 		id->region = cfg->region;
+		id->mount_path = cfg->mount_path;
+		id->windows = (os != NULL && strcmp(os, "windows") == 0) || (beta_os != NULL && strcmp(beta_os, "windows") == 0);
 		{
 			/* STS of one partition cannot assume a role of another: say so, the pod still gets the
 			 * identity it asked for. */
 			sao_err aerr = {""};
+			const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
 
-			if (!aws_arn_check(WH_AWS_ROLE, v, cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL,
-					   cfg->region, &aerr))
+			if (part != NULL && !aws_arn_check(WH_AWS_ROLE, v, part, cfg->region, &aerr))
 				snprintf(warning, warnlen, "review %s: %s", uid, aerr.msg);
 		}
 		if (skip != NULL) {
 			char *s = strdup(skip), *save = NULL;
 
-			for (char *t = s != NULL ? strtok_r(s, ", ", &save) : NULL; t != NULL; t = strtok_r(NULL, ", ", &save))
-				strlist_add(&id->skip, t);
+			for (char *t = s != NULL ? strtok_r(s, ",", &save) : NULL; t != NULL; t = strtok_r(NULL, ",", &save)) {
+				char *name = t;
+
+				while (*name == ' ')
+					name++;
+				for (char *e = name + strlen(name); e > name && e[-1] == ' ';)
+					*--e = '\0';
+				if (*name != '\0')
+					strlist_add(&id->skip, name);
+			}
 			free(s);
 		}
 	}

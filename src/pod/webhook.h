@@ -23,7 +23,18 @@ typedef struct wh_cfg {
 	const char *region;       /* AWS_REGION/AWS_DEFAULT_REGION for AWS pods, or NULL */
 	const char *azure_tenant; /* default tenant when the ServiceAccount names none */
 	bool deny_malformed;      /* refuse malformed reviews instead of allowing them unchanged */
+	/* The EKS webhook's cluster-wide defaults (its flags of the same names); a
+	 * ServiceAccount's annotations override them, a pod's token-expiration overrides both. */
+	const char *annotation_prefix; /* NULL: "eks.amazonaws.com" */
+	const char *token_audience;    /* NULL: "sts.amazonaws.com" */
+	long token_expiration;         /* 0: 86400 */
+	bool regional_sts;             /* AWS_STS_REGIONAL_ENDPOINTS=regional unless the SA says false */
+	const char *mount_path;        /* NULL: /var/run/secrets/eks.amazonaws.com/serviceaccount */
 } wh_cfg;
+
+/* A boolean annotation as Go's strconv.ParseBool reads it (1 t T TRUE true True, 0 f F FALSE
+ * false False); anything else gives `otherwise`. */
+bool wh_parse_bool(const char *v, bool otherwise);
 
 /* Gives the annotations (a JSON object, new reference, or NULL) of a ServiceAccount. */
 typedef json_t *(*wh_sa_lookup)(void *ctx, const char *ns, const char *name, char *err, size_t errlen);

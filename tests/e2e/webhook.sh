@@ -31,6 +31,26 @@ ok "the checker ran every case" test "$(grep -c '' "$T_TMP/check.out")" -ge 25
 contains "$(cat "$T_TMP/wh.log")" "malformed AdmissionReview" "malformed reviews are logged"
 /usr/bin/python3 "$HERE/webhook_check.py" "$SRCDIR/tests/data/admission/cases.json" "$D" "https://localhost:$DP/mutate" "$C/root.pem" --deny-malformed >"$T_TMP/deny.out" 2>&1
 tap_lines <"$T_TMP/deny.out"
+# A slow API server: the ServiceAccount lookup gives up well before the admission timeout and
+# the pod is admitted unchanged, with a warning kubectl shows.
+cp "$D/serviceaccounts_apps_sa-1.json" "$D/serviceaccounts_apps_slow.json"
+echo 6 >"$D/serviceaccounts_apps_slow.delay"
+review() { # UID NAMESPACE SERVICEACCOUNT
+	printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"%s","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"%s","operation":"CREATE","object":{"metadata":{"name":"p"},"spec":{"serviceAccountName":"%s","containers":[{"name":"app","image":"busybox"}]}}}}' "$1" "$2" "$3"
+}
+out=$(review slow apps slow | curl -s -w ' %{time_total}' --cacert "$C/root.pem" -H 'Content-Type: application/json' --data-binary @- "https://localhost:$WP/mutate")
+t=${out##* }
+ok "a ServiceAccount the API takes 6 s to give: answered in about 3 s (took $t s)" awk -v t="$t" 'BEGIN { exit !(t >= 2.5 && t < 4.5) }'
+is "$(printf %s "${out% *}" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["response"]; print(r["allowed"], "patch" in r, "could not be read in time" in r["warnings"][0])')" \
+	"True False True" "admitted unchanged, with a warning in the response"
+contains "$(cat "$T_TMP/wh.log")" "admitted without a cloud identity" "and in the log"
+# Names that are not Kubernetes names never reach the API's URL.
+for bad in "a/../../secrets/x" "UPPER" "a%2fb" "-lead"; do
+	out=$(review "bad" apps "$bad" | curl -s --cacert "$C/root.pem" -H 'Content-Type: application/json' --data-binary @- "https://localhost:$WP/mutate")
+	is "$(printf %s "$out" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["response"]; print(r["allowed"], "serviceAccountName a DNS-1123 subdomain" in r["status"]["message"])')" \
+		"False True" "serviceAccountName \"$bad\" is refused with a clear message"
+done
+ok "and none of them was asked of the API server" sh -c "! grep -q 'secrets/x\|UPPER\|a%2fb\|-lead' '$T_TMP/api.log'"
 refused "webhook without TLS is refused" 2 "required" "$SAOIDC" webhook --listen 127.0.0.1:1
 is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$WP/mutate")" 405 "GET /mutate is 405"
 kill $WPID; wait $WPID
