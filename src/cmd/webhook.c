@@ -177,6 +177,18 @@ static void trim_heap(void)
 #endif
 }
 
+/* Bodies and parse trees of large reviews come and go: a fixed mmap threshold keeps every
+ * buffer over 128 KiB in its own mapping, returned to the system when freed (glibc's dynamic
+ * threshold would otherwise move them into the arenas after the first one), and two arenas
+ * are enough for the two worker threads. */
+static void tune_heap(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
 static enum MHD_Result reply(wh_state *w, struct MHD_Connection *c, unsigned status, const char *ctype, char *text,
 			     bool owned)
 {
@@ -257,8 +269,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		out = wh_review(b->p != NULL ? b->p : "", b->n, &w->cfg, lookup_sa, w, warning, sizeof(warning));
 		s = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
 		json_decref(out);
-		if (b->n > 256 * 1024)
-			trim_heap(); /* a large review's parse tree is gone: give the memory back */
 		if (warning[0] != '\0')
 			log_warn("%s", warning);
 		if (s == NULL)
@@ -275,8 +285,12 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_R
 	(void)c;
 	(void)toe;
 	if (b != NULL && b != (void *)1) {
+		bool large = b->n > 256 * 1024;
+
 		atomic_fetch_sub(&w->inflight, b->n);
 		free(b->p);
+		if (large)
+			trim_heap(); /* the review's body and parse tree are gone: give the memory back */
 		free(b);
 	}
 	*con_cls = NULL;
@@ -377,6 +391,7 @@ int cmd_webhook(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	w.api = o.kube;
+	tune_heap();
 	/* Well under the admission timeout (5 s in the shipped configuration, 10 s by default):
 	 * a slow API server gets the pod admitted, with a warning, not a failed call. */
 	w.api.timeout_ms = SA_LOOKUP_MS;

@@ -236,6 +236,16 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 		ops = NULL;
 		goto out;
 	}
+	if (id->fs_group > 0 && json_object_get(json_object_get(spec, "securityContext"), "fsGroup") == NULL) {
+		/* So a non-root image can read the token (0600 root otherwise, unless every container
+		 * runs as the same user). */
+		if (json_is_object(json_object_get(spec, "securityContext")))
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:I}", "op", "add", "path", "/spec/securityContext/fsGroup",
+							     "value", (json_int_t)id->fs_group));
+		else
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:I}}", "op", "add", "path", "/spec/securityContext",
+							     "value", "fsGroup", (json_int_t)id->fs_group));
+	}
 	if (id->cloud == POD_AWS) {
 		const json_t *have = json_object_get(spec, "volumes");
 
@@ -258,6 +268,8 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 			char base[128], path[160];
 
 			if (name != NULL && strlist_has(&id->skip, name))
+				continue;
+			if (id->only.n > 0 && (name == NULL || !strlist_has(&id->only, name)))
 				continue;
 			snprintf(base, sizeof(base), "/spec/%s/%zu", lists[l], i);
 			if (id->cloud == POD_AWS) {

@@ -27,6 +27,8 @@ typedef struct pod_identity {
 	/* GCP */
 	const char *config_map; /* holds credential-configuration.json */
 	strlist skip;           /* container names left alone */
+	strlist only;           /* if not empty: the only container names patched */
+	long fs_group;          /* > 0: set spec.securityContext.fsGroup when the pod has none */
 } pod_identity;
 
 /* The pieces, as Kubernetes JSON. */

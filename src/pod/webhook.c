@@ -125,6 +125,24 @@ static const char *aws_key(const wh_cfg *cfg, const char *name, char *buf, size_
 	return buf;
 }
 
+/* Adds the names of a comma-separated list (spaces around names ignored) to l. */
+static void csv_names(const char *csv, strlist *l)
+{
+	char *s = csv != NULL ? strdup(csv) : NULL, *save = NULL;
+
+	for (char *t = s != NULL ? strtok_r(s, ",", &save) : NULL; t != NULL; t = strtok_r(NULL, ",", &save)) {
+		char *name = t, *e;
+
+		while (*name == ' ')
+			name++;
+		for (e = name + strlen(name); e > name && e[-1] == ' ';)
+			*--e = '\0';
+		if (*name != '\0')
+			strlist_add(l, name);
+	}
+	free(s);
+}
+
 /* A whole number of seconds as an annotation holds it, or `otherwise` when it is absent or not
  * a number (EKS logs and ignores a bad value). */
 static long parse_seconds(const char *v, long otherwise)
@@ -263,21 +281,10 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 			if (part != NULL && !aws_arn_check(WH_AWS_ROLE, v, part, cfg->region, &aerr))
 				snprintf(warning, warnlen, "review %s: %s", uid, aerr.msg);
 		}
-		if (skip != NULL) {
-			char *s = strdup(skip), *save = NULL;
-
-			for (char *t = s != NULL ? strtok_r(s, ",", &save) : NULL; t != NULL; t = strtok_r(NULL, ",", &save)) {
-				char *name = t;
-
-				while (*name == ' ')
-					name++;
-				for (char *e = name + strlen(name); e > name && e[-1] == ' ';)
-					*--e = '\0';
-				if (*name != '\0')
-					strlist_add(&id->skip, name);
-			}
-			free(s);
-		}
+		csv_names(skip, &id->skip);
+		csv_names(json_string_value(json_object_get(pod_ann, WH_INCLUDE)), &id->only);
+		if (json_string_value(json_object_get(ann, WH_AWS_REGION)) != NULL)
+			id->region = json_string_value(json_object_get(ann, WH_AWS_REGION));
 	}
 	if ((v = json_string_value(json_object_get(ann, WH_AZURE_CLIENT))) != NULL) {
 		pod_identity *id = &ids[nids++];
@@ -296,6 +303,8 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		id->config_map = v;
 		id->audience = json_string_value(json_object_get(ann, WH_GCP_AUDIENCE));
 	}
+	for (size_t i = 0; i < nids; i++) /* the first identity sets it; the next ones then see it set */
+		ids[i].fs_group = parse_seconds(json_string_value(json_object_get(ann, WH_FS_GROUP)), 0);
 	/* One identity patches the pod as it came; several patch a copy in turn, so each sees what
 	 * the previous one added (a 3 MB pod is not copied for nothing). */
 	work = nids > 1 ? json_deep_copy(pod) : json_incref(pod);
@@ -311,8 +320,10 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		}
 	}
 	out = response(uid, true, all, NULL);
-	for (size_t i = 0; i < nids; i++)
+	for (size_t i = 0; i < nids; i++) {
 		strlist_clear(&ids[i].skip);
+		strlist_clear(&ids[i].only);
+	}
 done:
 	json_decref(all);
 	json_decref(work);

@@ -18,6 +18,10 @@
 #define WH_AZURE_TENANT "azure.workload.identity/tenant-id"
 #define WH_GCP_CONFIG "saoidc.io/gcp-credential-config"
 #define WH_GCP_AUDIENCE "saoidc.io/gcp-audience"
+/* saoidc's additions, asked for in the EKS webhook's tracker and never shipped there. */
+#define WH_INCLUDE "saoidc.io/include-containers" /* pod: CSV, the only containers patched (EKS #147) */
+#define WH_FS_GROUP "saoidc.io/fs-group"          /* SA: fsGroup to set when the pod has none (EKS #8) */
+#define WH_AWS_REGION "saoidc.io/aws-region"      /* SA: AWS_REGION for its pods, over --region (EKS #238) */
 
 typedef struct wh_cfg {
 	const char *region;       /* AWS_REGION/AWS_DEFAULT_REGION for AWS pods, or NULL */
