@@ -3,6 +3,7 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "jose/discovery.h"
+#include "net/tls.h"
 #include "util/clock.h"
 #include "util/cpus.h"
 #include "util/fsio.h"
@@ -249,6 +250,29 @@ static char *read_pem(const char *path, const char *what, sao_err *err)
 	return (char *)buf;
 }
 
+/* Serves a renewed certificate (cert-manager rewriting a Secret volume) when the files'
+ * fingerprint changes: new connections get it, in-flight ones finish on the old one. */
+static void reload_tls(srv *s, const serve_opts *so, unsigned char fp[WATCH_FP_LEN])
+{
+	const char *paths[] = {so->tls_cert, so->tls_key};
+	unsigned char nfp[WATCH_FP_LEN];
+	char *cert = NULL, *key = NULL;
+	sao_err err = {""};
+
+	watch_fingerprint(paths, 2, nfp);
+	if (memcmp(fp, nfp, WATCH_FP_LEN) == 0)
+		return;
+	memcpy(fp, nfp, WATCH_FP_LEN);
+	if ((cert = read_pem(so->tls_cert, "--tls-cert", &err)) != NULL &&
+	    (key = read_pem(so->tls_key, "--tls-key", &err)) != NULL && srv_set_tls(s, cert, key, &err))
+		log_info("TLS certificate files changed: serving the new certificate");
+	else
+		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
+	if (key != NULL)
+		OPENSSL_clear_free(key, strlen(key));
+	free(cert);
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER,
@@ -287,7 +311,7 @@ int cmd_serve(int argc, char **argv)
 	srv *s = NULL;
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	served sv = {0};
-	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
+	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN], tls_fp[WATCH_FP_LEN] = {0};
 	sigset_t sigs;
 	int rc = cli_parse("serve", cmd_serve_help, argc, argv, lo, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
 
@@ -328,6 +352,10 @@ int cmd_serve(int argc, char **argv)
 	if (so.tls_cert != NULL && ((cert = read_pem(so.tls_cert, "--tls-cert", &err)) == NULL ||
 				    (key = read_pem(so.tls_key, "--tls-key", &err)) == NULL))
 		goto fail;
+	if (cert != NULL && !tls_check_pair(cert, key, &err)) {
+		err_prefix(&err, "--tls-cert %s, --tls-key %s: ", so.tls_cert, so.tls_key);
+		goto fail;
+	}
 	{
 		const char *threads_from = "--threads";
 		srv_cfg cfg = {
@@ -367,6 +395,11 @@ int cmd_serve(int argc, char **argv)
 			log_info("  %s://%s%s/.well-known/openid-configuration", scheme, cfg.listen[i], prefix);
 			log_info("  %s://%s%s%s", scheme, cfg.listen[i], prefix, cfg.jwks_path);
 		}
+		if (cert != NULL) {
+			const char *paths[] = {so.tls_cert, so.tls_key};
+
+			watch_fingerprint(paths, 2, tls_fp);
+		}
 		log_info("issuer %s", o.docs.issuer);
 		log_info("%u worker thread%s per listener (%s)", cfg.threads, cfg.threads == 1 ? "" : "s", threads_from);
 	}
@@ -380,6 +413,9 @@ int cmd_serve(int argc, char **argv)
 		long wait_ms = so.watch_ms > 0 ? (long)so.watch_ms : -1;
 		siginfo_t si;
 		int sig;
+
+		if (cert != NULL && (wait_ms < 0 || wait_ms > 1000))
+			wait_ms = 1000; /* listeners replaced by a certificate reload are stopped once drained */
 
 		if (kube_keys) {
 			long due = last_kube_poll + (long)so.kube_poll_s * 1000 - clock_mono_ms();
@@ -400,6 +436,9 @@ int cmd_serve(int argc, char **argv)
 		}
 		if (sig < 0 && errno != EAGAIN)
 			continue;
+		srv_tick(s);
+		if (cert != NULL && (so.watch_ms > 0 || sig == SIGHUP))
+			reload_tls(s, &so, tls_fp);
 		if (so.watch_ms > 0)
 			watch_fingerprint(o.keys, o.nkeys, nfp);
 		else

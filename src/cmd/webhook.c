@@ -9,8 +9,11 @@
 #include "util/log.h"
 #include "server/deadline.h"
 #include "server/server.h"
+#include "server/swap.h"
+#include "util/watch.h"
 #include "pod/webhook.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -87,6 +90,7 @@ typedef struct wh_state {
 	size_t ncache;
 	const char *listen, *cert_file, *key_file;
 	bool region_any; /* --aws-default-region: any value */
+	struct sockaddr_storage sa; /* --listen */
 	atomic_size_t inflight; /* body bytes held over every connection */
 	dl_reaper *reaper;
 } wh_state;
@@ -296,6 +300,57 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_R
 	*con_cls = NULL;
 }
 
+/* Starts the webhook's daemon (swap_start_fn): on a handed-over socket, or binding --listen. */
+static struct MHD_Daemon *start_daemon(void *ctx, int listen_fd, const char *cert, const char *key, sao_err *err)
+{
+	wh_state *w = ctx;
+	struct MHD_Daemon *d;
+
+	struct MHD_OptionItem opts[] = {
+		listen_fd >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL}
+			       : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &w->sa},
+		{MHD_OPTION_THREAD_POOL_SIZE, 2, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)done, w},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, w->reaper},
+		{MHD_OPTION_END, 0, NULL},
+	};
+
+	errno = 0;
+	d = MHD_start_daemon(srv_event_loop() | MHD_USE_TLS | MHD_USE_ITC | (w->sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			     0, NULL, NULL, handle, w, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (d == NULL)
+		err_set(err, "%s", errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
+	return d;
+}
+
+/* Serves a renewed certificate when the files' fingerprint changes (cert-manager renewing the
+ * Secret): new connections get it, in-flight ones finish on the old one. */
+static void reload_tls(swap_daemon *d, wh_state *w, unsigned char fp[WATCH_FP_LEN])
+{
+	const char *paths[] = {w->cert_file, w->key_file};
+	unsigned char nfp[WATCH_FP_LEN];
+	unsigned char *cert = NULL, *key = NULL;
+	size_t clen = 0, klen = 0;
+	sao_err err = {""};
+
+	watch_fingerprint(paths, 2, nfp);
+	if (memcmp(fp, nfp, WATCH_FP_LEN) == 0)
+		return;
+	memcpy(fp, nfp, WATCH_FP_LEN);
+	if (fs_read_file(w->cert_file, 1024 * 1024, &cert, &clen, &err) &&
+	    fs_read_file(w->key_file, 1024 * 1024, &key, &klen, &err) && swap_cert(d, (char *)cert, (char *)key, &err))
+		log_info("TLS certificate files changed: serving the new certificate");
+	else
+		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
+	if (key != NULL)
+		OPENSSL_clear_free(key, klen);
+	free(cert);
+}
+
 static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 {
 	wh_state *w = ctx;
@@ -382,8 +437,9 @@ int cmd_webhook(int argc, char **argv)
 	sao_err err = {""};
 	unsigned char *cert = NULL, *key = NULL;
 	size_t clen = 0, klen = 0;
-	struct MHD_Daemon *d = NULL;
-	struct sockaddr_storage sa;
+	swap_daemon *d = NULL;
+	const char *tls_paths[2];
+	unsigned char tls_fp[WATCH_FP_LEN];
 	unsigned salen = 0;
 	sigset_t sigs;
 	int sig, rc = cli_parse("webhook", cmd_webhook_help, argc, argv, lo, &o, wh_opt, &w, 0, 0);
@@ -409,7 +465,9 @@ int cmd_webhook(int argc, char **argv)
 		err_prefix(&err, "--tls-key %s: ", w.key_file);
 		goto fail;
 	}
-	if (!srv_parse_listen(w.listen, &sa, &salen, &err))
+	tls_paths[0] = w.cert_file;
+	tls_paths[1] = w.key_file;
+	if (!srv_parse_listen(w.listen, &w.sa, &salen, &err))
 		goto fail;
 	if (w.cfg.region != NULL && aws_partition_of(w.cfg.region, &err) == NULL) {
 		if (!w.region_any) {
@@ -426,22 +484,23 @@ int cmd_webhook(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((w.reaper = dl_start(REQUEST_MS, &err)) == NULL)
 		goto fail;
-	d = MHD_start_daemon(srv_event_loop() | MHD_USE_TLS | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			     0, NULL, NULL, handle, &w, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, 2u,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 1024u,
-			     MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
-			     MHD_OPTION_NOTIFY_COMPLETED, done, &w, MHD_OPTION_NOTIFY_CONNECTION, dl_notify, w.reaper,
-			     MHD_OPTION_END);
-	if (d == NULL) {
-		err_set(&err, "cannot listen on %s with that certificate and key", w.listen);
+	if ((d = swap_start(start_daemon, &w, (const char *)cert, (const char *)key, &err)) == NULL) {
+		err_prefix(&err, "cannot listen on %s: ", w.listen);
 		goto fail;
 	}
+	watch_fingerprint(tls_paths, 2, tls_fp);
 	log_info("admission webhook listening on https://%s/mutate", w.listen);
-	do
-		sig = sigwaitinfo(&sigs, NULL);
-	while (sig < 0);
+	for (;;) {
+		struct timespec ts = {1, 0};
+
+		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		swap_tick(d, REQUEST_MS);
+		reload_tls(d, &w, tls_fp);
+	}
 	log_info("stopping");
-	MHD_stop_daemon(d);
+	swap_stop(d);
 	rc = EXIT_SUCCESS;
 	goto out;
 fail:

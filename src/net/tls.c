@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -134,5 +135,34 @@ out:
 	ERR_clear_error();
 	BIO_free_all(bio);
 	SSL_CTX_free(ctx);
+	return ok;
+}
+
+bool tls_check_pair(const char *cert_pem, const char *key_pem, sao_err *err)
+{
+	BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem != NULL ? key_pem : "", -1);
+	X509 *cert = cb != NULL ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *key = NULL;
+	bool ok = false;
+
+	if (cert == NULL) {
+		err_ssl(err, "the TLS certificate is not a PEM certificate");
+		goto out;
+	}
+	if (kb == NULL || (key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL)) == NULL) {
+		err_ssl(err, "the TLS key is not a PEM private key");
+		goto out;
+	}
+	if (X509_check_private_key(cert, key) != 1) {
+		ERR_clear_error();
+		err_set(err, "the TLS key does not match the certificate (the key is not the first certificate's)");
+		goto out;
+	}
+	ok = true;
+out:
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	BIO_free(cb);
+	BIO_free(kb);
 	return ok;
 }

@@ -23,4 +23,8 @@ typedef struct tls_thumb {
  * and computes the thumbprint of the last certificate presented. */
 bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *out, sao_err *err);
 
+/* Checks a serving certificate chain and private key (PEM texts) before a server loads them:
+ * each parses, and the key is the first certificate's. The errors say which. */
+bool tls_check_pair(const char *cert_pem, const char *key_pem, sao_err *err);
+
 #endif

@@ -3,6 +3,7 @@
 #include "server/server.h"
 
 #include "server/deadline.h"
+#include "server/swap.h"
 
 #include "util/cpus.h"
 #include "net/http.h"
@@ -52,8 +53,13 @@ typedef struct slot {
 struct srv {
 	srv_cfg cfg;
 	metrics *metrics;
-	struct MHD_Daemon *daemons[MAX_LISTENERS];
+	swap_daemon *daemons[MAX_LISTENERS]; /* one per listener; the TLS certificate can be swapped */
 	size_t ndaemons;
+	struct listener {
+		srv *s;
+		struct sockaddr_storage sa;
+	} listeners[MAX_LISTENERS];
+	unsigned threads;
 	unsigned long id; /* tells this server's thread-local slot numbers from a previous one's */
 	slot *slots;
 	size_t nslots; /* worker threads over all listeners */
@@ -397,6 +403,64 @@ static struct MHD_Response *static_response(const char *body, const char *allow)
 	return r;
 }
 
+/* Starts one listener's daemon (swap_start_fn): on a handed-over socket, or binding. */
+static struct MHD_Daemon *start_daemon(void *ctx, int listen_fd, const char *cert, const char *key, sao_err *err)
+{
+	struct listener *l = ctx;
+	srv *s = l->s;
+	const srv_cfg *cfg = &s->cfg;
+	unsigned flags = srv_event_loop() | MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opts[16];
+	struct MHD_Daemon *d;
+	size_t no = 0;
+
+	if (l->sa.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cert != NULL)
+		flags |= MHD_USE_TLS;
+	if (listen_fd >= 0)
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL};
+	else
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &l->sa};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, s->threads, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->max_request, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL};
+	if (s->reaper != NULL)
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, s->reaper};
+	if (cfg->per_ip_connections > 0)
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL};
+	if (cert != NULL) {
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key};
+	}
+	opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	errno = 0;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (d == NULL)
+		err_set(err, "%s", errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
+	return d;
+}
+
+bool srv_set_tls(srv *s, const char *cert_pem, const char *key_pem, sao_err *err)
+{
+	for (size_t i = 0; i < s->ndaemons; i++)
+		if (!swap_cert(s->daemons[i], cert_pem, key_pem, err)) {
+			err_prefix(err, "%s: ", s->cfg.listen[i]);
+			return false;
+		}
+	return true;
+}
+
+void srv_tick(srv *s)
+{
+	for (size_t i = 0; i < s->ndaemons; i++)
+		swap_tick(s->daemons[i], s->cfg.timeout_s * 1000u + s->cfg.request_timeout_ms);
+}
+
 srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 {
 	srv *s = calloc(1, sizeof(*s));
@@ -438,41 +502,16 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 		err_set(err, "this libmicrohttpd was built without TLS support");
 		goto fail;
 	}
+	s->threads = threads;
 	for (size_t i = 0; i < cfg->nlisten; i++) {
-		struct sockaddr_storage sa;
 		unsigned salen = 0;
-		unsigned flags = srv_event_loop() | MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-		struct MHD_OptionItem opts[16];
-		size_t no = 0;
 
-		if (!srv_parse_listen(cfg->listen[i], &sa, &salen, err))
+		s->listeners[i].s = s;
+		if (!srv_parse_listen(cfg->listen[i], &s->listeners[i].sa, &salen, err))
 			goto fail;
-		if (sa.ss_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
-		if (cfg->tls_cert_pem != NULL)
-			flags |= MHD_USE_TLS;
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->max_request, NULL};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL};
-		if (s->reaper != NULL)
-			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, s->reaper};
-		if (cfg->per_ip_connections > 0)
-			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-							     cfg->per_ip_connections, NULL};
-		if (cfg->tls_cert_pem != NULL) {
-			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem};
-			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
-		}
-		opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-		s->daemons[i] = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-		if (s->daemons[i] == NULL) {
-			err_set(err, "cannot listen on %s: %s", cfg->listen[i],
-				errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
+		if ((s->daemons[i] = swap_start(start_daemon, &s->listeners[i], cfg->tls_cert_pem, cfg->tls_key_pem, err)) ==
+		    NULL) {
+			err_prefix(err, "cannot listen on %s: ", cfg->listen[i]);
 			goto fail;
 		}
 		s->ndaemons++;
@@ -487,12 +526,8 @@ static unsigned active_connections(srv *s)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < s->ndaemons; i++) {
-		const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-
-		if (info != NULL)
-			n += info->num_connections;
-	}
+	for (size_t i = 0; i < s->ndaemons; i++)
+		n += swap_connections(s->daemons[i]);
 	return n;
 }
 
@@ -500,19 +535,15 @@ void srv_stop(srv *s, unsigned grace_ms)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->ndaemons; i++) {
-		MHD_socket fd = MHD_quiesce_daemon(s->daemons[i]);
-
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
-	}
+	for (size_t i = 0; i < s->ndaemons; i++)
+		swap_quiesce(s->daemons[i]);
 	for (unsigned waited = 0; waited < grace_ms && active_connections(s) > 0; waited += 20) {
 		struct timespec ts = {0, 20 * 1000 * 1000};
 
 		nanosleep(&ts, NULL);
 	}
 	for (size_t i = 0; i < s->ndaemons; i++)
-		MHD_stop_daemon(s->daemons[i]);
+		swap_stop(s->daemons[i]);
 	dl_stop(s->reaper);
 	snapshot_free(atomic_load(&s->cur));
 	struct MHD_Response *statics[] = {s->not_found, s->not_allowed, s->healthy, s->ready, s->not_ready};

@@ -38,6 +38,13 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err);
  * once no request holds it. */
 bool srv_publish(srv *s, const docs *d, sao_err *err);
 
+/* Replaces the TLS certificate and key (PEM) on every listener without dropping a connection
+ * (server/swap.h); on failure the previous pair keeps serving and err says why. */
+bool srv_set_tls(srv *s, const char *cert_pem, const char *key_pem, sao_err *err);
+
+/* Housekeeping from the main loop: stops listeners replaced by srv_set_tls once drained. */
+void srv_tick(srv *s);
+
 /* Stops accepting, lets in-flight requests finish for up to grace_ms, then stops. */
 void srv_stop(srv *s, unsigned grace_ms);
 
