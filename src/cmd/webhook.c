@@ -52,6 +52,8 @@ const char cmd_webhook_help[] =
 	"      --token-mount-path DIR  where the token is mounted\n"
 	"                              (/var/run/secrets/eks.amazonaws.com/serviceaccount)\n"
 	"      --annotation-prefix P   the AWS annotations' prefix (eks.amazonaws.com)\n"
+	"      --role-account ID       role-arn may be a bare role name: it becomes\n"
+	"                              arn:PARTITION:iam::ID:role/NAME, PARTITION that of --region\n"
 	"      --azure-tenant-id ID    tenant when the ServiceAccount names none\n"
 	"      --deny-malformed        deny malformed reviews instead of allowing them unchanged\n"
 	"      --sa-cache-seconds N    how long ServiceAccount annotations are cached (default 60)\n"
@@ -69,6 +71,7 @@ enum {
 	OPT_REGIONAL,
 	OPT_MOUNT,
 	OPT_PREFIX,
+	OPT_ROLE_ACCOUNT,
 	OPT_TENANT,
 	OPT_DENY,
 	OPT_CACHE,
@@ -390,6 +393,11 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 			*code = cli_usage_error("webhook", "--token-mount-path takes an absolute Unix path");
 		w->cfg.mount_path = arg;
 		return true;
+	case OPT_ROLE_ACCOUNT:
+		if (strlen(arg) != 12 || strspn(arg, "0123456789") != 12)
+			*code = cli_usage_error("webhook", "--role-account takes a 12-digit AWS account ID");
+		w->cfg.role_account = arg;
+		return true;
 	case OPT_PREFIX:
 		if (arg[0] == '\0' || strchr(arg, '/') != NULL)
 			*code = cli_usage_error("webhook", "--annotation-prefix takes a DNS prefix such as eks.amazonaws.com");
@@ -425,6 +433,7 @@ int cmd_webhook(int argc, char **argv)
 					   {"sts-regional-endpoint", no_argument, NULL, OPT_REGIONAL},
 					   {"token-mount-path", required_argument, NULL, OPT_MOUNT},
 					   {"annotation-prefix", required_argument, NULL, OPT_PREFIX},
+					   {"role-account", required_argument, NULL, OPT_ROLE_ACCOUNT},
 					   {"azure-tenant-id", required_argument, NULL, OPT_TENANT},
 					   {"deny-malformed", no_argument, NULL, OPT_DENY},
 					   {"sa-cache-seconds", required_argument, NULL, OPT_CACHE},

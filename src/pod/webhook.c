@@ -190,7 +190,7 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 {
 	json_t *rev = json_loadb(body, len, 0, NULL), *req, *pod, *work = NULL, *ann = NULL, *all = NULL, *out = NULL;
 	const char *uid, *kind, *ns, *sa, *v;
-	char lerr[256] = "", key[256];
+	char lerr[256] = "", key[256], composed[600];
 	pod_identity ids[3];
 	size_t nids = 0;
 
@@ -266,6 +266,14 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		exp = parse_seconds(json_string_value(json_object_get(pod_ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
 		id->cloud = POD_AWS;
 		id->role_arn = v;
+		if (strncmp(v, "arn:", 4) != 0 && cfg->role_account != NULL) {
+			/* A bare role name (or path/name): composed in the region's partition. */
+			const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
+
+			snprintf(composed, sizeof(composed), "arn:%s:iam::%s:role/%s", (part != NULL ? part : aws_partition_default())->id,
+				 cfg->role_account, v);
+			id->role_arn = composed;
+		}
 		id->audience = aud != NULL ? aud : cfg->token_audience != NULL ? cfg->token_audience : "sts.amazonaws.com";
 		id->regional_sts = wh_parse_bool(reg, cfg->regional_sts);
 		id->expiration = pod_clamp_expiration(exp);
@@ -278,7 +286,7 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 			sao_err aerr = {""};
 			const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
 
-			if (part != NULL && !aws_arn_check(WH_AWS_ROLE, v, part, cfg->region, &aerr))
+			if (part != NULL && !aws_arn_check(WH_AWS_ROLE, id->role_arn, part, cfg->region, &aerr))
 				snprintf(warning, warnlen, "review %s: %s", uid, aerr.msg);
 		}
 		csv_names(skip, &id->skip);

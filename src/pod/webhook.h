@@ -34,6 +34,8 @@ typedef struct wh_cfg {
 	long token_expiration;         /* 0: 86400 */
 	bool regional_sts;             /* AWS_STS_REGIONAL_ENDPOINTS=regional unless the SA says false */
 	const char *mount_path;        /* NULL: /var/run/secrets/eks.amazonaws.com/serviceaccount */
+	const char *role_account;      /* a bare role name in role-arn becomes
+					* arn:PARTITION:iam::ACCOUNT:role/NAME (partition of region) */
 } wh_cfg;
 
 /* A boolean annotation as Go's strconv.ParseBool reads it (1 t T TRUE true True, 0 f F FALSE

@@ -51,6 +51,28 @@ for bad in "a/../../secrets/x" "UPPER" "a%2fb" "-lead"; do
 		"False True" "serviceAccountName \"$bad\" is refused with a clear message"
 done
 ok "and none of them was asked of the API server" sh -c "! grep -q 'secrets/x\|UPPER\|a%2fb\|-lead' '$T_TMP/api.log'"
+# Cluster-wide defaults (EKS's flags) and a bare role name composed in the region's partition.
+printf '{"metadata":{"annotations":{"eks.amazonaws.com/role-arn":"teams/app-role"}}}\n' >"$D/serviceaccounts_apps_bare.json"
+XP=$(free_port)
+"$SAOIDC" webhook --listen "127.0.0.1:$XP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" $K --region cn-north-1 \
+	--role-account 123456789012 --token-audience sts.amazonaws.com.cn --token-expiration 7200 --sts-regional-endpoint \
+	--token-mount-path /var/run/secrets/aws 2>"$T_TMP/wh3.log" &
+X3=$!
+wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$XP/healthz"
+out=$(review bare apps bare | curl -s --cacert "$C/root.pem" -H 'Content-Type: application/json' --data-binary @- "https://localhost:$XP/mutate")
+is "$(printf %s "$out" | /usr/bin/python3 -c '
+import base64, json, sys
+r = json.load(sys.stdin)["response"]
+ops = json.loads(base64.b64decode(r["patch"]))
+vol = [o for o in ops if o["path"] == "/spec/volumes"][0]["value"][0]["projected"]["sources"][0]["serviceAccountToken"]
+env = {e["name"]: e["value"] for o in ops if o["path"].endswith("/env") for e in o["value"]}
+mnt = [o for o in ops if o["path"].endswith("/volumeMounts")][0]["value"][0]["mountPath"]
+print(env["AWS_ROLE_ARN"], vol["audience"], vol["expirationSeconds"], env["AWS_STS_REGIONAL_ENDPOINTS"], mnt, env["AWS_WEB_IDENTITY_TOKEN_FILE"])')" \
+	"arn:aws-cn:iam::123456789012:role/teams/app-role sts.amazonaws.com.cn 7200 regional /var/run/secrets/aws /var/run/secrets/aws/token" \
+	"--role-account composes a bare role name in the region's partition; --token-audience, --token-expiration, --sts-regional-endpoint, --token-mount-path"
+kill $X3; wait $X3 2>/dev/null
+refused "--role-account takes an account ID" 2 "12-digit" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --role-account 12
+refused "--token-expiration is bounded" 2 "600 to 86400" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --token-expiration 60
 refused "webhook without TLS is refused" 2 "required" "$SAOIDC" webhook --listen 127.0.0.1:1
 is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$WP/mutate")" 405 "GET /mutate is 405"
 kill $WPID; wait $WPID
