@@ -5,24 +5,34 @@
 #include "aws/endpoint.h"
 #include "pod/federation.h"
 #include "pod/podspec.h"
+#include "util/fsio.h"
 #include "util/yamlout.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char cmd_pod_patch_help[] =
-	"Usage: saoidc pod-patch --cloud aws|azure|gcp --service-account SA [--container NAME ...] [OPTIONS]\n"
+	"Usage: saoidc pod-patch --cloud aws|azure|gcp --service-account SA -f WORKLOAD.json [OPTIONS]\n"
+	"       saoidc pod-patch --cloud aws|azure|gcp --service-account SA --container NAME ... [OPTIONS]\n"
 	"\n"
-	"Print a patch (YAML, for `kubectl patch --type strategic --patch-file`) that gives a Deployment's\n"
+	"Print a patch (YAML, for `kubectl patch --type strategic --patch-file`) that gives a workload's\n"
 	"pods their cloud identity through a projected service-account token, exactly as the EKS pod\n"
 	"identity webhook, the Azure workload identity webhook or GCP's credential config expect:\n"
 	"the token volume, its read-only mount and the environment variables.\n"
+	"With -f (the workload as `kubectl get deploy/NAME -o json` prints it: a Deployment,\n"
+	"StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod), every container and init container\n"
+	"is patched by the webhook's rules: what a container already sets (its own AWS_REGION or\n"
+	"AWS_ROLE_ARN, a token mount) is never overwritten, and the kind comes from the file.\n"
 	"\n"
 	"  --cloud aws|azure|gcp\n"
 	"  --service-account SA      the pod's service account\n"
-	"  --container NAME          container to patch (repeatable; default \"app\")\n"
-	"  --kind deployment|pod     patch a Deployment's template (default) or a Pod\n"
+	"  -f, --filename FILE       the workload (JSON; - for stdin)\n"
+	"  --container NAME          container to patch (repeatable); with -f, only these\n"
+	"  --kind deployment|pod     without -f: patch a Deployment's template (default) or a Pod\n"
 	"  aws:   --role-arn ARN (required), --audience AUD (sts.amazonaws.com),\n"
 	"         --expiration SECONDS (86400; 600..86400), --regional-sts, --region REGION\n"
 	"  azure: --client-id ID (required), --tenant-id ID (required), --expiration SECONDS (3600)\n"
@@ -44,12 +54,14 @@ enum {
 	OPT_PROJECT,
 	OPT_POOL,
 	OPT_PROVIDER,
-	OPT_CM
+	OPT_CM,
+	OPT_FILE = 'f'
 };
 
 typedef struct pp_opts {
 	strlist containers;
 	const char *v[16];
+	const char *file;
 	bool regional;
 } pp_opts;
 
@@ -66,6 +78,10 @@ static bool pp_opt(void *ctx, int c, const char *arg, int *code)
 		p->regional = true;
 		return true;
 	}
+	if (c == OPT_FILE) {
+		p->file = arg;
+		return true;
+	}
 	if (c < OPT_CLOUD || c > OPT_CM)
 		return false;
 	p->v[c - OPT_CMD_BASE] = arg;
@@ -73,6 +89,155 @@ static bool pp_opt(void *ctx, int c, const char *arg, int *code)
 }
 
 #define V(o) (p.v[(o) - OPT_CMD_BASE])
+
+/* Where the pod spec is in a workload of this kind: the JSON path of its parent objects. */
+static const char *const *spec_path(const char *kind)
+{
+	static const char *const pod[] = {"spec", NULL};
+	static const char *const templ[] = {"spec", "template", "spec", NULL};
+	static const char *const cron[] = {"spec", "jobTemplate", "spec", "template", "spec", NULL};
+	static const char *const kinds[] = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", NULL};
+
+	if (kind == NULL)
+		return NULL;
+	if (strcmp(kind, "Pod") == 0)
+		return pod;
+	if (strcmp(kind, "CronJob") == 0)
+		return cron;
+	for (size_t i = 0; kinds[i] != NULL; i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return templ;
+	return NULL;
+}
+
+/* The entries of `after` (a list of objects) whose `key` is not among `before`'s. */
+static json_t *added(const json_t *before, const json_t *after, const char *key)
+{
+	json_t *out = json_array(), *a, *b;
+	size_t i, j;
+
+	json_array_foreach(after, i, a) {
+		const char *k = json_string_value(json_object_get(a, key));
+		bool seen = false;
+
+		json_array_foreach(before, j, b) {
+			const char *bk = json_string_value(json_object_get(b, key));
+
+			seen = seen || (k != NULL && bk != NULL && strcmp(k, bk) == 0);
+		}
+		if (!seen)
+			json_array_append(out, a);
+	}
+	return out;
+}
+
+/* The strategic-merge patch for a workload read from a file: the webhook's operations on its
+ * pod spec, turned into what a merge by name adds (containers, env and volumes are merged by
+ * name, so nothing the workload sets is overwritten). */
+static json_t *workload_patch(const char *file, const char *sa, pod_identity *id, const strlist *only, sao_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	json_error_t je;
+	json_t *w = NULL, *spec, *pod = NULL, *after = NULL, *ops = NULL, *pspec = NULL, *out = NULL;
+	const char *const *path;
+	static const char *const lists[] = {"initContainers", "containers"};
+
+	if (!fs_read_file(file, FS_READ_MAX, &buf, &len, err)) {
+		err_prefix(err, "-f %s: ", file);
+		return NULL;
+	}
+	if ((w = json_loadb((const char *)buf, len, 0, &je)) == NULL) {
+		err_set(err, "-f %s: not JSON (line %d: %s): give the workload as `kubectl get KIND/NAME -o json` prints it",
+			file, je.line, je.text);
+		goto done;
+	}
+	if ((path = spec_path(json_string_value(json_object_get(w, "kind")))) == NULL) {
+		err_set(err, "-f %s: kind %s: expected a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob",
+			file, json_string_value(json_object_get(w, "kind")) ? json_string_value(json_object_get(w, "kind")) : "(none)");
+		goto done;
+	}
+	spec = w;
+	for (size_t i = 0; path[i] != NULL && spec != NULL; i++)
+		spec = json_object_get(spec, path[i]);
+	if (!json_is_object(spec) || !json_is_array(json_object_get(spec, "containers"))) {
+		err_set(err, "-f %s: no pod spec with containers in this %s", file, json_string_value(json_object_get(w, "kind")));
+		goto done;
+	}
+	for (size_t l = 0; l < 2; l++) { /* --container: the others count as skipped */
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(json_object_get(spec, lists[l]), i, c) {
+			const char *n = json_string_value(json_object_get(c, "name"));
+
+			if (only->n > 0 && n != NULL && !strlist_has(only, n))
+				strlist_add(&id->skip, n);
+		}
+	}
+	pod = json_pack("{s:O}", "spec", spec);
+	after = json_deep_copy(pod);
+	ops = pod != NULL ? pod_json_patch(pod, id) : NULL;
+	if (after == NULL || ops == NULL) {
+		err_set(err, "out of memory");
+		goto done;
+	}
+	pod_apply_ops(after, ops);
+	pspec = json_pack("{s:s}", "serviceAccountName", sa);
+	{
+		json_t *vols = added(json_object_get(spec, "volumes"), json_object_get(json_object_get(after, "spec"), "volumes"),
+				     "name");
+
+		if (json_array_size(vols) > 0)
+			json_object_set(pspec, "volumes", vols);
+		json_decref(vols);
+	}
+	for (size_t l = 0; l < 2; l++) {
+		const json_t *cs = json_object_get(json_object_get(after, "spec"), lists[l]);
+		json_t *pcs = json_array(), *c;
+		size_t i;
+
+		json_array_foreach(cs, i, c) {
+			const json_t *orig = json_array_get(json_object_get(spec, lists[l]), i);
+			json_t *env = added(json_object_get(orig, "env"), json_object_get(c, "env"), "name");
+			json_t *mnt = added(json_object_get(orig, "volumeMounts"), json_object_get(c, "volumeMounts"), "name");
+			json_t *pc = json_pack("{s:O}", "name", json_object_get(c, "name"));
+
+			if (json_array_size(env) > 0)
+				json_object_set(pc, "env", env);
+			if (json_array_size(mnt) > 0)
+				json_object_set(pc, "volumeMounts", mnt);
+			if (json_object_size(pc) > 1)
+				json_array_append(pcs, pc);
+			json_decref(pc);
+			json_decref(env);
+			json_decref(mnt);
+		}
+		if (json_array_size(pcs) > 0)
+			json_object_set(pspec, lists[l], pcs);
+		json_decref(pcs);
+	}
+	/* Wrap the pod spec back in the workload's own nesting. */
+	out = pspec;
+	pspec = NULL;
+	{
+		size_t n = 0;
+
+		while (path[n] != NULL)
+			n++;
+		while (n-- > 0)
+			out = json_pack("{s:o}", path[n], out);
+	}
+done:
+	json_decref(pspec);
+	json_decref(ops);
+	json_decref(after);
+	json_decref(pod);
+	json_decref(w);
+	if (buf != NULL)
+		OPENSSL_clear_free(buf, len);
+	return out;
+}
 
 int cmd_pod_patch(int argc, char **argv)
 {
@@ -91,6 +256,7 @@ int cmd_pod_patch(int argc, char **argv)
 					   {"pool", required_argument, NULL, OPT_POOL},
 					   {"provider", required_argument, NULL, OPT_PROVIDER},
 					   {"config-map", required_argument, NULL, OPT_CM},
+					   {"filename", required_argument, NULL, OPT_FILE},
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	pp_opts p = {0};
@@ -162,18 +328,28 @@ int cmd_pod_patch(int argc, char **argv)
 		rc = cli_usage_error("pod-patch", "--cloud is aws, azure or gcp");
 		goto out;
 	}
-	if (p.containers.n == 0)
-		strlist_add(&p.containers, "app");
-	containers = json_array();
-	for (size_t i = 0; i < p.containers.n; i++)
-		json_array_append_new(containers, json_pack("{s:s, s:o, s:o}", "name", p.containers.v[i], "env", pod_env(&id),
-							    "volumeMounts", pod_mounts(&id)));
-	podspec = json_pack("{s:s, s:o, s:o}", "serviceAccountName", V(OPT_SA), "containers", containers, "volumes",
-			    pod_volumes(&id));
-	containers = NULL;
-	patch = strcmp(kind, "pod") == 0 ? json_pack("{s:o}", "spec", podspec)
-					 : json_pack("{s:{s:{s:o}}}", "spec", "template", "spec", podspec);
-	podspec = NULL;
+	if (p.file != NULL) {
+		if ((patch = workload_patch(p.file, V(OPT_SA), &id, &p.containers, &err)) == NULL) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+	} else {
+		if (p.containers.n == 0) {
+			rc = cli_usage_error("pod-patch", "give the workload (-f FILE, from kubectl get -o json) or the "
+							  "containers to patch (--container NAME)");
+			goto out;
+		}
+		containers = json_array();
+		for (size_t i = 0; i < p.containers.n; i++)
+			json_array_append_new(containers, json_pack("{s:s, s:o, s:o}", "name", p.containers.v[i], "env",
+								    pod_env(&id), "volumeMounts", pod_mounts(&id)));
+		podspec = json_pack("{s:s, s:o, s:o}", "serviceAccountName", V(OPT_SA), "containers", containers, "volumes",
+				    pod_volumes(&id));
+		containers = NULL;
+		patch = strcmp(kind, "pod") == 0 ? json_pack("{s:o}", "spec", podspec)
+						 : json_pack("{s:{s:{s:o}}}", "spec", "template", "spec", podspec);
+		podspec = NULL;
+	}
 	yaml_write(stdout, patch);
 	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
 out:
@@ -181,6 +357,7 @@ out:
 	json_decref(podspec);
 	json_decref(containers);
 	free(gaud);
+	strlist_clear(&id.skip);
 	strlist_clear(&p.containers);
 	cli_opts_free(&o);
 	return rc;

@@ -288,3 +288,36 @@ out:
 	json_decref(mounts);
 	return ops;
 }
+
+/* Applies our own "add" operations (object member, array append with "-", array insert at an
+ * index) to `doc`, so that
+ * the next identity's patch is computed against the pod as it will be. */
+void pod_apply_ops(json_t *doc, const json_t *ops)
+{
+	size_t i;
+	json_t *op;
+
+	json_array_foreach(ops, i, op) {
+		char *path = strdup(json_string_value(json_object_get(op, "path")));
+		json_t *cur = doc, *val = json_object_get(op, "value");
+		char *save = NULL, *tok = strtok_r(path + 1, "/", &save);
+
+		while (tok != NULL && cur != NULL) {
+			char *next = strtok_r(NULL, "/", &save);
+
+			if (next == NULL) {
+				/* Copies: the ops keep their own values, or a later append would show in them. */
+				if (strcmp(tok, "-") == 0 && json_is_array(cur))
+					json_array_append_new(cur, json_deep_copy(val));
+				else if (json_is_array(cur))
+					json_array_insert_new(cur, (size_t)strtoul(tok, NULL, 10), json_deep_copy(val));
+				else if (json_is_object(cur))
+					json_object_set_new(cur, tok, json_deep_copy(val));
+			} else {
+				cur = json_is_array(cur) ? json_array_get(cur, (size_t)strtoul(tok, NULL, 10)) : json_object_get(cur, tok);
+			}
+			tok = next;
+		}
+		free(path);
+	}
+}

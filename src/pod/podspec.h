@@ -46,6 +46,10 @@ json_t *pod_mounts(const pod_identity *id);
  * whatever is missing by env name and mount path. */
 json_t *pod_json_patch(const json_t *pod, const pod_identity *id);
 
+/* Applies operations pod_json_patch made ("add" of an object member, an array append with
+ * "-", an array insert at an index) to doc, in place. */
+void pod_apply_ops(json_t *doc, const json_t *ops);
+
 /* AWS_WEB_IDENTITY_TOKEN_FILE for an identity (mount path + "/token", Windows form if asked);
  * malloc'd. */
 char *pod_aws_token_file(const pod_identity *id);

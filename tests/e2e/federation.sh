@@ -75,18 +75,52 @@ is "$RC" 0 "pod-patch aws"
 printf '%s' "$OUT" >"$T_TMP/aws.yaml"
 s='d["spec"]["template"]["spec"]'
 is "$(y "$s[\"serviceAccountName\"], $s[\"containers\"][0][\"name\"]" <"$T_TMP/aws.yaml")" "('api', 'web')" "the service account and the container"
-is "$(y "{e['name']: e['value'] for e in $s['containers'][0]['env']}" <"$T_TMP/aws.yaml")" "{'AWS_ROLE_ARN': 'arn:aws:iam::123456789012:role/api', 'AWS_WEB_IDENTITY_TOKEN_FILE': '/var/run/secrets/eks.amazonaws.com/serviceaccount/token', 'AWS_STS_REGIONAL_ENDPOINTS': 'regional', 'AWS_REGION': 'eu-west-1', 'AWS_DEFAULT_REGION': 'eu-west-1'}" "the EKS webhook's env vars"
-is "$(y "$s['containers'][0]['volumeMounts']" <"$T_TMP/aws.yaml")" "[{'name': 'aws-iam-token', 'mountPath': '/var/run/secrets/eks.amazonaws.com/serviceaccount', 'readOnly': True}]" "its read-only mount"
+is "$(y "{e['name']: e['value'] for e in $s['containers'][0]['env']}" <"$T_TMP/aws.yaml")" "{'AWS_STS_REGIONAL_ENDPOINTS': 'regional', 'AWS_DEFAULT_REGION': 'eu-west-1', 'AWS_REGION': 'eu-west-1', 'AWS_ROLE_ARN': 'arn:aws:iam::123456789012:role/api', 'AWS_WEB_IDENTITY_TOKEN_FILE': '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'}" "the EKS webhook's env vars, in its order"
+is "$(y "$s['containers'][0]['volumeMounts']" <"$T_TMP/aws.yaml")" "[{'name': 'aws-iam-token', 'readOnly': True, 'mountPath': '/var/run/secrets/eks.amazonaws.com/serviceaccount'}]" "its read-only mount"
 is "$(y "$s['volumes']" <"$T_TMP/aws.yaml")" "[{'name': 'aws-iam-token', 'projected': {'sources': [{'serviceAccountToken': {'audience': 'sts.amazonaws.com', 'expirationSeconds': 86400, 'path': 'token'}}]}}]" "and its projected token volume"
-run "$SAOIDC" pod-patch --cloud azure --kind pod --service-account api --client-id c1 --tenant-id t1
+run "$SAOIDC" pod-patch --cloud azure --kind pod --service-account api --client-id c1 --tenant-id t1 --container app
 is "$(y "sorted(e['name'] for e in d['spec']['containers'][0]['env'])" <<EOF2
 $OUT
 EOF2
 )" "['AZURE_AUTHORITY_HOST', 'AZURE_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE', 'AZURE_TENANT_ID']" "pod-patch azure: the Azure webhook's env vars, on a Pod"
 contains "$OUT" '"api://AzureADTokenExchange"' "with the Azure audience"
-run "$SAOIDC" pod-patch --cloud gcp --service-account api --project-number 123456 --pool pool1 --provider prov1 --config-map gcp-cred
+run "$SAOIDC" pod-patch --cloud gcp --service-account api --project-number 123456 --pool pool1 --provider prov1 --config-map gcp-cred --container app
 contains "$OUT" '"//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool1/providers/prov1"' "pod-patch gcp: the token's audience is the provider"
 contains "$OUT" 'name: "gcp-cred"' "and the credential config comes from the ConfigMap"
 refused "pod-patch aws without --role-arn is a usage error" 2 "needs --role-arn" "$SAOIDC" pod-patch --cloud aws --service-account api
-refused "an expiration out of bounds is refused" 2 "600 to 86400" "$SAOIDC" pod-patch --cloud aws --service-account api --role-arn arn:aws:iam::1:role/x --expiration 60
+refused "an expiration out of bounds is refused" 2 "600 to 86400" "$SAOIDC" pod-patch --cloud aws --service-account api --role-arn arn:aws:iam::1:role/x --expiration 60 --container app
+refused "without -f or --container, pod-patch does not invent a container" 2 "give the workload (-f FILE" "$SAOIDC" pod-patch --cloud aws --service-account api --role-arn arn:aws:iam::1:role/x
+
+# pod-patch -f: the workload as kubectl prints it; applied with kubectl's own strategic merge
+# (offline, --local), a container's own AWS_REGION and AWS_ROLE_ARN survive and init
+# containers are patched too.
+cat >"$T_TMP/dep.json" <<'EOF2'
+{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"initContainers":[{"name":"migrate","image":"m"}],"containers":[{"name":"web","image":"w","env":[{"name":"AWS_REGION","value":"eu-central-1"}]},{"name":"proxy","image":"p","env":[{"name":"AWS_ROLE_ARN","value":"arn:aws:iam::123456789012:role/own"}]}]}}}}
+EOF2
+run "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/dep.json" --role-arn arn:aws:iam::123456789012:role/api --region eu-west-1
+is "$RC" 0 "pod-patch -f reads a Deployment"
+printf '%s\n' "$OUT" >"$T_TMP/dep-patch.yaml"
+if command -v kubectl >/dev/null 2>&1; then
+	kubectl patch --local -f "$T_TMP/dep.json" --type strategic --patch-file "$T_TMP/dep-patch.yaml" -o json >"$T_TMP/patched.json" 2>"$T_TMP/kubectl.err"
+	is "$(/usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["spec"]["template"]["spec"]
+def env(c): return {e["name"]: e["value"] for e in c.get("env", [])}
+out = []
+for l in ("initContainers", "containers"):
+    for c in s[l]:
+        e = env(c)
+        out.append("%s:%s:%s:%s" % (c["name"], e.get("AWS_REGION"), e.get("AWS_ROLE_ARN", "-").split("/")[-1], [m["name"] for m in c.get("volumeMounts", [])] == ["aws-iam-token"]))
+print(" ".join(out), s["serviceAccountName"], [v["name"] for v in s["volumes"]])' "$T_TMP/patched.json" 2>&1)" \
+		"migrate:eu-west-1:api:True web:eu-central-1:api:True proxy:eu-west-1:own:True api ['aws-iam-token']" \
+		"kubectl's strategic merge of it: init containers patched, each container's own AWS_REGION / AWS_ROLE_ARN kept"
+else
+	skip "kubectl's strategic merge of it" "kubectl is not installed"
+fi
+run "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/dep.json" --container web --role-arn arn:aws:iam::123456789012:role/api
+is "$(printf '%s\n' "$OUT" | grep -c 'name: "proxy"\|name: "migrate"')" 0 "with --container, only those containers"
+printf '{"kind":"Service","spec":{}}' >"$T_TMP/svc.json"
+refused "a kind without a pod spec is named" 1 "kind Service: expected a Pod, Deployment" "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/svc.json" --role-arn arn:aws:iam::1:role/x
+printf 'kind: Deployment\n' >"$T_TMP/dep.yaml"
+refused "YAML is refused with the command that gives JSON" 1 "kubectl get KIND/NAME -o json" "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/dep.yaml" --role-arn arn:aws:iam::1:role/x
 done_testing

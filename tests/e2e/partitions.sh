@@ -108,9 +108,9 @@ refused "a '%' in the prefix is refused, naming it" 1 "has '%'" "$SAOIDC" publis
 refused "a space in the prefix is refused" 1 "has ' '" "$SAOIDC" publish --region us-east-1 --key "$K" "s3://saoidc-test/a b"
 is "$(wc -l <"$T_TMP/proxy.log" | tr -d ' ')" 0 "nothing was sent for any refused publish"
 is "$(grep -c CreateOpenIDConnectProvider "$T_TMP/cn.log")" 1 "and nothing registered by the refused register"
-refused "pod-patch: a GovCloud role with a commercial region is refused" 1 "is in the aws-us-gov partition, but region us-east-1 is in aws" "$SAOIDC" pod-patch --cloud aws --role-arn arn:aws-us-gov:iam::123456789012:role/r --region us-east-1 --service-account sa
-refused "pod-patch: a role ARN of no known partition is refused" 1 "not an ARN of a known partition" "$SAOIDC" pod-patch --cloud aws --role-arn arn:awz:iam::123456789012:role/r --service-account sa
-run "$SAOIDC" pod-patch --cloud aws --role-arn arn:aws-cn:iam::123456789012:role/r --region cn-north-1 --service-account sa
+refused "pod-patch: a GovCloud role with a commercial region is refused" 1 "is in the aws-us-gov partition, but region us-east-1 is in aws" "$SAOIDC" pod-patch --cloud aws --role-arn arn:aws-us-gov:iam::123456789012:role/r --region us-east-1 --service-account sa --container app
+refused "pod-patch: a role ARN of no known partition is refused" 1 "not an ARN of a known partition" "$SAOIDC" pod-patch --cloud aws --role-arn arn:awz:iam::123456789012:role/r --service-account sa --container app
+run "$SAOIDC" pod-patch --cloud aws --role-arn arn:aws-cn:iam::123456789012:role/r --region cn-north-1 --service-account sa --container app
 is "$RC" 0 "pod-patch: a China role with a China region is fine"
 refused "trust-policy: a --policy-arn of another partition is refused" 1 "--policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess is in the aws partition, but region us-gov-west-1 is in aws-us-gov" "$SAOIDC" trust-policy aws --region us-gov-west-1 --issuer https://oidc.test/gov --account 123456789012 --namespace ns --service-account sa --create-role r --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess
 done_testing
