@@ -7,6 +7,7 @@
 #include "util/fsio.h"
 #include "kube/kube.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "server/deadline.h"
 #include "server/server.h"
 #include "server/swap.h"
@@ -52,6 +53,9 @@ const char cmd_webhook_help[] =
 	"      --token-mount-path DIR  where the token is mounted\n"
 	"                              (/var/run/secrets/eks.amazonaws.com/serviceaccount)\n"
 	"      --annotation-prefix P   the AWS annotations' prefix (eks.amazonaws.com)\n"
+	"      --watch-config-map      also read ServiceAccounts from the ConfigMap pod-identity-webhook\n"
+	"                              (data.config: {\"NS/NAME\": {\"RoleARN\": ...}}, as EKS's webhook)\n"
+	"      --config-map-namespace NS  its namespace (default: the webhook's own)\n"
 	"      --role-account ID       role-arn may be a bare role name: it becomes\n"
 	"                              arn:PARTITION:iam::ID:role/NAME, PARTITION that of --region\n"
 	"      --azure-tenant-id ID    tenant when the ServiceAccount names none\n"
@@ -72,6 +76,8 @@ enum {
 	OPT_MOUNT,
 	OPT_PREFIX,
 	OPT_ROLE_ACCOUNT,
+	OPT_WATCH_CM,
+	OPT_CM_NS,
 	OPT_TENANT,
 	OPT_DENY,
 	OPT_CACHE,
@@ -93,14 +99,17 @@ typedef struct wh_state {
 	size_t ncache;
 	const char *listen, *cert_file, *key_file;
 	bool region_any; /* --aws-default-region: any value */
+	bool watch_cm;   /* --watch-config-map */
+	const char *cm_ns;
+	json_t *cm_config; /* the ConfigMap's data.config, parsed; under lock */
+	long cm_at;        /* clock_mono_ms() of the last poll */
 	struct sockaddr_storage sa; /* --listen */
 	atomic_size_t inflight; /* body bytes held over every connection */
 	dl_reaper *reaper;
 } wh_state;
 
-static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err, size_t errlen)
+static json_t *sa_annotations(wh_state *w, const char *ns, const char *name, char *err, size_t errlen)
 {
-	wh_state *w = ctx;
 	char key[600], *path = NULL, *body = NULL;
 	size_t len = 0;
 	sao_err e = {""};
@@ -157,6 +166,75 @@ static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err,
 	}
 	pthread_mutex_unlock(&w->lock);
 	return ann;
+}
+
+/* A ServiceAccount's annotations, with its entry in the pod-identity-webhook ConfigMap
+ * (--watch-config-map) when the annotations name no role (wh_sa_lookup). */
+static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err, size_t errlen)
+{
+	wh_state *w = ctx;
+	json_t *ann = sa_annotations(w, ns, name, err, errlen), *out;
+
+	if (ann == NULL || !w->watch_cm)
+		return ann;
+	pthread_mutex_lock(&w->lock);
+	out = wh_config_map_merge(ann, w->cm_config, ns, name, &w->cfg);
+	pthread_mutex_unlock(&w->lock);
+	json_decref(ann);
+	return out;
+}
+
+/* The namespace this pod runs in (the service-account mount says), or "default". */
+static const char *own_namespace(char *buf, size_t len)
+{
+	unsigned char *text = NULL;
+	size_t n = 0;
+
+	if (fs_read_file("/var/run/secrets/kubernetes.io/serviceaccount/namespace", 256, &text, &n, NULL) && n > 0) {
+		snprintf(buf, len, "%s", str_trim((char *)text));
+		free(text);
+		return buf;
+	}
+	free(text);
+	return "default";
+}
+
+/* Re-reads the ConfigMap every --sa-cache-seconds (at least 1 s), from the main loop, so a
+ * review never waits for it. A failed read keeps the previous contents. */
+static void poll_config_map(wh_state *w, bool force)
+{
+	char *path = NULL, *body = NULL;
+	size_t len = 0;
+	sao_err e = {""};
+	json_t *cm = NULL, *config = NULL;
+	long now = clock_mono_ms(), every = w->cache_s > 0 ? (long)w->cache_s * 1000 : 1000;
+
+	if (!w->watch_cm || (!force && now - w->cm_at < every))
+		return;
+	w->cm_at = now;
+	if (asprintf(&path, "/api/v1/namespaces/%s/configmaps/pod-identity-webhook", w->cm_ns) < 0)
+		return;
+	if (!kube_get(&w->api, path, &body, &len, NULL, &e)) {
+		log_warn("--watch-config-map: %s; keeping what was read before", e.msg);
+	} else if ((cm = json_loadb(body, len, 0, NULL)) == NULL ||
+		   (config = json_loads(json_string_value(json_object_get(json_object_get(cm, "data"), "config")) != NULL
+						? json_string_value(json_object_get(json_object_get(cm, "data"), "config"))
+						: "{}",
+					0, NULL)) == NULL ||
+		   !json_is_object(config)) {
+		log_warn("--watch-config-map: %s/pod-identity-webhook: data.config is not a JSON object; keeping what was "
+			 "read before",
+			 w->cm_ns);
+	} else {
+		pthread_mutex_lock(&w->lock);
+		json_decref(w->cm_config);
+		w->cm_config = json_incref(config);
+		pthread_mutex_unlock(&w->lock);
+	}
+	json_decref(config);
+	json_decref(cm);
+	free(body);
+	free(path);
 }
 
 typedef struct body {
@@ -393,6 +471,14 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 			*code = cli_usage_error("webhook", "--token-mount-path takes an absolute Unix path");
 		w->cfg.mount_path = arg;
 		return true;
+	case OPT_WATCH_CM:
+		w->watch_cm = true;
+		return true;
+	case OPT_CM_NS:
+		if (arg[0] == '\0' || strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(arg))
+			*code = cli_usage_error("webhook", "--config-map-namespace takes a namespace name");
+		w->cm_ns = arg;
+		return true;
 	case OPT_ROLE_ACCOUNT:
 		if (strlen(arg) != 12 || strspn(arg, "0123456789") != 12)
 			*code = cli_usage_error("webhook", "--role-account takes a 12-digit AWS account ID");
@@ -434,6 +520,8 @@ int cmd_webhook(int argc, char **argv)
 					   {"token-mount-path", required_argument, NULL, OPT_MOUNT},
 					   {"annotation-prefix", required_argument, NULL, OPT_PREFIX},
 					   {"role-account", required_argument, NULL, OPT_ROLE_ACCOUNT},
+					   {"watch-config-map", no_argument, NULL, OPT_WATCH_CM},
+					   {"config-map-namespace", required_argument, NULL, OPT_CM_NS},
 					   {"azure-tenant-id", required_argument, NULL, OPT_TENANT},
 					   {"deny-malformed", no_argument, NULL, OPT_DENY},
 					   {"sa-cache-seconds", required_argument, NULL, OPT_CACHE},
@@ -449,6 +537,7 @@ int cmd_webhook(int argc, char **argv)
 	swap_daemon *d = NULL;
 	const char *tls_paths[2];
 	unsigned char tls_fp[WATCH_FP_LEN];
+	char ns_buf[256];
 	unsigned salen = 0;
 	sigset_t sigs;
 	int sig, rc = cli_parse("webhook", cmd_webhook_help, argc, argv, lo, &o, wh_opt, &w, 0, 0);
@@ -498,6 +587,11 @@ int cmd_webhook(int argc, char **argv)
 		goto fail;
 	}
 	watch_fingerprint(tls_paths, 2, tls_fp);
+	if (w.watch_cm) {
+		if (w.cm_ns == NULL)
+			w.cm_ns = own_namespace(ns_buf, sizeof(ns_buf));
+		poll_config_map(&w, true);
+	}
 	log_info("admission webhook listening on https://%s/mutate", w.listen);
 	for (;;) {
 		struct timespec ts = {1, 0};
@@ -507,6 +601,7 @@ int cmd_webhook(int argc, char **argv)
 			break;
 		swap_tick(d, REQUEST_MS);
 		reload_tls(d, &w, tls_fp);
+		poll_config_map(&w, false);
 	}
 	log_info("stopping");
 	swap_stop(d);
@@ -516,6 +611,7 @@ fail:
 	rc = cli_fail(&err);
 out:
 	dl_stop(w.reaper);
+	json_decref(w.cm_config);
 	for (size_t i = 0; i < w.ncache; i++) {
 		free(w.cache[i].key);
 		json_decref(w.cache[i].annotations);

@@ -5,12 +5,14 @@
 #include "aws/endpoint.h"
 
 #include "util/b64.h"
+#include "util/str.h"
 #include "pod/podspec.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static json_t *response(const char *uid, bool allowed, const json_t *patch, const char *message)
 {
@@ -20,7 +22,11 @@ static json_t *response(const char *uid, bool allowed, const json_t *patch, cons
 		return NULL;
 	if (allowed && message != NULL) {
 		/* Shown by kubectl to whoever created the pod (admission warnings, Kubernetes 1.19+). */
-		json_object_set_new(resp, "warnings", json_pack("[s]", message));
+		char *m = str_escape(message, 1024, 0);
+
+		if (m != NULL)
+			json_object_set_new(resp, "warnings", json_pack("[s]", m));
+		free(m);
 		message = NULL;
 	}
 	if (patch != NULL && json_array_size(patch) > 0) {
@@ -124,6 +130,49 @@ static long parse_seconds(const char *v, long otherwise)
 	return *end != '\0' || errno != 0 ? otherwise : n;
 }
 
+/* A member of an object by a name compared without regard to case (Go's encoding/json). */
+static json_t *get_nocase(const json_t *o, const char *name)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v) {
+		if (strcasecmp(k, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+json_t *wh_config_map_merge(json_t *ann, const json_t *config, const char *ns, const char *name, const wh_cfg *cfg)
+{
+	char key[600], akey[256];
+	const json_t *e;
+	const char *role;
+	json_t *out;
+
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	e = json_object_get(config, key);
+	role = json_string_value(get_nocase(e, "RoleARN"));
+	if (role == NULL || role[0] == '\0' || json_object_get(ann, aws_key(cfg, "role-arn", akey, sizeof(akey))) != NULL)
+		return json_incref(ann);
+	out = json_is_object(ann) ? json_copy(ann) : json_object();
+	if (out == NULL)
+		return NULL;
+	json_object_set_new(out, aws_key(cfg, "role-arn", akey, sizeof(akey)), json_string(role));
+	if (json_string_value(get_nocase(e, "Audience")) != NULL && json_string_value(get_nocase(e, "Audience"))[0] != '\0')
+		json_object_set(out, aws_key(cfg, "audience", akey, sizeof(akey)), get_nocase(e, "Audience"));
+	if (json_is_boolean(get_nocase(e, "UseRegionalSTS")))
+		json_object_set_new(out, aws_key(cfg, "sts-regional-endpoints", akey, sizeof(akey)),
+				    json_string(json_is_true(get_nocase(e, "UseRegionalSTS")) ? "true" : "false"));
+	if (json_integer_value(get_nocase(e, "TokenExpiration")) > 0) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(get_nocase(e, "TokenExpiration")));
+		json_object_set_new(out, aws_key(cfg, "token-expiration", akey, sizeof(akey)), json_string(n));
+	}
+	return out;
+}
+
 bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen)
 {
 	size_t values = 1;
@@ -210,9 +259,9 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		snprintf(warning, warnlen, "review %s: ServiceAccount %s/%s: %s; admitted without a cloud identity", uid, ns,
 			 sa, lerr);
 		snprintf(msg, sizeof(msg),
-			 "saoidc: ServiceAccount %s/%s could not be read in time; the pod was admitted without its cloud "
-			 "identity: recreate it",
-			 ns, sa);
+			 "saoidc: ServiceAccount %s/%s could not be read (%.200s); the pod was admitted without its cloud "
+			 "identity: recreate it once that is fixed",
+			 ns, sa, lerr);
 		out = response(uid, true, NULL, msg);
 		goto done;
 	}

@@ -54,6 +54,13 @@ typedef json_t *(*wh_sa_lookup)(void *ctx, const char *ns, const char *name, cha
  * without allocating. */
 bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen);
 
+/* The EKS webhook's pod-identity-webhook ConfigMap (--watch-config-map): `config` is its
+ * data.config parsed, {"NS/NAME": {"RoleARN": ..., "Audience": ..., "UseRegionalSTS": bool,
+ * "TokenExpiration": N}} (field names matched without regard to case, as Go's encoding/json
+ * does). Returns `ann` (the ServiceAccount's own annotations) with the entry for ns/name added
+ * as annotations when ann has no role-arn; a new reference. */
+json_t *wh_config_map_merge(json_t *ann, const json_t *config, const char *ns, const char *name, const wh_cfg *cfg);
+
 /* The response review for a request body (which passed wh_body_bounded). *warning (may be empty) says what was odd. Never
  * NULL but on allocation failure. */
 json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup lookup, void *ctx, char *warning,

@@ -6,6 +6,7 @@ required bearer token:
   GET /openid/v1/jwks                        DIR/jwks.json (Cache-Control: public, max-age= the
                                              number in DIR/jwks.max-age when that file exists,
                                              as an external signer's refresh hint sets it)
+  GET /api/v1/namespaces/NS/configmaps/NAME  DIR/configmaps_NS_NAME.json
   GET /api/v1/namespaces/NS/serviceaccounts/NAME  DIR/serviceaccounts_NS_NAME.json (after the
                                              seconds in DIR/serviceaccounts_NS_NAME.delay, if any)
 Answers 401 without the right token, 403 for Secrets not in --allow, 404 for missing files, with
@@ -51,6 +52,8 @@ class H(BaseHTTPRequestHandler):
                     fname = False
                 else:
                     fname = "%s_%s.json" % (ns, name)
+            elif len(parts) == 6 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "configmaps":
+                fname = "configmaps_%s_%s.json" % (parts[3], parts[5])
             elif len(parts) == 6 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "serviceaccounts":
                 fname = "serviceaccounts_%s_%s.json" % (parts[3], parts[5])
                 delay = os.path.join(a.dir, fname[:-5] + ".delay")
