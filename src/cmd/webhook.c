@@ -29,7 +29,8 @@
 const char cmd_webhook_help[] =
 	"Usage: saoidc webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [OPTIONS]\n"
 	"\n"
-	"A mutating admission webhook for any cluster (POST /mutate, AdmissionReview v1): pods whose\n"
+	"A mutating admission webhook for any cluster (POST /mutate, AdmissionReview v1; GET /healthz,\n"
+	"/metrics): pods whose\n"
 	"ServiceAccount is annotated get their projected token volume, mounts and env vars:\n"
 	"  eks.amazonaws.com/role-arn (audience, sts-regional-endpoints, token-expiration 600..86400;\n"
 	"    pod annotations eks.amazonaws.com/skip-containers and token-expiration), exactly as\n"
@@ -102,6 +103,8 @@ typedef struct wh_state {
 	bool watch_cm;   /* --watch-config-map */
 	const char *cm_ns;
 	json_t *cm_config; /* the ConfigMap's data.config, parsed; under lock */
+	/* /metrics */
+	atomic_ulong mutated, unchanged, denied, lookup_failed, refused_large, refused_complex, refused_busy;
 	long cm_at;        /* clock_mono_ms() of the last poll */
 	struct sockaddr_storage sa; /* --listen */
 	atomic_size_t inflight; /* body bytes held over every connection */
@@ -175,6 +178,8 @@ static json_t *lookup_sa(void *ctx, const char *ns, const char *name, char *err,
 	wh_state *w = ctx;
 	json_t *ann = sa_annotations(w, ns, name, err, errlen), *out;
 
+	if (ann == NULL && err[0] != '\0')
+		atomic_fetch_add(&w->lookup_failed, 1);
 	if (ann == NULL || !w->watch_cm)
 		return ann;
 	pthread_mutex_lock(&w->lock);
@@ -304,6 +309,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		}
 		return reply(w, c, 200, "text/plain", "ok\n", false);
 	}
+	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+		char *text = NULL;
+
+		if (b == NULL) {
+			*con_cls = (void *)1;
+			return MHD_YES;
+		}
+		if (asprintf(&text,
+			     "# HELP saoidc_webhook_reviews_total AdmissionReviews answered, by outcome.\n"
+			     "# TYPE saoidc_webhook_reviews_total counter\n"
+			     "saoidc_webhook_reviews_total{outcome=\"mutated\"} %lu\n"
+			     "saoidc_webhook_reviews_total{outcome=\"unchanged\"} %lu\n"
+			     "saoidc_webhook_reviews_total{outcome=\"denied\"} %lu\n"
+			     "# HELP saoidc_webhook_sa_lookup_failures_total ServiceAccounts that could not be read "
+			     "(the pod was admitted unchanged).\n"
+			     "# TYPE saoidc_webhook_sa_lookup_failures_total counter\n"
+			     "saoidc_webhook_sa_lookup_failures_total %lu\n"
+			     "# HELP saoidc_webhook_refused_total Requests refused before review, by reason.\n"
+			     "# TYPE saoidc_webhook_refused_total counter\n"
+			     "saoidc_webhook_refused_total{reason=\"too_large\"} %lu\n"
+			     "saoidc_webhook_refused_total{reason=\"too_complex\"} %lu\n"
+			     "saoidc_webhook_refused_total{reason=\"busy\"} %lu\n",
+			     atomic_load(&w->mutated), atomic_load(&w->unchanged), atomic_load(&w->denied),
+			     atomic_load(&w->lookup_failed), atomic_load(&w->refused_large), atomic_load(&w->refused_complex),
+			     atomic_load(&w->refused_busy)) < 0)
+			return MHD_NO;
+		return reply(w, c, 200, "text/plain; version=0.0.4", text, true);
+	}
 	if (strcmp(url, "/mutate") != 0)
 		return reply(w, c, 404, "text/plain", "not found\n", false);
 	if (strcmp(method, "POST") != 0)
@@ -338,10 +371,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (b->too_big)
+	if (b->too_big) {
+		atomic_fetch_add(&w->refused_large, 1);
 		return reply(w, c, 413, "text/plain", "request too large\n", false);
-	if (b->busy)
+	}
+	if (b->busy) {
+		atomic_fetch_add(&w->refused_busy, 1);
 		return reply(w, c, 503, "text/plain", "busy: too many request bodies in flight\n", false);
+	}
 	{
 		char warning[512];
 		json_t *out = NULL;
@@ -349,9 +386,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 		if (!wh_body_bounded(b->p != NULL ? b->p : "", b->n, warning, sizeof(warning))) {
 			log_warn("refused: %s", warning);
+			atomic_fetch_add(&w->refused_complex, 1);
 			return reply(w, c, 413, "text/plain", "request too complex\n", false);
 		}
 		out = wh_review(b->p != NULL ? b->p : "", b->n, &w->cfg, lookup_sa, w, warning, sizeof(warning));
+		{
+			const json_t *r = json_object_get(out, "response");
+
+			atomic_fetch_add(!json_is_true(json_object_get(r, "allowed")) ? &w->denied
+					 : json_object_get(r, "patch") != NULL  ? &w->mutated
+										: &w->unchanged,
+					 1);
+		}
 		s = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
 		json_decref(out);
 		if (warning[0] != '\0')
