@@ -176,6 +176,25 @@ static void check_jwks_content(verify_report *rep, const json_t *jwks)
 		add(rep, "jwks-keys", CHECK_FAIL, "publish the output of `saoidc jwks --key ...`", "the JWKS has no keys");
 		return;
 	}
+	/* Private key members in a published JWKS: whoever fetched it can sign tokens. Checked first,
+	 * on every key, and loudly. */
+	json_array_foreach(keys, i, k) {
+		static const char *const secret[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
+
+		for (size_t m = 0; m < sizeof(secret) / sizeof(*secret); m++)
+			if (json_object_get(k, secret[m]) != NULL) {
+				const char *kid = json_string_value(json_object_get(k, "kid"));
+
+				add(rep, "jwks-private", CHECK_FAIL,
+				    "ROTATE NOW: make a new signing key (saoidc keygen), publish it, switch the API server to it, "
+				    "then publish without this key and delete the old one; anyone who fetched this JWKS can mint "
+				    "tokens for every service account until then",
+				    "the published JWKS holds PRIVATE key material (member \"%s\" of key \"%.64s\"): the signing "
+				    "key is compromised",
+				    secret[m], kid != NULL ? kid : "");
+				return;
+			}
+	}
 	/* The same bound as publishing: a hostile JWKS must not buy unbounded work. */
 	if (n > VERIFY_MAX_KEYS) {
 		add(rep, "jwks-keys", CHECK_FAIL, "drop the keys whose tokens have expired (STS is reported to refuse a JWKS "

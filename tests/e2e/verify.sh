@@ -149,6 +149,22 @@ run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issue
 is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\] forged')" 0 "the text report cannot be given a forged line"
 contains "$OUT" '\x0a[PASS] forged' "the newline is shown escaped"
 kill $BAD; wait $BAD 2>/dev/null
+# A JWKS published with a private key in it (python3-jwcrypto exports the demo key whole).
+/usr/bin/python3 -c '
+import json, sys
+from jwcrypto import jwk
+k = json.loads(jwk.JWK.from_pem(open(sys.argv[1], "rb").read()).export(private_key=True))
+k["kid"] = "leaked"
+print(json.dumps({"keys": [k]}))' "$KEYS/demo-ec256.key" >"$T_TMP/private-jwks.json"
+P=$(free_port)
+/usr/bin/python3 "$HERE/bad_issuer_server.py" --listen "$P" --cert "$C/chain.pem" --key "$C/leaf.key" --mode file --jwks "$T_TMP/private-jwks.json" >"$T_TMP/bad.out" 2>&1 &
+BAD=$!
+wait_for grep -q listening "$T_TMP/bad.out"
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS"
+is "$RC" 1 "a JWKS that holds a private key fails"
+contains "$OUT" '[FAIL] jwks-private    the published JWKS holds PRIVATE key material (member "d" of key "leaked"): the signing key is compromised' "naming the member and the key"
+contains "$OUT" "ROTATE NOW" "and saying to rotate now"
+kill $BAD; wait $BAD 2>/dev/null
 
 # IAM: no provider, then one.
 P=$(free_port); IP=$(free_port)
