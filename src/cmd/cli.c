@@ -2,6 +2,7 @@
 
 #include "cmd/cli.h"
 
+#include "jose/discovery.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -141,6 +142,15 @@ int cli_parse(const char *cmd, const char *help, int argc, char **argv, const st
 		return cli_usage_error(cmd, "at least one --key is required");
 	if (o->from_apiserver && o->nkeys > 0)
 		return cli_usage_error(cmd, "--from-apiserver takes the keys from the API server: give no --key");
+	if (o->docs.issuer != NULL) {
+		sao_err err = {""};
+
+		if (!disc_check_sts_issuer(o->docs.issuer, &err)) {
+			if (strcmp(cmd, "discovery") != 0)
+				return cli_fail(&err);
+			log_warn("%s (kube-apiserver accepts it: the document is printed)", err.msg);
+		}
+	}
 	return -1;
 }
 

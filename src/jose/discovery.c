@@ -101,6 +101,28 @@ bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err)
 	return check_url("issuer", issuer, true, insecure, err);
 }
 
+bool disc_check_sts_issuer(const char *issuer, sao_err *err)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	bool ok = true;
+
+	if (u == NULL)
+		return err_set(err, "out of memory");
+	/* STS fetches https://HOST/... on 443 and IAM refuses a provider URL with a port: an issuer
+	 * with one would be published and then never work. Loopback hosts may have one (tests). */
+	if (curl_url_set(u, CURLUPART_URL, issuer, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    !is_loopback(host) && curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+		ok = err_set(err, "issuer \"%s\" has a port (%s): STS fetches issuers on port 443 only and IAM refuses a "
+				  "provider URL with a port; serve the documents on 443 (a load balancer or Ingress in front) "
+				  "and give the issuer without it",
+			     issuer, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 bool disc_check_jwks_uri(const char *uri, bool *insecure, sao_err *err)
 {
 	return check_url("jwks-uri", uri, false, insecure, err);

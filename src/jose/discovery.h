@@ -17,6 +17,10 @@ bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err);
 
 /* --jwks-uri: an absolute https:// URL (http:// on loopback sets *insecure), no query, fragment
  * or user info, as kube-apiserver checks --service-account-jwks-uri. */
+/* What STS and IAM add to kube-apiserver's rules: no port (but on loopback hosts, for tests).
+ * Every command that publishes, serves or checks an issuer applies it; `discovery`, which prints
+ * kube-apiserver's own document, only warns. */
+bool disc_check_sts_issuer(const char *issuer, sao_err *err);
 bool disc_check_jwks_uri(const char *uri, bool *insecure, sao_err *err);
 
 /* Accepts a jwks path: starts with '/', no "..", query or fragment, only URL-safe characters. */

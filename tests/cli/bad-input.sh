@@ -67,4 +67,21 @@ mkfifo "$T_TMP/fifo.pem"
 refused "a FIFO with no writer as key file fails at once, never hangs" 1 "fifo.pem" timeout 20 "$SAOIDC" jwks --key "$T_TMP/fifo.pem"
 run sh -c "cat '$KEYS/demo-rsa.pub' | '$SAOIDC' jwks --key /dev/stdin"
 contains "$OUT" '"kty":"RSA"' "a pipe with a writer is read (e.g. --key <(kubectl ...))"
+# An issuer with a port: kube-apiserver accepts it, STS and IAM do not. Every command that
+# publishes, serves or checks an issuer refuses it before doing anything; discovery (which prints
+# kube-apiserver's own document) warns.
+PI=https://oidc.example.com:8443/c
+K1="--key $KEYS/demo-rsa.pub"
+for c in "serve $K1" "render $K1 --out $T_TMP/port-out" "publish $K1 s3://bucket-1" "verify" "rotate-plan $K1" \
+	"register --thumbprint none" "trust-policy aws --account 123456789012 --namespace a --service-account b" \
+	"token verify --jwks /dev/null --token /dev/null"; do
+	set -- $c
+	refused "$1 refuses an issuer with a port, saying why" 1 "STS fetches issuers on port 443 only" "$SAOIDC" "$@" --issuer "$PI"
+done
+ok "and render wrote nothing" test ! -e "$T_TMP/port-out"
+run "$SAOIDC" discovery $K1 --issuer "$PI"
+is "$RC" 0 "discovery prints kube-apiserver's document for it"
+contains "$ERR" "has a port (8443)" "with a warning"
+run "$SAOIDC" discovery $K1 --issuer "https://127.0.0.1:8443/c"
+is "$ERR" "" "a loopback issuer may have a port (tests), without a warning"
 done_testing

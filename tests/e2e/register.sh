@@ -111,7 +111,7 @@ contains "$ERR" "would call AddClientIDToOpenIDConnectProvider" "but says what i
 
 # Validation happens before any call.
 : >"$T_TMP/iam.log"
-refused "an issuer with a port is refused" 1 "cannot have one" "$SAOIDC" register --issuer https://oidc.test:8443/x --thumbprint none
+refused "an issuer with a port is refused" 1 "IAM refuses a provider URL with a port" "$SAOIDC" register --issuer https://oidc.test:8443/x --thumbprint none
 refused "an issuer with a trailing slash is refused" 1 "ends with a slash" "$SAOIDC" register --issuer https://oidc.test/x/ --thumbprint none
 refused "an http issuer is refused" 1 "needs an https:// issuer" "$SAOIDC" register --issuer http://oidc.test/x --thumbprint none
 refused "a malformed thumbprint is refused" 1 "is not 40 hex digits" "$SAOIDC" register --issuer https://oidc.test/x --thumbprint abc
