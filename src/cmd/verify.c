@@ -130,12 +130,16 @@ int cmd_verify(int argc, char **argv)
 		err_prefix(&err, "%s: ", v.token_file);
 		goto fail;
 	}
-	if (v.aws && (!aws_where_init(&where, o.region, o.fips, &err) || !iam_client_init(&iam, &creds, &where, &err) ||
-		      !aws_creds_load(&creds, &where, &err)))
+	if (v.aws && (!aws_where_init(&where, o.region, o.fips, &err) || !iam_client_init(&iam, &creds, &where, &err)))
 		goto fail;
+	/* Without credentials every other check still runs; the IAM ones are reported skipped. */
+	if (v.aws && !aws_creds_load(&creds, &where, &err))
+		v.aws = false;
+	else
+		err.msg[0] = '\0';
 	{
 		verify_cfg cfg = {o.docs.issuer, keys, (const char *)token, token_len, v.audience,
-				  v.aws ? &iam : NULL, v.tls, time(NULL)};
+				  v.aws ? &iam : NULL, v.tls, time(NULL), err.msg[0] != '\0' ? err.msg : NULL};
 
 		verify_run(&cfg, &rep);
 	}

@@ -468,6 +468,10 @@ jwks:
 	}
 	if (cfg->iam != NULL)
 		check_aws(rep, cfg);
+	else if (cfg->iam_skipped != NULL)
+		add(rep, "iam-provider", CHECK_SKIP, "give AWS credentials (environment, profile, web identity or instance) "
+						   "to check the IAM provider",
+		    "not checked: %s", cfg->iam_skipped);
 	json_decref(disc);
 	json_decref(jwks);
 	free(url);

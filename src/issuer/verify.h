@@ -35,6 +35,7 @@ typedef struct verify_cfg {
 	const iam_client *iam;  /* non-NULL: check the IAM provider */
 	tls_opts tls;
 	time_t now;
+	const char *iam_skipped; /* with iam NULL: why the IAM checks could not run (reported SKIP) */
 } verify_cfg;
 
 void verify_run(const verify_cfg *cfg, verify_report *rep);

@@ -174,6 +174,12 @@ V="$SAOIDC verify --connect-to 127.0.0.1:$P --ca-file $C/root.pem"
 IAMPID=$!
 trap 'kill $IAMPID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for grep -q listening "$T_TMP/iam.out"
+# --aws without any credentials: every other check runs, the IAM ones are reported skipped.
+run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+	$V --issuer "$ISS" --aws --token "$T_TMP/good.jwt"
+is "$RC" 0 "verify --aws without credentials: the other checks pass, so it passes"
+contains "$OUT" "[SKIP] iam-provider    not checked:" "the IAM check is reported skipped"
+contains "$OUT" "[PASS] token" "and the token was still verified"
 export AWS_ACCESS_KEY_ID=AKIDV AWS_SECRET_ACCESS_KEY=secretv AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/"
 run $V --issuer "$ISS" --aws --token "$T_TMP/good.jwt"
 is "$RC" 1 "a missing IAM provider fails"
