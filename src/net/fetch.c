@@ -127,6 +127,39 @@ static void header_list_free(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
+/* What went wrong, in the terms a user can act on: DNS, the connection, or TLS. */
+static const char *failure(CURLcode cr, bool timed_out, bool too_large, char *buf, size_t len)
+{
+	const char *what;
+
+	if (too_large)
+		return "the answer is larger than the limit";
+	if (timed_out)
+		return "no complete answer within the time limit";
+	switch (cr) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		what = "DNS: the host name does not resolve";
+		break;
+	case CURLE_COULDNT_CONNECT:
+		what = "the connection was refused or could not be made";
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		what = "TLS: the server's certificate is not trusted or is not for this host name (a private CA? give "
+		       "--ca-file)";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		what = "TLS: the handshake failed";
+		break;
+	default:
+		return curl_easy_strerror(cr);
+	}
+	snprintf(buf, len, "%s (%s)", what, curl_easy_strerror(cr));
+	return buf;
+}
+
 bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 {
 	static const tls_opts no_tls = {0};
@@ -188,11 +221,9 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 		r->elapsed_ms = (long)(secs * 1000);
 	if (cr != CURLE_OK) {
 		bool timed_out = cr == CURLE_OPERATION_TIMEDOUT, too_large = r->too_large;
+		char why[300];
 
-		err_set(err, "%s %s: %s", method, req->url,
-			too_large   ? "the answer is larger than the limit"
-			: timed_out ? "no complete answer within the time limit"
-				    : curl_easy_strerror(cr));
+		err_set(err, "%s %s: %s", method, req->url, failure(cr, timed_out, too_large, why, sizeof(why)));
 		fetch_result_clear(r);
 		r->timed_out = timed_out;
 		r->too_large = too_large;

@@ -71,6 +71,11 @@ mint "$KEYS/demo-rsa.key" >"$T_TMP/good.jwt"
 P=$(free_port)
 SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --key "$T_TMP/other.key" --listen "127.0.0.1:$P" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key"
 V="$SAOIDC verify --connect-to 127.0.0.1:$P --ca-file $C/root.pem"
+# A DNS failure and a TLS failure are told apart.
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --issuer "$ISS"
+contains "$OUT" "TLS: the server's certificate is not trusted or is not for this host name (a private CA? give --ca-file)" "an untrusted chain is named a TLS failure, with the fix"
+run "$SAOIDC" verify --issuer https://no-such-host.invalid/x
+contains "$OUT" "DNS: the host name does not resolve" "a name that does not resolve is named a DNS failure"
 run $V --issuer "$ISS" --key "$KEYS/demo-rsa.key" --token "$T_TMP/good.jwt"
 is "$RC" 0 "a good setup passes"
 is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\]')" 11 "all eleven checks pass"
