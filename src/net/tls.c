@@ -5,6 +5,7 @@
 #include "util/clock.h"
 
 #include <limits.h>
+#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -61,6 +62,24 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 		snprintf(target, sizeof(target), "[%s]:%d", host, port);
 	else
 		snprintf(target, sizeof(target), "%s:%d", host, port);
+	{
+		/* Resolve first, to tell a DNS failure from a TLS one (OpenSSL says "system lib"). */
+		char h[600];
+		const char *colon;
+		struct addrinfo hints = {0}, *res = NULL;
+		int gr;
+
+		snprintf(h, sizeof(h), "%s", target[0] == '[' ? target + 1 : target);
+		colon = strrchr(h, target[0] == '[' ? ']' : ':');
+		if (colon != NULL)
+			h[colon - h] = '\0';
+		hints.ai_socktype = SOCK_STREAM;
+		if ((gr = getaddrinfo(h, NULL, &hints, &res)) != 0) {
+			err_set(err, "DNS: %s does not resolve (%s)", h, gai_strerror(gr));
+			goto out;
+		}
+		freeaddrinfo(res);
+	}
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx == NULL) {
 		err_ssl(err, "TLS setup failed");

@@ -76,6 +76,7 @@ run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --issuer "$ISS"
 contains "$OUT" "TLS: the server's certificate is not trusted or is not for this host name (a private CA? give --ca-file)" "an untrusted chain is named a TLS failure, with the fix"
 run "$SAOIDC" verify --issuer https://no-such-host.invalid/x
 contains "$OUT" "DNS: the host name does not resolve" "a name that does not resolve is named a DNS failure"
+refused "thumbprint too: a DNS failure is not called a TLS failure" 1 "DNS: no-such-host.invalid does not resolve" "$SAOIDC" thumbprint https://no-such-host.invalid/x
 run $V --issuer "$ISS" --key "$KEYS/demo-rsa.key" --token "$T_TMP/good.jwt"
 is "$RC" 0 "a good setup passes"
 is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\]')" 11 "all eleven checks pass"
