@@ -6,7 +6,7 @@ B="$T_TMP/bad"
 mkdir -p "$B"
 : >"$B/empty.pem"
 printf '\n \n' >"$B/blank.pem"
-head -c 4096 /dev/urandom | tr -d '\055' >"$B/noise.bin"
+{ printf "\001"; head -c 4095 /dev/urandom | tr -d "\055"; } >"$B/noise.bin" # never starts like JSON ({) or PEM (-)
 printf 'not a key at all\n' >"$B/text.pem"
 head -n 4 "$KEYS/demo-rsa.pub" >"$B/truncated.pem"
 sed 's/^MII/MII%%/' "$KEYS/demo-rsa.pub" >"$B/badbase64.pem"
