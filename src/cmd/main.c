@@ -92,8 +92,15 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		}
-		if ((c = find(argv[2])) == NULL)
-			return cli_usage_error("help", "unknown command '%s'", argv[2]);
+		if (strcmp(argv[2], "help") == 0) {
+			usage(stdout);
+			return EXIT_SUCCESS;
+		}
+		if ((c = find(argv[2])) == NULL) {
+			fprintf(stderr, "saoidc help: unknown command '%s'\nTry 'saoidc --help' for the list of commands.\n",
+				argv[2]);
+			return EXIT_USAGE;
+		}
 		return cli_print_help(c->help);
 	}
 	c = find(argv[1]);

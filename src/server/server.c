@@ -266,7 +266,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	(void)upload_data;
-	if (pl > 0 && strncmp(url, s->cfg.prefix, pl) == 0 && url[pl] == '/')
+	bool under_prefix = pl > 0 && strncmp(url, s->cfg.prefix, pl) == 0 && url[pl] == '/';
+
+	if (under_prefix)
 		url += pl;
 	if (strcmp(url, DISCOVERY_PATH) == 0)
 		route = ROUTE_DISCOVERY;
@@ -274,11 +276,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		route = ROUTE_JWKS;
 	else if (strcmp(url, KUBE_JWKS_PATH) == 0)
 		route = ROUTE_KUBE_JWKS;
-	else if (strcmp(url, "/healthz") == 0)
+	/* Probes and metrics at the root only: an Ingress that publishes the issuer's prefix does
+	 * not publish them. */
+	else if (!under_prefix && strcmp(url, "/healthz") == 0)
 		route = ROUTE_HEALTHZ;
-	else if (strcmp(url, "/readyz") == 0)
+	else if (!under_prefix && strcmp(url, "/readyz") == 0)
 		route = ROUTE_READYZ;
-	else if (strcmp(url, "/metrics") == 0)
+	else if (!under_prefix && strcmp(url, "/metrics") == 0)
 		route = ROUTE_METRICS;
 	else
 		route = ROUTE_OTHER;

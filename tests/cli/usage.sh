@@ -25,6 +25,10 @@ for c in serve publish unpublish register thumbprint verify token trust-policy p
 	contains "$(cat "$SRCDIR/doc/saoidc.1")" ".B saoidc $c" "the man page documents $c"
 done
 refused "help for an unknown command exits 2" 2 "unknown command" "$SAOIDC" help nope
+refused "and points to the command list, not to itself" 2 "Try 'saoidc --help' for the list of commands." "$SAOIDC" help nope
+run "$SAOIDC" help help
+is "$RC" 0 "saoidc help help is the command list"
+contains "$OUT" "Usage: saoidc COMMAND" "saoidc help help prints the usage"
 if command -v man >/dev/null 2>&1; then
 	ok "the man page renders without warnings" sh -c "MANWIDTH=80 man --warnings -l '$SRCDIR/doc/saoidc.1' 2>&1 >/dev/null | (! grep .)"
 fi

@@ -43,6 +43,9 @@ contains "$(curl -s "$ISS/.well-known/openid-configuration")" "\"jwks_uri\":\"$I
 is "$(curl -s -o /dev/null -w '%{http_code}' "$U/other/keys.json")" 404 "another prefix is 404"
 is "$(curl -s "$U/healthz")" ok "/healthz"
 is "$(curl -s "$U/readyz")" ready "/readyz once documents are loaded"
+for p in /metrics /healthz /readyz; do
+	is "$(curl -s -o /dev/null -w '%{http_code}' "$ISS$p")" 404 "$p is served at the root only, not under the issuer's path (an Ingress for the issuer does not publish it)"
+done
 M=$(curl -s "$U/metrics")
 contains "$M" 'saoidc_http_requests_total{route="jwks",code="304"} 2' "metrics count requests by route and code"
 contains "$M" 'saoidc_keys_served 1' "metrics show the keys served"
