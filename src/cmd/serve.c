@@ -390,10 +390,16 @@ int cmd_serve(int argc, char **argv)
 		}
 		for (size_t i = 0; i < cfg.nlisten; i++) {
 			const char *scheme = cert != NULL ? "https" : "http";
+			char bound[80];
 
-			log_info("listening on %s://%s", scheme, cfg.listen[i]);
-			log_info("  %s://%s%s/.well-known/openid-configuration", scheme, cfg.listen[i], prefix);
-			log_info("  %s://%s%s%s", scheme, cfg.listen[i], prefix, cfg.jwks_path);
+			if (!srv_bound_address(s, i, bound, sizeof(bound)))
+				snprintf(bound, sizeof(bound), "%s", cfg.listen[i]);
+			if (strcmp(bound, cfg.listen[i]) != 0)
+				log_info("listening on %s://%s (--listen %s)", scheme, bound, cfg.listen[i]);
+			else
+				log_info("listening on %s://%s", scheme, bound);
+			log_info("  %s://%s%s/.well-known/openid-configuration", scheme, bound, prefix);
+			log_info("  %s://%s%s%s", scheme, bound, prefix, cfg.jwks_path);
 		}
 		if (cert != NULL) {
 			const char *paths[] = {so.tls_cert, so.tls_key};

@@ -459,6 +459,29 @@ bool srv_set_tls(srv *s, const char *cert_pem, const char *key_pem, sao_err *err
 	return true;
 }
 
+bool srv_bound_address(srv *s, size_t i, char *buf, size_t len)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	char host[INET6_ADDRSTRLEN];
+	int fd = i < s->ndaemons ? swap_listen_fd(s->daemons[i]) : -1;
+
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)
+		return false;
+	if (sa.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)&sa;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(a->sin6_port));
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)&sa;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(a->sin_port));
+	}
+	return true;
+}
+
 void srv_tick(srv *s)
 {
 	for (size_t i = 0; i < s->ndaemons; i++)

@@ -42,6 +42,10 @@ bool srv_publish(srv *s, const docs *d, sao_err *err);
  * (server/swap.h); on failure the previous pair keeps serving and err says why. */
 bool srv_set_tls(srv *s, const char *cert_pem, const char *key_pem, sao_err *err);
 
+/* The address listener i is bound to, as "127.0.0.1:8080" or "[::]:8080" (what ":8080" and
+ * port 0 became). False if it cannot be told. */
+bool srv_bound_address(srv *s, size_t i, char *buf, size_t len);
+
 /* Housekeeping from the main loop: stops listeners replaced by srv_set_tls once drained. */
 void srv_tick(srv *s);
 

@@ -133,6 +133,14 @@ void swap_tick(swap_daemon *d, unsigned grace_ms)
 	d->nold = kept;
 }
 
+int swap_listen_fd(swap_daemon *d)
+{
+	const union MHD_DaemonInfo *info =
+		d->cur.d != NULL ? MHD_get_daemon_info(d->cur.d, MHD_DAEMON_INFO_LISTEN_FD) : NULL;
+
+	return info != NULL ? (int)info->listen_fd : -1;
+}
+
 unsigned swap_connections(swap_daemon *d)
 {
 	unsigned n = connections(d->cur.d);

@@ -29,6 +29,9 @@ bool swap_cert(swap_daemon *d, const char *cert_pem, const char *key_pem, sao_er
 /* Stops replaced daemons that have drained, or that still hold connections past grace_ms. */
 void swap_tick(swap_daemon *d, unsigned grace_ms);
 
+/* The current daemon's listening socket, or -1. */
+int swap_listen_fd(swap_daemon *d);
+
 /* Connections open on the current and the replaced daemons. */
 unsigned swap_connections(swap_daemon *d);
 

@@ -210,4 +210,12 @@ P=$(free_port)
 start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --threads 3
 contains "$(cat "$T_TMP/serve.log")" "3 worker threads per listener (--threads)" "--threads decides when given"
 stop_serve
+# --listen :PORT and port 0: the log says where it really listens.
+"$SAOIDC" serve --issuer http://127.0.0.1 --key "$KEYS/demo-rsa.pub" --listen 127.0.0.1:0 >/dev/null 2>"$T_TMP/zero.log" &
+ZP=$!
+wait_for grep -q "listening on" "$T_TMP/zero.log"
+port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\) (--listen 127.0.0.1:0).*|\1|p' "$T_TMP/zero.log")
+ok "--listen 127.0.0.1:0 logs the port it got ($port)" test "${port:-0}" -gt 0
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/keys.json")" 200 "and serves there"
+kill $ZP; wait $ZP 2>/dev/null
 done_testing
