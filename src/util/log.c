@@ -121,7 +121,10 @@ void log_request(const char *client, const char *method, const char *path, unsig
 				    "request", "client", client, "method", m, "path", p, "status", (int)status,
 				    "user_agent", ua));
 	} else {
-		fprintf(stderr, "saoidc: %s \"%s %s\" %u \"%s\"\n", client, m, p, status, ua);
+		char ts[32];
+
+		timestamp(ts);
+		fprintf(stderr, "saoidc: %s %s \"%s %s\" %u \"%s\"\n", ts, client, m, p, status, ua);
 	}
 	free(m);
 	free(p);

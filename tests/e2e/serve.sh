@@ -143,7 +143,8 @@ curl -s -o /dev/null -X DELETE "$U/keys.json"
 curl -s -o /dev/null "$U/x%0aFAKE%20saoidc:%20forged%1b%5b31m"
 stop_serve
 L=$(cat "$T_TMP/serve.log")
-contains "$L" 'saoidc: 127.0.0.1 "GET /keys.json" 200 "aws-sdk-java/1.12 \x22STS\x22"' "--access-log: client, request, status and User-Agent"
+contains "$L" 'Z 127.0.0.1 "GET /keys.json" 200 "aws-sdk-java/1.12 \x22STS\x22"' "--access-log: time, client, request, status and User-Agent"
+ok "the time is UTC, ISO 8601" grep -Eq '^saoidc: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z 127\.0\.0\.1 "GET /keys.json" 200' "$T_TMP/serve.log"
 contains "$L" '"GET /keys.json" 304 ' "a 304 is logged as such"
 contains "$L" '"DELETE /keys.json" 405 ' "a refused method is logged"
 contains "$L" '"GET /x\x0aFAKE saoidc: forged\x1b[31m" 404 ' "newlines and escapes in the path are written as \xNN"

@@ -36,6 +36,17 @@ static const char *capture(const char *method, const char *path, unsigned status
 	rewind(f);
 	n = fread(captured, 1, sizeof(captured) - 1, f);
 	captured[n] = '\0';
+	/* A text access line carries a UTC timestamp after "saoidc: ": checked here, then cut so the
+	 * cases below compare the rest. */
+	if (method != NULL && n > 29 && captured[0] == 's' && captured[8] != '{') {
+		const char *t = captured + 8;
+		bool shape = strlen(t) > 21 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' && t[16] == ':' &&
+			     t[19] == 'Z' && t[20] == ' ';
+
+		ok(shape, "a text access line has its timestamp (%.21s)", t);
+		if (shape)
+			memmove(captured + 8, captured + 29, strlen(captured + 29) + 1);
+	}
 	fclose(f);
 	unlink(tmpl);
 	return captured;
