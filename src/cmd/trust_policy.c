@@ -99,7 +99,7 @@ int cmd_trust_policy(int argc, char **argv)
 	cli_opts o = {0};
 	sao_err err = {""};
 	json_t *out = NULL;
-	char *s = NULL, *aud = NULL, *hp = NULL;
+	char *s = NULL, *aud = NULL, *hp = NULL, *role_arn = NULL;
 	aws_where where = {0};
 	const char *cloud;
 	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, lo, &o, tp_opt, &t, 1, CLI_NEED_ISSUER);
@@ -141,7 +141,7 @@ int cmd_trust_policy(int argc, char **argv)
 			if (!ok)
 				goto fail;
 			log_info("role %s", arn != NULL ? arn : V(OPT_CREATE_ROLE));
-			free(arn);
+			role_arn = arn; /* printed last on stdout, for scripts */
 		}
 	} else if (strcmp(cloud, "azure") == 0) {
 		char name[256];
@@ -200,11 +200,14 @@ int cmd_trust_policy(int argc, char **argv)
 		goto out;
 	}
 	s = docs_dump(out, true);
-	rc = s != NULL && cli_print(s, &err) ? EXIT_SUCCESS : cli_fail(&err);
+	rc = s != NULL && cli_print(s, &err) && (role_arn == NULL || (printf("%s\n", role_arn), cli_flush(&err)))
+		     ? EXIT_SUCCESS
+		     : cli_fail(&err);
 	goto out;
 fail:
 	rc = cli_fail(&err);
 out:
+	free(role_arn);
 	free(s);
 	free(aud);
 	free(hp);

@@ -37,6 +37,7 @@ if /usr/bin/python3 -c 'import botocore' 2>/dev/null; then
 	is "$RC" 0 "--create-role creates the role"
 	is "$(actions)" "GetRole CreateRole ListAttachedRolePolicies AttachRolePolicy " "get, create, list, attach"
 	contains "$ERR" "role arn:aws:iam::123456789012:role/irsa-api" "and names it"
+	is "$(printf '%s\n' "$OUT" | tail -n 1)" "arn:aws:iam::123456789012:role/irsa-api" "the role ARN is the last line on stdout, for scripts"
 	is "$(curl -s "http://127.0.0.1:$IP/roles" | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin)['irsa-api']; print(json.loads(r['trust']) == json.load(open(sys.argv[1])), r['attached'])" "$T_TMP/p1.json")" "True ['arn:aws:iam::aws:policy/ReadOnlyAccess']" "the role trusts exactly the printed policy and has the policy attached"
 	: >"$T_TMP/iam.log"
 	run "$SAOIDC" $TP --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess
