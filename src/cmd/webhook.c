@@ -30,7 +30,7 @@ const char cmd_webhook_help[] =
 	"Usage: saoidc webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [OPTIONS]\n"
 	"\n"
 	"A mutating admission webhook for any cluster (POST /mutate, AdmissionReview v1; GET /healthz,\n"
-	"/metrics): pods whose\n"
+	"/readyz (503 while the Kubernetes API cannot be reached), /metrics): pods whose\n"
 	"ServiceAccount is annotated get their projected token volume, mounts and env vars:\n"
 	"  eks.amazonaws.com/role-arn (audience, sts-regional-endpoints, token-expiration 600..86400;\n"
 	"    pod annotations eks.amazonaws.com/skip-containers and token-expiration), exactly as\n"
@@ -103,6 +103,9 @@ typedef struct wh_state {
 	bool watch_cm;   /* --watch-config-map */
 	const char *cm_ns;
 	json_t *cm_config; /* the ConfigMap's data.config, parsed; under lock */
+	atomic_bool api_ok;  /* /readyz: the API server answered the last probe */
+	long api_probe_at;   /* clock_mono_ms() of the last probe (main thread) */
+	char api_err[300];   /* why not, under lock */
 	/* /metrics */
 	atomic_ulong mutated, unchanged, denied, lookup_failed, refused_large, refused_complex, refused_busy;
 	long cm_at;        /* clock_mono_ms() of the last poll */
@@ -202,6 +205,29 @@ static const char *own_namespace(char *buf, size_t len)
 	}
 	free(text);
 	return "default";
+}
+
+/* Asks the API server for /version every 10 s (main thread): the webhook is ready only while
+ * it can read ServiceAccounts, so a Service does not send reviews it would answer unchanged. */
+static void probe_api(wh_state *w, bool force)
+{
+	char *body = NULL;
+	size_t len = 0;
+	sao_err e = {""};
+	long now = clock_mono_ms();
+	bool ok;
+
+	if (!force && now - w->api_probe_at < 10000)
+		return;
+	w->api_probe_at = now;
+	ok = kube_get(&w->api, "/version", &body, &len, NULL, &e);
+	free(body);
+	pthread_mutex_lock(&w->lock);
+	snprintf(w->api_err, sizeof(w->api_err), "%s", ok ? "" : e.msg);
+	pthread_mutex_unlock(&w->lock);
+	if (ok != atomic_load(&w->api_ok))
+		log_msg(ok ? LOG_INFO : LOG_WARN, "%s", ok ? "the Kubernetes API answers: ready" : e.msg);
+	atomic_store(&w->api_ok, ok);
 }
 
 /* Re-reads the ConfigMap every --sa-cache-seconds (at least 1 s), from the main loop, so a
@@ -308,6 +334,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_YES;
 		}
 		return reply(w, c, 200, "text/plain", "ok\n", false);
+	}
+	if (strcmp(url, "/readyz") == 0 && strcmp(method, "GET") == 0) {
+		char *text = NULL;
+
+		if (b == NULL) {
+			*con_cls = (void *)1;
+			return MHD_YES;
+		}
+		if (atomic_load(&w->api_ok))
+			return reply(w, c, 200, "text/plain", "ready\n", false);
+		pthread_mutex_lock(&w->lock);
+		if (asprintf(&text, "not ready: the Kubernetes API cannot be reached: %s\n", w->api_err) < 0)
+			text = NULL;
+		pthread_mutex_unlock(&w->lock);
+		return text != NULL ? reply(w, c, 503, "text/plain", text, true) : MHD_NO;
 	}
 	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
 		char *text = NULL;
@@ -638,6 +679,7 @@ int cmd_webhook(int argc, char **argv)
 			w.cm_ns = own_namespace(ns_buf, sizeof(ns_buf));
 		poll_config_map(&w, true);
 	}
+	probe_api(&w, true);
 	log_info("admission webhook listening on https://%s/mutate", w.listen);
 	for (;;) {
 		struct timespec ts = {1, 0};
@@ -648,6 +690,7 @@ int cmd_webhook(int argc, char **argv)
 		swap_tick(d, REQUEST_MS);
 		reload_tls(d, &w, tls_fp);
 		poll_config_map(&w, false);
+		probe_api(&w, false);
 	}
 	log_info("stopping");
 	swap_stop(d);

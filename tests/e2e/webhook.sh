@@ -100,6 +100,16 @@ print(env.get("AWS_ROLE_ARN", "-").split("/")[-1], env.get("AWS_STS_REGIONAL_END
 is "$(cm_env plain)" "from-cm regional aud-cm 3600" "--watch-config-map: a ServiceAccount from the ConfigMap (role, regional STS, audience, expiration)"
 is "$(cm_env sa-1)" "app - sts.amazonaws.com 86400" "an annotated ServiceAccount wins over the ConfigMap"
 kill $X4; wait $X4 2>/dev/null
+# /readyz follows the API server.
+is "$(curl -s --cacert "$C/root.pem" "https://localhost:$WP/readyz")" "ready" "/readyz: ready while the API server answers"
+XP=$(free_port)
+"$SAOIDC" webhook --listen "127.0.0.1:$XP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --kube-api "https://127.0.0.1:$(free_port)" \
+	--kube-token-file "$T_TMP/token" --kube-ca "$C/root.pem" 2>"$T_TMP/wh5.log" &
+X5=$!
+wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$XP/healthz"
+is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$XP/readyz")" 503 "/readyz: 503 while the API server cannot be reached (/healthz stays 200)"
+contains "$(curl -s --cacert "$C/root.pem" "https://localhost:$XP/readyz")" "not ready: the Kubernetes API cannot be reached: " "saying why"
+kill $X5; wait $X5 2>/dev/null
 refused "--role-account takes an account ID" 2 "12-digit" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --role-account 12
 refused "--token-expiration is bounded" 2 "600 to 86400" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --token-expiration 60
 refused "webhook without TLS is refused" 2 "required" "$SAOIDC" webhook --listen 127.0.0.1:1

@@ -6,6 +6,7 @@ required bearer token:
   GET /openid/v1/jwks                        DIR/jwks.json (Cache-Control: public, max-age= the
                                              number in DIR/jwks.max-age when that file exists,
                                              as an external signer's refresh hint sets it)
+  GET /version                               a fixed version
   GET /api/v1/namespaces/NS/configmaps/NAME  DIR/configmaps_NS_NAME.json
   GET /api/v1/namespaces/NS/serviceaccounts/NAME  DIR/serviceaccounts_NS_NAME.json (after the
                                              seconds in DIR/serviceaccounts_NS_NAME.delay, if any)
@@ -59,6 +60,9 @@ class H(BaseHTTPRequestHandler):
                 delay = os.path.join(a.dir, fname[:-5] + ".delay")
                 if os.path.exists(delay):
                     time.sleep(float(open(delay).read()))
+            elif path == "/version":
+                code, body = 200, json.dumps({"major": "1", "minor": "32", "gitVersion": "v1.32.0-fake"})
+                fname = False
             elif path == "/.well-known/openid-configuration":
                 fname = "openid-configuration.json"
             elif path == "/openid/v1/jwks":
