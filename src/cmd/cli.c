@@ -184,6 +184,12 @@ key_set *cli_load_keys(const cli_opts *o, sao_err *err)
 			return NULL;
 		}
 	}
+	for (size_t i = 0; i < key_set_count(set); i++)
+		if (key_set_get(set, i)->ca_cert)
+			log_warn("key %s (%s) is a CA certificate's: a service-account signing key is a plain key pair "
+				 "(EKS Anywhere's <cluster>-sa Secret holds it in tls.crt); is this the cluster CA "
+				 "(ca.crt) by mistake? Tokens signed by another key will not verify",
+				 key_set_get(set, i)->kid, key_set_get(set, i)->source);
 	if (key_set_duplicates(set) > 0)
 		log_info("%zu key(s) found more than once; each is published once", key_set_duplicates(set));
 	return set;

@@ -13,6 +13,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,7 +178,7 @@ static bool public_check(EVP_PKEY *pkey, sao_err *err)
 }
 
 /* Takes ownership of nothing: `in` may be a private key; only its public half is kept. */
-static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, sao_err *err)
+static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, bool ca_cert, sao_err *err)
 {
 	key_info k;
 	char group[64] = "";
@@ -244,6 +245,7 @@ static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, sao_err *
 			return true;
 		}
 	}
+	k.ca_cert = ca_cert;
 	k.source = strdup(source);
 	if (k.source == NULL) {
 		err_set(err, "out of memory");
@@ -277,7 +279,7 @@ static bool pem_is_encrypted(const char *header)
 
 /* Decodes one PEM block. Returns 1 with *pkey set, 0 for a block that is skipped, -1 on error. */
 static int pem_block_key(const char *name, const char *header, const unsigned char *der, long len,
-			 EVP_PKEY **pkey, sao_err *err)
+			 EVP_PKEY **pkey, bool *ca_cert, sao_err *err)
 {
 	const unsigned char *p = der;
 	X509 *cert = NULL;
@@ -303,6 +305,7 @@ static int pem_block_key(const char *name, const char *header, const unsigned ch
 			return -1;
 		}
 		*pkey = X509_get_pubkey(cert);
+		*ca_cert = X509_check_ca(cert) > 0;
 		X509_free(cert);
 	} else if (strcmp(name, "EC PARAMETERS") == 0) {
 		return 0; /* `openssl ecparam -genkey` writes this before the key */
@@ -340,6 +343,7 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 		unsigned char *der = NULL;
 		long dlen = 0;
 		EVP_PKEY *pkey = NULL;
+		bool ca = false;
 		int r;
 
 		ERR_clear_error();
@@ -358,7 +362,7 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 			goto out;
 		}
 		blocks++;
-		r = pem_block_key(name, header, der, dlen, &pkey, err);
+		r = pem_block_key(name, header, der, dlen, &pkey, &ca, err);
 		OPENSSL_clear_free(der, (size_t)dlen);
 		if (r < 0)
 			err_prefix(err, "%s: ", source);
@@ -368,7 +372,7 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 			goto out;
 		if (r == 0)
 			continue;
-		if (!accept_key(set, pkey, source, err)) {
+		if (!accept_key(set, pkey, source, ca, err)) {
 			EVP_PKEY_free(pkey);
 			err_prefix(err, "%s: ", source);
 			goto out;
@@ -392,7 +396,7 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 	EVP_PKEY *pkey = NULL;
 	const unsigned char *p;
 	X509 *cert;
-	bool ok;
+	bool ok, ca = false;
 
 	if (len < 2 || buf[0] != 0x30)
 		return err_set(err, "%s: not a key: expected PEM (-----BEGIN ...), DER or a Kubernetes Secret "
@@ -404,8 +408,10 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 		pkey = NULL;
 		p = buf;
 		cert = d2i_X509(NULL, &p, (long)len);
-		if (cert != NULL && p == buf + len)
+		if (cert != NULL && p == buf + len) {
 			pkey = X509_get_pubkey(cert);
+			ca = X509_check_ca(cert) > 0;
+		}
 		X509_free(cert);
 	}
 	if (pkey == NULL) {
@@ -428,7 +434,7 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 	if (pkey == NULL)
 		return err_set(err, "%s: not a key: DER data is not a public key, certificate or unencrypted "
 				    "private key", source);
-	ok = accept_key(set, pkey, source, err);
+	ok = accept_key(set, pkey, source, ca, err);
 	if (!ok)
 		err_prefix(err, "%s: ", source);
 	EVP_PKEY_free(pkey);

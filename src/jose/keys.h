@@ -20,6 +20,7 @@ typedef struct key_info {
 	const char *alg;   /* JWS algorithm the API server uses with this key */
 	char kid[48];      /* Kubernetes key ID: base64url(SHA-256(DER SubjectPublicKeyInfo)) */
 	char *source;      /* where it came from, for messages and `inspect` */
+	bool ca_cert;      /* read from a CA certificate (basicConstraints CA:TRUE): rarely the signing key */
 } key_info;
 
 typedef struct key_set key_set;

@@ -84,4 +84,11 @@ is "$RC" 0 "discovery prints kube-apiserver's document for it"
 contains "$ERR" "has a port (8443)" "with a warning"
 run "$SAOIDC" discovery $K1 --issuer "https://127.0.0.1:8443/c"
 is "$ERR" "" "a loopback issuer may have a port (tests), without a warning"
+# A CA certificate given as the signing key (the cluster's ca.crt instead of sa.pub): a warning.
+make_chain "$T_TMP/chain" localhost
+run "$SAOIDC" jwks --key "$T_TMP/chain/root.pem"
+is "$RC" 0 "a CA certificate's key is still published"
+contains "$ERR" "is a CA certificate's: a service-account signing key is a plain key pair" "with a warning that it is probably the wrong file"
+run "$SAOIDC" jwks --key "$T_TMP/chain/leaf.pem"
+is "$ERR" "" "a leaf certificate's key gives no warning"
 done_testing
