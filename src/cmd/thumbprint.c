@@ -49,8 +49,11 @@ int cmd_thumbprint(int argc, char **argv)
 	if (!discovered)
 		log_warn("could not read %s/.well-known/openid-configuration: only the URL's own host was checked",
 			 argv[o.argi]);
-	for (size_t i = 0; i < hosts.n; i++)
+	for (size_t i = 0; i < hosts.n; i++) {
 		log_info("%s", hosts.v[i]);
+		if (strstr(hosts.v[i], THUMB_LEAF) != NULL)
+			log_warn("%s", THUMB_LEAF_WARNING);
+	}
 	for (size_t i = 0; i < thumbs.n; i++)
 		printf("%s\n", thumbs.v[i]);
 	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);

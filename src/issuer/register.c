@@ -82,6 +82,9 @@ bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char
 			for (size_t i = 0; i < live.n; i++)
 				log_info("thumbprint of the chain served now: %s (hosts: %s%s%s)", live.v[i], hosts.v[0],
 					 hosts.n > 1 ? ", " : "", hosts.n > 1 ? hosts.v[1] : "");
+			for (size_t i = 0; i < hosts.n; i++)
+				if (strstr(hosts.v[i], THUMB_LEAF) != NULL)
+					log_warn("%s: %s", hosts.v[i], THUMB_LEAF_WARNING);
 		} else if (want_auto) {
 			*err = terr;
 			err_prefix(err, "cannot compute the thumbprint (--thumbprint auto): ");

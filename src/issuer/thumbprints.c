@@ -38,7 +38,7 @@ static bool add_host(const char *host, int port, const tls_opts *o, strlist *thu
 
 	if (!tls_thumbprint(host, port, o, &t, err))
 		return false;
-	snprintf(hp, sizeof(hp), "%s:%d", host, port);
+	snprintf(hp, sizeof(hp), "%s:%d%s", host, port, t.leaf ? THUMB_LEAF : "");
 	if (!strlist_add(hosts, hp) || (!strlist_has(thumbs, t.sha1) && !strlist_add(thumbs, t.sha1)))
 		return err_set(err, "out of memory");
 	return true;

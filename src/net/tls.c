@@ -149,6 +149,7 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 	for (unsigned i = 0; i < 20; i++)
 		snprintf(out->sha1 + 2 * i, 3, "%02x", md[i]);
 	X509_NAME_oneline(X509_get_subject_name(last), out->subject, sizeof(out->subject));
+	out->leaf = X509_check_ca(last) == 0;
 	ok = true;
 out:
 	ERR_clear_error();

@@ -17,6 +17,8 @@ typedef struct tls_thumb {
 	char sha1[41];      /* lower-case hex, no colons: what IAM's ThumbprintList wants */
 	char subject[256];  /* of the certificate the thumbprint is of */
 	int depth;          /* certificates the server presented */
+	bool leaf;          /* the last one is not a CA: the server sends no intermediate, and the
+			     * thumbprint changes at every renewal of its certificate */
 } tls_thumb;
 
 /* Connects to host:port (default 443) with TLS, verifies chain and host name unless insecure,

@@ -151,4 +151,20 @@ else
 	pass "a skewed clock is explained # SKIP faketime is not installed"
 fi
 stop_serve
+# A server that sends only its own certificate: the thumbprint is the leaf's, which changes at
+# every renewal. thumbprint (and register --thumbprint auto) say so.
+P=$(free_port)
+cat "$C/root.pem" "$C/inter.pem" >"$T_TMP/bundle.pem"
+SERVE_SCHEME=https start_serve "$P" --issuer https://oidc.test/x --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
+	--tls-cert "$C/leaf.pem" --tls-key "$C/leaf.key"
+run "$SAOIDC" thumbprint https://oidc.test/x --connect-to "127.0.0.1:$P" --ca-file "$T_TMP/bundle.pem"
+is "$RC" 0 "a leaf-only chain still gives a thumbprint"
+contains "$ERR" "the thumbprint is of the server's own certificate (it sends no intermediate CA): it changes at every renewal" "with a warning that it will change at the next renewal"
+stop_serve
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer https://oidc.test/x --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key"
+run "$SAOIDC" thumbprint https://oidc.test/x --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem"
+is "$(printf '%s' "$ERR" | grep -c 'own certificate')" 0 "the full chain gives no such warning"
+stop_serve
 done_testing
