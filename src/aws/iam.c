@@ -2,11 +2,12 @@
 
 #include "aws/iam.h"
 
+#include "util/url.h"
+
 #include "aws/send.h"
 #include "aws/xml.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,7 +433,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 	form_add(&f, "RoleName", name);
 	if (iam_call("GetRole", &f, iam, &r, err)) {
 		char *enc = aws_xml_text(r.body, r.body_len, "AssumeRolePolicyDocument");
-		char *dec = enc != NULL ? curl_easy_unescape(NULL, enc, 0, NULL) : NULL;
+		char *dec = enc != NULL ? url_decode(enc) : NULL;
 		json_t *cur = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
 
 		*arn = aws_xml_text(r.body, r.body_len, "Arn");
@@ -452,7 +453,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 			note("role %s already has this trust policy", name);
 		}
 		json_decref(cur);
-		curl_free(dec);
+		free(dec);
 		free(enc);
 		if (!ok)
 			goto out;

@@ -6,6 +6,7 @@
 #include "aws/send.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "net/http.h"
 #include "util/log.h"
 #include "issuer/private.h"
 #include "issuer/register.h"
@@ -15,7 +16,6 @@
 #include "util/watch.h"
 #include "aws/s3.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -251,7 +251,7 @@ static int sync_object(const object *o, const s3_target *t, const pub_opts *p, c
 		    r.content_type != NULL && strcmp(r.content_type, o->content_type) == 0 && r.cache_control != NULL &&
 		    strcmp(r.cache_control, p->cache_control) == 0) {
 			log_info("s3://%s/%s: unchanged", t->bucket, key);
-			*modified = r.last_modified != NULL ? curl_getdate(r.last_modified, NULL) : 0;
+			*modified = r.last_modified != NULL ? (time_t)http_date(r.last_modified) : 0;
 			ret = 0;
 			goto out;
 		}

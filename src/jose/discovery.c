@@ -2,7 +2,8 @@
 
 #include "jose/discovery.h"
 
-#include <curl/curl.h>
+#include "util/url.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,8 @@ static bool check_url(const char *what, const char *issuer, bool is_issuer, bool
 {
 	static const char *const why = "STS and the API server compare the issuer byte for byte with the "
 				       "token's \"iss\"";
-	CURLU *u = NULL;
-	char *scheme = NULL, *host = NULL, *part = NULL;
+	url_parts u = {0};
+	const char *scheme, *host;
 	bool ok = false;
 	size_t len = strlen(issuer);
 
@@ -36,31 +37,25 @@ static bool check_url(const char *what, const char *issuer, bool is_issuer, bool
 		if (c <= 0x20 || c >= 0x7f)
 			return err_set(err, "%s \"%s\" contains a space, control or non-ASCII character", what, issuer);
 	}
-	u = curl_url();
-	if (u == NULL)
-		return err_set(err, "out of memory");
-	if (curl_url_set(u, CURLUPART_URL, issuer, 0) != CURLUE_OK) {
+	if (!url_parse(issuer, &u, NULL)) {
 		err_set(err, "%s \"%s\" is not an absolute URL (expected https://HOST[/PATH])", what, issuer);
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		err_set(err, "%s \"%s\" is not an absolute URL (expected https://HOST[/PATH])", what, issuer);
-		goto out;
-	}
+	scheme = u.scheme;
+	host = u.host;
 	if (strncmp(issuer, scheme, strlen(scheme)) != 0) {
 		err_set(err, "%s \"%s\" has an upper-case scheme; write \"%s://\" (%s)", what, issuer, scheme, why);
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
+	if (u.user != NULL) {
 		err_set(err, "%s \"%s\" must not contain user info", what, issuer);
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK || strchr(issuer, '?') != NULL) {
+	if (u.query != NULL || strchr(issuer, '?') != NULL) {
 		err_set(err, "%s \"%s\" must not have a query (OIDC issuers are plain https URLs)", what, issuer);
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK || strchr(issuer, '#') != NULL) {
+	if (u.fragment != NULL || strchr(issuer, '#') != NULL) {
 		err_set(err, "%s \"%s\" must not have a fragment", what, issuer);
 		goto out;
 	}
@@ -89,10 +84,7 @@ static bool check_url(const char *what, const char *issuer, bool is_issuer, bool
 		err_set(err, "%s \"%s\" must be an https:// URL", what, issuer);
 	}
 out:
-	curl_free(part);
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	url_parts_clear(&u);
 	return ok;
 }
 
@@ -103,23 +95,17 @@ bool disc_check_issuer(const char *issuer, bool *insecure, sao_err *err)
 
 bool disc_check_sts_issuer(const char *issuer, sao_err *err)
 {
-	CURLU *u = curl_url();
-	char *host = NULL, *port = NULL;
+	url_parts u;
 	bool ok = true;
 
-	if (u == NULL)
-		return err_set(err, "out of memory");
 	/* STS fetches https://HOST/... on 443 and IAM refuses a provider URL with a port: an issuer
 	 * with one would be published and then never work. Loopback hosts may have one (tests). */
-	if (curl_url_set(u, CURLUPART_URL, issuer, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    !is_loopback(host) && curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+	if (url_parse(issuer, &u, NULL) && !is_loopback(u.host) && u.port != NULL)
 		ok = err_set(err, "issuer \"%s\" has a port (%s): STS fetches issuers on port 443 only and IAM refuses a "
 				  "provider URL with a port; serve the documents on 443 (a load balancer or Ingress in front) "
 				  "and give the issuer without it",
-			     issuer, port);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+			     issuer, u.port);
+	url_parts_clear(&u);
 	return ok;
 }
 
@@ -151,14 +137,12 @@ bool disc_check_jwks_path(const char *path, sao_err *err)
 
 char *disc_issuer_path(const char *issuer)
 {
-	CURLU *u = curl_url();
-	char *p = NULL, *out = NULL;
+	url_parts u;
+	char *out = NULL;
 
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, issuer, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK)
-		out = strdup(strcmp(p, "/") == 0 ? "" : p);
-	curl_free(p);
-	curl_url_cleanup(u);
+	if (url_parse(issuer, &u, NULL) && u.path != NULL)
+		out = strdup(strcmp(u.path, "/") == 0 ? "" : u.path);
+	url_parts_clear(&u);
 	return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "net/http.h"
 
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,4 +66,11 @@ bool http_if_none_match(const char *value, const char *etag)
 			p++;
 	}
 	return false;
+}
+
+long long http_date(const char *value)
+{
+	time_t t = curl_getdate(value, NULL);
+
+	return t < 0 ? 0 : (long long)t;
 }

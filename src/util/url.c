@@ -7,59 +7,97 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool url_https_host(const char *url, char **host, int *port, sao_err *err)
+void url_parts_clear(url_parts *u)
 {
-	CURLU *u = curl_url();
-	char *h = NULL, *p = NULL, *scheme = NULL;
+	char **all[] = {&u->scheme, &u->user, &u->host, &u->port, &u->path, &u->query, &u->fragment};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++) {
+		free(*all[i]);
+		*all[i] = NULL;
+	}
+}
+
+/* One piece, copied into malloc'd memory (libcurl's own must go back through curl_free). */
+static bool piece(CURLU *h, CURLUPart what, char **dst)
+{
+	char *v = NULL;
+
+	*dst = NULL;
+	if (curl_url_get(h, what, &v, 0) != CURLUE_OK)
+		return true; /* absent */
+	*dst = strdup(v);
+	curl_free(v);
+	return *dst != NULL;
+}
+
+bool url_parse(const char *url, url_parts *out, sao_err *err)
+{
+	CURLU *h = curl_url();
 	bool ok = false;
 
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK) {
+	memset(out, 0, sizeof(*out));
+	if (h == NULL)
+		return err_set(err, "out of memory");
+	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
 		err_set(err, "\"%s\" is not an absolute URL", url);
 		goto out;
 	}
-	if (strcmp(scheme, "https") != 0) {
+	if (!piece(h, CURLUPART_SCHEME, &out->scheme) || !piece(h, CURLUPART_USER, &out->user) ||
+	    !piece(h, CURLUPART_HOST, &out->host) || !piece(h, CURLUPART_PORT, &out->port) ||
+	    !piece(h, CURLUPART_PATH, &out->path) || !piece(h, CURLUPART_QUERY, &out->query) ||
+	    !piece(h, CURLUPART_FRAGMENT, &out->fragment)) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (out->scheme == NULL || out->host == NULL) {
+		err_set(err, "\"%s\" is not an absolute URL", url);
+		goto out;
+	}
+	ok = true;
+out:
+	if (!ok)
+		url_parts_clear(out);
+	curl_url_cleanup(h);
+	return ok;
+}
+
+bool url_https_host(const char *url, char **host, int *port, sao_err *err)
+{
+	url_parts u;
+	const char *h;
+	bool ok = false;
+
+	if (!url_parse(url, &u, err))
+		return false;
+	if (strcmp(u.scheme, "https") != 0) {
 		err_set(err, "\"%s\" is not an https:// URL", url);
 		goto out;
 	}
-	*port = curl_url_get(u, CURLUPART_PORT, &p, 0) == CURLUE_OK ? atoi(p) : 443;
+	*port = u.port != NULL ? atoi(u.port) : 443;
+	h = u.host;
 	/* curl keeps IPv6 brackets in the host part; OpenSSL wants them off. */
-	if (h[0] == '[') {
-		h[strlen(h) - 1] = '\0';
-		*host = strdup(h + 1);
-	} else {
-		*host = strdup(h);
-	}
+	*host = h[0] == '[' ? strndup(h + 1, strlen(h) - 2) : strdup(h);
 	ok = *host != NULL || err_set(err, "out of memory");
 out:
-	curl_free(h);
-	curl_free(p);
-	curl_free(scheme);
-	curl_url_cleanup(u);
+	url_parts_clear(&u);
 	return ok;
 }
 
 bool url_authority_path(const char *url, char **authority, char **path, sao_err *err)
 {
-	CURLU *u = curl_url();
-	char *h = NULL, *port = NULL, *p = NULL;
+	url_parts u;
 	bool ok = false;
 
 	*authority = *path = NULL;
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_PATH, &p, 0) != CURLUE_OK) {
-		err_set(err, "\"%s\" is not an absolute URL", url);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-		port = NULL;
-	if (port != NULL ? asprintf(authority, "%s:%s", h, port) < 0 : (*authority = strdup(h)) == NULL) {
+	if (!url_parse(url, &u, err))
+		return false;
+	if ((u.port != NULL ? asprintf(authority, "%s:%s", u.host, u.port) < 0
+			    : (*authority = strdup(u.host)) == NULL)) {
 		*authority = NULL;
 		err_set(err, "out of memory");
 		goto out;
 	}
-	if ((*path = strdup(p)) == NULL) {
+	if ((*path = strdup(u.path != NULL ? u.path : "/")) == NULL) {
 		free(*authority);
 		*authority = NULL;
 		err_set(err, "out of memory");
@@ -67,9 +105,17 @@ bool url_authority_path(const char *url, char **authority, char **path, sao_err 
 	}
 	ok = true;
 out:
-	curl_free(h);
-	curl_free(port);
-	curl_free(p);
-	curl_url_cleanup(u);
+	url_parts_clear(&u);
 	return ok;
+}
+
+char *url_decode(const char *s)
+{
+	char *d = curl_easy_unescape(NULL, s, 0, NULL), *out;
+
+	if (d == NULL)
+		return NULL;
+	out = strdup(d);
+	curl_free(d);
+	return out;
 }

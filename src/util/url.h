@@ -1,11 +1,21 @@
-/* url: the pieces of a URL the modules need, parsed by libcurl's URL API (one parser for the
- * whole program). */
+/* url: the pieces of a URL, parsed by libcurl's URL API: the one URL parser of the program
+ * (issuer and jwks_uri checks, the hosts dialled for thumbprints, what SigV4 signs). */
 #ifndef SAOIDC_URL_H
 #define SAOIDC_URL_H
 
 #include "util/err.h"
 
 #include <stdbool.h>
+
+/* Each piece malloc'd, NULL when the URL has none. host keeps IPv6 brackets; path is "/" when
+ * empty. */
+typedef struct url_parts {
+	char *scheme, *user, *host, *port, *path, *query, *fragment;
+} url_parts;
+
+/* Parses an absolute URL; fails, naming it, for anything else. */
+bool url_parse(const char *url, url_parts *out, sao_err *err);
+void url_parts_clear(url_parts *u);
 
 /* Host and port of an https:// URL (port 443 when absent); host is malloc'd, IPv6 without
  * brackets. */
@@ -14,5 +24,9 @@ bool url_https_host(const char *url, char **host, int *port, sao_err *err);
 /* The authority ("host" or "host:port", as written) and the path ("/" when empty) of an
  * absolute http(s) URL, both malloc'd: what a SigV4 signature covers. */
 bool url_authority_path(const char *url, char **authority, char **path, sao_err *err);
+
+/* Percent-decodes s (a URL-encoded document, as IAM returns policies); malloc'd, NULL when out
+ * of memory. */
+char *url_decode(const char *s);
 
 #endif
