@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <time.h>
 
 /* ---- shared config and credentials files (INI) ---- */
@@ -156,72 +157,6 @@ static bool set_creds(aws_creds *c, const char *ak, const char *sk, const char *
 	return true;
 }
 
-/* 1 found, 0 no such profile (and none was asked for), -1 error. */
-static int creds_from_profile(aws_creds *out, sao_err *err)
-{
-	const char *name = profile_name();
-	bool explicit = getenv("AWS_PROFILE") != NULL && getenv("AWS_PROFILE")[0] != '\0';
-	char *path = NULL, *pak = NULL, *psk = NULL, *ptok = NULL, *src = NULL;
-	static const char *const unsupported[] = {"role_arn", "credential_process", "sso_start_url", "sso_session"};
-	int ret = -1;
-
-	path = home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
-	pak = ini_get(path, name, "aws_access_key_id");
-	psk = ini_get(path, name, "aws_secret_access_key");
-	ptok = ini_get(path, name, "aws_session_token");
-	if (pak == NULL) {
-		/* ~/.aws/config may hold static keys too */
-		free(psk);
-		free(ptok);
-		pak = config_get("aws_access_key_id");
-		psk = config_get("aws_secret_access_key");
-		ptok = config_get("aws_session_token");
-	}
-	if (pak != NULL && psk != NULL) {
-		if (asprintf(&src, "profile %s", name) < 0)
-			src = NULL;
-		ret = src != NULL && set_creds(out, pak, psk, ptok, src, err) ? 1 : -1;
-		if (src == NULL)
-			err_set(err, "out of memory");
-		goto out;
-	}
-	if (pak != NULL) {
-		err_set(err, "profile %s has aws_access_key_id but no aws_secret_access_key", name);
-		goto out;
-	}
-	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++) {
-		char *v = config_get(unsupported[i]);
-
-		if (v == NULL)
-			v = ini_get(path, name, unsupported[i]);
-		if (v != NULL) {
-			free(v);
-			err_set(err, "profile %s uses %s, which saoidc does not support yet: export "
-				     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN (e.g. from `aws "
-				     "configure export-credentials --profile %s --format env`)",
-				name, unsupported[i], name);
-			goto out;
-		}
-	}
-	if (explicit) {
-		err_set(err, "AWS_PROFILE is %s, but no such profile with keys is in %s or the config file", name,
-			path != NULL ? path : "~/.aws/credentials");
-		goto out;
-	}
-	ret = 0;
-out:
-	if (psk != NULL)
-		OPENSSL_cleanse(psk, strlen(psk));
-	if (ptok != NULL)
-		OPENSSL_cleanse(ptok, strlen(ptok));
-	free(pak);
-	free(psk);
-	free(ptok);
-	free(src);
-	free(path);
-	return ret;
-}
-
 /* A token or secret file: at most 64 KiB (a web identity token is about 1 KiB), trimmed. */
 static bool read_secret_file(const char *path, char **out, sao_err *err)
 {
@@ -243,78 +178,54 @@ static bool read_secret_file(const char *path, char **out, sao_err *err)
 	return true;
 }
 
-static bool creds_web_identity(aws_creds *out, const aws_where *where, sao_err *err)
+/* One STS call that hands out credentials (AssumeRoleWithWebIdentity, AssumeRole): `form` is
+ * the Query API body after Action and Version, `signer` NULL for an unsigned call. The regional
+ * endpoint of `where` (us-east-1's without a region, as the SDKs' default). */
+static bool sts_credentials(const aws_where *where, const char *action, const char *form, const aws_creds *signer,
+			    const char *what, const char *source, aws_creds *out, sao_err *err)
 {
-	const char *role = getenv("AWS_ROLE_ARN"), *file = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
-	const char *session = getenv("AWS_ROLE_SESSION_NAME");
-	char *token = NULL, *etoken = NULL, *erole = NULL, *esess = NULL, *body = NULL, *url = NULL;
-	char *ak = NULL, *sk = NULL, *st = NULL, sname[64];
+	char *body = NULL, *url = NULL, *ak = NULL, *sk = NULL, *st = NULL;
 	aws_endpoint ep;
 	sigv4_header *hs = NULL;
 	size_t nh = 0;
 	aws_response r = {0};
 	bool ok = false;
 
-	if (!read_secret_file(file, &token, err)) {
-		err_prefix(err, "AWS_WEB_IDENTITY_TOKEN_FILE: ");
-		return false;
-	}
-	if (session == NULL || session[0] == '\0') {
-		snprintf(sname, sizeof(sname), "saoidc-%ld", (long)time(NULL));
-		session = sname;
-	}
-	etoken = sigv4_uri_encode(token, false);
-	erole = sigv4_uri_encode(role, false);
-	esess = sigv4_uri_encode(session, false);
-	/* Without a region, STS in us-east-1, as the SDKs' regional default does. */
 	if (!aws_endpoint_resolve(AWS_STS, where != NULL && where->region != NULL ? where->region : "us-east-1",
 				  where != NULL ? &where->ep : NULL, &ep, err)) {
-		err_prefix(err, "web identity: ");
-		goto out;
+		err_prefix(err, "%s: ", what);
+		return false;
 	}
 	if (asprintf(&url, "%s/", ep.url) < 0)
 		url = NULL;
-	if (etoken == NULL || erole == NULL || esess == NULL || url == NULL ||
-	    asprintf(&body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&"
-			    "WebIdentityToken=%s", erole, esess, etoken) < 0 ||
+	if (url == NULL || asprintf(&body, "Action=%s&Version=2011-06-15&%s", action, form) < 0 ||
 	    !sigv4_header_add(&hs, &nh, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8")) {
 		body = NULL;
 		err_set(err, "out of memory");
 		goto out;
 	}
 	{
-		/* AssumeRoleWithWebIdentity is not signed: the token is the credential. */
-		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body),
-				   NULL, 0, 0};
+		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body), signer, 0, 0};
 
 		if (!aws_send(&req, &r, err)) {
-			err_prefix(err, "web identity (AWS_ROLE_ARN %s): ", role);
+			err_prefix(err, "%s: ", what);
 			goto out;
 		}
 	}
 	if (r.status != 200) {
-		err_set(err, "web identity: STS AssumeRoleWithWebIdentity for %s failed: HTTP %ld %s%s%s", role, r.status,
-			r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "");
+		err_set(err, "%s: STS %s failed: HTTP %ld %s%s%s", what, action, r.status, r.code != NULL ? r.code : "",
+			r.message != NULL ? ": " : "", r.message != NULL ? r.message : "");
 		goto out;
 	}
 	ak = aws_xml_text(r.body, r.body_len, "AccessKeyId");
 	sk = aws_xml_text(r.body, r.body_len, "SecretAccessKey");
 	st = aws_xml_text(r.body, r.body_len, "SessionToken");
 	if (ak == NULL || sk == NULL || st == NULL) {
-		err_set(err, "web identity: STS answered without credentials");
+		err_set(err, "%s: STS answered without credentials", what);
 		goto out;
 	}
-	{
-		char src[300];
-
-		snprintf(src, sizeof(src), "web identity (%s)", role);
-		ok = set_creds(out, ak, sk, st, src, err);
-	}
+	ok = set_creds(out, ak, sk, st, source, err);
 out:
-	if (token != NULL)
-		OPENSSL_clear_free(token, strlen(token));
-	if (etoken != NULL)
-		OPENSSL_clear_free(etoken, strlen(etoken));
 	if (body != NULL)
 		OPENSSL_clear_free(body, strlen(body));
 	if (sk != NULL)
@@ -322,11 +233,103 @@ out:
 	if (st != NULL)
 		OPENSSL_clear_free(st, strlen(st));
 	free(ak);
-	free(erole);
-	free(esess);
 	free(url);
 	sigv4_headers_free(hs, nh);
 	aws_response_clear(&r);
+	return ok;
+}
+
+bool aws_caller_identity(const aws_creds *c, const aws_where *where, char **account, char **arn, sao_err *err)
+{
+	aws_endpoint ep;
+	char *url = NULL;
+	sigv4_header *hs = NULL;
+	size_t nh = 0;
+	aws_response r = {0};
+	static const char body[] = "Action=GetCallerIdentity&Version=2011-06-15";
+	bool ok = false;
+
+	*account = *arn = NULL;
+	if (!aws_endpoint_resolve(AWS_STS, where != NULL && where->region != NULL ? where->region : "us-east-1",
+				  where != NULL ? &where->ep : NULL, &ep, err))
+		return false;
+	if (asprintf(&url, "%s/", ep.url) < 0 ||
+	    !sigv4_header_add(&hs, &nh, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8")) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	{
+		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body), c, 0, 0};
+
+		if (!aws_send(&req, &r, err))
+			goto out;
+	}
+	if (r.status != 200) {
+		const char *hint = aws_error_hint(&r);
+
+		err_set(err, "STS GetCallerIdentity with %s: HTTP %ld %s%s%s%s%s", c->source, r.status,
+			r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "",
+			hint != NULL ? "; " : "", hint != NULL ? hint : "");
+		goto out;
+	}
+	*account = aws_xml_text(r.body, r.body_len, "Account");
+	*arn = aws_xml_text(r.body, r.body_len, "Arn");
+	if (*account == NULL || strlen(*account) != 12 || strspn(*account, "0123456789") != 12) {
+		err_set(err, "STS GetCallerIdentity answered without an account ID");
+		free(*account);
+		free(*arn);
+		*account = *arn = NULL;
+		goto out;
+	}
+	ok = true;
+out:
+	free(url);
+	sigv4_headers_free(hs, nh);
+	aws_response_clear(&r);
+	return ok;
+}
+
+/* A RoleSessionName: the one given, or saoidc-SECONDS. */
+static const char *session_name(const char *given, char buf[64])
+{
+	if (given != NULL && given[0] != '\0')
+		return given;
+	snprintf(buf, 64, "saoidc-%ld", (long)time(NULL));
+	return buf;
+}
+
+static bool creds_web_identity(aws_creds *out, const aws_where *where, sao_err *err)
+{
+	const char *role = getenv("AWS_ROLE_ARN"), *file = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+	char *token = NULL, *etoken = NULL, *erole = NULL, *esess = NULL, *form = NULL, sname[64], what[300], src[300];
+	bool ok = false;
+
+	if (!read_secret_file(file, &token, err)) {
+		err_prefix(err, "AWS_WEB_IDENTITY_TOKEN_FILE: ");
+		return false;
+	}
+	etoken = sigv4_uri_encode(token, false);
+	erole = sigv4_uri_encode(role, false);
+	esess = sigv4_uri_encode(session_name(getenv("AWS_ROLE_SESSION_NAME"), sname), false);
+	if (etoken == NULL || erole == NULL || esess == NULL ||
+	    asprintf(&form, "RoleArn=%s&RoleSessionName=%s&WebIdentityToken=%s", erole, esess, etoken) < 0) {
+		form = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	snprintf(what, sizeof(what), "web identity (AWS_ROLE_ARN %s)", role);
+	snprintf(src, sizeof(src), "web identity (%s)", role);
+	/* AssumeRoleWithWebIdentity is not signed: the token is the credential. */
+	ok = sts_credentials(where, "AssumeRoleWithWebIdentity", form, NULL, what, src, out, err);
+out:
+	if (token != NULL)
+		OPENSSL_clear_free(token, strlen(token));
+	if (etoken != NULL)
+		OPENSSL_clear_free(etoken, strlen(etoken));
+	if (form != NULL)
+		OPENSSL_clear_free(form, strlen(form));
+	free(erole);
+	free(esess);
 	return ok;
 }
 
@@ -506,6 +509,222 @@ static bool set_env(const char *name)
 	return v != NULL && v[0] != '\0';
 }
 
+/* A profile's key: the credentials file's [NAME] first, then the config file's. */
+static char *profile_get(const char *name, const char *key)
+{
+	char *path = home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"), *v = ini_get(path, name, key);
+
+	free(path);
+	if (v == NULL) {
+		char *cfg = home_file("AWS_CONFIG_FILE", ".aws/config"), *section = NULL;
+
+		if (cfg != NULL && (strcmp(name, "default") == 0 ? (section = strdup("default")) != NULL
+								  : asprintf(&section, "profile %s", name) >= 0))
+			v = ini_get(cfg, section, key);
+		free(section);
+		free(cfg);
+	}
+	return v;
+}
+
+static void free_secret(char *s)
+{
+	if (s != NULL)
+		OPENSSL_clear_free(s, strlen(s));
+}
+
+/* credential_process: runs the command through /bin/sh as the CLI does and reads its JSON
+ * ({"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}), at most
+ * 64 KiB. Its stderr is the user's. */
+static bool creds_process(const char *name, const char *cmd, aws_creds *out, sao_err *err)
+{
+	FILE *f = popen(cmd, "r");
+	char *buf = NULL, src[300];
+	size_t n = 0, cap = 64 * 1024;
+	json_t *j = NULL;
+	int st;
+	bool ok = false;
+
+	if (f == NULL)
+		return err_set(err, "profile %s: credential_process: cannot run it: %s", name, strerror(errno));
+	if ((buf = malloc(cap + 1)) == NULL) {
+		pclose(f);
+		return err_set(err, "out of memory");
+	}
+	n = fread(buf, 1, cap, f);
+	buf[n] = '\0';
+	if (n == cap && fgetc(f) != EOF) {
+		while (fgetc(f) != EOF)
+			;
+		pclose(f);
+		err_set(err, "profile %s: credential_process wrote more than 64 KiB", name);
+		goto out;
+	}
+	st = pclose(f);
+	if (st != 0) {
+		err_set(err, "profile %s: credential_process failed (exit status %d)", name,
+			WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		goto out;
+	}
+	j = json_loadb(buf, n, 0, NULL);
+	if (json_integer_value(json_object_get(j, "Version")) != 1 ||
+	    json_string_value(json_object_get(j, "AccessKeyId")) == NULL ||
+	    json_string_value(json_object_get(j, "SecretAccessKey")) == NULL) {
+		err_set(err, "profile %s: credential_process did not print {\"Version\": 1, \"AccessKeyId\": ..., "
+			     "\"SecretAccessKey\": ...}",
+			name);
+		goto out;
+	}
+	snprintf(src, sizeof(src), "profile %s (credential_process)", name);
+	ok = set_creds(out, json_string_value(json_object_get(j, "AccessKeyId")),
+		       json_string_value(json_object_get(j, "SecretAccessKey")),
+		       json_string_value(json_object_get(j, "SessionToken")), src, err);
+out:
+	json_decref(j);
+	OPENSSL_clear_free(buf, cap + 1);
+	return ok;
+}
+
+static int profile_creds(const char *name, const aws_where *where, int depth, bool allow_role, aws_creds *out,
+			 sao_err *err);
+
+/* role_arn: the source's credentials (source_profile, or credential_source Environment,
+ * Ec2InstanceMetadata or EcsContainer), then STS AssumeRole signed with them, with the
+ * profile's role_session_name, external_id and duration_seconds. */
+static bool creds_assume_role(const char *name, const char *role, const aws_where *where, int depth, aws_creds *out,
+			      sao_err *err)
+{
+	char *sp = profile_get(name, "source_profile"), *cs = profile_get(name, "credential_source");
+	char *sess = profile_get(name, "role_session_name"), *ext = profile_get(name, "external_id");
+	char *dur = profile_get(name, "duration_seconds");
+	char *erole = NULL, *esess = NULL, *eext = NULL, *form = NULL, sname[64], what[300], src[300];
+	aws_creds base = {0};
+	long secs = 3600;
+	bool ok = false;
+
+	if ((sp == NULL) == (cs == NULL)) {
+		err_set(err, "profile %s has role_arn: give it either source_profile or credential_source (it has %s)", name,
+			sp != NULL ? "both" : "neither");
+		goto out;
+	}
+	if (dur != NULL) {
+		char *end;
+
+		secs = strtol(dur, &end, 10);
+		if (*end != '\0' || secs < 900 || secs > 43200) {
+			err_set(err, "profile %s: duration_seconds %s: STS takes 900 to 43200", name, dur);
+			goto out;
+		}
+	}
+	if (sp != NULL) {
+		/* A profile that names itself as its source uses its own keys. */
+		int r = profile_creds(sp, where, depth + 1, strcmp(sp, name) != 0, &base, err);
+
+		if (r <= 0) {
+			if (r == 0)
+				err_set(err, "profile %s: source_profile %s has no credentials", name, sp);
+			goto out;
+		}
+	} else if (strcmp(cs, "Environment") == 0) {
+		const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+
+		if (ak == NULL || sk == NULL || ak[0] == '\0' || sk[0] == '\0') {
+			err_set(err, "profile %s: credential_source Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+				     "are not set", name);
+			goto out;
+		}
+		if (!set_creds(&base, ak, sk, getenv("AWS_SESSION_TOKEN"), "environment", err))
+			goto out;
+	} else if (strcmp(cs, "Ec2InstanceMetadata") == 0) {
+		if (!creds_imds(&base, err))
+			goto out;
+	} else if (strcmp(cs, "EcsContainer") == 0) {
+		if (!creds_container(&base, err))
+			goto out;
+	} else {
+		err_set(err, "profile %s: credential_source %s: expected Environment, Ec2InstanceMetadata or EcsContainer",
+			name, cs);
+		goto out;
+	}
+	erole = sigv4_uri_encode(role, false);
+	esess = sigv4_uri_encode(session_name(sess, sname), false);
+	eext = ext != NULL ? sigv4_uri_encode(ext, false) : NULL;
+	if (erole == NULL || esess == NULL || (ext != NULL && eext == NULL) ||
+	    /* As botocore: DurationSeconds only when the profile sets it (STS's default is 1 h). */
+	    asprintf(&form, "%s%s%s%s%s%sRoleArn=%s&RoleSessionName=%s", dur != NULL ? "DurationSeconds=" : "",
+		     dur != NULL ? dur : "", dur != NULL ? "&" : "", eext != NULL ? "ExternalId=" : "",
+		     eext != NULL ? eext : "", eext != NULL ? "&" : "", erole, esess) < 0) {
+		form = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	snprintf(what, sizeof(what), "profile %s (role_arn %s, from %s)", name, role, base.source);
+	snprintf(src, sizeof(src), "profile %s (role %s)", name, role);
+	ok = sts_credentials(where, "AssumeRole", form, &base, what, src, out, err);
+out:
+	aws_creds_clear(&base);
+	free_secret(form);
+	free_secret(ext);
+	free_secret(eext);
+	free(sp);
+	free(cs);
+	free(sess);
+	free(dur);
+	free(erole);
+	free(esess);
+	return ok;
+}
+
+/* The credentials of profile `name` in botocore's order: role_arn (when allow_role), static
+ * keys (credentials file, then config file), credential_process. 1 found, 0 none, -1 error. */
+static int profile_creds(const char *name, const aws_where *where, int depth, bool allow_role, aws_creds *out,
+			 sao_err *err)
+{
+	char *role = NULL, *ak = NULL, *sk = NULL, *tok = NULL, *proc = NULL, *sso = NULL, src[300];
+	int ret = -1;
+
+	if (depth > 5) {
+		err_set(err, "profile %s: more than 5 profiles chained by source_profile (a loop?)", name);
+		return -1;
+	}
+	if (allow_role && (role = profile_get(name, "role_arn")) != NULL) {
+		ret = creds_assume_role(name, role, where, depth, out, err) ? 1 : -1;
+		goto out;
+	}
+	ak = profile_get(name, "aws_access_key_id");
+	sk = profile_get(name, "aws_secret_access_key");
+	tok = profile_get(name, "aws_session_token");
+	if (ak != NULL && sk != NULL) {
+		snprintf(src, sizeof(src), "profile %s", name);
+		ret = set_creds(out, ak, sk, tok, src, err) ? 1 : -1;
+		goto out;
+	}
+	if (ak != NULL) {
+		err_set(err, "profile %s has aws_access_key_id but no aws_secret_access_key", name);
+		goto out;
+	}
+	if ((proc = profile_get(name, "credential_process")) != NULL) {
+		ret = creds_process(name, proc, out, err) ? 1 : -1;
+		goto out;
+	}
+	if ((sso = profile_get(name, "sso_session")) != NULL || (sso = profile_get(name, "sso_start_url")) != NULL) {
+		err_set(err, "profile %s uses AWS IAM Identity Center (SSO), which saoidc does not read yet: run `aws sso "
+			     "login --profile %s`, then export the credentials (`eval \"$(aws configure export-credentials "
+			     "--profile %s --format env)\"`)",
+			name, name, name);
+		goto out;
+	}
+	ret = 0;
+out:
+	free_secret(sk);
+	free_secret(tok);
+	free(ak);
+	free(role);
+	free(proc);
+	free(sso);
+	return ret;
+}
+
 bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err)
 {
 	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
@@ -519,9 +738,13 @@ bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err)
 			return err_set(err, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
 		return set_creds(out, ak, sk, getenv("AWS_SESSION_TOKEN"), "environment (AWS_ACCESS_KEY_ID)", err);
 	}
-	r = creds_from_profile(out, err);
+	r = profile_creds(profile_name(), where, 0, true, out, err);
 	if (r != 0)
 		return r > 0;
+	if (getenv("AWS_PROFILE") != NULL && getenv("AWS_PROFILE")[0] != '\0')
+		return err_set(err, "AWS_PROFILE is %s, but no such profile with credentials is in ~/.aws/credentials or "
+				    "~/.aws/config",
+			       profile_name());
 	if (set_env("AWS_ROLE_ARN") || set_env("AWS_WEB_IDENTITY_TOKEN_FILE")) {
 		if (!set_env("AWS_ROLE_ARN") || !set_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
 			return err_set(err, "web identity needs both AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE");

@@ -26,8 +26,11 @@ void aws_where_clear(aws_where *w);
 /* Credentials in the SDKs' order:
  *  1. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY [/ AWS_SESSION_TOKEN];
  *  2. the profile (AWS_PROFILE or "default") in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials)
- *     and AWS_CONFIG_FILE (~/.aws/config); profiles that need role assumption, SSO or a process
- *     are refused with a clear message;
+ *     and AWS_CONFIG_FILE (~/.aws/config), in botocore's order: role_arn (STS AssumeRole with
+ *     the credentials of source_profile, chained, or of credential_source Environment,
+ *     Ec2InstanceMetadata or EcsContainer; role_session_name, external_id, duration_seconds),
+ *     static keys, credential_process; SSO profiles are refused with the commands that
+ *     export their credentials;
  *  3. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE -> STS AssumeRoleWithWebIdentity;
  *  4. container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI, with
  *     AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE (ECS, EKS Pod Identity);
@@ -35,6 +38,10 @@ void aws_where_clear(aws_where *w);
  *     address; AWS_EC2_METADATA_DISABLED=true skips it).
  * `where` picks the regional STS endpoint for web identity (us-east-1's when it has no region). */
 bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err);
+
+/* sts:GetCallerIdentity with these credentials: the account (12 digits) and the caller's ARN,
+ * both malloc'd. */
+bool aws_caller_identity(const aws_creds *c, const aws_where *where, char **account, char **arn, sao_err *err);
 
 /* The value of `key` in `[section]` of an AWS shared config/credentials file held in memory;
  * malloc'd, or NULL. */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 const char cmd_trust_policy_help[] =
-	"Usage: saoidc trust-policy aws --issuer URL --account ID --namespace NS [--namespace NS ...]\n"
+	"Usage: saoidc trust-policy aws --issuer URL [--account ID] --namespace NS [--namespace NS ...]\n"
 	"                               --service-account SA|'*' [--audience AUD]\n"
 	"                               [--region REGION] [--create-role NAME [--policy-arn ARN ...]]\n"
 	"       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
@@ -28,7 +28,8 @@ const char cmd_trust_policy_help[] =
 	"         The ARNs carry the partition of --region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
 	"         profile; without one, the commercial partition, arn:aws): give it for GovCloud\n"
 	"         (arn:aws-us-gov) and China (arn:aws-cn), whatever the issuer's host. --fips: IAM's\n"
-	"         FIPS endpoint for --create-role\n"
+	"         FIPS endpoint for --create-role. Without --account, the account is that of the AWS\n"
+	"         credentials in use (sts:GetCallerIdentity)\n"
 	"  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
 	"         command that applies it goes to stderr\n"
 	"  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
@@ -99,7 +100,7 @@ int cmd_trust_policy(int argc, char **argv)
 	cli_opts o = {0};
 	sao_err err = {""};
 	json_t *out = NULL;
-	char *s = NULL, *aud = NULL, *hp = NULL, *role_arn = NULL;
+	char *s = NULL, *aud = NULL, *hp = NULL, *role_arn = NULL, *looked_up = NULL;
 	aws_where where = {0};
 	const char *cloud;
 	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, lo, &o, tp_opt, &t, 1, CLI_NEED_ISSUER);
@@ -114,19 +115,34 @@ int cmd_trust_policy(int argc, char **argv)
 	if ((hp = fed_issuer_hostpath(o.docs.issuer, &err)) == NULL)
 		goto fail;
 	if (strcmp(cloud, "aws") == 0) {
-		if (V(OPT_ACCOUNT) == NULL) {
-			rc = cli_usage_error("trust-policy", "aws needs --account");
-			goto out;
-		}
+		const char *account = V(OPT_ACCOUNT);
+
 		if (!aws_where_init(&where, o.region, o.fips, &err))
 			goto fail;
+		if (account == NULL) {
+			/* The account of whoever runs this, as `aws sts get-caller-identity` says. */
+			aws_creds creds = {0};
+			char *carn = NULL;
+			bool got = aws_creds_load(&creds, &where, &err) &&
+				   aws_caller_identity(&creds, &where, &looked_up, &carn, &err);
+
+			aws_creds_clear(&creds);
+			if (!got) {
+				err_prefix(&err, "no --account, and it could not be looked up: ");
+				free(carn);
+				goto fail;
+			}
+			log_info("account %s (of %s, from sts:GetCallerIdentity)", looked_up, carn);
+			free(carn);
+			account = looked_up;
+		}
 		for (size_t i = 0; i < t.policy_arns.n; i++)
 			if (!aws_arn_check("--policy-arn", t.policy_arns.v[i], where.partition, where.region, &err))
 				goto fail;
 		if (where.region == NULL)
 			log_info("no region given: ARNs of the commercial partition (arn:aws); give --region or "
 				 "AWS_REGION for GovCloud or China");
-		out = fed_aws_trust_policy(where.partition->id, o.docs.issuer, V(OPT_ACCOUNT), &t.namespaces, V(OPT_SA),
+		out = fed_aws_trust_policy(where.partition->id, o.docs.issuer, account, &t.namespaces, V(OPT_SA),
 					   V(OPT_AUD) != NULL ? V(OPT_AUD) : "sts.amazonaws.com", &err);
 		if (out == NULL)
 			goto fail;
@@ -207,6 +223,7 @@ int cmd_trust_policy(int argc, char **argv)
 fail:
 	rc = cli_fail(&err);
 out:
+	free(looked_up);
 	free(role_arn);
 	free(s);
 	free(aud);

@@ -78,7 +78,7 @@ run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION AWS_PROFILE=
 is "$RC" 0 "credentials and region from AWS_PROFILE"
 contains "$ERR" "credentials from profile ci" "names the credential source"
 is "$(grep -c '"signed": true, "why": "ok", "acl": "public-read", "token": false, "status": 200' "$T_TMP/proxy.log")" 2 "signed with the profile's key (env credentials unset)"
-refused "a role_arn profile is refused clearly" 1 "uses role_arn, which saoidc does not support yet" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=assume "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
+refused "a role_arn profile assumes the role through STS, and an STS failure names the profile and role" 1 "profile assume (role_arn arn:aws:iam::123456789012:role/x, from profile ci)" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=assume AWS_ENDPOINT_URL_STS=http://127.0.0.1:1 "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
 refused "a missing AWS_PROFILE is a clear error" 1 "AWS_PROFILE is missing, but no such profile" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=missing "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
 refused "no credentials at all is a clear error" 1 "no AWS credentials found" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME="$T_TMP/empty-home" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
 

@@ -1,0 +1,123 @@
+#!/bin/sh
+# AWS profiles as the AWS CLI reads them: role_arn with source_profile (chained through a
+# credential_process profile too) or credential_source, external_id, role_session_name,
+# duration_seconds; credential_process; the refusals (both sources, a loop, SSO, a failing
+# process). Against an STS stand-in that checks every signature with botocore and validates
+# the parameters against botocore's STS model, and compared with awscli on the same files:
+# the same AssumeRole call (role, session name, external ID, duration, signed by the source's
+# key), then GetCallerIdentity signed with the session. trust-policy aws without --account
+# looks the account up that way.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+command -v aws >/dev/null 2>&1 || skip_all "awscli is not installed"
+export HOME="$T_TMP/home" AWS_EC2_METADATA_DISABLED=true
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION \
+	AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_ENDPOINT_URL AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
+mkdir -p "$HOME/.aws"
+ROLE=arn:aws:iam::123456789012:role/deployer
+cat >"$HOME/.aws/credentials" <<'EOF2'
+[base]
+aws_access_key_id = AKIDBASE
+aws_secret_access_key = basesecret
+EOF2
+cat >"$HOME/.aws/config" <<EOF2
+[profile assumed]
+role_arn = $ROLE
+source_profile = base
+external_id = ext-42
+role_session_name = ci-run
+duration_seconds = 1800
+region = us-east-1
+
+[profile proc]
+credential_process = /bin/sh -c 'printf "{\\"Version\\": 1, \\"AccessKeyId\\": \\"AKIDBASE\\", \\"SecretAccessKey\\": \\"basesecret\\"}"'
+
+[profile via-proc]
+role_arn = $ROLE
+source_profile = proc
+external_id = ext-42
+region = us-east-1
+
+[profile env-source]
+role_arn = $ROLE
+credential_source = Environment
+external_id = ext-42
+
+[profile both]
+role_arn = $ROLE
+source_profile = base
+credential_source = Environment
+
+[profile loop-a]
+role_arn = $ROLE
+source_profile = loop-b
+
+[profile loop-b]
+role_arn = $ROLE
+source_profile = loop-a
+
+[profile sso]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Admin
+
+[profile proc-fails]
+credential_process = /bin/sh -c 'echo "token expired, log in again" >&2; exit 3'
+
+[profile long]
+role_arn = $ROLE
+source_profile = base
+duration_seconds = 60
+EOF2
+SP=$(free_port)
+/usr/bin/python3 "$HERE/sts_standin.py" --listen "$SP" --key AKIDBASE:basesecret --role-arn "$ROLE" --external-id ext-42 \
+	--log "$T_TMP/sts.log" >"$T_TMP/sts.out" 2>&1 &
+STSPID=$!
+trap 'kill $STSPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/sts.out"
+export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$SP"
+calls() { /usr/bin/python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    p = r["params"]
+    print(r["action"], r["status"], r["signer"], p.get("RoleArn", "-"), p.get("RoleSessionName", "-"), p.get("ExternalId", "-"), p.get("DurationSeconds", "-"))' "$T_TMP/sts.log"; }
+TP="trust-policy aws --issuer https://oidc.example.com/c --namespace prod --service-account api"
+
+: >"$T_TMP/sts.log"
+run env AWS_PROFILE=assumed aws sts get-caller-identity --output text --query Account
+is "$OUT" 123456789012 "awscli: the profile assumes the role ($ERR)"
+AWSCLI=$(calls)
+: >"$T_TMP/sts.log"
+run env AWS_PROFILE=assumed "$SAOIDC" $TP
+is "$RC" 0 "saoidc: the same profile works ($(printf %s "$ERR" | tail -n 1))"
+contains "$ERR" "account 123456789012 (of arn:aws:sts::123456789012:assumed-role/deployer/session" "trust-policy without --account looks the account up"
+contains "$OUT" '"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/c"' "and uses it in the policy"
+is "$(calls)" "$AWSCLI" "saoidc makes awscli's calls: AssumeRole (role, session name, external ID, duration, signed by the source's key), then GetCallerIdentity signed with the session"
+is "$(printf '%s\n' "$AWSCLI" | head -n 1)" "AssumeRole 200 AKIDBASE $ROLE ci-run ext-42 1800" "(that call, spelled out)"
+
+# A role whose source is a credential_process profile: both assume it the same way.
+: >"$T_TMP/sts.log"
+run env AWS_PROFILE=via-proc aws sts get-caller-identity --output text --query Account
+is "$OUT" 123456789012 "awscli: via-proc assumes the role ($ERR)"
+AWSCLI=$(calls | sed 's/ botocore-session-[0-9]* / SESSION /')
+: >"$T_TMP/sts.log"
+run env AWS_PROFILE=via-proc "$SAOIDC" $TP
+is "$RC" 0 "saoidc: via-proc gets the role's credentials"
+is "$(calls | sed 's/ saoidc-[0-9]* / SESSION /')" "$AWSCLI" "the same calls as awscli (session names aside: botocore-session-N, saoidc-N; no DurationSeconds unless the profile sets it)"
+# credential_source Environment without the variables (with them, as in botocore with
+# AWS_PROFILE, the environment's keys are used directly).
+refused "credential_source Environment without AWS_ACCESS_KEY_ID is named" 1 "credential_source Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set" env AWS_PROFILE=env-source "$SAOIDC" $TP
+: >"$T_TMP/sts.log"
+run env AWS_PROFILE=proc "$SAOIDC" $TP
+is "$RC" 0 "credential_process: its keys sign the call"
+is "$(calls)" "GetCallerIdentity 200 AKIDBASE - - - -" "(GetCallerIdentity signed with the process's key)"
+
+refused "role_arn with both source_profile and credential_source is refused" 1 "either source_profile or credential_source (it has both)" env AWS_PROFILE=both "$SAOIDC" $TP
+refused "a source_profile loop is refused" 1 "more than 5 profiles chained by source_profile" env AWS_PROFILE=loop-a "$SAOIDC" $TP
+refused "an SSO profile says what to run" 1 "aws sso login --profile sso" env AWS_PROFILE=sso "$SAOIDC" $TP
+refused "a failing credential_process is named, with its exit status" 1 "profile proc-fails: credential_process failed (exit status 3)" env AWS_PROFILE=proc-fails "$SAOIDC" $TP
+contains "$ERR" "token expired, log in again" "and the process's own message reaches the user"
+refused "duration_seconds out of STS's range is refused before calling it" 1 "duration_seconds 60: STS takes 900 to 43200" env AWS_PROFILE=long "$SAOIDC" $TP
+ok "no secret reached a message" sh -c "! grep -rq 'basesecret\|sessionsecretEXAMPLE\|FwoGZXIvYXdzEXAMPLETOKEN' '$T_TMP/.stdout' '$T_TMP/.stderr'"
+done_testing
