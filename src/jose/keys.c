@@ -400,7 +400,7 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 
 	if (len < 2 || buf[0] != 0x30)
 		return err_set(err, "%s: not a key: expected PEM (-----BEGIN ...), DER or a Kubernetes Secret "
-				    "in JSON", source);
+				    "in JSON or YAML", source);
 	p = buf;
 	pkey = d2i_PUBKEY(NULL, &p, (long)len);
 	if (pkey == NULL || p != buf + len) {
@@ -460,12 +460,13 @@ static bool add_blob(key_set *set, const unsigned char *buf, size_t len, const c
 		i++;
 	if (i == len)
 		return err_set(err, "%s: %s", source, len == 0 ? "file is empty" : "file holds only white space");
-	if ((buf[i] == '{' || buf[i] == '[') && !nested) {
+	if (((buf[i] == '{' || buf[i] == '[') || kube_secret_yaml((const char *)buf, len)) && !nested) {
 		kube_blob *blobs = NULL;
 		size_t n = 0;
 		bool ok = true;
 
-		if (!kube_secret_extract((const char *)buf, len, &blobs, &n, err)) {
+		if (!(buf[i] == '{' || buf[i] == '[' ? kube_secret_extract((const char *)buf, len, &blobs, &n, err)
+						     : kube_secret_extract_yaml((const char *)buf, len, &blobs, &n, err))) {
 			err_prefix(err, "%s: ", source);
 			return false;
 		}

@@ -2,6 +2,8 @@
 
 #include "kube/kube_secret.h"
 
+#include "util/yaml.h"
+
 #include "util/b64.h"
 
 #include <jansson.h>
@@ -121,23 +123,17 @@ static int take_from_secret(json_t *secret, struct blobs *b, sao_err *err)
 	return 0;
 }
 
-bool kube_secret_extract(const char *json, size_t len, kube_blob **blobs, size_t *n, sao_err *err)
+/* The keys of a Secret or List already parsed (from JSON or YAML). */
+static bool extract(json_t *root, const char *what, kube_blob **blobs, size_t *n, sao_err *err)
 {
-	json_error_t jerr;
-	json_t *root = NULL;
 	const char *kind;
 	struct blobs b = {NULL, 0};
 	bool ok = false;
 
 	*blobs = NULL;
 	*n = 0;
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		err_set(err, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
-		goto out;
-	}
 	if (!json_is_object(root)) {
-		err_set(err, "JSON is not an object: expected a Kubernetes Secret or List");
+		err_set(err, "%s is not an object: expected a Kubernetes Secret or List", what);
 		goto out;
 	}
 	kind = json_string_value(json_object_get(root, "kind"));
@@ -180,7 +176,7 @@ bool kube_secret_extract(const char *json, size_t len, kube_blob **blobs, size_t
 			goto out;
 		}
 	} else {
-		err_set(err, "JSON is not a Kubernetes Secret or List (kind is %s%s%s)", kind ? "\"" : "",
+		err_set(err, "%s is not a Kubernetes Secret or List (kind is %s%s%s)", what, kind ? "\"" : "",
 			kind ? kind : "missing", kind ? "\"" : "");
 		goto out;
 	}
@@ -191,6 +187,56 @@ bool kube_secret_extract(const char *json, size_t len, kube_blob **blobs, size_t
 	ok = true;
 out:
 	kube_blobs_free(b.v, b.n);
+	return ok;
+}
+
+bool kube_secret_extract(const char *json, size_t len, kube_blob **blobs, size_t *n, sao_err *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	bool ok;
+
+	*blobs = NULL;
+	*n = 0;
+	if (root == NULL)
+		return err_set(err, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+	ok = extract(root, "JSON", blobs, n, err);
+	json_decref(root);
+	return ok;
+}
+
+bool kube_secret_yaml(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	/* kubectl -o yaml starts with a top-level key; skip comments and a document marker. */
+	while (i < len) {
+		while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+			i++;
+		if (i < len && text[i] == '#') {
+			while (i < len && text[i] != '\n')
+				i++;
+			continue;
+		}
+		if (len - i >= 3 && memcmp(text + i, "---", 3) == 0) {
+			i += 3;
+			continue;
+		}
+		break;
+	}
+	return (len - i >= 11 && memcmp(text + i, "apiVersion:", 11) == 0) || (len - i >= 5 && memcmp(text + i, "kind:", 5) == 0);
+}
+
+bool kube_secret_extract_yaml(const char *text, size_t len, kube_blob **blobs, size_t *n, sao_err *err)
+{
+	json_t *root = yaml_to_json(text, len, err);
+	bool ok;
+
+	*blobs = NULL;
+	*n = 0;
+	if (root == NULL)
+		return false;
+	ok = extract(root, "YAML", blobs, n, err);
 	json_decref(root);
 	return ok;
 }

@@ -91,4 +91,26 @@ is "$RC" 0 "a CA certificate's key is still published"
 contains "$ERR" "is a CA certificate's: a service-account signing key is a plain key pair" "with a warning that it is probably the wrong file"
 run "$SAOIDC" jwks --key "$T_TMP/chain/leaf.pem"
 is "$ERR" "" "a leaf certificate's key gives no warning"
+# A Secret as `kubectl get secret -o yaml` prints it reads as the JSON one does.
+kubectl_yaml() { # NAME FILE: a Secret in kubectl's YAML (written here as kubectl writes it)
+	printf 'apiVersion: v1\ndata:\n  tls.crt: %s\nkind: Secret\nmetadata:\n  name: %s\n  namespace: eksa-system\ntype: Opaque\n' \
+		"$(base64 -w0 "$2")" "$1"
+}
+kubectl_yaml mgmt-sa "$KEYS/demo-rsa.pub" >"$T_TMP/secret.yaml"
+is "$("$SAOIDC" jwks --key "$T_TMP/secret.yaml")" "$("$SAOIDC" jwks --key "$KEYS/demo-eksa-sa-secret.json")" "a Secret in YAML gives the same JWKS as in JSON"
+contains "$("$SAOIDC" inspect --key "$T_TMP/secret.yaml")" "(secret eksa-system/mgmt-sa, tls.crt)" "and names the Secret and the entry"
+if command -v kubectl >/dev/null 2>&1; then
+	kubectl create secret generic mgmt-sa --from-file=tls.crt="$KEYS/demo-rsa.pub" --dry-run=client -o yaml >"$T_TMP/kubectl.yaml"
+	is "$("$SAOIDC" jwks --key "$T_TMP/kubectl.yaml")" "$("$SAOIDC" jwks --key "$KEYS/demo-rsa.pub")" "kubectl's own -o yaml output reads"
+else
+	skip "kubectl's own -o yaml output reads" "kubectl is not installed"
+fi
+printf 'apiVersion: v1\nkind: Secret\ndata: &a\n  tls.crt: x\nother: *a\n' >"$T_TMP/alias.yaml"
+refused "YAML anchors and aliases are refused (no expansion bombs)" 1 "anchors are not supported" "$SAOIDC" jwks --key "$T_TMP/alias.yaml"
+printf 'apiVersion: v1\nkind: Secret\n---\napiVersion: v1\nkind: Secret\n' >"$T_TMP/two.yaml"
+refused "two YAML documents are refused" 1 "more than one YAML document" "$SAOIDC" jwks --key "$T_TMP/two.yaml"
+printf 'apiVersion: v1\nkind: Secret\ndata:\n  tls.crt: [unclosed\n' >"$T_TMP/broken.yaml"
+refused "broken YAML names the line" 1 "YAML line" "$SAOIDC" jwks --key "$T_TMP/broken.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\n' >"$T_TMP/cm.yaml"
+refused "a YAML object that is not a Secret says what it is" 1 "YAML is not a Kubernetes Secret or List (kind is \"ConfigMap\")" "$SAOIDC" jwks --key "$T_TMP/cm.yaml"
 done_testing

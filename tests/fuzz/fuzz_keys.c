@@ -2,6 +2,8 @@
  * key_set_add_blob, then rendering the JWKS and discovery document for whatever loaded. */
 #include "config.h"
 
+#include "util/yaml.h"
+
 #include "jose/docs.h"
 #include "jose/keys.h"
 
@@ -22,5 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (key_set_add_blob(set, data, size, "fuzz", &err) && docs_render(&cfg, set, &d, &err))
 		docs_clear(&d);
 	key_set_free(set);
+	/* The YAML reader on its own too (Secrets as kubectl -o yaml prints them, kubeconfig). */
+	json_decref(yaml_to_json((const char *)data, size, &err));
 	return 0;
 }
