@@ -64,6 +64,12 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 	case OPT_KUBE_CA:
 		o->kube.ca_file = arg;
 		return true;
+	case OPT_KUBECONFIG:
+		o->kube.kubeconfig = arg;
+		return true;
+	case OPT_KUBE_CONTEXT:
+		o->kube.context = arg;
+		return true;
 	case OPT_FROM_APISERVER:
 		o->from_apiserver = true;
 		return true;

@@ -30,6 +30,8 @@ enum {
 	OPT_KUBE_API,
 	OPT_KUBE_TOKEN,
 	OPT_KUBE_CA,
+	OPT_KUBECONFIG,
+	OPT_KUBE_CONTEXT,
 	OPT_FROM_APISERVER,
 	OPT_AWS_REGION,
 	OPT_FIPS,
@@ -49,10 +51,20 @@ enum {
 #define CLI_OPT_CA_FILE {"ca-file", required_argument, NULL, OPT_CA_FILE}
 #define CLI_OPT_INSECURE {"insecure", no_argument, NULL, OPT_INSECURE}
 /* --kube-api, --kube-token-file, --kube-ca: for --key kube://NAMESPACE/SECRET outside a pod */
+/* The help lines every command that reads keys ends with: where keys may come from. */
+#define CLI_HELP_KEY_SOURCES                                                                              \
+	"\nKey sources (--key, repeatable): a PEM or DER key or certificate (public or private: only the\n"     \
+	"public half is used), a directory of them, a Kubernetes Secret or List in JSON or YAML\n"              \
+	"(kubectl get secret -o json|yaml; EKS Anywhere's <cluster>-sa), - for stdin, or\n"                   \
+	"kube://NAMESPACE/SECRET read through the Kubernetes API: in a pod as its service account, else\n"    \
+	"as kubectl would (KUBECONFIG or ~/.kube/config, --kubeconfig FILE, --context NAME), or\n"            \
+	"--kube-api URL with --kube-token-file FILE and --kube-ca FILE.\n"
+
 #define CLI_OPT_KUBE                                                                                     \
 	{"kube-api", required_argument, NULL, OPT_KUBE_API},                                            \
 	    {"kube-token-file", required_argument, NULL, OPT_KUBE_TOKEN},                               \
-	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA}
+	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA}, {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG}, \
+	    {"context", required_argument, NULL, OPT_KUBE_CONTEXT}
 #define CLI_OPT_FROM_APISERVER {"from-apiserver", no_argument, NULL, OPT_FROM_APISERVER}
 /* --region and --fips: where AWS calls go (see aws_where) */
 #define CLI_OPT_REGION {"region", required_argument, NULL, OPT_AWS_REGION}

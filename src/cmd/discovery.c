@@ -21,7 +21,8 @@ const char cmd_discovery_help[] =
 	"                       kube (default): kube-apiserver's five members, byte for byte; eks: also\n"
 	"                       authorization_endpoint and claims_supported, as EKS's issuer serves\n"
 	"      --pretty         indent the JSON\n"
-	"  -h, --help           show this help\n";
+	"  -h, --help           show this help\n"
+	CLI_HELP_KEY_SOURCES;
 
 int cmd_discovery(int argc, char **argv)
 {

@@ -15,7 +15,8 @@ const char cmd_inspect_help[] =
 	"\n"
 	"  -k, --key PATH   key file, directory, Secret JSON, or - for stdin\n"
 	"      --json       print a JSON array instead of a table\n"
-	"  -h, --help       show this help\n";
+	"  -h, --help       show this help\n"
+	CLI_HELP_KEY_SOURCES;
 
 int cmd_inspect(int argc, char **argv)
 {

@@ -17,7 +17,8 @@ const char cmd_jwks_help[] =
 	"      --legacy-empty-kid  also publish each key with \"kid\": \"\" for tokens minted before\n"
 	"                          Kubernetes 1.16, which carry no kid\n"
 	"      --pretty            indent the JSON (the published form is compact)\n"
-	"  -h, --help              show this help\n";
+	"  -h, --help              show this help\n"
+	CLI_HELP_KEY_SOURCES;
 
 int cmd_jwks(int argc, char **argv)
 {

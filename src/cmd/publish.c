@@ -93,7 +93,8 @@ const char cmd_publish_help[] =
 	"Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL (S3\n"
 	"path-style); requests stay signed for the region's partition.\n"
 	"PREFIX may hold letters, digits, '-', '.', '_', '~' and '/' only, so that the object keys, the\n"
-	"issuer and jwks_uri are the same string for S3, STS and every HTTP client.\n";
+	"issuer and jwks_uri are the same string for S3, STS and every HTTP client.\n"
+	CLI_HELP_KEY_SOURCES;
 
 enum {
 	OPT_ACL = OPT_CMD_BASE,

@@ -39,7 +39,8 @@ const char cmd_render_help[] =
 	"                           (/openid/v1/jwks) instead of --key: needs the\n"
 	"                           system:service-account-issuer-discovery ClusterRole; with an\n"
 	"                           ExternalJWTSigner (1.32+) it is the only correct source\n"
-	"  -h, --help               show this help\n";
+	"  -h, --help               show this help\n"
+	CLI_HELP_KEY_SOURCES;
 
 enum { OPT_RETAIN = OPT_CMD_BASE };
 

@@ -34,7 +34,8 @@ const char cmd_rotate_plan_help[] =
 	"  -h, --help              show this help\n"
 	"\n"
 	"Exit status: 0 when no valid token can fail now, 1 when one can (a key signs or is held that is\n"
-	"not published) or on error. The runbook: doc/guide-key-rotation.md.\n";
+	"not published) or on error. The runbook: doc/guide-key-rotation.md.\n"
+	CLI_HELP_KEY_SOURCES;
 
 enum { OPT_SIGNER = OPT_CMD_BASE, OPT_STATE, OPT_RETAIN };
 

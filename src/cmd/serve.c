@@ -73,7 +73,8 @@ const char cmd_serve_help[] =
 	"      --kube-api URL, --kube-token-file F, --kube-ca F\n"
 	"                              the Kubernetes API for kube://NAMESPACE/SECRET keys outside a pod\n"
 	"                              (in a pod: its service account)\n"
-	"  -h, --help                  show this help\n";
+	"  -h, --help                  show this help\n"
+	CLI_HELP_KEY_SOURCES;
 
 enum {
 	OPT_LISTEN = 'l',

@@ -37,7 +37,8 @@ const char cmd_verify_help[] =
 	"      --ca-file FILE          trust these CAs (a private CA in front of a test issuer)\n"
 	"      --connect-to HOST:PORT  dial this instead of the issuer's host\n"
 	"      --json                  print the report as JSON\n"
-	"  -h, --help                  show this help\n";
+	"  -h, --help                  show this help\n"
+	CLI_HELP_KEY_SOURCES;
 
 enum { OPT_TOKEN = 't', OPT_AUDIENCE = 'a', OPT_AWS = OPT_CMD_BASE };
 

@@ -2,6 +2,7 @@
 
 #include "kube/kube.h"
 
+#include "kube/kubeconfig.h"
 #include "net/fetch.h"
 #include "util/fsio.h"
 
@@ -32,44 +33,64 @@ static bool dns_name(const char *s, size_t n)
 bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, long *max_age, sao_err *err)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
-	char *url = NULL, *base = NULL;
+	char *url = NULL, *base = NULL, *who = NULL;
 	unsigned char *token = NULL;
 	size_t tlen = 0;
-	tls_opts o = {NULL, api->ca_file != NULL ? api->ca_file : SA_DIR "/ca.crt", false};
-	const char *tf = api->token_file != NULL ? api->token_file : SA_DIR "/token";
+	tls_opts o = {0};
+	kube_conn kc = {0};
 	fetch_result r = {0};
 	bool ok = false;
 
 	*body = NULL;
 	*len = 0;
-	if (api->url != NULL)
-		base = strdup(api->url);
-	else if (host != NULL && host[0] != '\0') {
-		bool v6 = strchr(host, ':') != NULL;
+	/* Where and who: --kube-api (with --kube-token-file, --kube-ca), else the pod's own service
+	 * account, else a kubeconfig as kubectl reads it. */
+	if (api->url != NULL || (host != NULL && host[0] != '\0' && api->kubeconfig == NULL && api->context == NULL)) {
+		const char *tf = api->token_file != NULL ? api->token_file : SA_DIR "/token";
 
-		if (asprintf(&base, "https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port != NULL ? port : "443") < 0)
+		if (api->url != NULL)
+			base = strdup(api->url);
+		else if (asprintf(&base, "https://%s%s%s:%s", strchr(host, ':') != NULL ? "[" : "", host,
+				  strchr(host, ':') != NULL ? "]" : "", port != NULL ? port : "443") < 0)
 			base = NULL;
+		o.ca_file = api->ca_file != NULL ? api->ca_file : SA_DIR "/ca.crt";
+		if (!fs_read_file(tf, 64 * 1024, &token, &tlen, err)) {
+			err_prefix(err, "Kubernetes token %s: ", tf);
+			goto out;
+		}
+		while (tlen > 0 && (token[tlen - 1] == '\n' || token[tlen - 1] == '\r' || token[tlen - 1] == ' '))
+			token[--tlen] = '\0';
+		who = strdup(tf);
 	} else {
-		return err_set(err, "not running in a cluster (KUBERNETES_SERVICE_HOST is not set): give --kube-api URL, "
-				    "--kube-token-file and --kube-ca");
+		if (!kubeconfig_load(api->kubeconfig, api->context, &kc, err)) {
+			if (host == NULL || host[0] == '\0')
+				err_prefix(err, "not in a pod and no usable kubeconfig (give --kube-api URL, --kube-token-file and "
+						"--kube-ca, or --kubeconfig/--context): ");
+			goto out;
+		}
+		base = strdup(kc.server);
+		o.ca_pem = kc.ca_pem;
+		o.insecure = kc.insecure;
+		o.client_cert_pem = kc.cert_pem;
+		o.client_key_pem = kc.key_pem;
+		if (kc.token != NULL) {
+			token = (unsigned char *)kc.token;
+			tlen = strlen(kc.token);
+			kc.token = NULL;
+		}
+		who = strdup(kc.where);
 	}
-	/* The request carries the service-account token: never in clear text. */
+	/* The request carries a credential: never in clear text. */
 	if (base != NULL && strncasecmp(base, "https://", 8) != 0) {
-		err_set(err, "--kube-api %s is not https://: the bearer token would cross the network in clear text; "
-			     "give the API server's https:// URL (and --kube-ca for its CA)", base);
+		err_set(err, "the Kubernetes API %s is not https://: the credential would cross the network in clear text; "
+			     "give the API server's https:// URL (and its CA)", base);
 		goto out;
 	}
-	if (base == NULL || asprintf(&url, "%s%s", base, path) < 0) {
+	if (base == NULL || who == NULL || asprintf(&url, "%s%s", base, path) < 0) {
 		url = NULL;
 		err_set(err, "out of memory");
 		goto out;
 	}
-	if (!fs_read_file(tf, 64 * 1024, &token, &tlen, err)) {
-		err_prefix(err, "Kubernetes token %s: ", tf);
-		goto out;
-	}
-	while (tlen > 0 && (token[tlen - 1] == '\n' || token[tlen - 1] == '\r' || token[tlen - 1] == ' '))
-		token[--tlen] = '\0';
 	if (!fetch_get_bearer(url, &o, (const char *)token, api->timeout_ms > 0 ? api->timeout_ms : 10000, &r, err)) {
 		err_prefix(err, "Kubernetes API: ");
 		goto out;
@@ -84,8 +105,8 @@ bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, l
 		ok = true;
 		break;
 	case 401:
-		err_set(err, "Kubernetes API answered 401 Unauthorized for %s: the token in %s is not valid (expired, or "
-			     "for another cluster)", path, tf);
+		err_set(err, "Kubernetes API answered 401 Unauthorized for %s: the credentials of %s are not valid "
+			     "(expired, or for another cluster)", path, who);
 		break;
 	case 403:
 		err_set(err, "Kubernetes API answered 403 Forbidden for %s: the service account may not read it; grant "
@@ -98,6 +119,8 @@ bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, l
 		err_set(err, "Kubernetes API answered HTTP %ld for %s", r.status, path);
 	}
 out:
+	kube_conn_clear(&kc);
+	free(who);
 	if (token != NULL)
 		OPENSSL_clear_free(token, tlen + 1);
 	if (r.body != NULL)

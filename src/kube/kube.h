@@ -16,6 +16,8 @@ typedef struct kube_api {
 	const char *token_file; /* NULL: the pod's service-account token */
 	const char *ca_file;    /* NULL: the pod's service-account CA */
 	long timeout_ms;        /* per request; 0: 10 s */
+	const char *kubeconfig; /* NULL: $KUBECONFIG or ~/.kube/config, when not in a pod */
+	const char *context;    /* NULL: the kubeconfig's current-context */
 } kube_api;
 
 /* Whether a --key argument names a Secret in the API. */

@@ -212,6 +212,20 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	SETOPT(CURLOPT_USERAGENT, "saoidc/" PACKAGE_VERSION);
 	if (o->ca_file != NULL)
 		SETOPT(CURLOPT_CAINFO, o->ca_file);
+	if (o->ca_pem != NULL) {
+		struct curl_blob b = {(void *)o->ca_pem, strlen(o->ca_pem), CURL_BLOB_COPY};
+
+		SETOPT(CURLOPT_CAINFO_BLOB, &b);
+	}
+	if (o->client_cert_pem != NULL && o->client_key_pem != NULL) {
+		struct curl_blob cb = {(void *)o->client_cert_pem, strlen(o->client_cert_pem), CURL_BLOB_COPY};
+		struct curl_blob k = {(void *)o->client_key_pem, strlen(o->client_key_pem), CURL_BLOB_COPY};
+
+		SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
+		SETOPT(CURLOPT_SSLCERT_BLOB, &cb);
+		SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
+		SETOPT(CURLOPT_SSLKEY_BLOB, &k);
+	}
 	if (o->insecure) {
 		SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
 		SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);

@@ -11,6 +11,11 @@ typedef struct tls_opts {
 	const char *connect_to; /* "HOST:PORT" to dial instead of the URL's host (SNI and checks stay) */
 	const char *ca_file;    /* trust these CAs instead of the system store */
 	bool insecure;          /* skip chain and host name verification (not for production) */
+	/* HTTP client only (net/fetch): CAs, and a client certificate and key, as PEM text (a
+	 * kubeconfig's *-data). */
+	const char *ca_pem;
+	const char *client_cert_pem;
+	const char *client_key_pem;
 } tls_opts;
 
 typedef struct tls_thumb {

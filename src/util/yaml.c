@@ -2,7 +2,6 @@
 
 #include "util/yaml.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,25 +25,16 @@ static bool next(reader *r, yaml_event_t *ev)
 	return false;
 }
 
-/* A plain scalar as YAML 1.1's core schema reads it (what kubectl's YAML does for these). */
+/* A scalar: its text, as Go's YAML reads into the string fields of kubeconfig and Secret types
+ * (`command: false` is the command "false"); a plain null, ~ or nothing is JSON null. Callers
+ * that want a boolean read "true". */
 static json_t *scalar(const yaml_event_t *ev)
 {
 	const char *v = (const char *)ev->data.scalar.value;
-	char *end;
-	long long n;
 
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ev->data.scalar.tag != NULL)
-		return json_stringn(v, ev->data.scalar.length);
-	if (strcmp(v, "true") == 0 || strcmp(v, "True") == 0 || strcmp(v, "TRUE") == 0)
-		return json_true();
-	if (strcmp(v, "false") == 0 || strcmp(v, "False") == 0 || strcmp(v, "FALSE") == 0)
-		return json_false();
-	if (strcmp(v, "null") == 0 || strcmp(v, "~") == 0 || v[0] == '\0')
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.tag == NULL &&
+	    (strcmp(v, "null") == 0 || strcmp(v, "~") == 0 || v[0] == '\0'))
 		return json_null();
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (*end == '\0' && errno == 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) && !(v[0] == '0' && v[1] != '\0'))
-		return json_integer(n);
 	return json_stringn(v, ev->data.scalar.length);
 }
 
@@ -73,21 +63,14 @@ static json_t *collection(reader *r, bool mapping)
 			json_array_append_new(out, k);
 			continue;
 		}
-		if (!json_is_string(k)) {
-			/* kubeconfig keys are strings; a number or bool key is kept as its text */
-			char buf[64];
-
-			if (json_is_integer(k))
-				snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(k));
-			else
-				snprintf(buf, sizeof(buf), "%s", json_is_true(k) ? "true" : json_is_false(k) ? "false" : "null");
-			if (json_is_object(k) || json_is_array(k)) {
-				json_decref(k);
-				err_set(r->err, "YAML line %zu: a mapping key that is not a scalar", r->p.mark.line + 1);
-				break;
-			}
+		if (json_is_null(k)) {
 			json_decref(k);
-			k = json_string(buf);
+			k = json_string("null");
+		}
+		if (!json_is_string(k)) {
+			json_decref(k);
+			err_set(r->err, "YAML line %zu: a mapping key that is not a scalar", r->p.mark.line + 1);
+			break;
 		}
 		if (!next(r, &ev) || (v = node(r, &ev)) == NULL) {
 			json_decref(k);

@@ -1,6 +1,7 @@
 /* yaml: YAML documents as kubectl writes them (kubeconfig files, `kubectl get -o yaml`), read
- * into JSON values with libyaml. Mappings become objects, sequences arrays; plain scalars
- * true/false, null/~ and integers become JSON's, everything else a string. Anchors and aliases
+ * into JSON values with libyaml. Mappings become objects, sequences arrays, scalars strings (as
+ * Go reads them into string fields: `command: false` is "false"), a plain null, ~ or nothing
+ * JSON null. Anchors and aliases
  * are refused (no expansion bombs), as are nesting deeper than 64 and more than one document. */
 #ifndef SAOIDC_YAML_H
 #define SAOIDC_YAML_H

@@ -30,7 +30,7 @@ refused "a missing Secret is a clear 404" 1 "Secret eksa-system/gone does not ex
 refused "an http:// --kube-api is refused: the token would travel in clear text" 1 "is not https://" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "http://127.0.0.1:$AP" --kube-token-file "$T_TMP/token"
 refused "a malformed kube:// URI is refused" 1 "is not kube://NAMESPACE/SECRET" "$SAOIDC" jwks --key kube://Bad_NS/x $K
 refused "an unknown CA is refused" 1 "Kubernetes API" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token"
-refused "outside a cluster without --kube-api, the way is explained" 1 "give --kube-api URL" env -u KUBERNETES_SERVICE_HOST "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
+refused "outside a cluster without --kube-api or a kubeconfig, the way is explained" 1 "give --kube-api URL" env -u KUBERNETES_SERVICE_HOST -u KUBECONFIG HOME="$T_TMP/nohome" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
 case "$ERR" in *sa-token-for-saoidc*) fail "the token is never printed" ;; *) pass "the token is never printed" ;; esac
 
 # --from-apiserver: the API server's own documents, republished under the public issuer.

@@ -10,7 +10,7 @@ required bearer token:
   GET /api/v1/namespaces/NS/configmaps/NAME  DIR/configmaps_NS_NAME.json
   GET /api/v1/namespaces/NS/serviceaccounts/NAME  DIR/serviceaccounts_NS_NAME.json (after the
                                              seconds in DIR/serviceaccounts_NS_NAME.delay, if any)
-Answers 401 without the right token, 403 for Secrets not in --allow, 404 for missing files, with
+Answers 401 without the right token (or, with --client-ca, a client certificate it signed), 403 for Secrets not in --allow, 404 for missing files, with
 the API server's Status JSON. Each request is logged as a JSON line.
 
 usage: fake_apiserver.py --listen PORT --cert CHAIN --key KEY --token T --dir DIR --allow NS/NAME ... --log F
@@ -39,7 +39,8 @@ class H(BaseHTTPRequestHandler):
     def do_GET(self):
         a = self.server.args
         path = self.path.split("?")[0]
-        if self.headers.get("Authorization") != "Bearer " + a.token:
+        cert = self.connection.getpeercert() if a.client_ca else None
+        if self.headers.get("Authorization") != "Bearer " + a.token and not cert:
             code, body = status(401, "Unauthorized", "Unauthorized")
         else:
             parts = path.strip("/").split("/")
@@ -88,10 +89,11 @@ def main():
     for k in ("--listen", "--cert", "--key", "--token", "--dir", "--log"):
         ap.add_argument(k, required=True)
     ap.add_argument("--allow", action="append", default=[])
+    ap.add_argument("--client-ca", help="also accept client certificates signed by this CA")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", int(a.listen)), H)
     srv.args, srv.lock = a, threading.Lock()
-    serve_tls(srv, a.cert, a.key)
+    serve_tls(srv, a.cert, a.key, a.client_ca)
     print("listening", flush=True)
     srv.serve_forever()
 

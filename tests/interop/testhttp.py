@@ -19,8 +19,12 @@ def reply(handler, status, body, ctype, headers=()):
             pass
 
 
-def serve_tls(server, cert, key):
-    """Wraps a listening server's socket in TLS with this certificate chain and key."""
+def serve_tls(server, cert, key, client_ca=None):
+    """Wraps a listening server's socket in TLS with this certificate chain and key; with
+    client_ca, a client certificate signed by it is asked for (optional) and verified."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    if client_ca:
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(client_ca)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)

@@ -1,0 +1,359 @@
+#include "config.h"
+
+#include "kube/kubeconfig.h"
+
+#include "util/b64.h"
+#include "util/fsio.h"
+#include "util/yaml.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXEC_OUT_MAX (64 * 1024)
+
+static void free_secret(char *s)
+{
+	if (s != NULL)
+		OPENSSL_clear_free(s, strlen(s));
+}
+
+void kube_conn_clear(kube_conn *c)
+{
+	free(c->server);
+	free(c->ca_file);
+	free(c->ca_pem);
+	free_secret(c->token);
+	free(c->cert_pem);
+	free_secret(c->key_pem);
+	free(c->where);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The list entry of that name (whole, for its source-file). */
+static const json_t *entry(const json_t *list, const char *name)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(list, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* A *-data field: base64 of PEM text. */
+static char *pem_data(const char *b64, const char *what, sao_err *err)
+{
+	unsigned char *d = NULL;
+	size_t n = 0;
+	char *out;
+
+	if (!b64_decode(b64, strlen(b64), &d, &n)) {
+		err_set(err, "%s is not base64", what);
+		return NULL;
+	}
+	out = malloc(n + 1);
+	if (out == NULL) {
+		OPENSSL_clear_free(d, n);
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	memcpy(out, d, n);
+	out[n] = '\0';
+	OPENSSL_clear_free(d, n);
+	return out;
+}
+
+/* A file a kubeconfig names: relative paths are relative to the kubeconfig's directory. */
+static char *file_text(const char *cfgfile, const char *path, const char *what, sao_err *err)
+{
+	char *full = NULL;
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	const char *slash = strrchr(cfgfile, '/');
+
+	if (path[0] == '/' || slash == NULL)
+		full = strdup(path);
+	else if (asprintf(&full, "%.*s/%s", (int)(slash - cfgfile), cfgfile, path) < 0)
+		full = NULL;
+	if (full == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	if (!fs_read_file(full, 1024 * 1024, &buf, &n, err))
+		err_prefix(err, "%s %s: ", what, full);
+	free(full);
+	return (char *)buf;
+}
+
+/* Runs an exec credential plugin (command, args, env) and reads its ExecCredential. */
+static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
+{
+	const char *cmd = json_string_value(json_object_get(ex, "command"));
+	const char *api = json_string_value(json_object_get(ex, "apiVersion"));
+	const json_t *args = json_object_get(ex, "args"), *env = json_object_get(ex, "env");
+	size_t nargs = json_array_size(args), n = 0;
+	char **argv = NULL, info[256], *buf = NULL;
+	int pipefd[2] = {-1, -1}, status = 0;
+	pid_t pid;
+	json_t *cred = NULL;
+	const json_t *st;
+	bool ok = false;
+
+	if (cmd == NULL)
+		return err_set(err, "users[].user.exec has no command");
+	if (api == NULL)
+		api = "client.authentication.k8s.io/v1";
+	argv = calloc(nargs + 2, sizeof(*argv));
+	buf = malloc(EXEC_OUT_MAX + 1);
+	if (argv == NULL || buf == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	argv[0] = (char *)cmd;
+	for (size_t i = 0; i < nargs; i++)
+		argv[i + 1] = (char *)(json_string_value(json_array_get(args, i)) != NULL ? json_string_value(json_array_get(args, i)) : "");
+	snprintf(info, sizeof(info), "{\"apiVersion\":\"%s\",\"kind\":\"ExecCredential\",\"spec\":{\"interactive\":false}}", api);
+	if (pipe(pipefd) != 0) {
+		err_set(err, "exec %s: %s", cmd, strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err_set(err, "exec %s: %s", cmd, strerror(errno));
+		goto out;
+	}
+	if (pid == 0) { /* the plugin: stdout to us, stdin closed (not interactive), stderr the user's */
+		size_t i;
+		const json_t *e;
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		setenv("KUBERNETES_EXEC_INFO", info, 1);
+		json_array_foreach(env, i, e) {
+			const char *k = json_string_value(json_object_get(e, "name")), *v = json_string_value(json_object_get(e, "value"));
+
+			if (k != NULL && v != NULL)
+				setenv(k, v, 1);
+		}
+		execvp(cmd, argv);
+		fprintf(stderr, "saoidc: kubeconfig exec plugin %s: %s\n", cmd, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	for (;;) {
+		ssize_t r = read(pipefd[0], buf + n, EXEC_OUT_MAX - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == EXEC_OUT_MAX)
+			break;
+	}
+	close(pipefd[0]);
+	pipefd[0] = -1;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	buf[n] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		err_set(err, "kubeconfig exec plugin %s failed (exit status %d)", cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		goto out;
+	}
+	cred = json_loadb(buf, n, 0, NULL);
+	st = json_object_get(cred, "status");
+	if (json_string_value(json_object_get(st, "token")) != NULL) {
+		out->token = strdup(json_string_value(json_object_get(st, "token")));
+		ok = out->token != NULL || err_set(err, "out of memory");
+	} else if (json_string_value(json_object_get(st, "clientCertificateData")) != NULL &&
+		   json_string_value(json_object_get(st, "clientKeyData")) != NULL) {
+		out->cert_pem = strdup(json_string_value(json_object_get(st, "clientCertificateData")));
+		out->key_pem = strdup(json_string_value(json_object_get(st, "clientKeyData")));
+		ok = (out->cert_pem != NULL && out->key_pem != NULL) || err_set(err, "out of memory");
+	} else {
+		err_set(err, "kubeconfig exec plugin %s printed no ExecCredential with status.token or "
+			     "status.clientCertificateData", cmd);
+	}
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	json_decref(cred);
+	if (buf != NULL)
+		OPENSSL_clear_free(buf, EXEC_OUT_MAX + 1);
+	free(argv);
+	return ok;
+}
+
+/* Merges one kubeconfig file into `all` as kubectl does: the first current-context, and the
+ * first entry of each name, win. */
+static bool merge(json_t *all, const char *file, sao_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	json_t *doc;
+	static const char *const lists[] = {"clusters", "users", "contexts"};
+
+	if (!fs_read_file(file, 4 * 1024 * 1024, &buf, &n, err)) {
+		err_prefix(err, "kubeconfig %s: ", file);
+		return false;
+	}
+	doc = yaml_to_json((const char *)buf, n, err);
+	OPENSSL_clear_free(buf, n + 1);
+	if (doc == NULL || !json_is_object(doc)) {
+		json_decref(doc);
+		err_prefix(err, "kubeconfig %s: ", file);
+		return false;
+	}
+	if (json_object_get(all, "current-context") == NULL && json_string_value(json_object_get(doc, "current-context")) != NULL &&
+	    json_string_value(json_object_get(doc, "current-context"))[0] != '\0')
+		json_object_set(all, "current-context", json_object_get(doc, "current-context"));
+	for (size_t l = 0; l < 3; l++) {
+		json_t *dst = json_object_get(all, lists[l]);
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(json_object_get(doc, lists[l]), i, e) {
+			const char *name = json_string_value(json_object_get(e, "name"));
+			json_t *copy;
+
+			if (name == NULL || entry(dst, name) != NULL)
+				continue;
+			copy = json_deep_copy(e);
+			json_object_set_new(copy, "source-file", json_string(file)); /* for relative paths */
+			json_array_append_new(dst, copy);
+		}
+	}
+	json_decref(doc);
+	return true;
+}
+
+bool kubeconfig_load(const char *files, const char *context, kube_conn *out, sao_err *err)
+{
+	char *list = NULL, *save = NULL, *home_cfg = NULL;
+	json_t *all = json_pack("{s:[], s:[], s:[]}", "clusters", "users", "contexts");
+	const json_t *ctx, *ce, *cl, *ue, *us;
+	const char *cname, *clname, *uname, *v, *cfile, *ufile;
+	bool ok = false;
+
+	memset(out, 0, sizeof(*out));
+	if (files == NULL)
+		files = getenv("KUBECONFIG");
+	if (files == NULL || files[0] == '\0') {
+		const char *home = getenv("HOME");
+
+		if (home == NULL || asprintf(&home_cfg, "%s/.kube/config", home) < 0) {
+			err_set(err, "no KUBECONFIG and no HOME: give --kube-api or --kubeconfig");
+			goto out;
+		}
+		files = home_cfg;
+	}
+	if (all == NULL || (list = strdup(files)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (char *f = strtok_r(list, ":", &save); f != NULL; f = strtok_r(NULL, ":", &save))
+		if (!merge(all, f, err))
+			goto out;
+	cname = context != NULL ? context : json_string_value(json_object_get(all, "current-context"));
+	if (cname == NULL) {
+		err_set(err, "kubeconfig %s has no current-context: give --context", files);
+		goto out;
+	}
+	if ((ce = entry(json_object_get(all, "contexts"), cname)) == NULL || !json_is_object(ctx = json_object_get(ce, "context"))) {
+		err_set(err, "kubeconfig %s has no context %s", files, cname);
+		goto out;
+	}
+	clname = json_string_value(json_object_get(ctx, "cluster"));
+	uname = json_string_value(json_object_get(ctx, "user"));
+	if (clname == NULL || (cl = entry(json_object_get(all, "clusters"), clname)) == NULL ||
+	    !json_is_object(json_object_get(cl, "cluster"))) {
+		err_set(err, "kubeconfig context %s: no cluster %s", cname, clname != NULL ? clname : "(none)");
+		goto out;
+	}
+	cfile = json_string_value(json_object_get(cl, "source-file"));
+	cl = json_object_get(cl, "cluster");
+	if (asprintf(&out->where, "kubeconfig %s, context %s", files, cname) < 0) {
+		out->where = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if ((v = json_string_value(json_object_get(cl, "server"))) == NULL) {
+		err_set(err, "%s: cluster %s has no server", out->where, clname);
+		goto out;
+	}
+	out->server = strdup(v);
+	v = json_string_value(json_object_get(cl, "insecure-skip-tls-verify"));
+	out->insecure = v != NULL && strcmp(v, "true") == 0;
+	if ((v = json_string_value(json_object_get(cl, "certificate-authority-data"))) != NULL) {
+		if ((out->ca_pem = pem_data(v, "certificate-authority-data", err)) == NULL)
+			goto out;
+	} else if ((v = json_string_value(json_object_get(cl, "certificate-authority"))) != NULL) {
+		if ((out->ca_pem = file_text(cfile, v, "certificate-authority", err)) == NULL)
+			goto out;
+	}
+	if (uname != NULL && (ue = entry(json_object_get(all, "users"), uname)) != NULL &&
+	    json_is_object(us = json_object_get(ue, "user"))) {
+		ufile = json_string_value(json_object_get(ue, "source-file"));
+		if ((v = json_string_value(json_object_get(us, "token"))) != NULL) {
+			out->token = strdup(v);
+		} else if ((v = json_string_value(json_object_get(us, "tokenFile"))) != NULL) {
+			if ((out->token = file_text(ufile, v, "tokenFile", err)) == NULL)
+				goto out;
+			out->token[strcspn(out->token, "\r\n")] = '\0';
+		}
+		if ((v = json_string_value(json_object_get(us, "client-certificate-data"))) != NULL) {
+			if ((out->cert_pem = pem_data(v, "client-certificate-data", err)) == NULL)
+				goto out;
+		} else if ((v = json_string_value(json_object_get(us, "client-certificate"))) != NULL) {
+			if ((out->cert_pem = file_text(ufile, v, "client-certificate", err)) == NULL)
+				goto out;
+		}
+		if ((v = json_string_value(json_object_get(us, "client-key-data"))) != NULL) {
+			if ((out->key_pem = pem_data(v, "client-key-data", err)) == NULL)
+				goto out;
+		} else if ((v = json_string_value(json_object_get(us, "client-key"))) != NULL) {
+			if ((out->key_pem = file_text(ufile, v, "client-key", err)) == NULL)
+				goto out;
+		}
+		if (out->token == NULL && out->cert_pem == NULL && json_is_object(json_object_get(us, "exec")) &&
+		    !run_exec(json_object_get(us, "exec"), out, err)) {
+			err_prefix(err, "%s: user %s: ", out->where, uname);
+			goto out;
+		}
+		if (json_object_get(us, "auth-provider") != NULL && out->token == NULL && out->cert_pem == NULL) {
+			err_set(err, "%s: user %s uses an auth-provider, which kubectl itself no longer supports: use an exec "
+				     "plugin", out->where, uname);
+			goto out;
+		}
+	}
+	if (out->server == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	ok = true;
+out:
+	if (!ok)
+		kube_conn_clear(out);
+	json_decref(all);
+	free(list);
+	free(home_cfg);
+	return ok;
+}
