@@ -29,8 +29,8 @@ void aws_where_clear(aws_where *w);
  *     and AWS_CONFIG_FILE (~/.aws/config), in botocore's order: role_arn (STS AssumeRole with
  *     the credentials of source_profile, chained, or of credential_source Environment,
  *     Ec2InstanceMetadata or EcsContainer; role_session_name, external_id, duration_seconds),
- *     static keys, credential_process; SSO profiles are refused with the commands that
- *     export their credentials;
+ *     static keys, credential_process, IAM Identity Center (sso_session or legacy sso_start_url:
+ *     the token `aws sso login` cached, then the portal's GetRoleCredentials; no login flow);
  *  3. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE -> STS AssumeRoleWithWebIdentity;
  *  4. container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI, with
  *     AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE (ECS, EKS Pod Identity);

@@ -60,6 +60,18 @@ source_profile = loop-a
 sso_session = corp
 sso_account_id = 123456789012
 sso_role_name = Admin
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+[profile sso-legacy]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 123456789012
+sso_role_name = Admin
+region = us-east-1
 
 [profile proc-fails]
 credential_process = /bin/sh -c 'echo "token expired, log in again" >&2; exit 3'
@@ -75,7 +87,7 @@ SP=$(free_port)
 STSPID=$!
 trap 'kill $STSPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for grep -q listening "$T_TMP/sts.out"
-export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$SP"
+export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$SP" AWS_ENDPOINT_URL_SSO="http://127.0.0.1:$SP"
 calls() { /usr/bin/python3 -c '
 import json, sys
 for l in open(sys.argv[1]):
@@ -115,9 +127,29 @@ is "$(calls)" "GetCallerIdentity 200 AKIDBASE - - - -" "(GetCallerIdentity signe
 
 refused "role_arn with both source_profile and credential_source is refused" 1 "either source_profile or credential_source (it has both)" env AWS_PROFILE=both "$SAOIDC" $TP
 refused "a source_profile loop is refused" 1 "more than 5 profiles chained by source_profile" env AWS_PROFILE=loop-a "$SAOIDC" $TP
-refused "an SSO profile says what to run" 1 "aws sso login --profile sso" env AWS_PROFILE=sso "$SAOIDC" $TP
+# SSO: nothing in the CLI's cache yet, then a login (the cache file aws sso login writes), then
+# an expired one.
+refused "an SSO profile without a login says what to run" 1 "no SSO login in the AWS CLI's cache: run \`aws sso login --profile sso\`" env AWS_PROFILE=sso "$SAOIDC" $TP
+sso_cache() { # KEY EXPIRES: the file aws sso login leaves, named by the SHA-1 of KEY
+	mkdir -p "$HOME/.aws/sso/cache"
+	/usr/bin/python3 -c 'import hashlib, json, sys; json.dump({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": "sso-access-token", "expiresAt": sys.argv[2]}, open(sys.argv[3] + "/" + hashlib.sha1(sys.argv[1].encode()).hexdigest() + ".json", "w"))' "$1" "$2" "$HOME/.aws/sso/cache"
+}
+sso_cache corp 2099-01-01T00:00:00Z
+sso_cache https://legacy.awsapps.com/start 2099-01-01T00:00:00Z
+for p in sso sso-legacy; do
+	: >"$T_TMP/sts.log"
+	run env AWS_PROFILE=$p aws sts get-caller-identity --output text --query Account
+	is "$OUT" 123456789012 "awscli: profile $p gets SSO role credentials ($ERR)"
+	AWSCLI=$(calls)
+	: >"$T_TMP/sts.log"
+	run env AWS_PROFILE=$p "$SAOIDC" $TP
+	is "$RC" 0 "saoidc: profile $p gets them from the same cached login"
+	is "$(calls)" "$AWSCLI" "profile $p: the same calls as awscli (GetRoleCredentials for the role and account, then GetCallerIdentity signed with them)"
+done
+sso_cache corp 2020-01-01T00:00:00Z
+refused "an expired SSO login says to log in again" 1 "the SSO login has expired: run \`aws sso login --profile sso\`" env AWS_PROFILE=sso "$SAOIDC" $TP
 refused "a failing credential_process is named, with its exit status" 1 "profile proc-fails: credential_process failed (exit status 3)" env AWS_PROFILE=proc-fails "$SAOIDC" $TP
 contains "$ERR" "token expired, log in again" "and the process's own message reaches the user"
 refused "duration_seconds out of STS's range is refused before calling it" 1 "duration_seconds 60: STS takes 900 to 43200" env AWS_PROFILE=long "$SAOIDC" $TP
-ok "no secret reached a message" sh -c "! grep -rq 'basesecret\|sessionsecretEXAMPLE\|FwoGZXIvYXdzEXAMPLETOKEN' '$T_TMP/.stdout' '$T_TMP/.stderr'"
+ok "no secret reached a message" sh -c "! grep -rq 'basesecret\|sessionsecretEXAMPLE\|FwoGZXIvYXdzEXAMPLETOKEN\|sso-access-token' '$T_TMP/.stdout' '$T_TMP/.stderr'"
 done_testing

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """A stand-in for AWS STS's Query API on loopback, for the credential tests: AssumeRole and
-GetCallerIdentity, each signed request checked with python3-botocore's own signer (sigv4check)
+GetCallerIdentity; and for the IAM Identity Center (SSO) portal's GetRoleCredentials
+(GET /federation/credentials, the bearer token in x-amz-sso_bearer_token must be --sso-token), each signed request checked with python3-botocore's own signer (sigv4check)
 and its parameters validated against botocore's STS model; the answers are STS's XML. Keys:
 the base user's (--key AK:SK) and, once a role is assumed, the session's (ASIA...:SECRET with
 a session token). AssumeRole needs --role-arn, and --external-id when given. Every request is
@@ -23,6 +24,7 @@ import testhttp
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 SESSION_AK, SESSION_SK, SESSION_TOKEN = "ASIASTANDINEXAMPLE", "sessionsecretEXAMPLE", "FwoGZXIvYXdzEXAMPLETOKEN"
 _model = botocore.session.get_session().get_service_model("sts")
+_sso = botocore.session.get_session().get_service_model("sso")
 
 
 def error(code, message, status=400):
@@ -35,6 +37,25 @@ class H(BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
+
+    def do_GET(self):
+        a = self.server.args
+        u = urllib.parse.urlparse(self.path)
+        q = {k: v[0] for k, v in urllib.parse.parse_qs(u.query).items()}
+        params = {"roleName": q.get("role_name", ""), "accountId": q.get("account_id", ""),
+                  "accessToken": self.headers.get("x-amz-sso_bearer_token", "")}
+        report = ParamValidator().validate(params, _sso.operation_model("GetRoleCredentials").input_shape)
+        if u.path != "/federation/credentials" or report.has_errors():
+            status, out = 400, json.dumps({"message": "bad request"})
+        elif params["accessToken"] != a.sso_token:
+            status, out = 401, json.dumps({"message": "Session token not found or invalid"})
+        else:
+            status, out = 200, json.dumps({"roleCredentials": {"accessKeyId": SESSION_AK, "secretAccessKey": SESSION_SK,
+                                                               "sessionToken": SESSION_TOKEN, "expiration": 4102444800000}})
+        with self.server.lock, open(a.log, "a") as f:
+            f.write(json.dumps({"action": "GetRoleCredentials", "status": status, "signer": None,
+                                "params": {"RoleArn": params["roleName"], "RoleSessionName": params["accountId"]}}) + "\n")
+        testhttp.reply(self, status, out.encode(), "application/json")
 
     def do_POST(self):
         a = self.server.args
@@ -96,6 +117,7 @@ def main():
     for k in ("--listen", "--key", "--role-arn", "--log"):
         ap.add_argument(k, required=True)
     ap.add_argument("--external-id")
+    ap.add_argument("--sso-token", default="sso-access-token")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", int(a.listen)), H)
     srv.args, srv.lock = a, threading.Lock()
