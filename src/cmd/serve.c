@@ -10,6 +10,7 @@
 #include "util/log.h"
 #include "server/metrics.h"
 #include "server/server.h"
+#include "server/status.h"
 #include "util/watch.h"
 
 #include <errno.h>
@@ -63,6 +64,8 @@ const char cmd_serve_help[] =
 	"                              may use: affinity mask and cgroup CPU limit, rounded up)\n"
 	"      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
 	"      --log-format text|json  log line format on stderr (default text)\n"
+	"      --status-listen HOST:PORT  serve /healthz, /readyz and /metrics there (plain HTTP, e.g.\n"
+	"                              127.0.0.1:9090) instead of on the issuer's listeners\n"
 	"      --access-log            log every request: client, method, path, status, User-Agent\n"
 	"                              (to see whether and how STS fetches the documents)\n"
 	"      --from-apiserver        serve the API server's own JWKS (/openid/v1/jwks) instead of --key,\n"
@@ -92,6 +95,7 @@ enum {
 	OPT_THREADS,
 	OPT_GRACE,
 	OPT_LOG_FORMAT,
+	OPT_STATUS_LISTEN,
 	OPT_KUBE_POLL,
 };
 
@@ -102,6 +106,7 @@ typedef struct serve_opts {
 	bool cors;
 	bool access_log;
 	const char *tls_cert, *tls_key;
+	const char *status_listen;
 } serve_opts;
 
 static bool parse_uint(const char *arg, unsigned long max, unsigned *out)
@@ -144,6 +149,9 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 		return true;
 	case OPT_TLS_KEY:
 		so->tls_key = arg;
+		return true;
+	case OPT_STATUS_LISTEN:
+		so->status_listen = arg;
 		return true;
 	case OPT_LOG_FORMAT:
 		if (!log_set_format(arg))
@@ -253,6 +261,12 @@ static char *read_pem(const char *path, const char *what, sao_err *err)
 
 /* Serves a renewed certificate (cert-manager rewriting a Secret volume) when the files'
  * fingerprint changes: new connections get it, in-flight ones finish on the old one. */
+/* /metrics on the status listener: the server's own counters. */
+static char *render_metrics(void *ctx, size_t *len)
+{
+	return metrics_render(ctx, len);
+}
+
 static void reload_tls(srv *s, const serve_opts *so, unsigned char fp[WATCH_FP_LEN])
 {
 	const char *paths[] = {so->tls_cert, so->tls_key};
@@ -297,6 +311,7 @@ int cmd_serve(int argc, char **argv)
 					   {"threads", required_argument, NULL, OPT_THREADS},
 					   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
 					   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+					   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
 					   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
@@ -310,6 +325,7 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	metrics *m = NULL;
 	srv *s = NULL;
+	status_srv *st = NULL;
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	served sv = {0};
 	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN], tls_fp[WATCH_FP_LEN] = {0};
@@ -375,6 +391,7 @@ int cmd_serve(int argc, char **argv)
 			.threads = so.threads != 0 ? so.threads : cpus_usable(&threads_from),
 			.tls_cert_pem = cert,
 			.tls_key_pem = key,
+			.no_status_routes = so.status_listen != NULL,
 		};
 
 		/* Load first: a bad key or issuer must fail before anything listens. */
@@ -388,6 +405,14 @@ int cmd_serve(int argc, char **argv)
 			docs_clear(&d);
 			if (!good)
 				goto fail;
+		}
+		if (so.status_listen != NULL) {
+			if ((st = status_start(so.status_listen, render_metrics, m, &err)) == NULL) {
+				err_prefix(&err, "--status-listen: ");
+				goto fail;
+			}
+			status_set_ready(st, true); /* the documents are loaded; a failed reload keeps them */
+			log_info("status: http://%s/healthz, /readyz, /metrics", so.status_listen);
 		}
 		for (size_t i = 0; i < cfg.nlisten; i++) {
 			const char *scheme = cert != NULL ? "https" : "http";
@@ -470,6 +495,7 @@ fail:
 	rc = cli_fail(&err);
 out:
 	srv_stop(s, so.grace_ms);
+	status_stop(st);
 	metrics_free(m);
 	if (key != NULL)
 		OPENSSL_cleanse(key, strlen(key));

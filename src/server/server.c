@@ -276,13 +276,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		route = ROUTE_JWKS;
 	else if (strcmp(url, KUBE_JWKS_PATH) == 0)
 		route = ROUTE_KUBE_JWKS;
-	/* Probes and metrics at the root only: an Ingress that publishes the issuer's prefix does
-	 * not publish them. */
-	else if (!under_prefix && strcmp(url, "/healthz") == 0)
+	/* Probes and metrics at the root only (an Ingress that publishes the issuer's prefix does
+	 * not publish them), and not at all with --status-listen. */
+	else if (under_prefix || s->cfg.no_status_routes)
+		route = ROUTE_OTHER;
+	else if (strcmp(url, "/healthz") == 0)
 		route = ROUTE_HEALTHZ;
-	else if (!under_prefix && strcmp(url, "/readyz") == 0)
+	else if (strcmp(url, "/readyz") == 0)
 		route = ROUTE_READYZ;
-	else if (!under_prefix && strcmp(url, "/metrics") == 0)
+	else if (strcmp(url, "/metrics") == 0)
 		route = ROUTE_METRICS;
 	else
 		route = ROUTE_OTHER;

@@ -25,6 +25,7 @@ typedef struct srv_cfg {
 	unsigned request_timeout_ms; /* a whole request must arrive within this (slowloris); 0: none */
 	size_t max_request;        /* bytes of request line + headers */
 	unsigned threads;          /* per listener; 0: cpus_usable() */
+	bool no_status_routes;     /* /healthz, /readyz, /metrics are served elsewhere (--status-listen) */
 	const char *tls_cert_pem;  /* both NULL: plain HTTP */
 	const char *tls_key_pem;
 } srv_cfg;

@@ -1,5 +1,5 @@
-/* status: a small plain-HTTP endpoint for long-running commands other than serve (publish
- * --watch): /healthz, /readyz (200 once ready, 503 before or when failing) and /metrics (text the
+/* status: a small plain-HTTP endpoint for long-running commands (publish --watch, serve
+ * --status-listen): /healthz, /readyz (200 once ready, 503 before or when failing) and /metrics (text the
  * command renders). Meant for loopback or a pod's own port; it serves nothing else. */
 #ifndef SAOIDC_STATUS_H
 #define SAOIDC_STATUS_H

@@ -219,4 +219,17 @@ port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\) (--listen 127.0.0.1:
 ok "--listen 127.0.0.1:0 logs the port it got ($port)" test "${port:-0}" -gt 0
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/keys.json")" 200 "and serves there"
 kill $ZP; wait $ZP 2>/dev/null
+# --status-listen: probes and metrics on their own (loopback) port, not on the issuer's.
+P=$(free_port); SP=$(free_port)
+"$SAOIDC" serve --issuer "http://127.0.0.1:$P/c" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --status-listen "127.0.0.1:$SP" \
+	>/dev/null 2>"$T_TMP/status.log" &
+STP=$!
+wait_for curl -sf "http://127.0.0.1:$SP/readyz"
+is "$(curl -s "http://127.0.0.1:$SP/readyz")" ready "--status-listen: /readyz there"
+curl -s -o /dev/null "http://127.0.0.1:$P/c/keys.json"
+contains "$(curl -s "http://127.0.0.1:$SP/metrics")" 'saoidc_http_requests_total{route="jwks",code="200"} 1' "and /metrics, counting the issuer's requests"
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/metrics") $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/healthz")" "404 404" "the issuer's listener no longer answers /metrics or /healthz"
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/c/keys.json")" 200 "while it serves the documents"
+kill $STP; wait $STP
+is "$?" 0 "and stops cleanly"
 done_testing
