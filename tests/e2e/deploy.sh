@@ -77,6 +77,18 @@ if command -v apt-cache >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 && co
 else
 	skip "the runtime stage provides every library the binary loads" "apt-cache, dpkg or ldd is missing"
 fi
+# The build stage's own steps, as far as they go without a container engine: `make install` with
+# the image's prefix puts every file the runtime stage copies where its COPY lines take it.
+BUILD_DIR=$(dirname "$(dirname "$SAOIDC")")
+if make -C "$BUILD_DIR" install DESTDIR="$T_TMP/out" prefix=/usr >"$T_TMP/install.log" 2>&1; then
+	missing=""
+	for f in $(sed -n 's|^COPY --from=build /out\([^ ]*\) .*|\1|p' "$SRCDIR/deploy/docker/Dockerfile"); do
+		[ -f "$T_TMP/out$f" ] || missing="$missing $f"
+	done
+	is "${missing:-none}" "none" "make install (prefix /usr) gives every file the image's COPY lines take"
+else
+	fail "make install (prefix /usr) gives every file the image's COPY lines take" "$(tail -c 600 "$T_TMP/install.log")"
+fi
 if [ -f "$SRCDIR/.dockerignore" ]; then
 	ok ".dockerignore keeps build trees and node_modules out of the image's build context" sh -c "grep -qx 'build' '$SRCDIR/.dockerignore' && grep -qx 'build-\*' '$SRCDIR/.dockerignore' && grep -qx '\*\*/node_modules' '$SRCDIR/.dockerignore'"
 else
