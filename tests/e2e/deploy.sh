@@ -24,13 +24,18 @@ run "$SAOIDC" publish --watch --interval=60s --retain=25h --status-listen=0.0.0.
 is "$RC" 0 "publish accepts the sync Deployment's arguments"
 # Every kustomization builds as shipped, with the kustomize users have (kubectl's, v5).
 if command -v kubectl >/dev/null 2>&1; then
+	mkdir -p "$T_TMP/built"
 	for d in base identity overlays/from-apiserver overlays/publish-job overlays/sync webhook; do
-		if kubectl kustomize "$DK/$d" >"$T_TMP/k.yaml" 2>"$T_TMP/k.err"; then
+		if kubectl kustomize "$DK/$d" >"$T_TMP/built/$(printf %s "$d" | tr / -).yaml" 2>"$T_TMP/k.err"; then
 			pass "kubectl kustomize builds $d"
 		else
 			fail "kubectl kustomize builds $d" "$(head -c 600 "$T_TMP/k.err")"
 		fi
 	done
+	# What kustomize builds is what the cluster gets: schema-checked too.
+	(cd "$HERE" && node validate-manifests.mjs "$T_TMP/built" --schema-only) >"$T_TMP/vb.out" 2>&1
+	is "$(grep -c '^FAIL' "$T_TMP/vb.out")" 0 "every object kustomize builds is valid against the Kubernetes schema ($(grep -c 'is valid against' "$T_TMP/vb.out") objects)$(grep -m1 '^FAIL' "$T_TMP/vb.out" | sed 's/^/: /')"
+	ok "and there were objects to check" grep -q "is valid against the Kubernetes schema" "$T_TMP/vb.out"
 	kubectl kustomize "$DK/overlays/sync" >"$T_TMP/sync.yaml" 2>/dev/null
 	contains "$(cat "$T_TMP/sync.yaml")" "resourceNames:
   - saoidc-signing-key" "the sync's RBAC names the one Secret it reads"
