@@ -1,4 +1,4 @@
-/* xml: the little of AWS's XML answers saoidc reads (libxml2): an element's text, and the Query
+/* xml: the little of AWS's XML answers saoidc reads (expat): an element's text, and the Query
  * APIs' member lists. */
 #ifndef SAOIDC_XML_H
 #define SAOIDC_XML_H

@@ -6,7 +6,6 @@
 #include "cmd/cmds.h"
 
 #include <curl/curl.h>
-#include <libxml/parser.h>
 #include <openssl/opensslv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,10 +107,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "saoidc: unknown command '%s'\nTry 'saoidc --help'.\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	LIBXML_TEST_VERSION
 	rc = c->run(argc - 1, argv + 1);
-	xmlCleanupParser();
-	curl_global_cleanup();
 	return rc;
 }

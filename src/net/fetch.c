@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,15 @@ static const char *failure(CURLcode cr, bool timed_out, bool too_large, char *bu
 	return buf;
 }
 
+/* libcurl is initialised by the first request, so commands that make none (jwks, discovery,
+ * render, --version) never pay for it. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 {
 	static const tls_opts no_tls = {0};
@@ -168,7 +178,7 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 30000L;
 	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : timeout < 5000 ? timeout : 5000L;
 	struct sink sink = {r, 0, req->max_body > 0 ? req->max_body : FETCH_MAX_DEFAULT};
-	CURL *c = curl_easy_init();
+	CURL *c = (pthread_once(&curl_once, curl_init), curl_easy_init());
 	struct curl_slist *ct = NULL, *hs = NULL;
 	char *host = NULL;
 	int port = 0;

@@ -10,8 +10,8 @@ command -v clang >/dev/null 2>&1 || skip_all "clang is not installed"
 [ -n "${SAOIDC_SANITIZED:-}" ] && skip_all "runs in the plain build only"
 SECS=${FUZZ_SECONDS:-10}
 F="$SRCDIR/tests/fuzz"
-CFLAGS_DEPS=$(pkg-config --cflags libcrypto libssl jansson libcurl libmicrohttpd libxml-2.0 yaml-0.1)
-LIBS_DEPS="$(pkg-config --libs libcrypto libssl jansson libcurl libmicrohttpd libxml-2.0 yaml-0.1) -lpthread"
+CFLAGS_DEPS=$(pkg-config --cflags libcrypto libssl jansson libcurl libmicrohttpd expat yaml-0.1)
+LIBS_DEPS="$(pkg-config --libs libcrypto libssl jansson libcurl libmicrohttpd expat yaml-0.1) -lpthread"
 # config.h lives in the build tree, next to the saoidc binary's parent directory.
 CONFIG_DIR=$(dirname "$(dirname "$SAOIDC")")
 # Every library module: all of src/ but the commands (src/cmd/); fuzz_cmd also takes the
