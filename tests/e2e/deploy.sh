@@ -73,7 +73,7 @@ if command -v apt-cache >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 && co
 		--no-replaces --no-enhances $listed 2>/dev/null | sed -n 's/^ *Depends: //p; s/^ *PreDepends: //p; /^[a-z]/p';
 		dpkg-query -W -f '${Package} ${Priority}\n' | awk '$2 == "required" {print $1}') | sed 's/:.*//; s/[<>]//g' | sort -u)
 	missing=""
-	for l in $(ldd "$SAOIDC" | awk '/=>/ {print $3}' | grep -v 'lib[atlu]*san\.'); do # not the sanitizers' runtimes
+	for l in $(ldd "$SAOIDC" | awk '/=>/ {print $3}' | grep -Ev 'lib(a|ub|t|l)san\.'); do # not the sanitizers' runtimes
 		f=$(readlink -f "$l") # usrmerge: dpkg may know it under /lib
 		pkg=$( (dpkg -S "$f" 2>/dev/null || dpkg -S "${f#/usr}" 2>/dev/null) | head -n 1 | cut -d: -f1)
 		[ -n "$pkg" ] && ! printf '%s\n' "$closure" | grep -qx "$pkg" && missing="$missing $pkg"
