@@ -2,6 +2,8 @@
 
 #include "jose/jwk.h"
 
+#include "jose/keys.h"
+
 #include "util/b64.h"
 
 #include <openssl/bn.h>
@@ -160,15 +162,8 @@ bool jwk_to_pkey(const json_t *jwk, EVP_PKEY **out, sao_err *err)
 	if (kty != NULL && strcmp(kty, "RSA") == 0) {
 		if ((a = get_bn(jwk, "n", 0, err)) == NULL || (b = get_bn(jwk, "e", 0, err)) == NULL)
 			goto out;
-		if (BN_num_bits(a) < 2048 || BN_num_bits(a) > 16384 || !BN_is_odd(a)) {
-			err_set(err, "RSA JWK modulus is %d bits%s; 2048 to 16384 odd bits are required", BN_num_bits(a),
-				BN_is_odd(a) ? "" : " and even");
+		if (!key_rsa_bounds(a, b, "RSA JWK", err))
 			goto out;
-		}
-		if (BN_num_bits(b) < 2 || BN_num_bits(b) > 256 || !BN_is_odd(b)) {
-			err_set(err, "RSA JWK exponent \"e\" is not an odd number of 2 to 256 bits");
-			goto out;
-		}
 		if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, a) ||
 		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, b))
 			goto ssl;

@@ -5,6 +5,7 @@
 
 #include "util/err.h"
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +25,11 @@ typedef struct key_info {
 } key_info;
 
 typedef struct key_set key_set;
+
+/* The bounds an RSA public key must meet here (and for STS): a 2048- to 16384-bit odd modulus,
+ * an odd exponent of 2 to 256 bits. `what` names it in the error ("RSA JWK"). Cheap: no
+ * primality test. */
+bool key_rsa_bounds(const BIGNUM *n, const BIGNUM *e, const char *what, sao_err *err);
 
 key_set *key_set_new(void);
 void key_set_free(key_set *set);
