@@ -127,7 +127,7 @@ if curl -s -g --cacert "$T_TMP/tls.crt" -o /dev/null "https://[::1]:$P/healthz" 
 else
 	grep -q '::1' /proc/net/if_inet6 2>/dev/null && fail "the IPv6 listener answers too" || pass "the IPv6 listener answers too # SKIP no IPv6 loopback"
 fi
-contains "$(cat "$T_TMP/serve.log")" "listening on https://127.0.0.1:$P" "the log prints the URLs"
+ok "the log prints the URLs" wait_for grep -qF "listening on https://127.0.0.1:$P" "$T_TMP/serve.log"
 if grep -qF -- "$(sed -n 2p "$T_TMP/tls.key")" "$T_TMP/serve.log" "$T_TMP/serve.out"; then fail "the TLS key never appears in the log"; else pass "the TLS key never appears in the log"; fi
 stop_serve
 
@@ -203,14 +203,14 @@ if command -v taskset >/dev/null 2>&1; then
 	SAOIDC="$T_TMP/pinned"
 	start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P"
 	SAOIDC=$real
-	contains "$(cat "$T_TMP/serve.log")" "1 worker thread per listener (affinity mask)" "pinned to one CPU: one worker thread, and why"
+	ok "pinned to one CPU: one worker thread, and why" wait_for grep -qF "1 worker thread per listener (affinity mask)" "$T_TMP/serve.log"
 	stop_serve
 else
 	skip "pinned to one CPU: one worker thread, and why" "taskset is not installed"
 fi
 P=$(free_port)
 start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" --threads 3
-contains "$(cat "$T_TMP/serve.log")" "3 worker threads per listener (--threads)" "--threads decides when given"
+ok "--threads decides when given" wait_for grep -qF "3 worker threads per listener (--threads)" "$T_TMP/serve.log"
 stop_serve
 # --listen :PORT and port 0: the log says where it really listens.
 "$SAOIDC" serve --issuer http://127.0.0.1 --key "$KEYS/demo-rsa.pub" --listen 127.0.0.1:0 >/dev/null 2>"$T_TMP/zero.log" &
