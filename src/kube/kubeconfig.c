@@ -96,6 +96,64 @@ static char *file_text(const char *cfgfile, const char *path, const char *what, 
 	return (char *)buf;
 }
 
+extern char **environ;
+
+/* The plugin's environment, built before fork: ours, with KUBERNETES_EXEC_INFO and the
+ * kubeconfig's env entries set (replacing ours of the same name). NULL when out of memory. */
+static char **exec_env(const json_t *env, const char *info)
+{
+	size_t n = 0, k = 0, extra = json_array_size(env) + 1;
+	char **out;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((out = calloc(n + extra + 1, sizeof(*out))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = strcspn(environ[i], "=");
+		bool replaced = strncmp(environ[i], "KUBERNETES_EXEC_INFO", nl) == 0 && nl == 20;
+		size_t j;
+		const json_t *e;
+
+		json_array_foreach(env, j, e) {
+			const char *name = json_string_value(json_object_get(e, "name"));
+
+			if (name != NULL && strlen(name) == nl && strncmp(environ[i], name, nl) == 0)
+				replaced = true;
+		}
+		if (!replaced && (out[k++] = strdup(environ[i])) == NULL)
+			goto oom;
+	}
+	if (asprintf(&out[k], "KUBERNETES_EXEC_INFO=%s", info) < 0) {
+		out[k] = NULL;
+		goto oom;
+	}
+	k++;
+	{
+		size_t j;
+		const json_t *e;
+
+		json_array_foreach(env, j, e) {
+			const char *name = json_string_value(json_object_get(e, "name"));
+			const char *value = json_string_value(json_object_get(e, "value"));
+
+			if (name == NULL || value == NULL)
+				continue;
+			if (asprintf(&out[k], "%s=%s", name, value) < 0) {
+				out[k] = NULL;
+				goto oom;
+			}
+			k++;
+		}
+	}
+	return out;
+oom:
+	for (size_t i = 0; i < k; i++)
+		free(out[i]);
+	free(out);
+	return NULL;
+}
+
 /* Runs an exec credential plugin (command, args, env) and reads its ExecCredential. */
 static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 {
@@ -103,7 +161,7 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 	const char *api = json_string_value(json_object_get(ex, "apiVersion"));
 	const json_t *args = json_object_get(ex, "args"), *env = json_object_get(ex, "env");
 	size_t nargs = json_array_size(args), n = 0;
-	char **argv = NULL, info[256], *buf = NULL;
+	char **argv = NULL, **envp = NULL, info[256], *buf = NULL;
 	int pipefd[2] = {-1, -1}, status = 0;
 	pid_t pid;
 	json_t *cred = NULL;
@@ -124,6 +182,10 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 	for (size_t i = 0; i < nargs; i++)
 		argv[i + 1] = (char *)(json_string_value(json_array_get(args, i)) != NULL ? json_string_value(json_array_get(args, i)) : "");
 	snprintf(info, sizeof(info), "{\"apiVersion\":\"%s\",\"kind\":\"ExecCredential\",\"spec\":{\"interactive\":false}}", api);
+	if ((envp = exec_env(env, info)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
 	if (pipe(pipefd) != 0) {
 		err_set(err, "exec %s: %s", cmd, strerror(errno));
 		goto out;
@@ -133,25 +195,21 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 		err_set(err, "exec %s: %s", cmd, strerror(errno));
 		goto out;
 	}
-	if (pid == 0) { /* the plugin: stdout to us, stdin closed (not interactive), stderr the user's */
-		size_t i;
-		const json_t *e;
+	if (pid == 0) {
+		/* The plugin: stdout to us, stdin /dev/null (not interactive), stderr the user's. Only
+		 * async-signal-safe calls here: another thread may have held a lock at fork. */
 		int devnull = open("/dev/null", O_RDONLY);
+		static const char msg[] = "saoidc: the kubeconfig exec plugin could not be run\n";
 
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(pipefd[1], 1);
 		close(pipefd[0]);
 		close(pipefd[1]);
-		setenv("KUBERNETES_EXEC_INFO", info, 1);
-		json_array_foreach(env, i, e) {
-			const char *k = json_string_value(json_object_get(e, "name")), *v = json_string_value(json_object_get(e, "value"));
-
-			if (k != NULL && v != NULL)
-				setenv(k, v, 1);
+		execvpe(cmd, argv, envp);
+		if (write(2, msg, sizeof(msg) - 1) < 0) {
+			/* nothing more to do */
 		}
-		execvp(cmd, argv);
-		fprintf(stderr, "saoidc: kubeconfig exec plugin %s: %s\n", cmd, strerror(errno));
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -199,6 +257,9 @@ out:
 	if (buf != NULL)
 		OPENSSL_clear_free(buf, EXEC_OUT_MAX + 1);
 	free(argv);
+	for (char **e = envp; e != NULL && *e != NULL; e++)
+		free(*e);
+	free(envp);
 	return ok;
 }
 
