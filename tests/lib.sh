@@ -113,6 +113,19 @@ make_chain() {
 	cat "$d/leaf.pem" "$d/inter.pem" >"$d/chain.pem"
 }
 
+# start_apiserver PKI_DIR DATA_DIR TOKEN [fake_apiserver.py options...]: the Kubernetes API
+# stand-in on a free port with PKI_DIR's chain (make_chain), serving DATA_DIR; sets AP (its port)
+# and APID, and returns once it listens. Its requests go to $T_TMP/api.log.
+start_apiserver() {
+	pki=$1 data=$2 tok=$3
+	shift 3
+	AP=$(free_port)
+	/usr/bin/python3 "$SRCDIR/tests/interop/fake_apiserver.py" --listen "$AP" --cert "$pki/chain.pem" --key "$pki/leaf.key" \
+		--token "$tok" --dir "$data" --log "$T_TMP/api.log" "$@" >"$T_TMP/api.out" 2>&1 &
+	APID=$!
+	wait_for grep -q listening "$T_TMP/api.out"
+}
+
 # openssl_thumbprint HOST PORT SNI: the IAM guide's pipeline: s_client -showcerts, the last
 # certificate, x509 -fingerprint -sha1, colons out, lower case.
 openssl_thumbprint() {

@@ -11,12 +11,19 @@ mkdir -p "$D"
 cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
 printf 'sa-token-for-saoidc\n' >"$T_TMP/token"
 printf 'someone-elses-token\n' >"$T_TMP/badtoken"
-AP=$(free_port)
-/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token sa-token-for-saoidc \
-	--dir "$D" --allow eksa-system/mgmt-sa --allow eksa-system/gone --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
-APID=$!
+# set_secret_key PUB: the Secret served as eksa-system/mgmt-sa now holds PUB as tls.crt (a
+# rotation as the API server would show it; written whole, then renamed).
+set_secret_key() {
+	/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$1" <<'PY'
+import base64, json, sys
+s = json.load(open(sys.argv[1]))
+s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
+json.dump(s, open(sys.argv[1] + ".new", "w"))
+PY
+	mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
+}
+start_apiserver "$C" "$D" sa-token-for-saoidc --allow eksa-system/mgmt-sa --allow eksa-system/gone
 trap 'kill $APID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for grep -q listening "$T_TMP/api.out"
 K="--kube-api https://127.0.0.1:$AP --kube-token-file $T_TMP/token --kube-ca $C/root.pem"
 
 run "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa $K
@@ -69,13 +76,7 @@ stop_serve
 P=$(free_port)
 start_serve "$P" --issuer "http://127.0.0.1:$P" --key kube://eksa-system/mgmt-sa $K --listen "127.0.0.1:$P" --kube-poll-interval 1 --watch-interval 200
 is "$(curl -s "http://127.0.0.1:$P/keys.json")" "$("$SAOIDC" jwks --key "$KEYS/demo-rsa.pub")" "serve starts with the Secret's key"
-/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$KEYS/demo-ec256.pub" <<'PY'
-import base64, json, sys
-s = json.load(open(sys.argv[1]))
-s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
-json.dump(s, open(sys.argv[1] + ".new", "w"))
-PY
-mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
+set_secret_key "$KEYS/demo-ec256.pub"
 ok "a rotated Secret is picked up without a restart" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q P-256"
 mv "$D/eksa-system_mgmt-sa.json" "$D/away.json"
 sleep 2.5
@@ -89,13 +90,7 @@ P=$(free_port)
 start_serve "$P" --issuer "http://127.0.0.1:$P" --key kube://eksa-system/mgmt-sa $K --listen "127.0.0.1:$P" --kube-poll-interval 1 --watch-interval 0
 ok "--watch-interval 0 says what it turns off" wait_for grep -qF "Secrets read through the API are still polled" "$T_TMP/serve.log"
 cp "$D/eksa-system_mgmt-sa.json" "$D/ec.json"
-/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$KEYS/demo-rsa.pub" <<'PY'
-import base64, json, sys
-s = json.load(open(sys.argv[1]))
-s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
-json.dump(s, open(sys.argv[1] + ".new", "w"))
-PY
-mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
+set_secret_key "$KEYS/demo-rsa.pub"
 ok "with --watch-interval 0 a rotated Secret is still picked up by the API poll" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q '\"RSA\"'"
 stop_serve
 done_testing

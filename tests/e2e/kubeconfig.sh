@@ -19,12 +19,8 @@ openssl x509 -req -in "$T_TMP/admin.csr" -CA "$T_TMP/client-ca.pem" -CAkey "$T_T
 D="$T_TMP/api"
 mkdir -p "$D"
 cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
-AP=$(free_port)
-/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token kubeconfig-token \
-	--client-ca "$T_TMP/client-ca.pem" --dir "$D" --allow eksa-system/mgmt-sa --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
-APID=$!
+start_apiserver "$C" "$D" kubeconfig-token --client-ca "$T_TMP/client-ca.pem" --allow eksa-system/mgmt-sa
 trap 'kill $APID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for grep -q listening "$T_TMP/api.out"
 b64() { base64 -w0 "$1"; }
 WANT=$("$SAOIDC" jwks --key "$KEYS/demo-rsa.pub")
 printf 'kubeconfig-token\n' >"$T_TMP/token-file"

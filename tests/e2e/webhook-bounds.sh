@@ -12,11 +12,7 @@ mkdir -p "$D"
 printf '{"metadata":{"annotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::123456789012:role/app"}}}\n' \
 	>"$D/serviceaccounts_apps_sa-1.json"
 printf 'webhook-sa-token\n' >"$T_TMP/token"
-AP=$(free_port)
-/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token webhook-sa-token \
-	--dir "$D" --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
-APID=$!
-wait_for grep -q listening "$T_TMP/api.out"
+start_apiserver "$C" "$D" webhook-sa-token
 WP=$(free_port)
 "$SAOIDC" webhook --listen "127.0.0.1:$WP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" \
 	--kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token" --kube-ca "$C/root.pem" --region eu-west-1 \

@@ -10,11 +10,7 @@ make_chain "$C" localhost
 D="$T_TMP/api"
 mkdir -p "$D"
 printf 'webhook-sa-token\n' >"$T_TMP/token"
-AP=$(free_port)
-/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token webhook-sa-token \
-	--dir "$D" --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
-APID=$!
-wait_for grep -q listening "$T_TMP/api.out"
+start_apiserver "$C" "$D" webhook-sa-token
 K="--kube-api https://127.0.0.1:$AP --kube-token-file $T_TMP/token --kube-ca $C/root.pem"
 WP=$(free_port); DP=$(free_port)
 "$SAOIDC" webhook --listen "127.0.0.1:$WP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" $K --region eu-west-1 --azure-tenant-id tenant-default --sa-cache-seconds 0 2>"$T_TMP/wh.log" &

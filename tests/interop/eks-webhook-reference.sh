@@ -13,12 +13,8 @@ make_chain "$C" localhost
 D="$T_TMP/api"
 mkdir -p "$D"
 printf 'webhook-sa-token\n' >"$T_TMP/token"
-AP=$(free_port)
-/usr/bin/python3 "$HERE/fake_apiserver.py" --listen "$AP" --cert "$C/chain.pem" --key "$C/leaf.key" --token webhook-sa-token \
-	--dir "$D" --log "$T_TMP/api.log" >"$T_TMP/api.out" 2>&1 &
-APID=$!
+start_apiserver "$C" "$D" webhook-sa-token
 trap 'kill $APID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for grep -q listening "$T_TMP/api.out"
 /usr/bin/python3 "$HERE/eks_webhook_check.py" "$R" "$SAOIDC" "$C/root.pem" "$C/chain.pem" "$C/leaf.key" "$D" \
 	--kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token" --kube-ca "$C/root.pem" >"$T_TMP/check.out" 2>&1
 while read -r verdict msg; do if [ "$verdict" = PASS ]; then pass "$msg"; else fail "$msg"; fi; done <"$T_TMP/check.out"
