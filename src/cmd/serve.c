@@ -468,7 +468,6 @@ int cmd_serve(int argc, char **argv)
 		}
 		if (sig < 0 && errno != EAGAIN)
 			continue;
-		srv_tick(s);
 		if (cert != NULL && (so.watch_ms > 0 || sig == SIGHUP))
 			reload_tls(s, &so, tls_fp);
 		if (so.watch_ms > 0)

@@ -10,7 +10,7 @@
 #include "util/str.h"
 #include "server/deadline.h"
 #include "server/server.h"
-#include "server/swap.h"
+#include "server/tlsfront.h"
 #include "util/watch.h"
 #include "pod/webhook.h"
 
@@ -468,28 +468,22 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_R
 	*con_cls = NULL;
 }
 
-/* Starts the webhook's daemon (swap_start_fn): on a handed-over socket, or binding --listen. */
-static struct MHD_Daemon *start_daemon(void *ctx, int listen_fd, const char *cert, const char *key, sao_err *err)
+/* Makes one of the TLS front's daemons (tf_daemon_fn). */
+static struct MHD_Daemon *make_daemon(void *ctx, unsigned flags, sao_err *err)
 {
 	wh_state *w = ctx;
 	struct MHD_Daemon *d;
 
 	struct MHD_OptionItem opts[] = {
-		listen_fd >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL}
-			       : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &w->sa},
-		{MHD_OPTION_THREAD_POOL_SIZE, 2, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL},
 		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)done, w},
 		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, w->reaper},
 		{MHD_OPTION_END, 0, NULL},
 	};
 
 	errno = 0;
-	d = MHD_start_daemon(srv_event_loop() | MHD_USE_TLS | MHD_USE_ITC | (w->sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			     0, NULL, NULL, handle, w, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, w, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (d == NULL)
 		err_set(err, "%s", errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
 	return d;
@@ -497,7 +491,7 @@ static struct MHD_Daemon *start_daemon(void *ctx, int listen_fd, const char *cer
 
 /* Serves a renewed certificate when the files' fingerprint changes (cert-manager renewing the
  * Secret): new connections get it, in-flight ones finish on the old one. */
-static void reload_tls(swap_daemon *d, wh_state *w, unsigned char fp[WATCH_FP_LEN])
+static void reload_tls(tf_front *d, wh_state *w, unsigned char fp[WATCH_FP_LEN])
 {
 	const char *paths[] = {w->cert_file, w->key_file};
 	unsigned char nfp[WATCH_FP_LEN];
@@ -510,7 +504,8 @@ static void reload_tls(swap_daemon *d, wh_state *w, unsigned char fp[WATCH_FP_LE
 		return;
 	memcpy(fp, nfp, WATCH_FP_LEN);
 	if (fs_read_file(w->cert_file, 1024 * 1024, &cert, &clen, &err) &&
-	    fs_read_file(w->key_file, 1024 * 1024, &key, &klen, &err) && swap_cert(d, (char *)cert, (char *)key, &err))
+	    fs_read_file(w->key_file, 1024 * 1024, &key, &klen, &err) &&
+	    tf_set_cert(d, (char *)cert, (char *)key, &err))
 		log_info("TLS certificate files changed: serving the new certificate");
 	else
 		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
@@ -621,7 +616,7 @@ int cmd_webhook(int argc, char **argv)
 	sao_err err = {""};
 	unsigned char *cert = NULL, *key = NULL;
 	size_t clen = 0, klen = 0;
-	swap_daemon *d = NULL;
+	tf_front *d = NULL;
 	const char *tls_paths[2];
 	unsigned char tls_fp[WATCH_FP_LEN];
 	char ns_buf[256];
@@ -669,7 +664,10 @@ int cmd_webhook(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((w.reaper = dl_start(REQUEST_MS, &err)) == NULL)
 		goto fail;
-	if ((d = swap_start(start_daemon, &w, (const char *)cert, (const char *)key, &err)) == NULL) {
+	/* Two workers, each with its own daemon; the API server connects from few addresses, so
+	 * no per-address cap. */
+	tf_cfg tc = {(const struct sockaddr *)&w.sa, salen, 2, 1024, 0, REQUEST_MS};
+	if ((d = tf_start(&tc, (const char *)cert, (const char *)key, make_daemon, &w, &err)) == NULL) {
 		err_prefix(&err, "cannot listen on %s: ", w.listen);
 		goto fail;
 	}
@@ -687,13 +685,13 @@ int cmd_webhook(int argc, char **argv)
 		sig = sigtimedwait(&sigs, NULL, &ts);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		swap_tick(d, REQUEST_MS);
 		reload_tls(d, &w, tls_fp);
 		poll_config_map(&w, false);
 		probe_api(&w, false);
 	}
 	log_info("stopping");
-	swap_stop(d);
+	tf_quiesce(d);
+	tf_stop(d);
 	rc = EXIT_SUCCESS;
 	goto out;
 fail:

@@ -5,6 +5,8 @@
 
 #include "util/err.h"
 
+#include <openssl/types.h>
+
 #include <stdbool.h>
 
 typedef struct tls_opts {
@@ -33,5 +35,12 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 /* Checks a serving certificate chain and private key (PEM texts) before a server loads them:
  * each parses, and the key is the first certificate's. The errors say which. */
 bool tls_check_pair(const char *cert_pem, const char *key_pem, sao_err *err);
+
+/* The one TLS configuration of saoidc's servers (serve --tls-cert, the webhook): a server
+ * context with the certificate chain and key (PEM texts, checked as tls_check_pair does),
+ * TLS 1.2 and 1.3 at OpenSSL's default ciphers and security level, no renegotiation,
+ * stateless session tickets and no server-side session cache (nothing grows per client).
+ * Free with SSL_CTX_free. */
+SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, sao_err *err);
 
 #endif

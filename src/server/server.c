@@ -3,7 +3,7 @@
 #include "server/server.h"
 
 #include "server/deadline.h"
-#include "server/swap.h"
+#include "server/tlsfront.h"
 
 #include "util/cpus.h"
 #include "net/http.h"
@@ -53,12 +53,17 @@ typedef struct slot {
 struct srv {
 	srv_cfg cfg;
 	metrics *metrics;
-	swap_daemon *daemons[MAX_LISTENERS]; /* one per listener; the TLS certificate can be swapped */
-	size_t ndaemons;
+	/* Plain HTTP: one libmicrohttpd daemon with its own threads per listener. HTTPS: the TLS
+	 * front (OpenSSL), whose workers each run a daemon of their own. */
 	struct listener {
 		srv *s;
 		struct sockaddr_storage sa;
+		unsigned salen;
+		struct MHD_Daemon *d;
+		MHD_socket quiesced_fd; /* closed after the daemon stops */
+		tf_front *tls;
 	} listeners[MAX_LISTENERS];
+	size_t nlisteners;
 	unsigned threads;
 	unsigned long id; /* tells this server's thread-local slot numbers from a previous one's */
 	slot *slots;
@@ -409,40 +414,37 @@ static struct MHD_Response *static_response(const char *body, const char *allow)
 	return r;
 }
 
-/* Starts one listener's daemon (swap_start_fn): on a handed-over socket, or binding. */
-static struct MHD_Daemon *start_daemon(void *ctx, int listen_fd, const char *cert, const char *key, sao_err *err)
+/* Makes a daemon for listener ctx: bound to its address with a pool of threads (plain HTTP),
+ * or, for the TLS front (flags from it), one without socket or thread of its own. */
+static struct MHD_Daemon *make_daemon(void *ctx, unsigned front_flags, sao_err *err)
 {
 	struct listener *l = ctx;
 	srv *s = l->s;
 	const srv_cfg *cfg = &s->cfg;
-	unsigned flags = srv_event_loop() | MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem opts[16];
 	struct MHD_Daemon *d;
 	size_t no = 0;
 
-	if (l->sa.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (cert != NULL)
-		flags |= MHD_USE_TLS;
-	if (listen_fd >= 0)
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL};
-	else
+	if (front_flags != 0) {
+		flags |= front_flags;
+	} else {
+		flags |= srv_event_loop() | MHD_USE_ITC | (l->sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &l->sa};
-	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, s->threads, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, s->threads, NULL};
+		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+		/* The front counts clients itself, before the handshake. */
+		if (cfg->per_ip_connections > 0)
+			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
+							     NULL};
+	}
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->max_request, NULL};
-	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL};
 	if (s->reaper != NULL)
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, s->reaper};
-	if (cfg->per_ip_connections > 0)
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL};
-	if (cert != NULL) {
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key};
-	}
 	opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	errno = 0;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
@@ -453,12 +455,22 @@ static struct MHD_Daemon *start_daemon(void *ctx, int listen_fd, const char *cer
 
 bool srv_set_tls(srv *s, const char *cert_pem, const char *key_pem, sao_err *err)
 {
-	for (size_t i = 0; i < s->ndaemons; i++)
-		if (!swap_cert(s->daemons[i], cert_pem, key_pem, err)) {
+	for (size_t i = 0; i < s->nlisteners; i++)
+		if (s->listeners[i].tls != NULL && !tf_set_cert(s->listeners[i].tls, cert_pem, key_pem, err)) {
 			err_prefix(err, "%s: ", s->cfg.listen[i]);
 			return false;
 		}
 	return true;
+}
+
+static int listen_fd(const struct listener *l)
+{
+	const union MHD_DaemonInfo *info;
+
+	if (l->tls != NULL)
+		return tf_listen_fd(l->tls);
+	info = l->d != NULL ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_LISTEN_FD) : NULL;
+	return info != NULL ? (int)info->listen_fd : -1;
 }
 
 bool srv_bound_address(srv *s, size_t i, char *buf, size_t len)
@@ -466,7 +478,7 @@ bool srv_bound_address(srv *s, size_t i, char *buf, size_t len)
 	struct sockaddr_storage sa;
 	socklen_t sl = sizeof(sa);
 	char host[INET6_ADDRSTRLEN];
-	int fd = i < s->ndaemons ? swap_listen_fd(s->daemons[i]) : -1;
+	int fd = i < s->nlisteners ? listen_fd(&s->listeners[i]) : -1;
 
 	if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)
 		return false;
@@ -482,12 +494,6 @@ bool srv_bound_address(srv *s, size_t i, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", host, ntohs(a->sin_port));
 	}
 	return true;
-}
-
-void srv_tick(srv *s)
-{
-	for (size_t i = 0; i < s->ndaemons; i++)
-		swap_tick(s->daemons[i], s->cfg.timeout_s * 1000u + s->cfg.request_timeout_ms);
 }
 
 srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
@@ -527,23 +533,27 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 	}
 	if (cfg->request_timeout_ms > 0 && (s->reaper = dl_start(cfg->request_timeout_ms, err)) == NULL)
 		goto fail;
-	if ((cfg->tls_cert_pem != NULL) && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		err_set(err, "this libmicrohttpd was built without TLS support");
-		goto fail;
-	}
 	s->threads = threads;
 	for (size_t i = 0; i < cfg->nlisten; i++) {
-		unsigned salen = 0;
+		struct listener *l = &s->listeners[i];
 
-		s->listeners[i].s = s;
-		if (!srv_parse_listen(cfg->listen[i], &s->listeners[i].sa, &salen, err))
+		l->s = s;
+		l->quiesced_fd = MHD_INVALID_SOCKET;
+		s->nlisteners = i + 1;
+		if (!srv_parse_listen(cfg->listen[i], &l->sa, &l->salen, err))
 			goto fail;
-		if ((s->daemons[i] = swap_start(start_daemon, &s->listeners[i], cfg->tls_cert_pem, cfg->tls_key_pem, err)) ==
-		    NULL) {
+		if (cfg->tls_cert_pem != NULL) {
+			tf_cfg tc = {(const struct sockaddr *)&l->sa, l->salen, threads, cfg->max_connections,
+				     cfg->per_ip_connections, cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 10000};
+
+			l->tls = tf_start(&tc, cfg->tls_cert_pem, cfg->tls_key_pem, make_daemon, l, err);
+		} else {
+			l->d = make_daemon(l, 0, err);
+		}
+		if (l->tls == NULL && l->d == NULL) {
 			err_prefix(err, "cannot listen on %s: ", cfg->listen[i]);
 			goto fail;
 		}
-		s->ndaemons++;
 	}
 	return s;
 fail:
@@ -555,8 +565,13 @@ static unsigned active_connections(srv *s)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < s->ndaemons; i++)
-		n += swap_connections(s->daemons[i]);
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		const struct listener *l = &s->listeners[i];
+		const union MHD_DaemonInfo *info =
+			l->d != NULL ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+
+		n += l->tls != NULL ? tf_connections(l->tls) : info != NULL ? info->num_connections : 0;
+	}
 	return n;
 }
 
@@ -564,15 +579,28 @@ void srv_stop(srv *s, unsigned grace_ms)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->ndaemons; i++)
-		swap_quiesce(s->daemons[i]);
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		struct listener *l = &s->listeners[i];
+
+		if (l->tls != NULL)
+			tf_quiesce(l->tls);
+		else if (l->d != NULL)
+			l->quiesced_fd = MHD_quiesce_daemon(l->d);
+	}
 	for (unsigned waited = 0; waited < grace_ms && active_connections(s) > 0; waited += 20) {
 		struct timespec ts = {0, 20 * 1000 * 1000};
 
 		nanosleep(&ts, NULL);
 	}
-	for (size_t i = 0; i < s->ndaemons; i++)
-		swap_stop(s->daemons[i]);
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		struct listener *l = &s->listeners[i];
+
+		tf_stop(l->tls);
+		if (l->d != NULL)
+			MHD_stop_daemon(l->d);
+		if (l->quiesced_fd != MHD_INVALID_SOCKET)
+			close(l->quiesced_fd);
+	}
 	dl_stop(s->reaper);
 	snapshot_free(atomic_load(&s->cur));
 	struct MHD_Response *statics[] = {s->not_found, s->not_allowed, s->healthy, s->ready, s->not_ready};

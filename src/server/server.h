@@ -1,5 +1,6 @@
-/* server: the HTTP(S) side of `saoidc serve` on libmicrohttpd. Documents are prebuilt into an
- * immutable snapshot per key change; a request only picks the current snapshot's response. */
+/* server: the HTTP(S) side of `saoidc serve` on libmicrohttpd (TLS by the OpenSSL front,
+ * server/tlsfront.h). Documents are prebuilt into an immutable snapshot per key change; a
+ * request only picks the current snapshot's response. */
 #ifndef SAOIDC_SERVER_H
 #define SAOIDC_SERVER_H
 
@@ -40,15 +41,12 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err);
 bool srv_publish(srv *s, const docs *d, sao_err *err);
 
 /* Replaces the TLS certificate and key (PEM) on every listener without dropping a connection
- * (server/swap.h); on failure the previous pair keeps serving and err says why. */
+ * (server/tlsfront.h); on failure the previous pair keeps serving and err says why. */
 bool srv_set_tls(srv *s, const char *cert_pem, const char *key_pem, sao_err *err);
 
 /* The address listener i is bound to, as "127.0.0.1:8080" or "[::]:8080" (what ":8080" and
  * port 0 became). False if it cannot be told. */
 bool srv_bound_address(srv *s, size_t i, char *buf, size_t len);
-
-/* Housekeeping from the main loop: stops listeners replaced by srv_set_tls once drained. */
-void srv_tick(srv *s);
 
 /* Stops accepting, lets in-flight requests finish for up to grace_ms, then stops. */
 void srv_stop(srv *s, unsigned grace_ms);

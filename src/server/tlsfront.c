@@ -1,0 +1,732 @@
+#include "config.h"
+
+#include "server/tlsfront.h"
+
+#include "net/tls.h"
+#include "util/clock.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SCRATCH 16384     /* one TLS record's plaintext */
+#define ACCEPT_BATCH 8    /* accepts per wake-up: the others are left to the other workers */
+#define IP_BUCKETS 1024
+#define MAX_EVENTS 64
+#define MAX_FED 128
+
+enum tag_kind { TAG_LISTEN, TAG_WAKE, TAG_MHD, TAG_TLS, TAG_PLAIN };
+
+struct conn;
+struct worker;
+
+/* What an epoll event points at. */
+typedef struct tag {
+	enum tag_kind kind;
+	struct conn *c;
+} tag;
+
+typedef struct conn {
+	struct conn *prev, *next; /* the worker's handshaking or open list; `next` on the dead list */
+	struct worker *w;
+	tag t_tls, t_plain;
+	int fd;                   /* the client's TCP socket */
+	int p;                    /* our end of the pair whose other end libmicrohttpd has; -1 before */
+	SSL *ssl;
+	long deadline;            /* of the handshake (monotonic ms) */
+	uint32_t ev_fd, ev_p;     /* the epoll events asked for now */
+	unsigned char *pend_p;    /* decrypted bytes the pair did not take yet */
+	size_t pend_p_len, pend_p_off;
+	unsigned char *pend_t;    /* bytes from libmicrohttpd that SSL_write must be given again */
+	size_t pend_t_len;
+	bool open;                /* handshake done */
+	bool dead;
+	bool fed;                 /* in the worker's fed list */
+	bool client_eof;          /* the client has finished sending (close_notify or FIN) */
+	bool read_wants_write;    /* SSL_read needs the socket writable (a TLS 1.3 key update) */
+	bool write_wants_read;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+} conn;
+
+typedef struct worker {
+	tf_front *f;
+	pthread_t th;
+	bool started;
+	bool listening;
+	int ep, wake;
+	struct MHD_Daemon *d;
+	tag t_listen, t_wake, t_mhd;
+	conn hs;   /* handshakes, oldest first (every deadline is accept time + the same limit) */
+	conn live; /* connections handed to libmicrohttpd */
+	conn *dead;
+	conn *fed[MAX_FED];       /* given bytes in this round of events */
+	size_t nfed;
+	unsigned char scratch[SCRATCH];
+} worker;
+
+typedef struct ip_count {
+	struct ip_count *next;
+	unsigned char addr[16];
+	unsigned n;
+} ip_count;
+
+struct tf_front {
+	tf_cfg cfg;
+	int lfd;
+	worker *workers;
+	unsigned nworkers; /* started */
+	pthread_mutex_t ctx_lock;
+	SSL_CTX *ctx;
+	atomic_uint conns;
+	atomic_bool quiesce, stop;
+	atomic_uint let_go; /* workers that no longer watch the listening socket */
+	pthread_mutex_t ip_lock;
+	ip_count *ip[IP_BUCKETS];
+};
+
+/* The client address as 16 bytes (IPv4 as ::ffff:a.b.c.d) and its bucket. */
+static size_t ip_key(const struct sockaddr_storage *sa, unsigned char key[16])
+{
+	size_t h = 2166136261u;
+
+	memset(key, 0, 16);
+	if (sa->ss_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	} else {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	}
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h % IP_BUCKETS;
+}
+
+/* Counts a connection from sa; false when the address is at its cap (or out of memory). */
+static bool ip_take(tf_front *f, const struct sockaddr_storage *sa)
+{
+	unsigned char key[16];
+	size_t b;
+	ip_count *e;
+	bool ok = true;
+
+	if (f->cfg.per_ip == 0)
+		return true;
+	b = ip_key(sa, key);
+	pthread_mutex_lock(&f->ip_lock);
+	for (e = f->ip[b]; e != NULL && memcmp(e->addr, key, 16) != 0; e = e->next)
+		;
+	if (e == NULL && (e = calloc(1, sizeof(*e))) != NULL) {
+		memcpy(e->addr, key, 16);
+		e->next = f->ip[b];
+		f->ip[b] = e;
+	}
+	if (e == NULL || e->n >= f->cfg.per_ip)
+		ok = false;
+	else
+		e->n++;
+	pthread_mutex_unlock(&f->ip_lock);
+	return ok;
+}
+
+static void ip_give(tf_front *f, const struct sockaddr_storage *sa)
+{
+	unsigned char key[16];
+	size_t b;
+	ip_count **pp, *e;
+
+	if (f->cfg.per_ip == 0)
+		return;
+	b = ip_key(sa, key);
+	pthread_mutex_lock(&f->ip_lock);
+	for (pp = &f->ip[b]; (e = *pp) != NULL && memcmp(e->addr, key, 16) != 0; pp = &e->next)
+		;
+	if (e != NULL && --e->n == 0) {
+		*pp = e->next;
+		free(e);
+	}
+	pthread_mutex_unlock(&f->ip_lock);
+}
+
+static void list_init(conn *head)
+{
+	head->prev = head->next = head;
+}
+
+static void list_add_tail(conn *head, conn *c)
+{
+	c->prev = head->prev;
+	c->next = head;
+	head->prev->next = c;
+	head->prev = c;
+}
+
+static void list_del(conn *c)
+{
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/* Asks epoll for exactly these events on fd (no call when they are already asked for). */
+static void want(conn *c, int fd, uint32_t *cur, tag *t, uint32_t ev)
+{
+	struct epoll_event e = {.events = ev, .data.ptr = t};
+
+	if (*cur != ev && epoll_ctl(c->w->ep, EPOLL_CTL_MOD, fd, &e) == 0)
+		*cur = ev;
+}
+
+/* Closes both sides. graceful: libmicrohttpd closed its end after its last answer, so the
+ * client gets a close_notify; otherwise the TLS session is broken or the client is gone. */
+static void conn_close(conn *c, bool graceful)
+{
+	worker *w = c->w;
+
+	if (c->dead)
+		return;
+	if (graceful && c->open) {
+		ERR_clear_error();
+		(void)SSL_shutdown(c->ssl); /* one try: the answer is complete without it */
+	}
+	ERR_clear_error();
+	close(c->fd); /* also takes it off the epoll set */
+	if (c->p >= 0)
+		close(c->p);
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	free(c->pend_p);
+	free(c->pend_t);
+	c->pend_p = c->pend_t = NULL;
+	ip_give(w->f, &c->sa);
+	atomic_fetch_sub(&w->f->conns, 1);
+	list_del(c);
+	c->dead = true; /* freed after this round of events, which may still name it */
+	c->next = w->dead;
+	w->dead = c;
+}
+
+/* Remembers that libmicrohttpd was given bytes for c: its answer is read right after MHD_run. */
+static void note_fed(conn *c)
+{
+	worker *w = c->w;
+
+	if (!c->fed && w->nfed < MAX_FED) {
+		c->fed = true;
+		w->fed[w->nfed++] = c;
+	}
+}
+
+/* Decrypted bytes to libmicrohttpd. -1: close. */
+static int tls_to_plain(conn *c)
+{
+	unsigned char *buf = c->w->scratch;
+
+	if (c->pend_p != NULL) {
+		ssize_t s = send(c->p, c->pend_p + c->pend_p_off, c->pend_p_len - c->pend_p_off, MSG_NOSIGNAL);
+
+		if (s < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		if ((c->pend_p_off += (size_t)s) < c->pend_p_len)
+			return 0;
+		free(c->pend_p);
+		c->pend_p = NULL;
+	}
+	while (!c->client_eof) {
+		int n, e;
+		ssize_t s;
+
+		ERR_clear_error();
+		n = SSL_read(c->ssl, buf, SCRATCH);
+		if (n <= 0) {
+			e = SSL_get_error(c->ssl, n);
+			c->read_wants_write = e == SSL_ERROR_WANT_WRITE;
+			if (e == SSL_ERROR_ZERO_RETURN) {
+				/* The client is done sending (SSL_OP_IGNORE_UNEXPECTED_EOF makes a bare FIN
+				 * look the same) but may still read: libmicrohttpd sees the end of its input
+				 * and may answer what it has; the answer still goes out. */
+				c->client_eof = true;
+				shutdown(c->p, SHUT_WR);
+				return 0;
+			}
+			/* Anything else but waiting: the session is broken. */
+			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+		}
+		c->read_wants_write = false;
+		s = send(c->p, buf, (size_t)n, MSG_NOSIGNAL);
+		if (s < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if (s < 0)
+			s = 0;
+		if (s < n) {
+			/* libmicrohttpd is not reading (it is answering, or its buffer is full): keep the
+			 * rest and stop reading from the client until it is taken. */
+			if ((c->pend_p = malloc((size_t)n - (size_t)s)) == NULL)
+				return -1;
+			memcpy(c->pend_p, buf + s, (size_t)n - (size_t)s);
+			c->pend_p_len = (size_t)n - (size_t)s;
+			c->pend_p_off = 0;
+			return 0;
+		}
+		note_fed(c);
+		/* Level-triggered epoll tells when the socket has more; only what OpenSSL has
+		 * already read is taken now (saves a recv that would say EAGAIN). */
+		if (!SSL_has_pending(c->ssl))
+			return 0;
+	}
+	return 0;
+}
+
+/* libmicrohttpd's answer to the client. -1: close; 1: libmicrohttpd closed its end and
+ * everything it sent is written. */
+static int plain_to_tls(conn *c)
+{
+	unsigned char *buf = c->w->scratch;
+	int r, e;
+
+	if (c->pend_t != NULL) {
+		ERR_clear_error();
+		r = SSL_write(c->ssl, c->pend_t, (int)c->pend_t_len);
+		if (r <= 0) {
+			e = SSL_get_error(c->ssl, r);
+			c->write_wants_read = e == SSL_ERROR_WANT_READ;
+			return e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ? 0 : -1;
+		}
+		free(c->pend_t);
+		c->pend_t = NULL;
+		c->write_wants_read = false;
+	}
+	for (;;) {
+		ssize_t n = recv(c->p, buf, SCRATCH, 0);
+
+		if (n == 0)
+			return 1;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		ERR_clear_error();
+		r = SSL_write(c->ssl, buf, (int)n);
+		if (r <= 0) {
+			e = SSL_get_error(c->ssl, r);
+			if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
+				return -1;
+			/* OpenSSL wants the same bytes again once the socket can take them. */
+			if ((c->pend_t = malloc((size_t)n)) == NULL)
+				return -1;
+			memcpy(c->pend_t, buf, (size_t)n);
+			c->pend_t_len = (size_t)n;
+			c->write_wants_read = e == SSL_ERROR_WANT_READ;
+			return 0;
+		}
+		if (n < SCRATCH)
+			return 0; /* most likely all there was; epoll says if not */
+	}
+}
+
+/* Moves what can be moved (from the client only if from_client), then asks epoll for what is
+ * needed next. */
+static void pump(conn *c, bool from_client)
+{
+	int r;
+	uint32_t ev_fd = 0, ev_p = 0;
+
+	if ((from_client && tls_to_plain(c) < 0) || (r = plain_to_tls(c)) < 0) {
+		conn_close(c, false);
+		return;
+	}
+	if (r == 1) {
+		conn_close(c, true);
+		return;
+	}
+	if ((c->pend_p == NULL && !c->read_wants_write && !c->client_eof) || c->write_wants_read)
+		ev_fd |= EPOLLIN;
+	if (c->read_wants_write || (c->pend_t != NULL && !c->write_wants_read))
+		ev_fd |= EPOLLOUT;
+	if (c->pend_t == NULL)
+		ev_p |= EPOLLIN;
+	if (c->pend_p != NULL)
+		ev_p |= EPOLLOUT;
+	want(c, c->fd, &c->ev_fd, &c->t_tls, ev_fd);
+	want(c, c->p, &c->ev_p, &c->t_plain, ev_p);
+}
+
+/* The handshake is done: a socket pair, one end to libmicrohttpd. */
+static void established(conn *c)
+{
+	worker *w = c->w;
+	int sv[2];
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &c->t_plain};
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+		conn_close(c, false);
+		return;
+	}
+	c->p = sv[0];
+	c->open = true;
+	list_del(c);
+	list_add_tail(&w->live, c);
+	/* libmicrohttpd sees the client's address: its limits and the access log name the client. */
+	if (MHD_add_connection(w->d, sv[1], (const struct sockaddr *)&c->sa, c->salen) != MHD_YES ||
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, c->p, &e) != 0) {
+		conn_close(c, false); /* libmicrohttpd closed sv[1] either way */
+		return;
+	}
+	c->ev_p = EPOLLIN;
+	pump(c, true); /* the request may have come with the handshake's last flight */
+}
+
+static void handshake(conn *c)
+{
+	int r, e;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(c->ssl);
+	if (r == 1) {
+		established(c);
+		return;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ)
+		want(c, c->fd, &c->ev_fd, &c->t_tls, EPOLLIN);
+	else if (e == SSL_ERROR_WANT_WRITE)
+		want(c, c->fd, &c->ev_fd, &c->t_tls, EPOLLOUT);
+	else
+		conn_close(c, false); /* not TLS, or nothing we share: OpenSSL has sent its alert */
+}
+
+static void accept_some(worker *w)
+{
+	tf_front *f = w->f;
+
+	for (int k = 0; k < ACCEPT_BATCH; k++) {
+		struct sockaddr_storage sa;
+		socklen_t sl = sizeof(sa);
+		int fd = accept4(f->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct epoll_event e;
+		conn *c;
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return; /* EAGAIN: another worker took it; EMFILE and such: try at the next wake */
+		}
+		if (atomic_load(&f->conns) >= f->cfg.max_connections || !ip_take(f, &sa)) {
+			close(fd);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			ip_give(f, &sa);
+			close(fd);
+			continue;
+		}
+		atomic_fetch_add(&f->conns, 1);
+		c->w = w;
+		c->fd = fd;
+		c->p = -1;
+		c->sa = sa;
+		c->salen = sl;
+		c->t_tls = (tag){TAG_TLS, c};
+		c->t_plain = (tag){TAG_PLAIN, c};
+		c->deadline = clock_mono_ms() + (long)f->cfg.handshake_ms;
+		list_add_tail(&w->hs, c);
+		pthread_mutex_lock(&f->ctx_lock);
+		c->ssl = SSL_new(f->ctx);
+		pthread_mutex_unlock(&f->ctx_lock);
+		e = (struct epoll_event){.events = EPOLLIN, .data.ptr = &c->t_tls};
+		if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1 || epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e) != 0) {
+			conn_close(c, false);
+			continue;
+		}
+		c->ev_fd = EPOLLIN;
+		SSL_set_accept_state(c->ssl);
+		handshake(c); /* TCP_DEFER_ACCEPT: the ClientHello is usually here already */
+	}
+}
+
+/* How long epoll may wait: until the oldest handshake's deadline or libmicrohttpd's next
+ * timeout, whichever comes first; -1 for no limit. */
+static int next_timeout(worker *w)
+{
+	long ms = -1;
+	MHD_UNSIGNED_LONG_LONG mt;
+
+	if (w->hs.next != &w->hs) {
+		ms = w->hs.next->deadline - clock_mono_ms();
+		if (ms < 0)
+			ms = 0;
+	}
+	if (MHD_get_timeout(w->d, &mt) == MHD_YES && (ms < 0 || mt < (MHD_UNSIGNED_LONG_LONG)ms))
+		ms = (long)mt;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+static void expire_handshakes(worker *w)
+{
+	long now = clock_mono_ms();
+
+	while (w->hs.next != &w->hs && w->hs.next->deadline <= now)
+		conn_close(w->hs.next, false);
+}
+
+static void bury(worker *w)
+{
+	while (w->dead != NULL) {
+		conn *c = w->dead;
+
+		w->dead = c->next;
+		free(c);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	tf_front *f = w->f;
+	struct epoll_event ev[MAX_EVENTS];
+
+	while (!atomic_load(&f->stop)) {
+		int n = epoll_wait(w->ep, ev, MAX_EVENTS, next_timeout(w));
+
+		for (int i = 0; i < n; i++) {
+			tag *t = ev[i].data.ptr;
+			uint64_t v;
+
+			switch (t->kind) {
+			case TAG_LISTEN:
+				if (w->listening)
+					accept_some(w);
+				break;
+			case TAG_WAKE:
+				if (read(w->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
+					break;
+				if (atomic_load(&f->quiesce) && w->listening) {
+					epoll_ctl(w->ep, EPOLL_CTL_DEL, f->lfd, NULL);
+					w->listening = false;
+					atomic_fetch_add(&f->let_go, 1);
+				}
+				break;
+			case TAG_MHD:
+				break; /* MHD_run below */
+			case TAG_TLS:
+			case TAG_PLAIN:
+				if (t->c->dead)
+					break;
+				if (t->c->open)
+					pump(t->c, true);
+				else
+					handshake(t->c);
+				break;
+			}
+		}
+		/* libmicrohttpd reads what was just given to it and queues its answers; the answers are
+		 * taken at once rather than after another epoll_wait. */
+		MHD_run(w->d);
+		for (size_t i = 0; i < w->nfed; i++) {
+			conn *c = w->fed[i];
+
+			c->fed = false;
+			if (!c->dead)
+				pump(c, false);
+		}
+		w->nfed = 0;
+		expire_handshakes(w);
+		bury(w);
+	}
+	return NULL;
+}
+
+static void wake(worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->wake, &one, sizeof(one)) < 0) {
+		/* the counter is full: the worker has a wake-up pending anyway */
+	}
+}
+
+static bool worker_init(tf_front *f, worker *w, tf_daemon_fn make, void *ctx, sao_err *err)
+{
+	const union MHD_DaemonInfo *di;
+	struct epoll_event e;
+
+	w->f = f;
+	w->ep = w->wake = -1;
+	list_init(&w->hs);
+	list_init(&w->live);
+	w->t_listen = (tag){TAG_LISTEN, NULL};
+	w->t_wake = (tag){TAG_WAKE, NULL};
+	w->t_mhd = (tag){TAG_MHD, NULL};
+	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || (w->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return err_set(err, "cannot make an event loop: %s", strerror(errno));
+	if ((w->d = make(ctx, MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, err)) == NULL)
+		return false;
+	if ((di = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL)
+		return err_set(err, "libmicrohttpd has no epoll descriptor");
+	e = (struct epoll_event){.events = EPOLLIN, .data.ptr = &w->t_mhd};
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, di->epoll_fd, &e) != 0)
+		return err_set(err, "epoll: %s", strerror(errno));
+	e = (struct epoll_event){.events = EPOLLIN, .data.ptr = &w->t_wake};
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &e) != 0)
+		return err_set(err, "epoll: %s", strerror(errno));
+	/* EPOLLEXCLUSIVE: a new connection wakes one worker, not all of them. */
+	e = (struct epoll_event){.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->t_listen};
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, f->lfd, &e) != 0)
+		return err_set(err, "epoll: %s", strerror(errno));
+	w->listening = true;
+	return true;
+}
+
+static int listen_on(const tf_cfg *cfg, sao_err *err)
+{
+	int fd = socket(cfg->sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, zero = 0;
+	int defer = (int)(cfg->handshake_ms + 999) / 1000;
+
+	if (fd < 0) {
+		err_set(err, "%s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (cfg->sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, cfg->sa, cfg->salen) != 0 || listen(fd, 1024) != 0) {
+		err_set(err, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* accept() only once the client has sent something (its ClientHello), or after this many
+	 * seconds; a connection that never speaks costs no wake-up. */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
+	return fd;
+}
+
+tf_front *tf_start(const tf_cfg *cfg, const char *cert_pem, const char *key_pem, tf_daemon_fn make, void *ctx,
+		   sao_err *err)
+{
+	tf_front *f = calloc(1, sizeof(*f));
+	unsigned n = cfg->threads > 0 ? cfg->threads : 1;
+
+	if (f == NULL || (f->workers = calloc(n, sizeof(*f->workers))) == NULL) {
+		free(f);
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	f->cfg = *cfg;
+	f->lfd = -1;
+	pthread_mutex_init(&f->ctx_lock, NULL);
+	pthread_mutex_init(&f->ip_lock, NULL);
+	if ((f->ctx = tls_server_ctx(cert_pem, key_pem, err)) == NULL || (f->lfd = listen_on(cfg, err)) < 0)
+		goto fail;
+	for (unsigned i = 0; i < n; i++) {
+		worker *w = &f->workers[i];
+
+		f->nworkers = i + 1;
+		if (!worker_init(f, w, make, ctx, err))
+			goto fail;
+		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+			err_set(err, "cannot start a worker thread");
+			goto fail;
+		}
+		w->started = true;
+	}
+	return f;
+fail:
+	tf_stop(f);
+	return NULL;
+}
+
+bool tf_set_cert(tf_front *f, const char *cert_pem, const char *key_pem, sao_err *err)
+{
+	SSL_CTX *ctx = tls_server_ctx(cert_pem, key_pem, err), *old;
+
+	if (ctx == NULL)
+		return false;
+	pthread_mutex_lock(&f->ctx_lock);
+	old = f->ctx;
+	f->ctx = ctx;
+	pthread_mutex_unlock(&f->ctx_lock);
+	SSL_CTX_free(old); /* each open connection's SSL holds its own reference */
+	return true;
+}
+
+int tf_listen_fd(const tf_front *f)
+{
+	return f->lfd;
+}
+
+unsigned tf_connections(const tf_front *f)
+{
+	return atomic_load(&((tf_front *)f)->conns);
+}
+
+void tf_quiesce(tf_front *f)
+{
+	unsigned running = 0;
+
+	if (f->lfd < 0)
+		return;
+	for (unsigned i = 0; i < f->nworkers; i++)
+		running += f->workers[i].started;
+	atomic_store(&f->quiesce, true);
+	for (unsigned i = 0; i < f->nworkers; i++)
+		if (f->workers[i].started)
+			wake(&f->workers[i]);
+	/* The socket is closed only once no worker can be about to accept on it. */
+	while (atomic_load(&f->let_go) < running) {
+		struct timespec ts = {0, 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+	close(f->lfd);
+	f->lfd = -1;
+}
+
+void tf_stop(tf_front *f)
+{
+	if (f == NULL)
+		return;
+	atomic_store(&f->stop, true);
+	for (unsigned i = 0; i < f->nworkers; i++)
+		if (f->workers[i].started) {
+			wake(&f->workers[i]);
+			pthread_join(f->workers[i].th, NULL);
+		}
+	for (unsigned i = 0; i < f->nworkers; i++) {
+		worker *w = &f->workers[i];
+
+		while (w->hs.next != NULL && w->hs.next != &w->hs)
+			conn_close(w->hs.next, false);
+		while (w->live.next != NULL && w->live.next != &w->live)
+			conn_close(w->live.next, false);
+		bury(w);
+		if (w->d != NULL)
+			MHD_stop_daemon(w->d);
+		if (w->ep >= 0)
+			close(w->ep);
+		if (w->wake >= 0)
+			close(w->wake);
+	}
+	if (f->lfd >= 0)
+		close(f->lfd);
+	for (size_t b = 0; b < IP_BUCKETS; b++)
+		while (f->ip[b] != NULL) {
+			ip_count *e = f->ip[b];
+
+			f->ip[b] = e->next;
+			free(e);
+		}
+	SSL_CTX_free(f->ctx);
+	pthread_mutex_destroy(&f->ctx_lock);
+	pthread_mutex_destroy(&f->ip_lock);
+	free(f->workers);
+	free(f);
+}

@@ -1,0 +1,60 @@
+/* tlsfront: HTTPS for libmicrohttpd servers, with TLS done by OpenSSL.
+ *
+ * libmicrohttpd speaks TLS only through GnuTLS, whose full handshakes (nettle's elliptic
+ * curves) cost about three times OpenSSL's on the same machine (doc/PERFORMANCE.md). The
+ * front accepts connections itself and runs the handshake and the records with OpenSSL
+ * (net/tls.h holds the one TLS configuration); each decrypted connection is handed to
+ * libmicrohttpd as one end of a socket pair. Every worker thread runs its own event loop and
+ * its own libmicrohttpd daemon (no listening socket, no thread of its own), so a request goes
+ * from TLS record to handler and back on one thread, without a wake-up of another.
+ *
+ * Bounds: connections per listener (handshakes included), per client address, and a deadline
+ * for the handshake; after it libmicrohttpd's idle timeout and the caller's request deadline
+ * apply to the decrypted side, and closing either side closes the other.
+ *
+ * Linux only (epoll). */
+#ifndef SAOIDC_TLSFRONT_H
+#define SAOIDC_TLSFRONT_H
+
+#include "util/err.h"
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+typedef struct tf_front tf_front;
+
+typedef struct tf_cfg {
+	const struct sockaddr *sa; /* where to listen ([::] takes IPv4 too) */
+	socklen_t salen;
+	unsigned threads;          /* worker threads, each with its own daemon */
+	unsigned max_connections;  /* open connections, handshakes included; beyond, closed at once */
+	unsigned per_ip;           /* per client address; 0: no cap */
+	unsigned handshake_ms;     /* a handshake must complete within this */
+} tf_cfg;
+
+/* Makes one worker's daemon. The caller adds its own options and flags to `flags`, which
+ * holds what the front needs (no listening socket, external epoll loop). */
+typedef struct MHD_Daemon *(*tf_daemon_fn)(void *ctx, unsigned flags, sao_err *err);
+
+/* Binds, loads the certificate chain and key (PEM), starts the workers. */
+tf_front *tf_start(const tf_cfg *cfg, const char *cert_pem, const char *key_pem, tf_daemon_fn make, void *ctx,
+		   sao_err *err);
+
+/* Replaces the certificate and key: new handshakes use them, open connections go on. On
+ * failure the previous pair stays and err says why. */
+bool tf_set_cert(tf_front *f, const char *cert_pem, const char *key_pem, sao_err *err);
+
+/* The listening socket (to tell the bound address), or -1 once quiesced. */
+int tf_listen_fd(const tf_front *f);
+
+/* Connections open now, handshakes included. */
+unsigned tf_connections(const tf_front *f);
+
+/* Stops accepting; open connections go on. */
+void tf_quiesce(tf_front *f);
+
+/* Stops the workers, closes every connection and frees f. NULL is allowed. */
+void tf_stop(tf_front *f);
+
+#endif

@@ -1,0 +1,150 @@
+#!/bin/sh
+# serve --tls-cert through the OpenSSL TLS front (src/server/tlsfront.c): what a client sees
+# (TLS 1.2 and 1.3, no older version, resumption, keep-alive, pipelining, Connection: close,
+# HEAD and 304, ALPN h2 offered, 100 clients at once, byte-identical bodies to plain HTTP), and
+# the bounds (a handshake that stalls is cut at --request-timeout, a request trickled after the
+# handshake too, --max-per-ip counts handshakes, non-TLS bytes are refused), with the access
+# log naming the real client.
+. "$SRCDIR/tests/lib.sh"
+make_chain "$T_TMP/c" localhost
+C="$T_TMP/c"
+P=$(free_port)
+ISS="https://oidc.test/cluster"
+SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 2 --max-per-ip 6 --access-log
+U="https://localhost:$P"
+CURL="curl -s --cacert $C/root.pem --resolve localhost:$P:127.0.0.1"
+
+# Same bytes as the plain-HTTP server and as render.
+"$SAOIDC" render --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --out "$T_TMP/site" 2>/dev/null
+ok "the JWKS over HTTPS is render's, byte for byte" sh -c "$CURL $U/cluster/keys.json | cmp - $T_TMP/site/keys.json"
+ok "the discovery document too" sh -c "$CURL $U/cluster/.well-known/openid-configuration | cmp - $T_TMP/site/.well-known/openid-configuration"
+
+# Protocol versions: 1.2 and 1.3, nothing older; the chain as given.
+for v in tls1_2 tls1_3; do
+	out=$(echo | openssl s_client -connect "127.0.0.1:$P" -servername localhost -CAfile "$C/root.pem" -$v 2>&1)
+	contains "$out" "Verify return code: 0 (ok)" "$v handshake verifies against the root"
+done
+out=$(echo | openssl s_client -connect "127.0.0.1:$P" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' 2>&1)
+case "$out" in *"Cipher is (NONE)"* | *alert* | *"no protocols available"* | *"wrong version"* | *"unsupported protocol"*) pass "TLS 1.1 is refused" ;; *) fail "TLS 1.1 is refused" "$(echo "$out" | head -5)" ;; esac
+depth=$(echo | openssl s_client -connect "127.0.0.1:$P" -servername localhost -showcerts 2>/dev/null | grep -c 'BEGIN CERTIFICATE')
+is "$depth" "$(grep -c 'BEGIN CERTIFICATE' "$C/chain.pem")" "the whole chain from --tls-cert is sent"
+
+# Session resumption (tickets), TLS 1.3 and 1.2.
+for v in tls1_3 tls1_2; do
+	rm -f "$T_TMP/sess"
+	(printf 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'; sleep 0.5) |
+		openssl s_client -connect "127.0.0.1:$P" -$v -sess_out "$T_TMP/sess" -quiet >/dev/null 2>&1
+	out=$( (printf 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'; sleep 0.5) |
+		openssl s_client -connect "127.0.0.1:$P" -$v -sess_in "$T_TMP/sess" 2>&1)
+	contains "$out" "Reused, TLSv1." "$v session resumed from its ticket"
+done
+
+# Keep-alive: three requests, one connection, one handshake.
+out=$($CURL -v "$U/keys.json" "$U/healthz" "$U/.well-known/openid-configuration" 2>&1 >/dev/null)
+is "$(echo "$out" | grep -c '^< HTTP/1.1 200')" 3 "three requests on one connection answered"
+is "$(echo "$out" | grep -c 'SSL connection using')" 1 "  over one TLS session"
+contains "$out" "Re-using existing connection" "  kept alive"
+# HEAD and If-None-Match
+etag=$($CURL -D - -o /dev/null "$U/keys.json" | awk -F': ' 'tolower($1) == "etag" { print $2 }' | tr -d '\r')
+is "$($CURL -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$U/keys.json")" 304 "If-None-Match gives 304 over TLS"
+is "$($CURL -I -o /dev/null -w '%{http_code} %{size_download}' "$U/keys.json")" "200 0" "HEAD: headers only"
+# A client offering h2 by ALPN gets HTTP/1.1.
+is "$($CURL --http2 -o /dev/null -w '%{http_version} %{http_code}' "$U/keys.json")" "1.1 200" "ALPN h2 offered: answered in HTTP/1.1"
+
+cat >"$T_TMP/client.py" <<'PY'
+import socket, ssl, sys, threading, time
+mode, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+def tls(src="127.0.0.1"):
+    raw = socket.create_connection(("127.0.0.1", port), source_address=(src, 0), timeout=10)
+    return ctx.wrap_socket(raw, server_hostname="localhost")
+def read_all(s):
+    data = b""
+    while True:
+        try:
+            d = s.recv(65536)
+        except (ConnectionResetError, ssl.SSLError, socket.timeout):
+            break
+        if not d:
+            break
+        data += d
+    return data
+if mode == "pipeline":
+    s = tls()
+    req = b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    s.sendall(req + req + b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    data = read_all(s)
+    print(data.count(b"HTTP/1.1 200 OK"))
+elif mode == "many":
+    ok, lock = [0], threading.Lock()
+    def one():
+        s = tls()
+        s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        if read_all(s).startswith(b"HTTP/1.1 200"):
+            with lock: ok[0] += 1
+    # at most --max-per-ip (6) at once from one address
+    for rnd in range(20):
+        ts = [threading.Thread(target=one) for _ in range(5)]
+        [t.start() for t in ts]; [t.join() for t in ts]
+    print(ok[0])
+elif mode == "stall-handshake":
+    # half a ClientHello, then nothing: closed at the handshake deadline
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"\x16\x03\x01\x02\x00\x01")
+    t0 = time.monotonic()
+    s.recv(100)
+    print("%.1f" % (time.monotonic() - t0))
+elif mode == "trickle":
+    # a finished handshake, then one header byte every 0.5 s: cut at the request deadline
+    s = tls()
+    t0 = time.monotonic()
+    try:
+        for b in b"GET /keys.json HTTP/1.1\r\nX-Slow: " + b"a" * 100:
+            s.sendall(bytes([b]))
+            time.sleep(0.5)
+        print("never cut")
+    except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+        print("%.1f" % (time.monotonic() - t0))
+elif mode == "hold":
+    # n connections that each sent a byte and wait: they count against --max-per-ip
+    n = int(sys.argv[4])
+    held = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(b"\x16")
+        held.append(s)
+    time.sleep(0.3)
+    def fetch(src):
+        try:
+            s = tls(src)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            return read_all(s)[:12].decode()
+        except Exception as e:
+            return "refused"
+    print(fetch("127.0.0.1"), "|", fetch("127.0.0.2"))
+elif mode == "garbage":
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    data = read_all(s)
+    print("plaintext answer" if b"HTTP/1.1 200" in data else "no plaintext answer")
+PY
+py() { /usr/bin/python3 "$T_TMP/client.py" "$1" "$P" "$C/root.pem" "${2:-}"; }
+is "$(py pipeline)" 3 "three pipelined requests in one TLS write: three answers"
+is "$(py many)" 100 "100 clients, five at a time, each with its own handshake: all answered"
+is "$(py garbage)" "no plaintext answer" "plain HTTP to the TLS port gets no answer"
+ok "  and the server goes on" sh -c "$CURL -f -o /dev/null $U/healthz"
+
+# Bounds.
+t=$(py stall-handshake)
+ok "a stalled handshake is cut at --request-timeout (2 s): ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 4.5) }'
+t=$(py trickle)
+ok "a request trickled after the handshake is cut at --request-timeout: ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 4.5) }'
+is "$(py hold 6)" "refused | HTTP/1.1 200" "--max-per-ip 6 counts connections still in their handshake; other clients are served"
+ok "  and once they go, the address is served again" sh -c "$CURL -f -o /dev/null $U/healthz"
+
+# The access log names the client, not the socket pair behind the front.
+ok "the access log names the client's address" grep -qE ' 127\.0\.0\.1 "GET /(cluster/)?keys\.json" 200 ' "$T_TMP/serve.log"
+stop_serve
+is "$SERVE_RC" 0 "stops cleanly"
+done_testing
