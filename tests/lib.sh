@@ -85,10 +85,10 @@ stop_serve() {
 	fi
 }
 
-# wait_for CMD...: retries CMD for up to 10 s; true once it succeeds.
+# wait_for CMD...: retries CMD for up to 10 s (WAIT_S=N: N s); true once it succeeds.
 wait_for() {
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt $((${WAIT_S:-10} * 10)) ]; do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
 		i=$((i + 1))

@@ -8,7 +8,9 @@
 #                clients do, so these are resumed handshakes (TLS 1.3: PSK with ECDHE);
 #   full         openssl s_time -new: one client, a full handshake (no resumption) per request,
 #                one after the other (latency-bound, so a ratio of handshake latencies).
-# Prints each figure, then saoidc/nginx ratios of the means and saoidc's peak RSS.
+# Prints each figure, then saoidc/nginx ratios of the means, the servers' CPU time per request
+# in the close rounds (from /proc: the cost of a handshake, whatever share of the two cores
+# each server got), and saoidc's peak RSS.
 #
 # The nginx peer speaks TLS 1.2 and 1.3 (ssl_protocols TLSv1.2 TLSv1.3, nginx's default since
 # 1.23.4), as saoidc does. NGINX_PROTOCOLS=default keeps Debian 12 nginx 1.22's own default,
@@ -65,7 +67,9 @@ http {
 }
 NGX
 nginx -c "$W/nginx.conf" -p "$W"
-"$SAOIDC" serve --threads "$WORKERS" --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" \
+# In its own session, as nginx (which daemonizes with setsid) and as under systemd or in a pod:
+# with the kernel's autogroup scheduling, a server in wrk's session would share wrk's CPU share.
+setsid "$SAOIDC" serve --threads "$WORKERS" --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" \
 	--listen "127.0.0.1:$SP" --tls-cert "$W/tls.crt" --tls-key "$W/tls.key" 2>"$W/serve.log" &
 SPID=$!
 i=0; while [ $i -lt 50 ] && ! curl -skf -o /dev/null "https://127.0.0.1:$SP/healthz"; do sleep 0.1; i=$((i + 1)); done
@@ -78,6 +82,9 @@ for p in $SP $NP; do
 	echo | openssl s_client -connect "127.0.0.1:$p" 2>/dev/null | awk '/^New,/ { printf "%s %s\n", $2, $5 }'
 done | sed "s/port $SP/saoidc/; s/port $NP/nginx/"
 
+# CPU ticks used so far by saoidc, and by nginx's workers
+ticks() { t=0; for p in "$@"; do set -- $(cut -d' ' -f14,15 "/proc/$p/stat"); t=$((t + $1 + $2)); done; echo "$t"; }
+NPIDS=$(pgrep -P "$(cat "$W/nginx.pid")" | tr '\n' ' ')
 # requests/s from wrk; fails on errors or non-2xx answers
 wrk_rps() {
 	wrk -t2 -c"$CONNS" -d"$DURATION" "$@" >"$W/wrk.out"
@@ -91,16 +98,23 @@ full_rate() {
 }
 printf '%-6s %10s %10s %9s %9s %8s %8s\n' round s_keepal n_keepal s_close n_close s_full n_full
 : >"$W/rounds"
+: >"$W/cpu"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	sk=$(wrk_rps "https://127.0.0.1:$SP/keys.json"); nk=$(wrk_rps "https://127.0.0.1:$NP/keys.json")
-	sc=$(wrk_rps -s "$W/close.lua" "https://127.0.0.1:$SP/keys.json"); nc=$(wrk_rps -s "$W/close.lua" "https://127.0.0.1:$NP/keys.json")
+	t0=$(ticks "$SPID"); sc=$(wrk_rps -s "$W/close.lua" "https://127.0.0.1:$SP/keys.json"); t1=$(ticks "$SPID")
+	u0=$(ticks $NPIDS); nc=$(wrk_rps -s "$W/close.lua" "https://127.0.0.1:$NP/keys.json"); u1=$(ticks $NPIDS)
+	echo "$((t1 - t0)) $sc $((u1 - u0)) $nc" >>"$W/cpu"
 	sf=$(full_rate "$SP"); nf=$(full_rate "$NP")
 	echo "$sk $nk $sc $nc $sf $nf" >>"$W/rounds"
 	printf '%-6s %10.0f %10.0f %9.0f %9.0f %8.0f %8.0f\n' "$r" "$sk" "$nk" "$sc" "$nc" "$sf" "$nf"
 	r=$((r + 1))
 done
 rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SPID/status")
+secs=${DURATION%s}
+awk -v hz="$(getconf CLK_TCK)" -v d="$secs" '{ st += $1; sr += $2; nt += $3; nr += $4 }
+	END { printf "CPU per resumed handshake (close rounds): saoidc %.0f us, nginx %.0f us (saoidc/nginx %.2f; lower is better)\n",
+		st / hz / (sr * d) * 1e6, nt / hz / (nr * d) * 1e6, (st / sr) / (nt / nr) }' "$W/cpu" >"$W/cpu.txt"
 awk -v rss="$rss" -v conns="$CONNS" -v workers="$WORKERS" -v cert="$CERT" -v protos="$NGINX_PROTOCOLS" '
 	{ for (i = 1; i <= 6; i++) m[i] += $i; k++ }
 	END {
@@ -110,3 +124,4 @@ awk -v rss="$rss" -v conns="$CONNS" -v workers="$WORKERS" -v cert="$CERT" -v pro
 		printf "full        saoidc/nginx: %.2f  (%.0f vs %.0f handshakes/s, one client)\n", m[5] / m[6], m[5] / k, m[6] / k
 		printf "saoidc peak RSS: %.1f MB (goal <= 12 MB)\n", rss / 1024
 	}' "$W/rounds"
+cat "$W/cpu.txt"

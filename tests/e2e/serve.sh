@@ -93,10 +93,13 @@ ok "a failed reload is counted" wait_for sh -c "curl -s '$U/metrics' | grep -q '
 is "$(curl -s "$U/keys.json")" "$before" "a failed reload keeps the previous documents"
 # (the counter moves inside the reload, the log line right after it: wait for the line)
 ok "the log says why" wait_for grep -qF "reload failed, still serving the previous documents: $K/sa.pub: not a key" "$T_TMP/serve.log"
-# A FIFO swapped in for the key file (no writer): the reload fails at once instead of hanging in
+# A FIFO swapped in for the key file (no writer): the reload fails after 10 s without data instead of hanging in
 # open(), the previous documents stay, and SIGTERM still stops the server.
 rm "$K/sa.pub" && mkfifo "$K/sa.pub"
+# (the read gives up after 10 s of silence, so the wait must be longer than that)
+WAIT_S=25
 ok "a FIFO as key file fails the reload instead of hanging it" wait_for sh -c "curl -s '$U/metrics' | grep -q 'saoidc_reloads_total{result=\"failed\"} 2'"
+WAIT_S=
 is "$(curl -s "$U/keys.json")" "$before" "the previous documents are still served"
 rm "$K/sa.pub"
 cp "$KEYS/demo-rsa.pub" "$K/sa.pub"
