@@ -666,7 +666,8 @@ int cmd_webhook(int argc, char **argv)
 		goto fail;
 	/* Two workers, each with its own daemon; the API server connects from few addresses, so
 	 * no per-address cap. */
-	tf_cfg tc = {(const struct sockaddr *)&w.sa, salen, 2, 1024, 0, REQUEST_MS};
+	tf_cfg tc = {.sa = (const struct sockaddr *)&w.sa, .salen = salen, .threads = 2, .max_connections = 1024,
+		     .handshake_ms = REQUEST_MS, .stall_ms = REQUEST_MS};
 	if ((d = tf_start(&tc, (const char *)cert, (const char *)key, make_daemon, &w, &err)) == NULL) {
 		err_prefix(&err, "cannot listen on %s: ", w.listen);
 		goto fail;

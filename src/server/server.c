@@ -543,8 +543,13 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 		if (!srv_parse_listen(cfg->listen[i], &l->sa, &l->salen, err))
 			goto fail;
 		if (cfg->tls_cert_pem != NULL) {
-			tf_cfg tc = {(const struct sockaddr *)&l->sa, l->salen, threads, cfg->max_connections,
-				     cfg->per_ip_connections, cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 10000};
+			tf_cfg tc = {.sa = (const struct sockaddr *)&l->sa,
+				     .salen = l->salen,
+				     .threads = threads,
+				     .max_connections = cfg->max_connections,
+				     .per_ip = cfg->per_ip_connections,
+				     .handshake_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 10000,
+				     .stall_ms = cfg->timeout_s * 1000u};
 
 			l->tls = tf_start(&tc, cfg->tls_cert_pem, cfg->tls_key_pem, make_daemon, l, err);
 		} else {

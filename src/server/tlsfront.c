@@ -44,7 +44,7 @@ typedef struct conn {
 	int fd;                   /* the client's TCP socket */
 	int p;                    /* our end of the pair whose other end libmicrohttpd has; -1 before */
 	SSL *ssl;
-	long deadline;            /* of the handshake (monotonic ms) */
+	long deadline;            /* of the handshake, or of a stall (monotonic ms) */
 	uint32_t ev_fd, ev_p;     /* the epoll events asked for now */
 	unsigned char *pend_p;    /* decrypted bytes the pair did not take yet */
 	size_t pend_p_len, pend_p_off;
@@ -54,6 +54,8 @@ typedef struct conn {
 	bool dead;
 	bool fed;                 /* in the worker's fed list */
 	bool client_eof;          /* the client has finished sending (close_notify or FIN) */
+	bool plain_hup;           /* libmicrohttpd closed its end (and p left the epoll set) */
+	bool stalled;             /* in the worker's stalled list */
 	bool read_wants_write;    /* SSL_read needs the socket writable (a TLS 1.3 key update) */
 	bool write_wants_read;
 	struct sockaddr_storage sa;
@@ -70,6 +72,7 @@ typedef struct worker {
 	tag t_listen, t_wake, t_mhd;
 	conn hs;   /* handshakes, oldest first (every deadline is accept time + the same limit) */
 	conn live; /* connections handed to libmicrohttpd */
+	conn stalled; /* of those, the ones with bytes one side does not take, oldest first */
 	conn *dead;
 	conn *fed[MAX_FED];       /* given bytes in this round of events */
 	size_t nfed;
@@ -333,12 +336,16 @@ static int plain_to_tls(conn *c)
 	}
 }
 
-/* Moves what can be moved (from the client only if from_client), then asks epoll for what is
- * needed next. */
+/* Moves what can be moved (from the client only if from_client: after MHD_run only the answers
+ * are new), then asks epoll for what is
+ * needed next. A connection whose bytes one side does not take (a client that does not read
+ * its answers, or libmicrohttpd not reading) is stalled: it gets stall_ms to move again. */
 static void pump(conn *c, bool from_client)
 {
+	worker *w = c->w;
 	int r;
 	uint32_t ev_fd = 0, ev_p = 0;
+	bool blocked;
 
 	if ((from_client && tls_to_plain(c) < 0) || (r = plain_to_tls(c)) < 0) {
 		conn_close(c, false);
@@ -357,7 +364,39 @@ static void pump(conn *c, bool from_client)
 	if (c->pend_p != NULL)
 		ev_p |= EPOLLOUT;
 	want(c, c->fd, &c->ev_fd, &c->t_tls, ev_fd);
-	want(c, c->p, &c->ev_p, &c->t_plain, ev_p);
+	if (!c->plain_hup)
+		want(c, c->p, &c->ev_p, &c->t_plain, ev_p);
+	blocked = c->pend_t != NULL || c->pend_p != NULL;
+	if (blocked != c->stalled) {
+		list_del(c);
+		list_add_tail(blocked ? &w->stalled : &w->live, c);
+		c->stalled = blocked;
+		c->deadline = clock_mono_ms() + (long)w->f->cfg.stall_ms;
+	}
+}
+
+static void handshake(conn *c);
+
+/* An event on one of c's sockets. */
+static void on_event(conn *c, bool tls_side, uint32_t ev)
+{
+	if (!c->open) {
+		handshake(c);
+		return;
+	}
+	if (tls_side && (ev & (EPOLLERR | EPOLLHUP))) {
+		conn_close(c, false); /* reset, or closed both ways: nothing more can reach the client */
+		return;
+	}
+	if (!tls_side && (ev & (EPOLLERR | EPOLLHUP)) && !c->plain_hup) {
+		/* libmicrohttpd closed its end; what it wrote before is still to be read. epoll would
+		 * report the hang-up on every wait while the client is slow to take the rest. */
+		epoll_ctl(c->w->ep, EPOLL_CTL_DEL, c->p, NULL);
+		c->plain_hup = true;
+	}
+	/* Both ways: the pair becoming writable lets the client's held bytes through, and then
+	 * more of the client's may be read. */
+	pump(c, true);
 }
 
 /* The handshake is done: a socket pair, one end to libmicrohttpd. */
@@ -453,29 +492,35 @@ static void accept_some(worker *w)
 	}
 }
 
-/* How long epoll may wait: until the oldest handshake's deadline or libmicrohttpd's next
+/* How long epoll may wait: until the next handshake or stall deadline or libmicrohttpd's next
  * timeout, whichever comes first; -1 for no limit. */
 static int next_timeout(worker *w)
 {
 	long ms = -1;
 	MHD_UNSIGNED_LONG_LONG mt;
 
-	if (w->hs.next != &w->hs) {
-		ms = w->hs.next->deadline - clock_mono_ms();
-		if (ms < 0)
-			ms = 0;
-	}
+	for (conn *head = &w->hs; head != NULL; head = head == &w->hs ? &w->stalled : NULL)
+		if (head->next != head) {
+			long left = head->next->deadline - clock_mono_ms();
+
+			left = left < 0 ? 0 : left;
+			if (ms < 0 || left < ms)
+				ms = left;
+		}
 	if (MHD_get_timeout(w->d, &mt) == MHD_YES && (ms < 0 || mt < (MHD_UNSIGNED_LONG_LONG)ms))
 		ms = (long)mt;
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
-static void expire_handshakes(worker *w)
+/* Closes handshakes and stalls past their deadlines (each list is in deadline order). */
+static void expire(worker *w)
 {
 	long now = clock_mono_ms();
 
 	while (w->hs.next != &w->hs && w->hs.next->deadline <= now)
 		conn_close(w->hs.next, false);
+	while (w->stalled.next != &w->stalled && w->stalled.next->deadline <= now)
+		conn_close(w->stalled.next, false);
 }
 
 static void bury(worker *w)
@@ -519,12 +564,8 @@ static void *worker_main(void *arg)
 				break; /* MHD_run below */
 			case TAG_TLS:
 			case TAG_PLAIN:
-				if (t->c->dead)
-					break;
-				if (t->c->open)
-					pump(t->c, true);
-				else
-					handshake(t->c);
+				if (!t->c->dead)
+					on_event(t->c, t->kind == TAG_TLS, ev[i].events);
 				break;
 			}
 		}
@@ -539,7 +580,7 @@ static void *worker_main(void *arg)
 				pump(c, false);
 		}
 		w->nfed = 0;
-		expire_handshakes(w);
+		expire(w);
 		bury(w);
 	}
 	return NULL;
@@ -563,6 +604,7 @@ static bool worker_init(tf_front *f, worker *w, tf_daemon_fn make, void *ctx, sa
 	w->ep = w->wake = -1;
 	list_init(&w->hs);
 	list_init(&w->live);
+	list_init(&w->stalled);
 	w->t_listen = (tag){TAG_LISTEN, NULL};
 	w->t_wake = (tag){TAG_WAKE, NULL};
 	w->t_mhd = (tag){TAG_MHD, NULL};
@@ -707,6 +749,8 @@ void tf_stop(tf_front *f)
 			conn_close(w->hs.next, false);
 		while (w->live.next != NULL && w->live.next != &w->live)
 			conn_close(w->live.next, false);
+		while (w->stalled.next != NULL && w->stalled.next != &w->stalled)
+			conn_close(w->stalled.next, false);
 		bury(w);
 		if (w->d != NULL)
 			MHD_stop_daemon(w->d);

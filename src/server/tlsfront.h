@@ -8,9 +8,11 @@
  * its own libmicrohttpd daemon (no listening socket, no thread of its own), so a request goes
  * from TLS record to handler and back on one thread, without a wake-up of another.
  *
- * Bounds: connections per listener (handshakes included), per client address, and a deadline
- * for the handshake; after it libmicrohttpd's idle timeout and the caller's request deadline
- * apply to the decrypted side, and closing either side closes the other.
+ * Bounds: connections per listener (handshakes included), per client address, a deadline for
+ * the handshake, and one for a stall (a client that does not read its answers holds at most one
+ * record's worth of memory, for stall_ms); after the handshake libmicrohttpd's idle timeout and
+ * the caller's request deadline apply to the decrypted side, and closing either side closes the
+ * other.
  *
  * Linux only (epoll). */
 #ifndef SAOIDC_TLSFRONT_H
@@ -31,6 +33,7 @@ typedef struct tf_cfg {
 	unsigned max_connections;  /* open connections, handshakes included; beyond, closed at once */
 	unsigned per_ip;           /* per client address; 0: no cap */
 	unsigned handshake_ms;     /* a handshake must complete within this */
+	unsigned stall_ms;         /* bytes one side does not take are given this long */
 } tf_cfg;
 
 /* Makes one worker's daemon. The caller adds its own options and flags to `flags`, which

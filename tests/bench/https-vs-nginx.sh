@@ -111,17 +111,18 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SPID/status")
+nrss=$(for p in $(cat "$W/nginx.pid") $NPIDS; do awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"; done | awk '{ s += $1 } END { print s }')
 secs=${DURATION%s}
 awk -v hz="$(getconf CLK_TCK)" -v d="$secs" '{ st += $1; sr += $2; nt += $3; nr += $4 }
 	END { printf "CPU per resumed handshake (close rounds): saoidc %.0f us, nginx %.0f us (saoidc/nginx %.2f; lower is better)\n",
 		st / hz / (sr * d) * 1e6, nt / hz / (nr * d) * 1e6, (st / sr) / (nt / nr) }' "$W/cpu" >"$W/cpu.txt"
-awk -v rss="$rss" -v conns="$CONNS" -v workers="$WORKERS" -v cert="$CERT" -v protos="$NGINX_PROTOCOLS" '
+awk -v rss="$rss" -v nrss="$nrss" -v conns="$CONNS" -v workers="$WORKERS" -v cert="$CERT" -v protos="$NGINX_PROTOCOLS" '
 	{ for (i = 1; i <= 6; i++) m[i] += $i; k++ }
 	END {
 		printf "\n%s certificate, %d workers each, %d connections, nginx protocols: %s\n", cert, workers, conns, protos
 		printf "keep-alive  saoidc/nginx: %.2f  (%.0f vs %.0f req/s; goal >= 1.0)\n", m[1] / m[2], m[1] / k, m[2] / k
 		printf "close       saoidc/nginx: %.2f  (%.0f vs %.0f handshakes/s, resumed; goal >= 1.0)\n", m[3] / m[4], m[3] / k, m[4] / k
 		printf "full        saoidc/nginx: %.2f  (%.0f vs %.0f handshakes/s, one client)\n", m[5] / m[6], m[5] / k, m[6] / k
-		printf "saoidc peak RSS: %.1f MB (goal <= 12 MB)\n", rss / 1024
+		printf "saoidc peak RSS: %.1f MB (goal <= 12 MB); nginx, master and workers together: %.1f MB\n", rss / 1024, nrss / 1024
 	}' "$W/rounds"
 cat "$W/cpu.txt"

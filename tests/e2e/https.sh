@@ -11,7 +11,7 @@ C="$T_TMP/c"
 P=$(free_port)
 ISS="https://oidc.test/cluster"
 SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
-	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 2 --max-per-ip 6 --access-log
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 2 --timeout 3 --max-per-ip 6 --access-log
 U="https://localhost:$P"
 CURL="curl -s --cacert $C/root.pem --resolve localhost:$P:127.0.0.1"
 
@@ -123,6 +123,19 @@ elif mode == "hold":
         except Exception as e:
             return "refused"
     print(fetch("127.0.0.1"), "|", fetch("127.0.0.2"))
+elif mode == "noread":
+    # pipelined requests as fast as they go, never reading an answer: the server stops reading
+    # too, and closes the connection once it has been stalled for --timeout
+    s = tls()
+    s.settimeout(30)
+    req = b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n" * 100
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < 30:
+            s.sendall(req)
+        print("never closed")
+    except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+        print("%.1f" % (time.monotonic() - t0))
 elif mode == "garbage":
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -140,6 +153,14 @@ t=$(py stall-handshake)
 ok "a stalled handshake is cut at --request-timeout (2 s): ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 4.5) }'
 t=$(py trickle)
 ok "a request trickled after the handshake is cut at --request-timeout: ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 4.5) }'
+ticks() { set -- $(cut -d' ' -f14,15 "/proc/$SERVE_PID/stat"); echo $(($1 + $2)); }
+py noread >"$T_TMP/noread.out" &
+NR=$!
+sleep 1.5; t0=$(ticks); sleep 1; t1=$(ticks)
+ok "a client that never reads its answers costs no CPU while it is stalled ($((t1 - t0)) ticks in 1 s)" test $((t1 - t0)) -lt 30
+wait $NR
+t=$(cat "$T_TMP/noread.out")
+ok "  and is cut by the request deadline (2 s; --timeout 3 s of stall would be next): ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 8) }'
 is "$(py hold 6)" "refused | HTTP/1.1 200" "--max-per-ip 6 counts connections still in their handshake; other clients are served"
 ok "  and once they go, the address is served again" sh -c "$CURL -f -o /dev/null $U/healthz"
 
@@ -147,4 +168,12 @@ ok "  and once they go, the address is served again" sh -c "$CURL -f -o /dev/nul
 ok "the access log names the client's address" grep -qE ' 127\.0\.0\.1 "GET /(cluster/)?keys\.json" 200 ' "$T_TMP/serve.log"
 stop_serve
 is "$SERVE_RC" 0 "stops cleanly"
+
+# The same client with a long request deadline: the stall bound (--timeout) is what cuts it.
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 60 --timeout 2
+t=$(py noread)
+ok "with --request-timeout 60, a client that never reads is cut after --timeout (2 s): ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 8) }'
+stop_serve
 done_testing
