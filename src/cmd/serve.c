@@ -59,7 +59,7 @@ const char cmd_serve_help[] =
 	"      --timeout SECONDS       idle connection timeout (default 10)\n"
 	"      --request-timeout SECONDS  a whole request, headers included, must arrive within this\n"
 	"                              (default 10): a client that trickles bytes is cut off\n"
-	"      --max-request-size N    bytes for the request line and headers (default 16384)\n"
+	"      --max-request-size N    bytes for the request line and headers (default 8192)\n"
 	"      --threads N             worker threads per listener (default: the CPUs this process\n"
 	"                              may use: affinity mask and cgroup CPU limit, rounded up)\n"
 	"      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
@@ -318,7 +318,7 @@ int cmd_serve(int argc, char **argv)
 	static const char *const default_listen[] = {"127.0.0.1:8080"};
 	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .max_per_ip = 128, .timeout_s = 10,
 			 .req_timeout_s = 10, .grace_ms = 5000,
-			 .max_request = 16384, .kube_poll_s = 30};
+			 .max_request = 8192, .kube_poll_s = 30};
 	long last_kube_poll = clock_mono_ms();
 	bool kube_keys = false;
 	cli_opts o = {0};
