@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #define IP_BUCKETS 1024
 #define MAX_EVENTS 64
 #define MAX_FED 128
+#define ACCEPT_PAUSE_MS 100 /* after accept() ran out of descriptors */
 
 enum tag_kind { TAG_LISTEN, TAG_WAKE, TAG_MHD, TAG_TLS, TAG_PLAIN };
 
@@ -67,6 +69,8 @@ typedef struct worker {
 	pthread_t th;
 	bool started;
 	bool listening;
+	bool let_go;        /* has stopped watching the listening socket for good (quiesce) */
+	long resume_accept; /* when listening was paused for lack of descriptors: when to resume */
 	int ep, wake;
 	struct MHD_Daemon *d;
 	tag t_listen, t_wake, t_mhd;
@@ -457,7 +461,14 @@ static void accept_some(worker *w)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return; /* EAGAIN: another worker took it; EMFILE and such: try at the next wake */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				/* Out of descriptors or memory: the listening socket stays readable, so stop
+				 * watching it for a while instead of spinning on it. */
+				epoll_ctl(w->ep, EPOLL_CTL_DEL, f->lfd, NULL);
+				w->listening = false;
+				w->resume_accept = clock_mono_ms() + ACCEPT_PAUSE_MS;
+			}
+			return; /* EAGAIN: another worker took it */
 		}
 		if (atomic_load(&f->conns) >= f->cfg.max_connections || !ip_take(f, &sa)) {
 			close(fd);
@@ -507,12 +518,29 @@ static int next_timeout(worker *w)
 			if (ms < 0 || left < ms)
 				ms = left;
 		}
+	if (w->resume_accept > 0) {
+		long left = w->resume_accept - clock_mono_ms();
+
+		left = left < 0 ? 0 : left;
+		if (ms < 0 || left < ms)
+			ms = left;
+	}
 	if (MHD_get_timeout(w->d, &mt) == MHD_YES && (ms < 0 || mt < (MHD_UNSIGNED_LONG_LONG)ms))
 		ms = (long)mt;
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
-/* Closes handshakes and stalls past their deadlines (each list is in deadline order). */
+/* Adds the listening socket to w's epoll set. EPOLLEXCLUSIVE: a new connection wakes one
+ * worker, not all of them. */
+static bool watch_listener(worker *w)
+{
+	struct epoll_event e = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->t_listen};
+
+	return epoll_ctl(w->ep, EPOLL_CTL_ADD, w->f->lfd, &e) == 0;
+}
+
+/* Closes handshakes and stalls past their deadlines (each list is in deadline order), and
+ * resumes accepting after a pause. */
 static void expire(worker *w)
 {
 	long now = clock_mono_ms();
@@ -521,6 +549,11 @@ static void expire(worker *w)
 		conn_close(w->hs.next, false);
 	while (w->stalled.next != &w->stalled && w->stalled.next->deadline <= now)
 		conn_close(w->stalled.next, false);
+	if (w->resume_accept > 0 && w->resume_accept <= now) {
+		w->resume_accept = 0;
+		if (!atomic_load(&w->f->quiesce) && watch_listener(w))
+			w->listening = true;
+	}
 }
 
 static void bury(worker *w)
@@ -554,9 +587,12 @@ static void *worker_main(void *arg)
 			case TAG_WAKE:
 				if (read(w->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
 					break;
-				if (atomic_load(&f->quiesce) && w->listening) {
-					epoll_ctl(w->ep, EPOLL_CTL_DEL, f->lfd, NULL);
+				if (atomic_load(&f->quiesce) && !w->let_go) {
+					if (w->listening)
+						epoll_ctl(w->ep, EPOLL_CTL_DEL, f->lfd, NULL);
 					w->listening = false;
+					w->resume_accept = 0;
+					w->let_go = true;
 					atomic_fetch_add(&f->let_go, 1);
 				}
 				break;
@@ -620,9 +656,7 @@ static bool worker_init(tf_front *f, worker *w, tf_daemon_fn make, void *ctx, sa
 	e = (struct epoll_event){.events = EPOLLIN, .data.ptr = &w->t_wake};
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &e) != 0)
 		return err_set(err, "epoll: %s", strerror(errno));
-	/* EPOLLEXCLUSIVE: a new connection wakes one worker, not all of them. */
-	e = (struct epoll_event){.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->t_listen};
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, f->lfd, &e) != 0)
+	if (!watch_listener(w))
 		return err_set(err, "epoll: %s", strerror(errno));
 	w->listening = true;
 	return true;
@@ -656,6 +690,7 @@ tf_front *tf_start(const tf_cfg *cfg, const char *cert_pem, const char *key_pem,
 {
 	tf_front *f = calloc(1, sizeof(*f));
 	unsigned n = cfg->threads > 0 ? cfg->threads : 1;
+	struct rlimit rl;
 
 	if (f == NULL || (f->workers = calloc(n, sizeof(*f->workers))) == NULL) {
 		free(f);
@@ -664,6 +699,12 @@ tf_front *tf_start(const tf_cfg *cfg, const char *cert_pem, const char *key_pem,
 	}
 	f->cfg = *cfg;
 	f->lfd = -1;
+	/* Three descriptors per connection (the client's socket and the pair): raise the soft limit
+	 * to the hard one, as nothing here uses select(). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	pthread_mutex_init(&f->ctx_lock, NULL);
 	pthread_mutex_init(&f->ip_lock, NULL);
 	if ((f->ctx = tls_server_ctx(cert_pem, key_pem, err)) == NULL || (f->lfd = listen_on(cfg, err)) < 0)

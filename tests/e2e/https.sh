@@ -136,6 +136,19 @@ elif mode == "noread":
         print("never closed")
     except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
         print("%.1f" % (time.monotonic() - t0))
+elif mode == "exhaust":
+    # n connections that each sent a byte, held for a few seconds: more than the server has
+    # descriptors for
+    held = []
+    for _ in range(int(sys.argv[4])):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            s.sendall(b"\x16")
+            held.append(s)
+        except OSError:
+            pass
+    time.sleep(3)
+    print(len(held))
 elif mode == "garbage":
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -175,5 +188,20 @@ SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" -
 	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 60 --timeout 2
 t=$(py noread)
 ok "with --request-timeout 60, a client that never reads is cut after --timeout (2 s): ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 8) }'
+stop_serve
+
+# Out of descriptors (a hard limit of 48): accept() fails, the server pauses accepting instead of
+# spinning on the listening socket, and serves again once connections go.
+P=$(free_port)
+prlimit --nofile=48:48 "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 30 --max-per-ip 0 2>"$T_TMP/serve.log" &
+SERVE_PID=$!
+ok "serve starts with 48 descriptors" wait_for sh -c "$CURL -f -o /dev/null https://localhost:$P/healthz"
+py exhaust 80 >/dev/null &
+EX=$!
+sleep 1.5; t0=$(ticks); sleep 1; t1=$(ticks)
+ok "out of descriptors, the server does not spin ($((t1 - t0)) ticks in 1 s)" test $((t1 - t0)) -lt 30
+wait $EX
+ok "  and serves again once the connections go" wait_for sh -c "$CURL -f -o /dev/null https://localhost:$P/healthz"
 stop_serve
 done_testing
