@@ -429,7 +429,7 @@ static struct MHD_Daemon *make_daemon(void *ctx, unsigned front_flags, sao_err *
 	if (front_flags != 0) {
 		flags |= front_flags;
 	} else {
-		flags |= srv_event_loop() | MHD_USE_ITC | (l->sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+		flags |= srv_event_loop() | MHD_USE_ITC | (l->sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0);
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &l->sa};
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, s->threads, NULL};
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};

@@ -79,7 +79,7 @@ status_srv *status_start(const char *listen, status_metrics_fn render, void *ctx
 	s->metrics = render;
 	s->ctx = ctx;
 	atomic_init(&s->ready, false);
-	s->d = MHD_start_daemon(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	s->d = MHD_start_daemon(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0),
 				0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 				MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
 	if (s->d == NULL) {

@@ -128,11 +128,24 @@ is "$(curl -s --cacert "$T_TMP/tls.crt" -o /dev/null -w '%{http_code}' "https://
 if curl -s -g --cacert "$T_TMP/tls.crt" -o /dev/null "https://[::1]:$P/healthz" 2>/dev/null; then
 	pass "the IPv6 listener answers too"
 else
-	grep -q '::1' /proc/net/if_inet6 2>/dev/null && fail "the IPv6 listener answers too" || pass "the IPv6 listener answers too # SKIP no IPv6 loopback"
+	grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null && fail "the IPv6 listener answers too" || pass "the IPv6 listener answers too # SKIP no IPv6 loopback"
 fi
 ok "the log prints the URLs" wait_for grep -qF "listening on https://127.0.0.1:$P" "$T_TMP/serve.log"
 if grep -qF -- "$(sed -n 2p "$T_TMP/tls.key")" "$T_TMP/serve.log" "$T_TMP/serve.out"; then fail "the TLS key never appears in the log"; else pass "the TLS key never appears in the log"; fi
 stop_serve
+# [::]:PORT takes IPv4 too, as --help says, over HTTP and HTTPS.
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
+	for scheme in http https; do
+		P=$(free_port)
+		set -- --issuer "https://oidc.test" --key "$KEYS/demo-rsa.pub" --listen "[::]:$P"
+		[ $scheme = https ] && set -- "$@" --tls-cert "$T_TMP/tls.crt" --tls-key "$T_TMP/tls.key"
+		SERVE_SCHEME=$scheme start_serve "$P" "$@"
+		is "$(curl -sk -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$P/healthz") $(curl -skg -o /dev/null -w '%{http_code}' "$scheme://[::1]:$P/healthz")" "200 200" "$scheme: --listen [::]:PORT answers on IPv4 and IPv6"
+		stop_serve
+	done
+else
+	skip "--listen [::]:PORT answers on IPv4 and IPv6" "no IPv6 loopback"
+fi
 
 # Access log: off by default; with --access-log one line per request, client-controlled bytes
 # escaped so that a request cannot forge a log line.
