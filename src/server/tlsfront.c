@@ -341,9 +341,9 @@ static int plain_to_tls(conn *c)
 }
 
 /* Moves what can be moved (from the client only if from_client: after MHD_run only the answers
- * are new), then asks epoll for what is
- * needed next. A connection whose bytes one side does not take (a client that does not read
- * its answers, or libmicrohttpd not reading) is stalled: it gets stall_ms to move again. */
+ * are new), then asks epoll for what is needed next. A connection whose bytes one side does not
+ * take (a client that does not read its answers, or libmicrohttpd not reading) is stalled: it
+ * gets stall_ms to move again. */
 static void pump(conn *c, bool from_client)
 {
 	worker *w = c->w;
