@@ -182,6 +182,30 @@ ok "the access log names the client's address" grep -qE ' 127\.0\.0\.1 "GET /(cl
 stop_serve
 is "$SERVE_RC" 0 "stops cleanly"
 
+# Real relying parties over HTTPS, as STS reaches an issuer: port 443 (no port in the issuer),
+# node (openid-client, jose) and python (urllib, jwcrypto) with their own TLS stacks trusting
+# the test's root.
+HERE="$SRCDIR/tests/interop"
+ISS443="https://localhost/cluster"
+if "$SAOIDC" serve --issuer "$ISS443" --key "$KEYS/demo-rsa.pub" --listen 127.0.0.1:443 --tls-cert "$C/chain.pem" \
+	--tls-key "$C/leaf.key" >/dev/null 2>"$T_TMP/serve443.log" &
+	S443=$! && wait_for curl -sf --cacert "$C/root.pem" -o /dev/null https://localhost/healthz; then
+	cp "$KEYS/demo-rsa.key" "$T_TMP/signing.key"
+	run env SSL_CERT_FILE="$C/root.pem" /usr/bin/python3 "$HERE/serve_client.py" "$ISS443" "$T_TMP/signing.key"
+	contains "$OUT" "verified system:serviceaccount:default" "python discovers the issuer over HTTPS and verifies a token against its JWKS"
+	if [ -d "$HERE/node_modules/openid-client" ]; then
+		run sh -c "cd '$HERE' && NODE_EXTRA_CA_CERTS='$C/root.pem' node serve-client.mjs '$ISS443' '$T_TMP/signing.key'"
+		contains "$OUT" "verified system:serviceaccount:default:demo" "node openid-client and jose do the same"
+	else
+		skip "node openid-client and jose do the same" "tests/interop/node_modules is missing (npm ci)"
+	fi
+	kill "$S443"; wait "$S443" 2>/dev/null
+else
+	kill "$S443" 2>/dev/null
+	skip "python discovers the issuer over HTTPS and verifies a token against its JWKS" "port 443 is not ours: $(head -c 200 "$T_TMP/serve443.log")"
+	skip "node openid-client and jose do the same" "port 443 is not ours"
+fi
+
 # The same client with a long request deadline: the stall bound (--timeout) is what cuts it.
 P=$(free_port)
 SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
