@@ -149,6 +149,29 @@ elif mode == "exhaust":
             pass
     time.sleep(3)
     print(len(held))
+elif mode == "noise":
+    # 300 connections of random bytes, some looking like a TLS handshake record, some sent after
+    # a real handshake as if they were records; each closed abruptly or cleanly
+    import os, random
+    rnd = random.Random(int(sys.argv[4]))
+    for i in range(300):
+        try:
+            if i % 3 == 2:
+                s = tls()
+                raw = socket.socket(fileno=os.dup(s.fileno()))
+                raw.sendall(rnd.randbytes(rnd.randint(1, 3000)))
+                raw.close()
+                s.close()
+                continue
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            head = bytes([0x16, 0x03, rnd.choice([0, 1, 3])]) if i % 2 else b""
+            s.sendall(head + rnd.randbytes(rnd.randint(0, 4000)))
+            if rnd.random() < 0.5:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()
+        except OSError:
+            pass
+    print("sent")
 elif mode == "garbage":
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -159,6 +182,8 @@ py() { /usr/bin/python3 "$T_TMP/client.py" "$1" "$P" "$C/root.pem" "${2:-}"; }
 is "$(py pipeline)" 3 "three pipelined requests in one TLS write: three answers"
 is "$(py many)" 100 "100 clients, five at a time, each with its own handshake: all answered"
 is "$(py garbage)" "no plaintext answer" "plain HTTP to the TLS port gets no answer"
+py noise 7 >/dev/null
+ok "after 300 connections of random bytes (before, as and after a handshake) the server answers" sh -c "$CURL -f -o /dev/null $U/healthz"
 ok "  and the server goes on" sh -c "$CURL -f -o /dev/null $U/healthz"
 
 # Bounds.
