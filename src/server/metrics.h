@@ -3,6 +3,8 @@
 #ifndef SAOIDC_METRICS_H
 #define SAOIDC_METRICS_H
 
+#include "server/tlsfront.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,6 +25,8 @@ metrics *metrics_new(void);
 void metrics_free(metrics *m);
 void metrics_request(metrics *m, metrics_route route, unsigned status);
 void metrics_reload(metrics *m, bool ok, size_t keys);
+/* The TLS front's counters, rendered from the first call on (serve --tls-cert). */
+tf_counters *metrics_tls(metrics *m);
 /* Prometheus text format 0.0.4; malloc'd. */
 char *metrics_render(metrics *m, size_t *len);
 

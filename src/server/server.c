@@ -549,7 +549,8 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err)
 				     .max_connections = cfg->max_connections,
 				     .per_ip = cfg->per_ip_connections,
 				     .handshake_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 10000,
-				     .stall_ms = cfg->timeout_s * 1000u};
+				     .stall_ms = cfg->timeout_s * 1000u,
+				     .counters = metrics_tls(s->metrics)};
 
 			l->tls = tf_start(&tc, cfg->tls_cert_pem, cfg->tls_key_pem, make_daemon, l, err);
 		} else {

@@ -4,8 +4,10 @@
 
 #include "net/tls.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -91,6 +93,7 @@ typedef struct ip_count {
 
 struct tf_front {
 	tf_cfg cfg;
+	tf_counters own; /* cfg.counters points here when the caller gives none */
 	int lfd;
 	worker *workers;
 	unsigned nworkers; /* started */
@@ -99,6 +102,7 @@ struct tf_front {
 	atomic_uint conns;
 	atomic_bool quiesce, stop;
 	atomic_uint let_go; /* workers that no longer watch the listening socket */
+	atomic_long warned_per_ip; /* when the per-address cap was last logged (monotonic ms) */
 	pthread_mutex_t ip_lock;
 	ip_count *ip[IP_BUCKETS];
 };
@@ -164,6 +168,11 @@ static void ip_give(tf_front *f, const struct sockaddr_storage *sa)
 		free(e);
 	}
 	pthread_mutex_unlock(&f->ip_lock);
+}
+
+static void count(atomic_ullong *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
 static void list_init(conn *head)
@@ -385,7 +394,7 @@ static void handshake(conn *c);
 static void on_event(conn *c, bool tls_side, uint32_t ev)
 {
 	if (!c->open) {
-		handshake(c);
+		handshake(c); /* an error or hang-up makes it fail */
 		return;
 	}
 	if (tls_side && (ev & (EPOLLERR | EPOLLHUP))) {
@@ -435,6 +444,7 @@ static void handshake(conn *c)
 	ERR_clear_error();
 	r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
+		count(&c->w->f->cfg.counters->handshakes);
 		established(c);
 		return;
 	}
@@ -443,8 +453,28 @@ static void handshake(conn *c)
 		want(c, c->fd, &c->ev_fd, &c->t_tls, EPOLLIN);
 	else if (e == SSL_ERROR_WANT_WRITE)
 		want(c, c->fd, &c->ev_fd, &c->t_tls, EPOLLOUT);
-	else
+	else {
+		count(&c->w->f->cfg.counters->handshake_failures);
 		conn_close(c, false); /* not TLS, or nothing we share: OpenSSL has sent its alert */
+	}
+}
+
+/* Says, at most once a minute, that an address hit its cap: behind a proxy that connects from
+ * one address, every client is refused, and the counter alone is easy to miss. */
+static void warn_per_ip(tf_front *f, const struct sockaddr_storage *sa)
+{
+	long now = clock_mono_ms(), last = atomic_load(&f->warned_per_ip);
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if ((last != 0 && now - last < 60000) || !atomic_compare_exchange_strong(&f->warned_per_ip, &last, now))
+		return;
+	if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, host, sizeof(host));
+	log_warn("refusing connections from %s: it has %u open (--max-per-ip); behind a proxy or Ingress that "
+		 "connects from one address, raise it or set 0 (counted in saoidc_connections_refused_total)",
+		 host, f->cfg.per_ip);
 }
 
 static void accept_some(worker *w)
@@ -470,11 +500,19 @@ static void accept_some(worker *w)
 			}
 			return; /* EAGAIN: another worker took it */
 		}
-		if (atomic_load(&f->conns) >= f->cfg.max_connections || !ip_take(f, &sa)) {
+		if (atomic_load(&f->conns) >= f->cfg.max_connections) {
+			count(&f->cfg.counters->refused_full);
+			close(fd);
+			continue;
+		}
+		if (!ip_take(f, &sa)) {
+			count(&f->cfg.counters->refused_per_ip);
+			warn_per_ip(f, &sa);
 			close(fd);
 			continue;
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			count(&f->cfg.counters->refused_full);
 			ip_give(f, &sa);
 			close(fd);
 			continue;
@@ -545,10 +583,14 @@ static void expire(worker *w)
 {
 	long now = clock_mono_ms();
 
-	while (w->hs.next != &w->hs && w->hs.next->deadline <= now)
+	while (w->hs.next != &w->hs && w->hs.next->deadline <= now) {
+		count(&w->f->cfg.counters->handshake_timeouts);
 		conn_close(w->hs.next, false);
-	while (w->stalled.next != &w->stalled && w->stalled.next->deadline <= now)
+	}
+	while (w->stalled.next != &w->stalled && w->stalled.next->deadline <= now) {
+		count(&w->f->cfg.counters->stalls);
 		conn_close(w->stalled.next, false);
+	}
 	if (w->resume_accept > 0 && w->resume_accept <= now) {
 		w->resume_accept = 0;
 		if (!atomic_load(&w->f->quiesce) && watch_listener(w))
@@ -698,6 +740,8 @@ tf_front *tf_start(const tf_cfg *cfg, const char *cert_pem, const char *key_pem,
 		return NULL;
 	}
 	f->cfg = *cfg;
+	if (f->cfg.counters == NULL)
+		f->cfg.counters = &f->own;
 	f->lfd = -1;
 	/* Three descriptors per connection (the client's socket and the pair): raise the soft limit
 	 * to the hard one, as nothing here uses select(). */

@@ -202,6 +202,14 @@ ok "  and is cut by the request deadline (2 s; --timeout 3 s of stall would be n
 is "$(py hold 6)" "refused | HTTP/1.1 200" "--max-per-ip 6 counts connections still in their handshake; other clients are served"
 ok "  and once they go, the address is served again" sh -c "$CURL -f -o /dev/null $U/healthz"
 
+# What the front saw, in /metrics, and the per-address cap in the log.
+M=$($CURL "$U/metrics")
+for line in 'saoidc_tls_handshakes_total{result="ok"}' 'saoidc_tls_handshakes_total{result="failed"}' \
+	'saoidc_tls_handshakes_total{result="timeout"}' 'saoidc_connections_refused_total{reason="per_ip"}'; do
+	n=$(printf '%s\n' "$M" | grep -F "$line " | awk '{ print $2 }')
+	ok "/metrics counts $line (${n:-missing})" test "${n:-0}" -ge 1
+done
+ok "the log names the address at its --max-per-ip cap, and what to do" grep -q 'refusing connections from 127.0.0.1: it has 6 open (--max-per-ip); behind a proxy' "$T_TMP/serve.log"
 # The access log names the client, not the socket pair behind the front.
 ok "the access log names the client's address" grep -qE ' 127\.0\.0\.1 "GET /(cluster/)?keys\.json" 200 ' "$T_TMP/serve.log"
 stop_serve
