@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCRATCH 16384     /* one TLS record's plaintext */
-#define ACCEPT_BATCH 8    /* accepts per wake-up: the others are left to the other workers */
+#define SCRATCH 16384  /* one TLS record's plaintext */
+#define ACCEPT_BATCH 8 /* accepts per wake-up: the others are left to the other workers */
 #define IP_BUCKETS 1024
 #define MAX_EVENTS 64
 #define MAX_FED 128
@@ -42,25 +42,25 @@ typedef struct tag {
 } tag;
 
 typedef struct conn {
-	struct conn *prev, *next; /* the worker's handshaking or open list; `next` on the dead list */
+	struct conn *prev, *next; /* the worker's hs, live or stalled list; `next` on the dead list */
 	struct worker *w;
 	tag t_tls, t_plain;
-	int fd;                   /* the client's TCP socket */
-	int p;                    /* our end of the pair whose other end libmicrohttpd has; -1 before */
+	int fd; /* the client's TCP socket */
+	int p;	/* our end of the pair whose other end libmicrohttpd has; -1 before */
 	SSL *ssl;
-	long deadline;            /* of the handshake, or of a stall (monotonic ms) */
-	uint32_t ev_fd, ev_p;     /* the epoll events asked for now */
-	unsigned char *pend_p;    /* decrypted bytes the pair did not take yet */
+	long deadline;	       /* of the handshake, or of a stall (monotonic ms) */
+	uint32_t ev_fd, ev_p;  /* the epoll events asked for now */
+	unsigned char *pend_p; /* decrypted bytes the pair did not take yet */
 	size_t pend_p_len, pend_p_off;
-	unsigned char *pend_t;    /* bytes from libmicrohttpd that SSL_write must be given again */
+	unsigned char *pend_t; /* bytes from libmicrohttpd that SSL_write must be given again */
 	size_t pend_t_len;
-	bool open;                /* handshake done */
+	bool open; /* handshake done */
 	bool dead;
-	bool fed;                 /* in the worker's fed list */
-	bool client_eof;          /* the client has finished sending (close_notify or FIN) */
-	bool plain_hup;           /* libmicrohttpd closed its end (and p left the epoll set) */
-	bool stalled;             /* in the worker's stalled list */
-	bool read_wants_write;    /* SSL_read needs the socket writable (a TLS 1.3 key update) */
+	bool fed;	       /* in the worker's fed list */
+	bool client_eof;       /* the client has finished sending (close_notify or FIN) */
+	bool plain_hup;	       /* libmicrohttpd closed its end (and p left the epoll set) */
+	bool stalled;	       /* in the worker's stalled list */
+	bool read_wants_write; /* SSL_read needs the socket writable (a TLS 1.3 key update) */
 	bool write_wants_read;
 	struct sockaddr_storage sa;
 	socklen_t salen;
@@ -71,16 +71,16 @@ typedef struct worker {
 	pthread_t th;
 	bool started;
 	bool listening;
-	bool let_go;        /* has stopped watching the listening socket for good (quiesce) */
+	bool let_go;	    /* has stopped watching the listening socket for good (quiesce) */
 	long resume_accept; /* when listening was paused for lack of descriptors: when to resume */
 	int ep, wake;
 	struct MHD_Daemon *d;
 	tag t_listen, t_wake, t_mhd;
-	conn hs;   /* handshakes, oldest first (every deadline is accept time + the same limit) */
-	conn live; /* connections handed to libmicrohttpd */
+	conn hs;      /* handshakes, oldest first (every deadline is accept time + the same limit) */
+	conn live;    /* connections handed to libmicrohttpd */
 	conn stalled; /* of those, the ones with bytes one side does not take, oldest first */
 	conn *dead;
-	conn *fed[MAX_FED];       /* given bytes in this round of events */
+	conn *fed[MAX_FED]; /* given bytes in this round of events */
 	size_t nfed;
 	unsigned char scratch[SCRATCH];
 } worker;
@@ -101,7 +101,7 @@ struct tf_front {
 	SSL_CTX *ctx;
 	atomic_uint conns;
 	atomic_bool quiesce, stop;
-	atomic_uint let_go; /* workers that no longer watch the listening socket */
+	atomic_uint let_go;	   /* workers that no longer watch the listening socket */
 	atomic_long warned_per_ip; /* when the per-address cap was last logged (monotonic ms) */
 	pthread_mutex_t ip_lock;
 	ip_count *ip[IP_BUCKETS];

@@ -29,23 +29,23 @@ typedef struct tf_front tf_front;
 
 /* What the front counts, for the caller's metrics (relaxed atomics). */
 typedef struct tf_counters {
-	atomic_ullong handshakes;          /* completed */
-	atomic_ullong handshake_failures;  /* not TLS, nothing shared, or the client went away */
-	atomic_ullong handshake_timeouts;  /* past handshake_ms */
-	atomic_ullong refused_per_ip;      /* the address was at its per_ip cap */
-	atomic_ullong refused_full;        /* max_connections reached, or out of memory */
-	atomic_ullong stalls;              /* closed after stall_ms without the bytes moving */
+	atomic_ullong handshakes;	  /* completed */
+	atomic_ullong handshake_failures; /* not TLS, nothing shared, or the client went away */
+	atomic_ullong handshake_timeouts; /* past handshake_ms */
+	atomic_ullong refused_per_ip;	  /* the address was at its per_ip cap */
+	atomic_ullong refused_full;	  /* max_connections reached, or out of memory */
+	atomic_ullong stalls;		  /* closed after stall_ms without the bytes moving */
 } tf_counters;
 
 typedef struct tf_cfg {
 	const struct sockaddr *sa; /* where to listen ([::] takes IPv4 too) */
 	socklen_t salen;
-	unsigned threads;          /* worker threads, each with its own daemon */
-	unsigned max_connections;  /* open connections, handshakes included; beyond, closed at once */
-	unsigned per_ip;           /* per client address; 0: no cap */
-	unsigned handshake_ms;     /* a handshake must complete within this */
-	unsigned stall_ms;         /* bytes one side does not take are given this long */
-	tf_counters *counters;     /* NULL: not counted */
+	unsigned threads;	  /* worker threads, each with its own daemon */
+	unsigned max_connections; /* open connections, handshakes included; beyond, closed at once */
+	unsigned per_ip;	  /* per client address; 0: no cap */
+	unsigned handshake_ms;	  /* a handshake must complete within this */
+	unsigned stall_ms;	  /* bytes one side does not take are given this long */
+	tf_counters *counters;	  /* NULL: not counted */
 } tf_cfg;
 
 /* Makes one worker's daemon. The caller adds its own options and flags to `flags`, which
