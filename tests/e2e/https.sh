@@ -172,6 +172,24 @@ elif mode == "noise":
         except OSError:
             pass
     print("sent")
+elif mode == "slowtail":
+    # thousands of pipelined requests, the last with Connection: close, and a client that never
+    # reads: libmicrohttpd answers until the pair is full, times out and closes its end; the
+    # answers still waiting for the client are the front's to bound
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", port))
+    s = ctx.wrap_socket(raw, server_hostname="localhost")
+    req = b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    def send():
+        try:
+            s.sendall(req * 5000 + b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        except OSError:
+            pass
+    threading.Thread(target=send, daemon=True).start()
+    time.sleep(float(sys.argv[4]))
+    print("held")
 elif mode == "garbage":
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -245,6 +263,13 @@ SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" -
 	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 60 --timeout 2
 t=$(py noread)
 ok "with --request-timeout 60, a client that never reads is cut after --timeout (2 s): ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 8) }'
+# Answers that libmicrohttpd has handed over and closed behind, which the client never takes:
+# only the front's stall bound can close that connection.
+stalls() { $CURL "https://localhost:$P/metrics" | awk '$1 == "saoidc_connections_stalled_total" { print $2 }'; }
+n0=$(stalls)
+py slowtail 7 >/dev/null
+n1=$(stalls)
+ok "answers a client never takes are dropped after --timeout (saoidc_connections_stalled_total ${n0:-missing} -> ${n1:-missing})" test "${n1:-0}" -gt "${n0:-0}"
 stop_serve
 
 # Out of descriptors (a hard limit of 48): accept() fails, the server pauses accepting instead of
