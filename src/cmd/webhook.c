@@ -10,6 +10,7 @@
 #include "util/str.h"
 #include "server/deadline.h"
 #include "server/server.h"
+#include "server/metrics.h"
 #include "server/tlsfront.h"
 #include "util/watch.h"
 #include "pod/webhook.h"
@@ -108,6 +109,7 @@ typedef struct wh_state {
 	char api_err[300];   /* why not, under lock */
 	/* /metrics */
 	atomic_ulong mutated, unchanged, denied, lookup_failed, refused_large, refused_complex, refused_busy;
+	tf_counters tls; /* the TLS front's */
 	long cm_at;        /* clock_mono_ms() of the last poll */
 	struct sockaddr_storage sa; /* --listen */
 	atomic_size_t inflight; /* body bytes held over every connection */
@@ -357,6 +359,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			*con_cls = (void *)1;
 			return MHD_YES;
 		}
+		char *tls = metrics_tls_text(&w->tls);
+
+		if (tls == NULL)
+			return MHD_NO;
 		if (asprintf(&text,
 			     "# HELP saoidc_webhook_reviews_total AdmissionReviews answered, by outcome.\n"
 			     "# TYPE saoidc_webhook_reviews_total counter\n"
@@ -371,10 +377,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			     "# TYPE saoidc_webhook_refused_total counter\n"
 			     "saoidc_webhook_refused_total{reason=\"too_large\"} %lu\n"
 			     "saoidc_webhook_refused_total{reason=\"too_complex\"} %lu\n"
-			     "saoidc_webhook_refused_total{reason=\"busy\"} %lu\n",
+			     "saoidc_webhook_refused_total{reason=\"busy\"} %lu\n%s",
 			     atomic_load(&w->mutated), atomic_load(&w->unchanged), atomic_load(&w->denied),
 			     atomic_load(&w->lookup_failed), atomic_load(&w->refused_large), atomic_load(&w->refused_complex),
-			     atomic_load(&w->refused_busy)) < 0)
+			     atomic_load(&w->refused_busy), tls) < 0)
+			text = NULL;
+		free(tls);
+		if (text == NULL)
 			return MHD_NO;
 		return reply(w, c, 200, "text/plain; version=0.0.4", text, true);
 	}
@@ -667,7 +676,7 @@ int cmd_webhook(int argc, char **argv)
 	/* Two workers, each with its own daemon; the API server connects from few addresses, so
 	 * no per-address cap. */
 	tf_cfg tc = {.sa = (const struct sockaddr *)&w.sa, .salen = salen, .threads = 2, .max_connections = 1024,
-		     .handshake_ms = REQUEST_MS, .stall_ms = REQUEST_MS};
+		     .handshake_ms = REQUEST_MS, .stall_ms = REQUEST_MS, .counters = &w.tls};
 	if ((d = tf_start(&tc, (const char *)cert, (const char *)key, make_daemon, &w, &err)) == NULL) {
 		err_prefix(&err, "cannot listen on %s: ", w.listen);
 		goto fail;

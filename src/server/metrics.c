@@ -23,6 +23,29 @@ struct metrics {
 	atomic_bool tls_on;
 };
 
+char *metrics_tls_text(const tf_counters *t)
+{
+	char *text = NULL;
+
+	if (asprintf(&text,
+		     "# HELP saoidc_tls_handshakes_total TLS handshakes, by result.\n"
+		     "# TYPE saoidc_tls_handshakes_total counter\n"
+		     "saoidc_tls_handshakes_total{result=\"ok\"} %llu\n"
+		     "saoidc_tls_handshakes_total{result=\"failed\"} %llu\n"
+		     "saoidc_tls_handshakes_total{result=\"timeout\"} %llu\n"
+		     "# HELP saoidc_connections_refused_total Connections closed at accept, by reason.\n"
+		     "# TYPE saoidc_connections_refused_total counter\n"
+		     "saoidc_connections_refused_total{reason=\"per_ip\"} %llu\n"
+		     "saoidc_connections_refused_total{reason=\"full\"} %llu\n"
+		     "# HELP saoidc_connections_stalled_total Connections closed because one side stopped taking bytes.\n"
+		     "# TYPE saoidc_connections_stalled_total counter\n"
+		     "saoidc_connections_stalled_total %llu\n",
+		     atomic_load(&t->handshakes), atomic_load(&t->handshake_failures), atomic_load(&t->handshake_timeouts),
+		     atomic_load(&t->refused_per_ip), atomic_load(&t->refused_full), atomic_load(&t->stalls)) < 0)
+		return NULL;
+	return text;
+}
+
 tf_counters *metrics_tls(metrics *m)
 {
 	atomic_store(&m->tls_on, true);
@@ -107,23 +130,15 @@ char *metrics_render(metrics *m, size_t *len)
 		(long long)atomic_load(&m->last_reload), (long long)atomic_load(&m->last_reload_ok),
 		(unsigned long long)atomic_load(&m->keys), PACKAGE_VERSION);
 	if (atomic_load(&m->tls_on)) {
-		const tf_counters *t = &m->tls;
+		char *tls = metrics_tls_text(&m->tls);
 
-		fprintf(f,
-			"# HELP saoidc_tls_handshakes_total TLS handshakes, by result.\n"
-			"# TYPE saoidc_tls_handshakes_total counter\n"
-			"saoidc_tls_handshakes_total{result=\"ok\"} %llu\n"
-			"saoidc_tls_handshakes_total{result=\"failed\"} %llu\n"
-			"saoidc_tls_handshakes_total{result=\"timeout\"} %llu\n"
-			"# HELP saoidc_connections_refused_total Connections closed at accept, by reason.\n"
-			"# TYPE saoidc_connections_refused_total counter\n"
-			"saoidc_connections_refused_total{reason=\"per_ip\"} %llu\n"
-			"saoidc_connections_refused_total{reason=\"full\"} %llu\n"
-			"# HELP saoidc_connections_stalled_total Connections closed because one side stopped taking bytes.\n"
-			"# TYPE saoidc_connections_stalled_total counter\n"
-			"saoidc_connections_stalled_total %llu\n",
-			atomic_load(&t->handshakes), atomic_load(&t->handshake_failures), atomic_load(&t->handshake_timeouts),
-			atomic_load(&t->refused_per_ip), atomic_load(&t->refused_full), atomic_load(&t->stalls));
+		if (tls == NULL || fputs(tls, f) == EOF) {
+			free(tls);
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
+		free(tls);
 	}
 	if (fclose(f) != 0) {
 		free(buf);

@@ -27,6 +27,9 @@ void metrics_request(metrics *m, metrics_route route, unsigned status);
 void metrics_reload(metrics *m, bool ok, size_t keys);
 /* The TLS front's counters, rendered from the first call on (serve --tls-cert). */
 tf_counters *metrics_tls(metrics *m);
+/* The TLS front's counters as Prometheus text (malloc'd; NULL when out of memory): serve's
+ * /metrics and the webhook's. */
+char *metrics_tls_text(const tf_counters *t);
 /* Prometheus text format 0.0.4; malloc'd. */
 char *metrics_render(metrics *m, size_t *len);
 

@@ -45,6 +45,7 @@ metrics=$(curl -s --cacert "$C/root.pem" "https://localhost:$WP/metrics")
 contains "$metrics" "saoidc_webhook_sa_lookup_failures_total 1" "and counted in /metrics"
 printf '%s\n' "$metrics" >"$T_TMP/metrics.txt"
 ok "/metrics counts mutated reviews" grep -Eq 'saoidc_webhook_reviews_total[{]outcome="mutated"[}] [1-9]' "$T_TMP/metrics.txt"
+ok "/metrics counts the TLS front's handshakes" grep -Eq 'saoidc_tls_handshakes_total[{]result="ok"[}] [1-9]' "$T_TMP/metrics.txt"
 # Names that are not Kubernetes names never reach the API's URL.
 for bad in "a/../../secrets/x" "UPPER" "a%2fb" "-lead"; do
 	out=$(review "bad" apps "$bad" | curl -s --cacert "$C/root.pem" -H 'Content-Type: application/json' --data-binary @- "https://localhost:$WP/mutate")
