@@ -55,6 +55,19 @@ free_port() {
 	done
 }
 
+# free_port_any: like free_port, but free on every address, IPv4 and IPv6 (for a [::]:PORT
+# listener: a port free on 127.0.0.1 may be some client's on ::1).
+free_port_any() {
+	while :; do
+		p=$(/usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(("::",0)); print(s.getsockname()[1])')
+		if ! grep -qx "$p" "$T_TMP/.ports" 2>/dev/null; then
+			echo "$p" >>"$T_TMP/.ports"
+			echo "$p"
+			return
+		fi
+	done
+}
+
 # start_serve PORT ARGS...: starts `saoidc serve` in the background (log in $T_TMP/serve.log),
 # waits until /readyz answers (documents loaded); sets SERVE_PID. Fails the script if it does not come up in 10 s.
 start_serve() {
