@@ -42,24 +42,17 @@ skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
 
 done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
 
-# free_port: prints a TCP port that is free on 127.0.0.1 right now.
-# Ports handed out in this test are remembered, so two calls never give the same one.
+# free_port [any]: prints a TCP port that is free on 127.0.0.1 right now; with "any", free on
+# every IPv4 and IPv6 address (for a [::]:PORT listener: a port free on 127.0.0.1 may be some
+# client's on ::1). Ports handed out in this test are remembered, so two calls never give the same one.
 free_port() {
+	if [ "${1:-}" = any ]; then
+		probe='s=socket.socket(socket.AF_INET6); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(("::",0))'
+	else
+		probe='s=socket.socket(); s.bind(("127.0.0.1",0))'
+	fi
 	while :; do
-		p=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-		if ! grep -qx "$p" "$T_TMP/.ports" 2>/dev/null; then
-			echo "$p" >>"$T_TMP/.ports"
-			echo "$p"
-			return
-		fi
-	done
-}
-
-# free_port_any: like free_port, but free on every address, IPv4 and IPv6 (for a [::]:PORT
-# listener: a port free on 127.0.0.1 may be some client's on ::1).
-free_port_any() {
-	while :; do
-		p=$(/usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(("::",0)); print(s.getsockname()[1])')
+		p=$(/usr/bin/python3 -c "import socket; $probe; print(s.getsockname()[1])")
 		if ! grep -qx "$p" "$T_TMP/.ports" 2>/dev/null; then
 			echo "$p" >>"$T_TMP/.ports"
 			echo "$p"

@@ -23,6 +23,7 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$TOP/build}
+. "$TOP/tests/bench/lib.sh"
 SAOIDC=$BUILD/src/saoidc
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
@@ -36,7 +37,6 @@ W=$(mktemp -d /tmp/saoidc-https-bench.XXXXXX)
 chmod 755 "$W" # nginx workers run as another user
 cleanup() { [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; sleep 0.3; rm -rf "$W"; }
 trap cleanup EXIT INT TERM
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SP=$(port); NP=$(port)
 ISS=https://oidc.example.com/bench
 
@@ -49,23 +49,7 @@ chmod 644 "$W/tls.key" # a throw-away key; nginx's workers read it as another us
 
 PROTOS="ssl_protocols TLSv1.2 TLSv1.3;"
 [ "$NGINX_PROTOCOLS" = default ] && PROTOS=""
-cat >"$W/nginx.conf" <<NGX
-worker_processes $WORKERS;
-pid $W/nginx.pid;
-error_log $W/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:$NP ssl;
-    $PROTOS
-    ssl_certificate $W/tls.crt;
-    ssl_certificate_key $W/tls.key;
-    root $W/site;
-    location = /keys.json { default_type application/jwk-set+json; add_header Cache-Control "public, max-age=3600"; }
-  }
-}
-NGX
+nginx_conf "$W" "$WORKERS" "127.0.0.1:$NP ssl" "$PROTOS ssl_certificate $W/tls.crt; ssl_certificate_key $W/tls.key;"
 nginx -c "$W/nginx.conf" -p "$W"
 # In its own session, as nginx (which daemonizes with setsid) and as under systemd or in a pod:
 # with the kernel's autogroup scheduling, a server in wrk's session would share wrk's CPU share.

@@ -16,6 +16,7 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$TOP/build}
+. "$TOP/tests/bench/lib.sh"
 SAOIDC=$BUILD/src/saoidc
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
@@ -34,26 +35,11 @@ W=$(mktemp -d /tmp/saoidc-bench.XXXXXX)
 chmod 755 "$W" # nginx workers run as another user
 cleanup() { [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; [ -n "${FPID:-}" ] && kill "$FPID" 2>/dev/null; [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; sleep 0.3; rm -rf "$W"; }
 trap cleanup EXIT INT TERM
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SP=$(port); NP=$(port); FP=$(port)
 ISS=https://oidc.example.com/bench
 "$SAOIDC" render --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --out "$W/site" 2>/dev/null
 
-cat >"$W/nginx.conf" <<NGX
-worker_processes $WORKERS;
-pid $W/nginx.pid;
-error_log $W/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:$NP;
-    root $W/site;
-    location = /keys.json { default_type application/jwk-set+json; add_header Cache-Control "public, max-age=3600"; }
-    location = /.well-known/openid-configuration { default_type application/json; add_header Cache-Control "public, max-age=3600"; }
-  }
-}
-NGX
+nginx_conf "$W" "$WORKERS" "127.0.0.1:$NP"
 $SRV nginx -c "$W/nginx.conf" -p "$W"
 # shellcheck disable=SC2046
 cc -O2 -o "$W/mhd-floor" "$TOP/tests/bench/mhd-floor.c" $(pkg-config --cflags --libs libcrypto jansson libmicrohttpd)

@@ -11,6 +11,7 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$TOP/build}
+. "$TOP/tests/bench/lib.sh"
 SAOIDC=$BUILD/src/saoidc
 RUNS=${RUNS:-200}
 DURATION=${DURATION:-10s}
@@ -66,7 +67,6 @@ LD_DEBUG=statistics openssl version 2>&1 >/dev/null | awk '/total startup time/ 
 echo "== rss"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" \
 	-subj /CN=localhost -days 1 2>/dev/null
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_run() { # scheme, extra serve args...
 	scheme=$1; shift
 	P=$(port)

@@ -136,7 +136,7 @@ stop_serve
 # [::]:PORT takes IPv4 too, as --help says, over HTTP and HTTPS.
 if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
 	for scheme in http https; do
-		P=$(free_port_any)
+		P=$(free_port any)
 		set -- --issuer "https://oidc.test" --key "$KEYS/demo-rsa.pub" --listen "[::]:$P"
 		[ $scheme = https ] && set -- "$@" --tls-cert "$T_TMP/tls.crt" --tls-key "$T_TMP/tls.key"
 		SERVE_SCHEME=$scheme start_serve "$P" "$@"

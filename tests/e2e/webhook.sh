@@ -118,7 +118,7 @@ is "$?" 0 "the webhook stops cleanly on SIGTERM"
 if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
 	# (a port can be taken between the probe and the bind by another test's client: up to three)
 	for attempt in 1 2 3; do
-		XP=$(free_port_any)
+		XP=$(free_port any)
 		"$SAOIDC" webhook --listen "[::]:$XP" --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" $K 2>"$T_TMP/wh6.log" &
 		X6=$!
 		wait_for curl -sf --cacert "$C/root.pem" -o /dev/null "https://localhost:$XP/healthz" --resolve "localhost:$XP:127.0.0.1" && break
