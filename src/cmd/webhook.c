@@ -10,6 +10,7 @@
 #include "util/str.h"
 #include "server/deadline.h"
 #include "server/server.h"
+#include "net/tls.h"
 #include "server/metrics.h"
 #include "server/tlsfront.h"
 #include "util/watch.h"
@@ -652,6 +653,10 @@ int cmd_webhook(int argc, char **argv)
 	}
 	if (!fs_read_file(w.key_file, 1024 * 1024, &key, &klen, &err)) {
 		err_prefix(&err, "--tls-key %s: ", w.key_file);
+		goto fail;
+	}
+	if (!tls_check_pair((const char *)cert, (const char *)key, &err)) {
+		err_prefix(&err, "--tls-cert %s, --tls-key %s: ", w.cert_file, w.key_file);
 		goto fail;
 	}
 	tls_paths[0] = w.cert_file;

@@ -93,5 +93,9 @@ trap 'kill $WPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for curl -sf --cacert "$T_TMP/roots.pem" --resolve "localhost:$WP:127.0.0.1" "https://localhost:$WP/healthz"
 check_reload webhook "$WP" /healthz "$T_TMP/wh.log"
 kill $WPID; wait $WPID
+refused "webhook: a key that does not match its certificate is named at start, with both files" 1 \
+	"--tls-cert $T_TMP/a/chain.pem, --tls-key $T_TMP/b/leaf.key: the TLS key does not match the certificate" \
+	"$SAOIDC" webhook --tls-cert "$T_TMP/a/chain.pem" --tls-key "$T_TMP/b/leaf.key" --listen "127.0.0.1:$(free_port)" \
+	--kube-api https://127.0.0.1:1 --kube-token-file "$T_TMP/token"
 is "$?" 0 "webhook: stops cleanly after a certificate swap"
 done_testing
