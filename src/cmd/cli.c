@@ -26,6 +26,15 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 	case OPT_FIPS:
 		o->fips = true;
 		return true;
+	case OPT_ALLOW_CERT:
+		o->allow_certificate = true;
+		return true;
+	case OPT_REVOKE:
+		if (!strlist_add(&o->revoke, arg)) {
+			fprintf(stderr, "saoidc: error: out of memory\n");
+			exit(EXIT_FAILURE);
+		}
+		return true;
 	case 'k': {
 		const char **nv = realloc(o->keys, (o->nkeys + 1) * sizeof(*nv));
 
@@ -100,6 +109,7 @@ void cli_opts_free(cli_opts *o)
 	free(o->keys);
 	o->keys = NULL;
 	o->nkeys = 0;
+	strlist_clear(&o->revoke);
 }
 
 int cli_parse(const char *cmd, const char *help, int argc, char **argv, const struct option *lo, cli_opts *o,
@@ -168,6 +178,7 @@ key_set *cli_load_keys(const cli_opts *o, sao_err *err)
 		err_set(err, "out of memory");
 		return NULL;
 	}
+	key_set_allow_certificates(set, o->allow_certificate);
 	for (size_t i = 0; i < o->nkeys; i++) {
 		bool ok;
 
@@ -192,9 +203,8 @@ key_set *cli_load_keys(const cli_opts *o, sao_err *err)
 	}
 	for (size_t i = 0; i < key_set_count(set); i++)
 		if (key_set_get(set, i)->ca_cert)
-			log_warn("key %s (%s) is a CA certificate's: a service-account signing key is a plain key pair "
-				 "(EKS Anywhere's <cluster>-sa Secret holds it in tls.crt); is this the cluster CA "
-				 "(ca.crt) by mistake? Tokens signed by another key will not verify",
+			log_warn("key %s (%s) is a CA certificate's, published because of --allow-certificate: is this "
+				 "the cluster CA (ca.crt) by mistake? A service-account signing key is a plain key pair",
 				 key_set_get(set, i)->kid, key_set_get(set, i)->source);
 	if (key_set_duplicates(set) > 0)
 		log_info("%zu key(s) found more than once; each is published once", key_set_duplicates(set));
@@ -382,6 +392,8 @@ void cli_report_retention(const retain_report *rep)
 		log_info("key %s: retained", rep->kept.v[i]);
 	for (size_t i = 0; i < rep->dropped.n; i++)
 		log_info("key %s: its retention ended, dropped from the JWKS", rep->dropped.v[i]);
+	for (size_t i = 0; i < rep->revoked.n; i++)
+		log_note("key %s: revoked", rep->revoked.v[i]);
 }
 
 void cli_warn_no_retention(void)

@@ -36,11 +36,16 @@ enum {
 	OPT_AWS_REGION,
 	OPT_FIPS,
 	OPT_DISC_STYLE,
+	OPT_ALLOW_CERT,
+	OPT_REVOKE,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
 
 /* --key, with the --kube-* options kube:// keys may need */
-#define CLI_OPT_KEY {"key", required_argument, NULL, 'k'}, CLI_OPT_KUBE
+#define CLI_OPT_KEY                                                                                      \
+	{"key", required_argument, NULL, 'k'}, {"allow-certificate", no_argument, NULL, OPT_ALLOW_CERT}, CLI_OPT_KUBE
+/* --revoke KID (repeatable): withdraw a published key now and for good (render, publish) */
+#define CLI_OPT_REVOKE {"revoke", required_argument, NULL, OPT_REVOKE}
 #define CLI_OPT_ISSUER {"issuer", required_argument, NULL, 'i'}
 #define CLI_OPT_JWKS_PATH {"jwks-path", required_argument, NULL, OPT_JWKS_PATH}
 #define CLI_OPT_JWKS_URI {"jwks-uri", required_argument, NULL, OPT_JWKS_URI}
@@ -58,7 +63,11 @@ enum {
 	"(kubectl get secret -o json|yaml; EKS Anywhere's <cluster>-sa), - for stdin, or\n"                   \
 	"kube://NAMESPACE/SECRET read through the Kubernetes API: in a pod as its service account, else\n"    \
 	"as kubectl would (KUBECONFIG or ~/.kube/config, --kubeconfig FILE, --context NAME), or\n"            \
-	"--kube-api URL with --kube-token-file FILE and --kube-ca FILE.\n"
+	"--kube-api URL with --kube-token-file FILE and --kube-ca FILE.\n"                                    \
+	"A certificate is refused (the whole input fails, naming it): a service-account key is a plain\n"    \
+	"key pair, and a cluster CA or serving certificate published by mistake lets whoever holds its\n"   \
+	"key mint tokens STS accepts. --allow-certificate takes a certificate's public key, for a cluster\n" \
+	"whose --service-account-key-file is a certificate.\n"
 
 #define CLI_OPT_KUBE                                                                                     \
 	{"kube-api", required_argument, NULL, OPT_KUBE_API},                                            \
@@ -84,6 +93,8 @@ typedef struct cli_opts {
 	bool json;
 	const char *region; /* --region */
 	bool fips;          /* --fips */
+	bool allow_certificate; /* --allow-certificate */
+	strlist revoke;     /* --revoke KID, for the commands that take it */
 	int argi; /* first positional argument */
 } cli_opts;
 

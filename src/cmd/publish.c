@@ -45,7 +45,8 @@ const char cmd_publish_help[] =
 	"      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
 	"      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
 	"      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
-	"      --discovery-style kube|ekskube (default): kube-apiserver's five-member discovery\n"
+	"      --discovery-style kube|eks\n"
+	"                             kube (default): kube-apiserver's five-member discovery\n"
 	"                             document, byte for byte; eks: with EKS's authorization_endpoint\n"
 	"                             and claims_supported\n"
 	"      --from-apiserver       publish the API server's own JWKS (its bytes) instead of --key;\n"
@@ -56,6 +57,12 @@ const char cmd_publish_help[] =
 	"                             an hour of JWKS caching; 0 drops it at once). The state lives\n"
 	"                             next to the documents, in PREFIX/.saoidc/retention.json, written\n"
 	"                             with S3 conditional writes so concurrent publishers agree\n"
+	"      --revoke KID           withdraw this published key now and for good (repeatable): it\n"
+	"                             leaves the JWKS and the retention state, and later runs (a\n"
+	"                             running --watch too: SIGHUP makes it publish at once) refuse a\n"
+	"                             source that holds it again. Refused while the source still\n"
+	"                             holds it (rotate first). For a compromised or mistaken key\n"
+	"      --allow-certificate    accept a certificate's public key as a signing key\n"
 	"      --watch                keep running: read the source again when key files change (a\n"
 	"                             Secret volume too), on SIGHUP and every --interval, and publish\n"
 	"                             only when the documents change; retained keys expire on time;\n"
@@ -64,7 +71,9 @@ const char cmd_publish_help[] =
 	"      --interval DURATION    with --watch (default 60s)\n"
 	"      --status-listen HOST:PORT  with --watch (default 127.0.0.1:9090)\n"
 	"      --force                upload even when the objects are already up to date\n"
-	"      --dry-run              print the requests that would be made; needs no credentials\n"
+	"      --dry-run              print the requests that would be made and the keys that would be\n"
+	"                             added, kept, dropped or revoked; writes nothing. Credentials are\n"
+	"                             used, when there are any, to read the retention state\n"
 	"      --private              keep the bucket private and serve it through CloudFront: the bucket\n"
 	"                             gets Block Public Access and ACLs disabled, CloudFront an origin\n"
 	"                             access control, a distribution (found again on later runs, never\n"
@@ -516,16 +525,13 @@ static int publish_pass(pass_ctx *c, sao_err *err)
 				 "shown is the source's alone", c->t->bucket, c->state_key);
 			ok = docs_copy(&d, &pub, err);
 		} else {
-			ok = rtn_merge(&bc, c->state_key, &c->o->docs, &d, pp->retain_s, time(NULL), pp->dry_run, &pub, &etag,
-				       &rep, err);
+			ok = rtn_merge(&bc, c->state_key, &c->o->docs, &d, &(retain_policy){pp->retain_s, &c->o->revoke},
+				       time(NULL), pp->dry_run, &pub, &etag, &rep, err);
 		}
 		if (ok) {
-			json_t *j = json_loadb(pub.jwks, pub.jwks_len, 0, NULL);
-
 			if (round == 0)
 				cli_report_retention(&rep);
-			c->keys = json_array_size(json_object_get(j, "keys"));
-			json_decref(j);
+			c->keys = docs_key_count(&pub);
 		}
 		r = ok ? sync_docs(&c->o->docs, &pub, c->t, pp, c->s3ep, pp->dry_run ? NULL : c->creds, modified) : 0;
 		if (r > 0 && !pp->dry_run && round < 4)
@@ -680,6 +686,7 @@ int cmd_publish(int argc, char **argv)
 					   {"wait", no_argument, NULL, OPT_WAIT},
 					   {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
 					   {"retain", required_argument, NULL, OPT_RETAIN},
+					   CLI_OPT_REVOKE,
 					   {"watch", no_argument, NULL, OPT_WATCH},
 					   {"interval", required_argument, NULL, OPT_INTERVAL},
 					   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
@@ -762,6 +769,18 @@ int cmd_publish(int argc, char **argv)
 	}
 	if (!p.dry_run && creds.access_key == NULL && !aws_creds_load(&creds, &where, &err))
 		goto fail;
+	if (p.dry_run && creds.access_key == NULL) {
+		sao_err cerr = {""};
+
+		/* Read-only, and only when credentials are there: the retention state shows what would change. */
+		if (!aws_creds_load(&creds, &where, &cerr))
+			aws_creds_clear(&creds);
+	}
+	if (p.dry_run && creds.access_key == NULL && o.revoke.n > 0) {
+		err_set(&err, "--revoke with --dry-run needs credentials: the retention state must be read to say what "
+			      "would be withdrawn");
+		goto fail;
+	}
 	if (!p.dry_run)
 		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", t.bucket, t.prefix,
 			 where.region, where.partition->id, creds.source);

@@ -35,6 +35,13 @@ const char cmd_render_help[] =
 	"      --retain DURATION    keep publishing a key for DURATION after it leaves the source\n"
 	"                           (default 25h; 0: drop it at once); the state is DIR/.saoidc/\n"
 	"                           retention.json, next to the documents, as publish keeps it in S3\n"
+	"      --revoke KID         withdraw this published key now and for good (repeatable): it\n"
+	"                           leaves the JWKS and the retention state, and a later run refuses a\n"
+	"                           source that holds it again. Refused while the source still holds\n"
+	"                           it (rotate first). For a compromised or mistaken key\n"
+	"      --dry-run            say what would change (keys added, kept, dropped, revoked) and\n"
+	"                           write nothing\n"
+	"      --allow-certificate  accept a certificate's public key as a signing key\n"
 	"      --from-apiserver     republish the API server's own discovery document and JWKS\n"
 	"                           (/openid/v1/jwks) instead of --key: needs the\n"
 	"                           system:service-account-issuer-discovery ClusterRole; with an\n"
@@ -42,11 +49,12 @@ const char cmd_render_help[] =
 	"  -h, --help               show this help\n"
 	CLI_HELP_KEY_SOURCES;
 
-enum { OPT_RETAIN = OPT_CMD_BASE };
+enum { OPT_RETAIN = OPT_CMD_BASE, OPT_DRY_RUN };
 
 typedef struct render_opts {
 	const char *outdir;
 	long retain_s;
+	bool dry_run;
 } render_opts;
 
 static bool render_opt(void *ctx, int c, const char *arg, int *code)
@@ -55,6 +63,10 @@ static bool render_opt(void *ctx, int c, const char *arg, int *code)
 
 	if (c == 'o') {
 		r->outdir = arg;
+		return true;
+	}
+	if (c == OPT_DRY_RUN) {
+		r->dry_run = true;
 		return true;
 	}
 	if (c == OPT_RETAIN) {
@@ -89,7 +101,7 @@ static bool retained_docs(const char *state_path, const cli_opts *o, const docs 
 			goto out;
 		}
 	}
-	if (!retain_merge(state, sj, time(NULL), retain_s, &nstate, &jwks, &rep, err)) {
+	if (!retain_merge(state, sj, time(NULL), &(retain_policy){retain_s, &o->revoke}, &nstate, &jwks, &rep, err)) {
 		err_prefix(err, "%s: ", state_path);
 		goto out;
 	}
@@ -118,13 +130,15 @@ int cmd_render(int argc, char **argv)
 					   CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
 					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,   {"out", required_argument, NULL, 'o'},
 					   {"retain", required_argument, NULL, OPT_RETAIN},
+					   {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+					   CLI_OPT_REVOKE,
 					   CLI_OPT_HELP,     CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	docs src = {0}, d = {0};
 	size_t nkeys = 0;
 	fs_txn *txn = NULL;
-	render_opts ro = {NULL, RETAIN_DEFAULT_S};
+	render_opts ro = {NULL, RETAIN_DEFAULT_S, false};
 	const char *outdir;
 	char *disc_path = NULL, *jwks_path = NULL, *state_path = NULL, *state_text = NULL;
 	int rc = cli_parse("render", cmd_render_help, argc, argv, lo, &o, render_opt, &ro, 0,
@@ -150,6 +164,13 @@ int cmd_render(int argc, char **argv)
 	if (!cli_build_docs(&o, &src, &nkeys, &err) ||
 	    !retained_docs(state_path, &o, &src, ro.retain_s, &d, &state_text, &err))
 		goto fail;
+	if (ro.dry_run) {
+		log_note("dry run: would write %s and %s (%zu key%s in the JWKS)%s; nothing was written", jwks_path,
+			 disc_path, docs_key_count(&d), docs_key_count(&d) == 1 ? "" : "s",
+			 state_text != NULL ? ", and update the retention state" : "");
+		rc = EXIT_SUCCESS;
+		goto out;
+	}
 	txn = fs_txn_new();
 	if (txn == NULL) {
 		err_set(&err, "out of memory");

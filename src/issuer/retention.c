@@ -8,8 +8,9 @@
 
 #define MAX_ROUNDS 8
 
-bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cfg, const docs *source, long retain_s,
-	       time_t now, bool dry_run, docs *out, char **etag, retain_report *rep, sao_err *err)
+bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cfg, const docs *source,
+	       const retain_policy *pol, time_t now, bool dry_run, docs *out, char **etag, retain_report *rep,
+	       sao_err *err)
 {
 	json_t *src = json_loadb(source->jwks, source->jwks_len, 0, NULL);
 	bool ok = false;
@@ -34,7 +35,7 @@ bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cf
 				     "to start over (retained keys are then forgotten)", b->bucket, state_key, je.text);
 			goto round_out;
 		}
-		if (!retain_merge(state, src, now, retain_s, &nstate, &jwks, rep, err)) {
+		if (!retain_merge(state, src, now, pol, &nstate, &jwks, rep, err)) {
 			err_prefix(err, "s3://%s/%s: ", b->bucket, state_key);
 			goto round_out;
 		}

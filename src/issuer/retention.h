@@ -21,8 +21,9 @@
  * a lost race re-reads and merges again (bounded). *etag gets the state's ETag as left. With
  * dry_run nothing is written. A state that is corrupt or of a newer version is refused, and
  * nothing is changed. */
-bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cfg, const docs *source, long retain_s,
-	       time_t now, bool dry_run, docs *out, char **etag, retain_report *rep, sao_err *err);
+bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cfg, const docs *source,
+	       const retain_policy *pol, time_t now, bool dry_run, docs *out, char **etag, retain_report *rep,
+	       sao_err *err);
 
 /* True in *moved when the state is no longer at `etag` (another publisher wrote since). */
 bool rtn_moved(const bucket_client *b, const char *state_key, const char *etag, bool *moved, sao_err *err);

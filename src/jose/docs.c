@@ -191,3 +191,12 @@ void docs_clear(docs *d)
 	free(d->jwks_uri);
 	memset(d, 0, sizeof(*d));
 }
+
+size_t docs_key_count(const docs *d)
+{
+	json_t *j = d->jwks != NULL ? json_loadb(d->jwks, d->jwks_len, 0, NULL) : NULL;
+	size_t n = json_array_size(json_object_get(j, "keys"));
+
+	json_decref(j);
+	return n;
+}

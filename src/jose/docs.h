@@ -36,6 +36,8 @@ bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *e
 bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_err *err);
 /* A copy of the documents (all malloc'd anew). */
 bool docs_copy(const docs *from, docs *to, sao_err *err);
+/* The number of entries in the rendered JWKS (legacy empty-kid copies included). */
+size_t docs_key_count(const docs *d);
 void docs_clear(docs *d);
 
 /* Serializes a JSON value compactly (pretty = 2-space indent); malloc'd. */

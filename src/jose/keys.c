@@ -4,6 +4,7 @@
 
 #include "util/b64.h"
 #include "util/fsio.h"
+#include "util/str.h"
 #include "kube/kube_secret.h"
 
 #include <errno.h>
@@ -26,7 +27,12 @@ struct key_set {
 	key_info *v;
 	size_t n;
 	size_t dups;
+	bool allow_certs;
+	strlist certs; /* certificates met by the add in progress, refused at its end */
 };
+
+/* What a key was read from. */
+enum { FROM_KEY, FROM_CERT, FROM_CA_CERT };
 
 key_set *key_set_new(void)
 {
@@ -42,7 +48,23 @@ void key_set_free(key_set *set)
 		free(set->v[i].source);
 	}
 	free(set->v);
+	strlist_clear(&set->certs);
 	free(set);
+}
+
+void key_set_allow_certificates(key_set *set, bool allow)
+{
+	set->allow_certs = allow;
+}
+
+/* Drops the keys added after the first n (an add that failed leaves the set as it was). */
+static void truncate_set(key_set *set, size_t n)
+{
+	while (set->n > n) {
+		set->n--;
+		EVP_PKEY_free(set->v[set->n].pkey);
+		free(set->v[set->n].source);
+	}
 }
 
 size_t key_set_count(const key_set *set)
@@ -203,13 +225,18 @@ static bool public_check(EVP_PKEY *pkey, sao_err *err)
 }
 
 /* Takes ownership of nothing: `in` may be a private key; only its public half is kept. */
-static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, bool ca_cert, sao_err *err)
+static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, int from, sao_err *err)
 {
 	key_info k;
 	char group[64] = "";
 	int id = EVP_PKEY_get_base_id(in);
 
 	memset(&k, 0, sizeof(k));
+	if (from != FROM_KEY && !set->allow_certs) {
+		if (!strlist_addf(&set->certs, "%s (%s)", source, from == FROM_CA_CERT ? "a CA certificate" : "a certificate"))
+			return err_set(err, "out of memory");
+		return true; /* refused, with every other one, when the add ends */
+	}
 	switch (id) {
 	case EVP_PKEY_RSA:
 		k.type = KEY_RSA;
@@ -270,7 +297,8 @@ static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, bool ca_c
 			return true;
 		}
 	}
-	k.ca_cert = ca_cert;
+	k.cert = from != FROM_KEY;
+	k.ca_cert = from == FROM_CA_CERT;
 	k.source = strdup(source);
 	if (k.source == NULL) {
 		err_set(err, "out of memory");
@@ -304,7 +332,7 @@ static bool pem_is_encrypted(const char *header)
 
 /* Decodes one PEM block. Returns 1 with *pkey set, 0 for a block that is skipped, -1 on error. */
 static int pem_block_key(const char *name, const char *header, const unsigned char *der, long len,
-			 EVP_PKEY **pkey, bool *ca_cert, sao_err *err)
+			 EVP_PKEY **pkey, int *from, sao_err *err)
 {
 	const unsigned char *p = der;
 	X509 *cert = NULL;
@@ -330,7 +358,7 @@ static int pem_block_key(const char *name, const char *header, const unsigned ch
 			return -1;
 		}
 		*pkey = X509_get_pubkey(cert);
-		*ca_cert = X509_check_ca(cert) > 0;
+		*from = X509_check_ca(cert) > 0 ? FROM_CA_CERT : FROM_CERT;
 		X509_free(cert);
 	} else if (strcmp(name, "EC PARAMETERS") == 0) {
 		return 0; /* `openssl ecparam -genkey` writes this before the key */
@@ -368,8 +396,7 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 		unsigned char *der = NULL;
 		long dlen = 0;
 		EVP_PKEY *pkey = NULL;
-		bool ca = false;
-		int r;
+		int from = FROM_KEY, r;
 
 		ERR_clear_error();
 		if (!PEM_read_bio(bio, &name, &header, &der, &dlen)) {
@@ -387,7 +414,7 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 			goto out;
 		}
 		blocks++;
-		r = pem_block_key(name, header, der, dlen, &pkey, &ca, err);
+		r = pem_block_key(name, header, der, dlen, &pkey, &from, err);
 		OPENSSL_clear_free(der, (size_t)dlen);
 		if (r < 0)
 			err_prefix(err, "%s: ", source);
@@ -397,7 +424,7 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 			goto out;
 		if (r == 0)
 			continue;
-		if (!accept_key(set, pkey, source, ca, err)) {
+		if (!accept_key(set, pkey, source, from, err)) {
 			EVP_PKEY_free(pkey);
 			err_prefix(err, "%s: ", source);
 			goto out;
@@ -421,7 +448,8 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 	EVP_PKEY *pkey = NULL;
 	const unsigned char *p;
 	X509 *cert;
-	bool ok, ca = false;
+	int from = FROM_KEY;
+	bool ok;
 
 	if (len < 2 || buf[0] != 0x30)
 		return err_set(err, "%s: not a key: expected PEM (-----BEGIN ...), DER or a Kubernetes Secret "
@@ -435,7 +463,7 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 		cert = d2i_X509(NULL, &p, (long)len);
 		if (cert != NULL && p == buf + len) {
 			pkey = X509_get_pubkey(cert);
-			ca = X509_check_ca(cert) > 0;
+			from = X509_check_ca(cert) > 0 ? FROM_CA_CERT : FROM_CERT;
 		}
 		X509_free(cert);
 	}
@@ -459,7 +487,7 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 	if (pkey == NULL)
 		return err_set(err, "%s: not a key: DER data is not a public key, certificate or unencrypted "
 				    "private key", source);
-	ok = accept_key(set, pkey, source, ca, err);
+	ok = accept_key(set, pkey, source, from, err);
 	if (!ok)
 		err_prefix(err, "%s: ", source);
 	EVP_PKEY_free(pkey);
@@ -512,9 +540,56 @@ static bool add_blob(key_set *set, const unsigned char *buf, size_t len, const c
 	return add_der(set, buf, len, source, err);
 }
 
+/* Where the service-account key probably is among what was read: kubeadm's sa.pub/sa.key, a
+ * Secret named <cluster>-sa. */
+static bool sa_like(const char *source)
+{
+	const char *base = strrchr(source, '/') != NULL ? strrchr(source, '/') + 1 : source;
+
+	return strncmp(base, "sa.pub", 6) == 0 || strncmp(base, "sa.key", 6) == 0 || strstr(source, "-sa, ") != NULL;
+}
+
+/* Ends one add: refuses it as a whole if it met certificates, and leaves the set as it was
+ * before it (first n keys) when it fails. */
+static bool add_end(key_set *set, size_t n0, bool ok, sao_err *err)
+{
+	if (ok && set->certs.n > 0) {
+		char *list = NULL, *hint = NULL;
+		size_t len = 0, hl = 0;
+		FILE *f = open_memstream(&list, &len), *h = open_memstream(&hint, &hl);
+
+		for (size_t i = 0; f != NULL && i < set->certs.n && i < 8; i++)
+			fprintf(f, "%s%s", i > 0 ? ", " : "", set->certs.v[i]);
+		if (f != NULL && set->certs.n > 8)
+			fprintf(f, " and %zu more", set->certs.n - 8);
+		for (size_t i = n0, m = 0; h != NULL && i < set->n; i++)
+			if (sa_like(set->v[i].source))
+				fprintf(h, "%s%s", m++ > 0 ? ", " : "; here that is probably ", set->v[i].source);
+		if (f != NULL)
+			fclose(f);
+		if (h != NULL)
+			fclose(h);
+		ok = err_set(err, "refusing certificates as signing keys (whoever holds a certificate's private key could "
+				  "sign tokens that STS accepts). Give only the service-account key: the plain key pair "
+				  "kube-apiserver's --service-account-key-file names (kubeadm: /etc/kubernetes/pki/sa.pub; EKS "
+				  "Anywhere: the <cluster>-sa Secret in eksa-system)%s. If this cluster's "
+				  "--service-account-key-file really is a certificate, add --allow-certificate. Certificates "
+				  "found: %s",
+			     hint != NULL ? hint : "", list != NULL ? list : "(out of memory)");
+		free(list);
+		free(hint);
+	}
+	if (!ok)
+		truncate_set(set, n0);
+	strlist_clear(&set->certs);
+	return ok;
+}
+
 bool key_set_add_blob(key_set *set, const unsigned char *buf, size_t len, const char *source, sao_err *err)
 {
-	return add_blob(set, buf, len, source, false, err);
+	size_t n0 = set->n;
+
+	return add_end(set, n0, add_blob(set, buf, len, source, false, err), err);
 }
 
 static bool add_file(key_set *set, const char *path, sao_err *err)
@@ -527,7 +602,7 @@ static bool add_file(key_set *set, const char *path, sao_err *err)
 		err_prefix(err, "%s: ", strcmp(path, "-") == 0 ? "<stdin>" : path);
 		return false;
 	}
-	ok = key_set_add_blob(set, buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, err);
+	ok = add_blob(set, buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, false, err);
 	OPENSSL_clear_free(buf, len + 1);
 	return ok;
 }
@@ -558,12 +633,11 @@ out:
 bool key_set_add_path(key_set *set, const char *path, sao_err *err)
 {
 	struct stat st;
+	size_t n0 = set->n;
 
 	if (strcmp(path, "-") == 0)
-		return add_file(set, path, err);
+		return add_end(set, n0, add_file(set, path, err), err);
 	if (stat(path, &st) != 0)
 		return err_set(err, "%s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return add_dir(set, path, err);
-	return add_file(set, path, err);
+	return add_end(set, n0, S_ISDIR(st.st_mode) ? add_dir(set, path, err) : add_file(set, path, err), err);
 }

@@ -21,7 +21,8 @@ typedef struct key_info {
 	const char *alg;   /* JWS algorithm the API server uses with this key */
 	char kid[48];      /* Kubernetes key ID: base64url(SHA-256(DER SubjectPublicKeyInfo)) */
 	char *source;      /* where it came from, for messages and `inspect` */
-	bool ca_cert;      /* read from a CA certificate (basicConstraints CA:TRUE): rarely the signing key */
+	bool cert;         /* read from a certificate (only with key_set_allow_certificates) */
+	bool ca_cert;      /* ... a CA certificate (basicConstraints CA:TRUE) */
 } key_info;
 
 typedef struct key_set key_set;
@@ -34,8 +35,16 @@ bool key_rsa_bounds(const BIGNUM *n, const BIGNUM *e, const char *what, sao_err 
 key_set *key_set_new(void);
 void key_set_free(key_set *set);
 
+/* A service-account signing key is a plain key pair, never a certificate: by default a
+ * certificate (PEM or DER, alone, in a directory or in a Secret) fails the whole input it is in,
+ * naming every certificate found, so that a cluster CA, an etcd or an API server serving key
+ * is never published by mistake. Allowing them is for a cluster whose
+ * --service-account-key-file is a certificate. */
+void key_set_allow_certificates(key_set *set, bool allow);
+
 /* Adds every key in a file, a directory (each non-hidden regular file in name order) or
- * "-" (stdin). Fails, naming the file and the reason, if any file holds no usable key. */
+ * "-" (stdin). Fails, naming the file and the reason, if any file holds no usable key, or
+ * (unless allowed) any holds a certificate; the set is then unchanged. */
 bool key_set_add_path(key_set *set, const char *path, sao_err *err);
 
 /* Adds the keys in an in-memory file; `source` names it in messages. */

@@ -15,6 +15,7 @@ void retain_report_clear(retain_report *r)
 	strlist_clear(&r->kept);
 	strlist_clear(&r->dropped);
 	strlist_clear(&r->added);
+	strlist_clear(&r->revoked);
 }
 
 bool retain_parse_duration(const char *s, long *seconds)
@@ -84,16 +85,76 @@ static const json_t *find(const json_t *entries, const char *kid)
 	return NULL;
 }
 
-bool retain_merge(const json_t *state, const json_t *source, time_t now, long retain_s, json_t **state_out,
-		  json_t **jwks, retain_report *rep, sao_err *err)
+static const json_t *source_key(const json_t *skeys, const char *kid)
 {
-	const json_t *old = NULL, *skeys = json_object_get(source, "keys"), *k, *e;
-	json_t *entries = json_array(), *out = json_array();
+	size_t i;
+	const json_t *k;
+
+	json_array_foreach(skeys, i, k) {
+		const char *sk = json_string_value(json_object_get(k, "kid"));
+
+		if (sk != NULL && strcmp(sk, kid) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/* Checks the revocations asked for against the source and what is published, and builds the
+ * revoked list of the new state (the old one plus the new ones). */
+static bool revocations(const json_t *old_revoked, const json_t *old, const json_t *skeys, const retain_policy *pol,
+			time_t now, json_t *revoked, retain_report *rep, sao_err *err)
+{
+	size_t i;
+	const json_t *e;
+	char t[48];
+
+	json_array_foreach(old_revoked, i, e) {
+		const char *kid = json_string_value(json_object_get(e, "kid"));
+
+		if (kid == NULL || !json_is_integer(json_object_get(e, "revoked_at")))
+			return err_set(err, "corrupt retention state: a revoked entry without kid or revoked_at (entry %zu)", i);
+		if (source_key(skeys, kid) != NULL) {
+			clock_utc((time_t)json_integer_value(json_object_get(e, "revoked_at")), t);
+			return err_set(err, "key %s was revoked on %s and the source holds it again: refusing to publish it. "
+					    "Remove it from the cluster's signing keys; if it really must come back, delete its "
+					    "entry from the state's \"revoked\" list", kid, t);
+		}
+		if (json_array_append(revoked, (json_t *)e) != 0)
+			return err_set(err, "out of memory");
+	}
+	for (size_t r = 0; pol->revoke != NULL && r < pol->revoke->n; r++) {
+		const char *kid = pol->revoke->v[r];
+
+		if (source_key(skeys, kid) != NULL)
+			return err_set(err, "--revoke %s: the source still holds this key, so the cluster still signs tokens "
+					    "with it (they would all fail once it is gone): rotate to a new key first (see "
+					    "rotate-plan), then revoke it; nothing was changed", kid);
+		if (find(revoked, kid) != NULL) {
+			if (!addf(&rep->revoked, err, "%s (revoked before; stays out)", kid))
+				return false;
+			continue;
+		}
+		if (old == NULL || find(old, kid) == NULL)
+			return err_set(err, "--revoke %s: no published key has this kid (check the JWKS: saoidc inspect, or "
+					    "curl ISSUER/keys.json); nothing was changed", kid);
+		if (json_array_append_new(revoked, json_pack("{s:s, s:I}", "kid", kid, "revoked_at", (json_int_t)now)) != 0 ||
+		    !addf(&rep->revoked, err, "%s (withdrawn from the JWKS now, for good)", kid))
+			return err_set(err, "out of memory");
+	}
+	return true;
+}
+
+bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol,
+		  json_t **state_out, json_t **jwks, retain_report *rep, sao_err *err)
+{
+	const json_t *old = NULL, *old_revoked = NULL, *skeys = json_object_get(source, "keys"), *k, *e;
+	json_t *entries = json_array(), *out = json_array(), *revoked = json_array();
+	long retain_s = pol->retain_s;
 	size_t i;
 	bool ok = false;
 
 	*state_out = *jwks = NULL;
-	if (entries == NULL || out == NULL) {
+	if (entries == NULL || out == NULL || revoked == NULL) {
 		err_set(err, "out of memory");
 		goto done;
 	}
@@ -111,12 +172,19 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, long re
 			goto done;
 		}
 		old = json_object_get(state, "keys");
+		old_revoked = json_object_get(state, "revoked");
+		if (old_revoked != NULL && !json_is_array(old_revoked)) {
+			err_set(err, "corrupt retention state: \"revoked\" is not a list");
+			goto done;
+		}
 		json_array_foreach(old, i, e)
 			if ((why = bad_entry(e)) != NULL) {
 				err_set(err, "corrupt retention state: %s (entry %zu)", why, i);
 				goto done;
 			}
 	}
+	if (!revocations(old_revoked, old, skeys, pol, now, revoked, rep, err))
+		goto done;
 	/* The source's keys, in its order; each is (again) present, so gone_since is cleared. */
 	json_array_foreach(skeys, i, k) {
 		const char *kid = json_string_value(json_object_get(k, "kid"));
@@ -151,7 +219,7 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, long re
 		time_t gone = json_is_integer(g) ? (time_t)json_integer_value(g) : now;
 		char t1[48], t2[48];
 
-		if (find(entries, kid) != NULL)
+		if (find(entries, kid) != NULL || find(revoked, kid) != NULL)
 			continue;
 		clock_utc(gone, t1);
 		clock_utc(gone + retain_s, t2);
@@ -167,7 +235,9 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, long re
 		    !addf(&rep->kept, err, "%s (gone from the source since %s; kept until %s)", kid, t1, t2))
 			goto done;
 	}
-	*state_out = json_pack("{s:i, s:O}", "saoidc_retention", RETAIN_VERSION, "keys", entries);
+	*state_out = json_array_size(revoked) > 0
+			     ? json_pack("{s:i, s:O, s:O}", "saoidc_retention", RETAIN_VERSION, "keys", entries, "revoked", revoked)
+			     : json_pack("{s:i, s:O}", "saoidc_retention", 1, "keys", entries);
 	*jwks = json_pack("{s:O}", "keys", out);
 	ok = *state_out != NULL && *jwks != NULL;
 	if (!ok)
@@ -180,5 +250,6 @@ done:
 	}
 	json_decref(entries);
 	json_decref(out);
+	json_decref(revoked);
 	return ok;
 }

@@ -12,8 +12,11 @@
 #include <stdbool.h>
 #include <time.h>
 
-/* The state's format version; a state of a newer version is refused, never rewritten. */
-#define RETAIN_VERSION 1
+/* The state's format version; a state of a newer version is refused, never rewritten. Version 2
+ * adds the revoked list; a state without revocations is still written as version 1, so that an
+ * older saoidc keeps reading it (and one that has revocations is refused by an older saoidc,
+ * which would otherwise drop the list and let a revoked key back in). */
+#define RETAIN_VERSION 2
 /* Default retention: 24 h, the longest default token lifetime (the EKS webhook's
  * token-expiration), plus 1 h for JWKS caches (STS, CloudFront: the documents' max-age). */
 #define RETAIN_DEFAULT_S (25L * 3600L)
@@ -22,16 +25,26 @@ typedef struct retain_report {
 	strlist kept;    /* "KID (gone from the source since T; kept until T')" */
 	strlist dropped; /* "KID (gone since T)" */
 	strlist added;   /* kids new in the source */
+	strlist revoked; /* "KID (...)": withdrawn by this merge */
 } retain_report;
+
+/* What a merge keeps and withdraws. */
+typedef struct retain_policy {
+	long retain_s;         /* how long a key stays after it leaves the source */
+	const strlist *revoke; /* kids to withdraw now and for good (--revoke); NULL: none */
+} retain_policy;
 
 void retain_report_clear(retain_report *r);
 
 /* Merges the source JWKS (as rendered: {"keys":[...]}, legacy empty-kid duplicates allowed)
  * into the state (NULL: none yet) at time `now`. *jwks gets the JWKS to publish: the source's
  * keys in their order, then the retained ones; *state_out the new state. Refuses a state that
- * is not a retention state or is of a newer version, and a kid naming two different keys. */
-bool retain_merge(const json_t *state, const json_t *source, time_t now, long retain_s, json_t **state_out,
-		  json_t **jwks, retain_report *rep, sao_err *err);
+ * is not a retention state or is of a newer version, and a kid naming two different keys.
+ * Revocation: a kid in pol->revoke leaves the JWKS and the state at once and is recorded as
+ * revoked; refused when the source still holds it (the cluster still signs with it) or when
+ * nothing published has that kid. A source that holds a key revoked earlier is refused. */
+bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol,
+		  json_t **state_out, json_t **jwks, retain_report *rep, sao_err *err);
 
 /* "25h", "90m", "30s", "2d", "3600" (seconds) or "0"; false on anything else. */
 bool retain_parse_duration(const char *s, long *seconds);

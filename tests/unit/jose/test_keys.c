@@ -15,16 +15,24 @@
 #define DSA_PEM "-----BEGIN DSA PRIVATE KEY-----\nAAAA\n-----END DSA PRIVATE KEY-----\n"
 #define FOO_PEM "-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n"
 
-static bool load(const char *buf, size_t len, key_set **out, sao_err *err)
+static bool load_certs(const char *buf, size_t len, bool certs, key_set **out, sao_err *err)
 {
 	key_set *s = key_set_new();
-	bool r = key_set_add_blob(s, (const unsigned char *)buf, len, "t.pem", err);
+	bool r;
+
+	key_set_allow_certificates(s, certs);
+	r = key_set_add_blob(s, (const unsigned char *)buf, len, "t.pem", err);
 
 	if (out != NULL)
 		*out = s;
 	else
 		key_set_free(s);
 	return r;
+}
+
+static bool load(const char *buf, size_t len, key_set **out, sao_err *err)
+{
+	return load_certs(buf, len, false, out, err);
 }
 
 static void refused(const char *buf, size_t len, const char *needle, const char *what)
@@ -61,7 +69,8 @@ static void forms(const char *type, const char *curve, size_t bits, const char *
 		if (fs[i] == FX_RSA_PUB_PEM && strcmp(type, "RSA") != 0)
 			continue;
 		buf = fx_encode(k, fs[i], &len);
-		ok(load(buf, len, &s, &err), "%s %s loads from %s %s", type, curve ? curve : "", names[i], err.msg);
+		ok(load_certs(buf, len, fs[i] == FX_CERT_PEM, &s, &err), "%s %s loads from %s %s", type, curve ? curve : "",
+		   names[i], err.msg);
 		ki = key_set_get(s, 0);
 		if (ki != NULL) {
 			BIGNUM *priv = NULL;
@@ -180,6 +189,29 @@ int main(void)
 	forms("EC", "P-256", 0, "ES256");
 	forms("EC", "P-384", 0, "ES384");
 	forms("EC", "P-521", 0, "ES512");
+
+	/* A certificate is refused unless allowed, and with a plain key beside it the whole input
+	 * fails and the set is left as it was. */
+	k = fx_keygen("EC", "P-256", 0);
+	buf = fx_encode(k, FX_CERT_PEM, &len);
+	buf2 = fx_encode(k, FX_PUB_PEM, &l2);
+	ok(!load(buf, len, NULL, &err) && strstr(err.msg, "refusing certificates as signing keys") != NULL &&
+		   strstr(err.msg, "t.pem (a certificate)") != NULL && strstr(err.msg, "--allow-certificate") != NULL,
+	   "a certificate is refused by default, named, with the way out");
+	both = malloc(len + l2 + 1);
+	memcpy(both, buf2, l2);
+	memcpy(both + l2, buf, len);
+	both[len + l2] = '\0';
+	s = key_set_new();
+	ok(key_set_add_blob(s, (unsigned char *)buf2, l2, "sa.pub", &err) &&
+		   !key_set_add_blob(s, (unsigned char *)both, len + l2, "mixed.pem", &err) && key_set_count(s) == 1 &&
+		   strstr(err.msg, "mixed.pem (a certificate)") != NULL,
+	   "a key and a certificate in one input: the input fails as a whole, the set keeps what it had: %s", err.msg);
+	key_set_free(s);
+	free(both);
+	free(buf);
+	free(buf2);
+	EVP_PKEY_free(k);
 
 	k = fx_keygen("RSA", NULL, 1024);
 	buf = fx_encode(k, FX_PUB_PEM, &len);
