@@ -306,6 +306,46 @@ static bool same_set(const strlist *a, const strlist *b)
 	return true;
 }
 
+/* Client IDs (audiences): the plan first (removals first, only with prune_client_ids; the
+ * others kept and said so), then the additions, then the removals: at no moment does the
+ * provider lack an audience that is to stay. */
+static bool client_ids_ensure(const iam_want *w, const provider *p, const iam_client *iam, bool dry_run,
+			      iam_note_fn note, sao_err *err)
+{
+	for (size_t i = 0; i < p->client_ids.n; i++)
+		if (!strlist_has(&w->client_ids, p->client_ids.v[i])) {
+			if (w->prune_client_ids)
+				note("client ID %s: to be removed (--prune): tokens with this audience stop working", p->client_ids.v[i]);
+			else
+				note("client ID %s: kept (not given; --prune would remove it)", p->client_ids.v[i]);
+		}
+	for (size_t i = 0; i < w->client_ids.n; i++)
+		if (!strlist_has(&p->client_ids, w->client_ids.v[i]))
+			note("client ID %s: to be added", w->client_ids.v[i]);
+	for (size_t i = 0; i < w->client_ids.n; i++) {
+		if (!strlist_has(&p->client_ids, w->client_ids.v[i])) {
+			form f = {0};
+
+			form_add(&f, "OpenIDConnectProviderArn", p->arn);
+			form_add(&f, "ClientID", w->client_ids.v[i]);
+			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, iam, dry_run, note, w->client_ids.v[i], err))
+				return false;
+		}
+	}
+	for (size_t i = 0; w->prune_client_ids && i < p->client_ids.n; i++) {
+		if (!strlist_has(&w->client_ids, p->client_ids.v[i])) {
+			form f = {0};
+
+			form_add(&f, "OpenIDConnectProviderArn", p->arn);
+			form_add(&f, "ClientID", p->client_ids.v[i]);
+			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, iam, dry_run, note, p->client_ids.v[i],
+					err))
+				return false;
+		}
+	}
+	return true;
+}
+
 bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn,
 		     sao_err *err)
 {
@@ -352,27 +392,8 @@ bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam
 		return true;
 	}
 	note("found OpenID Connect provider %s", p.arn);
-	for (size_t i = 0; i < w->client_ids.n; i++) {
-		if (!strlist_has(&p.client_ids, w->client_ids.v[i])) {
-			form f = {0};
-
-			form_add(&f, "OpenIDConnectProviderArn", p.arn);
-			form_add(&f, "ClientID", w->client_ids.v[i]);
-			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, iam, dry_run, note, w->client_ids.v[i], err))
-				goto out;
-		}
-	}
-	for (size_t i = 0; i < p.client_ids.n; i++) {
-		if (!strlist_has(&w->client_ids, p.client_ids.v[i])) {
-			form f = {0};
-
-			form_add(&f, "OpenIDConnectProviderArn", p.arn);
-			form_add(&f, "ClientID", p.client_ids.v[i]);
-			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, iam, dry_run, note,
-					p.client_ids.v[i], err))
-				goto out;
-		}
-	}
+	if (!client_ids_ensure(w, &p, iam, dry_run, note, err))
+		goto out;
 	if (w->manage_thumbprints && w->thumbprints.n > 0 && !same_set(&w->thumbprints, &p.thumbprints)) {
 		form f = {0};
 		char what[300];

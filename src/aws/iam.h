@@ -23,7 +23,8 @@ bool iam_client_init(iam_client *c, const aws_creds *creds, const aws_where *whe
 
 typedef struct iam_want {
 	const char *issuer;     /* https://HOST[/PATH] */
-	strlist client_ids;     /* default: sts.amazonaws.com */
+	strlist client_ids;     /* default: sts.amazonaws.com; added when missing */
+	bool prune_client_ids;  /* also remove the provider's client IDs not in client_ids */
 	strlist thumbprints;    /* desired list; empty with manage_thumbprints: none */
 	bool manage_thumbprints;
 	strlist tag_keys, tag_values; /* given tags; extra tags are removed only when some are given */
@@ -36,8 +37,10 @@ typedef void (*iam_note_fn)(const char *fmt, ...) __attribute__((format(printf, 
  * characters, <= 100 client IDs, <= 5 thumbprints of 40 hex digits. */
 bool iam_check_want(const iam_want *w, sao_err *err);
 
-/* Finds the provider whose URL is the issuer; creates it or brings it in line. With dry_run
- * the write calls are reported, not made. *arn is malloc'd (NULL in a dry run that would create). */
+/* Finds the provider whose URL is the issuer; creates it or brings it in line: client IDs are
+ * added, never removed unless prune_client_ids (the plan is reported first, removals first).
+ * With dry_run the write calls are reported, not made. *arn is malloc'd (NULL in a dry run that
+ * would create). */
 bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn,
 		     sao_err *err);
 

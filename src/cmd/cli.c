@@ -376,6 +376,9 @@ bool cli_reg_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_REG_DRY_RUN:
 		r->dry_run = true;
 		break;
+	case OPT_PRUNE:
+		r->prune = true;
+		break;
 	default:
 		return cli_tls_opt(&r->tls, c, arg);
 	}

@@ -146,12 +146,13 @@ bool cli_print(const char *s, sao_err *err);
 bool cli_flush(sao_err *err);
 
 /* The options `register` shares with `publish --register`. */
-enum { OPT_CLIENT_ID = 0x180, OPT_THUMBPRINT, OPT_TAG, OPT_REG_DRY_RUN };
+enum { OPT_CLIENT_ID = 0x180, OPT_THUMBPRINT, OPT_TAG, OPT_REG_DRY_RUN, OPT_PRUNE };
 
 /* The options register shares with publish --register ... */
 #define REG_OPTS_CORE                                                                                   \
 	{"client-id", required_argument, NULL, OPT_CLIENT_ID},                                          \
-	    {"thumbprint", required_argument, NULL, OPT_THUMBPRINT}, {"tag", required_argument, NULL, OPT_TAG}
+	    {"thumbprint", required_argument, NULL, OPT_THUMBPRINT}, {"tag", required_argument, NULL, OPT_TAG}, \
+	    {"prune", no_argument, NULL, OPT_PRUNE}
 /* ... and register's own --dry-run (publish has one already). */
 #define REG_OPTS REG_OPTS_CORE, {"dry-run", no_argument, NULL, OPT_REG_DRY_RUN}
 

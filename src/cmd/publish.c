@@ -93,7 +93,8 @@ const char cmd_publish_help[] =
 	"                             deployed and the invalidation done\n"
 	"      --wait-timeout SECONDS with --wait (default 1800)\n"
 	"      --register             then register the issuer with IAM, as `saoidc register` does\n"
-	"                             (--client-id, --thumbprint, --tag, --connect-to, --ca-file apply)\n"
+	"                             (--client-id, --thumbprint, --tag, --prune, --connect-to,\n"
+	"                             --ca-file apply; client IDs are added, removed only with --prune)\n"
 	"  -h, --help                 show this help\n"
 	"\n"
 	"Credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
@@ -527,6 +528,13 @@ static int publish_pass(pass_ctx *c, sao_err *err)
 		} else {
 			ok = rtn_merge(&bc, c->state_key, &c->o->docs, &d, &(retain_policy){pp->retain_s, &c->o->revoke},
 				       time(NULL), pp->dry_run, &pub, &etag, &rep, err);
+			if (!ok && pp->dry_run && c->o->revoke.n == 0) {
+				log_note("dry run: the retention state (s3://%s/%s) could not be read (%s); the JWKS shown is "
+					 "the source's alone", c->t->bucket, c->state_key, err->msg);
+				err->msg[0] = '\0';
+				retain_report_clear(&rep);
+				ok = docs_copy(&d, &pub, err);
+			}
 		}
 		if (ok) {
 			if (round == 0)

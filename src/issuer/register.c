@@ -29,7 +29,7 @@ static void lower(char *s)
 
 bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char **arn, sao_err *err)
 {
-	iam_want w = {.issuer = issuer, .manage_thumbprints = true};
+	iam_want w = {.issuer = issuer, .manage_thumbprints = true, .prune_client_ids = r->prune};
 	strlist live = {0}, hosts = {0};
 	aws_creds creds = {0};
 	iam_client iam;

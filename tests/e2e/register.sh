@@ -90,10 +90,27 @@ run $REG --client-id sts.amazonaws.com --client-id api://AzureADTokenExchange --
 is "$(actions)" "ListOpenIDConnectProviders GetOpenIDConnectProvider AddClientIDToOpenIDConnectProvider TagOpenIDConnectProvider TagOpenIDConnectProvider " "a new client ID and tags are added"
 : >"$T_TMP/iam.log"
 run $REG --tag team=platform
-is "$(actions)" "ListOpenIDConnectProviders GetOpenIDConnectProvider RemoveClientIDFromOpenIDConnectProvider UntagOpenIDConnectProvider " "an extra client ID and tag are removed"
+is "$(actions)" "ListOpenIDConnectProviders GetOpenIDConnectProvider UntagOpenIDConnectProvider " "a client ID not given is kept (no RemoveClientID call); an extra tag is removed"
+contains "$ERR" "client ID api://AzureADTokenExchange: kept (not given; --prune would remove it)" "and says the client ID was kept"
 S=$(state)
 contains "$S" '"tags": {"team": "platform"}' "tags are as asked"
-contains "$S" '"clients": ["sts.amazonaws.com"]' "client IDs are as asked"
+contains "$S" '"clients": ["sts.amazonaws.com", "api://AzureADTokenExchange"]' "both client IDs are still there"
+# The case: a provider with sts.amazonaws.com and other-aud, register --client-id new-aud.
+: >"$T_TMP/iam.log"
+run $REG --client-id other-aud
+: >"$T_TMP/iam.log"
+run $REG --client-id new-aud
+is "$(actions)" "ListOpenIDConnectProviders GetOpenIDConnectProvider AddClientIDToOpenIDConnectProvider " "--client-id new-aud only adds new-aud"
+contains "$(state)" '"clients": ["sts.amazonaws.com", "api://AzureADTokenExchange", "other-aud", "new-aud"]' "every audience in use is still accepted"
+: >"$T_TMP/iam.log"
+run $REG --client-id sts.amazonaws.com --prune --dry-run
+is "$(writes)" 0 "--prune --dry-run sends no write"
+contains "$ERR" "client ID api://AzureADTokenExchange: to be removed (--prune)" "but lists the removals"
+case "$ERR" in *"to be removed (--prune)"*"would call RemoveClientIDFromOpenIDConnectProvider"*) pass "the removals are listed before any call" ;; *) fail "the removals are listed before any call" "$ERR" ;; esac
+: >"$T_TMP/iam.log"
+run $REG --client-id sts.amazonaws.com --prune
+is "$(actions)" "ListOpenIDConnectProviders GetOpenIDConnectProvider RemoveClientIDFromOpenIDConnectProvider RemoveClientIDFromOpenIDConnectProvider RemoveClientIDFromOpenIDConnectProvider " "--prune removes the three client IDs not given"
+contains "$(state)" '"clients": ["sts.amazonaws.com"]' "client IDs are exactly as asked"
 
 : >"$T_TMP/iam.log"
 run $REG --thumbprint 0123456789abcdef0123456789abcdef01234567

@@ -57,12 +57,48 @@ is "$(writes)" 0 "and nothing is written"
 printf 'not json' >"$T_TMP/bad.json"
 awsc s3 cp "$T_TMP/bad.json" s3://saoidc-test/rot/.saoidc/retention.json >/dev/null 2>&1
 refused "a state that is not JSON is refused, with the way out" 1 "delete it to start over" "$SAOIDC" publish --key "$B" s3://saoidc-test/rot
-printf '{"saoidc_retention": 2, "keys": []}' >"$T_TMP/bad.json"
+printf '{"saoidc_retention": 3, "keys": []}' >"$T_TMP/bad.json"
 awsc s3 cp "$T_TMP/bad.json" s3://saoidc-test/rot/.saoidc/retention.json >/dev/null 2>&1
 : >"$T_TMP/s3.log"
 refused "a state written by a newer saoidc is refused" 1 "newer saoidc" "$SAOIDC" publish --key "$B" s3://saoidc-test/rot
 is "$(writes)" 0 "and nothing is written"
 is "$(published rot)" "$KA" "the published JWKS is untouched"
+
+# --revoke: a mistaken or compromised key leaves the JWKS at once and never comes back.
+run "$SAOIDC" publish --key "$A" s3://saoidc-test/rev
+run "$SAOIDC" publish --key "$B" s3://saoidc-test/rev
+is "$(published rev)" "$KB $KA" "A is retained after B replaced it"
+: >"$T_TMP/s3.log"
+refused "--revoke of a key the source still holds is refused" 1 "the source still holds this key" "$SAOIDC" publish --key "$B" --revoke "$KB" s3://saoidc-test/rev
+is "$(writes)" 0 "and nothing is written"
+refused "--revoke of a kid that is not published is refused" 1 "no published key has this kid" "$SAOIDC" publish --key "$B" --revoke not-a-kid s3://saoidc-test/rev
+run "$SAOIDC" publish --key "$B" --revoke "$KA" --dry-run s3://saoidc-test/rev
+is "$RC $(writes)" "0 0" "--revoke --dry-run exits 0 and writes nothing"
+contains "$ERR" "key $KA (withdrawn from the JWKS now, for good): revoked" "but says what it would withdraw"
+is "$(published rev)" "$KB $KA" "the JWKS still has A"
+run "$SAOIDC" publish --key "$B" --revoke "$KA" s3://saoidc-test/rev
+is "$RC" 0 "publish --revoke A exits 0"
+is "$(published rev)" "$KB" "A is gone from the JWKS at once"
+contains "$(awsc s3 cp s3://saoidc-test/rev/.saoidc/retention.json - 2>/dev/null)" "\"revoked\"" "the state records the revocation"
+run "$SAOIDC" publish --key "$B" s3://saoidc-test/rev
+is "$(published rev)" "$KB" "a second run without --revoke does not bring A back from the state"
+: >"$T_TMP/s3.log"
+refused "a source holding the revoked key again is refused" 1 "was revoked on" "$SAOIDC" publish --key "$A" --key "$B" s3://saoidc-test/rev
+is "$(writes)" 0 "and nothing is written"
+# The same through render's state in the output directory.
+R="$T_TMP/site"
+"$SAOIDC" render --issuer https://oidc.example.com/c --key "$A" --out "$R" 2>/dev/null
+"$SAOIDC" render --issuer https://oidc.example.com/c --key "$B" --out "$R" 2>/dev/null
+rkids() { /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(open(sys.argv[1]))['keys']))" "$R/keys.json"; }
+is "$(rkids)" "$KB $KA" "render retains A"
+run "$SAOIDC" render --issuer https://oidc.example.com/c --key "$B" --out "$R" --revoke "$KA" --dry-run
+is "$RC $(rkids)" "0 $KB $KA" "render --revoke --dry-run changes nothing"
+contains "$ERR" "withdrawn from the JWKS now" "and says what it would withdraw"
+run "$SAOIDC" render --issuer https://oidc.example.com/c --key "$B" --out "$R" --revoke "$KA"
+is "$RC $(rkids)" "0 $KB" "render --revoke A withdraws it"
+run "$SAOIDC" render --issuer https://oidc.example.com/c --key "$B" --out "$R"
+is "$(rkids)" "$KB" "and a later render does not bring it back"
+refused "render refuses a source holding the revoked key again" 1 "was revoked on" "$SAOIDC" render --issuer https://oidc.example.com/c --key "$A" --out "$R"
 
 # Two publishers racing on one prefix (the proxy holds conditional PUTs back 1.5 s, so both read
 # the same state before either writes): neither loses the other's key.
