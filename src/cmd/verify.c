@@ -24,7 +24,9 @@ const char cmd_verify_help[] =
 	"  token-*       (--token) kid found, signature, iss, aud, exp/nbf, sub\n"
 	"  iam-*         (--aws) an IAM provider for the issuer, the audience among its client IDs, pinned\n"
 	"                thumbprints matching the live chain\n"
-	"Exit status 0 only when nothing failed.\n"
+	"Exit status: 0 every check asked for ran and passed (warnings allowed); 1 a check failed;\n"
+	"3 nothing failed, but a check that was asked for could not run (--aws without credentials):\n"
+	"a CI gate must not read that as green. 2: a usage error.\n"
 	"\n"
 	"  -i, --issuer URL            the issuer, as in the tokens' iss\n"
 	"  -k, --key PATH              local signing keys to look for in the JWKS\n"
@@ -95,7 +97,7 @@ int cli_print_report(const verify_report *rep, bool json)
 		if (!cli_flush(&err))
 			return cli_fail(&err);
 	}
-	return verify_passed(rep) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return verify_outcome(rep);
 }
 
 int cmd_verify(int argc, char **argv)

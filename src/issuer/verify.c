@@ -56,10 +56,28 @@ static void add(verify_report *rep, const char *name, check_status st, const cha
 	nv[rep->n].name = strdup(name);
 	nv[rep->n].status = st;
 	nv[rep->n].fix = fix != NULL ? strdup(fix) : NULL;
+	nv[rep->n].unrun = false;
 	if ((fmt != NULL && nv[rep->n].seen == NULL) || nv[rep->n].name == NULL || (fix != NULL && nv[rep->n].fix == NULL))
 		rep->lost = true;
 	free(raw);
 	rep->n++;
+}
+
+/* Marks the check just added as asked for but not run. */
+static void unrun(verify_report *rep)
+{
+	if (rep->n > 0)
+		rep->v[rep->n - 1].unrun = true;
+}
+
+int verify_outcome(const verify_report *rep)
+{
+	if (!verify_passed(rep))
+		return VERIFY_FAILED;
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->v[i].unrun)
+			return VERIFY_INCOMPLETE;
+	return VERIFY_OK;
 }
 
 bool verify_passed(const verify_report *rep)
@@ -98,7 +116,8 @@ json_t *verify_report_json(const verify_report *rep)
 			json_decref(checks);
 			return NULL;
 		}
-	return json_pack("{s:b, s:o}", "ok", verify_passed(rep), "checks", checks);
+	return json_pack("{s:b, s:b, s:o}", "ok", verify_outcome(rep) == VERIFY_OK, "complete",
+			 verify_outcome(rep) != VERIFY_INCOMPLETE && !rep->lost, "checks", checks);
 }
 
 /* True for a URL on a CloudFront distribution's own domain. */
@@ -457,14 +476,18 @@ jwks:
 	if (cfg->keys != NULL) {
 		if (jwks != NULL)
 			check_local_keys(rep, cfg->keys, jwks);
-		else
+		else {
 			add(rep, "local-keys", CHECK_SKIP, NULL, "no JWKS to compare with");
+			unrun(rep);
+		}
 	}
 	if (cfg->token != NULL) {
 		if (jwks != NULL)
 			verify_token(rep, cfg->token, cfg->token_len, jwks, cfg->issuer, cfg->audience, cfg->now);
-		else
+		else {
 			add(rep, "token", CHECK_SKIP, NULL, "no JWKS to verify against");
+			unrun(rep);
+		}
 	}
 	if (cfg->iam != NULL)
 		check_aws(rep, cfg);
@@ -472,6 +495,8 @@ jwks:
 		add(rep, "iam-provider", CHECK_SKIP, "give AWS credentials (environment, profile, web identity or instance) "
 						   "to check the IAM provider",
 		    "not checked: %s", cfg->iam_skipped);
+	if (cfg->iam == NULL && cfg->iam_skipped != NULL)
+		unrun(rep);
 	json_decref(disc);
 	json_decref(jwks);
 	free(url);

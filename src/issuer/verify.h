@@ -18,6 +18,7 @@ typedef struct check {
 	check_status status;
 	char *seen; /* what was observed */
 	char *fix;  /* for WARN and FAIL: what to do */
+	bool unrun; /* SKIP of a check that was asked for (--aws, --token, --key) but could not run */
 } check;
 
 typedef struct verify_report {
@@ -44,6 +45,11 @@ void verify_run(const verify_cfg *cfg, verify_report *rep);
 void verify_token(verify_report *rep, const char *token, size_t len, const json_t *jwks, const char *issuer,
 		  const char *audience, time_t now);
 
+/* Exit codes: every check asked for ran and none failed; a check failed; or none failed but a
+ * check that was asked for could not run (a CI gate must not read that as success). */
+enum { VERIFY_OK = 0, VERIFY_FAILED = 1, VERIFY_INCOMPLETE = 3 };
+int verify_outcome(const verify_report *rep);
+/* No check failed (some asked for may not have run: see verify_outcome). */
 bool verify_passed(const verify_report *rep);
 json_t *verify_report_json(const verify_report *rep);
 void verify_report_clear(verify_report *rep);

@@ -84,13 +84,55 @@ is "$RC" 0 "discovery prints kube-apiserver's document for it"
 contains "$ERR" "has a port (8443)" "with a warning"
 run "$SAOIDC" discovery $K1 --issuer "https://127.0.0.1:8443/c"
 is "$ERR" "" "a loopback issuer may have a port (tests), without a warning"
-# A CA certificate given as the signing key (the cluster's ca.crt instead of sa.pub): a warning.
+# Certificates are not signing keys: refused, naming them, unless --allow-certificate.
 make_chain "$T_TMP/chain" localhost
-run "$SAOIDC" jwks --key "$T_TMP/chain/root.pem"
-is "$RC" 0 "a CA certificate's key is still published"
-contains "$ERR" "is a CA certificate's: a service-account signing key is a plain key pair" "with a warning that it is probably the wrong file"
-run "$SAOIDC" jwks --key "$T_TMP/chain/leaf.pem"
-is "$ERR" "" "a leaf certificate's key gives no warning"
+refused "a CA certificate is refused" 1 "$T_TMP/chain/root.pem (a CA certificate)" "$SAOIDC" jwks --key "$T_TMP/chain/root.pem"
+refused "a leaf certificate is refused too" 1 "$T_TMP/chain/leaf.pem (a certificate)" "$SAOIDC" jwks --key "$T_TMP/chain/leaf.pem"
+openssl x509 -in "$T_TMP/chain/leaf.pem" -outform DER -out "$T_TMP/chain/leaf.der"
+refused "a DER certificate is refused" 1 "leaf.der (a certificate)" "$SAOIDC" jwks --key "$T_TMP/chain/leaf.der"
+run "$SAOIDC" jwks --key "$T_TMP/chain/root.pem" --allow-certificate
+is "$RC" 0 "--allow-certificate publishes a certificate's key"
+contains "$ERR" "is a CA certificate's, published because of --allow-certificate" "a CA certificate's with a warning"
+# kubeadm's /etc/kubernetes/pki: CA, serving and client certificates beside sa.key and sa.pub.
+P="$T_TMP/pki"
+mkdir -p "$P"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/ca.key" -out "$P/ca.crt" -subj /CN=kubernetes -days 2 \
+	-addext basicConstraints=critical,CA:TRUE 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/front-proxy-ca.key" -out "$P/front-proxy-ca.crt" -subj /CN=front-proxy-ca -days 2 \
+	-addext basicConstraints=critical,CA:TRUE 2>/dev/null
+for leaf in apiserver apiserver-kubelet-client; do
+	openssl req -newkey rsa:2048 -nodes -keyout "$P/$leaf.key" -out "$T_TMP/$leaf.csr" -subj "/CN=$leaf" 2>/dev/null
+	openssl x509 -req -in "$T_TMP/$leaf.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days 2 -out "$P/$leaf.crt" 2>/dev/null
+done
+rm -f "$P/ca.srl"
+cp "$KEYS/demo-rsa.key" "$P/sa.key"
+cp "$KEYS/demo-rsa.pub" "$P/sa.pub"
+refused "render --key /etc/kubernetes/pki (kubeadm) is refused" 1 "refusing certificates as signing keys" \
+	"$SAOIDC" render --issuer https://oidc.example.com/k --key "$P" --out "$T_TMP/pki-out"
+for c in ca.crt front-proxy-ca.crt apiserver.crt apiserver-kubelet-client.crt; do
+	contains "$ERR" "$P/$c (a" "naming $c"
+done
+contains "$ERR" "here that is probably $P/sa.key" "and pointing at sa.key, the service-account key"
+ok "and nothing was written" test ! -e "$T_TMP/pki-out"
+run "$SAOIDC" render --issuer https://oidc.example.com/k --key "$P/sa.pub" --out "$T_TMP/pki-out"
+is "$RC $(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["keys"]))' "$T_TMP/pki-out/keys.json")" "0 1" "sa.pub alone publishes its one key"
+# EKS Anywhere: kubectl get secrets -n eksa-system -o json (mgmt-ca, mgmt-etcd, mgmt-sa).
+b64f() { base64 -w0 <"$1"; }
+cat >"$T_TMP/eksa-list.json" <<EOF
+{"apiVersion": "v1", "kind": "List", "items": [
+ {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "mgmt-ca", "namespace": "eksa-system"}, "type": "kubernetes.io/tls",
+  "data": {"tls.crt": "$(b64f "$P/ca.crt")", "tls.key": "$(b64f "$P/ca.key")"}},
+ {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "mgmt-etcd", "namespace": "eksa-system"}, "type": "kubernetes.io/tls",
+  "data": {"tls.crt": "$(b64f "$P/front-proxy-ca.crt")", "tls.key": "$(b64f "$P/front-proxy-ca.key")"}},
+ {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "mgmt-sa", "namespace": "eksa-system"}, "type": "kubernetes.io/tls",
+  "data": {"tls.crt": "$(b64f "$KEYS/demo-rsa.pub")", "tls.key": "$(b64f "$KEYS/demo-rsa.key")"}}
+]}
+EOF
+eksa_render() { "$SAOIDC" render --issuer https://oidc.example.com/m --key - --out "$T_TMP/eksa-out" <"$T_TMP/eksa-list.json"; }
+refused "an EKS Anywhere Secret List with mgmt-ca and mgmt-etcd is refused as a whole" 1 "eksa-system/mgmt-ca, tls.crt) (a CA certificate)" eksa_render
+contains "$ERR" "eksa-system/mgmt-etcd, tls.crt) (a CA certificate)" "naming mgmt-etcd too"
+contains "$ERR" "here that is probably <stdin> (secret eksa-system/mgmt-sa, tls.crt)" "and mgmt-sa as the service-account key"
+ok "and nothing was written" test ! -e "$T_TMP/eksa-out"
 # A Secret as `kubectl get secret -o yaml` prints it reads as the JSON one does.
 kubectl_yaml() { # NAME FILE: a Secret in kubectl's YAML (written here as kubectl writes it)
 	printf 'apiVersion: v1\ndata:\n  tls.crt: %s\nkind: Secret\nmetadata:\n  name: %s\n  namespace: eksa-system\ntype: Opaque\n' \

@@ -183,9 +183,15 @@ wait_for grep -q listening "$T_TMP/iam.out"
 # --aws without any credentials: every other check runs, the IAM ones are reported skipped.
 run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
 	$V --issuer "$ISS" --aws --token "$T_TMP/good.jwt"
-is "$RC" 0 "verify --aws without credentials: the other checks pass, so it passes"
+is "$RC" 3 "verify --aws without credentials exits 3: a check that was asked for did not run (not a green 0)"
 contains "$OUT" "[SKIP] iam-provider    not checked:" "the IAM check is reported skipped"
 contains "$OUT" "[PASS] token" "and the token was still verified"
+run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+	$V --issuer "$ISS" --aws --token "$T_TMP/good.jwt" --json
+is "$RC $(printf %s "$OUT" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["ok"], r["complete"])')" "3 False False" \
+	"the JSON report says so too: ok false, complete false"
+run $V --issuer "$ISS" --token "$T_TMP/good.jwt"
+is "$RC" 0 "without --aws nothing asked for is missing: exit 0"
 export AWS_ACCESS_KEY_ID=AKIDV AWS_SECRET_ACCESS_KEY=secretv AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/"
 run $V --issuer "$ISS" --aws --token "$T_TMP/good.jwt"
 is "$RC" 1 "a missing IAM provider fails"
