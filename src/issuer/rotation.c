@@ -95,10 +95,12 @@ bool rot_plan(const rot_input *in, strlist *steps, bool *safe, sao_err *err)
 
 		clock_utc(until, when);
 		if (until > 0 ? !step(steps, err, "%s is published but not held any more: retained until %s, when publish drops "
-						  "it. Nothing to do.", extra.v[i], until > in->now ? when : "now (next publish)")
+						  "it. Nothing to do, unless it is compromised or was published by mistake: then "
+						  "`saoidc publish --revoke %s` withdraws it now.", extra.v[i], until > in->now ? when : "now (next publish)", extra.v[i])
 			      : !step(steps, err, "%s is published but not held any more%s: once 25 h have passed since it "
-						  "last signed, publish without it (retention drops it on its own).",
-				      extra.v[i], in->state != NULL ? " and not in the retention state" : ""))
+						  "last signed, publish without it (retention drops it on its own); if it is "
+						  "compromised or was published by mistake, `saoidc publish --revoke %s` now.",
+				      extra.v[i], in->state != NULL ? " and not in the retention state" : "", extra.v[i]))
 			goto out;
 	}
 	ok = true;
