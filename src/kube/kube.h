@@ -4,6 +4,7 @@
 #ifndef SAOIDC_KUBE_H
 #define SAOIDC_KUBE_H
 
+#include "net/fetch.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -29,5 +30,11 @@ bool kube_secret_fetch(const kube_api *api, const char *uri, char **json, size_t
 
 /* GETs an API path (e.g. /openid/v1/jwks) as a JSON body (malloc'd). */
 bool kube_get(const kube_api *api, const char *path, char **body, size_t *len, long *max_age, sao_err *err);
+
+/* GETs an API path whose answer is a stream (?watch=1): each piece of a 200 body goes to on_chunk
+ * as it arrives, until the server ends it, timeout_ms passes, on_chunk returns false or *cancel
+ * becomes true. *status gets the HTTP status (0 when none came); any but 200 fails, explained. */
+bool kube_stream(const kube_api *api, const char *path, fetch_chunk_fn on_chunk, void *ctx, const atomic_bool *cancel,
+		 long timeout_ms, long *status, sao_err *err);
 
 #endif

@@ -28,6 +28,9 @@ void fetch_result_clear(fetch_result *r)
 struct sink {
 	fetch_result *r;
 	size_t cap, max;
+	const fetch_req *req;
+	CURL *c;
+	bool stopped; /* the chunk callback said stop */
 };
 
 static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
@@ -35,6 +38,18 @@ static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
 	struct sink *s = ud;
 	fetch_result *r = s->r;
 	size_t n = size * nmemb;
+	long status = 0;
+
+	/* A streamed 2xx answer goes to the caller piece by piece; any other is kept (bounded) so
+	 * that the caller can read the API's error. */
+	if (s->req->on_chunk != NULL && curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status / 100 == 2) {
+		if (!s->req->on_chunk(s->req->chunk_ctx, d, n)) {
+			s->stopped = true;
+			return 0;
+		}
+		return n;
+	}
 
 	if (n > s->max - r->len) {
 		r->too_large = true;
@@ -98,6 +113,17 @@ static size_t on_header(char *d, size_t size, size_t nmemb, void *ud)
 			goto out;                                                                                \
 		}                                                                                                \
 	} while (0)
+
+/* libcurl calls this about once a second, and at every piece of data: a set cancel flag ends
+ * the transfer. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return atomic_load((const atomic_bool *)ud) ? 1 : 0;
+}
 
 /* The header list, each line also kept in `lines` so it can be cleansed after use. */
 static bool header_list(const fetch_req *req, struct curl_slist **out)
@@ -177,7 +203,7 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	const char *method = req->method != NULL ? req->method : "GET";
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 30000L;
 	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : timeout < 5000 ? timeout : 5000L;
-	struct sink sink = {r, 0, req->max_body > 0 ? req->max_body : FETCH_MAX_DEFAULT};
+	struct sink sink = {r, 0, req->max_body > 0 ? req->max_body : FETCH_MAX_DEFAULT, req, NULL, false};
 	CURL *c = (pthread_once(&curl_once, curl_init), curl_easy_init());
 	struct curl_slist *ct = NULL, *hs = NULL;
 	char *host = NULL;
@@ -187,6 +213,7 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	bool ok = false;
 
 	memset(r, 0, sizeof(*r));
+	sink.c = c;
 	if (c == NULL || !header_list(req, &hs)) {
 		err_set(err, "out of memory");
 		goto out;
@@ -220,6 +247,11 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
 	SETOPT(CURLOPT_HEADERDATA, &sink);
 	SETOPT(CURLOPT_USERAGENT, "saoidc/" PACKAGE_VERSION);
+	if (req->cancel != NULL) {
+		SETOPT(CURLOPT_XFERINFOFUNCTION, on_progress);
+		SETOPT(CURLOPT_XFERINFODATA, (void *)req->cancel);
+		SETOPT(CURLOPT_NOPROGRESS, 0L);
+	}
 	if (o->ca_file != NULL)
 		SETOPT(CURLOPT_CAINFO, o->ca_file);
 	if (o->ca_pem != NULL) {
@@ -247,7 +279,10 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 		bool timed_out = cr == CURLE_OPERATION_TIMEDOUT, too_large = r->too_large;
 		char why[300];
 
-		err_set(err, "%s %s: %s", method, req->url, failure(cr, timed_out, too_large, why, sizeof(why)));
+		if (sink.stopped || (req->cancel != NULL && atomic_load(req->cancel)))
+			err_set(err, "%s %s: stopped", method, req->url);
+		else
+			err_set(err, "%s %s: %s", method, req->url, failure(cr, timed_out, too_large, why, sizeof(why)));
 		fetch_result_clear(r);
 		r->timed_out = timed_out;
 		r->too_large = too_large;

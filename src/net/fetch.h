@@ -9,10 +9,15 @@
 #include "util/err.h"
 #include "net/tls.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #define FETCH_MAX_DEFAULT (1024u * 1024u)
+
+/* A streamed answer: called with each piece of a 2xx answer's body as it arrives (nothing is
+ * kept in fetch_result.body); false stops the transfer (fetch_do then fails). */
+typedef bool (*fetch_chunk_fn)(void *ctx, const char *data, size_t len);
 
 typedef struct fetch_req {
 	const char *method;          /* NULL: GET */
@@ -25,6 +30,9 @@ typedef struct fetch_req {
 	long timeout_ms;             /* whole exchange; 0: 30 s */
 	long connect_timeout_ms;     /* 0: the smaller of timeout_ms and 5 s */
 	size_t max_body;             /* 0: FETCH_MAX_DEFAULT; a larger answer is an error */
+	fetch_chunk_fn on_chunk;     /* non-NULL: stream a 2xx body to it (a watch) */
+	void *chunk_ctx;
+	const atomic_bool *cancel;   /* non-NULL: the transfer stops soon after it becomes true */
 } fetch_req;
 
 typedef struct fetch_result {
