@@ -114,7 +114,8 @@ static bool request(const kube_api *api, const char *path, fetch_chunk_fn on_chu
 	target t;
 	char *url = NULL, *auth = NULL;
 	const char *hdr[2] = {"Accept: application/json", NULL};
-	fetch_req req = {.tls = NULL, .headers = hdr, .nheaders = 1, .on_chunk = on_chunk, .chunk_ctx = ctx, .cancel = cancel};
+	fetch_req req = {.tls = NULL, .headers = hdr, .nheaders = 1, .on_chunk = on_chunk, .chunk_ctx = ctx,
+			 .cancel = cancel != NULL ? cancel : api->cancel};
 	bool ok = false;
 
 	memset(r, 0, sizeof(*r));

@@ -19,6 +19,7 @@ typedef struct kube_api {
 	long timeout_ms;        /* per request; 0: 10 s */
 	const char *kubeconfig; /* NULL: $KUBECONFIG or ~/.kube/config, when not in a pod */
 	const char *context;    /* NULL: the kubeconfig's current-context */
+	const atomic_bool *cancel; /* non-NULL: requests stop soon after it becomes true */
 } kube_api;
 
 /* Whether a --key argument names a Secret in the API. */

@@ -795,6 +795,13 @@ unsigned tf_connections(const tf_front *f)
 	return atomic_load(&((tf_front *)f)->conns);
 }
 
+void tf_kick(tf_front *f)
+{
+	for (unsigned i = 0; f != NULL && i < f->nworkers; i++)
+		if (f->workers[i].started)
+			wake(&f->workers[i]);
+}
+
 void tf_quiesce(tf_front *f)
 {
 	unsigned running = 0;

@@ -15,7 +15,8 @@ allowed() {
 	pod) echo "aws jose util" ;;
 	server) echo "jose net util" ;;
 	issuer) echo "aws jose kube net util" ;;
-	cmd) echo "issuer server pod jose aws kube net util" ;;
+	admission) echo "server pod kube net util" ;;
+	cmd) echo "admission issuer server pod jose aws kube net util" ;;
 	*) echo "UNKNOWN" ;;
 	esac
 }

@@ -10,16 +10,29 @@ required bearer token:
   GET /api/v1/namespaces/NS/configmaps/NAME  DIR/configmaps_NS_NAME.json
   GET /api/v1/namespaces/NS/serviceaccounts/NAME  DIR/serviceaccounts_NS_NAME.json (after the
                                              seconds in DIR/serviceaccounts_NS_NAME.delay, if any)
+  GET /api/v1/serviceaccounts, /api/v1/namespaces/NS/serviceaccounts   the list (a ServiceAccountList
+                                             with metadata.resourceVersion; ?limit= pages with continue)
+  GET ...serviceaccounts?watch=1&resourceVersion=RV   a watch, as kube-apiserver streams one: a JSON
+                                             event per line (ADDED/MODIFIED/DELETED; BOOKMARK every
+                                             second with allowWatchBookmarks), from RV on, until
+                                             timeoutSeconds; 410 Gone (an ERROR event) for an RV older
+                                             than --compacted-rv
+The ServiceAccount files are watched: a file written, changed or removed is an event with a new
+resourceVersion (a scan every 50 ms). A file with a .delay beside it is not listed or watched (a
+ServiceAccount made a moment ago, that only a GET finds).
+--delay S delays every answer by S seconds (a slow API server: lists, watches and GETs alike).
 Answers 401 without the right token (or, with --client-ca, a client certificate it signed), 403 for Secrets not in --allow, 404 for missing files, with
 the API server's Status JSON. Each request is logged as a JSON line.
 
 usage: fake_apiserver.py --listen PORT --cert CHAIN --key KEY --token T --dir DIR --allow NS/NAME ... --log F
 """
 import argparse
+import glob
 import json
 import os
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from testhttp import reply, serve_tls
@@ -30,15 +43,143 @@ def status(code, reason, message):
                              "message": message, "reason": reason, "code": code})
 
 
+class SAStore:
+    """The ServiceAccount files as the API server's store: objects with resourceVersions and the
+    events that changed them, found by scanning the directory."""
+
+    def __init__(self, d):
+        self.dir, self.rv, self.objs, self.events = d, 1, {}, []
+        self.cond = threading.Condition()
+        threading.Thread(target=self.scan_forever, daemon=True).start()
+
+    def read(self):
+        now = {}
+        for f in glob.glob(os.path.join(self.dir, "serviceaccounts_*.json")):
+            if os.path.exists(f[:-5] + ".delay"):
+                continue
+            ns, name = os.path.basename(f)[len("serviceaccounts_"):-5].split("_", 1)
+            try:
+                obj = json.load(open(f))
+            except (OSError, ValueError):
+                continue  # being written: the next scan sees it whole
+            if not isinstance(obj, dict):
+                continue
+            now[(ns, name)] = obj
+        return now
+
+    def scan(self):
+        now = self.read()
+        with self.cond:
+            changed = False
+            for key, obj in now.items():
+                old = self.objs.get(key)
+                if old is None or old[1] != obj:
+                    self.rv += 1
+                    self.objs[key] = (self.rv, obj)
+                    self.events.append((self.rv, "ADDED" if old is None else "MODIFIED", key, obj))
+                    changed = True
+            for key in [k for k in self.objs if k not in now]:
+                self.rv += 1
+                self.events.append((self.rv, "DELETED", key, self.objs.pop(key)[1]))
+                changed = True
+            if changed:
+                self.cond.notify_all()
+
+    def scan_forever(self):
+        while True:
+            self.scan()
+            time.sleep(0.05)
+
+    @staticmethod
+    def full(key, rv, obj):
+        o = json.loads(json.dumps(obj))
+        md = o.setdefault("metadata", {})
+        md["namespace"], md["name"], md["resourceVersion"] = key[0], key[1], str(rv)
+        o.setdefault("apiVersion", "v1")
+        o.setdefault("kind", "ServiceAccount")
+        return o
+
+
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *a):
         pass
 
+    def sa_list(self, ns, q):
+        st = self.server.store
+        st.scan()
+        with st.cond:
+            items = [SAStore.full(k, rv, o) for k, (rv, o) in sorted(st.objs.items()) if ns is None or k[0] == ns]
+            rv = st.rv
+        limit, start = int(q.get("limit", ["0"])[0] or 0), int(q.get("continue", ["0"])[0] or 0)
+        meta = {"resourceVersion": str(rv)}
+        if limit and start + limit < len(items):
+            meta["continue"] = str(start + limit)
+        page = items[start:start + limit] if limit else items
+        return 200, json.dumps({"kind": "ServiceAccountList", "apiVersion": "v1", "metadata": meta, "items": page})
+
+    def sa_watch(self, ns, q):
+        st, a = self.server.store, self.server.args
+        since = int(q.get("resourceVersion", ["0"])[0] or 0)
+        until = time.time() + float(q.get("timeoutSeconds", ["60"])[0])
+        bookmarks = q.get("allowWatchBookmarks", [""])[0] == "true"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def send(obj):
+            line = (json.dumps(obj) + "\n").encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+            self.wfile.flush()
+        try:
+            if since < a.compacted_rv:
+                send({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                                  "message": "too old resource version", "reason": "Expired", "code": 410}})
+            else:
+                last_bookmark = time.time()
+                while time.time() < until:
+                    with st.cond:
+                        evs = [e for e in st.events if e[0] > since and (ns is None or e[2][0] == ns)]
+                        if not evs:
+                            st.cond.wait(0.2)
+                        rv = st.rv
+                    for erv, typ, key, obj in evs:
+                        send({"type": typ, "object": SAStore.full(key, erv, obj)})
+                        since = erv
+                    if bookmarks and time.time() - last_bookmark >= 1:
+                        send({"type": "BOOKMARK", "object": {"kind": "ServiceAccount", "apiVersion": "v1",
+                                                             "metadata": {"resourceVersion": str(max(rv, since))}}})
+                        since, last_bookmark = max(rv, since), time.time()
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass
+        return 200
+
     def do_GET(self):
         a = self.server.args
-        path = self.path.split("?")[0]
+        if a.delay:
+            time.sleep(a.delay)
+        path, _, query = self.path.partition("?")
+        q = urllib.parse.parse_qs(query)
+        parts0 = path.strip("/").split("/")
+        collection = None
+        if parts0 == ["api", "v1", "serviceaccounts"]:
+            collection = None, True
+        elif len(parts0) == 5 and parts0[:3] == ["api", "v1", "namespaces"] and parts0[4] == "serviceaccounts":
+            collection = parts0[3], True
+        if collection and self.headers.get("Authorization") == "Bearer " + a.token:
+            if q.get("watch", [""])[0] in ("1", "true"):
+                code = self.sa_watch(collection[0], q)
+                with self.server.lock, open(a.log, "a") as f:
+                    f.write(json.dumps({"path": path, "watch": True, "status": code}) + "\n")
+                return
+            code, body = self.sa_list(collection[0], q)
+            with self.server.lock, open(a.log, "a") as f:
+                f.write(json.dumps({"path": path, "list": True, "status": code}) + "\n")
+            reply(self, code, body, "application/json")
+            return
         cert = self.connection.getpeercert() if a.client_ca else None
         if self.headers.get("Authorization") != "Bearer " + a.token and not cert:
             code, body = status(401, "Unauthorized", "Unauthorized")
@@ -90,9 +231,12 @@ def main():
         ap.add_argument(k, required=True)
     ap.add_argument("--allow", action="append", default=[])
     ap.add_argument("--client-ca", help="also accept client certificates signed by this CA")
+    ap.add_argument("--delay", type=float, default=0, help="seconds before every answer")
+    ap.add_argument("--compacted-rv", type=int, default=0, help="watches from an older resourceVersion get 410")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", int(a.listen)), H)
-    srv.args, srv.lock = a, threading.Lock()
+    srv.daemon_threads = True
+    srv.args, srv.lock, srv.store = a, threading.Lock(), SAStore(a.dir)
     serve_tls(srv, a.cert, a.key, a.client_ca)
     print("listening", flush=True)
     srv.serve_forever()
