@@ -38,6 +38,7 @@ struct kinf {
 	char *line;
 	size_t line_len, line_cap;
 	bool relist; /* the stream said 410 Gone, or a line was too long */
+	bool started; /* the thread runs (not a detached copy) */
 };
 
 static unsigned hash(const char *s)
@@ -386,6 +387,7 @@ kinf *kinf_start(const kinf_cfg *cfg, sao_err *err)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&f->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	f->started = true;
 	if ((errno = pthread_create(&f->thread, NULL, run, f)) != 0) {
 		err_set(err, "cannot start the watch thread: %s", strerror(errno));
 		pthread_cond_destroy(&f->wake);
@@ -395,6 +397,29 @@ kinf *kinf_start(const kinf_cfg *cfg, sao_err *err)
 		return NULL;
 	}
 	return f;
+}
+
+kinf *kinf_new_detached(void)
+{
+	kinf *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->collection = strdup("/api/v1/serviceaccounts")) == NULL || (f->rv = strdup("1")) == NULL) {
+		if (f != NULL)
+			free(f->collection);
+		free(f);
+		return NULL;
+	}
+	f->cfg.max_objects = 65536;
+	f->last_event_at = -1;
+	f->st.synced = true;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->wake, NULL);
+	return f;
+}
+
+bool kinf_feed(kinf *f, const char *data, size_t len)
+{
+	return on_chunk(f, data, len) && !f->relist;
 }
 
 int kinf_annotations(kinf *f, const char *ns, const char *name, json_t **annotations)
@@ -436,7 +461,8 @@ void kinf_stop(kinf *f)
 	atomic_store(&f->stop, true);
 	pthread_cond_broadcast(&f->wake);
 	pthread_mutex_unlock(&f->lock);
-	pthread_join(f->thread, NULL);
+	if (f->started)
+		pthread_join(f->thread, NULL);
 	table_clear(f->table);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);

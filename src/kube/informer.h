@@ -45,6 +45,11 @@ int kinf_annotations(kinf *f, const char *ns, const char *name, json_t **annotat
 
 void kinf_stats_get(kinf *f, kinf_stats *out);
 
+/* For tests and fuzzing: a copy with no thread and no API, fed pieces of a watch stream by hand.
+ * kinf_feed is false when the stream would be dropped (and the collection listed again). */
+kinf *kinf_new_detached(void);
+bool kinf_feed(kinf *f, const char *data, size_t len);
+
 /* Stops the thread (an open request ends within about a second) and frees f. NULL is allowed. */
 void kinf_stop(kinf *f);
 
