@@ -7,6 +7,7 @@
 #include "aws/xml.h"
 #include "net/fetch.h"
 #include "util/fsio.h"
+#include "util/proc.h"
 #include "util/str.h"
 
 #include <ctype.h>
@@ -545,35 +546,18 @@ static void free_secret(char *s)
 
 /* credential_process: runs the command through /bin/sh as the CLI does and reads its JSON
  * ({"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}), at most
- * 64 KiB. Its stderr is the user's. */
+ * 64 KiB, within PROCESS_DEADLINE_MS (util/proc). Its stderr is the user's. */
+#define PROCESS_DEADLINE_MS 30000L
 static bool creds_process(const char *name, const char *cmd, aws_creds *out, sao_err *err)
 {
-	FILE *f = popen(cmd, "r");
+	char *const argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
 	char *buf = NULL, src[300];
-	size_t n = 0, cap = 64 * 1024;
+	size_t n = 0;
 	json_t *j = NULL;
-	int st;
 	bool ok = false;
 
-	if (f == NULL)
-		return err_set(err, "profile %s: credential_process: cannot run it: %s", name, strerror(errno));
-	if ((buf = malloc(cap + 1)) == NULL) {
-		pclose(f);
-		return err_set(err, "out of memory");
-	}
-	n = fread(buf, 1, cap, f);
-	buf[n] = '\0';
-	if (n == cap && fgetc(f) != EOF) {
-		while (fgetc(f) != EOF)
-			;
-		pclose(f);
-		err_set(err, "profile %s: credential_process wrote more than 64 KiB", name);
-		goto out;
-	}
-	st = pclose(f);
-	if (st != 0) {
-		err_set(err, "profile %s: credential_process failed (exit status %d)", name,
-			WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (!proc_run("credential_process", argv, NULL, PROCESS_DEADLINE_MS, 64 * 1024, &buf, &n, err)) {
+		err_prefix(err, "profile %s: ", name);
 		goto out;
 	}
 	j = json_loadb(buf, n, 0, NULL);
@@ -591,7 +575,7 @@ static bool creds_process(const char *name, const char *cmd, aws_creds *out, sao
 		       json_string_value(json_object_get(j, "SessionToken")), src, err);
 out:
 	json_decref(j);
-	OPENSSL_clear_free(buf, cap + 1);
+	proc_output_free(buf, n);
 	return ok;
 }
 

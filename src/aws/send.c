@@ -8,6 +8,7 @@
 #include "util/url.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,7 +169,10 @@ bool aws_send(const aws_request *req, aws_response *resp, sao_err *err)
 		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) || clock_mono_ms() - start > MAX_TOTAL_MS)
 			return sent; /* the last answer stands; or the last connection error */
 		/* Full jitter: a random delay up to an exponentially growing cap. */
-		RAND_bytes((unsigned char *)&delay, sizeof(delay));
+		if (RAND_bytes((unsigned char *)&delay, sizeof(delay)) != 1) {
+			ERR_clear_error();
+			delay = cap / 2; /* no randomness: the middle of the window, still bounded */
+		}
 		delay = delay % cap;
 		cap = cap * 2 > 5000 ? 5000 : cap * 2;
 		aws_response_clear(resp); /* send_once left nothing behind on failure; clear an answer */

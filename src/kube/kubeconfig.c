@@ -4,6 +4,7 @@
 
 #include "util/b64.h"
 #include "util/fsio.h"
+#include "util/proc.h"
 #include "util/yaml.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #define EXEC_OUT_MAX (64 * 1024)
+#define EXEC_DEADLINE_MS 30000L /* kubectl has none; a plugin that hangs must not hang saoidc */
 
 static void free_secret(char *s)
 {
@@ -154,17 +156,16 @@ oom:
 	return NULL;
 }
 
-/* Runs an exec credential plugin (command, args, env) and reads its ExecCredential. */
+/* Runs an exec credential plugin (command, args, env) and reads its ExecCredential, within
+ * EXEC_DEADLINE_MS and EXEC_OUT_MAX bytes (util/proc). */
 static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 {
 	const char *cmd = json_string_value(json_object_get(ex, "command"));
 	const char *api = json_string_value(json_object_get(ex, "apiVersion"));
 	const json_t *args = json_object_get(ex, "args"), *env = json_object_get(ex, "env");
 	size_t nargs = json_array_size(args), n = 0;
-	char **argv = NULL, **envp = NULL, info[256], *buf = NULL;
-	int pipefd[2] = {-1, -1}, status = 0;
-	pid_t pid;
-	json_t *cred = NULL;
+	char **argv = NULL, **envp = NULL, *info = NULL, *buf = NULL;
+	json_t *cred = NULL, *ij;
 	const json_t *st;
 	bool ok = false;
 
@@ -173,65 +174,23 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 	if (api == NULL)
 		api = "client.authentication.k8s.io/v1";
 	argv = calloc(nargs + 2, sizeof(*argv));
-	buf = malloc(EXEC_OUT_MAX + 1);
-	if (argv == NULL || buf == NULL) {
+	/* Built by jansson, so whatever the kubeconfig's apiVersion holds stays a JSON string. */
+	ij = json_pack("{s:s, s:s, s:{s:b}}", "apiVersion", api, "kind", "ExecCredential", "spec", "interactive", 0);
+	info = ij != NULL ? json_dumps(ij, JSON_COMPACT) : NULL;
+	json_decref(ij);
+	if (argv == NULL || info == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
 	argv[0] = (char *)cmd;
 	for (size_t i = 0; i < nargs; i++)
 		argv[i + 1] = (char *)(json_string_value(json_array_get(args, i)) != NULL ? json_string_value(json_array_get(args, i)) : "");
-	snprintf(info, sizeof(info), "{\"apiVersion\":\"%s\",\"kind\":\"ExecCredential\",\"spec\":{\"interactive\":false}}", api);
 	if ((envp = exec_env(env, info)) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
-	if (pipe(pipefd) != 0) {
-		err_set(err, "exec %s: %s", cmd, strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		err_set(err, "exec %s: %s", cmd, strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		/* The plugin: stdout to us, stdin /dev/null (not interactive), stderr the user's. Only
-		 * async-signal-safe calls here: another thread may have held a lock at fork. */
-		int devnull = open("/dev/null", O_RDONLY);
-		static const char msg[] = "saoidc: the kubeconfig exec plugin could not be run\n";
-
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		dup2(pipefd[1], 1);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		execvpe(cmd, argv, envp);
-		if (write(2, msg, sizeof(msg) - 1) < 0) {
-			/* nothing more to do */
-		}
-		_exit(127);
-	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	for (;;) {
-		ssize_t r = read(pipefd[0], buf + n, EXEC_OUT_MAX - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == EXEC_OUT_MAX)
-			break;
-	}
-	close(pipefd[0]);
-	pipefd[0] = -1;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	buf[n] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err_set(err, "kubeconfig exec plugin %s failed (exit status %d)", cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (!proc_run(cmd, argv, envp, EXEC_DEADLINE_MS, EXEC_OUT_MAX, &buf, &n, err)) {
+		err_prefix(err, "kubeconfig exec plugin ");
 		goto out;
 	}
 	cred = json_loadb(buf, n, 0, NULL);
@@ -249,13 +208,9 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 			     "status.clientCertificateData", cmd);
 	}
 out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
 	json_decref(cred);
-	if (buf != NULL)
-		OPENSSL_clear_free(buf, EXEC_OUT_MAX + 1);
+	proc_output_free(buf, n);
+	free(info);
 	free(argv);
 	for (char **e = envp; e != NULL && *e != NULL; e++)
 		free(*e);

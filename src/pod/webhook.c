@@ -206,7 +206,7 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 {
 	json_t *rev = json_loadb(body, len, 0, NULL), *req, *pod, *work = NULL, *ann = NULL, *all = NULL, *out = NULL;
 	const char *uid, *kind, *ns, *sa, *v;
-	char lerr[256] = "", key[256], composed[600];
+	char lerr[256] = "", key[256], *composed = NULL;
 	pod_identity ids[3];
 	size_t nids = 0;
 
@@ -286,8 +286,14 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 			/* A bare role name (or path/name): composed in the region's partition. */
 			const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
 
-			snprintf(composed, sizeof(composed), "arn:%s:iam::%s:role/%s", (part != NULL ? part : aws_partition_default())->id,
-				 cfg->role_account, v);
+			/* On the heap: an IAM path (512) and name (64) do not fit a fixed buffer of a few
+			 * hundred bytes, and a cut ARN would name another role. */
+			free(composed);
+			if (asprintf(&composed, "arn:%s:iam::%s:role/%s", (part != NULL ? part : aws_partition_default())->id,
+				     cfg->role_account, v) < 0) {
+				composed = NULL;
+				goto done; /* out == NULL: out of memory */
+			}
 			id->role_arn = composed;
 		}
 		id->audience = aud != NULL ? aud : cfg->token_audience != NULL ? cfg->token_audience : "sts.amazonaws.com";
@@ -349,6 +355,7 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		strlist_clear(&ids[i].only);
 	}
 done:
+	free(composed);
 	json_decref(all);
 	json_decref(work);
 	json_decref(ann);

@@ -109,5 +109,18 @@ kc failexec "$cluster_data" "    exec:
       apiVersion: client.authentication.k8s.io/v1
       command: false"
 refused "a failing exec plugin is named" 1 "exec plugin false failed" env -u KUBERNETES_SERVICE_HOST KUBECONFIG="$T_TMP/failexec.yaml" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
+# A plugin that prints without end: an error naming the bound, not a cut taken for a credential.
+kc bigexec "$cluster_data" "    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: yes"
+refused "an exec plugin printing more than 64 KiB is refused, named" 1 "exec plugin yes printed more than 65536 bytes" env -u KUBERNETES_SERVICE_HOST KUBECONFIG="$T_TMP/bigexec.yaml" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
+# The kubeconfig's apiVersion reaches the plugin inside valid JSON, whatever it holds.
+printf '#!/bin/sh\nprintf %%s "$KUBERNETES_EXEC_INFO" >"%s"\nexit 1\n' "$T_TMP/info.json" >"$T_TMP/info-plugin"
+chmod +x "$T_TMP/info-plugin"
+kc quoteexec "$cluster_data" "    exec:
+      apiVersion: 'a\"b'
+      command: $T_TMP/info-plugin"
+run env -u KUBERNETES_SERVICE_HOST KUBECONFIG="$T_TMP/quoteexec.yaml" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
+is "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["apiVersion"])' "$T_TMP/info.json" 2>&1)" 'a"b' "KUBERNETES_EXEC_INFO stays JSON with a quote in apiVersion"
 ok "no token reached a message" sh -c "! grep -q 'kubeconfig-token' '$T_TMP/.stdout' '$T_TMP/.stderr'"
 done_testing

@@ -72,6 +72,17 @@ mnt = [o for o in ops if o["path"].endswith("/volumeMounts")][0]["value"][0]["mo
 print(env["AWS_ROLE_ARN"], vol["audience"], vol["expirationSeconds"], env["AWS_STS_REGIONAL_ENDPOINTS"], mnt, env["AWS_WEB_IDENTITY_TOKEN_FILE"])')" \
 	"arn:aws-cn:iam::123456789012:role/teams/app-role sts.amazonaws.com.cn 7200 regional /var/run/secrets/aws /var/run/secrets/aws/token" \
 	"--role-account composes a bare role name in the region's partition; --token-audience, --token-expiration, --sts-regional-endpoint, --token-mount-path"
+# An IAM path of 512 characters and a 64-character name: the composed ARN is whole (it was
+# cut at 600 bytes, naming another role).
+LONGP=$(/usr/bin/python3 -c 'print("/".join(["p" * 63] * 8) + "/" + "n" * 64)')
+printf '{"metadata":{"annotations":{"eks.amazonaws.com/role-arn":"%s"}}}\n' "$LONGP" >"$D/serviceaccounts_apps_longpath.json"
+out=$(review longpath apps longpath | curl -s --cacert "$C/root.pem" -H 'Content-Type: application/json' --data-binary @- "https://localhost:$XP/mutate")
+is "$(printf %s "$out" | /usr/bin/python3 -c '
+import base64, json, sys
+r = json.load(sys.stdin)["response"]
+ops = json.loads(base64.b64decode(r["patch"]))
+print({e["name"]: e["value"] for o in ops if o["path"].endswith("/env") for e in o["value"]}["AWS_ROLE_ARN"])')" \
+	"arn:aws-cn:iam::123456789012:role/$LONGP" "a bare role name with a long IAM path is composed whole ($(printf %s "$LONGP" | wc -c) characters)"
 kill $X3; wait $X3 2>/dev/null
 # --watch-config-map: ServiceAccounts configured in EKS's pod-identity-webhook ConfigMap (field
 # names in any case, as Go reads them); an annotated ServiceAccount still wins.
@@ -110,6 +121,8 @@ kill $X5; wait $X5 2>/dev/null
 refused "--role-account takes an account ID" 2 "12-digit" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --role-account 12
 refused "--token-expiration is bounded" 2 "600 to 86400" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --token-expiration 60
 refused "webhook without TLS is refused" 2 "required" "$SAOIDC" webhook --listen 127.0.0.1:1
+refused "--sa-cache-seconds abc is a usage error (it was taken as 0)" 2 "whole seconds" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --sa-cache-seconds abc
+refused "--sa-namespace takes a namespace name" 2 "namespace name" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --sa-namespace 'a/b'
 is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$WP/mutate")" 405 "GET /mutate is 405"
 kill $WPID; wait $WPID
 is "$?" 0 "the webhook stops cleanly on SIGTERM"
