@@ -387,18 +387,6 @@ bool cli_reg_opt(void *ctx, int c, const char *arg, int *code)
 	return true;
 }
 
-void cli_report_retention(const retain_report *rep)
-{
-	for (size_t i = 0; i < rep->added.n; i++)
-		log_info("key %s: new in the source", rep->added.v[i]);
-	for (size_t i = 0; i < rep->kept.n; i++)
-		log_info("key %s: retained", rep->kept.v[i]);
-	for (size_t i = 0; i < rep->dropped.n; i++)
-		log_info("key %s: its retention ended, dropped from the JWKS", rep->dropped.v[i]);
-	for (size_t i = 0; i < rep->revoked.n; i++)
-		log_note("key %s: revoked", rep->revoked.v[i]);
-}
-
 void cli_warn_no_retention(void)
 {
 	log_warn("--retain 0: a key that leaves the source leaves the JWKS at once, and STS refuses the tokens it "

@@ -135,8 +135,6 @@ int cli_fail(const sao_err *err);
 /* Prints a command's help text; returns EXIT_SUCCESS. */
 int cli_print_help(const char *help);
 
-/* Reports which keys retention added, kept (until when) and dropped, on stderr. */
-void cli_report_retention(const retain_report *rep);
 /* The warning --retain 0 deserves. */
 void cli_warn_no_retention(void);
 

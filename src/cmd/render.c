@@ -2,6 +2,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "issuer/retention.h"
 #include "util/fsio.h"
 #include "util/log.h"
 
@@ -107,7 +108,7 @@ static bool retained_docs(const char *state_path, const cli_opts *o, const docs 
 	}
 	if (!docs_render_jwks(&o->docs, jwks, out, err))
 		goto out;
-	cli_report_retention(&rep);
+	rtn_report_log(&rep);
 	if ((state == NULL || !json_equal(state, nstate)) && (*state_text = json_dumps(nstate, JSON_INDENT(2))) == NULL) {
 		docs_clear(out);
 		err_set(err, "out of memory");

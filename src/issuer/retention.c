@@ -2,6 +2,8 @@
 
 #include "issuer/retention.h"
 
+#include "util/log.h"
+
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +94,16 @@ bool rtn_moved(const bucket_client *b, const char *state_key, const char *etag, 
 	free(body);
 	free(now);
 	return ok;
+}
+
+void rtn_report_log(const retain_report *rep)
+{
+	for (size_t i = 0; i < rep->added.n; i++)
+		log_info("key %s: new in the source", rep->added.v[i]);
+	for (size_t i = 0; i < rep->kept.n; i++)
+		log_info("key %s: retained", rep->kept.v[i]);
+	for (size_t i = 0; i < rep->dropped.n; i++)
+		log_info("key %s: its retention ended, dropped from the JWKS", rep->dropped.v[i]);
+	for (size_t i = 0; i < rep->revoked.n; i++)
+		log_note("key %s: revoked", rep->revoked.v[i]);
 }

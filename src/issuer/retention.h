@@ -25,6 +25,9 @@ bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cf
 	       const retain_policy *pol, time_t now, bool dry_run, docs *out, char **etag, retain_report *rep,
 	       sao_err *err);
 
+/* Says which keys a merge added, kept (until when), dropped and revoked, on the log. */
+void rtn_report_log(const retain_report *rep);
+
 /* True in *moved when the state is no longer at `etag` (another publisher wrote since). */
 bool rtn_moved(const bucket_client *b, const char *state_key, const char *etag, bool *moved, sao_err *err);
 

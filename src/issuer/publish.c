@@ -1,0 +1,326 @@
+#include "config.h"
+
+#include "issuer/publish.h"
+
+#include "aws/bucket.h"
+#include "aws/cloudfront.h"
+#include "aws/endpoint.h"
+#include "aws/s3.h"
+#include "issuer/private.h"
+#include "issuer/retention.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct pub_site {
+	pub_cfg cfg;
+	s3_target t;
+	aws_where where;
+	aws_endpoint s3ep;   /* where the objects go (FIPS, dual-stack, overrides) */
+	aws_endpoint s3plain; /* where STS fetches them: S3's plain regional host */
+	aws_creds creds;
+	cf_client cf;
+	priv_site site;
+	char *issuer;
+	char *state_key;
+};
+
+/* "/PREFIX/PATH": an object's path on the distribution, for invalidations. */
+static bool strlist_add_path(strlist *l, const char *prefix, const char *path)
+{
+	char *s = NULL;
+	bool ok;
+
+	if (asprintf(&s, "%s%s%s", prefix[0] ? "/" : "", prefix, path) < 0)
+		return false;
+	ok = strlist_add(l, s);
+	free(s);
+	return ok;
+}
+
+/* --create-bucket without --private: a new bucket, set up so that the mode's uploads are public:
+ * ACLs enabled and public ACLs allowed for public-read; ACLs disabled, public policies allowed
+ * and the public-read policy statement for --acl none. An existing bucket is left alone. */
+static bool public_bucket(const pub_cfg *p, const s3_target *t, const aws_endpoint *s3ep,
+			  const aws_partition *part, const aws_creds *creds, sao_err *err)
+{
+	bucket_client bc = {creds, *s3ep, t->bucket};
+	bool exists = false, acl = strcmp(p->upload.acl, "public-read") == 0, ok;
+	char *policy = NULL;
+
+	if (p->upload.dry_run) { /* no credentials: nothing is read either */
+		log_note("would create bucket %s if it does not exist, with %s", t->bucket,
+			 acl ? "ACLs enabled and public ACLs allowed" : "public bucket policies allowed and the s3-policy statement");
+		return true;
+	}
+	if (!bucket_exists(&bc, &exists, err))
+		return false;
+	if (exists) {
+		log_info("bucket %s exists: its settings are left as they are (--create-bucket)", t->bucket);
+		return true;
+	}
+	log_note("creating bucket %s (%s)", t->bucket, acl ? "public-read ACLs" : "public through its bucket policy");
+	if (!bucket_create(&bc, err) || !bucket_set_ownership(&bc, acl ? "ObjectWriter" : "BucketOwnerEnforced", err) ||
+	    !bucket_block_public_access(&bc, !acl, acl, err))
+		return false;
+	if (acl)
+		return true;
+	if ((policy = s3_public_policy(t, part)) == NULL)
+		return err_set(err, "out of memory");
+	ok = bucket_policy_put(&bc, policy, err);
+	free(policy);
+	return ok;
+}
+
+/* --private, before the documents: the bucket, origin access control, distribution and policy. */
+static bool private_site(const pub_cfg *p, const s3_target *t, const aws_where *where, const aws_endpoint *s3ep,
+			 const aws_endpoint *s3plain, aws_creds *creds, cf_client *cf, priv_site *site, sao_err *err)
+{
+	char *origin = NULL;
+	bool ok = false;
+	bucket_client bc = {creds, *s3ep, t->bucket};
+	priv_cfg pc = {t->bucket, t->prefix, NULL, where->partition->id, p->domain, p->certificate_arn,
+		       p->create_bucket, p->upload.dry_run, log_note};
+
+	if (asprintf(&origin, "%s.%s", t->bucket, s3plain->host) < 0)
+		return err_set(err, "out of memory");
+	pc.origin_domain = origin;
+	/* Everything that can be refused is refused before the first call. */
+	if (!priv_check(&pc, err) || !aws_endpoint_resolve(AWS_CLOUDFRONT, where->region, &where->ep, &cf->ep, err) ||
+	    !aws_creds_load(creds, where, err))
+		goto out;
+	cf->creds = creds;
+	log_info("private issuer: s3://%s/%s behind CloudFront (credentials from %s)", t->bucket, t->prefix,
+		 creds->source);
+	ok = priv_ensure(&pc, &bc, cf, site, err);
+out:
+	free(origin);
+	return ok;
+}
+
+/* --private, after the uploads: invalidate what changed (or what a run cut short uploaded
+ * without invalidating), wait if asked, and say what is left to do. */
+static bool private_finish(const pub_cfg *p, const cf_client *cf, const priv_site *site, const strlist *paths,
+			   const time_t modified[2], sao_err *err)
+{
+	strlist stale = {0};
+	time_t last = 0;
+	char *inv = NULL, ref[64];
+	bool ok = false;
+
+	if (site->dist.id == NULL)
+		return true;
+	if (!cf_last_invalidation(cf, site->dist.id, &last, err))
+		goto out;
+	for (size_t i = 0; i < paths->n && i < 2; i++)
+		if ((modified[i] == (time_t)-1 || modified[i] > last) && !strlist_add(&stale, paths->v[i])) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+	if (stale.n > 0) {
+		snprintf(ref, sizeof(ref), "saoidc-%ld-%zu", (long)time(NULL), stale.n);
+		if (!cf_invalidate(cf, site->dist.id, &stale, ref, &inv, err))
+			goto out;
+		log_info("invalidation %s of %s%s%s on distribution %s", inv, stale.v[0], stale.n > 1 ? " and " : "",
+			 stale.n > 1 ? stale.v[1] : "", site->dist.id);
+		if (p->wait && !priv_wait_invalidated(cf, site->dist.id, inv, p->wait_timeout, log_note, err))
+			goto out;
+	}
+	if (strcmp(site->dist.status, "Deployed") != 0) {
+		if (p->wait) {
+			if (!priv_wait_deployed(cf, site->dist.id, p->wait_timeout, log_note, err))
+				goto out;
+		} else {
+			log_info("distribution %s is still deploying (a new one takes minutes): the issuer answers once "
+				 "it is Deployed; --wait waits, `saoidc verify --issuer %s` tells",
+				 site->dist.id, site->issuer);
+		}
+	}
+	if (p->domain != NULL)
+		log_info("DNS: create the record  %s. CNAME %s.  (the issuer is https://%s/...)", p->domain,
+			 site->dist.domain, p->domain);
+	ok = true;
+out:
+	free(inv);
+	strlist_clear(&stale);
+	return ok;
+}
+
+/* Credentials: needed unless this is a dry run; in a dry run used when there are any, to read
+ * the retention state (a --revoke dry run must read it). */
+static bool load_creds(pub_site *s, sao_err *err)
+{
+	sao_err cerr = {""};
+
+	if (s->creds.access_key != NULL)
+		return true;
+	if (!s->cfg.upload.dry_run)
+		return aws_creds_load(&s->creds, &s->where, err);
+	if (!aws_creds_load(&s->creds, &s->where, &cerr))
+		aws_creds_clear(&s->creds);
+	if (s->creds.access_key == NULL && s->cfg.revoke != NULL && s->cfg.revoke->n > 0)
+		return err_set(err, "--revoke with --dry-run needs credentials: the retention state must be read to say "
+				    "what would be withdrawn");
+	return true;
+}
+
+pub_site *pub_open(const pub_cfg *cfg, const char *s3_uri, const char *issuer, sao_err *err)
+{
+	pub_site *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return err_set(err, "out of memory"), NULL;
+	s->cfg = *cfg;
+	if (!s3_parse_uri(s3_uri, &s->t, err) || !aws_where_init(&s->where, cfg->region, cfg->fips, err))
+		goto fail;
+	if (s->where.region == NULL) {
+		err_set(err, "no region: give --region or set AWS_REGION (the bucket's region, which also picks "
+			     "the partition: aws, aws-cn, aws-us-gov, ...)");
+		goto fail;
+	}
+	if (!aws_endpoint_resolve(AWS_S3, s->where.region, &s->where.ep, &s->s3ep, err) ||
+	    !aws_endpoint_resolve(AWS_S3, s->where.region, NULL, &s->s3plain, err))
+		goto fail;
+	if (cfg->private_ && !private_site(&s->cfg, &s->t, &s->where, &s->s3ep, &s->s3plain, &s->creds, &s->cf, &s->site, err))
+		goto fail;
+	if (issuer == NULL)
+		issuer = s->site.issuer;
+	if (issuer != NULL) {
+		s->issuer = strdup(issuer);
+	} else {
+		if ((s->issuer = s3_issuer_url(&s->t, &s->s3plain, err)) == NULL)
+			goto fail;
+		if (!aws_s3_virtual_host_ok(s->t.bucket))
+			log_info("bucket \"%s\" has dots: the issuer is path-style (%s), since the virtual-hosted "
+				 "name %s.%s would not match S3's certificate (*.%s covers one label)",
+				 s->t.bucket, s->issuer, s->t.bucket, s->s3plain.host, s->s3plain.host);
+	}
+	if (s->issuer == NULL || (s->state_key = s3_object_key(&s->t, RTN_STATE_PATH)) == NULL) {
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	if (!load_creds(s, err))
+		goto fail;
+	if (!cfg->upload.dry_run)
+		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", s->t.bucket, s->t.prefix,
+			 s->where.region, s->where.partition->id, s->creds.source);
+	if (!cfg->private_ && cfg->create_bucket &&
+	    !public_bucket(&s->cfg, &s->t, &s->s3ep, s->where.partition, &s->creds, err))
+		goto fail;
+	return s;
+fail:
+	pub_close(s);
+	return NULL;
+}
+
+const char *pub_issuer(const pub_site *s)
+{
+	return s->issuer;
+}
+
+const aws_where *pub_where(const pub_site *s)
+{
+	return &s->where;
+}
+
+bool pub_refresh_creds(pub_site *s, sao_err *err)
+{
+	aws_creds_clear(&s->creds);
+	return aws_creds_load(&s->creds, &s->where, err);
+}
+
+/* The retention merge and the uploads, in rounds: a publisher racing on the same prefix may
+ * write the state between our state write and our uploads; then merge its keys in and upload
+ * again. Returns the objects uploaded, or -1. */
+static int merge_and_upload(pub_site *s, const docs_cfg *dc, const docs *source, time_t modified[2], size_t *keys,
+			    sao_err *err)
+{
+	const pub_cfg *p = &s->cfg;
+	bool dry = p->upload.dry_run;
+	int changed = 0;
+
+	for (int round = 0;; round++) {
+		bucket_client bc = {&s->creds, s->s3ep, s->t.bucket};
+		retain_report rep = {0};
+		docs pub = {0};
+		char *etag = NULL;
+		bool moved = false, ok;
+		int r;
+
+		if (dry && s->creds.access_key == NULL) {
+			log_note("dry run without credentials: the retention state (s3://%s/%s) is not read; the JWKS "
+				 "shown is the source's alone", s->t.bucket, s->state_key);
+			ok = docs_copy(source, &pub, err);
+		} else {
+			ok = rtn_merge(&bc, s->state_key, dc, source, &(retain_policy){p->retain_s, p->revoke}, time(NULL), dry,
+				       &pub, &etag, &rep, err);
+			if (!ok && dry && (p->revoke == NULL || p->revoke->n == 0)) {
+				log_note("dry run: the retention state (s3://%s/%s) could not be read (%s); the JWKS shown is "
+					 "the source's alone", s->t.bucket, s->state_key, err->msg);
+				err->msg[0] = '\0';
+				retain_report_clear(&rep);
+				ok = docs_copy(source, &pub, err);
+			}
+		}
+		if (ok) {
+			if (round == 0)
+				rtn_report_log(&rep);
+			*keys = docs_key_count(&pub);
+		}
+		r = ok ? upl_docs(dc, &pub, &s->t, &p->upload, &s->s3ep, dry ? NULL : &s->creds, modified) : 0;
+		if (r > 0 && !dry && round < 4)
+			ok = rtn_moved(&bc, s->state_key, etag, &moved, err);
+		retain_report_clear(&rep);
+		docs_clear(&pub);
+		free(etag);
+		if (!ok || r < 0) /* err set; or upl_docs logged why */
+			return -1;
+		changed += r;
+		if (!moved)
+			return changed;
+		log_info("another publisher changed the retention state meanwhile: merging its keys and publishing again");
+	}
+}
+
+bool pub_pass(pub_site *s, const docs_cfg *dc, const docs *source, int *changed, size_t *keys, sao_err *err)
+{
+	const pub_cfg *p = &s->cfg;
+	strlist invalidate = {0};
+	time_t modified[2] = {0, 0};
+	bool ok = false;
+
+	*changed = 0;
+	if ((*changed = merge_and_upload(s, dc, source, modified, keys, err)) < 0)
+		goto out;
+	for (size_t i = 0; p->private_ && i < 2; i++)
+		if (!strlist_add_path(&invalidate, s->t.prefix,
+				      i == 0 ? (dc->jwks_path != NULL ? dc->jwks_path : "/keys.json")
+					     : "/.well-known/openid-configuration")) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+	if (p->private_ && !p->upload.dry_run && !private_finish(p, &s->cf, &s->site, &invalidate, modified, err))
+		goto out;
+	if (p->private_ && p->upload.dry_run && s->site.dist.id != NULL)
+		log_note("would invalidate the documents that changed on distribution %s", s->site.dist.id);
+	ok = true;
+out:
+	strlist_clear(&invalidate);
+	return ok;
+}
+
+void pub_close(pub_site *s)
+{
+	if (s == NULL)
+		return;
+	aws_creds_clear(&s->creds);
+	s3_target_clear(&s->t);
+	aws_where_clear(&s->where);
+	priv_site_clear(&s->site);
+	free(s->issuer);
+	free(s->state_key);
+	free(s);
+}
