@@ -8,10 +8,7 @@
 #include "util/cpus.h"
 #include "util/fsio.h"
 #include "util/log.h"
-#include "server/metrics.h"
-#include "server/server.h"
-#include "server/status.h"
-#include "util/watch.h"
+#include "server/serve.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -201,52 +198,6 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	}
 }
 
-/* Makes rendered documents current and remembers them; takes the bodies out of *d. */
-/* What is being served, to tell whether a reload changed anything. */
-typedef struct served {
-	char *jwks, *disc;
-	unsigned max_age; /* the source's (the API server's), 0 for none */
-} served;
-
-static bool publish_docs(srv *s, metrics *m, docs *d, size_t nkeys, bool from_apiserver, served *sv, sao_err *err)
-{
-	if (!srv_publish(s, d, err))
-		return false;
-	free(sv->jwks);
-	free(sv->disc);
-	sv->jwks = d->jwks;
-	sv->disc = d->discovery;
-	sv->max_age = d->max_age;
-	d->jwks = d->discovery = NULL;
-	metrics_reload(m, true, nkeys);
-	log_info("serving %zu key%s%s", nkeys, nkeys == 1 ? "" : "s", from_apiserver ? " from the API server" : "");
-	return true;
-}
-
-/* Loads the keys and renders the documents; publishes them if they differ from what is served. */
-static bool reload(const cli_opts *o, srv *s, metrics *m, served *sv, sao_err *err)
-{
-	docs d = {0};
-	size_t nkeys = 0;
-	bool ok = false;
-
-	if (!cli_build_docs(o, &d, &nkeys, err))
-		goto out;
-	if (sv->jwks != NULL && strcmp(sv->jwks, d.jwks) == 0 && strcmp(sv->disc, d.discovery) == 0 &&
-	    sv->max_age == d.max_age) {
-		ok = true;
-		log_debug("keys reloaded: documents unchanged (%zu key%s)", nkeys, nkeys == 1 ? "" : "s");
-		metrics_reload(m, true, nkeys);
-		goto out;
-	}
-	ok = publish_docs(s, m, &d, nkeys, o->from_apiserver, sv, err);
-out:
-	if (!ok)
-		metrics_reload(m, false, 0);
-	docs_clear(&d);
-	return ok;
-}
-
 static char *read_pem(const char *path, const char *what, sao_err *err)
 {
 	unsigned char *buf = NULL;
@@ -259,33 +210,10 @@ static char *read_pem(const char *path, const char *what, sao_err *err)
 	return (char *)buf;
 }
 
-/* Serves a renewed certificate (cert-manager rewriting a Secret volume) when the files'
- * fingerprint changes: new connections get it, in-flight ones finish on the old one. */
-/* /metrics on the status listener: the server's own counters. */
-static char *render_metrics(void *ctx, size_t *len)
+/* serve's source: the keys (or the API server's documents) read again. */
+static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 {
-	return metrics_render(ctx, len);
-}
-
-static void reload_tls(srv *s, const serve_opts *so, unsigned char fp[WATCH_FP_LEN])
-{
-	const char *paths[] = {so->tls_cert, so->tls_key};
-	unsigned char nfp[WATCH_FP_LEN];
-	char *cert = NULL, *key = NULL;
-	sao_err err = {""};
-
-	watch_fingerprint(paths, 2, nfp);
-	if (memcmp(fp, nfp, WATCH_FP_LEN) == 0)
-		return;
-	memcpy(fp, nfp, WATCH_FP_LEN);
-	if ((cert = read_pem(so->tls_cert, "--tls-cert", &err)) != NULL &&
-	    (key = read_pem(so->tls_key, "--tls-key", &err)) != NULL && srv_set_tls(s, cert, key, &err))
-		log_info("TLS certificate files changed: serving the new certificate");
-	else
-		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
-	if (key != NULL)
-		OPENSSL_clear_free(key, strlen(key));
-	free(cert);
+	return cli_build_docs(ctx, d, nkeys, err);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -319,16 +247,10 @@ int cmd_serve(int argc, char **argv)
 	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .max_per_ip = 128, .timeout_s = 10,
 			 .req_timeout_s = 10, .grace_ms = 5000,
 			 .max_request = 8192, .kube_poll_s = 30};
-	long last_kube_poll = clock_mono_ms();
 	bool kube_keys = false;
 	cli_opts o = {0};
 	sao_err err = {""};
-	metrics *m = NULL;
-	srv *s = NULL;
-	status_srv *st = NULL;
 	char *cert = NULL, *key = NULL, *prefix = NULL;
-	served sv = {0};
-	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN], tls_fp[WATCH_FP_LEN] = {0};
 	sigset_t sigs;
 	int rc = cli_parse("serve", cmd_serve_help, argc, argv, lo, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
 
@@ -352,20 +274,13 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
-
-	/* Signals are taken synchronously by this thread; block them before any worker starts. */
+	/* Signals are taken synchronously by the main thread; block them before any worker starts. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	m = metrics_new();
-	if (m == NULL) {
-		err_set(&err, "out of memory");
-		goto fail;
-	}
 	if (so.tls_cert != NULL && ((cert = read_pem(so.tls_cert, "--tls-cert", &err)) == NULL ||
 				    (key = read_pem(so.tls_key, "--tls-key", &err)) == NULL))
 		goto fail;
@@ -375,133 +290,51 @@ int cmd_serve(int argc, char **argv)
 	}
 	{
 		const char *threads_from = "--threads";
-		srv_cfg cfg = {
-			.listen = so.nlisten > 0 ? so.listen : default_listen,
-			.nlisten = so.nlisten > 0 ? so.nlisten : 1,
-			.prefix = prefix,
-			.jwks_path = o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json",
-			.max_age = so.max_age,
-			.cors = so.cors,
-			.access_log = so.access_log,
-			.max_connections = so.max_conn,
-			.per_ip_connections = so.max_per_ip,
-			.timeout_s = so.timeout_s,
-			.request_timeout_ms = so.req_timeout_s * 1000u,
-			.max_request = so.max_request,
-			.threads = so.threads != 0 ? so.threads : cpus_usable(&threads_from),
-			.tls_cert_pem = cert,
-			.tls_key_pem = key,
-			.no_status_routes = so.status_listen != NULL,
+		serve_cfg sc = {
+			.srv = {.listen = so.nlisten > 0 ? so.listen : default_listen,
+				.nlisten = so.nlisten > 0 ? so.nlisten : 1,
+				.prefix = prefix,
+				.jwks_path = o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json",
+				.max_age = so.max_age,
+				.cors = so.cors,
+				.access_log = so.access_log,
+				.max_connections = so.max_conn,
+				.per_ip_connections = so.max_per_ip,
+				.timeout_s = so.timeout_s,
+				.request_timeout_ms = so.req_timeout_s * 1000u,
+				.max_request = so.max_request,
+				.threads = so.threads != 0 ? so.threads : cpus_usable(&threads_from),
+				.tls_cert_pem = cert,
+				.tls_key_pem = key,
+				.no_status_routes = so.status_listen != NULL},
+			.issuer = o.docs.issuer,
+			.tls_cert_file = so.tls_cert,
+			.tls_key_file = so.tls_key,
+			.key_files = o.keys,
+			.nkey_files = o.nkeys,
+			.watch_ms = so.watch_ms,
+			.poll_source = kube_keys,
+			.kube_poll_s = so.kube_poll_s,
+			.from_apiserver = o.from_apiserver,
+			.grace_ms = so.grace_ms,
+			.status_listen = so.status_listen,
+			.source = source,
+			.source_ctx = &o,
 		};
 
-		/* Load first: a bad key or issuer must fail before anything listens. */
-		watch_fingerprint(o.keys, o.nkeys, fp);
-		{
-			docs d = {0};
-			size_t n = 0;
-			bool good = cli_build_docs(&o, &d, &n, &err) && (s = srv_start(&cfg, m, &err)) != NULL &&
-				    publish_docs(s, m, &d, n, o.from_apiserver, &sv, &err);
-
-			docs_clear(&d);
-			if (!good)
-				goto fail;
-		}
-		if (so.status_listen != NULL) {
-			if ((st = status_start(so.status_listen, render_metrics, m, &err)) == NULL) {
-				err_prefix(&err, "--status-listen: ");
-				goto fail;
-			}
-			status_set_ready(st, true); /* the documents are loaded; a failed reload keeps them */
-			log_info("status: http://%s/healthz, /readyz, /metrics", so.status_listen);
-		}
-		for (size_t i = 0; i < cfg.nlisten; i++) {
-			const char *scheme = cert != NULL ? "https" : "http";
-			char bound[80];
-
-			if (!srv_bound_address(s, i, bound, sizeof(bound)))
-				snprintf(bound, sizeof(bound), "%s", cfg.listen[i]);
-			if (strcmp(bound, cfg.listen[i]) != 0)
-				log_info("listening on %s://%s (--listen %s)", scheme, bound, cfg.listen[i]);
-			else
-				log_info("listening on %s://%s", scheme, bound);
-			log_info("  %s://%s%s/.well-known/openid-configuration", scheme, bound, prefix);
-			log_info("  %s://%s%s%s", scheme, bound, prefix, cfg.jwks_path);
-		}
-		if (cert != NULL) {
-			const char *paths[] = {so.tls_cert, so.tls_key};
-
-			watch_fingerprint(paths, 2, tls_fp);
-		}
-		log_info("issuer %s", o.docs.issuer);
-		log_info("%u worker thread%s per listener (%s)", cfg.threads, cfg.threads == 1 ? "" : "s", threads_from);
-	}
-
-	if (so.watch_ms == 0)
-		log_info("--watch-interval 0: key files are re-read on SIGHUP only%s",
-			 kube_keys ? "; Secrets read through the API are still polled (--kube-poll-interval)" : "");
-	for (;;) {
-		/* Wake for the file check, or for the next API poll, whichever is first: a
-		 * --watch-interval of 0 turns off the file check, never the API poll. */
-		long wait_ms = so.watch_ms > 0 ? (long)so.watch_ms : -1;
-		siginfo_t si;
-		int sig;
-
-		if (cert != NULL && (wait_ms < 0 || wait_ms > 1000))
-			wait_ms = 1000; /* listeners replaced by a certificate reload are stopped once drained */
-
-		if (kube_keys) {
-			long due = last_kube_poll + (long)so.kube_poll_s * 1000 - clock_mono_ms();
-
-			due = due < 0 ? 0 : due;
-			wait_ms = wait_ms < 0 || due < wait_ms ? due : wait_ms;
-		}
-		{
-			struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
-
-			sig = sigtimedwait(&sigs, &si, wait_ms >= 0 ? &ts : NULL);
-		}
-
-		if (sig == SIGTERM || sig == SIGINT) {
-			log_info("%s: stopping (in-flight requests get %u ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-				 so.grace_ms);
-			break;
-		}
-		if (sig < 0 && errno != EAGAIN)
-			continue;
-		if (cert != NULL && (so.watch_ms > 0 || sig == SIGHUP))
-			reload_tls(s, &so, tls_fp);
-		if (so.watch_ms > 0)
-			watch_fingerprint(o.keys, o.nkeys, nfp);
-		else
-			memcpy(nfp, fp, sizeof(fp));
-		/* Secrets read through the API are polled: a reload that renders the same documents
-		 * changes nothing. */
-		bool poll_kube = kube_keys && clock_mono_ms() - last_kube_poll >= (long)so.kube_poll_s * 1000;
-
-		if (sig == SIGHUP || memcmp(fp, nfp, sizeof(fp)) != 0 || poll_kube) {
-			memcpy(fp, nfp, sizeof(fp));
-			if (poll_kube)
-				last_kube_poll = clock_mono_ms();
-			if (sig == SIGHUP || !poll_kube)
-				log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
-			if (!reload(&o, s, m, &sv, &err))
-				log_error("reload failed, still serving the previous documents: %s", err.msg);
-		}
+		sc.threads_from = threads_from;
+		if (!serve_run(&sc, &err))
+			goto fail;
 	}
 	rc = EXIT_SUCCESS;
 	goto out;
 fail:
 	rc = cli_fail(&err);
 out:
-	srv_stop(s, so.grace_ms);
-	status_stop(st);
-	metrics_free(m);
 	if (key != NULL)
 		OPENSSL_cleanse(key, strlen(key));
 	free(key);
 	free(cert);
-	free(sv.jwks);
-	free(sv.disc);
 	free(prefix);
 	free(so.listen);
 	cli_opts_free(&o);

@@ -1,0 +1,232 @@
+#include "config.h"
+
+#include "server/serve.h"
+
+#include "server/metrics.h"
+#include "server/status.h"
+#include "util/clock.h"
+#include "util/fsio.h"
+#include "util/log.h"
+#include "util/watch.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* What is being served, to tell whether a reload changed anything. */
+typedef struct served {
+	char *jwks, *disc;
+	unsigned max_age; /* the source's (the API server's), 0 for none */
+} served;
+
+/* Makes rendered documents current and remembers them; takes the bodies out of *d. */
+static bool publish_docs(srv *s, metrics *m, docs *d, size_t nkeys, bool from_apiserver, served *sv, sao_err *err)
+{
+	if (!srv_publish(s, d, err))
+		return false;
+	free(sv->jwks);
+	free(sv->disc);
+	sv->jwks = d->jwks;
+	sv->disc = d->discovery;
+	sv->max_age = d->max_age;
+	d->jwks = d->discovery = NULL;
+	metrics_reload(m, true, nkeys);
+	log_info("serving %zu key%s%s", nkeys, nkeys == 1 ? "" : "s", from_apiserver ? " from the API server" : "");
+	return true;
+}
+
+/* Loads the keys and renders the documents; publishes them if they differ from what is served. */
+static bool reload(const serve_cfg *c, srv *s, metrics *m, served *sv, sao_err *err)
+{
+	docs d = {0};
+	size_t nkeys = 0;
+	bool ok = false;
+
+	if (!c->source(c->source_ctx, &d, &nkeys, err))
+		goto out;
+	if (sv->jwks != NULL && strcmp(sv->jwks, d.jwks) == 0 && strcmp(sv->disc, d.discovery) == 0 &&
+	    sv->max_age == d.max_age) {
+		ok = true;
+		log_debug("keys reloaded: documents unchanged (%zu key%s)", nkeys, nkeys == 1 ? "" : "s");
+		metrics_reload(m, true, nkeys);
+		goto out;
+	}
+	ok = publish_docs(s, m, &d, nkeys, c->from_apiserver, sv, err);
+out:
+	if (!ok)
+		metrics_reload(m, false, 0);
+	docs_clear(&d);
+	return ok;
+}
+
+static char *read_pem(const char *path, const char *what, sao_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+
+	if (!fs_read_file(path, 1024 * 1024, &buf, &len, err)) {
+		err_prefix(err, "%s %s: ", what, path);
+		return NULL;
+	}
+	return (char *)buf;
+}
+
+/* Serves a renewed certificate (cert-manager rewriting a Secret volume) when the files'
+ * fingerprint changes: new connections get it, in-flight ones finish on the old one. */
+static void reload_tls(srv *s, const serve_cfg *c, unsigned char fp[WATCH_FP_LEN])
+{
+	const char *paths[] = {c->tls_cert_file, c->tls_key_file};
+	unsigned char nfp[WATCH_FP_LEN];
+	char *cert = NULL, *key = NULL;
+	sao_err err = {""};
+
+	watch_fingerprint(paths, 2, nfp);
+	if (memcmp(fp, nfp, WATCH_FP_LEN) == 0)
+		return;
+	memcpy(fp, nfp, WATCH_FP_LEN);
+	if ((cert = read_pem(c->tls_cert_file, "--tls-cert", &err)) != NULL &&
+	    (key = read_pem(c->tls_key_file, "--tls-key", &err)) != NULL && srv_set_tls(s, cert, key, &err))
+		log_info("TLS certificate files changed: serving the new certificate");
+	else
+		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
+	if (key != NULL)
+		OPENSSL_clear_free(key, strlen(key));
+	free(cert);
+}
+
+/* /metrics on the status listener: the server's own counters. */
+static char *render_metrics(void *ctx, size_t *len)
+{
+	return metrics_render(ctx, len);
+}
+
+/* What started, where, on the log. */
+static void log_listeners(const serve_cfg *c, srv *s)
+{
+	const char *scheme = c->srv.tls_cert_pem != NULL ? "https" : "http";
+
+	for (size_t i = 0; i < c->srv.nlisten; i++) {
+		char bound[80];
+
+		if (!srv_bound_address(s, i, bound, sizeof(bound)))
+			snprintf(bound, sizeof(bound), "%s", c->srv.listen[i]);
+		if (strcmp(bound, c->srv.listen[i]) != 0)
+			log_info("listening on %s://%s (--listen %s)", scheme, bound, c->srv.listen[i]);
+		else
+			log_info("listening on %s://%s", scheme, bound);
+		log_info("  %s://%s%s/.well-known/openid-configuration", scheme, bound, c->srv.prefix);
+		log_info("  %s://%s%s%s", scheme, bound, c->srv.prefix, c->srv.jwks_path);
+	}
+	log_info("issuer %s", c->issuer);
+	log_info("%u worker thread%s per listener (%s)", c->srv.threads, c->srv.threads == 1 ? "" : "s", c->threads_from);
+	if (c->watch_ms == 0)
+		log_info("--watch-interval 0: key files are re-read on SIGHUP only%s",
+			 c->poll_source ? "; Secrets read through the API are still polled (--kube-poll-interval)" : "");
+}
+
+/* The main thread until SIGTERM or SIGINT: signals, key files, the API poll, the certificate. */
+static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
+{
+	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN], tls_fp[WATCH_FP_LEN] = {0};
+	long last_poll = clock_mono_ms();
+	sigset_t sigs;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	watch_fingerprint(c->key_files, c->nkey_files, fp);
+	if (c->srv.tls_cert_pem != NULL) {
+		const char *paths[] = {c->tls_cert_file, c->tls_key_file};
+
+		watch_fingerprint(paths, 2, tls_fp);
+	}
+	for (;;) {
+		/* Wake for the file check, or for the next API poll, whichever is first: a
+		 * --watch-interval of 0 turns off the file check, never the API poll. */
+		long wait_ms = c->watch_ms > 0 ? (long)c->watch_ms : -1;
+		struct timespec ts;
+		sao_err err = {""};
+		siginfo_t si;
+		bool poll;
+		int sig;
+
+		if (c->srv.tls_cert_pem != NULL && (wait_ms < 0 || wait_ms > 1000))
+			wait_ms = 1000; /* listeners replaced by a certificate reload are stopped once drained */
+		if (c->poll_source) {
+			long due = last_poll + (long)c->kube_poll_s * 1000 - clock_mono_ms();
+
+			due = due < 0 ? 0 : due;
+			wait_ms = wait_ms < 0 || due < wait_ms ? due : wait_ms;
+		}
+		ts.tv_sec = wait_ms / 1000;
+		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
+		sig = sigtimedwait(&sigs, &si, wait_ms >= 0 ? &ts : NULL);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("%s: stopping (in-flight requests get %u ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+				 c->grace_ms);
+			return;
+		}
+		if (sig < 0 && errno != EAGAIN)
+			continue;
+		if (c->srv.tls_cert_pem != NULL && (c->watch_ms > 0 || sig == SIGHUP))
+			reload_tls(s, c, tls_fp);
+		if (c->watch_ms > 0)
+			watch_fingerprint(c->key_files, c->nkey_files, nfp);
+		else
+			memcpy(nfp, fp, sizeof(fp));
+		/* Secrets read through the API are polled: a reload that renders the same documents
+		 * changes nothing. */
+		poll = c->poll_source && clock_mono_ms() - last_poll >= (long)c->kube_poll_s * 1000;
+		if (sig != SIGHUP && memcmp(fp, nfp, sizeof(fp)) == 0 && !poll)
+			continue;
+		memcpy(fp, nfp, sizeof(fp));
+		if (poll)
+			last_poll = clock_mono_ms();
+		if (sig == SIGHUP || !poll)
+			log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
+		if (!reload(c, s, m, sv, &err))
+			log_error("reload failed, still serving the previous documents: %s", err.msg);
+	}
+}
+
+bool serve_run(const serve_cfg *c, sao_err *err)
+{
+	metrics *m = metrics_new();
+	srv *s = NULL;
+	status_srv *st = NULL;
+	served sv = {0};
+	docs d = {0};
+	size_t n = 0;
+	bool ok = false;
+
+	if (m == NULL)
+		return err_set(err, "out of memory");
+	/* Load first: a bad key or issuer must fail before anything listens. */
+	if (!c->source(c->source_ctx, &d, &n, err) || (s = srv_start(&c->srv, m, err)) == NULL ||
+	    !publish_docs(s, m, &d, n, c->from_apiserver, &sv, err))
+		goto out;
+	if (c->status_listen != NULL) {
+		if ((st = status_start(c->status_listen, render_metrics, m, err)) == NULL) {
+			err_prefix(err, "--status-listen: ");
+			goto out;
+		}
+		status_set_ready(st, true); /* the documents are loaded; a failed reload keeps them */
+		log_info("status: http://%s/healthz, /readyz, /metrics", c->status_listen);
+	}
+	log_listeners(c, s);
+	loop(c, s, m, &sv);
+	ok = true;
+out:
+	docs_clear(&d);
+	srv_stop(s, c->grace_ms);
+	status_stop(st);
+	metrics_free(m);
+	free(sv.jwks);
+	free(sv.disc);
+	return ok;
+}
