@@ -56,11 +56,14 @@ static void lookup(lk_service *s, lk_job *job)
 	}
 	sa = json_loadb(body, len, 0, NULL);
 	ann = json_object_get(json_object_get(sa, "metadata"), "annotations");
-	if (!json_is_object(sa) || !json_is_object(json_object_get(sa, "metadata")) || (ann != NULL && !json_is_object(ann))) {
+	if (!json_is_object(sa) || !json_is_object(json_object_get(sa, "metadata")) ||
+	    (ann != NULL && !json_is_object(ann))) {
 		/* Never "no annotations": that would admit the pod without its identity, silently. */
 		atomic_fetch_add(&s->failed, 1);
-		snprintf(job->err, sizeof(job->err), "the Kubernetes API's answer for ServiceAccount %s/%s is not a "
-						     "ServiceAccount (not JSON, or no metadata)", job->ns, job->name);
+		snprintf(job->err, sizeof(job->err),
+			 "the Kubernetes API's answer for ServiceAccount %s/%s is not a "
+			 "ServiceAccount (not JSON, or no metadata)",
+			 job->ns, job->name);
 		goto out;
 	}
 	job->annotations = ann != NULL ? json_deep_copy(ann) : json_object();
@@ -101,7 +104,8 @@ static void *worker(void *arg)
 			snprintf(job->err, sizeof(job->err), "the webhook is stopping");
 		} else if (clock_mono_ms() - job->queued_at > s->cfg.lookup_ms) {
 			atomic_fetch_add(&s->queue_full, 1);
-			snprintf(job->err, sizeof(job->err), "no ServiceAccount lookup could start within %ld ms (too many waiting)",
+			snprintf(job->err, sizeof(job->err),
+				 "no ServiceAccount lookup could start within %ld ms (too many waiting)",
 				 s->cfg.lookup_ms);
 		} else {
 			lookup(s, job);
@@ -197,7 +201,8 @@ void lk_stats_get(lk_service *s, lk_stats *out)
 	out->relists = is.lists > 0 ? is.lists - 1 : 0;
 	out->events = is.events;
 	out->last_event_age_ms = is.last_event_age_ms;
-	snprintf(out->why_not, sizeof(out->why_not), "%s", is.last_error[0] != '\0' ? is.last_error : "the first list has not answered yet");
+	snprintf(out->why_not, sizeof(out->why_not), "%s",
+		 is.last_error[0] != '\0' ? is.last_error : "the first list has not answered yet");
 	out->hits = atomic_load(&s->hits);
 	out->misses = atomic_load(&s->misses);
 	out->found = atomic_load(&s->found);

@@ -17,11 +17,11 @@
 typedef struct lk_service lk_service;
 
 typedef struct lk_cfg {
-	kube_api api;          /* the API; its strings must outlive the service */
+	kube_api api;	       /* the API; its strings must outlive the service */
 	const char *namespace; /* watch this namespace only; NULL: every namespace */
 	unsigned threads;      /* lookup threads for misses (0: 2) */
-	long lookup_ms;        /* one lookup's deadline (0: 3000) */
-	long relist_ms;        /* the informer's safety-net re-list (0: its default) */
+	long lookup_ms;	       /* one lookup's deadline (0: 3000) */
+	long relist_ms;	       /* the informer's safety-net re-list (0: its default) */
 } lk_cfg;
 
 /* One lookup handed to the pool. The caller owns it and must keep it alive until done runs. */
@@ -32,16 +32,16 @@ typedef struct lk_job {
 	void (*done)(struct lk_job *job); /* called on a pool thread once the result is set */
 	void *ctx;
 	struct lk_job *next; /* the queue's */
-	long queued_at;      /* the queue's: a job that waited past the deadline is not run */
+	long queued_at;	     /* the queue's: a job that waited past the deadline is not run */
 } lk_job;
 
 typedef struct lk_stats {
-	size_t cached;            /* ServiceAccounts in the copy */
-	bool synced;              /* the first list has succeeded */
+	size_t cached; /* ServiceAccounts in the copy */
+	bool synced;   /* the first list has succeeded */
 	unsigned long watch_restarts, relists, events;
-	long last_event_age_ms;   /* -1: none yet */
+	long last_event_age_ms; /* -1: none yet */
 	unsigned long hits, misses, found, not_found, failed, queue_full;
-	char why_not[300];        /* while not synced: the last failure */
+	char why_not[300]; /* while not synced: the last failure */
 } lk_stats;
 
 lk_service *lk_start(const lk_cfg *cfg, sao_err *err);

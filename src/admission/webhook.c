@@ -39,12 +39,12 @@ typedef struct adm {
 	lk_service *lk;
 	pthread_mutex_t lock;
 	json_t *cm_config; /* the ConfigMap's data.config, parsed; under lock */
-	long cm_at;        /* clock_mono_ms() of the last poll (main thread) */
+	long cm_at;	   /* clock_mono_ms() of the last poll (main thread) */
 	/* /metrics */
 	atomic_ulong mutated, unchanged, denied, lookup_failed, refused_large, refused_complex, refused_busy;
-	tf_counters tls; /* the TLS front's */
+	tf_counters tls;	   /* the TLS front's */
 	_Atomic(tf_front *) front; /* to wake its workers after a resume */
-	atomic_size_t inflight; /* body bytes held over every connection */
+	atomic_size_t inflight;	   /* body bytes held over every connection */
 	dl_reaper *reaper;
 } adm;
 
@@ -52,12 +52,12 @@ typedef struct adm {
 typedef struct request {
 	adm *a;
 	char *p;
-	size_t n;          /* bytes held, and counted in adm.inflight */
-	bool too_big;      /* over BODY_MAX */
-	bool busy;         /* over INFLIGHT_MAX */
+	size_t n;     /* bytes held, and counted in adm.inflight */
+	bool too_big; /* over BODY_MAX */
+	bool busy;    /* over INFLIGHT_MAX */
 	/* the ServiceAccount lookup, when the copy could not answer */
-	bool need_lookup;  /* the review asked for one: run it, then review again */
-	bool looked_up;    /* job holds the answer */
+	bool need_lookup; /* the review asked for one: run it, then review again */
+	bool looked_up;	  /* job holds the answer */
 	struct MHD_Connection *conn;
 	lk_job job;
 } request;
@@ -134,10 +134,12 @@ static void poll_config_map(adm *a, bool force)
 	}
 	cm = json_loadb(body, len, 0, NULL);
 	text = json_string_value(json_object_get(json_object_get(cm, "data"), "config"));
-	if (cm == NULL || (config = json_loads(text != NULL ? text : "{}", 0, NULL)) == NULL || !json_is_object(config)) {
-		log_warn("--watch-config-map: %s/pod-identity-webhook: data.config is not a JSON object; keeping what was "
-			 "read before",
-			 cfg->cm_ns);
+	if (cm == NULL || (config = json_loads(text != NULL ? text : "{}", 0, NULL)) == NULL ||
+	    !json_is_object(config)) {
+		log_warn(
+		    "--watch-config-map: %s/pod-identity-webhook: data.config is not a JSON object; keeping what was "
+		    "read before",
+		    cfg->cm_ns);
 		goto out;
 	}
 	pthread_mutex_lock(&a->lock);
@@ -175,8 +177,8 @@ static void tune_heap(void)
 static enum MHD_Result reply(adm *a, struct MHD_Connection *c, unsigned status, const char *ctype, char *text,
 			     bool owned)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
-								  owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), text, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (r == NULL) {
@@ -199,45 +201,50 @@ static char *metrics_text(adm *a)
 	if (tls == NULL)
 		return NULL;
 	lk_stats_get(a->lk, &ls);
-	if (asprintf(&text,
-		     "# HELP saoidc_webhook_reviews_total AdmissionReviews answered, by outcome.\n"
-		     "# TYPE saoidc_webhook_reviews_total counter\n"
-		     "saoidc_webhook_reviews_total{outcome=\"mutated\"} %lu\n"
-		     "saoidc_webhook_reviews_total{outcome=\"unchanged\"} %lu\n"
-		     "saoidc_webhook_reviews_total{outcome=\"denied\"} %lu\n"
-		     "# HELP saoidc_webhook_sa_lookup_failures_total ServiceAccounts that could not be read "
-		     "(the pod was admitted unchanged).\n"
-		     "# TYPE saoidc_webhook_sa_lookup_failures_total counter\n"
-		     "saoidc_webhook_sa_lookup_failures_total %lu\n"
-		     "# HELP saoidc_webhook_sa_lookups_total ServiceAccount lookups, by outcome: from the watched copy, "
-		     "or read from the API (found, not found, failed, no lookup slot).\n"
-		     "# TYPE saoidc_webhook_sa_lookups_total counter\n"
-		     "saoidc_webhook_sa_lookups_total{outcome=\"cache\"} %lu\n"
-		     "saoidc_webhook_sa_lookups_total{outcome=\"found\"} %lu\n"
-		     "saoidc_webhook_sa_lookups_total{outcome=\"not_found\"} %lu\n"
-		     "saoidc_webhook_sa_lookups_total{outcome=\"failed\"} %lu\n"
-		     "saoidc_webhook_sa_lookups_total{outcome=\"busy\"} %lu\n"
-		     "# HELP saoidc_webhook_sa_cache_size ServiceAccounts in the watched copy.\n"
-		     "# TYPE saoidc_webhook_sa_cache_size gauge\n"
-		     "saoidc_webhook_sa_cache_size %zu\n"
-		     "# HELP saoidc_webhook_sa_watch_restarts_total Watches of ServiceAccounts that broke and were started again.\n"
-		     "# TYPE saoidc_webhook_sa_watch_restarts_total counter\n"
-		     "saoidc_webhook_sa_watch_restarts_total %lu\n"
-		     "# HELP saoidc_webhook_sa_relists_total Lists of ServiceAccounts after the first (410 Gone, safety net).\n"
-		     "# TYPE saoidc_webhook_sa_relists_total counter\n"
-		     "saoidc_webhook_sa_relists_total %lu\n"
-		     "# HELP saoidc_webhook_sa_last_event_age_seconds Since the copy last changed (list or watch event); -1 before the first list.\n"
-		     "# TYPE saoidc_webhook_sa_last_event_age_seconds gauge\n"
-		     "saoidc_webhook_sa_last_event_age_seconds %ld\n"
-		     "# HELP saoidc_webhook_refused_total Requests refused before review, by reason.\n"
-		     "# TYPE saoidc_webhook_refused_total counter\n"
-		     "saoidc_webhook_refused_total{reason=\"too_large\"} %lu\n"
-		     "saoidc_webhook_refused_total{reason=\"too_complex\"} %lu\n"
-		     "saoidc_webhook_refused_total{reason=\"busy\"} %lu\n%s",
-		     atomic_load(&a->mutated), atomic_load(&a->unchanged), atomic_load(&a->denied),
-		     atomic_load(&a->lookup_failed), ls.hits, ls.found, ls.not_found, ls.failed, ls.queue_full, ls.cached,
-		     ls.watch_restarts, ls.relists, ls.last_event_age_ms < 0 ? -1L : ls.last_event_age_ms / 1000,
-		     atomic_load(&a->refused_large), atomic_load(&a->refused_complex), atomic_load(&a->refused_busy), tls) < 0)
+	if (asprintf(
+		&text,
+		"# HELP saoidc_webhook_reviews_total AdmissionReviews answered, by outcome.\n"
+		"# TYPE saoidc_webhook_reviews_total counter\n"
+		"saoidc_webhook_reviews_total{outcome=\"mutated\"} %lu\n"
+		"saoidc_webhook_reviews_total{outcome=\"unchanged\"} %lu\n"
+		"saoidc_webhook_reviews_total{outcome=\"denied\"} %lu\n"
+		"# HELP saoidc_webhook_sa_lookup_failures_total ServiceAccounts that could not be read "
+		"(the pod was admitted unchanged).\n"
+		"# TYPE saoidc_webhook_sa_lookup_failures_total counter\n"
+		"saoidc_webhook_sa_lookup_failures_total %lu\n"
+		"# HELP saoidc_webhook_sa_lookups_total ServiceAccount lookups, by outcome: from the watched copy, "
+		"or read from the API (found, not found, failed, no lookup slot).\n"
+		"# TYPE saoidc_webhook_sa_lookups_total counter\n"
+		"saoidc_webhook_sa_lookups_total{outcome=\"cache\"} %lu\n"
+		"saoidc_webhook_sa_lookups_total{outcome=\"found\"} %lu\n"
+		"saoidc_webhook_sa_lookups_total{outcome=\"not_found\"} %lu\n"
+		"saoidc_webhook_sa_lookups_total{outcome=\"failed\"} %lu\n"
+		"saoidc_webhook_sa_lookups_total{outcome=\"busy\"} %lu\n"
+		"# HELP saoidc_webhook_sa_cache_size ServiceAccounts in the watched copy.\n"
+		"# TYPE saoidc_webhook_sa_cache_size gauge\n"
+		"saoidc_webhook_sa_cache_size %zu\n"
+		"# HELP saoidc_webhook_sa_watch_restarts_total Watches of ServiceAccounts that broke and were started "
+		"again.\n"
+		"# TYPE saoidc_webhook_sa_watch_restarts_total counter\n"
+		"saoidc_webhook_sa_watch_restarts_total %lu\n"
+		"# HELP saoidc_webhook_sa_relists_total Lists of ServiceAccounts after the first (410 Gone, safety "
+		"net).\n"
+		"# TYPE saoidc_webhook_sa_relists_total counter\n"
+		"saoidc_webhook_sa_relists_total %lu\n"
+		"# HELP saoidc_webhook_sa_last_event_age_seconds Since the copy last changed (list or watch event); -1 "
+		"before the first list.\n"
+		"# TYPE saoidc_webhook_sa_last_event_age_seconds gauge\n"
+		"saoidc_webhook_sa_last_event_age_seconds %ld\n"
+		"# HELP saoidc_webhook_refused_total Requests refused before review, by reason.\n"
+		"# TYPE saoidc_webhook_refused_total counter\n"
+		"saoidc_webhook_refused_total{reason=\"too_large\"} %lu\n"
+		"saoidc_webhook_refused_total{reason=\"too_complex\"} %lu\n"
+		"saoidc_webhook_refused_total{reason=\"busy\"} %lu\n%s",
+		atomic_load(&a->mutated), atomic_load(&a->unchanged), atomic_load(&a->denied),
+		atomic_load(&a->lookup_failed), ls.hits, ls.found, ls.not_found, ls.failed, ls.queue_full, ls.cached,
+		ls.watch_restarts, ls.relists, ls.last_event_age_ms < 0 ? -1L : ls.last_event_age_ms / 1000,
+		atomic_load(&a->refused_large), atomic_load(&a->refused_complex), atomic_load(&a->refused_busy),
+		tls) < 0)
 		text = NULL;
 	free(tls);
 	return text;
@@ -252,7 +259,8 @@ static enum MHD_Result status_page(adm *a, struct MHD_Connection *c, const char 
 	if (strcmp(url, "/healthz") == 0)
 		return reply(a, c, 200, "text/plain", "ok\n", false);
 	if (strcmp(url, "/metrics") == 0)
-		return (text = metrics_text(a)) != NULL ? reply(a, c, 200, "text/plain; version=0.0.4", text, true) : MHD_NO;
+		return (text = metrics_text(a)) != NULL ? reply(a, c, 200, "text/plain; version=0.0.4", text, true)
+							: MHD_NO;
 	lk_stats_get(a->lk, &ls);
 	if (ls.synced)
 		return reply(a, c, 200, "text/plain", "ready\n", false);
@@ -322,8 +330,8 @@ static enum MHD_Result review(adm *a, request *b, struct MHD_Connection *c)
 	}
 	r = json_object_get(out, "response");
 	atomic_fetch_add(!json_is_true(json_object_get(r, "allowed")) ? &a->denied
-			 : json_object_get(r, "patch") != NULL  ? &a->mutated
-								: &a->unchanged,
+			 : json_object_get(r, "patch") != NULL	      ? &a->mutated
+								      : &a->unchanged,
 			 1);
 	s = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
 	json_decref(out);
@@ -400,11 +408,11 @@ static struct MHD_Daemon *make_daemon(void *ctx, unsigned flags, sao_err *err)
 	adm *a = ctx;
 	struct MHD_Daemon *d;
 	struct MHD_OptionItem opts[] = {
-		{MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)done, a},
-		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, a->reaper},
-		{MHD_OPTION_END, 0, NULL},
+	    {MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL},
+	    {MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)done, a},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, a->reaper},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 
 	errno = 0;
@@ -430,7 +438,8 @@ static void reload_tls(tf_front *d, const adm_cfg *cfg, unsigned char fp[WATCH_F
 		return;
 	memcpy(fp, nfp, WATCH_FP_LEN);
 	if (fs_read_file(cfg->cert_file, 1024 * 1024, &cert, &clen, &err) &&
-	    fs_read_file(cfg->key_file, 1024 * 1024, &key, &klen, &err) && tf_set_cert(d, (char *)cert, (char *)key, &err))
+	    fs_read_file(cfg->key_file, 1024 * 1024, &key, &klen, &err) &&
+	    tf_set_cert(d, (char *)cert, (char *)key, &err))
 		log_info("TLS certificate files changed: serving the new certificate");
 	else
 		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
@@ -483,8 +492,13 @@ bool adm_run(const adm_cfg *cfg, const char *cert_pem, const char *key_pem, sao_
 	/* Two workers, each with its own daemon; the API server connects from few addresses, so
 	 * no per-address cap. */
 	{
-		tf_cfg tc = {.sa = cfg->sa, .salen = cfg->salen, .threads = 2, .max_connections = 1024,
-			     .handshake_ms = REQUEST_MS, .stall_ms = REQUEST_MS, .counters = &a.tls};
+		tf_cfg tc = {.sa = cfg->sa,
+			     .salen = cfg->salen,
+			     .threads = 2,
+			     .max_connections = 1024,
+			     .handshake_ms = REQUEST_MS,
+			     .stall_ms = REQUEST_MS,
+			     .counters = &a.tls};
 
 		if ((d = tf_start(&tc, cert_pem, key_pem, make_daemon, &a, err)) == NULL) {
 			err_prefix(err, "cannot listen on %s: ", cfg->listen);

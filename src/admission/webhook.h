@@ -15,16 +15,16 @@
 #include <sys/socket.h>
 
 typedef struct adm_cfg {
-	wh_cfg wh;               /* the mutation's settings */
-	kube_api api;            /* where ServiceAccounts and the ConfigMap are read */
-	const char *listen;      /* for messages */
+	wh_cfg wh;	    /* the mutation's settings */
+	kube_api api;	    /* where ServiceAccounts and the ConfigMap are read */
+	const char *listen; /* for messages */
 	const struct sockaddr *sa;
 	socklen_t salen;
 	const char *cert_file, *key_file; /* watched for renewal */
-	const char *sa_namespace; /* watch ServiceAccounts of this namespace only; NULL: all */
-	bool watch_cm;           /* --watch-config-map */
-	const char *cm_ns;       /* its namespace */
-	unsigned cm_poll_s;      /* how often it is read again (0: every second) */
+	const char *sa_namespace;	  /* watch ServiceAccounts of this namespace only; NULL: all */
+	bool watch_cm;			  /* --watch-config-map */
+	const char *cm_ns;		  /* its namespace */
+	unsigned cm_poll_s;		  /* how often it is read again (0: every second) */
 } adm_cfg;
 
 /* Serves until SIGTERM or SIGINT, which the caller has blocked in every thread (the services'

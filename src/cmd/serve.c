@@ -216,33 +216,34 @@ static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 	return cli_build_docs(ctx, d, nkeys, err);
 }
 
+static const struct option serve_options[] = {CLI_OPT_ISSUER,
+				   CLI_OPT_KEY,
+				   CLI_OPT_FROM_APISERVER,
+				   CLI_OPT_JWKS_PATH,
+				   CLI_OPT_JWKS_URI,
+				   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,
+				   {"listen", required_argument, NULL, OPT_LISTEN},
+				   {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
+				   {"cors", no_argument, NULL, OPT_CORS},
+				   {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
+				   {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+				   {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+				   {"watch-interval", required_argument, NULL, OPT_WATCH},
+				   {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+				   {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+				   {"timeout", required_argument, NULL, OPT_TIMEOUT},
+				   {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+				   {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
+				   {"threads", required_argument, NULL, OPT_THREADS},
+				   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
+				   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+				   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
+				   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
+				   CLI_OPT_HELP,
+				   CLI_OPT_END};
+
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,
-					   CLI_OPT_KEY,
-					   CLI_OPT_FROM_APISERVER,
-					   CLI_OPT_JWKS_PATH,
-					   CLI_OPT_JWKS_URI,
-					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,
-					   {"listen", required_argument, NULL, OPT_LISTEN},
-					   {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
-					   {"cors", no_argument, NULL, OPT_CORS},
-					   {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
-					   {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-					   {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-					   {"watch-interval", required_argument, NULL, OPT_WATCH},
-					   {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-					   {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
-					   {"timeout", required_argument, NULL, OPT_TIMEOUT},
-					   {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
-					   {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
-					   {"threads", required_argument, NULL, OPT_THREADS},
-					   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
-					   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-					   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
-					   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	static const char *const default_listen[] = {"127.0.0.1:8080"};
 	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .max_per_ip = 128, .timeout_s = 10,
 			 .req_timeout_s = 10, .grace_ms = 5000,
@@ -252,7 +253,7 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	sigset_t sigs;
-	int rc = cli_parse("serve", cmd_serve_help, argc, argv, lo, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
+	int rc = cli_parse("serve", cmd_serve_help, argc, argv, serve_options, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;

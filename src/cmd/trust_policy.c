@@ -73,148 +73,182 @@ static bool tp_opt(void *ctx, int c, const char *arg, int *code)
 	return true;
 }
 
-#define V(o) (t.v[(o) - OPT_CMD_BASE])
+#define V(o) (t->v[(o) - OPT_CMD_BASE])
 
+
+/* The account of whoever runs this, as `aws sts get-caller-identity` says. */
+static char *caller_account(const aws_where *where, sao_err *err)
+{
+	aws_creds creds = {0};
+	char *account = NULL, *carn = NULL;
+	bool got = aws_creds_load(&creds, where, err) && aws_caller_identity(&creds, where, &account, &carn, err);
+
+	aws_creds_clear(&creds);
+	if (!got) {
+		err_prefix(err, "no --account, and it could not be looked up: ");
+		free(account);
+		account = NULL;
+	} else {
+		log_info("account %s (of %s, from sts:GetCallerIdentity)", account, carn);
+	}
+	free(carn);
+	return account;
+}
+
+/* aws: the role's trust policy; with --create-role the role too (*role_arn, printed last). */
+static json_t *tp_aws(const tp_opts *t, const cli_opts *o, char **role_arn, sao_err *err)
+{
+	aws_where where = {0};
+	char *looked_up = NULL;
+	const char *account = V(OPT_ACCOUNT);
+	json_t *out = NULL;
+
+	if (!aws_where_init(&where, o->region, o->fips, err))
+		goto out;
+	if (account == NULL && (account = looked_up = caller_account(&where, err)) == NULL)
+		goto out;
+	for (size_t i = 0; i < t->policy_arns.n; i++)
+		if (!aws_arn_check("--policy-arn", t->policy_arns.v[i], where.partition, where.region, err))
+			goto out;
+	if (where.region == NULL)
+		log_info("no region given: ARNs of the commercial partition (arn:aws); give --region or "
+			 "AWS_REGION for GovCloud or China");
+	out = fed_aws_trust_policy(where.partition->id, o->docs.issuer, account, &t->namespaces, V(OPT_SA),
+				   V(OPT_AUD) != NULL ? V(OPT_AUD) : "sts.amazonaws.com", err);
+	if (out != NULL && V(OPT_CREATE_ROLE) != NULL) {
+		aws_creds creds = {0};
+		iam_client iam;
+		bool ok = iam_client_init(&iam, &creds, &where, err) && aws_creds_load(&creds, &where, err) &&
+			  iam_role_ensure(V(OPT_CREATE_ROLE), out, &t->policy_arns, &iam, log_note, role_arn, err);
+
+		aws_creds_clear(&creds);
+		if (!ok) {
+			json_decref(out);
+			out = NULL;
+			goto out;
+		}
+		log_info("role %s", *role_arn != NULL ? *role_arn : V(OPT_CREATE_ROLE));
+	}
+out:
+	free(looked_up);
+	aws_where_clear(&where);
+	return out;
+}
+
+/* azure: the federated identity credential, and the az command that applies it (one log line
+ * per line, so that it can be pasted). */
+static json_t *tp_azure(const tp_opts *t, const cli_opts *o, sao_err *err)
+{
+	char name[256];
+	json_t *out;
+
+	snprintf(name, sizeof(name), "%s", V(OPT_NAME) != NULL ? V(OPT_NAME) : "");
+	if (name[0] == '\0')
+		snprintf(name, sizeof(name), "saoidc-%.100s-%.100s", t->namespaces.v[0], V(OPT_SA));
+	if ((out = fed_azure_credential(o->docs.issuer, t->namespaces.v[0], V(OPT_SA), name)) == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	log_info("apply with:");
+	log_info("  az identity federated-credential create --name %s --identity-name %s --resource-group %s "
+		 "--issuer %s --subject system:serviceaccount:%s:%s --audiences %s",
+		 name, V(OPT_IDENTITY) ? V(OPT_IDENTITY) : "IDENTITY_NAME", V(OPT_RG) ? V(OPT_RG) : "RESOURCE_GROUP",
+		 o->docs.issuer, t->namespaces.v[0], V(OPT_SA), FED_AZURE_AUDIENCE);
+	return out;
+}
+
+/* gcp: the credential configuration, and the gcloud commands for the provider and binding. */
+static json_t *tp_gcp(const tp_opts *t, const cli_opts *o, sao_err *err)
+{
+	const char *tp = V(OPT_TOKEN_PATH) != NULL ? V(OPT_TOKEN_PATH) : FED_GCP_TOKEN_DIR "/token";
+	char *aud = fed_gcp_audience(V(OPT_PROJECT), V(OPT_POOL), V(OPT_PROVIDER));
+	json_t *out = aud != NULL ? fed_gcp_credential_config(aud, V(OPT_EMAIL), tp) : NULL;
+
+	if (out == NULL) {
+		free(aud);
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	log_info("create the provider (the issuer must be public):");
+	log_info("  gcloud iam workload-identity-pools providers create-oidc %s --location=global "
+		 "--workload-identity-pool=%s --issuer-uri=%s --allowed-audiences=%s "
+		 "--attribute-mapping=google.subject=assertion.sub",
+		 V(OPT_PROVIDER), V(OPT_POOL), o->docs.issuer, aud);
+	log_info("or, with no public hosting, upload the JWKS itself (saoidc jwks --key ... > jwks.json):");
+	log_info("  gcloud iam workload-identity-pools providers create-oidc %s --location=global "
+		 "--workload-identity-pool=%s --issuer-uri=%s --allowed-audiences=%s "
+		 "--attribute-mapping=google.subject=assertion.sub --jwk-json-path=jwks.json",
+		 V(OPT_PROVIDER), V(OPT_POOL), o->docs.issuer, aud);
+	log_info("then let the service account be used:");
+	log_info("  gcloud iam service-accounts add-iam-policy-binding %s --role=roles/iam.workloadIdentityUser "
+		 "--member=principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/"
+		 "subject/system:serviceaccount:%s:%s",
+		 V(OPT_EMAIL), V(OPT_PROJECT), V(OPT_POOL), t->namespaces.v[0], V(OPT_SA));
+	free(aud);
+	return out;
+}
+
+static const struct option tp_options[] = {CLI_OPT_ISSUER,
+					    {"account", required_argument, NULL, OPT_ACCOUNT},
+					    {"namespace", required_argument, NULL, OPT_NS},
+					    {"service-account", required_argument, NULL, OPT_SA},
+					    {"audience", required_argument, NULL, OPT_AUD},
+					    {"name", required_argument, NULL, OPT_NAME},
+					    {"identity-name", required_argument, NULL, OPT_IDENTITY},
+					    {"resource-group", required_argument, NULL, OPT_RG},
+					    {"project-number", required_argument, NULL, OPT_PROJECT},
+					    {"pool", required_argument, NULL, OPT_POOL},
+					    {"provider", required_argument, NULL, OPT_PROVIDER},
+					    {"service-account-email", required_argument, NULL, OPT_EMAIL},
+					    {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
+					    {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
+					    {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
+					    CLI_OPT_AWS,
+					    CLI_OPT_HELP,
+					    CLI_OPT_END};
+
+/* What each cloud needs that the option table cannot say. -1: fine; else the exit code. */
+static int cloud_checks(const tp_opts *t, const char *cloud)
+{
+	if (V(OPT_SA) == NULL || t->namespaces.n == 0)
+		return cli_usage_error("trust-policy", "--namespace and --service-account are required");
+	if (strcmp(cloud, "azure") == 0 && (t->namespaces.n != 1 || strcmp(V(OPT_SA), "*") == 0))
+		return cli_usage_error("trust-policy", "azure federates one namespace and one service account");
+	if (strcmp(cloud, "gcp") == 0) {
+		if (V(OPT_PROJECT) == NULL || V(OPT_POOL) == NULL || V(OPT_PROVIDER) == NULL || V(OPT_EMAIL) == NULL)
+			return cli_usage_error("trust-policy", "gcp needs --project-number, --pool, --provider and "
+							       "--service-account-email");
+		if (strspn(V(OPT_PROJECT), "0123456789") != strlen(V(OPT_PROJECT)))
+			return cli_usage_error("trust-policy", "--project-number is the numeric project number, not the ID");
+	}
+	if (strcmp(cloud, "aws") != 0 && strcmp(cloud, "azure") != 0 && strcmp(cloud, "gcp") != 0)
+		return cli_usage_error("trust-policy", "the cloud is aws, azure or gcp, not '%s'", cloud);
+	return -1;
+}
 
 int cmd_trust_policy(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,
-					   {"account", required_argument, NULL, OPT_ACCOUNT},
-					   {"namespace", required_argument, NULL, OPT_NS},
-					   {"service-account", required_argument, NULL, OPT_SA},
-					   {"audience", required_argument, NULL, OPT_AUD},
-					   {"name", required_argument, NULL, OPT_NAME},
-					   {"identity-name", required_argument, NULL, OPT_IDENTITY},
-					   {"resource-group", required_argument, NULL, OPT_RG},
-					   {"project-number", required_argument, NULL, OPT_PROJECT},
-					   {"pool", required_argument, NULL, OPT_POOL},
-					   {"provider", required_argument, NULL, OPT_PROVIDER},
-					   {"service-account-email", required_argument, NULL, OPT_EMAIL},
-					   {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
-					   {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
-					   {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
-					   CLI_OPT_AWS,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	tp_opts t = {0};
 	cli_opts o = {0};
 	sao_err err = {""};
 	json_t *out = NULL;
-	char *s = NULL, *aud = NULL, *hp = NULL, *role_arn = NULL, *looked_up = NULL;
-	aws_where where = {0};
+	char *s = NULL, *hp = NULL, *role_arn = NULL;
 	const char *cloud;
-	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, lo, &o, tp_opt, &t, 1, CLI_NEED_ISSUER);
+	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, tp_options, &o, tp_opt, &t, 1,
+			   CLI_NEED_ISSUER);
 
-	if (rc >= 0)
+	if (rc >= 0 || (rc = cloud_checks(&t, cloud = argv[o.argi])) >= 0)
 		goto out;
-	cloud = argv[o.argi];
-	if (V(OPT_SA) == NULL || t.namespaces.n == 0) {
-		rc = cli_usage_error("trust-policy", "--namespace and --service-account are required");
-		goto out;
-	}
 	if ((hp = fed_issuer_hostpath(o.docs.issuer, &err)) == NULL)
 		goto fail;
-	if (strcmp(cloud, "aws") == 0) {
-		const char *account = V(OPT_ACCOUNT);
-
-		if (!aws_where_init(&where, o.region, o.fips, &err))
-			goto fail;
-		if (account == NULL) {
-			/* The account of whoever runs this, as `aws sts get-caller-identity` says. */
-			aws_creds creds = {0};
-			char *carn = NULL;
-			bool got = aws_creds_load(&creds, &where, &err) &&
-				   aws_caller_identity(&creds, &where, &looked_up, &carn, &err);
-
-			aws_creds_clear(&creds);
-			if (!got) {
-				err_prefix(&err, "no --account, and it could not be looked up: ");
-				free(carn);
-				goto fail;
-			}
-			log_info("account %s (of %s, from sts:GetCallerIdentity)", looked_up, carn);
-			free(carn);
-			account = looked_up;
-		}
-		for (size_t i = 0; i < t.policy_arns.n; i++)
-			if (!aws_arn_check("--policy-arn", t.policy_arns.v[i], where.partition, where.region, &err))
-				goto fail;
-		if (where.region == NULL)
-			log_info("no region given: ARNs of the commercial partition (arn:aws); give --region or "
-				 "AWS_REGION for GovCloud or China");
-		out = fed_aws_trust_policy(where.partition->id, o.docs.issuer, account, &t.namespaces, V(OPT_SA),
-					   V(OPT_AUD) != NULL ? V(OPT_AUD) : "sts.amazonaws.com", &err);
-		if (out == NULL)
-			goto fail;
-		if (V(OPT_CREATE_ROLE) != NULL) {
-			aws_creds creds = {0};
-			iam_client iam;
-			char *arn = NULL;
-			bool ok = iam_client_init(&iam, &creds, &where, &err) && aws_creds_load(&creds, &where, &err) &&
-				  iam_role_ensure(V(OPT_CREATE_ROLE), out, &t.policy_arns, &iam, log_note, &arn, &err);
-
-			aws_creds_clear(&creds);
-			if (!ok)
-				goto fail;
-			log_info("role %s", arn != NULL ? arn : V(OPT_CREATE_ROLE));
-			role_arn = arn; /* printed last on stdout, for scripts */
-		}
-	} else if (strcmp(cloud, "azure") == 0) {
-		char name[256];
-
-		if (t.namespaces.n != 1 || strcmp(V(OPT_SA), "*") == 0) {
-			rc = cli_usage_error("trust-policy", "azure federates one namespace and one service account");
-			goto out;
-		}
-		snprintf(name, sizeof(name), "%s", V(OPT_NAME) != NULL ? V(OPT_NAME) : "");
-		if (name[0] == '\0')
-			snprintf(name, sizeof(name), "saoidc-%.100s-%.100s", t.namespaces.v[0], V(OPT_SA));
-		out = fed_azure_credential(o.docs.issuer, t.namespaces.v[0], V(OPT_SA), name);
-		if (out == NULL) {
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-		log_info("apply with:\n  az identity federated-credential create --name %s --identity-name %s "
-			 "--resource-group %s --issuer %s --subject system:serviceaccount:%s:%s --audiences %s",
-			 name, V(OPT_IDENTITY) ? V(OPT_IDENTITY) : "IDENTITY_NAME",
-			 V(OPT_RG) ? V(OPT_RG) : "RESOURCE_GROUP", o.docs.issuer, t.namespaces.v[0], V(OPT_SA),
-			 FED_AZURE_AUDIENCE);
-	} else if (strcmp(cloud, "gcp") == 0) {
-		const char *tp = V(OPT_TOKEN_PATH) != NULL ? V(OPT_TOKEN_PATH) : FED_GCP_TOKEN_DIR "/token";
-
-		if (V(OPT_PROJECT) == NULL || V(OPT_POOL) == NULL || V(OPT_PROVIDER) == NULL || V(OPT_EMAIL) == NULL) {
-			rc = cli_usage_error("trust-policy", "gcp needs --project-number, --pool, --provider and "
-							     "--service-account-email");
-			goto out;
-		}
-		if (strspn(V(OPT_PROJECT), "0123456789") != strlen(V(OPT_PROJECT))) {
-			rc = cli_usage_error("trust-policy", "--project-number is the numeric project number, not the ID");
-			goto out;
-		}
-		aud = fed_gcp_audience(V(OPT_PROJECT), V(OPT_POOL), V(OPT_PROVIDER));
-		out = aud != NULL ? fed_gcp_credential_config(aud, V(OPT_EMAIL), tp) : NULL;
-		if (out == NULL) {
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-		log_info("create the provider (the issuer must be public):\n"
-			 "  gcloud iam workload-identity-pools providers create-oidc %s --location=global "
-			 "--workload-identity-pool=%s --issuer-uri=%s --allowed-audiences=%s "
-			 "--attribute-mapping=google.subject=assertion.sub\n"
-			 "or, with no public hosting, upload the JWKS itself (saoidc jwks --key ... > jwks.json):\n"
-			 "  gcloud iam workload-identity-pools providers create-oidc %s --location=global "
-			 "--workload-identity-pool=%s --issuer-uri=%s --allowed-audiences=%s "
-			 "--attribute-mapping=google.subject=assertion.sub --jwk-json-path=jwks.json\n"
-			 "then let the service account be used:\n"
-			 "  gcloud iam service-accounts add-iam-policy-binding %s --role=roles/iam.workloadIdentityUser "
-			 "--member=principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/"
-			 "subject/system:serviceaccount:%s:%s",
-			 V(OPT_PROVIDER), V(OPT_POOL), o.docs.issuer, aud, V(OPT_PROVIDER), V(OPT_POOL), o.docs.issuer, aud,
-			 V(OPT_EMAIL), V(OPT_PROJECT), V(OPT_POOL), t.namespaces.v[0], V(OPT_SA));
-	} else {
-		rc = cli_usage_error("trust-policy", "the cloud is aws, azure or gcp, not '%s'", cloud);
-		goto out;
-	}
+	if (strcmp(cloud, "aws") == 0)
+		out = tp_aws(&t, &o, &role_arn, &err);
+	else if (strcmp(cloud, "azure") == 0)
+		out = tp_azure(&t, &o, &err);
+	else
+		out = tp_gcp(&t, &o, &err);
+	if (out == NULL)
+		goto fail;
 	s = docs_dump(out, true);
 	rc = s != NULL && cli_print(s, &err) && (role_arn == NULL || (printf("%s\n", role_arn), cli_flush(&err)))
 		     ? EXIT_SUCCESS
@@ -223,12 +257,9 @@ int cmd_trust_policy(int argc, char **argv)
 fail:
 	rc = cli_fail(&err);
 out:
-	free(looked_up);
 	free(role_arn);
 	free(s);
-	free(aud);
 	free(hp);
-	aws_where_clear(&where);
 	json_decref(out);
 	strlist_clear(&t.namespaces);
 	strlist_clear(&t.policy_arns);

@@ -19,7 +19,7 @@ struct pub_site {
 	pub_cfg cfg;
 	s3_target t;
 	aws_where where;
-	aws_endpoint s3ep;   /* where the objects go (FIPS, dual-stack, overrides) */
+	aws_endpoint s3ep;    /* where the objects go (FIPS, dual-stack, overrides) */
 	aws_endpoint s3plain; /* where STS fetches them: S3's plain regional host */
 	aws_creds creds;
 	cf_client cf;
@@ -44,8 +44,8 @@ static bool strlist_add_path(strlist *l, const char *prefix, const char *path)
 /* --create-bucket without --private: a new bucket, set up so that the mode's uploads are public:
  * ACLs enabled and public ACLs allowed for public-read; ACLs disabled, public policies allowed
  * and the public-read policy statement for --acl none. An existing bucket is left alone. */
-static bool public_bucket(const pub_cfg *p, const s3_target *t, const aws_endpoint *s3ep,
-			  const aws_partition *part, const aws_creds *creds, sao_err *err)
+static bool public_bucket(const pub_cfg *p, const s3_target *t, const aws_endpoint *s3ep, const aws_partition *part,
+			  const aws_creds *creds, sao_err *err)
 {
 	bucket_client bc = {creds, *s3ep, t->bucket};
 	bool exists = false, acl = strcmp(p->upload.acl, "public-read") == 0, ok;
@@ -53,7 +53,8 @@ static bool public_bucket(const pub_cfg *p, const s3_target *t, const aws_endpoi
 
 	if (p->upload.dry_run) { /* no credentials: nothing is read either */
 		log_note("would create bucket %s if it does not exist, with %s", t->bucket,
-			 acl ? "ACLs enabled and public ACLs allowed" : "public bucket policies allowed and the s3-policy statement");
+			 acl ? "ACLs enabled and public ACLs allowed"
+			     : "public bucket policies allowed and the s3-policy statement");
 		return true;
 	}
 	if (!bucket_exists(&bc, &exists, err))
@@ -82,8 +83,9 @@ static bool private_site(const pub_cfg *p, const s3_target *t, const aws_where *
 	char *origin = NULL;
 	bool ok = false;
 	bucket_client bc = {creds, *s3ep, t->bucket};
-	priv_cfg pc = {t->bucket, t->prefix, NULL, where->partition->id, p->domain, p->certificate_arn,
-		       p->create_bucket, p->upload.dry_run, log_note};
+	priv_cfg pc = {
+	    t->bucket,	      t->prefix,	 NULL,	  where->partition->id, p->domain, p->certificate_arn,
+	    p->create_bucket, p->upload.dry_run, log_note};
 
 	if (asprintf(&origin, "%s.%s", t->bucket, s3plain->host) < 0)
 		return err_set(err, "out of memory");
@@ -134,9 +136,10 @@ static bool private_finish(const pub_cfg *p, const cf_client *cf, const priv_sit
 			if (!priv_wait_deployed(cf, site->dist.id, p->wait_timeout, log_note, err))
 				goto out;
 		} else {
-			log_info("distribution %s is still deploying (a new one takes minutes): the issuer answers once "
-				 "it is Deployed; --wait waits, `saoidc verify --issuer %s` tells",
-				 site->dist.id, site->issuer);
+			log_info(
+			    "distribution %s is still deploying (a new one takes minutes): the issuer answers once "
+			    "it is Deployed; --wait waits, `saoidc verify --issuer %s` tells",
+			    site->dist.id, site->issuer);
 		}
 	}
 	if (p->domain != NULL)
@@ -162,8 +165,9 @@ static bool load_creds(pub_site *s, sao_err *err)
 	if (!aws_creds_load(&s->creds, &s->where, &cerr))
 		aws_creds_clear(&s->creds);
 	if (s->creds.access_key == NULL && s->cfg.revoke != NULL && s->cfg.revoke->n > 0)
-		return err_set(err, "--revoke with --dry-run needs credentials: the retention state must be read to say "
-				    "what would be withdrawn");
+		return err_set(err,
+			       "--revoke with --dry-run needs credentials: the retention state must be read to say "
+			       "what would be withdrawn");
 	return true;
 }
 
@@ -184,7 +188,8 @@ pub_site *pub_open(const pub_cfg *cfg, const char *s3_uri, const char *issuer, s
 	if (!aws_endpoint_resolve(AWS_S3, s->where.region, &s->where.ep, &s->s3ep, err) ||
 	    !aws_endpoint_resolve(AWS_S3, s->where.region, NULL, &s->s3plain, err))
 		goto fail;
-	if (cfg->private_ && !private_site(&s->cfg, &s->t, &s->where, &s->s3ep, &s->s3plain, &s->creds, &s->cf, &s->site, err))
+	if (cfg->private_ &&
+	    !private_site(&s->cfg, &s->t, &s->where, &s->s3ep, &s->s3plain, &s->creds, &s->cf, &s->site, err))
 		goto fail;
 	if (issuer == NULL)
 		issuer = s->site.issuer;
@@ -205,8 +210,8 @@ pub_site *pub_open(const pub_cfg *cfg, const char *s3_uri, const char *issuer, s
 	if (!load_creds(s, err))
 		goto fail;
 	if (!cfg->upload.dry_run)
-		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", s->t.bucket, s->t.prefix,
-			 s->where.region, s->where.partition->id, s->creds.source);
+		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", s->t.bucket,
+			 s->t.prefix, s->where.region, s->where.partition->id, s->creds.source);
 	if (!cfg->private_ && cfg->create_bucket &&
 	    !public_bucket(&s->cfg, &s->t, &s->s3ep, s->where.partition, &s->creds, err))
 		goto fail;
@@ -252,14 +257,17 @@ static int merge_and_upload(pub_site *s, const docs_cfg *dc, const docs *source,
 
 		if (dry && s->creds.access_key == NULL) {
 			log_note("dry run without credentials: the retention state (s3://%s/%s) is not read; the JWKS "
-				 "shown is the source's alone", s->t.bucket, s->state_key);
+				 "shown is the source's alone",
+				 s->t.bucket, s->state_key);
 			ok = docs_copy(source, &pub, err);
 		} else {
-			ok = rtn_merge(&bc, s->state_key, dc, source, &(retain_policy){p->retain_s, p->revoke}, time(NULL), dry,
-				       &pub, &etag, &rep, err);
+			ok = rtn_merge(&bc, s->state_key, dc, source, &(retain_policy){p->retain_s, p->revoke},
+				       time(NULL), dry, &pub, &etag, &rep, err);
 			if (!ok && dry && (p->revoke == NULL || p->revoke->n == 0)) {
-				log_note("dry run: the retention state (s3://%s/%s) could not be read (%s); the JWKS shown is "
-					 "the source's alone", s->t.bucket, s->state_key, err->msg);
+				log_note("dry run: the retention state (s3://%s/%s) could not be read (%s); the JWKS "
+					 "shown is "
+					 "the source's alone",
+					 s->t.bucket, s->state_key, err->msg);
 				err->msg[0] = '\0';
 				retain_report_clear(&rep);
 				ok = docs_copy(source, &pub, err);
@@ -281,7 +289,8 @@ static int merge_and_upload(pub_site *s, const docs_cfg *dc, const docs *source,
 		changed += r;
 		if (!moved)
 			return changed;
-		log_info("another publisher changed the retention state meanwhile: merging its keys and publishing again");
+		log_info(
+		    "another publisher changed the retention state meanwhile: merging its keys and publishing again");
 	}
 }
 

@@ -17,11 +17,11 @@
 #include <stddef.h>
 
 typedef struct pub_cfg {
-	upl_cfg upload;                       /* acl, cache_control, force, dry_run */
-	bool private_;                        /* CloudFront in front of a private bucket */
+	upl_cfg upload;			      /* acl, cache_control, force, dry_run */
+	bool private_;			      /* CloudFront in front of a private bucket */
 	const char *domain, *certificate_arn; /* with private_ */
 	bool create_bucket;
-	bool wait;             /* with private_: until deployed and invalidated */
+	bool wait;	       /* with private_: until deployed and invalidated */
 	unsigned wait_timeout; /* seconds */
 	long retain_s;
 	const strlist *revoke; /* kids to withdraw now and for good */

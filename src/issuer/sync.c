@@ -17,21 +17,22 @@ char *sync_metrics_text(void *ctx, size_t *len)
 {
 	sync_metrics *m = ctx;
 	char *s = NULL;
-	int n = asprintf(&s,
-			 "# HELP saoidc_sync_runs_total Publishing passes run.\n# TYPE saoidc_sync_runs_total counter\n"
-			 "saoidc_sync_runs_total %llu\n"
-			 "# HELP saoidc_sync_errors_total Publishing passes that failed.\n# TYPE saoidc_sync_errors_total counter\n"
-			 "saoidc_sync_errors_total %llu\n"
-			 "# HELP saoidc_sync_uploads_total Documents uploaded.\n# TYPE saoidc_sync_uploads_total counter\n"
-			 "saoidc_sync_uploads_total %llu\n"
-			 "# HELP saoidc_sync_last_success_timestamp_seconds When a pass last succeeded.\n"
-			 "# TYPE saoidc_sync_last_success_timestamp_seconds gauge\n"
-			 "saoidc_sync_last_success_timestamp_seconds %lld\n"
-			 "# HELP saoidc_sync_published_keys Keys in the published JWKS (retained ones included).\n"
-			 "# TYPE saoidc_sync_published_keys gauge\nsaoidc_sync_published_keys %llu\n",
-			 (unsigned long long)atomic_load(&m->runs), (unsigned long long)atomic_load(&m->errors),
-			 (unsigned long long)atomic_load(&m->uploads), (long long)atomic_load(&m->last_success),
-			 (unsigned long long)atomic_load(&m->keys));
+	int n = asprintf(
+	    &s,
+	    "# HELP saoidc_sync_runs_total Publishing passes run.\n# TYPE saoidc_sync_runs_total counter\n"
+	    "saoidc_sync_runs_total %llu\n"
+	    "# HELP saoidc_sync_errors_total Publishing passes that failed.\n# TYPE saoidc_sync_errors_total counter\n"
+	    "saoidc_sync_errors_total %llu\n"
+	    "# HELP saoidc_sync_uploads_total Documents uploaded.\n# TYPE saoidc_sync_uploads_total counter\n"
+	    "saoidc_sync_uploads_total %llu\n"
+	    "# HELP saoidc_sync_last_success_timestamp_seconds When a pass last succeeded.\n"
+	    "# TYPE saoidc_sync_last_success_timestamp_seconds gauge\n"
+	    "saoidc_sync_last_success_timestamp_seconds %lld\n"
+	    "# HELP saoidc_sync_published_keys Keys in the published JWKS (retained ones included).\n"
+	    "# TYPE saoidc_sync_published_keys gauge\nsaoidc_sync_published_keys %llu\n",
+	    (unsigned long long)atomic_load(&m->runs), (unsigned long long)atomic_load(&m->errors),
+	    (unsigned long long)atomic_load(&m->uploads), (long long)atomic_load(&m->last_success),
+	    (unsigned long long)atomic_load(&m->keys));
 
 	if (n < 0)
 		return NULL;

@@ -53,7 +53,8 @@ static int sync_object(const object *o, const s3_target *t, const upl_cfg *p, co
 	}
 	if (p->dry_run) {
 		printf("PUT %s\n  Content-Type: %s\n  Cache-Control: %s\n%s  (%zu bytes)\n", url, o->content_type,
-		       p->cache_control, strcmp(p->acl, "public-read") == 0 ? "  x-amz-acl: public-read\n" : "", o->len);
+		       p->cache_control, strcmp(p->acl, "public-read") == 0 ? "  x-amz-acl: public-read\n" : "",
+		       o->len);
 		ret = 1;
 		goto out;
 	}
@@ -76,7 +77,8 @@ static int sync_object(const object *o, const s3_target *t, const upl_cfg *p, co
 			const char *hint = aws_error_hint(&r);
 
 			log_error("s3://%s/%s: reading the current object failed: HTTP %ld %s%s%s%s", t->bucket, key,
-				  r.status, r.code != NULL ? r.code : "", hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+				  r.status, r.code != NULL ? r.code : "", hint ? " (" : "", hint ? hint : "",
+				  hint ? ")" : "");
 			goto out;
 		}
 		aws_response_clear(&r);
@@ -88,7 +90,8 @@ static int sync_object(const object *o, const s3_target *t, const upl_cfg *p, co
 		goto out;
 	}
 	{
-		aws_request put = {"PUT", url, ep->signing_name, ep->signing_region, hs, nh, o->body, o->len, creds, 0, 0};
+		aws_request put = {"PUT", url, ep->signing_name, ep->signing_region, hs, nh, o->body, o->len, creds,
+				   0,	  0};
 
 		if (!aws_send(&put, &r, &err)) {
 			log_error("s3://%s/%s: upload failed: %s", t->bucket, key, err.msg);
@@ -99,20 +102,22 @@ static int sync_object(const object *o, const s3_target *t, const upl_cfg *p, co
 		if (strcmp(p->acl, "public-read") == 0 && r.code != NULL &&
 		    strcmp(r.code, "AccessControlListNotSupported") == 0) {
 			explain_acl(t, ep->partition, &r);
-		} else if (strcmp(p->acl, "public-read") == 0 && r.code != NULL && strcmp(r.code, "AccessDenied") == 0) {
+		} else if (strcmp(p->acl, "public-read") == 0 && r.code != NULL &&
+			   strcmp(r.code, "AccessDenied") == 0) {
 			/* S3 says only "Access Denied" both when Block Public Access refuses the public ACL and
 			 * when the credentials lack s3:PutObject / s3:PutObjectAcl. */
 			log_error("s3://%s/%s: AccessDenied with x-amz-acl: public-read. Either the credentials lack "
-				  "s3:PutObject and s3:PutObjectAcl on the bucket, or Block Public Access refuses public ACLs:",
+				  "s3:PutObject and s3:PutObjectAcl on the bucket, or Block Public Access refuses "
+				  "public ACLs:",
 				  t->bucket, key);
 			explain_acl(t, ep->partition, &r);
-		}
-		else {
+		} else {
 			const char *hint = aws_error_hint(&r);
 
 			log_error("s3://%s/%s: upload failed: HTTP %ld %s%s%s%s%s%s", t->bucket, key, r.status,
-				  r.code != NULL ? r.code : "", r.message != NULL ? ": " : "", r.message != NULL ? r.message : "",
-				  hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+				  r.code != NULL ? r.code : "", r.message != NULL ? ": " : "",
+				  r.message != NULL ? r.message : "", hint ? " (" : "", hint ? hint : "",
+				  hint ? ")" : "");
 		}
 		goto out;
 	}
@@ -130,8 +135,8 @@ int upl_docs(const docs_cfg *cfg, const docs *d, const s3_target *t, const upl_c
 	     const aws_creds *creds, time_t modified[2])
 {
 	const object objs[] = {
-		{cfg->jwks_path != NULL ? cfg->jwks_path : "/keys.json", d->jwks, d->jwks_len, "application/jwk-set+json"},
-		{"/.well-known/openid-configuration", d->discovery, d->discovery_len, "application/json"},
+	    {cfg->jwks_path != NULL ? cfg->jwks_path : "/keys.json", d->jwks, d->jwks_len, "application/jwk-set+json"},
+	    {"/.well-known/openid-configuration", d->discovery, d->discovery_len, "application/json"},
 	};
 	int n = 0;
 
@@ -154,4 +159,3 @@ int upl_docs(const docs_cfg *cfg, const docs *d, const s3_target *t, const upl_c
 	}
 	return n;
 }
-

@@ -14,10 +14,10 @@
 #include <time.h>
 
 typedef struct upl_cfg {
-	const char *acl;           /* "public-read" (x-amz-acl) or "none" */
+	const char *acl;	   /* "public-read" (x-amz-acl) or "none" */
 	const char *cache_control; /* the objects' Cache-Control */
-	bool force;                /* upload even when up to date */
-	bool dry_run;              /* print the requests on stdout, send nothing */
+	bool force;		   /* upload even when up to date */
+	bool dry_run;		   /* print the requests on stdout, send nothing */
 } upl_cfg;
 
 /* Uploads the two documents (JWKS first). Returns how many were uploaded, or -1 (the message

@@ -14,7 +14,7 @@
 
 #define BUCKETS 4096u
 #define LINE_MAX_BYTES (4u * 1024u * 1024u) /* one watch event; the API's object limit is 1.5 MB */
-#define WATCH_S 300L                        /* timeoutSeconds asked of each watch */
+#define WATCH_S 300L			    /* timeoutSeconds asked of each watch */
 #define LIST_PAGE 500
 
 typedef struct entry {
@@ -37,7 +37,7 @@ struct kinf {
 	char *rv;
 	char *line;
 	size_t line_len, line_cap;
-	bool relist; /* the stream said 410 Gone, or a line was too long */
+	bool relist;  /* the stream said 410 Gone, or a line was too long */
 	bool started; /* the thread runs (not a detached copy) */
 };
 
@@ -67,7 +67,8 @@ static void table_clear(entry **table)
 static bool object_key(const json_t *obj, char *key, size_t len)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = json_string_value(json_object_get(md, "namespace")), *name = json_string_value(json_object_get(md, "name"));
+	const char *ns = json_string_value(json_object_get(md, "namespace")),
+		   *name = json_string_value(json_object_get(md, "name"));
 
 	if (name == NULL || name[0] == '\0')
 		return false;
@@ -105,7 +106,8 @@ static void table_put(kinf *f, entry **table, const json_t *obj, bool remove)
 		(*pp)->annotations = ann;
 		return;
 	}
-	if (f->st.objects >= f->cfg.max_objects || (e = calloc(1, sizeof(*e))) == NULL || (e->key = strdup(key)) == NULL) {
+	if (f->st.objects >= f->cfg.max_objects || (e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->key = strdup(key)) == NULL) {
 		free(e);
 		json_decref(ann);
 		f->st.dropped++;
@@ -179,19 +181,21 @@ static bool list(kinf *f, sao_err *err)
 			err_set(err, "Kubernetes API: the list of %s is not a list (no items)", f->collection);
 			goto out;
 		}
-		json_array_foreach(items, i, it)
-			table_put(&scratch, fresh, it, false);
+		json_array_foreach(items, i, it) table_put(&scratch, fresh, it, false);
 		free(rv);
 		rv = json_string_value(json_object_get(json_object_get(doc, "metadata"), "resourceVersion")) != NULL
-			     ? strdup(json_string_value(json_object_get(json_object_get(doc, "metadata"), "resourceVersion")))
-			     : NULL;
+			 ? strdup(
+			       json_string_value(json_object_get(json_object_get(doc, "metadata"), "resourceVersion")))
+			 : NULL;
 		free(cont);
-		cont = json_string_value(json_object_get(json_object_get(doc, "metadata"), "continue")) != NULL &&
-			       json_string_value(json_object_get(json_object_get(doc, "metadata"), "continue"))[0] != '\0'
-			   ? strdup(json_string_value(json_object_get(json_object_get(doc, "metadata"), "continue")))
-			   : NULL;
+		cont =
+		    json_string_value(json_object_get(json_object_get(doc, "metadata"), "continue")) != NULL &&
+			    json_string_value(json_object_get(json_object_get(doc, "metadata"), "continue"))[0] != '\0'
+			? strdup(json_string_value(json_object_get(json_object_get(doc, "metadata"), "continue")))
+			: NULL;
 		/* A continue token is URL-safe base64; anything else is not followed. */
-		if (cont != NULL && strspn(cont, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=") != strlen(cont)) {
+		if (cont != NULL &&
+		    strspn(cont, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=") != strlen(cont)) {
 			err_set(err, "Kubernetes API: the list of %s has a malformed continue token", f->collection);
 			goto out;
 		}
@@ -303,7 +307,8 @@ static bool watch_once(kinf *f, sao_err *err)
 	long status = 0;
 	bool ok;
 
-	if (f->rv == NULL || strspn(f->rv, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-") != strlen(f->rv)) {
+	if (f->rv == NULL ||
+	    strspn(f->rv, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-") != strlen(f->rv)) {
 		f->relist = true;
 		return err_set(err, "Kubernetes API: a resourceVersion that is not URL-safe; listing again");
 	}

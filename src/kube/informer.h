@@ -17,21 +17,21 @@
 typedef struct kinf kinf;
 
 typedef struct kinf_cfg {
-	kube_api api;           /* where; its timeout_ms bounds each list page (0: 30 s) */
+	kube_api api;		/* where; its timeout_ms bounds each list page (0: 30 s) */
 	const char *collection; /* "/api/v1/serviceaccounts" or "/api/v1/namespaces/NS/serviceaccounts" */
-	long relist_ms;         /* the safety-net re-list period (0: 10 minutes) */
-	size_t max_objects;     /* objects kept at most; beyond, new ones are not (0: 65536) */
+	long relist_ms;		/* the safety-net re-list period (0: 10 minutes) */
+	size_t max_objects;	/* objects kept at most; beyond, new ones are not (0: 65536) */
 } kinf_cfg;
 
 typedef struct kinf_stats {
-	size_t objects;          /* kept now */
-	bool synced;             /* a list has succeeded */
-	unsigned long lists;     /* lists that succeeded */
-	unsigned long restarts;  /* watches that ended in an error and were started again */
-	unsigned long events;    /* watch events applied */
-	unsigned long dropped;   /* objects not kept: over max_objects */
-	long last_event_age_ms;  /* since the last event or list (-1: none yet) */
-	char last_error[300];    /* the last failure ("" when the last request succeeded) */
+	size_t objects;		/* kept now */
+	bool synced;		/* a list has succeeded */
+	unsigned long lists;	/* lists that succeeded */
+	unsigned long restarts; /* watches that ended in an error and were started again */
+	unsigned long events;	/* watch events applied */
+	unsigned long dropped;	/* objects not kept: over max_objects */
+	long last_event_age_ms; /* since the last event or list (-1: none yet) */
+	char last_error[300];	/* the last failure ("" when the last request succeeded) */
 } kinf_stats;
 
 /* Starts the thread; the first list runs in it (kinf_stats says when it has synced). The strings

@@ -122,10 +122,12 @@ static void log_listeners(const serve_cfg *c, srv *s)
 		log_info("  %s://%s%s%s", scheme, bound, c->srv.prefix, c->srv.jwks_path);
 	}
 	log_info("issuer %s", c->issuer);
-	log_info("%u worker thread%s per listener (%s)", c->srv.threads, c->srv.threads == 1 ? "" : "s", c->threads_from);
+	log_info("%u worker thread%s per listener (%s)", c->srv.threads, c->srv.threads == 1 ? "" : "s",
+		 c->threads_from);
 	if (c->watch_ms == 0)
 		log_info("--watch-interval 0: key files are re-read on SIGHUP only%s",
-			 c->poll_source ? "; Secrets read through the API are still polled (--kube-poll-interval)" : "");
+			 c->poll_source ? "; Secrets read through the API are still polled (--kube-poll-interval)"
+					: "");
 }
 
 /* The main thread until SIGTERM or SIGINT: signals, key files, the API poll, the certificate. */

@@ -17,16 +17,16 @@
 typedef bool (*serve_source_fn)(void *ctx, docs *d, size_t *nkeys, sao_err *err);
 
 typedef struct serve_cfg {
-	srv_cfg srv;                              /* listeners, bounds, TLS PEM */
-	const char *issuer;                       /* for the log */
+	srv_cfg srv;				  /* listeners, bounds, TLS PEM */
+	const char *issuer;			  /* for the log */
 	const char *tls_cert_file, *tls_key_file; /* watched for renewal (with srv.tls_*_pem) */
-	const char *const *key_files;             /* watched for changes */
+	const char *const *key_files;		  /* watched for changes */
 	size_t nkey_files;
-	unsigned watch_ms;       /* 0: key files only on SIGHUP */
-	bool poll_source;        /* keys come through the API: reload every kube_poll_s */
+	unsigned watch_ms; /* 0: key files only on SIGHUP */
+	bool poll_source;  /* keys come through the API: reload every kube_poll_s */
 	unsigned kube_poll_s;
-	bool from_apiserver;     /* for the log */
-	unsigned grace_ms;       /* in-flight requests get this at SIGTERM */
+	bool from_apiserver;	   /* for the log */
+	unsigned grace_ms;	   /* in-flight requests get this at SIGTERM */
 	const char *status_listen; /* NULL: /healthz, /readyz, /metrics on the listeners */
 	const char *threads_from;  /* where srv.threads came from, for the log */
 	serve_source_fn source;

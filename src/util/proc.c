@@ -68,8 +68,8 @@ static bool reap(pid_t pid, long until, int *status)
 	}
 }
 
-bool proc_run(const char *what, char *const argv[], char *const envp[], long deadline_ms, size_t max_out, char **out, size_t *len,
-	      sao_err *err)
+bool proc_run(const char *what, char *const argv[], char *const envp[], long deadline_ms, size_t max_out, char **out,
+	      size_t *len, sao_err *err)
 {
 	int fd[2] = {-1, -1}, status = 0;
 	long until = clock_mono_ms() + deadline_ms;

@@ -11,11 +11,11 @@
 #include <stddef.h>
 
 /* Runs argv[0] (looked up in PATH) with argv and envp (NULL: this process's environment);
- * `what` names it in messages ("credential_process"). On success *out (NUL-terminated, malloc'd; free with proc_output_free) holds its standard
- * output and it exited 0. On failure err says which: it could not start, did not finish within
- * deadline_ms, printed more than max_out bytes, exited with a status, or was killed by a signal. */
-bool proc_run(const char *what, char *const argv[], char *const envp[], long deadline_ms, size_t max_out, char **out, size_t *len,
-	      sao_err *err);
+ * `what` names it in messages ("credential_process"). On success *out (NUL-terminated, malloc'd; free with
+ * proc_output_free) holds its standard output and it exited 0. On failure err says which: it could not start, did not
+ * finish within deadline_ms, printed more than max_out bytes, exited with a status, or was killed by a signal. */
+bool proc_run(const char *what, char *const argv[], char *const envp[], long deadline_ms, size_t max_out, char **out,
+	      size_t *len, sao_err *err);
 
 /* Cleanses and frees what proc_run returned. */
 void proc_output_free(char *out, size_t len);

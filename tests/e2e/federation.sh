@@ -57,6 +57,8 @@ is "$RC" 0 "trust-policy azure"
 printf '%s' "$OUT" >"$T_TMP/az.json"
 is "$(field 'd["issuer"]' <"$T_TMP/az.json") $(field 'd["subject"]' <"$T_TMP/az.json") $(field 'd["audiences"]' <"$T_TMP/az.json")" "$ISS system:serviceaccount:prod:api ['api://AzureADTokenExchange']" "issuer, subject and audience of the federated credential"
 contains "$ERR" "az identity federated-credential create --name saoidc-prod-api --identity-name id-api --resource-group rg1 --issuer $ISS --subject system:serviceaccount:prod:api --audiences api://AzureADTokenExchange" "and the az command"
+case "$ERR" in *'\x0a'*) fail "the az command has no escaped newline in it (it could not be pasted)" "$ERR" ;; *) pass "the az command has no escaped newline in it (it could not be pasted)" ;; esac
+is "$(printf '%s\n' "$ERR" | grep -c '^saoidc:   az identity federated-credential create ')" 1 "it is a line of its own, ready to paste"
 
 run "$SAOIDC" trust-policy gcp --issuer "$ISS" --project-number 123456 --pool pool1 --provider prov1 --service-account-email app@p.iam.gserviceaccount.com --namespace prod --service-account api
 is "$RC" 0 "trust-policy gcp"
@@ -67,6 +69,7 @@ is "$(field 'd["subject_token_type"]' <"$T_TMP/gcp.json") $(field 'd["token_url"
 is "$(field 'd["credential_source"]["file"]' <"$T_TMP/gcp.json")" /var/run/secrets/tokens/gcp/token "reading the projected token pod-patch mounts"
 contains "$(field 'd["service_account_impersonation_url"]' <"$T_TMP/gcp.json")" "serviceAccounts/app@p.iam.gserviceaccount.com:generateAccessToken" "impersonating the service account"
 contains "$ERR" "--jwk-json-path=jwks.json" "the gcloud commands include the variant that uploads the JWKS"
+is "$(printf '%s\n' "$ERR" | grep -c '^saoidc:   gcloud iam ')" 3 "each gcloud command is a line of its own (no escaped newline), ready to paste"
 contains "$ERR" "subject/system:serviceaccount:prod:api" "and the IAM binding for the service account"
 
 # pod-patch, parsed as YAML.
