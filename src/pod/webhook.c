@@ -201,6 +201,63 @@ bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen)
 	return true;
 }
 
+/* The AWS identity a ServiceAccount's role-arn annotation (v) asks for, by the EKS webhook's
+ * rules: audience, regional STS, token expiration (SA's, then pod's), Windows paths, skipped or
+ * included containers, the region. False when out of memory. */
+static bool aws_identity(const wh_cfg *cfg, const json_t *ann, const json_t *pod, const char *uid, const char *v,
+			 pod_identity *id, char **composed, char *warning, size_t warnlen)
+{
+	char key[256];
+	const json_t *pod_ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
+	const json_t *sel = json_object_get(json_object_get(pod, "spec"), "nodeSelector");
+	const char *aud = json_string_value(json_object_get(ann, aws_key(cfg, "audience", key, sizeof(key))));
+	const char *reg = json_string_value(json_object_get(ann, aws_key(cfg, "sts-regional-endpoints", key, sizeof(key))));
+	const char *skip = json_string_value(json_object_get(pod_ann, aws_key(cfg, "skip-containers", key, sizeof(key))));
+	const char *os = json_string_value(json_object_get(sel, "kubernetes.io/os"));
+	const char *beta_os = json_string_value(json_object_get(sel, "beta.kubernetes.io/os"));
+	long exp = cfg->token_expiration > 0 ? cfg->token_expiration : 86400;
+
+	/* The ServiceAccount's token-expiration, then the pod's, override the default. */
+	exp = parse_seconds(json_string_value(json_object_get(ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
+	exp = parse_seconds(json_string_value(json_object_get(pod_ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
+	id->cloud = POD_AWS;
+	id->role_arn = v;
+	if (strncmp(v, "arn:", 4) != 0 && cfg->role_account != NULL) {
+		/* A bare role name (or path/name): composed in the region's partition. */
+		const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
+
+		/* On the heap: an IAM path (512) and name (64) do not fit a fixed buffer of a few
+		 * hundred bytes, and a cut ARN would name another role. */
+		free(*composed);
+		if (asprintf(composed, "arn:%s:iam::%s:role/%s", (part != NULL ? part : aws_partition_default())->id,
+			     cfg->role_account, v) < 0) {
+			*composed = NULL;
+			return false;
+		}
+		id->role_arn = *composed;
+	}
+	id->audience = aud != NULL ? aud : cfg->token_audience != NULL ? cfg->token_audience : "sts.amazonaws.com";
+	id->regional_sts = wh_parse_bool(reg, cfg->regional_sts);
+	id->expiration = pod_clamp_expiration(exp);
+	id->region = cfg->region;
+	id->mount_path = cfg->mount_path;
+	id->windows = (os != NULL && strcmp(os, "windows") == 0) || (beta_os != NULL && strcmp(beta_os, "windows") == 0);
+	{
+		/* STS of one partition cannot assume a role of another: say so, the pod still gets the
+		 * identity it asked for. */
+		sao_err aerr = {""};
+		const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
+
+		if (part != NULL && !aws_arn_check(WH_AWS_ROLE, id->role_arn, part, cfg->region, &aerr))
+			snprintf(warning, warnlen, "review %s: %s", uid, aerr.msg);
+	}
+	csv_names(skip, &id->skip);
+	csv_names(json_string_value(json_object_get(pod_ann, WH_INCLUDE)), &id->only);
+	if (json_string_value(json_object_get(ann, WH_AWS_REGION)) != NULL)
+		id->region = json_string_value(json_object_get(ann, WH_AWS_REGION));
+	return true;
+}
+
 json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup lookup, void *ctx, char *warning,
 		  size_t warnlen)
 {
@@ -266,56 +323,9 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		goto done;
 	}
 	memset(ids, 0, sizeof(ids));
-	if ((v = json_string_value(json_object_get(ann, aws_key(cfg, "role-arn", key, sizeof(key))))) != NULL) {
-		const json_t *pod_ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
-		const json_t *sel = json_object_get(json_object_get(pod, "spec"), "nodeSelector");
-		const char *aud = json_string_value(json_object_get(ann, aws_key(cfg, "audience", key, sizeof(key))));
-		const char *reg = json_string_value(json_object_get(ann, aws_key(cfg, "sts-regional-endpoints", key, sizeof(key))));
-		const char *skip = json_string_value(json_object_get(pod_ann, aws_key(cfg, "skip-containers", key, sizeof(key))));
-		const char *os = json_string_value(json_object_get(sel, "kubernetes.io/os"));
-		const char *beta_os = json_string_value(json_object_get(sel, "beta.kubernetes.io/os"));
-		long exp = cfg->token_expiration > 0 ? cfg->token_expiration : 86400;
-		pod_identity *id = &ids[nids++];
-
-		/* The ServiceAccount's token-expiration, then the pod's, override the default. */
-		exp = parse_seconds(json_string_value(json_object_get(ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
-		exp = parse_seconds(json_string_value(json_object_get(pod_ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
-		id->cloud = POD_AWS;
-		id->role_arn = v;
-		if (strncmp(v, "arn:", 4) != 0 && cfg->role_account != NULL) {
-			/* A bare role name (or path/name): composed in the region's partition. */
-			const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
-
-			/* On the heap: an IAM path (512) and name (64) do not fit a fixed buffer of a few
-			 * hundred bytes, and a cut ARN would name another role. */
-			free(composed);
-			if (asprintf(&composed, "arn:%s:iam::%s:role/%s", (part != NULL ? part : aws_partition_default())->id,
-				     cfg->role_account, v) < 0) {
-				composed = NULL;
-				goto done; /* out == NULL: out of memory */
-			}
-			id->role_arn = composed;
-		}
-		id->audience = aud != NULL ? aud : cfg->token_audience != NULL ? cfg->token_audience : "sts.amazonaws.com";
-		id->regional_sts = wh_parse_bool(reg, cfg->regional_sts);
-		id->expiration = pod_clamp_expiration(exp);
-		id->region = cfg->region;
-		id->mount_path = cfg->mount_path;
-		id->windows = (os != NULL && strcmp(os, "windows") == 0) || (beta_os != NULL && strcmp(beta_os, "windows") == 0);
-		{
-			/* STS of one partition cannot assume a role of another: say so, the pod still gets the
-			 * identity it asked for. */
-			sao_err aerr = {""};
-			const aws_partition *part = cfg->region != NULL ? aws_partition_of(cfg->region, NULL) : NULL;
-
-			if (part != NULL && !aws_arn_check(WH_AWS_ROLE, id->role_arn, part, cfg->region, &aerr))
-				snprintf(warning, warnlen, "review %s: %s", uid, aerr.msg);
-		}
-		csv_names(skip, &id->skip);
-		csv_names(json_string_value(json_object_get(pod_ann, WH_INCLUDE)), &id->only);
-		if (json_string_value(json_object_get(ann, WH_AWS_REGION)) != NULL)
-			id->region = json_string_value(json_object_get(ann, WH_AWS_REGION));
-	}
+	if ((v = json_string_value(json_object_get(ann, aws_key(cfg, "role-arn", key, sizeof(key))))) != NULL &&
+	    !aws_identity(cfg, ann, pod, uid, v, &ids[nids++], &composed, warning, warnlen))
+		goto done; /* out == NULL: out of memory */
 	if ((v = json_string_value(json_object_get(ann, WH_AZURE_CLIENT))) != NULL) {
 		pod_identity *id = &ids[nids++];
 
