@@ -6,6 +6,8 @@
 #include "pod/federation.h"
 #include "pod/podspec.h"
 #include "util/fsio.h"
+#include "util/log.h"
+#include "util/yaml.h"
 #include "util/yamlout.h"
 
 #include <jansson.h>
@@ -26,18 +28,22 @@ const char cmd_pod_patch_help[] =
 	"With -f (the workload as `kubectl get deploy/NAME -o json` prints it: a Deployment,\n"
 	"StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod), every container and init container\n"
 	"is patched by the webhook's rules: what a container already sets (its own AWS_REGION or\n"
-	"AWS_ROLE_ARN, a token mount) is never overwritten, and the kind comes from the file.\n"
+	"AWS_ROLE_ARN, a token mount) is never overwritten, and the kind comes from the file. A\n"
+	"workload that names another serviceAccountName is refused: the patch would move its pods to\n"
+	"--service-account (its token, its RBAC) unless --replace-service-account says so.\n"
 	"\n"
 	"  --cloud aws|azure|gcp\n"
 	"  --service-account SA      the pod's service account\n"
-	"  -f, --filename FILE       the workload (JSON; - for stdin)\n"
+	"  -f, --filename FILE       the workload (JSON or YAML, as kubectl prints it; - for stdin)\n"
+	"  --replace-service-account with -f: the workload's serviceAccountName may be replaced\n"
 	"  --container NAME          container to patch (repeatable); with -f, only these\n"
 	"  --kind deployment|pod     without -f: patch a Deployment's template (default) or a Pod\n"
 	"  aws:   --role-arn ARN (required), --audience AUD (sts.amazonaws.com),\n"
 	"         --expiration SECONDS (86400; 600..86400), --regional-sts, --region REGION\n"
 	"  azure: --client-id ID (required), --tenant-id ID (required), --expiration SECONDS (3600)\n"
 	"  gcp:   --project-number N --pool P --provider V (the audience), --config-map NAME holding\n"
-	"         credential-configuration.json (from `saoidc trust-policy gcp`), --expiration (3600)\n";
+	"         credential-configuration.json (from `saoidc trust-policy gcp`), --expiration (3600)\n"
+	"  -h, --help                show this help\n";
 
 enum {
 	OPT_CLOUD = OPT_CMD_BASE,
@@ -55,6 +61,7 @@ enum {
 	OPT_POOL,
 	OPT_PROVIDER,
 	OPT_CM,
+	OPT_REPLACE_SA,
 	OPT_FILE = 'f'
 };
 
@@ -63,6 +70,7 @@ typedef struct pp_opts {
 	const char *v[16];
 	const char *file;
 	bool regional;
+	bool replace_sa; /* --replace-service-account */
 } pp_opts;
 
 static bool pp_opt(void *ctx, int c, const char *arg, int *code)
@@ -74,8 +82,8 @@ static bool pp_opt(void *ctx, int c, const char *arg, int *code)
 			*code = EXIT_FAILURE;
 		return true;
 	}
-	if (c == OPT_REGIONAL) {
-		p->regional = true;
+	if (c == OPT_REGIONAL || c == OPT_REPLACE_SA) {
+		*(c == OPT_REGIONAL ? &p->regional : &p->replace_sa) = true;
 		return true;
 	}
 	if (c == OPT_FILE) {
@@ -134,24 +142,64 @@ static json_t *added(const json_t *before, const json_t *after, const char *key)
 /* The strategic-merge patch for a workload read from a file: the webhook's operations on its
  * pod spec, turned into what a merge by name adds (containers, env and volumes are merged by
  * name, so nothing the workload sets is overwritten). */
-static json_t *workload_patch(const char *file, const char *sa, pod_identity *id, const strlist *only, sao_err *err)
+/* The workload in a file, JSON or YAML as kubectl prints them (the first non-blank byte tells). */
+static json_t *read_workload(const char *file, sao_err *err)
 {
 	unsigned char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, i = 0;
 	json_error_t je;
-	json_t *w = NULL, *spec, *pod = NULL, *after = NULL, *ops = NULL, *pspec = NULL, *out = NULL;
-	const char *const *path;
-	static const char *const lists[] = {"initContainers", "containers"};
+	json_t *w = NULL;
 
 	if (!fs_read_file(file, FS_READ_MAX, &buf, &len, err)) {
 		err_prefix(err, "-f %s: ", file);
 		return NULL;
 	}
-	if ((w = json_loadb((const char *)buf, len, 0, &je)) == NULL) {
-		err_set(err, "-f %s: not JSON (line %d: %s): give the workload as `kubectl get KIND/NAME -o json` prints it",
-			file, je.line, je.text);
-		goto done;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	if (i < len && buf[i] == '{') {
+		if ((w = json_loadb((const char *)buf, len, 0, &je)) == NULL)
+			err_set(err, "-f %s: not JSON (line %d: %s)", file, je.line, je.text);
+	} else if ((w = yaml_to_json((const char *)buf, len, err)) == NULL) {
+		err_prefix(err, "-f %s: not YAML: ", file);
+	} else if (!json_is_object(w)) {
+		json_decref(w);
+		w = NULL;
+		err_set(err, "-f %s: not a Kubernetes object (give it as `kubectl get KIND/NAME -o yaml` prints it)", file);
 	}
+	OPENSSL_clear_free(buf, len);
+	return w;
+}
+
+/* The service account the patch sets, checked against the one the workload names: moving pods to
+ * another ServiceAccount (its token, its RBAC) is done on purpose only. */
+static bool check_service_account(const char *file, const json_t *spec, const char *sa, bool replace, sao_err *err)
+{
+	const char *has = json_string_value(json_object_get(spec, "serviceAccountName"));
+
+	if (has == NULL || has[0] == '\0') {
+		log_info("%s runs as ServiceAccount default: the patch sets serviceAccountName %s", file, sa);
+		return true;
+	}
+	if (strcmp(has, sa) == 0 || replace) {
+		if (strcmp(has, sa) != 0)
+			log_warn("%s: serviceAccountName %s is replaced by %s (--replace-service-account)", file, has, sa);
+		return true;
+	}
+	return err_set(err, "-f %s: the workload runs as ServiceAccount %s, not %s: the patch would move its pods to %s "
+			    "(another token, other RBAC). Give --service-account %s to give %s the identity, or add "
+			    "--replace-service-account to move the pods on purpose",
+		       file, has, sa, sa, has, has);
+}
+
+static json_t *workload_patch(const char *file, const char *sa, bool replace_sa, pod_identity *id, const strlist *only,
+			      sao_err *err)
+{
+	json_t *w = NULL, *spec, *pod = NULL, *after = NULL, *ops = NULL, *pspec = NULL, *out = NULL;
+	const char *const *path;
+	static const char *const lists[] = {"initContainers", "containers"};
+
+	if ((w = read_workload(file, err)) == NULL)
+		goto done;
 	if ((path = spec_path(json_string_value(json_object_get(w, "kind")))) == NULL) {
 		err_set(err, "-f %s: kind %s: expected a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob",
 			file, json_string_value(json_object_get(w, "kind")) ? json_string_value(json_object_get(w, "kind")) : "(none)");
@@ -164,6 +212,8 @@ static json_t *workload_patch(const char *file, const char *sa, pod_identity *id
 		err_set(err, "-f %s: no pod spec with containers in this %s", file, json_string_value(json_object_get(w, "kind")));
 		goto done;
 	}
+	if (!check_service_account(file, spec, sa, replace_sa, err))
+		goto done;
 	for (size_t l = 0; l < 2; l++) { /* --container: the others count as skipped */
 		size_t i;
 		json_t *c;
@@ -234,46 +284,108 @@ done:
 	json_decref(after);
 	json_decref(pod);
 	json_decref(w);
-	if (buf != NULL)
-		OPENSSL_clear_free(buf, len);
 	return out;
+}
+
+static const struct option pp_options[] = {{"cloud", required_argument, NULL, OPT_CLOUD},
+					    {"service-account", required_argument, NULL, OPT_SA},
+					    {"container", required_argument, NULL, OPT_CONTAINER},
+					    {"kind", required_argument, NULL, OPT_KIND},
+					    {"role-arn", required_argument, NULL, OPT_ROLE},
+					    {"audience", required_argument, NULL, OPT_AUD},
+					    {"expiration", required_argument, NULL, OPT_EXP},
+					    {"regional-sts", no_argument, NULL, OPT_REGIONAL},
+					    {"region", required_argument, NULL, OPT_REGION},
+					    {"client-id", required_argument, NULL, OPT_CLIENT},
+					    {"tenant-id", required_argument, NULL, OPT_TENANT},
+					    {"project-number", required_argument, NULL, OPT_PROJECT},
+					    {"pool", required_argument, NULL, OPT_POOL},
+					    {"provider", required_argument, NULL, OPT_PROVIDER},
+					    {"config-map", required_argument, NULL, OPT_CM},
+					    {"replace-service-account", no_argument, NULL, OPT_REPLACE_SA},
+					    {"filename", required_argument, NULL, OPT_FILE},
+					    CLI_OPT_HELP,
+					    CLI_OPT_END};
+
+/* The identity the options ask for. -1: made; else the exit code (the message printed). */
+static int make_identity(const pp_opts *pp, pod_identity *id, char **gaud)
+{
+	const pp_opts p = *pp;
+	const char *cloud = V(OPT_CLOUD);
+	const aws_partition *part = NULL;
+	sao_err err = {""};
+
+	if (V(OPT_EXP) != NULL) {
+		char *end;
+		long e = strtol(V(OPT_EXP), &end, 10);
+
+		if (*end != '\0' || e < 600 || e > 86400)
+			return cli_usage_error("pod-patch", "--expiration takes 600 to 86400 seconds");
+		id->expiration = e;
+	}
+	if (strcmp(cloud, "aws") == 0) {
+		id->cloud = POD_AWS;
+		id->role_arn = V(OPT_ROLE);
+		id->audience = V(OPT_AUD);
+		id->regional_sts = p.regional;
+		id->region = V(OPT_REGION);
+		if (id->role_arn == NULL || strncmp(id->role_arn, "arn:", 4) != 0)
+			return cli_usage_error("pod-patch", "aws needs --role-arn arn:aws:iam::ACCOUNT:role/NAME");
+		/* A role of one partition cannot be assumed through another's STS. */
+		if ((id->region != NULL && (part = aws_partition_of(id->region, &err)) == NULL) ||
+		    !aws_arn_check("--role-arn", id->role_arn, part, id->region, &err))
+			return cli_fail(&err);
+	} else if (strcmp(cloud, "azure") == 0) {
+		id->cloud = POD_AZURE;
+		id->client_id = V(OPT_CLIENT);
+		id->tenant_id = V(OPT_TENANT);
+		if (id->client_id == NULL || id->tenant_id == NULL)
+			return cli_usage_error("pod-patch", "azure needs --client-id and --tenant-id");
+	} else if (strcmp(cloud, "gcp") == 0) {
+		id->cloud = POD_GCP;
+		if (V(OPT_PROJECT) == NULL || V(OPT_POOL) == NULL || V(OPT_PROVIDER) == NULL || V(OPT_CM) == NULL)
+			return cli_usage_error("pod-patch", "gcp needs --project-number, --pool, --provider and --config-map");
+		*gaud = fed_gcp_audience(V(OPT_PROJECT), V(OPT_POOL), V(OPT_PROVIDER));
+		id->audience = *gaud;
+		id->config_map = V(OPT_CM);
+	} else {
+		return cli_usage_error("pod-patch", "--cloud is aws, azure or gcp");
+	}
+	return -1;
+}
+
+/* Without -f: the patch for the named containers of a Deployment's template or a Pod. */
+static json_t *containers_patch(const pp_opts *pp, const char *kind, const pod_identity *id)
+{
+	const pp_opts p = *pp;
+	json_t *containers = json_array(), *podspec;
+
+	for (size_t i = 0; containers != NULL && i < p.containers.n; i++)
+		json_array_append_new(containers, json_pack("{s:s, s:o, s:o}", "name", p.containers.v[i], "env", pod_env(id),
+							    "volumeMounts", pod_mounts(id)));
+	podspec = json_pack("{s:s, s:o, s:o}", "serviceAccountName", V(OPT_SA), "containers", containers, "volumes",
+			    pod_volumes(id));
+	if (podspec == NULL)
+		return NULL;
+	return strcmp(kind, "pod") == 0 ? json_pack("{s:o}", "spec", podspec)
+					: json_pack("{s:{s:{s:o}}}", "spec", "template", "spec", podspec);
 }
 
 int cmd_pod_patch(int argc, char **argv)
 {
-	static const struct option lo[] = {{"cloud", required_argument, NULL, OPT_CLOUD},
-					   {"service-account", required_argument, NULL, OPT_SA},
-					   {"container", required_argument, NULL, OPT_CONTAINER},
-					   {"kind", required_argument, NULL, OPT_KIND},
-					   {"role-arn", required_argument, NULL, OPT_ROLE},
-					   {"audience", required_argument, NULL, OPT_AUD},
-					   {"expiration", required_argument, NULL, OPT_EXP},
-					   {"regional-sts", no_argument, NULL, OPT_REGIONAL},
-					   {"region", required_argument, NULL, OPT_REGION},
-					   {"client-id", required_argument, NULL, OPT_CLIENT},
-					   {"tenant-id", required_argument, NULL, OPT_TENANT},
-					   {"project-number", required_argument, NULL, OPT_PROJECT},
-					   {"pool", required_argument, NULL, OPT_POOL},
-					   {"provider", required_argument, NULL, OPT_PROVIDER},
-					   {"config-map", required_argument, NULL, OPT_CM},
-					   {"filename", required_argument, NULL, OPT_FILE},
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	pp_opts p = {0};
 	cli_opts o = {0};
 	pod_identity id = {0};
-	json_t *containers = NULL, *podspec = NULL, *patch = NULL;
+	json_t *patch = NULL;
 	char *gaud = NULL;
-	const char *cloud, *kind;
-	const aws_partition *part = NULL;
+	const char *kind;
 	sao_err err = {""};
-	int rc = cli_parse("pod-patch", cmd_pod_patch_help, argc, argv, lo, &o, pp_opt, &p, 0, 0);
+	int rc = cli_parse("pod-patch", cmd_pod_patch_help, argc, argv, pp_options, &o, pp_opt, &p, 0, 0);
 
 	if (rc >= 0)
 		goto out;
-	cloud = V(OPT_CLOUD);
 	kind = V(OPT_KIND) != NULL ? V(OPT_KIND) : "deployment";
-	if (cloud == NULL || V(OPT_SA) == NULL) {
+	if (V(OPT_CLOUD) == NULL || V(OPT_SA) == NULL) {
 		rc = cli_usage_error("pod-patch", "--cloud and --service-account are required");
 		goto out;
 	}
@@ -281,81 +393,23 @@ int cmd_pod_patch(int argc, char **argv)
 		rc = cli_usage_error("pod-patch", "--kind is deployment or pod");
 		goto out;
 	}
-	if (V(OPT_EXP) != NULL) {
-		char *end;
-		long e = strtol(V(OPT_EXP), &end, 10);
-
-		if (*end != '\0' || e < 600 || e > 86400) {
-			rc = cli_usage_error("pod-patch", "--expiration takes 600 to 86400 seconds");
-			goto out;
-		}
-		id.expiration = e;
-	}
-	if (strcmp(cloud, "aws") == 0) {
-		id.cloud = POD_AWS;
-		id.role_arn = V(OPT_ROLE);
-		id.audience = V(OPT_AUD);
-		id.regional_sts = p.regional;
-		id.region = V(OPT_REGION);
-		if (id.role_arn == NULL || strncmp(id.role_arn, "arn:", 4) != 0) {
-			rc = cli_usage_error("pod-patch", "aws needs --role-arn arn:aws:iam::ACCOUNT:role/NAME");
-			goto out;
-		}
-		/* A role of one partition cannot be assumed through another's STS. */
-		if ((id.region != NULL && (part = aws_partition_of(id.region, &err)) == NULL) ||
-		    !aws_arn_check("--role-arn", id.role_arn, part, id.region, &err)) {
-			rc = cli_fail(&err);
-			goto out;
-		}
-	} else if (strcmp(cloud, "azure") == 0) {
-		id.cloud = POD_AZURE;
-		id.client_id = V(OPT_CLIENT);
-		id.tenant_id = V(OPT_TENANT);
-		if (id.client_id == NULL || id.tenant_id == NULL) {
-			rc = cli_usage_error("pod-patch", "azure needs --client-id and --tenant-id");
-			goto out;
-		}
-	} else if (strcmp(cloud, "gcp") == 0) {
-		id.cloud = POD_GCP;
-		if (V(OPT_PROJECT) == NULL || V(OPT_POOL) == NULL || V(OPT_PROVIDER) == NULL || V(OPT_CM) == NULL) {
-			rc = cli_usage_error("pod-patch", "gcp needs --project-number, --pool, --provider and --config-map");
-			goto out;
-		}
-		gaud = fed_gcp_audience(V(OPT_PROJECT), V(OPT_POOL), V(OPT_PROVIDER));
-		id.audience = gaud;
-		id.config_map = V(OPT_CM);
-	} else {
-		rc = cli_usage_error("pod-patch", "--cloud is aws, azure or gcp");
+	if ((rc = make_identity(&p, &id, &gaud)) >= 0)
+		goto out;
+	if (p.file == NULL && p.containers.n == 0) {
+		rc = cli_usage_error("pod-patch", "give the workload (-f FILE, from kubectl get -o json or -o yaml) or the "
+						  "containers to patch (--container NAME)");
 		goto out;
 	}
-	if (p.file != NULL) {
-		if ((patch = workload_patch(p.file, V(OPT_SA), &id, &p.containers, &err)) == NULL) {
-			rc = cli_fail(&err);
-			goto out;
-		}
-	} else {
-		if (p.containers.n == 0) {
-			rc = cli_usage_error("pod-patch", "give the workload (-f FILE, from kubectl get -o json) or the "
-							  "containers to patch (--container NAME)");
-			goto out;
-		}
-		containers = json_array();
-		for (size_t i = 0; i < p.containers.n; i++)
-			json_array_append_new(containers, json_pack("{s:s, s:o, s:o}", "name", p.containers.v[i], "env",
-								    pod_env(&id), "volumeMounts", pod_mounts(&id)));
-		podspec = json_pack("{s:s, s:o, s:o}", "serviceAccountName", V(OPT_SA), "containers", containers, "volumes",
-				    pod_volumes(&id));
-		containers = NULL;
-		patch = strcmp(kind, "pod") == 0 ? json_pack("{s:o}", "spec", podspec)
-						 : json_pack("{s:{s:{s:o}}}", "spec", "template", "spec", podspec);
-		podspec = NULL;
+	patch = p.file != NULL ? workload_patch(p.file, V(OPT_SA), p.replace_sa, &id, &p.containers, &err)
+			       : containers_patch(&p, kind, &id);
+	if (patch == NULL) {
+		rc = cli_fail(err.msg[0] != '\0' ? &err : (err_set(&err, "out of memory"), &err));
+		goto out;
 	}
 	yaml_write(stdout, patch);
 	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
 out:
 	json_decref(patch);
-	json_decref(podspec);
-	json_decref(containers);
 	free(gaud);
 	strlist_clear(&id.skip);
 	strlist_clear(&p.containers);

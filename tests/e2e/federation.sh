@@ -125,6 +125,20 @@ run "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/dep.json" -
 is "$(printf '%s\n' "$OUT" | grep -c 'name: "proxy"\|name: "migrate"')" 0 "with --container, only those containers"
 printf '{"kind":"Service","spec":{}}' >"$T_TMP/svc.json"
 refused "a kind without a pod spec is named" 1 "kind Service: expected a Pod, Deployment" "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/svc.json" --role-arn arn:aws:iam::1:role/x
-printf 'kind: Deployment\n' >"$T_TMP/dep.yaml"
-refused "YAML is refused with the command that gives JSON" 1 "kubectl get KIND/NAME -o json" "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/dep.yaml" --role-arn arn:aws:iam::1:role/x
+# YAML, as `kubectl get -o yaml` prints it, gives the same patch as the JSON.
+/usr/bin/python3 -c 'import json,sys,yaml; yaml.safe_dump(json.load(open(sys.argv[1])), open(sys.argv[2], "w"), default_flow_style=False)' "$T_TMP/dep.json" "$T_TMP/dep.yaml"
+run "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/dep.yaml" --role-arn arn:aws:iam::123456789012:role/api --region eu-west-1
+is "$RC $OUT" "0 $(cat "$T_TMP/dep-patch.yaml")" "pod-patch -f reads the workload in YAML too, to the same patch"
+printf 'kind: [unclosed\n' >"$T_TMP/bad.yaml"
+refused "YAML that does not parse is named" 1 "-f $T_TMP/bad.yaml: not YAML" "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/bad.yaml" --role-arn arn:aws:iam::1:role/x
+contains "$(run "$SAOIDC" pod-patch --cloud aws --service-account api -f "$T_TMP/dep.json" --role-arn arn:aws:iam::123456789012:role/api; printf %s "$ERR")" "runs as ServiceAccount default: the patch sets serviceAccountName api" "a workload on the default ServiceAccount: the patch says it sets one"
+# A workload that runs as another ServiceAccount is not moved to --service-account silently.
+sed 's/"spec":{"initContainers"/"spec":{"serviceAccountName":"reader","initContainers"/' "$T_TMP/dep.json" >"$T_TMP/reader.json"
+refused "a workload running as ServiceAccount reader is not moved to other" 1 "runs as ServiceAccount reader, not other" "$SAOIDC" pod-patch --cloud aws --service-account other -f "$T_TMP/reader.json" --role-arn arn:aws:iam::1:role/x
+run "$SAOIDC" pod-patch --cloud aws --service-account reader -f "$T_TMP/reader.json" --role-arn arn:aws:iam::123456789012:role/api
+is "$RC" 0 "--service-account reader: the identity for the workload's own ServiceAccount"
+contains "$OUT" 'serviceAccountName: "reader"' "which the patch keeps"
+run "$SAOIDC" pod-patch --cloud aws --service-account other -f "$T_TMP/reader.json" --role-arn arn:aws:iam::123456789012:role/api --replace-service-account
+is "$RC" 0 "--replace-service-account moves it on purpose"
+contains "$ERR" "serviceAccountName reader is replaced by other" "and says so"
 done_testing
