@@ -150,8 +150,12 @@ int cli_parse(const char *cmd, const char *help, int argc, char **argv, const st
 	o->argi = optind;
 	if (positionals == 0 && optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (positionals > 0 && argc - optind != positionals)
+	if (positionals > 0 && argc - optind != positionals) {
+		if (o->positional != NULL)
+			return cli_usage_error(cmd, argc - optind < positionals ? "%s is missing" : "give %s once, and nothing more",
+					       o->positional);
 		return cli_usage_error(cmd, "give exactly %d argument%s", positionals, positionals == 1 ? "" : "s");
+	}
 	if ((need & CLI_NEED_ISSUER) && o->docs.issuer == NULL)
 		return cli_usage_error(cmd, "--issuer is required");
 	if ((need & CLI_NEED_KEY) && o->nkeys == 0 && !o->from_apiserver)

@@ -96,6 +96,7 @@ typedef struct cli_opts {
 	bool allow_certificate; /* --allow-certificate */
 	strlist revoke;     /* --revoke KID, for the commands that take it */
 	int argi; /* first positional argument */
+	const char *positional; /* what the positional argument is, for the usage error ("s3://BUCKET[/PREFIX]") */
 } cli_opts;
 
 /* Handles --connect-to, --ca-file and --insecure. Returns true if `c` was one. */

@@ -122,6 +122,11 @@ int cmd_keygen(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	secret = strcmp(k.format, "secret") == 0;
+	if (k.out != NULL && strcmp(k.out, "-") == 0) {
+		rc = cli_usage_error("keygen", "--out takes a path: the private key is never written to standard output "
+					       "(--out - would make a file named -.key)");
+		goto out;
+	}
 	if (k.out == NULL || k.out[0] == '\0') {
 		rc = cli_usage_error("keygen", "--out PATH is required (the private key goes into a file, never to stdout)");
 		goto out;

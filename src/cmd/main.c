@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		}
-		if (strcmp(argv[2], "help") == 0) {
+		if (strcmp(argv[2], "help") == 0 || strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
 			usage(stdout);
 			return EXIT_SUCCESS;
 		}

@@ -299,7 +299,7 @@ int cmd_publish(int argc, char **argv)
 					   CLI_OPT_END};
 	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600", .wait_timeout = 1800,
 		      .retain_s = RETAIN_DEFAULT_S, .interval_s = 60, .status_listen = "127.0.0.1:9090"};
-	cli_opts o = {0};
+	cli_opts o = {.positional = "s3://BUCKET[/PREFIX]"};
 	sao_err err = {""};
 	key_set *keys = NULL;
 	pub_site *site = NULL;

@@ -21,7 +21,7 @@ const char cmd_s3_policy_help[] =
 int cmd_s3_policy(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_REGION, CLI_OPT_HELP, CLI_OPT_END};
-	cli_opts o = {0};
+	cli_opts o = {.positional = "s3://BUCKET[/PREFIX]"};
 	sao_err err = {""};
 	s3_target t = {0};
 	char *policy = NULL;

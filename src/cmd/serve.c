@@ -41,7 +41,8 @@ const char cmd_serve_help[] =
 	"      --jwks-path PATH        JWKS path (default /keys.json)\n"
 	"      --jwks-uri URL          publish this jwks_uri in the discovery document instead\n"
 	"      --legacy-empty-kid      also publish each key with \"kid\": \"\"\n"
-	"      --discovery-style kube|ekskube (default): kube-apiserver's five-member discovery\n"
+	"      --discovery-style kube|eks\n"
+	"                              kube (default): kube-apiserver's five-member discovery\n"
 	"                              document, byte for byte; eks: with EKS's authorization_endpoint\n"
 	"                              and claims_supported\n"
 	"      --cache-max-age SECONDS Cache-Control max-age (default 3600)\n"
@@ -126,7 +127,16 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	const char **nv;
 
 	switch (c) {
-	case OPT_LISTEN:
+	case OPT_LISTEN: {
+		struct sockaddr_storage sa;
+		unsigned salen = 0;
+		sao_err err = {""};
+
+		if (!srv_parse_listen(arg, &sa, &salen, &err)) {
+			*code = cli_usage_error("serve", "--listen: %s", err.msg);
+			return true;
+		}
+	}
 		nv = realloc(so->listen, (so->nlisten + 1) * sizeof(*nv));
 		if (nv == NULL) {
 			*code = EXIT_FAILURE;
@@ -147,7 +157,16 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_TLS_KEY:
 		so->tls_key = arg;
 		return true;
-	case OPT_STATUS_LISTEN:
+	case OPT_STATUS_LISTEN: {
+		struct sockaddr_storage sa;
+		unsigned salen = 0;
+		sao_err err = {""};
+
+		if (!srv_parse_listen(arg, &sa, &salen, &err)) {
+			*code = cli_usage_error("serve", "--status-listen: %s", err.msg);
+			return true;
+		}
+	}
 		so->status_listen = arg;
 		return true;
 	case OPT_LOG_FORMAT:

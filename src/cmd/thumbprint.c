@@ -34,7 +34,7 @@ int cmd_thumbprint(int argc, char **argv)
 	static const struct option lo[] = {CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, CLI_OPT_INSECURE, CLI_OPT_HELP,
 					   CLI_OPT_END};
 	tls_opts t = {0};
-	cli_opts o = {0};
+	cli_opts o = {.positional = "the issuer URL"};
 	sao_err err = {""};
 	strlist thumbs = {0}, hosts = {0};
 	bool discovered = false;

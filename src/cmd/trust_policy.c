@@ -229,7 +229,7 @@ static int cloud_checks(const tp_opts *t, const char *cloud)
 int cmd_trust_policy(int argc, char **argv)
 {
 	tp_opts t = {0};
-	cli_opts o = {0};
+	cli_opts o = {.positional = "the cloud (aws, azure or gcp)"};
 	sao_err err = {""};
 	json_t *out = NULL;
 	char *s = NULL, *hp = NULL, *role_arn = NULL;

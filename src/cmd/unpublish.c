@@ -70,7 +70,7 @@ int cmd_unpublish(int argc, char **argv)
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 	unpub_opts u = {.timeout = 1800};
-	cli_opts o = {0};
+	cli_opts o = {.positional = "s3://BUCKET[/PREFIX]"};
 	sao_err err = {""};
 	s3_target t = {0};
 	aws_where where = {0};
