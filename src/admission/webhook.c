@@ -3,6 +3,7 @@
 #include "admission/webhook.h"
 
 #include "admission/lookup.h"
+#include "server/certwatch.h"
 #include "server/deadline.h"
 #include "server/metrics.h"
 #include "server/tlsfront.h"
@@ -423,43 +424,23 @@ static struct MHD_Daemon *make_daemon(void *ctx, unsigned flags, sao_err *err)
 	return d;
 }
 
-/* Serves a renewed certificate when the files' fingerprint changes (cert-manager renewing the
- * Secret): new connections get it, in-flight ones finish on the old one. */
-static void reload_tls(tf_front *d, const adm_cfg *cfg, unsigned char fp[WATCH_FP_LEN])
+/* certwatch's apply: new handshakes get the new pair, open connections keep theirs. */
+static bool set_cert(void *ctx, const char *cert, const char *key, sao_err *err)
 {
-	const char *paths[] = {cfg->cert_file, cfg->key_file};
-	unsigned char nfp[WATCH_FP_LEN];
-	unsigned char *cert = NULL, *key = NULL;
-	size_t clen = 0, klen = 0;
-	sao_err err = {""};
-
-	watch_fingerprint(paths, 2, nfp);
-	if (memcmp(fp, nfp, WATCH_FP_LEN) == 0)
-		return;
-	memcpy(fp, nfp, WATCH_FP_LEN);
-	if (fs_read_file(cfg->cert_file, 1024 * 1024, &cert, &clen, &err) &&
-	    fs_read_file(cfg->key_file, 1024 * 1024, &key, &klen, &err) &&
-	    tf_set_cert(d, (char *)cert, (char *)key, &err))
-		log_info("TLS certificate files changed: serving the new certificate");
-	else
-		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
-	if (key != NULL)
-		OPENSSL_clear_free(key, klen);
-	free(cert);
+	return tf_set_cert(ctx, cert, key, err);
 }
 
 /* The main thread's loop: signals, certificate renewal, the ConfigMap, and the first sync said once. */
 static void serve_loop(adm *a, tf_front *d)
 {
-	const char *paths[] = {a->cfg->cert_file, a->cfg->key_file};
-	unsigned char fp[WATCH_FP_LEN];
+	certwatch cw;
 	sigset_t sigs;
 	bool said_ready = false;
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
-	watch_fingerprint(paths, 2, fp);
+	certwatch_init(&cw, a->cfg->cert_file, a->cfg->key_file);
 	for (;;) {
 		struct timespec ts = {1, 0};
 		int sig = sigtimedwait(&sigs, NULL, &ts);
@@ -467,7 +448,7 @@ static void serve_loop(adm *a, tf_front *d)
 
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		reload_tls(d, a->cfg, fp);
+		certwatch_check(&cw, set_cert, d);
 		poll_config_map(a, false);
 		lk_stats_get(a->lk, &ls);
 		if (ls.synced && !said_ready)

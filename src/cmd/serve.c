@@ -120,6 +120,19 @@ static bool parse_uint(const char *arg, unsigned long max, unsigned *out)
 	return true;
 }
 
+/* A listen address refused when the options are read: a usage error (2), before anything starts. */
+static bool listen_ok(const char *opt, const char *arg, int *code)
+{
+	struct sockaddr_storage sa;
+	unsigned salen = 0;
+	sao_err err = {""};
+
+	if (srv_parse_listen(arg, &sa, &salen, &err))
+		return true;
+	*code = cli_usage_error("serve", "%s: %s", opt, err.msg);
+	return false;
+}
+
 static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 {
 	serve_opts *so = ctx;
@@ -127,16 +140,9 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	const char **nv;
 
 	switch (c) {
-	case OPT_LISTEN: {
-		struct sockaddr_storage sa;
-		unsigned salen = 0;
-		sao_err err = {""};
-
-		if (!srv_parse_listen(arg, &sa, &salen, &err)) {
-			*code = cli_usage_error("serve", "--listen: %s", err.msg);
+	case OPT_LISTEN:
+		if (!listen_ok("--listen", arg, code))
 			return true;
-		}
-	}
 		nv = realloc(so->listen, (so->nlisten + 1) * sizeof(*nv));
 		if (nv == NULL) {
 			*code = EXIT_FAILURE;
@@ -157,17 +163,9 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_TLS_KEY:
 		so->tls_key = arg;
 		return true;
-	case OPT_STATUS_LISTEN: {
-		struct sockaddr_storage sa;
-		unsigned salen = 0;
-		sao_err err = {""};
-
-		if (!srv_parse_listen(arg, &sa, &salen, &err)) {
-			*code = cli_usage_error("serve", "--status-listen: %s", err.msg);
-			return true;
-		}
-	}
-		so->status_listen = arg;
+	case OPT_STATUS_LISTEN:
+		if (listen_ok("--status-listen", arg, code))
+			so->status_listen = arg;
 		return true;
 	case OPT_LOG_FORMAT:
 		if (!log_set_format(arg))

@@ -2,6 +2,7 @@
 
 #include "server/serve.h"
 
+#include "server/certwatch.h"
 #include "server/metrics.h"
 #include "server/status.h"
 #include "util/clock.h"
@@ -63,39 +64,10 @@ out:
 	return ok;
 }
 
-static char *read_pem(const char *path, const char *what, sao_err *err)
+/* certwatch's apply: the server's listeners take the new pair. */
+static bool set_tls(void *ctx, const char *cert, const char *key, sao_err *err)
 {
-	unsigned char *buf = NULL;
-	size_t len = 0;
-
-	if (!fs_read_file(path, 1024 * 1024, &buf, &len, err)) {
-		err_prefix(err, "%s %s: ", what, path);
-		return NULL;
-	}
-	return (char *)buf;
-}
-
-/* Serves a renewed certificate (cert-manager rewriting a Secret volume) when the files'
- * fingerprint changes: new connections get it, in-flight ones finish on the old one. */
-static void reload_tls(srv *s, const serve_cfg *c, unsigned char fp[WATCH_FP_LEN])
-{
-	const char *paths[] = {c->tls_cert_file, c->tls_key_file};
-	unsigned char nfp[WATCH_FP_LEN];
-	char *cert = NULL, *key = NULL;
-	sao_err err = {""};
-
-	watch_fingerprint(paths, 2, nfp);
-	if (memcmp(fp, nfp, WATCH_FP_LEN) == 0)
-		return;
-	memcpy(fp, nfp, WATCH_FP_LEN);
-	if ((cert = read_pem(c->tls_cert_file, "--tls-cert", &err)) != NULL &&
-	    (key = read_pem(c->tls_key_file, "--tls-key", &err)) != NULL && srv_set_tls(s, cert, key, &err))
-		log_info("TLS certificate files changed: serving the new certificate");
-	else
-		log_error("TLS certificate reload failed, still serving the previous certificate: %s", err.msg);
-	if (key != NULL)
-		OPENSSL_clear_free(key, strlen(key));
-	free(cert);
+	return srv_set_tls(ctx, cert, key, err);
 }
 
 /* /metrics on the status listener: the server's own counters. */
@@ -133,7 +105,8 @@ static void log_listeners(const serve_cfg *c, srv *s)
 /* The main thread until SIGTERM or SIGINT: signals, key files, the API poll, the certificate. */
 static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 {
-	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN], tls_fp[WATCH_FP_LEN] = {0};
+	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
+	certwatch cw;
 	long last_poll = clock_mono_ms();
 	sigset_t sigs;
 
@@ -142,11 +115,8 @@ static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	watch_fingerprint(c->key_files, c->nkey_files, fp);
-	if (c->srv.tls_cert_pem != NULL) {
-		const char *paths[] = {c->tls_cert_file, c->tls_key_file};
-
-		watch_fingerprint(paths, 2, tls_fp);
-	}
+	if (c->srv.tls_cert_pem != NULL)
+		certwatch_init(&cw, c->tls_cert_file, c->tls_key_file);
 	for (;;) {
 		/* Wake for the file check, or for the next API poll, whichever is first: a
 		 * --watch-interval of 0 turns off the file check, never the API poll. */
@@ -176,7 +146,7 @@ static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 		if (sig < 0 && errno != EAGAIN)
 			continue;
 		if (c->srv.tls_cert_pem != NULL && (c->watch_ms > 0 || sig == SIGHUP))
-			reload_tls(s, c, tls_fp);
+			certwatch_check(&cw, set_tls, s);
 		if (c->watch_ms > 0)
 			watch_fingerprint(c->key_files, c->nkey_files, nfp);
 		else

@@ -207,7 +207,7 @@ fi
 P=$(free_port)
 printf x >"$T_TMP/bad"
 refused "serve refuses a bad key file" 1 "$T_TMP/bad: not a key" "$SAOIDC" serve --issuer "$ISS" --key "$T_TMP/bad" --listen "127.0.0.1:$P"
-refused "serve refuses a bad listen address" 1 "bad port" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:http"
+refused "serve refuses a bad listen address: a usage error (2)" 2 "bad port" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:http"
 refused "serve refuses a tls cert without key" 2 "go together" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --tls-cert "$T_TMP/tls.crt"
 refused "serve refuses a bad number" 2 "--timeout takes a whole number" "$SAOIDC" serve --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --timeout 0
 # Worker threads follow what the process may use, and the log says which bound decided.
