@@ -28,14 +28,16 @@ int main(void)
 	ok(sh("printf 'hello'", 5000, 100, &out, &len, &err) && len == 5 && strcmp(out, "hello") == 0,
 	   "its standard output, NUL-terminated");
 	proc_output_free(out, len);
+	out = NULL;
 	ok(sh("printf '%0100d' 0", 5000, 100, &out, &len, &err) && len == 100, "exactly the bound is fine");
 	proc_output_free(out, len);
+	out = NULL;
 	ok(!sh("printf '%0101d' 0", 5000, 100, &out, &len, &err) && out == NULL &&
-		   strcmp(err.msg, "helper printed more than 100 bytes: killed") == 0,
+	       strcmp(err.msg, "helper printed more than 100 bytes: killed") == 0,
 	   "one byte more is an error, not a silent cut: %s", err.msg);
 	t0 = clock_mono_ms();
 	ok(!sh("yes", 5000, 4096, &out, &len, &err) && strstr(err.msg, "printed more than 4096 bytes") != NULL &&
-		   clock_mono_ms() - t0 < 4000,
+	       clock_mono_ms() - t0 < 4000,
 	   "a helper that never stops printing is killed at the bound: %s", err.msg);
 	ok(!sh("exit 3", 5000, 100, &out, &len, &err) && strcmp(err.msg, "helper failed (exit status 3)") == 0,
 	   "its exit status: %s", err.msg);
@@ -47,17 +49,19 @@ int main(void)
 	ok(clock_mono_ms() - t0 < 5000, "and the call returns soon after the deadline (not after 30 s)");
 	t0 = clock_mono_ms();
 	ok(!sh("exec >&-; sleep 30", 300, 100, &out, &len, &err) && strstr(err.msg, "did not finish") != NULL &&
-		   clock_mono_ms() - t0 < 5000,
+	       clock_mono_ms() - t0 < 5000,
 	   "one that closes its output and goes on running is killed at the deadline too");
 	{
 		char *const argv[] = {"saoidc-no-such-helper", NULL};
 
-		ok(!proc_run("helper", argv, NULL, 5000, 100, &out, &len, &err) && strstr(err.msg, "exit status 127") != NULL,
+		ok(!proc_run("helper", argv, NULL, 5000, 100, &out, &len, &err) &&
+		       strstr(err.msg, "exit status 127") != NULL,
 		   "a program that is not there: %s", err.msg);
 	}
 	ok(sh("read x; echo \"[$x]\"", 5000, 100, &out, &len, &err) && strcmp(out, "[]\n") == 0,
 	   "its standard input is /dev/null (never interactive)");
 	proc_output_free(out, len);
+	out = NULL;
 	/* As many descriptors as a child started by system(3) has (what this test inherited, 0-2
 	 * and ls's own): the pipe's read end is not inherited. */
 	{
@@ -74,10 +78,14 @@ int main(void)
 		if (fd >= 0)
 			close(fd);
 		unlink(tmpl);
-		ok(sh("ls /proc/self/fd | wc -l", 5000, 100, &out, &len, &err) && base > 0 && atoi(out) == base - 1,
-		   "no descriptor of ours leaks into it (%s open; system(3)'s child: %d, with the temporary file)",
-		   out != NULL ? out : "?", base);
+		bool same =
+		    sh("ls /proc/self/fd | wc -l", 5000, 100, &out, &len, &err) && base > 0 && atoi(out) == base - 1;
+
+		ok(same,
+		   "no descriptor of ours leaks into it (%d open; system(3)'s child: %d, with the temporary file)",
+		   out != NULL ? atoi(out) : -1, base);
 		proc_output_free(out, len);
+		out = NULL;
 	}
 	return tap_done();
 }
