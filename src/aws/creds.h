@@ -43,10 +43,6 @@ bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err);
  * both malloc'd. */
 bool aws_caller_identity(const aws_creds *c, const aws_where *where, char **account, char **arn, sao_err *err);
 
-/* The value of `key` in `[section]` of an AWS shared config/credentials file held in memory;
- * malloc'd, or NULL. */
-char *aws_ini_lookup(const char *text, size_t len, const char *section, const char *key);
-
 /* Region: `flag`, AWS_REGION, AWS_DEFAULT_REGION, the profile's region. NULL if none. malloc'd. */
 char *aws_region(const char *flag);
 

@@ -231,3 +231,18 @@ out:
 	free(auth);
 	return ok;
 }
+
+bool aws_creds_set(aws_creds *c, const char *ak, const char *sk, const char *tok, const char *source, sao_err *err)
+{
+	c->access_key = strdup(ak);
+	c->secret_key = strdup(sk);
+	c->token = tok != NULL && tok[0] != '\0' ? strdup(tok) : NULL;
+	c->source = strdup(source);
+	if (c->access_key == NULL || c->secret_key == NULL || c->source == NULL ||
+	    (tok != NULL && tok[0] != '\0' && c->token == NULL)) {
+		aws_creds_clear(c);
+		return err_set(err, "out of memory");
+	}
+	return true;
+}
+

@@ -17,6 +17,8 @@ typedef struct aws_creds {
 } aws_creds;
 
 void aws_creds_clear(aws_creds *c);
+/* Sets all four (copies; tok may be NULL or ""); on failure c is cleared. */
+bool aws_creds_set(aws_creds *c, const char *ak, const char *sk, const char *tok, const char *source, sao_err *err);
 
 /* A request header; names are compared case-insensitively and signed in lower case. */
 typedef struct sigv4_header {

@@ -2,6 +2,8 @@
 
 #include "util/fsio.h"
 
+#include "util/str.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -411,3 +413,25 @@ bool fs_write_new(const char *path, const void *data, size_t len, unsigned mode,
 	}
 	return true;
 }
+
+/* A token or secret file: at most 64 KiB (a web identity token is about 1 KiB), trimmed. */
+bool fs_read_secret(const char *path, char **out, sao_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!fs_read_file(path, 64 * 1024, &buf, &n, err))
+		return false;
+	*out = strdup(str_trim((char *)buf));
+	OPENSSL_clear_free(buf, n);
+	if (*out == NULL)
+		return err_set(err, "out of memory");
+	if ((*out)[0] == '\0') {
+		free(*out);
+		*out = NULL;
+		return err_set(err, "%s is empty", path);
+	}
+	return true;
+}
+

@@ -40,4 +40,7 @@ bool fs_txn_commit(fs_txn *txn, sao_err *err);
 /* Removes any staged temp files that were not committed, and frees the transaction. */
 void fs_txn_free(fs_txn *txn);
 
+/* A token or secret file: at most 64 KiB, trimmed, not empty; *out malloc'd (cleanse it). */
+bool fs_read_secret(const char *path, char **out, sao_err *err);
+
 #endif

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "aws/creds.h"
+#include "aws/ini.h"
 #include "aws/endpoint.h"
 #include "aws/xml.h"
 

@@ -3,7 +3,7 @@
  * often over 1 KB and may exceed 4 KB; it was once cut at 4095 bytes). */
 #include "config.h"
 
-#include "aws/creds.h"
+#include "aws/ini.h"
 #include "tap.h"
 
 #include <stdio.h>
