@@ -50,7 +50,7 @@ static void lookup(lk_service *s, lk_job *job)
 			snprintf(job->err, sizeof(job->err), "ServiceAccount %s/%s does not exist", job->ns, job->name);
 		} else {
 			atomic_fetch_add(&s->failed, 1);
-			snprintf(job->err, sizeof(job->err), "%s", e.msg);
+			snprintf(job->err, sizeof(job->err), "%.590s", e.msg); /* a longer reason is cut */
 		}
 		goto out;
 	}

@@ -122,7 +122,7 @@ static void table_put(kinf *f, entry **table, const json_t *obj, bool remove)
 static void set_error(kinf *f, const char *msg)
 {
 	pthread_mutex_lock(&f->lock);
-	snprintf(f->st.last_error, sizeof(f->st.last_error), "%s", msg);
+	snprintf(f->st.last_error, sizeof(f->st.last_error), "%.290s", msg); /* a longer reason is cut */
 	pthread_mutex_unlock(&f->lock);
 }
 
