@@ -79,7 +79,7 @@ is "$(curl -s "http://127.0.0.1:$P/keys.json")" "$("$SAOIDC" jwks --key "$KEYS/d
 set_secret_key "$KEYS/demo-ec256.pub"
 ok "a rotated Secret is picked up without a restart" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q P-256"
 mv "$D/eksa-system_mgmt-sa.json" "$D/away.json"
-sleep 2.5
+wait_for grep -q "reload failed, still serving the previous documents" "$T_TMP/serve.log"
 is "$(curl -s "http://127.0.0.1:$P/keys.json" | grep -c P-256)" 1 "a Secret that disappears keeps the last documents served"
 contains "$(cat "$T_TMP/serve.log")" "reload failed, still serving the previous documents" "and the failure is logged"
 stop_serve

@@ -39,7 +39,8 @@ for path in /.well-known/openid-configuration /keys.json /openid/v1/jwks /metric
 	n=$((n + 1))
 	curl -sk -D - "https://127.0.0.1:$P$path" >"$S/$n.out" 2>&1
 done
-kill -HUP "$SERVE_PID"; sleep 0.5
+kill -HUP "$SERVE_PID"
+wait_for grep -q "SIGHUP: reloading keys" "$T_TMP/serve.log"
 stop_serve
 cp "$T_TMP/serve.log" "$S/serve.log"
 

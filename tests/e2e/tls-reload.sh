@@ -45,6 +45,8 @@ def worker():
                     seen[f] = time.monotonic()
                 else:
                     fails.append(data[:60])
+                if n[0] == 20:  # the test swaps the certificate once this many went through
+                    open(sys.argv[5], "w").write("started\n")
         except Exception as e:
             with lock:
                 fails.append(repr(e))
@@ -55,9 +57,10 @@ last = max(seen, key=seen.get) if seen else "-"
 print(n[0], len(fails), last, " ".join(sorted(seen)), "|", fails[:3], flush=True)
 PY
 check_reload() { # NAME PORT PATH LOGFILE
-	/usr/bin/python3 "$T_TMP/load.py" "$2" "$T_TMP/roots.pem" 6 "$3" >"$T_TMP/load.out" 2>&1 &
+	rm -f "$T_TMP/load.started"
+	/usr/bin/python3 "$T_TMP/load.py" "$2" "$T_TMP/roots.pem" 6 "$3" "$T_TMP/load.started" >"$T_TMP/load.out" 2>&1 &
 	LOAD=$!
-	sleep 2
+	wait_for test -s "$T_TMP/load.started"
 	swap_to ..2026_b
 	wait $LOAD
 	set -- "$1" "$2" "$3" "$4" $(cat "$T_TMP/load.out")
