@@ -24,7 +24,8 @@ static char *url_of(const bucket_client *c, const char *key, const char *query)
 	if (c->ep.overridden || !aws_s3_virtual_host_ok(c->bucket))
 		r = asprintf(&s, "%s/%s/%s%s%s", c->ep.url, c->bucket, enc, query ? "?" : "", query ? query : "");
 	else
-		r = asprintf(&s, "https://%s.%s/%s%s%s", c->bucket, c->ep.host, enc, query ? "?" : "", query ? query : "");
+		r = asprintf(&s, "https://%s.%s/%s%s%s", c->bucket, c->ep.host, enc, query ? "?" : "",
+			     query ? query : "");
 	free(enc);
 	return r < 0 ? NULL : s;
 }
@@ -56,13 +57,16 @@ static bool call_h(const bucket_client *c, const char *method, const char *key, 
 		if (!EVP_Digest(body, blen, d, &dl, EVP_md5(), NULL) || (md5 = b64_std_encode(d, dl)) == NULL ||
 		    !sigv4_header_add(&hs, &nh, "Content-MD5", md5) ||
 		    !sigv4_header_add(&hs, &nh, "Content-Type",
-				      ctype != NULL ? ctype : body[0] == '{' ? "application/json" : "application/xml")) {
+				      ctype != NULL    ? ctype
+				      : body[0] == '{' ? "application/json"
+						       : "application/xml")) {
 			err_set(err, "out of memory");
 			goto out;
 		}
 	}
 	{
-		aws_request req = {method, url, c->ep.signing_name, c->ep.signing_region, hs, nh, body, blen, c->creds, 0, 0};
+		aws_request req = {method, url, c->ep.signing_name, c->ep.signing_region, hs, nh, body, blen, c->creds,
+				   0,	   0};
 
 		if (!aws_send(&req, resp, err)) {
 			err_prefix(err, "S3 %s (s3://%s): ", action, c->bucket);
@@ -113,8 +117,10 @@ bool bucket_create(const bucket_client *c, sao_err *err)
 
 	/* us-east-1 takes no LocationConstraint (S3 refuses one naming it). */
 	if (strcmp(c->ep.signing_region, "us-east-1") != 0 &&
-	    asprintf(&body, "<CreateBucketConfiguration xmlns=\"" S3_NS "\"><LocationConstraint>%s</LocationConstraint>"
-			    "</CreateBucketConfiguration>", c->ep.signing_region) < 0)
+	    asprintf(&body,
+		     "<CreateBucketConfiguration xmlns=\"" S3_NS "\"><LocationConstraint>%s</LocationConstraint>"
+		     "</CreateBucketConfiguration>",
+		     c->ep.signing_region) < 0)
 		return err_set(err, "out of memory");
 	ok = call(c, "PUT", NULL, NULL, body, "CreateBucket", 0, &r, err);
 	free(body);
@@ -147,9 +153,10 @@ bool bucket_block_public_access(const bucket_client *c, bool acls, bool policies
 	char *body = NULL;
 	bool ok;
 
-	if (asprintf(&body, "<PublicAccessBlockConfiguration xmlns=\"" S3_NS "\"><BlockPublicAcls>%s</BlockPublicAcls>"
-			    "<IgnorePublicAcls>%s</IgnorePublicAcls><BlockPublicPolicy>%s</BlockPublicPolicy>"
-			    "<RestrictPublicBuckets>%s</RestrictPublicBuckets></PublicAccessBlockConfiguration>",
+	if (asprintf(&body,
+		     "<PublicAccessBlockConfiguration xmlns=\"" S3_NS "\"><BlockPublicAcls>%s</BlockPublicAcls>"
+		     "<IgnorePublicAcls>%s</IgnorePublicAcls><BlockPublicPolicy>%s</BlockPublicPolicy>"
+		     "<RestrictPublicBuckets>%s</RestrictPublicBuckets></PublicAccessBlockConfiguration>",
 		     a, a, p, p) < 0)
 		return err_set(err, "out of memory");
 	ok = call(c, "PUT", NULL, "publicAccessBlock=", body, "PutBucketPublicAccessBlock", 0, &r, err);
@@ -176,8 +183,10 @@ bool bucket_set_ownership(const bucket_client *c, const char *ownership, sao_err
 	char *body = NULL;
 	bool ok;
 
-	if (asprintf(&body, "<OwnershipControls xmlns=\"" S3_NS "\"><Rule><ObjectOwnership>%s</ObjectOwnership></Rule>"
-			    "</OwnershipControls>", ownership) < 0)
+	if (asprintf(&body,
+		     "<OwnershipControls xmlns=\"" S3_NS "\"><Rule><ObjectOwnership>%s</ObjectOwnership></Rule>"
+		     "</OwnershipControls>",
+		     ownership) < 0)
 		return err_set(err, "out of memory");
 	ok = call(c, "PUT", NULL, "ownershipControls=", body, "PutBucketOwnershipControls", 0, &r, err);
 	free(body);

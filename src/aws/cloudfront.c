@@ -51,8 +51,17 @@ static bool call(const cf_client *c, const char *method, const char *path, const
 		goto out;
 	}
 	{
-		aws_request req = {method, url, c->ep.signing_name, c->ep.signing_region, hs, nh, body,
-				   body != NULL ? strlen(body) : 0, c->creds, 0, 0};
+		aws_request req = {method,
+				   url,
+				   c->ep.signing_name,
+				   c->ep.signing_region,
+				   hs,
+				   nh,
+				   body,
+				   body != NULL ? strlen(body) : 0,
+				   c->creds,
+				   0,
+				   0};
 
 		if (!aws_send(&req, resp, err)) {
 			err_prefix(err, "CloudFront %s: ", action);
@@ -68,8 +77,8 @@ static bool call(const cf_client *c, const char *method, const char *path, const
 
 		if (hint == NULL && resp->code != NULL && strcmp(resp->code, "AccessDenied") == 0)
 			hint = "the credentials lack this permission: add it to the policy in doc/private-hosting.md";
-		err_set(err, "CloudFront %s failed: HTTP %ld %s%s%s (IAM action cloudfront:%s)%s%s", action, resp->status,
-			resp->code != NULL ? resp->code : "", resp->message != NULL ? ": " : "",
+		err_set(err, "CloudFront %s failed: HTTP %ld %s%s%s (IAM action cloudfront:%s)%s%s", action,
+			resp->status, resp->code != NULL ? resp->code : "", resp->message != NULL ? ": " : "",
 			resp->message != NULL ? resp->message : "", action, hint ? " -- " : "", hint ? hint : "");
 	}
 out:
@@ -107,7 +116,8 @@ static bool read_distribution(const aws_xml_node *n, cf_distribution *d)
 	d->comment = aws_xml_text_at(src, "Comment");
 	d->enabled = enabled != NULL && strcmp(enabled, "true") == 0;
 	free(enabled);
-	ok = d->id != NULL && d->domain != NULL && d->status != NULL && texts(aws_xml_get(src, "Aliases/Items"), "CNAME", &d->aliases);
+	ok = d->id != NULL && d->domain != NULL && d->status != NULL &&
+	     texts(aws_xml_get(src, "Aliases/Items"), "CNAME", &d->aliases);
 	for (aws_xml_node *o = aws_xml_get(src, "Origins/Items/Origin"); ok && o != NULL; o = aws_xml_next(o)) {
 		char *dn = aws_xml_text_at(o, "DomainName");
 
@@ -147,14 +157,15 @@ bool cf_list_distributions(const cf_client *c, cf_distribution **out, size_t *n,
 			}
 			*out = nv;
 			memset(&nv[*n], 0, sizeof(nv[*n]));
-			ok = read_distribution(s, &nv[(*n)++]) || err_set(err, "CloudFront ListDistributions: a summary "
-										   "lacks Id, DomainName or Status");
+			ok =
+			    read_distribution(s, &nv[(*n)++]) || err_set(err, "CloudFront ListDistributions: a summary "
+									      "lacks Id, DomainName or Status");
 		}
 		truncated = ok ? aws_xml_text_at(aws_xml_root(doc), "IsTruncated") : NULL;
 		free(marker);
 		marker = truncated != NULL && strcmp(truncated, "true") == 0
-				 ? aws_xml_text_at(aws_xml_root(doc), "NextMarker")
-				 : NULL;
+			     ? aws_xml_text_at(aws_xml_root(doc), "NextMarker")
+			     : NULL;
 		free(truncated);
 		aws_xml_free(doc);
 		aws_response_clear(&r);
@@ -208,15 +219,17 @@ char *cf_distribution_config(const cf_want *w)
 	if (comment == NULL || ref == NULL || origin == NULL || (w->alias && alias == NULL) ||
 	    (w->certificate_arn && cert == NULL))
 		goto done;
-	if (alias != NULL ? asprintf(&aliases, "<Aliases><Quantity>1</Quantity><Items><CNAME>%s</CNAME></Items></Aliases>",
-				     alias) < 0
-			  : (aliases = strdup("<Aliases><Quantity>0</Quantity></Aliases>")) == NULL)
+	if (alias != NULL
+		? asprintf(&aliases, "<Aliases><Quantity>1</Quantity><Items><CNAME>%s</CNAME></Items></Aliases>",
+			   alias) < 0
+		: (aliases = strdup("<Aliases><Quantity>0</Quantity></Aliases>")) == NULL)
 		goto done;
 	/* TLSv1.2_2021: TLS 1.2 and 1.3 with modern ciphers only; SNI, no dedicated-IP fee. */
-	if (cert != NULL ? asprintf(&viewer, "<ViewerCertificate><ACMCertificateArn>%s</ACMCertificateArn>"
-					     "<SSLSupportMethod>sni-only</SSLSupportMethod>"
-					     "<MinimumProtocolVersion>TLSv1.2_2021</MinimumProtocolVersion></ViewerCertificate>",
-				     cert) < 0
+	if (cert != NULL ? asprintf(&viewer,
+				    "<ViewerCertificate><ACMCertificateArn>%s</ACMCertificateArn>"
+				    "<SSLSupportMethod>sni-only</SSLSupportMethod>"
+				    "<MinimumProtocolVersion>TLSv1.2_2021</MinimumProtocolVersion></ViewerCertificate>",
+				    cert) < 0
 			 : (viewer = strdup("<ViewerCertificate><CloudFrontDefaultCertificate>true"
 					    "</CloudFrontDefaultCertificate></ViewerCertificate>")) == NULL)
 		goto done;
@@ -225,7 +238,8 @@ char *cf_distribution_config(const cf_want *w)
 		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DistributionConfig xmlns=\"" CF_NS "\">"
 		     "<CallerReference>%s</CallerReference>%s"
 		     "<Origins><Quantity>1</Quantity><Items><Origin><Id>issuer-bucket</Id><DomainName>%s</DomainName>"
-		     "<OriginPath></OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig>"
+		     "<OriginPath></OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></"
+		     "S3OriginConfig>"
 		     "<OriginAccessControlId>%s</OriginAccessControlId></Origin></Items></Origins>"
 		     "<DefaultCacheBehavior><TargetOriginId>issuer-bucket</TargetOriginId>"
 		     "<ViewerProtocolPolicy>https-only</ViewerProtocolPolicy>"
@@ -313,8 +327,9 @@ bool cf_delete_distribution(const cf_client *c, const char *id, sao_err *err)
 	if (!cf_get_distribution(c, id, &d, err))
 		return false;
 	if (d.enabled || strcmp(d.status, "Deployed") != 0) {
-		err_set(err, "CloudFront distribution %s is %s and %s: it can be deleted once disabled and deployed "
-			     "(run again later, or with --wait)",
+		err_set(err,
+			"CloudFront distribution %s is %s and %s: it can be deleted once disabled and deployed "
+			"(run again later, or with --wait)",
 			id, d.enabled ? "enabled" : "disabled", d.status);
 		goto out;
 	}
@@ -359,7 +374,8 @@ bool cf_find_oac(const cf_client *c, const char *name, char **id, sao_err *err)
 		}
 		more = ok ? aws_xml_text_at(aws_xml_root(doc), "IsTruncated") : NULL;
 		free(marker);
-		marker = more != NULL && strcmp(more, "true") == 0 ? aws_xml_text_at(aws_xml_root(doc), "NextMarker") : NULL;
+		marker =
+		    more != NULL && strcmp(more, "true") == 0 ? aws_xml_text_at(aws_xml_root(doc), "NextMarker") : NULL;
 		free(more);
 		aws_xml_free(doc);
 		aws_response_clear(&r);
@@ -378,12 +394,13 @@ bool cf_create_oac(const cf_client *c, const char *name, char **id, sao_err *err
 
 	*id = NULL;
 	if (ename == NULL ||
-	    asprintf(&body,
-		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OriginAccessControlConfig xmlns=\"" CF_NS "\">"
-		     "<Name>%s</Name><Description>saoidc: CloudFront reads the issuer documents from the private "
-		     "bucket</Description><SigningProtocol>sigv4</SigningProtocol><SigningBehavior>always</SigningBehavior>"
-		     "<OriginAccessControlOriginType>s3</OriginAccessControlOriginType></OriginAccessControlConfig>",
-		     ename) < 0) {
+	    asprintf(
+		&body,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OriginAccessControlConfig xmlns=\"" CF_NS "\">"
+		"<Name>%s</Name><Description>saoidc: CloudFront reads the issuer documents from the private "
+		"bucket</Description><SigningProtocol>sigv4</SigningProtocol><SigningBehavior>always</SigningBehavior>"
+		"<OriginAccessControlOriginType>s3</OriginAccessControlOriginType></OriginAccessControlConfig>",
+		ename) < 0) {
 		body = NULL;
 		err_set(err, "out of memory");
 		goto out;
@@ -465,8 +482,7 @@ out:
 	return ok;
 }
 
-bool cf_invalidation_status(const cf_client *c, const char *dist_id, const char *inv_id, char **status,
-			    sao_err *err)
+bool cf_invalidation_status(const cf_client *c, const char *dist_id, const char *inv_id, char **status, sao_err *err)
 {
 	aws_response r = {0};
 	char *path = NULL;

@@ -21,10 +21,10 @@ typedef struct cf_client {
 typedef struct cf_distribution {
 	char *id;
 	char *arn;
-	char *domain;  /* dXXXXXXXXXXXXX.cloudfront.net */
-	char *status;  /* "InProgress" or "Deployed" */
+	char *domain; /* dXXXXXXXXXXXXX.cloudfront.net */
+	char *status; /* "InProgress" or "Deployed" */
 	char *comment;
-	char *etag;    /* from GetDistribution / GetDistributionConfig: If-Match for changes */
+	char *etag; /* from GetDistribution / GetDistributionConfig: If-Match for changes */
 	bool enabled;
 	strlist aliases;
 	strlist origins; /* origin domain names */
@@ -35,12 +35,12 @@ void cf_distributions_free(cf_distribution *v, size_t n);
 
 /* What saoidc asks of a distribution for an issuer. */
 typedef struct cf_want {
-	const char *comment;          /* how saoidc finds it again: "saoidc BUCKET/PREFIX" */
+	const char *comment;	      /* how saoidc finds it again: "saoidc BUCKET/PREFIX" */
 	const char *caller_reference; /* the same, as CloudFront's idempotency token */
 	const char *origin_domain;    /* BUCKET.s3.REGION.amazonaws.com */
 	const char *oac_id;
-	const char *alias;            /* custom domain, or NULL */
-	const char *certificate_arn;  /* ACM, us-east-1; with alias */
+	const char *alias;	     /* custom domain, or NULL */
+	const char *certificate_arn; /* ACM, us-east-1; with alias */
 } cf_want;
 
 /* The DistributionConfig XML for w (malloc'd). */
@@ -67,8 +67,7 @@ bool cf_delete_oac(const cf_client *c, const char *id, sao_err *err);
 bool cf_invalidate(const cf_client *c, const char *dist_id, const strlist *paths, const char *caller_reference,
 		   char **inv_id, sao_err *err);
 /* GetInvalidation: "InProgress" or "Completed" (malloc'd). */
-bool cf_invalidation_status(const cf_client *c, const char *dist_id, const char *inv_id, char **status,
-			    sao_err *err);
+bool cf_invalidation_status(const cf_client *c, const char *dist_id, const char *inv_id, char **status, sao_err *err);
 /* The creation time of the newest invalidation of a distribution (ListInvalidations, first
  * page: newest first), 0 when it has none. */
 bool cf_last_invalidation(const cf_client *c, const char *dist_id, time_t *when, sao_err *err);

@@ -88,7 +88,8 @@ static bool sts_credentials(const aws_where *where, const char *action, const ch
 		goto out;
 	}
 	{
-		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body), signer, 0, 0};
+		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body), signer,
+				   0,	   0};
 
 		if (!aws_send(&req, &r, err)) {
 			err_prefix(err, "%s: ", what);
@@ -142,7 +143,8 @@ bool aws_caller_identity(const aws_creds *c, const aws_where *where, char **acco
 		goto out;
 	}
 	{
-		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body), c, 0, 0};
+		aws_request req = {"POST", url, ep.signing_name, ep.signing_region, hs, nh, body, strlen(body), c,
+				   0,	   0};
 
 		if (!aws_send(&req, &r, err))
 			goto out;
@@ -249,15 +251,16 @@ static bool creds_process(const char *name, const char *cmd, aws_creds *out, sao
 	if (json_integer_value(json_object_get(j, "Version")) != 1 ||
 	    json_string_value(json_object_get(j, "AccessKeyId")) == NULL ||
 	    json_string_value(json_object_get(j, "SecretAccessKey")) == NULL) {
-		err_set(err, "profile %s: credential_process did not print {\"Version\": 1, \"AccessKeyId\": ..., "
-			     "\"SecretAccessKey\": ...}",
+		err_set(err,
+			"profile %s: credential_process did not print {\"Version\": 1, \"AccessKeyId\": ..., "
+			"\"SecretAccessKey\": ...}",
 			name);
 		goto out;
 	}
 	snprintf(src, sizeof(src), "profile %s (credential_process)", name);
 	ok = aws_creds_set(out, json_string_value(json_object_get(j, "AccessKeyId")),
-		       json_string_value(json_object_get(j, "SecretAccessKey")),
-		       json_string_value(json_object_get(j, "SessionToken")), src, err);
+			   json_string_value(json_object_get(j, "SecretAccessKey")),
+			   json_string_value(json_object_get(j, "SessionToken")), src, err);
 out:
 	json_decref(j);
 	proc_output_free(buf, n);
@@ -279,8 +282,8 @@ static bool creds_assume_role(const char *name, const char *role, const aws_wher
 	bool ok = false;
 
 	if ((sp == NULL) == (cs == NULL)) {
-		err_set(err, "profile %s has role_arn: give it either source_profile or credential_source (it has %s)", name,
-			sp != NULL ? "both" : "neither");
+		err_set(err, "profile %s has role_arn: give it either source_profile or credential_source (it has %s)",
+			name, sp != NULL ? "both" : "neither");
 		goto out;
 	}
 	if (dur != NULL) {
@@ -305,8 +308,11 @@ static bool creds_assume_role(const char *name, const char *role, const aws_wher
 		const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
 
 		if (ak == NULL || sk == NULL || ak[0] == '\0' || sk[0] == '\0') {
-			err_set(err, "profile %s: credential_source Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
-				     "are not set", name);
+			err_set(
+			    err,
+			    "profile %s: credential_source Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+			    "are not set",
+			    name);
 			goto out;
 		}
 		if (!aws_creds_set(&base, ak, sk, getenv("AWS_SESSION_TOKEN"), "environment", err))
@@ -318,7 +324,8 @@ static bool creds_assume_role(const char *name, const char *role, const aws_wher
 		if (!aws_creds_container(&base, err))
 			goto out;
 	} else {
-		err_set(err, "profile %s: credential_source %s: expected Environment, Ec2InstanceMetadata or EcsContainer",
+		err_set(err,
+			"profile %s: credential_source %s: expected Environment, Ec2InstanceMetadata or EcsContainer",
 			name, cs);
 		goto out;
 	}
@@ -415,8 +422,9 @@ bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err)
 	if (r != 0)
 		return r > 0;
 	if (getenv("AWS_PROFILE") != NULL && getenv("AWS_PROFILE")[0] != '\0')
-		return err_set(err, "AWS_PROFILE is %s, but no such profile with credentials is in ~/.aws/credentials or "
-				    "~/.aws/config",
+		return err_set(err,
+			       "AWS_PROFILE is %s, but no such profile with credentials is in ~/.aws/credentials or "
+			       "~/.aws/config",
 			       aws_ini_profile());
 	if (set_env("AWS_ROLE_ARN") || set_env("AWS_WEB_IDENTITY_TOKEN_FILE")) {
 		if (!set_env("AWS_ROLE_ARN") || !set_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
@@ -431,7 +439,9 @@ bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err)
 	} else {
 		snprintf(imds_err.msg, sizeof(imds_err.msg), "instance metadata disabled (AWS_EC2_METADATA_DISABLED)");
 	}
-	return err_set(err, "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
-			    "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or run where container or instance "
-			    "credentials are available (last tried: %s)", imds_err.msg);
+	return err_set(err,
+		       "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
+		       "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or run where container or instance "
+		       "credentials are available (last tried: %s)",
+		       imds_err.msg);
 }

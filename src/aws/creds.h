@@ -14,7 +14,7 @@
  * variants (--fips, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT) and the partition they
  * make. Every AWS endpoint, URL and ARN a command makes is resolved from it. */
 typedef struct aws_where {
-	char *region;                   /* NULL when none was given anywhere */
+	char *region;			/* NULL when none was given anywhere */
 	const aws_partition *partition; /* the region's; the commercial one when region is NULL */
 	aws_endpoint_cfg ep;
 } aws_where;

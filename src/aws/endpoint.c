@@ -11,23 +11,23 @@
  * tests/interop/endpoints.sh compares every region botocore lists with botocore's own
  * resolution. The isolated partitions have no dual-stack endpoints in the SDK data we pin. */
 static const aws_partition partitions[] = {
-	{"aws", "commercial", "amazonaws.com", "api.aws", "us-east-1", "iam.amazonaws.com", "iam-fips.amazonaws.com",
-	 "cloudfront.amazonaws.com", "us-east-1", true, false},
-	{"aws-cn", "China", "amazonaws.com.cn", "api.amazonwebservices.com.cn", "cn-north-1",
-	 "iam.cn-north-1.amazonaws.com.cn", NULL, "cloudfront.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1",
-	 false, false},
-	{"aws-us-gov", "GovCloud (US)", "amazonaws.com", "api.aws", "us-gov-west-1", "iam.us-gov.amazonaws.com",
-	 "iam.us-gov.amazonaws.com", NULL, NULL, true, true},
-	{"aws-iso", "ISO (US)", "c2s.ic.gov", NULL, "us-iso-east-1", "iam.us-iso-east-1.c2s.ic.gov",
-	 "iam-fips.us-iso-east-1.c2s.ic.gov", NULL, NULL, true, false},
-	{"aws-iso-b", "ISOB (US)", "sc2s.sgov.gov", NULL, "us-isob-east-1", "iam.us-isob-east-1.sc2s.sgov.gov",
-	 "iam-fips.us-isob-east-1.sc2s.sgov.gov", NULL, NULL, true, false},
-	{"aws-iso-e", "ISOE (Europe)", "cloud.adc-e.uk", NULL, "eu-isoe-west-1", "iam.eu-isoe-west-1.cloud.adc-e.uk", "iam-fips.cloud.adc-e.uk",
-	 NULL, NULL, true, false},
-	{"aws-iso-f", "ISOF", "csp.hci.ic.gov", NULL, "us-isof-south-1", "iam.us-isof-south-1.csp.hci.ic.gov", "iam-fips.csp.hci.ic.gov", NULL,
-	 NULL, true, false},
-	{"aws-eusc", "European Sovereign Cloud", "amazonaws.eu", "api.amazonwebservices.eu", "eusc-de-east-1",
-	 "iam.eusc-de-east-1.amazonaws.eu", "iam-fips.amazonaws.eu", NULL, NULL, true, false},
+    {"aws", "commercial", "amazonaws.com", "api.aws", "us-east-1", "iam.amazonaws.com", "iam-fips.amazonaws.com",
+     "cloudfront.amazonaws.com", "us-east-1", true, false},
+    {"aws-cn", "China", "amazonaws.com.cn", "api.amazonwebservices.com.cn", "cn-north-1",
+     "iam.cn-north-1.amazonaws.com.cn", NULL, "cloudfront.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1", false,
+     false},
+    {"aws-us-gov", "GovCloud (US)", "amazonaws.com", "api.aws", "us-gov-west-1", "iam.us-gov.amazonaws.com",
+     "iam.us-gov.amazonaws.com", NULL, NULL, true, true},
+    {"aws-iso", "ISO (US)", "c2s.ic.gov", NULL, "us-iso-east-1", "iam.us-iso-east-1.c2s.ic.gov",
+     "iam-fips.us-iso-east-1.c2s.ic.gov", NULL, NULL, true, false},
+    {"aws-iso-b", "ISOB (US)", "sc2s.sgov.gov", NULL, "us-isob-east-1", "iam.us-isob-east-1.sc2s.sgov.gov",
+     "iam-fips.us-isob-east-1.sc2s.sgov.gov", NULL, NULL, true, false},
+    {"aws-iso-e", "ISOE (Europe)", "cloud.adc-e.uk", NULL, "eu-isoe-west-1", "iam.eu-isoe-west-1.cloud.adc-e.uk",
+     "iam-fips.cloud.adc-e.uk", NULL, NULL, true, false},
+    {"aws-iso-f", "ISOF", "csp.hci.ic.gov", NULL, "us-isof-south-1", "iam.us-isof-south-1.csp.hci.ic.gov",
+     "iam-fips.csp.hci.ic.gov", NULL, NULL, true, false},
+    {"aws-eusc", "European Sovereign Cloud", "amazonaws.eu", "api.amazonwebservices.eu", "eusc-de-east-1",
+     "iam.eusc-de-east-1.amazonaws.eu", "iam-fips.amazonaws.eu", NULL, NULL, true, false},
 };
 
 /* Region prefixes, most specific first; the rest of a region is one label, '-', digits. */
@@ -35,9 +35,9 @@ static const struct {
 	const char *prefix;
 	int partition;
 } shapes[] = {
-	{"us-gov-", 2}, {"us-isob-", 4}, {"us-isof-", 6}, {"us-iso-", 3}, {"eu-isoe-", 5}, {"eusc-de-", 7}, {"cn-", 1},
-	{"us-", 0},     {"eu-", 0},      {"ap-", 0},      {"sa-", 0},     {"ca-", 0},      {"me-", 0},      {"af-", 0},
-	{"il-", 0},     {"mx-", 0},
+    {"us-gov-", 2}, {"us-isob-", 4}, {"us-isof-", 6}, {"us-iso-", 3}, {"eu-isoe-", 5}, {"eusc-de-", 7},
+    {"cn-", 1},	    {"us-", 0},	     {"eu-", 0},      {"ap-", 0},     {"sa-", 0},      {"ca-", 0},
+    {"me-", 0},	    {"af-", 0},	     {"il-", 0},      {"mx-", 0},
 };
 
 static bool label_then_number(const char *s)
@@ -136,13 +136,14 @@ bool aws_endpoint_resolve(aws_service svc, const char *region, const aws_endpoin
 		return false;
 	out->partition = p;
 	if (ds && (svc == AWS_S3 || svc == AWS_STS) && p->dualstack_suffix == NULL)
-		return err_set(err, "AWS_USE_DUALSTACK_ENDPOINT: the %s partition (%s) has no dual-stack endpoints; unset it",
-			       p->id, region);
+		return err_set(
+		    err, "AWS_USE_DUALSTACK_ENDPOINT: the %s partition (%s) has no dual-stack endpoints; unset it",
+		    p->id, region);
 	switch (svc) {
 	case AWS_S3:
 		if (fips && !p->s3_fips)
-			return err_set(err, "--fips: S3 has no FIPS endpoint in the %s partition (%s, region %s)", p->id,
-				       p->name, region);
+			return err_set(err, "--fips: S3 has no FIPS endpoint in the %s partition (%s, region %s)",
+				       p->id, p->name, region);
 		n = snprintf(out->host, sizeof(out->host), "s3%s%s.%s.%s", fips ? "-fips" : "", ds ? ".dualstack" : "",
 			     region, p->dns_suffix);
 		snprintf(out->signing_region, sizeof(out->signing_region), "%s", region);
@@ -155,18 +156,21 @@ bool aws_endpoint_resolve(aws_service svc, const char *region, const aws_endpoin
 		break;
 	case AWS_CLOUDFRONT:
 		if (p->cf_host == NULL)
-			return err_set(err, "CloudFront is not available in the %s partition (%s): host the issuer on the "
-					    "commercial partition's CloudFront, or publish with a bucket policy",
+			return err_set(err,
+				       "CloudFront is not available in the %s partition (%s): host the issuer on the "
+				       "commercial partition's CloudFront, or publish with a bucket policy",
 				       p->id, p->name);
 		if (fips)
-			return err_set(err, "--fips: CloudFront's API has no FIPS endpoint (its control plane is global); "
-					    "publish without --fips, or without --private");
+			return err_set(err,
+				       "--fips: CloudFront's API has no FIPS endpoint (its control plane is global); "
+				       "publish without --fips, or without --private");
 		n = snprintf(out->host, sizeof(out->host), "%s", p->cf_host);
 		snprintf(out->signing_region, sizeof(out->signing_region), "%s", p->cf_region);
 		break;
 	default:
 		if (fips && p->iam_fips_host == NULL)
-			return err_set(err, "--fips: IAM has no FIPS endpoint in the %s partition (%s)", p->id, p->name);
+			return err_set(err, "--fips: IAM has no FIPS endpoint in the %s partition (%s)", p->id,
+				       p->name);
 		n = snprintf(out->host, sizeof(out->host), "%s", fips ? p->iam_fips_host : p->iam_host);
 		snprintf(out->signing_region, sizeof(out->signing_region), "%s", p->iam_region);
 		break;
@@ -212,11 +216,14 @@ bool aws_arn_check(const char *what, const char *arn, const aws_partition *p, co
 	const aws_partition *ap = aws_arn_partition(arn);
 
 	if (ap == NULL)
-		return err_set(err, "%s \"%.200s\" is not an ARN of a known partition (arn:aws:, arn:aws-cn:, "
-				    "arn:aws-us-gov:, ...)", what, arn);
+		return err_set(err,
+			       "%s \"%.200s\" is not an ARN of a known partition (arn:aws:, arn:aws-cn:, "
+			       "arn:aws-us-gov:, ...)",
+			       what, arn);
 	if (p != NULL && ap != p)
-		return err_set(err, "%s %.200s is in the %s partition, but region %s is in %s: give the region of the "
-				    "ARN's partition, or an ARN of %s",
+		return err_set(err,
+			       "%s %.200s is in the %s partition, but region %s is in %s: give the region of the "
+			       "ARN's partition, or an ARN of %s",
 			       what, arn, ap->id, region != NULL ? region : "(none)", p->id, p->id);
 	return true;
 }

@@ -12,17 +12,17 @@
 typedef enum { AWS_S3, AWS_STS, AWS_IAM, AWS_CLOUDFRONT } aws_service;
 
 typedef struct aws_partition {
-	const char *id;               /* "aws", "aws-cn", "aws-us-gov", ...: the ARN's partition */
-	const char *name;             /* for messages: "commercial", "China", "GovCloud (US)" */
-	const char *dns_suffix;       /* "amazonaws.com", "amazonaws.com.cn", ... */
+	const char *id;		      /* "aws", "aws-cn", "aws-us-gov", ...: the ARN's partition */
+	const char *name;	      /* for messages: "commercial", "China", "GovCloud (US)" */
+	const char *dns_suffix;	      /* "amazonaws.com", "amazonaws.com.cn", ... */
 	const char *dualstack_suffix; /* NULL: no dual-stack endpoints */
-	const char *iam_region;       /* the region IAM calls are signed for */
+	const char *iam_region;	      /* the region IAM calls are signed for */
 	const char *iam_host;
-	const char *iam_fips_host;    /* NULL: IAM has no FIPS endpoint there */
-	const char *cf_host;          /* CloudFront's API endpoint; NULL: no CloudFront there */
-	const char *cf_region;        /* the region CloudFront calls are signed for */
-	bool s3_fips;                 /* S3 has FIPS endpoints */
-	bool fips_is_default;         /* GovCloud: STS's regular endpoints are the FIPS ones */
+	const char *iam_fips_host; /* NULL: IAM has no FIPS endpoint there */
+	const char *cf_host;	   /* CloudFront's API endpoint; NULL: no CloudFront there */
+	const char *cf_region;	   /* the region CloudFront calls are signed for */
+	bool s3_fips;		   /* S3 has FIPS endpoints */
+	bool fips_is_default;	   /* GovCloud: STS's regular endpoints are the FIPS ones */
 } aws_partition;
 
 /* Endpoint variants: --fips or AWS_USE_FIPS_ENDPOINT=true, AWS_USE_DUALSTACK_ENDPOINT=true. */
@@ -32,9 +32,9 @@ typedef struct aws_endpoint_cfg {
 } aws_endpoint_cfg;
 
 typedef struct aws_endpoint {
-	char url[320];           /* "https://HOST", or the AWS_ENDPOINT_URL_* override; no trailing '/' */
-	char host[256];          /* AWS's own host for the service, even when overridden */
-	char signing_region[64]; /* the credential scope's region: the partition's for IAM */
+	char url[320];		  /* "https://HOST", or the AWS_ENDPOINT_URL_* override; no trailing '/' */
+	char host[256];		  /* AWS's own host for the service, even when overridden */
+	char signing_region[64];  /* the credential scope's region: the partition's for IAM */
 	const char *signing_name; /* "s3", "sts", "iam", "cloudfront" */
 	const aws_partition *partition;
 	bool overridden; /* url came from AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL */

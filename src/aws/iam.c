@@ -59,18 +59,18 @@ static const char *explain(const char *code)
 	static const struct {
 		const char *code, *text;
 	} map[] = {
-		{"EntityAlreadyExists", "a provider for this URL already exists (created concurrently?); run again"},
-		{"LimitExceeded", "the account has reached IAM's limit of OpenID Connect providers (100), or the provider "
-				  "its limit of client IDs (100) or thumbprints (5)"},
-		{"ConcurrentModification", "another change to this provider was in progress; retried, still failing"},
-		{"InvalidInput", "IAM refused a parameter"},
-		{"NoSuchEntity", "the provider no longer exists (deleted concurrently?); run again"},
-		{"OpenIdIdpCommunicationError", "IAM could not reach the issuer to check it: is it served over HTTPS "
-						"from a public address?"},
-		{"AccessDenied", "the credentials may not manage OpenID Connect providers (iam:*OpenIDConnectProvider*)"},
-		{"SignatureDoesNotMatch", "the secret access key does not match the access key ID"},
-		{"InvalidClientTokenId", "the access key ID is not valid"},
-		{"ServiceFailure", "IAM failed internally; retried, still failing"},
+	    {"EntityAlreadyExists", "a provider for this URL already exists (created concurrently?); run again"},
+	    {"LimitExceeded", "the account has reached IAM's limit of OpenID Connect providers (100), or the provider "
+			      "its limit of client IDs (100) or thumbprints (5)"},
+	    {"ConcurrentModification", "another change to this provider was in progress; retried, still failing"},
+	    {"InvalidInput", "IAM refused a parameter"},
+	    {"NoSuchEntity", "the provider no longer exists (deleted concurrently?); run again"},
+	    {"OpenIdIdpCommunicationError", "IAM could not reach the issuer to check it: is it served over HTTPS "
+					    "from a public address?"},
+	    {"AccessDenied", "the credentials may not manage OpenID Connect providers (iam:*OpenIDConnectProvider*)"},
+	    {"SignatureDoesNotMatch", "the secret access key does not match the access key ID"},
+	    {"InvalidClientTokenId", "the access key ID is not valid"},
+	    {"ServiceFailure", "IAM failed internally; retried, still failing"},
 	};
 
 	for (size_t i = 0; code != NULL && i < sizeof(map) / sizeof(*map); i++)
@@ -107,8 +107,9 @@ static bool iam_call(const char *action, form *params, const iam_client *iam, aw
 	}
 	{
 		/* IAM is one endpoint per partition, signed for the partition's IAM region. */
-		aws_request req = {"POST", iam->url, iam->ep.signing_name, iam->ep.signing_region, hs, nh,
-				   f.s, f.len, iam->creds, 0, 0};
+		aws_request req = {
+		    "POST", iam->url, iam->ep.signing_name, iam->ep.signing_region, hs, nh, f.s, f.len, iam->creds,
+		    0,	    0};
 
 		if (!aws_send(&req, resp, err)) {
 			err_prefix(err, "IAM %s: ", action);
@@ -122,7 +123,8 @@ static bool iam_call(const char *action, form *params, const iam_client *iam, aw
 			why = explain(resp->code);
 
 		err_set(err, "IAM %s failed: HTTP %ld %s%s%s%s%s", action, resp->status, resp->code ? resp->code : "",
-			resp->message ? ": " : "", resp->message ? resp->message : "", why ? " -- " : "", why ? why : "");
+			resp->message ? ": " : "", resp->message ? resp->message : "", why ? " -- " : "",
+			why ? why : "");
 		goto out;
 	}
 	ok = true;
@@ -163,8 +165,10 @@ bool iam_check_want(const iam_want *w, sao_err *err)
 				       w->issuer);
 	}
 	if (w->issuer[strlen(w->issuer) - 1] == '/')
-		return err_set(err, "issuer \"%s\" ends with a slash: remove it (it must equal the token's iss byte for "
-				    "byte)", w->issuer);
+		return err_set(err,
+			       "issuer \"%s\" ends with a slash: remove it (it must equal the token's iss byte for "
+			       "byte)",
+			       w->issuer);
 	if (w->client_ids.n == 0 || w->client_ids.n > 100)
 		return err_set(err, "give 1 to 100 client IDs (audiences), not %zu", w->client_ids.n);
 	if (w->thumbprints.n > 5)
@@ -174,7 +178,8 @@ bool iam_check_want(const iam_want *w, sao_err *err)
 			return err_set(err, "thumbprint \"%s\" is not 40 hex digits (a SHA-1)", w->thumbprints.v[i]);
 	for (size_t i = 0; i < w->tag_keys.n; i++)
 		if (w->tag_keys.v[i][0] == '\0' || strlen(w->tag_keys.v[i]) > 128 || strlen(w->tag_values.v[i]) > 256)
-			return err_set(err, "tag \"%s\": keys are 1 to 128 characters, values up to 256", w->tag_keys.v[i]);
+			return err_set(err, "tag \"%s\": keys are 1 to 128 characters, values up to 256",
+				       w->tag_keys.v[i]);
 	return true;
 }
 
@@ -226,7 +231,8 @@ static int find_provider(const char *issuer, const iam_client *iam, provider *p,
 		if (url != NULL && (strcmp(url, issuer + 8) == 0 || strcmp(url, issuer) == 0)) {
 			free(url);
 			p->arn = strdup(arns.v[i]);
-			if (p->arn == NULL || !aws_xml_members(r.body, r.body_len, "ClientIDList", NULL, &p->client_ids) ||
+			if (p->arn == NULL ||
+			    !aws_xml_members(r.body, r.body_len, "ClientIDList", NULL, &p->client_ids) ||
 			    !aws_xml_members(r.body, r.body_len, "ThumbprintList", NULL, &p->thumbprints) ||
 			    !aws_xml_members(r.body, r.body_len, "Tags", "Key", &p->tag_keys) ||
 			    !aws_xml_members(r.body, r.body_len, "Tags", "Value", &p->tag_values)) {
@@ -315,7 +321,8 @@ static bool client_ids_ensure(const iam_want *w, const provider *p, const iam_cl
 	for (size_t i = 0; i < p->client_ids.n; i++)
 		if (!strlist_has(&w->client_ids, p->client_ids.v[i])) {
 			if (w->prune_client_ids)
-				note("client ID %s: to be removed (--prune): tokens with this audience stop working", p->client_ids.v[i]);
+				note("client ID %s: to be removed (--prune): tokens with this audience stop working",
+				     p->client_ids.v[i]);
 			else
 				note("client ID %s: kept (not given; --prune would remove it)", p->client_ids.v[i]);
 		}
@@ -328,7 +335,8 @@ static bool client_ids_ensure(const iam_want *w, const provider *p, const iam_cl
 
 			form_add(&f, "OpenIDConnectProviderArn", p->arn);
 			form_add(&f, "ClientID", w->client_ids.v[i]);
-			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, iam, dry_run, note, w->client_ids.v[i], err))
+			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, iam, dry_run, note,
+					w->client_ids.v[i], err))
 				return false;
 		}
 	}
@@ -338,16 +346,15 @@ static bool client_ids_ensure(const iam_want *w, const provider *p, const iam_cl
 
 			form_add(&f, "OpenIDConnectProviderArn", p->arn);
 			form_add(&f, "ClientID", p->client_ids.v[i]);
-			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, iam, dry_run, note, p->client_ids.v[i],
-					err))
+			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, iam, dry_run, note,
+					p->client_ids.v[i], err))
 				return false;
 		}
 	}
 	return true;
 }
 
-bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn,
-		     sao_err *err)
+bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn, sao_err *err)
 {
 	provider p;
 	int found;
@@ -373,8 +380,8 @@ bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam
 			form_addf(&f, w->tag_values.v[i], "Tags.member.%zu.Value", i + 1);
 		}
 		if (dry_run) {
-			note("would call CreateOpenIDConnectProvider for %s (%zu client ID(s), %zu thumbprint(s))", w->issuer,
-			     w->client_ids.n, w->thumbprints.n);
+			note("would call CreateOpenIDConnectProvider for %s (%zu client ID(s), %zu thumbprint(s))",
+			     w->issuer, w->client_ids.n, w->thumbprints.n);
 			free(f.s);
 			return true;
 		}
@@ -401,8 +408,8 @@ bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam
 		form_add(&f, "OpenIDConnectProviderArn", p.arn);
 		for (size_t i = 0; i < w->thumbprints.n; i++)
 			form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
-		snprintf(what, sizeof(what), "%s (was %s%s)", w->thumbprints.v[0], p.thumbprints.n > 0 ? p.thumbprints.v[0] : "none",
-			 p.thumbprints.n > 1 ? ", ..." : "");
+		snprintf(what, sizeof(what), "%s (was %s%s)", w->thumbprints.v[0],
+			 p.thumbprints.n > 0 ? p.thumbprints.v[0] : "none", p.thumbprints.n > 1 ? ", ..." : "");
 		if (!write_call("UpdateOpenIDConnectProviderThumbprint", &f, iam, dry_run, note, what, err))
 			goto out;
 	}

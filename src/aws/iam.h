@@ -22,10 +22,10 @@ typedef struct iam_client {
 bool iam_client_init(iam_client *c, const aws_creds *creds, const aws_where *where, sao_err *err);
 
 typedef struct iam_want {
-	const char *issuer;     /* https://HOST[/PATH] */
-	strlist client_ids;     /* default: sts.amazonaws.com; added when missing */
-	bool prune_client_ids;  /* also remove the provider's client IDs not in client_ids */
-	strlist thumbprints;    /* desired list; empty with manage_thumbprints: none */
+	const char *issuer;    /* https://HOST[/PATH] */
+	strlist client_ids;    /* default: sts.amazonaws.com; added when missing */
+	bool prune_client_ids; /* also remove the provider's client IDs not in client_ids */
+	strlist thumbprints;   /* desired list; empty with manage_thumbprints: none */
 	bool manage_thumbprints;
 	strlist tag_keys, tag_values; /* given tags; extra tags are removed only when some are given */
 } iam_want;

@@ -32,8 +32,8 @@ bool s3_parse_uri(const char *uri, s3_target *t, sao_err *err)
 		return err_set(err, "bucket name in \"%s\" must be 3 to 63 characters", uri);
 	for (size_t i = 0; i < blen; i++)
 		if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '-' || b[i] == '.'))
-			return err_set(err, "bucket name in \"%s\" may only hold lower-case letters, digits, '-' and '.'",
-				       uri);
+			return err_set(
+			    err, "bucket name in \"%s\" may only hold lower-case letters, digits, '-' and '.'", uri);
 	t->bucket = strndup(b, blen);
 	slash = slash != NULL ? slash + 1 : b + blen;
 	while (*slash == '/')
@@ -56,12 +56,16 @@ bool s3_parse_uri(const char *uri, s3_target *t, sao_err *err)
 
 			s3_target_clear(t);
 			if (ch >= 0x20 && ch < 0x7f)
-				return err_set(err, "prefix in \"%s\" has '%c': use only letters, digits, '-', '.', '_', '~' "
-						    "and '/', so that the object keys, the issuer and jwks_uri agree "
-						    "(S3 and HTTP clients decode other characters differently)",
-					       uri, ch);
-			return err_set(err, "prefix in \"%s\" has byte 0x%02x: use only letters, digits, '-', '.', '_', "
-					    "'~' and '/'", uri, ch);
+				return err_set(
+				    err,
+				    "prefix in \"%s\" has '%c': use only letters, digits, '-', '.', '_', '~' "
+				    "and '/', so that the object keys, the issuer and jwks_uri agree "
+				    "(S3 and HTTP clients decode other characters differently)",
+				    uri, ch);
+			return err_set(err,
+				       "prefix in \"%s\" has byte 0x%02x: use only letters, digits, '-', '.', '_', "
+				       "'~' and '/'",
+				       uri, ch);
 		}
 	if (strstr(t->prefix, "//") != NULL || strstr(t->prefix, "..") != NULL) {
 		s3_target_clear(t);
@@ -75,8 +79,8 @@ char *s3_issuer_url(const s3_target *t, const aws_endpoint *ep, sao_err *err)
 	const char *sep = t->prefix[0] != '\0' ? "/" : "";
 	char *s = NULL;
 	int r = aws_s3_virtual_host_ok(t->bucket)
-			? asprintf(&s, "https://%s.%s%s%s", t->bucket, ep->host, sep, t->prefix)
-			: asprintf(&s, "https://%s/%s%s%s", ep->host, t->bucket, sep, t->prefix);
+		    ? asprintf(&s, "https://%s.%s%s%s", t->bucket, ep->host, sep, t->prefix)
+		    : asprintf(&s, "https://%s/%s%s%s", ep->host, t->bucket, sep, t->prefix);
 
 	if (r < 0) {
 		err_set(err, "out of memory");

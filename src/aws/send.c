@@ -112,8 +112,8 @@ static bool send_once(const aws_request *req, aws_response *resp, sao_err *err)
 			goto out;
 		}
 	if (req->creds != NULL) {
-		sigv4_req sr = {req->method, host, path, query, req->body, req->body_len, req->region, req->service,
-				time(NULL)};
+		sigv4_req sr = {req->method,   host,	    path,	  query,     req->body,
+				req->body_len, req->region, req->service, time(NULL)};
 
 		if (!sigv4_sign(&sr, req->creds, &hs, &nh, err))
 			goto out;
@@ -166,7 +166,8 @@ bool aws_send(const aws_request *req, aws_response *resp, sao_err *err)
 
 		if (sent && !retryable(resp->status, resp->code))
 			return true;
-		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) || clock_mono_ms() - start > MAX_TOTAL_MS)
+		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) ||
+		    clock_mono_ms() - start > MAX_TOTAL_MS)
 			return sent; /* the last answer stands; or the last connection error */
 		/* Full jitter: a random delay up to an exponentially growing cap. */
 		if (RAND_bytes((unsigned char *)&delay, sizeof(delay)) != 1) {

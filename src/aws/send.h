@@ -15,26 +15,26 @@ typedef struct aws_response {
 	size_t body_len;
 	char *content_type;
 	char *cache_control;
-	char *etag;    /* ETag header (CloudFront's If-Match token) */
+	char *etag;	     /* ETag header (CloudFront's If-Match token) */
 	char *last_modified; /* Last-Modified header */
-	char *code;    /* AWS error code from the XML body, e.g. "AccessControlListNotSupported" */
-	char *message; /* AWS error message */
+	char *code;	     /* AWS error code from the XML body, e.g. "AccessControlListNotSupported" */
+	char *message;	     /* AWS error message */
 } aws_response;
 
 void aws_response_clear(aws_response *r);
 
 typedef struct aws_request {
 	const char *method;
-	const char *url;       /* scheme://host[:port]/path, path already URI-encoded */
-	const char *service;   /* signing name: "s3", "iam", "sts" */
+	const char *url;     /* scheme://host[:port]/path, path already URI-encoded */
+	const char *service; /* signing name: "s3", "iam", "sts" */
 	const char *region;
 	const sigv4_header *headers; /* extra headers to send and sign */
 	size_t nheaders;
 	const void *body;
 	size_t body_len;
 	const aws_creds *creds; /* NULL: unsigned */
-	int attempts;           /* 0: the default retry policy; 1: a single try */
-	long timeout_ms;        /* 0: 30 s */
+	int attempts;		/* 0: the default retry policy; 1: a single try */
+	long timeout_ms;	/* 0: 30 s */
 } aws_request;
 
 /* Sends the request, retrying connection errors, 5xx and throttling with exponential backoff

@@ -245,4 +245,3 @@ bool aws_creds_set(aws_creds *c, const char *ak, const char *sk, const char *tok
 	}
 	return true;
 }
-

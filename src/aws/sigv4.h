@@ -28,9 +28,9 @@ typedef struct sigv4_header {
 
 typedef struct sigv4_req {
 	const char *method;
-	const char *host;   /* as sent in Host: ("127.0.0.1:9000", "b.s3.us-east-1.amazonaws.com") */
-	const char *path;   /* already URI-encoded, e.g. "/bucket/.well-known/openid-configuration" */
-	const char *query;  /* canonical query string (sorted, encoded), "" for none */
+	const char *host;  /* as sent in Host: ("127.0.0.1:9000", "b.s3.us-east-1.amazonaws.com") */
+	const char *path;  /* already URI-encoded, e.g. "/bucket/.well-known/openid-configuration" */
+	const char *query; /* canonical query string (sorted, encoded), "" for none */
 	const void *body;
 	size_t body_len;
 	const char *region;

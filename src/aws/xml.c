@@ -9,10 +9,10 @@
 #define MAX_DEPTH 256
 
 struct aws_xml_node {
-	char *name;  /* local name: the qualified name after its prefix */
-	char *qname; /* as written, for aws_xml_dump */
+	char *name;   /* local name: the qualified name after its prefix */
+	char *qname;  /* as written, for aws_xml_dump */
 	char **attrs; /* name, value, ..., NULL: as written (xmlns declarations included) */
-	char *text;  /* the element's own character data */
+	char *text;   /* the element's own character data */
 	size_t tlen;
 	aws_xml_node *parent, *first, *last, *next;
 };
@@ -399,8 +399,12 @@ char *aws_xml_escape(const char *s)
 		return NULL;
 	o = out;
 	for (const char *p = s; *p; p++) {
-		const char *r = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '"' ? "&quot;"
-			      : *p == '\'' ? "&apos;" : NULL;
+		const char *r = *p == '&'    ? "&amp;"
+				: *p == '<'  ? "&lt;"
+				: *p == '>'  ? "&gt;"
+				: *p == '"'  ? "&quot;"
+				: *p == '\'' ? "&apos;"
+					     : NULL;
 
 		if (r != NULL) {
 			memcpy(o, r, strlen(r));

@@ -14,7 +14,6 @@
 /* Text of the first element named `name` (any namespace) in an XML document; malloc'd or NULL. */
 char *aws_xml_text(const char *xml, size_t len, const char *name);
 
-
 /* The AWS Query "member" list under the first element named `list`: for each <member>, the text
  * of its child `field` (or of the member itself when field is NULL), in document order. */
 bool aws_xml_members(const char *xml, size_t len, const char *list, const char *field, strlist *out);

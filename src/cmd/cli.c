@@ -152,8 +152,9 @@ int cli_parse(const char *cmd, const char *help, int argc, char **argv, const st
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (positionals > 0 && argc - optind != positionals) {
 		if (o->positional != NULL)
-			return cli_usage_error(cmd, argc - optind < positionals ? "%s is missing" : "give %s once, and nothing more",
-					       o->positional);
+			return cli_usage_error(
+			    cmd, argc - optind < positionals ? "%s is missing" : "give %s once, and nothing more",
+			    o->positional);
 		return cli_usage_error(cmd, "give exactly %d argument%s", positionals, positionals == 1 ? "" : "s");
 	}
 	if ((need & CLI_NEED_ISSUER) && o->docs.issuer == NULL)
@@ -207,9 +208,10 @@ key_set *cli_load_keys(const cli_opts *o, sao_err *err)
 	}
 	for (size_t i = 0; i < key_set_count(set); i++)
 		if (key_set_get(set, i)->ca_cert)
-			log_warn("key %s (%s) is a CA certificate's, published because of --allow-certificate: is this "
-				 "the cluster CA (ca.crt) by mistake? A service-account signing key is a plain key pair",
-				 key_set_get(set, i)->kid, key_set_get(set, i)->source);
+			log_warn(
+			    "key %s (%s) is a CA certificate's, published because of --allow-certificate: is this "
+			    "the cluster CA (ca.crt) by mistake? A service-account signing key is a plain key pair",
+			    key_set_get(set, i)->kid, key_set_get(set, i)->source);
 	if (key_set_duplicates(set) > 0)
 		log_info("%zu key(s) found more than once; each is published once", key_set_duplicates(set));
 	return set;
@@ -291,9 +293,10 @@ static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *e
 		goto out;
 	}
 	if (strcmp(iss, o->docs.issuer) != 0) {
-		err_set(err, "the API server's issuer is \"%s\", not \"%s\": its tokens carry iss \"%s\", and STS "
-			     "refuses a token whose iss differs from the issuer it fetched. Publish with --issuer %s, or "
-			     "set the API server's --service-account-issuer to %s first",
+		err_set(err,
+			"the API server's issuer is \"%s\", not \"%s\": its tokens carry iss \"%s\", and STS "
+			"refuses a token whose iss differs from the issuer it fetched. Publish with --issuer %s, or "
+			"set the API server's --service-account-issuer to %s first",
 			iss, o->docs.issuer, iss, iss, o->docs.issuer);
 		goto out;
 	}

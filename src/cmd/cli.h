@@ -42,46 +42,98 @@ enum {
 };
 
 /* --key, with the --kube-* options kube:// keys may need */
-#define CLI_OPT_KEY                                                                                      \
+#define CLI_OPT_KEY                                                                                                    \
 	{"key", required_argument, NULL, 'k'}, {"allow-certificate", no_argument, NULL, OPT_ALLOW_CERT}, CLI_OPT_KUBE
 /* --revoke KID (repeatable): withdraw a published key now and for good (render, publish) */
-#define CLI_OPT_REVOKE {"revoke", required_argument, NULL, OPT_REVOKE}
-#define CLI_OPT_ISSUER {"issuer", required_argument, NULL, 'i'}
-#define CLI_OPT_JWKS_PATH {"jwks-path", required_argument, NULL, OPT_JWKS_PATH}
-#define CLI_OPT_JWKS_URI {"jwks-uri", required_argument, NULL, OPT_JWKS_URI}
-#define CLI_OPT_LEGACY {"legacy-empty-kid", no_argument, NULL, OPT_LEGACY_EMPTY_KID}
-#define CLI_OPT_PRETTY {"pretty", no_argument, NULL, OPT_PRETTY}
-#define CLI_OPT_JSON {"json", no_argument, NULL, OPT_JSON}
-#define CLI_OPT_CONNECT_TO {"connect-to", required_argument, NULL, OPT_CONNECT_TO}
-#define CLI_OPT_CA_FILE {"ca-file", required_argument, NULL, OPT_CA_FILE}
-#define CLI_OPT_INSECURE {"insecure", no_argument, NULL, OPT_INSECURE}
+#define CLI_OPT_REVOKE                                                                                                 \
+	{                                                                                                              \
+		"revoke", required_argument, NULL, OPT_REVOKE                                                          \
+	}
+#define CLI_OPT_ISSUER                                                                                                 \
+	{                                                                                                              \
+		"issuer", required_argument, NULL, 'i'                                                                 \
+	}
+#define CLI_OPT_JWKS_PATH                                                                                              \
+	{                                                                                                              \
+		"jwks-path", required_argument, NULL, OPT_JWKS_PATH                                                    \
+	}
+#define CLI_OPT_JWKS_URI                                                                                               \
+	{                                                                                                              \
+		"jwks-uri", required_argument, NULL, OPT_JWKS_URI                                                      \
+	}
+#define CLI_OPT_LEGACY                                                                                                 \
+	{                                                                                                              \
+		"legacy-empty-kid", no_argument, NULL, OPT_LEGACY_EMPTY_KID                                            \
+	}
+#define CLI_OPT_PRETTY                                                                                                 \
+	{                                                                                                              \
+		"pretty", no_argument, NULL, OPT_PRETTY                                                                \
+	}
+#define CLI_OPT_JSON                                                                                                   \
+	{                                                                                                              \
+		"json", no_argument, NULL, OPT_JSON                                                                    \
+	}
+#define CLI_OPT_CONNECT_TO                                                                                             \
+	{                                                                                                              \
+		"connect-to", required_argument, NULL, OPT_CONNECT_TO                                                  \
+	}
+#define CLI_OPT_CA_FILE                                                                                                \
+	{                                                                                                              \
+		"ca-file", required_argument, NULL, OPT_CA_FILE                                                        \
+	}
+#define CLI_OPT_INSECURE                                                                                               \
+	{                                                                                                              \
+		"insecure", no_argument, NULL, OPT_INSECURE                                                            \
+	}
 /* --kube-api, --kube-token-file, --kube-ca: for --key kube://NAMESPACE/SECRET outside a pod */
 /* The help lines every command that reads keys ends with: where keys may come from. */
-#define CLI_HELP_KEY_SOURCES                                                                              \
-	"\nKey sources (--key, repeatable): a PEM or DER key or certificate (public or private: only the\n"     \
-	"public half is used), a directory of them, a Kubernetes Secret or List in JSON or YAML\n"              \
-	"(kubectl get secret -o json|yaml; EKS Anywhere's <cluster>-sa), - for stdin, or\n"                   \
-	"kube://NAMESPACE/SECRET read through the Kubernetes API: in a pod as its service account, else\n"    \
-	"as kubectl would (KUBECONFIG or ~/.kube/config, --kubeconfig FILE, --context NAME), or\n"            \
-	"--kube-api URL with --kube-token-file FILE and --kube-ca FILE.\n"                                    \
-	"A certificate is refused (the whole input fails, naming it): a service-account key is a plain\n"    \
-	"key pair, and a cluster CA or serving certificate published by mistake lets whoever holds its\n"   \
-	"key mint tokens STS accepts. --allow-certificate takes a certificate's public key, for a cluster\n" \
+#define CLI_HELP_KEY_SOURCES                                                                                           \
+	"\nKey sources (--key, repeatable): a PEM or DER key or certificate (public or private: only the\n"            \
+	"public half is used), a directory of them, a Kubernetes Secret or List in JSON or YAML\n"                     \
+	"(kubectl get secret -o json|yaml; EKS Anywhere's <cluster>-sa), - for stdin, or\n"                            \
+	"kube://NAMESPACE/SECRET read through the Kubernetes API: in a pod as its service account, else\n"             \
+	"as kubectl would (KUBECONFIG or ~/.kube/config, --kubeconfig FILE, --context NAME), or\n"                     \
+	"--kube-api URL with --kube-token-file FILE and --kube-ca FILE.\n"                                             \
+	"A certificate is refused (the whole input fails, naming it): a service-account key is a plain\n"              \
+	"key pair, and a cluster CA or serving certificate published by mistake lets whoever holds its\n"              \
+	"key mint tokens STS accepts. --allow-certificate takes a certificate's public key, for a cluster\n"           \
 	"whose --service-account-key-file is a certificate.\n"
 
-#define CLI_OPT_KUBE                                                                                     \
-	{"kube-api", required_argument, NULL, OPT_KUBE_API},                                            \
-	    {"kube-token-file", required_argument, NULL, OPT_KUBE_TOKEN},                               \
-	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA}, {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG}, \
-	    {"context", required_argument, NULL, OPT_KUBE_CONTEXT}
-#define CLI_OPT_FROM_APISERVER {"from-apiserver", no_argument, NULL, OPT_FROM_APISERVER}
+#define CLI_OPT_KUBE                                                                                                   \
+	{"kube-api", required_argument, NULL, OPT_KUBE_API},                                                           \
+	    {"kube-token-file", required_argument, NULL, OPT_KUBE_TOKEN},                                              \
+	    {"kube-ca", required_argument, NULL, OPT_KUBE_CA},                                                         \
+	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},                                                   \
+	{                                                                                                              \
+		"context", required_argument, NULL, OPT_KUBE_CONTEXT                                                   \
+	}
+#define CLI_OPT_FROM_APISERVER                                                                                         \
+	{                                                                                                              \
+		"from-apiserver", no_argument, NULL, OPT_FROM_APISERVER                                                \
+	}
 /* --region and --fips: where AWS calls go (see aws_where) */
-#define CLI_OPT_REGION {"region", required_argument, NULL, OPT_AWS_REGION}
-#define CLI_OPT_AWS CLI_OPT_REGION, {"fips", no_argument, NULL, OPT_FIPS}
+#define CLI_OPT_REGION                                                                                                 \
+	{                                                                                                              \
+		"region", required_argument, NULL, OPT_AWS_REGION                                                      \
+	}
+#define CLI_OPT_AWS                                                                                                    \
+	CLI_OPT_REGION,                                                                                                \
+	{                                                                                                              \
+		"fips", no_argument, NULL, OPT_FIPS                                                                    \
+	}
 /* --discovery-style kube|eks: kube-apiserver's five-member discovery document, or EKS's seven */
-#define CLI_OPT_DISC_STYLE {"discovery-style", required_argument, NULL, OPT_DISC_STYLE}
-#define CLI_OPT_HELP {"help", no_argument, NULL, 'h'}
-#define CLI_OPT_END {NULL, 0, NULL, 0}
+#define CLI_OPT_DISC_STYLE                                                                                             \
+	{                                                                                                              \
+		"discovery-style", required_argument, NULL, OPT_DISC_STYLE                                             \
+	}
+#define CLI_OPT_HELP                                                                                                   \
+	{                                                                                                              \
+		"help", no_argument, NULL, 'h'                                                                         \
+	}
+#define CLI_OPT_END                                                                                                    \
+	{                                                                                                              \
+		NULL, 0, NULL, 0                                                                                       \
+	}
 
 typedef struct cli_opts {
 	const char **keys;
@@ -91,11 +143,11 @@ typedef struct cli_opts {
 	docs_cfg docs;
 	bool pretty;
 	bool json;
-	const char *region; /* --region */
-	bool fips;          /* --fips */
+	const char *region;	/* --region */
+	bool fips;		/* --fips */
 	bool allow_certificate; /* --allow-certificate */
-	strlist revoke;     /* --revoke KID, for the commands that take it */
-	int argi; /* first positional argument */
+	strlist revoke;		/* --revoke KID, for the commands that take it */
+	int argi;		/* first positional argument */
 	const char *positional; /* what the positional argument is, for the usage error ("s3://BUCKET[/PREFIX]") */
 } cli_opts;
 
@@ -148,12 +200,18 @@ bool cli_flush(sao_err *err);
 enum { OPT_CLIENT_ID = 0x180, OPT_THUMBPRINT, OPT_TAG, OPT_REG_DRY_RUN, OPT_PRUNE };
 
 /* The options register shares with publish --register ... */
-#define REG_OPTS_CORE                                                                                   \
-	{"client-id", required_argument, NULL, OPT_CLIENT_ID},                                          \
-	    {"thumbprint", required_argument, NULL, OPT_THUMBPRINT}, {"tag", required_argument, NULL, OPT_TAG}, \
-	    {"prune", no_argument, NULL, OPT_PRUNE}
+#define REG_OPTS_CORE                                                                                                  \
+	{"client-id", required_argument, NULL, OPT_CLIENT_ID},                                                         \
+	    {"thumbprint", required_argument, NULL, OPT_THUMBPRINT}, {"tag", required_argument, NULL, OPT_TAG},        \
+	{                                                                                                              \
+		"prune", no_argument, NULL, OPT_PRUNE                                                                  \
+	}
 /* ... and register's own --dry-run (publish has one already). */
-#define REG_OPTS REG_OPTS_CORE, {"dry-run", no_argument, NULL, OPT_REG_DRY_RUN}
+#define REG_OPTS                                                                                                       \
+	REG_OPTS_CORE,                                                                                                 \
+	{                                                                                                              \
+		"dry-run", no_argument, NULL, OPT_REG_DRY_RUN                                                          \
+	}
 
 /* A cli_extra_fn for REG_OPTS and the TLS options; ctx is a reg_opts. */
 bool cli_reg_opt(void *ctx, int c, const char *arg, int *code);

@@ -7,35 +7,35 @@
 #include <stdlib.h>
 
 const char cmd_discovery_help[] =
-	"Usage: saoidc discovery --issuer URL --key PATH [--key PATH ...] [--jwks-path PATH | --jwks-uri URL]\n"
-	"                        [--discovery-style kube|eks] [--pretty]\n"
-	"\n"
-	"Print the OpenID discovery document (/.well-known/openid-configuration) for the issuer.\n"
-	"\n"
-	"  -i, --issuer URL     the service-account issuer: https://HOST[/PATH], no trailing slash; it must\n"
-	"                       equal the API server's --service-account-issuer byte for byte\n"
-	"  -k, --key PATH       signing key(s), as for `saoidc jwks`; they set the algorithms listed\n"
-	"      --jwks-path PATH where the JWKS lives under the issuer (default /keys.json)\n"
-	"      --jwks-uri URL   publish this jwks_uri instead of ISSUER + --jwks-path\n"
-	"      --discovery-style kube|eks\n"
-	"                       kube (default): kube-apiserver's five members, byte for byte; eks: also\n"
-	"                       authorization_endpoint and claims_supported, as EKS's issuer serves\n"
-	"      --pretty         indent the JSON\n"
-	"  -h, --help           show this help\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc discovery --issuer URL --key PATH [--key PATH ...] [--jwks-path PATH | --jwks-uri URL]\n"
+    "                        [--discovery-style kube|eks] [--pretty]\n"
+    "\n"
+    "Print the OpenID discovery document (/.well-known/openid-configuration) for the issuer.\n"
+    "\n"
+    "  -i, --issuer URL     the service-account issuer: https://HOST[/PATH], no trailing slash; it must\n"
+    "                       equal the API server's --service-account-issuer byte for byte\n"
+    "  -k, --key PATH       signing key(s), as for `saoidc jwks`; they set the algorithms listed\n"
+    "      --jwks-path PATH where the JWKS lives under the issuer (default /keys.json)\n"
+    "      --jwks-uri URL   publish this jwks_uri instead of ISSUER + --jwks-path\n"
+    "      --discovery-style kube|eks\n"
+    "                       kube (default): kube-apiserver's five members, byte for byte; eks: also\n"
+    "                       authorization_endpoint and claims_supported, as EKS's issuer serves\n"
+    "      --pretty         indent the JSON\n"
+    "  -h, --help           show this help\n" CLI_HELP_KEY_SOURCES;
 
 int cmd_discovery(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_KEY,    CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
+	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_KEY,	   CLI_OPT_JWKS_PATH,  CLI_OPT_JWKS_URI,
 					   CLI_OPT_PRETTY, CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE, CLI_OPT_FROM_APISERVER,
-					   CLI_OPT_HELP, CLI_OPT_END};
+					   CLI_OPT_HELP,   CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	docs d = {0};
 	size_t nkeys = 0;
 	json_t *doc = NULL;
 	char *s = NULL;
-	int rc = cli_parse("discovery", cmd_discovery_help, argc, argv, lo, &o, NULL, NULL, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
+	int rc = cli_parse("discovery", cmd_discovery_help, argc, argv, lo, &o, NULL, NULL, 0,
+			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;

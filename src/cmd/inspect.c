@@ -8,15 +8,14 @@
 #include <stdlib.h>
 
 const char cmd_inspect_help[] =
-	"Usage: saoidc inspect --key PATH [--key PATH ...] [--json]\n"
-	"\n"
-	"List the signing keys saoidc reads from the given files: key ID (kid), type, size or curve,\n"
-	"JWS algorithm and where each came from. Keys given twice are listed once.\n"
-	"\n"
-	"  -k, --key PATH   key file, directory, Secret JSON, or - for stdin\n"
-	"      --json       print a JSON array instead of a table\n"
-	"  -h, --help       show this help\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc inspect --key PATH [--key PATH ...] [--json]\n"
+    "\n"
+    "List the signing keys saoidc reads from the given files: key ID (kid), type, size or curve,\n"
+    "JWS algorithm and where each came from. Keys given twice are listed once.\n"
+    "\n"
+    "  -k, --key PATH   key file, directory, Secret JSON, or - for stdin\n"
+    "      --json       print a JSON array instead of a table\n"
+    "  -h, --help       show this help\n" CLI_HELP_KEY_SOURCES;
 
 int cmd_inspect(int argc, char **argv)
 {

@@ -7,18 +7,17 @@
 #include <stdlib.h>
 
 const char cmd_jwks_help[] =
-	"Usage: saoidc jwks --key PATH [--key PATH ...] [--legacy-empty-kid] [--pretty]\n"
-	"\n"
-	"Print the JSON Web Key Set for the signing keys, exactly as kube-apiserver serves it at\n"
-	"/openid/v1/jwks. Only public keys are ever printed, even when private keys are given.\n"
-	"\n"
-	"  -k, --key PATH          key file (PEM, DER, Kubernetes Secret JSON), directory, or - for\n"
-	"                          stdin; repeat for rotation (every key that signed live tokens)\n"
-	"      --legacy-empty-kid  also publish each key with \"kid\": \"\" for tokens minted before\n"
-	"                          Kubernetes 1.16, which carry no kid\n"
-	"      --pretty            indent the JSON (the published form is compact)\n"
-	"  -h, --help              show this help\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc jwks --key PATH [--key PATH ...] [--legacy-empty-kid] [--pretty]\n"
+    "\n"
+    "Print the JSON Web Key Set for the signing keys, exactly as kube-apiserver serves it at\n"
+    "/openid/v1/jwks. Only public keys are ever printed, even when private keys are given.\n"
+    "\n"
+    "  -k, --key PATH          key file (PEM, DER, Kubernetes Secret JSON), directory, or - for\n"
+    "                          stdin; repeat for rotation (every key that signed live tokens)\n"
+    "      --legacy-empty-kid  also publish each key with \"kid\": \"\" for tokens minted before\n"
+    "                          Kubernetes 1.16, which carry no kid\n"
+    "      --pretty            indent the JSON (the published form is compact)\n"
+    "  -h, --help              show this help\n" CLI_HELP_KEY_SOURCES;
 
 int cmd_jwks(int argc, char **argv)
 {

@@ -14,24 +14,24 @@
 #include <unistd.h>
 
 const char cmd_keygen_help[] =
-	"Usage: saoidc keygen --out PATH [--type TYPE] [--format pem|secret --name NAME [--namespace NS]]\n"
-	"\n"
-	"Make a new service-account signing key pair and print its kid (the key ID tokens will carry).\n"
-	"  pem     PATH.key (the private key, PKCS#8, mode 0600) and PATH.pub (the public key): the\n"
-	"          API server's --service-account-signing-key-file and --service-account-key-file\n"
-	"  secret  PATH: a Kubernetes Secret manifest (mode 0600) shaped like EKS Anywhere's\n"
-	"          <cluster>-sa: tls.crt = the public key PEM, tls.key = the private key PEM\n"
-	"Existing files are never overwritten. The private key goes only into the file.\n"
-	"\n"
-	"  -o, --out PATH         where to write (required)\n"
-	"  -t, --type TYPE        " KEYGEN_TYPES " (default rsa-2048)\n"
-	"      --format pem|secret  (default pem)\n"
-	"      --name NAME        the Secret's name (--format secret), e.g. mycluster-sa\n"
-	"      --namespace NS     the Secret's namespace (default eksa-system)\n"
-	"  -h, --help             show this help\n"
-	"\n"
-	"Then: publish the new public key next to the old one (saoidc publish --key old.pub --key\n"
-	"new.pub ...), and only then switch the API server's signing key; see doc/guide-key-rotation.md.\n";
+    "Usage: saoidc keygen --out PATH [--type TYPE] [--format pem|secret --name NAME [--namespace NS]]\n"
+    "\n"
+    "Make a new service-account signing key pair and print its kid (the key ID tokens will carry).\n"
+    "  pem     PATH.key (the private key, PKCS#8, mode 0600) and PATH.pub (the public key): the\n"
+    "          API server's --service-account-signing-key-file and --service-account-key-file\n"
+    "  secret  PATH: a Kubernetes Secret manifest (mode 0600) shaped like EKS Anywhere's\n"
+    "          <cluster>-sa: tls.crt = the public key PEM, tls.key = the private key PEM\n"
+    "Existing files are never overwritten. The private key goes only into the file.\n"
+    "\n"
+    "  -o, --out PATH         where to write (required)\n"
+    "  -t, --type TYPE        " KEYGEN_TYPES " (default rsa-2048)\n"
+    "      --format pem|secret  (default pem)\n"
+    "      --name NAME        the Secret's name (--format secret), e.g. mycluster-sa\n"
+    "      --namespace NS     the Secret's namespace (default eksa-system)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Then: publish the new public key next to the old one (saoidc publish --key old.pub --key\n"
+    "new.pub ...), and only then switch the API server's signing key; see doc/guide-key-rotation.md.\n";
 
 enum { OPT_FORMAT = OPT_CMD_BASE, OPT_NAME, OPT_NS };
 
@@ -123,12 +123,14 @@ int cmd_keygen(int argc, char **argv)
 		goto out;
 	secret = strcmp(k.format, "secret") == 0;
 	if (k.out != NULL && strcmp(k.out, "-") == 0) {
-		rc = cli_usage_error("keygen", "--out takes a path: the private key is never written to standard output "
-					       "(--out - would make a file named -.key)");
+		rc =
+		    cli_usage_error("keygen", "--out takes a path: the private key is never written to standard output "
+					      "(--out - would make a file named -.key)");
 		goto out;
 	}
 	if (k.out == NULL || k.out[0] == '\0') {
-		rc = cli_usage_error("keygen", "--out PATH is required (the private key goes into a file, never to stdout)");
+		rc = cli_usage_error("keygen",
+				     "--out PATH is required (the private key goes into a file, never to stdout)");
 		goto out;
 	}
 	if (!secret && strcmp(k.format, "pem") != 0) {

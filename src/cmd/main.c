@@ -20,25 +20,25 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 static const cli_cmd commands[] = {
-	{"serve", cmd_serve, "serve the issuer documents over HTTP(S), reloading on key change", cmd_serve_help},
-	{"publish", cmd_publish, "upload the issuer documents to S3 (public, or private behind CloudFront)",
-	 cmd_publish_help},
-	{"unpublish", cmd_unpublish, "take down a private issuer's CloudFront distribution, objects and policy",
-	 cmd_unpublish_help},
-	{"register", cmd_register, "register the issuer with AWS IAM as an OpenID Connect provider", cmd_register_help},
-	{"thumbprint", cmd_thumbprint, "print the TLS thumbprint IAM pins for an issuer", cmd_thumbprint_help},
-	{"verify", cmd_verify, "check the issuer, keys, a token and IAM the way STS will", cmd_verify_help},
-	{"token", cmd_token, "decode a token, or verify it offline against a JWKS", cmd_token_help},
-	{"trust-policy", cmd_trust_policy, "print the AWS/Azure/GCP trust for a service account", cmd_trust_policy_help},
-	{"pod-patch", cmd_pod_patch, "print the projected-token volume, mount and env for a workload", cmd_pod_patch_help},
-	{"webhook", cmd_webhook, "mutating admission webhook adding cloud identities to pods", cmd_webhook_help},
-	{"s3-policy", cmd_s3_policy, "print the bucket policy that makes the documents public", cmd_s3_policy_help},
-	{"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
-	{"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},
-	{"discovery", cmd_discovery, "print the OpenID discovery document", cmd_discovery_help},
-	{"rotate-plan", cmd_rotate_plan, "say the safe next step of a signing-key rotation", cmd_rotate_plan_help},
-	{"keygen", cmd_keygen, "make a new service-account signing key pair (PEM files or a Secret)", cmd_keygen_help},
-	{"inspect", cmd_inspect, "list the keys read from files: kid, type, size, algorithm", cmd_inspect_help},
+    {"serve", cmd_serve, "serve the issuer documents over HTTP(S), reloading on key change", cmd_serve_help},
+    {"publish", cmd_publish, "upload the issuer documents to S3 (public, or private behind CloudFront)",
+     cmd_publish_help},
+    {"unpublish", cmd_unpublish, "take down a private issuer's CloudFront distribution, objects and policy",
+     cmd_unpublish_help},
+    {"register", cmd_register, "register the issuer with AWS IAM as an OpenID Connect provider", cmd_register_help},
+    {"thumbprint", cmd_thumbprint, "print the TLS thumbprint IAM pins for an issuer", cmd_thumbprint_help},
+    {"verify", cmd_verify, "check the issuer, keys, a token and IAM the way STS will", cmd_verify_help},
+    {"token", cmd_token, "decode a token, or verify it offline against a JWKS", cmd_token_help},
+    {"trust-policy", cmd_trust_policy, "print the AWS/Azure/GCP trust for a service account", cmd_trust_policy_help},
+    {"pod-patch", cmd_pod_patch, "print the projected-token volume, mount and env for a workload", cmd_pod_patch_help},
+    {"webhook", cmd_webhook, "mutating admission webhook adding cloud identities to pods", cmd_webhook_help},
+    {"s3-policy", cmd_s3_policy, "print the bucket policy that makes the documents public", cmd_s3_policy_help},
+    {"render", cmd_render, "write openid-configuration and keys.json into a directory", cmd_render_help},
+    {"jwks", cmd_jwks, "print the JWKS for the signing keys", cmd_jwks_help},
+    {"discovery", cmd_discovery, "print the OpenID discovery document", cmd_discovery_help},
+    {"rotate-plan", cmd_rotate_plan, "say the safe next step of a signing-key rotation", cmd_rotate_plan_help},
+    {"keygen", cmd_keygen, "make a new service-account signing key pair (PEM files or a Secret)", cmd_keygen_help},
+    {"inspect", cmd_inspect, "list the keys read from files: kid, type, size, algorithm", cmd_inspect_help},
 };
 
 static const cli_cmd *find(const char *name)
@@ -96,7 +96,8 @@ int main(int argc, char **argv)
 			return EXIT_SUCCESS;
 		}
 		if ((c = find(argv[2])) == NULL) {
-			fprintf(stderr, "saoidc help: unknown command '%s'\nTry 'saoidc --help' for the list of commands.\n",
+			fprintf(stderr,
+				"saoidc help: unknown command '%s'\nTry 'saoidc --help' for the list of commands.\n",
 				argv[2]);
 			return EXIT_USAGE;
 		}

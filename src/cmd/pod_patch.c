@@ -18,32 +18,32 @@
 #include <string.h>
 
 const char cmd_pod_patch_help[] =
-	"Usage: saoidc pod-patch --cloud aws|azure|gcp --service-account SA -f WORKLOAD.json [OPTIONS]\n"
-	"       saoidc pod-patch --cloud aws|azure|gcp --service-account SA --container NAME ... [OPTIONS]\n"
-	"\n"
-	"Print a patch (YAML, for `kubectl patch --type strategic --patch-file`) that gives a workload's\n"
-	"pods their cloud identity through a projected service-account token, exactly as the EKS pod\n"
-	"identity webhook, the Azure workload identity webhook or GCP's credential config expect:\n"
-	"the token volume, its read-only mount and the environment variables.\n"
-	"With -f (the workload as `kubectl get deploy/NAME -o json` prints it: a Deployment,\n"
-	"StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod), every container and init container\n"
-	"is patched by the webhook's rules: what a container already sets (its own AWS_REGION or\n"
-	"AWS_ROLE_ARN, a token mount) is never overwritten, and the kind comes from the file. A\n"
-	"workload that names another serviceAccountName is refused: the patch would move its pods to\n"
-	"--service-account (its token, its RBAC) unless --replace-service-account says so.\n"
-	"\n"
-	"  --cloud aws|azure|gcp\n"
-	"  --service-account SA      the pod's service account\n"
-	"  -f, --filename FILE       the workload (JSON or YAML, as kubectl prints it; - for stdin)\n"
-	"  --replace-service-account with -f: the workload's serviceAccountName may be replaced\n"
-	"  --container NAME          container to patch (repeatable); with -f, only these\n"
-	"  --kind deployment|pod     without -f: patch a Deployment's template (default) or a Pod\n"
-	"  aws:   --role-arn ARN (required), --audience AUD (sts.amazonaws.com),\n"
-	"         --expiration SECONDS (86400; 600..86400), --regional-sts, --region REGION\n"
-	"  azure: --client-id ID (required), --tenant-id ID (required), --expiration SECONDS (3600)\n"
-	"  gcp:   --project-number N --pool P --provider V (the audience), --config-map NAME holding\n"
-	"         credential-configuration.json (from `saoidc trust-policy gcp`), --expiration (3600)\n"
-	"  -h, --help                show this help\n";
+    "Usage: saoidc pod-patch --cloud aws|azure|gcp --service-account SA -f WORKLOAD.json [OPTIONS]\n"
+    "       saoidc pod-patch --cloud aws|azure|gcp --service-account SA --container NAME ... [OPTIONS]\n"
+    "\n"
+    "Print a patch (YAML, for `kubectl patch --type strategic --patch-file`) that gives a workload's\n"
+    "pods their cloud identity through a projected service-account token, exactly as the EKS pod\n"
+    "identity webhook, the Azure workload identity webhook or GCP's credential config expect:\n"
+    "the token volume, its read-only mount and the environment variables.\n"
+    "With -f (the workload as `kubectl get deploy/NAME -o json` prints it: a Deployment,\n"
+    "StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod), every container and init container\n"
+    "is patched by the webhook's rules: what a container already sets (its own AWS_REGION or\n"
+    "AWS_ROLE_ARN, a token mount) is never overwritten, and the kind comes from the file. A\n"
+    "workload that names another serviceAccountName is refused: the patch would move its pods to\n"
+    "--service-account (its token, its RBAC) unless --replace-service-account says so.\n"
+    "\n"
+    "  --cloud aws|azure|gcp\n"
+    "  --service-account SA      the pod's service account\n"
+    "  -f, --filename FILE       the workload (JSON or YAML, as kubectl prints it; - for stdin)\n"
+    "  --replace-service-account with -f: the workload's serviceAccountName may be replaced\n"
+    "  --container NAME          container to patch (repeatable); with -f, only these\n"
+    "  --kind deployment|pod     without -f: patch a Deployment's template (default) or a Pod\n"
+    "  aws:   --role-arn ARN (required), --audience AUD (sts.amazonaws.com),\n"
+    "         --expiration SECONDS (86400; 600..86400), --regional-sts, --region REGION\n"
+    "  azure: --client-id ID (required), --tenant-id ID (required), --expiration SECONDS (3600)\n"
+    "  gcp:   --project-number N --pool P --provider V (the audience), --config-map NAME holding\n"
+    "         credential-configuration.json (from `saoidc trust-policy gcp`), --expiration (3600)\n"
+    "  -h, --help                show this help\n";
 
 enum {
 	OPT_CLOUD = OPT_CMD_BASE,
@@ -96,7 +96,7 @@ static bool pp_opt(void *ctx, int c, const char *arg, int *code)
 	return true;
 }
 
-#define V(o) (p.v[(o) - OPT_CMD_BASE])
+#define V(o) (p.v[(o)-OPT_CMD_BASE])
 
 /* Where the pod spec is in a workload of this kind: the JSON path of its parent objects. */
 static const char *const *spec_path(const char *kind)
@@ -124,11 +124,13 @@ static json_t *added(const json_t *before, const json_t *after, const char *key)
 	json_t *out = json_array(), *a, *b;
 	size_t i, j;
 
-	json_array_foreach(after, i, a) {
+	json_array_foreach(after, i, a)
+	{
 		const char *k = json_string_value(json_object_get(a, key));
 		bool seen = false;
 
-		json_array_foreach(before, j, b) {
+		json_array_foreach(before, j, b)
+		{
 			const char *bk = json_string_value(json_object_get(b, key));
 
 			seen = seen || (k != NULL && bk != NULL && strcmp(k, bk) == 0);
@@ -164,7 +166,8 @@ static json_t *read_workload(const char *file, sao_err *err)
 	} else if (!json_is_object(w)) {
 		json_decref(w);
 		w = NULL;
-		err_set(err, "-f %s: not a Kubernetes object (give it as `kubectl get KIND/NAME -o yaml` prints it)", file);
+		err_set(err, "-f %s: not a Kubernetes object (give it as `kubectl get KIND/NAME -o yaml` prints it)",
+			file);
 	}
 	OPENSSL_clear_free(buf, len);
 	return w;
@@ -182,12 +185,14 @@ static bool check_service_account(const char *file, const json_t *spec, const ch
 	}
 	if (strcmp(has, sa) == 0 || replace) {
 		if (strcmp(has, sa) != 0)
-			log_warn("%s: serviceAccountName %s is replaced by %s (--replace-service-account)", file, has, sa);
+			log_warn("%s: serviceAccountName %s is replaced by %s (--replace-service-account)", file, has,
+				 sa);
 		return true;
 	}
-	return err_set(err, "-f %s: the workload runs as ServiceAccount %s, not %s: the patch would move its pods to %s "
-			    "(another token, other RBAC). Give --service-account %s to give %s the identity, or add "
-			    "--replace-service-account to move the pods on purpose",
+	return err_set(err,
+		       "-f %s: the workload runs as ServiceAccount %s, not %s: the patch would move its pods to %s "
+		       "(another token, other RBAC). Give --service-account %s to give %s the identity, or add "
+		       "--replace-service-account to move the pods on purpose",
 		       file, has, sa, sa, has, has);
 }
 
@@ -201,15 +206,20 @@ static json_t *workload_patch(const char *file, const char *sa, bool replace_sa,
 	if ((w = read_workload(file, err)) == NULL)
 		goto done;
 	if ((path = spec_path(json_string_value(json_object_get(w, "kind")))) == NULL) {
-		err_set(err, "-f %s: kind %s: expected a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob",
-			file, json_string_value(json_object_get(w, "kind")) ? json_string_value(json_object_get(w, "kind")) : "(none)");
+		err_set(
+		    err,
+		    "-f %s: kind %s: expected a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob",
+		    file,
+		    json_string_value(json_object_get(w, "kind")) ? json_string_value(json_object_get(w, "kind"))
+								  : "(none)");
 		goto done;
 	}
 	spec = w;
 	for (size_t i = 0; path[i] != NULL && spec != NULL; i++)
 		spec = json_object_get(spec, path[i]);
 	if (!json_is_object(spec) || !json_is_array(json_object_get(spec, "containers"))) {
-		err_set(err, "-f %s: no pod spec with containers in this %s", file, json_string_value(json_object_get(w, "kind")));
+		err_set(err, "-f %s: no pod spec with containers in this %s", file,
+			json_string_value(json_object_get(w, "kind")));
 		goto done;
 	}
 	if (!check_service_account(file, spec, sa, replace_sa, err))
@@ -218,7 +228,8 @@ static json_t *workload_patch(const char *file, const char *sa, bool replace_sa,
 		size_t i;
 		json_t *c;
 
-		json_array_foreach(json_object_get(spec, lists[l]), i, c) {
+		json_array_foreach(json_object_get(spec, lists[l]), i, c)
+		{
 			const char *n = json_string_value(json_object_get(c, "name"));
 
 			if (only->n > 0 && n != NULL && !strlist_has(only, n))
@@ -235,8 +246,8 @@ static json_t *workload_patch(const char *file, const char *sa, bool replace_sa,
 	pod_apply_ops(after, ops);
 	pspec = json_pack("{s:s}", "serviceAccountName", sa);
 	{
-		json_t *vols = added(json_object_get(spec, "volumes"), json_object_get(json_object_get(after, "spec"), "volumes"),
-				     "name");
+		json_t *vols = added(json_object_get(spec, "volumes"),
+				     json_object_get(json_object_get(after, "spec"), "volumes"), "name");
 
 		if (json_array_size(vols) > 0)
 			json_object_set(pspec, "volumes", vols);
@@ -247,10 +258,12 @@ static json_t *workload_patch(const char *file, const char *sa, bool replace_sa,
 		json_t *pcs = json_array(), *c;
 		size_t i;
 
-		json_array_foreach(cs, i, c) {
+		json_array_foreach(cs, i, c)
+		{
 			const json_t *orig = json_array_get(json_object_get(spec, lists[l]), i);
 			json_t *env = added(json_object_get(orig, "env"), json_object_get(c, "env"), "name");
-			json_t *mnt = added(json_object_get(orig, "volumeMounts"), json_object_get(c, "volumeMounts"), "name");
+			json_t *mnt =
+			    added(json_object_get(orig, "volumeMounts"), json_object_get(c, "volumeMounts"), "name");
 			json_t *pc = json_pack("{s:O}", "name", json_object_get(c, "name"));
 
 			if (json_array_size(env) > 0)
@@ -288,24 +301,24 @@ done:
 }
 
 static const struct option pp_options[] = {{"cloud", required_argument, NULL, OPT_CLOUD},
-					    {"service-account", required_argument, NULL, OPT_SA},
-					    {"container", required_argument, NULL, OPT_CONTAINER},
-					    {"kind", required_argument, NULL, OPT_KIND},
-					    {"role-arn", required_argument, NULL, OPT_ROLE},
-					    {"audience", required_argument, NULL, OPT_AUD},
-					    {"expiration", required_argument, NULL, OPT_EXP},
-					    {"regional-sts", no_argument, NULL, OPT_REGIONAL},
-					    {"region", required_argument, NULL, OPT_REGION},
-					    {"client-id", required_argument, NULL, OPT_CLIENT},
-					    {"tenant-id", required_argument, NULL, OPT_TENANT},
-					    {"project-number", required_argument, NULL, OPT_PROJECT},
-					    {"pool", required_argument, NULL, OPT_POOL},
-					    {"provider", required_argument, NULL, OPT_PROVIDER},
-					    {"config-map", required_argument, NULL, OPT_CM},
-					    {"replace-service-account", no_argument, NULL, OPT_REPLACE_SA},
-					    {"filename", required_argument, NULL, OPT_FILE},
-					    CLI_OPT_HELP,
-					    CLI_OPT_END};
+					   {"service-account", required_argument, NULL, OPT_SA},
+					   {"container", required_argument, NULL, OPT_CONTAINER},
+					   {"kind", required_argument, NULL, OPT_KIND},
+					   {"role-arn", required_argument, NULL, OPT_ROLE},
+					   {"audience", required_argument, NULL, OPT_AUD},
+					   {"expiration", required_argument, NULL, OPT_EXP},
+					   {"regional-sts", no_argument, NULL, OPT_REGIONAL},
+					   {"region", required_argument, NULL, OPT_REGION},
+					   {"client-id", required_argument, NULL, OPT_CLIENT},
+					   {"tenant-id", required_argument, NULL, OPT_TENANT},
+					   {"project-number", required_argument, NULL, OPT_PROJECT},
+					   {"pool", required_argument, NULL, OPT_POOL},
+					   {"provider", required_argument, NULL, OPT_PROVIDER},
+					   {"config-map", required_argument, NULL, OPT_CM},
+					   {"replace-service-account", no_argument, NULL, OPT_REPLACE_SA},
+					   {"filename", required_argument, NULL, OPT_FILE},
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
 
 /* The identity the options ask for. -1: made; else the exit code (the message printed). */
 static int make_identity(const pp_opts *pp, pod_identity *id, char **gaud)
@@ -344,7 +357,8 @@ static int make_identity(const pp_opts *pp, pod_identity *id, char **gaud)
 	} else if (strcmp(cloud, "gcp") == 0) {
 		id->cloud = POD_GCP;
 		if (V(OPT_PROJECT) == NULL || V(OPT_POOL) == NULL || V(OPT_PROVIDER) == NULL || V(OPT_CM) == NULL)
-			return cli_usage_error("pod-patch", "gcp needs --project-number, --pool, --provider and --config-map");
+			return cli_usage_error("pod-patch",
+					       "gcp needs --project-number, --pool, --provider and --config-map");
 		*gaud = fed_gcp_audience(V(OPT_PROJECT), V(OPT_POOL), V(OPT_PROVIDER));
 		id->audience = *gaud;
 		id->config_map = V(OPT_CM);
@@ -361,8 +375,8 @@ static json_t *containers_patch(const pp_opts *pp, const char *kind, const pod_i
 	json_t *containers = json_array(), *podspec;
 
 	for (size_t i = 0; containers != NULL && i < p.containers.n; i++)
-		json_array_append_new(containers, json_pack("{s:s, s:o, s:o}", "name", p.containers.v[i], "env", pod_env(id),
-							    "volumeMounts", pod_mounts(id)));
+		json_array_append_new(containers, json_pack("{s:s, s:o, s:o}", "name", p.containers.v[i], "env",
+							    pod_env(id), "volumeMounts", pod_mounts(id)));
 	podspec = json_pack("{s:s, s:o, s:o}", "serviceAccountName", V(OPT_SA), "containers", containers, "volumes",
 			    pod_volumes(id));
 	if (podspec == NULL)
@@ -396,8 +410,9 @@ int cmd_pod_patch(int argc, char **argv)
 	if ((rc = make_identity(&p, &id, &gaud)) >= 0)
 		goto out;
 	if (p.file == NULL && p.containers.n == 0) {
-		rc = cli_usage_error("pod-patch", "give the workload (-f FILE, from kubectl get -o json or -o yaml) or the "
-						  "containers to patch (--container NAME)");
+		rc = cli_usage_error("pod-patch",
+				     "give the workload (-f FILE, from kubectl get -o json or -o yaml) or the "
+				     "containers to patch (--container NAME)");
 		goto out;
 	}
 	patch = p.file != NULL ? workload_patch(p.file, V(OPT_SA), p.replace_sa, &id, &p.containers, &err)

@@ -15,87 +15,86 @@
 #include <time.h>
 
 const char cmd_publish_help[] =
-	"Usage: saoidc publish --key PATH [--key PATH ...] s3://BUCKET[/PREFIX] [OPTIONS]\n"
-	"\n"
-	"Upload the issuer documents to S3 so that STS can fetch them:\n"
-	"  PREFIX/keys.json (or PREFIX/<jwks-path>) and PREFIX/.well-known/openid-configuration,\n"
-	"the JWKS first, so the discovery document never points at a missing key set. Objects whose\n"
-	"content and headers are already right are not uploaded again. The issuer is printed on\n"
-	"stdout: it is what goes into the API server's --service-account-issuer.\n"
-	"\n"
-	"  -k, --key PATH             signing key(s), as for `saoidc jwks`\n"
-	"  -i, --issuer URL           issuer (default https://BUCKET.s3.REGION.DNS-SUFFIX[/PREFIX], or\n"
-	"                             path-style https://s3.REGION.DNS-SUFFIX/BUCKET[/PREFIX] for a bucket\n"
-	"                             with dots; DNS-SUFFIX is the partition's, e.g. amazonaws.com.cn)\n"
-	"      --region REGION        bucket region (default: AWS_REGION, AWS_DEFAULT_REGION, profile);\n"
-	"                             it picks the partition: aws, aws-cn, aws-us-gov, aws-iso, ...\n"
-	"      --fips                 FIPS endpoints for S3, STS and IAM (also AWS_USE_FIPS_ENDPOINT=true;\n"
-	"                             AWS_USE_DUALSTACK_ENDPOINT=true picks dual-stack S3 and STS)\n"
-	"      --acl public-read|none public-read (default) sends x-amz-acl: public-read; use none for\n"
-	"                             buckets with ACLs disabled and a bucket policy (saoidc s3-policy)\n"
-	"      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
-	"      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
-	"      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
-	"      --discovery-style kube|eks\n"
-	"                             kube (default): kube-apiserver's five-member discovery\n"
-	"                             document, byte for byte; eks: with EKS's authorization_endpoint\n"
-	"                             and claims_supported\n"
-	"      --from-apiserver       publish the API server's own JWKS (its bytes) instead of --key;\n"
-	"                             with an ExternalJWTSigner (Kubernetes 1.32+) the signer picks\n"
-	"                             the kids, and this is the only correct source\n"
-	"      --retain DURATION      keep publishing a key for DURATION after it leaves the source\n"
-	"                             (default 25h: the longest default token lifetime, 24h, plus\n"
-	"                             an hour of JWKS caching; 0 drops it at once). The state lives\n"
-	"                             next to the documents, in PREFIX/.saoidc/retention.json, written\n"
-	"                             with S3 conditional writes so concurrent publishers agree\n"
-	"      --revoke KID           withdraw this published key now and for good (repeatable): it\n"
-	"                             leaves the JWKS and the retention state, and later runs (a\n"
-	"                             running --watch too: SIGHUP makes it publish at once) refuse a\n"
-	"                             source that holds it again. Refused while the source still\n"
-	"                             holds it (rotate first). For a compromised or mistaken key\n"
-	"      --allow-certificate    accept a certificate's public key as a signing key\n"
-	"      --watch                keep running: read the source again when key files change (a\n"
-	"                             Secret volume too), on SIGHUP and every --interval, and publish\n"
-	"                             only when the documents change; retained keys expire on time;\n"
-	"                             failures are retried with backoff. /healthz, /readyz (200 once a\n"
-	"                             pass succeeded, 503 while failing) and /metrics on --status-listen\n"
-	"      --interval DURATION    with --watch (default 60s)\n"
-	"      --status-listen HOST:PORT  with --watch (default 127.0.0.1:9090)\n"
-	"      --force                upload even when the objects are already up to date\n"
-	"      --dry-run              print the requests that would be made and the keys that would be\n"
-	"                             added, kept, dropped or revoked; writes nothing. Credentials are\n"
-	"                             used, when there are any, to read the retention state\n"
-	"      --private              keep the bucket private and serve it through CloudFront: the bucket\n"
-	"                             gets Block Public Access and ACLs disabled, CloudFront an origin\n"
-	"                             access control, a distribution (found again on later runs, never\n"
-	"                             made twice) and the one bucket policy statement letting it read\n"
-	"                             PREFIX; the issuer is https://DISTRIBUTION.cloudfront.net/PREFIX.\n"
-	"                             Changed documents are invalidated. Needs credentials, even with\n"
-	"                             --dry-run (which reads, and prints the writes it would make)\n"
-	"      --domain HOST          with --private: the issuer's host instead of CloudFront's; the\n"
-	"                             CNAME record to create is printed\n"
-	"      --certificate-arn ARN  with --domain: an ACM certificate for HOST in us-east-1\n"
-	"      --create-bucket        create the bucket when it does not exist, set up for the mode:\n"
-	"                             --private: Block Public Access on, ACLs disabled; --acl none:\n"
-	"                             ACLs disabled, public policies allowed, the s3-policy statement;\n"
-	"                             --acl public-read: ACLs enabled (ObjectWriter), public ACLs\n"
-	"                             allowed. An existing bucket's settings are left as they are\n"
-	"      --wait                 with --private: wait (progress on stderr) until the distribution is\n"
-	"                             deployed and the invalidation done\n"
-	"      --wait-timeout SECONDS with --wait (default 1800)\n"
-	"      --register             then register the issuer with IAM, as `saoidc register` does\n"
-	"                             (--client-id, --thumbprint, --tag, --prune, --connect-to,\n"
-	"                             --ca-file apply; client IDs are added, removed only with --prune)\n"
-	"  -h, --help                 show this help\n"
-	"\n"
-	"Credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
-	"AWS_PROFILE with ~/.aws/credentials and ~/.aws/config; AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE\n"
-	"(STS AssumeRoleWithWebIdentity); container credentials; EC2 instance metadata (IMDSv2).\n"
-	"Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL (S3\n"
-	"path-style); requests stay signed for the region's partition.\n"
-	"PREFIX may hold letters, digits, '-', '.', '_', '~' and '/' only, so that the object keys, the\n"
-	"issuer and jwks_uri are the same string for S3, STS and every HTTP client.\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc publish --key PATH [--key PATH ...] s3://BUCKET[/PREFIX] [OPTIONS]\n"
+    "\n"
+    "Upload the issuer documents to S3 so that STS can fetch them:\n"
+    "  PREFIX/keys.json (or PREFIX/<jwks-path>) and PREFIX/.well-known/openid-configuration,\n"
+    "the JWKS first, so the discovery document never points at a missing key set. Objects whose\n"
+    "content and headers are already right are not uploaded again. The issuer is printed on\n"
+    "stdout: it is what goes into the API server's --service-account-issuer.\n"
+    "\n"
+    "  -k, --key PATH             signing key(s), as for `saoidc jwks`\n"
+    "  -i, --issuer URL           issuer (default https://BUCKET.s3.REGION.DNS-SUFFIX[/PREFIX], or\n"
+    "                             path-style https://s3.REGION.DNS-SUFFIX/BUCKET[/PREFIX] for a bucket\n"
+    "                             with dots; DNS-SUFFIX is the partition's, e.g. amazonaws.com.cn)\n"
+    "      --region REGION        bucket region (default: AWS_REGION, AWS_DEFAULT_REGION, profile);\n"
+    "                             it picks the partition: aws, aws-cn, aws-us-gov, aws-iso, ...\n"
+    "      --fips                 FIPS endpoints for S3, STS and IAM (also AWS_USE_FIPS_ENDPOINT=true;\n"
+    "                             AWS_USE_DUALSTACK_ENDPOINT=true picks dual-stack S3 and STS)\n"
+    "      --acl public-read|none public-read (default) sends x-amz-acl: public-read; use none for\n"
+    "                             buckets with ACLs disabled and a bucket policy (saoidc s3-policy)\n"
+    "      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
+    "      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
+    "      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
+    "      --discovery-style kube|eks\n"
+    "                             kube (default): kube-apiserver's five-member discovery\n"
+    "                             document, byte for byte; eks: with EKS's authorization_endpoint\n"
+    "                             and claims_supported\n"
+    "      --from-apiserver       publish the API server's own JWKS (its bytes) instead of --key;\n"
+    "                             with an ExternalJWTSigner (Kubernetes 1.32+) the signer picks\n"
+    "                             the kids, and this is the only correct source\n"
+    "      --retain DURATION      keep publishing a key for DURATION after it leaves the source\n"
+    "                             (default 25h: the longest default token lifetime, 24h, plus\n"
+    "                             an hour of JWKS caching; 0 drops it at once). The state lives\n"
+    "                             next to the documents, in PREFIX/.saoidc/retention.json, written\n"
+    "                             with S3 conditional writes so concurrent publishers agree\n"
+    "      --revoke KID           withdraw this published key now and for good (repeatable): it\n"
+    "                             leaves the JWKS and the retention state, and later runs (a\n"
+    "                             running --watch too: SIGHUP makes it publish at once) refuse a\n"
+    "                             source that holds it again. Refused while the source still\n"
+    "                             holds it (rotate first). For a compromised or mistaken key\n"
+    "      --allow-certificate    accept a certificate's public key as a signing key\n"
+    "      --watch                keep running: read the source again when key files change (a\n"
+    "                             Secret volume too), on SIGHUP and every --interval, and publish\n"
+    "                             only when the documents change; retained keys expire on time;\n"
+    "                             failures are retried with backoff. /healthz, /readyz (200 once a\n"
+    "                             pass succeeded, 503 while failing) and /metrics on --status-listen\n"
+    "      --interval DURATION    with --watch (default 60s)\n"
+    "      --status-listen HOST:PORT  with --watch (default 127.0.0.1:9090)\n"
+    "      --force                upload even when the objects are already up to date\n"
+    "      --dry-run              print the requests that would be made and the keys that would be\n"
+    "                             added, kept, dropped or revoked; writes nothing. Credentials are\n"
+    "                             used, when there are any, to read the retention state\n"
+    "      --private              keep the bucket private and serve it through CloudFront: the bucket\n"
+    "                             gets Block Public Access and ACLs disabled, CloudFront an origin\n"
+    "                             access control, a distribution (found again on later runs, never\n"
+    "                             made twice) and the one bucket policy statement letting it read\n"
+    "                             PREFIX; the issuer is https://DISTRIBUTION.cloudfront.net/PREFIX.\n"
+    "                             Changed documents are invalidated. Needs credentials, even with\n"
+    "                             --dry-run (which reads, and prints the writes it would make)\n"
+    "      --domain HOST          with --private: the issuer's host instead of CloudFront's; the\n"
+    "                             CNAME record to create is printed\n"
+    "      --certificate-arn ARN  with --domain: an ACM certificate for HOST in us-east-1\n"
+    "      --create-bucket        create the bucket when it does not exist, set up for the mode:\n"
+    "                             --private: Block Public Access on, ACLs disabled; --acl none:\n"
+    "                             ACLs disabled, public policies allowed, the s3-policy statement;\n"
+    "                             --acl public-read: ACLs enabled (ObjectWriter), public ACLs\n"
+    "                             allowed. An existing bucket's settings are left as they are\n"
+    "      --wait                 with --private: wait (progress on stderr) until the distribution is\n"
+    "                             deployed and the invalidation done\n"
+    "      --wait-timeout SECONDS with --wait (default 1800)\n"
+    "      --register             then register the issuer with IAM, as `saoidc register` does\n"
+    "                             (--client-id, --thumbprint, --tag, --prune, --connect-to,\n"
+    "                             --ca-file apply; client IDs are added, removed only with --prune)\n"
+    "  -h, --help                 show this help\n"
+    "\n"
+    "Credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
+    "AWS_PROFILE with ~/.aws/credentials and ~/.aws/config; AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE\n"
+    "(STS AssumeRoleWithWebIdentity); container credentials; EC2 instance metadata (IMDSv2).\n"
+    "Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL (S3\n"
+    "path-style); requests stay signed for the region's partition.\n"
+    "PREFIX may hold letters, digits, '-', '.', '_', '~' and '/' only, so that the object keys, the\n"
+    "issuer and jwks_uri are the same string for S3, STS and every HTTP client.\n" CLI_HELP_KEY_SOURCES;
 
 enum {
 	OPT_ACL = OPT_CMD_BASE,
@@ -155,16 +154,16 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 		return true;
 	case OPT_RETAIN:
 		if (!retain_parse_duration(arg, &p->retain_s))
-			*code = cli_usage_error("publish", "--retain takes a duration such as 25h, 90m, 30s or 0, not '%s'",
-						arg);
+			*code = cli_usage_error("publish",
+						"--retain takes a duration such as 25h, 90m, 30s or 0, not '%s'", arg);
 		return true;
 	case OPT_WATCH:
 		p->watch = true;
 		return true;
 	case OPT_INTERVAL:
 		if (!retain_parse_duration(arg, &p->interval_s) || p->interval_s < 1)
-			*code = cli_usage_error("publish", "--interval takes a duration of at least 1s (e.g. 60s, 5m), not '%s'",
-						arg);
+			*code = cli_usage_error(
+			    "publish", "--interval takes a duration of at least 1s (e.g. 60s, 5m), not '%s'", arg);
 		return true;
 	case OPT_STATUS_LISTEN:
 		p->status_listen = arg;
@@ -225,8 +224,9 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 	log_info("watching: every %lds and on key file changes; /healthz /readyz /metrics on %s", p->interval_s,
 		 p->status_listen);
 	{
-		sync_cfg sc = {site, &o->docs, (const char *const *)o->keys, o->nkeys, p->interval_s, watch_source, o,
-			       watch_ready, st, &m};
+		sync_cfg sc = {
+		    site, &o->docs, (const char *const *)o->keys, o->nkeys, p->interval_s, watch_source, o, watch_ready,
+		    st,	  &m};
 
 		sync_run(&sc);
 	}
@@ -239,18 +239,22 @@ static int usage_checks(pub_opts *p, const cli_opts *o)
 {
 	if (p->private_) {
 		if (o->docs.issuer != NULL)
-			return cli_usage_error("publish", "--private makes the issuer (the distribution's domain, or --domain): "
-							  "drop --issuer");
+			return cli_usage_error("publish",
+					       "--private makes the issuer (the distribution's domain, or --domain): "
+					       "drop --issuer");
 		if (p->acl_given && strcmp(p->acl, "none") != 0)
-			return cli_usage_error("publish", "--private uploads without ACLs (the bucket has them disabled): "
-							  "drop --acl %s", p->acl);
+			return cli_usage_error("publish",
+					       "--private uploads without ACLs (the bucket has them disabled): "
+					       "drop --acl %s",
+					       p->acl);
 		p->acl = "none";
 	} else if (p->domain != NULL || p->certificate_arn != NULL || p->wait) {
 		return cli_usage_error("publish", "--domain, --certificate-arn and --wait go with --private");
 	}
 	if (p->watch && (p->dry_run || p->do_register))
-		return cli_usage_error("publish", "--watch runs until stopped: without --dry-run, and without --register "
-						  "(register once with `saoidc register`)");
+		return cli_usage_error("publish",
+				       "--watch runs until stopped: without --dry-run, and without --register "
+				       "(register once with `saoidc register`)");
 	return -1;
 }
 
@@ -274,7 +278,8 @@ int cmd_publish(int argc, char **argv)
 					   CLI_OPT_KEY,
 					   CLI_OPT_FROM_APISERVER,
 					   CLI_OPT_JWKS_PATH,
-					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,
+					   CLI_OPT_LEGACY,
+					   CLI_OPT_DISC_STYLE,
 					   {"acl", required_argument, NULL, OPT_ACL},
 					   {"cache-control", required_argument, NULL, OPT_CACHE},
 					   {"force", no_argument, NULL, OPT_FORCE},
@@ -297,8 +302,12 @@ int cmd_publish(int argc, char **argv)
 					   CLI_OPT_AWS,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
-	pub_opts p = {.acl = "public-read", .cache_control = "public, max-age=3600", .wait_timeout = 1800,
-		      .retain_s = RETAIN_DEFAULT_S, .interval_s = 60, .status_listen = "127.0.0.1:9090"};
+	pub_opts p = {.acl = "public-read",
+		      .cache_control = "public, max-age=3600",
+		      .wait_timeout = 1800,
+		      .retain_s = RETAIN_DEFAULT_S,
+		      .interval_s = 60,
+		      .status_listen = "127.0.0.1:9090"};
 	cli_opts o = {.positional = "s3://BUCKET[/PREFIX]"};
 	sao_err err = {""};
 	key_set *keys = NULL;
@@ -315,8 +324,17 @@ int cmd_publish(int argc, char **argv)
 	if (p.retain_s == 0)
 		cli_warn_no_retention();
 	{
-		pub_cfg pc = {{p.acl, p.cache_control, p.force, p.dry_run}, p.private_, p.domain, p.certificate_arn,
-			      p.create_bucket, p.wait, p.wait_timeout, p.retain_s, &o.revoke, o.region, o.fips};
+		pub_cfg pc = {{p.acl, p.cache_control, p.force, p.dry_run},
+			      p.private_,
+			      p.domain,
+			      p.certificate_arn,
+			      p.create_bucket,
+			      p.wait,
+			      p.wait_timeout,
+			      p.retain_s,
+			      &o.revoke,
+			      o.region,
+			      o.fips};
 
 		if ((site = pub_open(&pc, argv[o.argi], o.docs.issuer, &err)) == NULL)
 			goto fail;

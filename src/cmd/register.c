@@ -12,41 +12,41 @@
 #include <string.h>
 
 const char cmd_register_help[] =
-	"Usage: saoidc register --issuer URL [--client-id ID ...] [--thumbprint auto|none|HEX ...]\n"
-	"                       [--tag KEY=VALUE ...] [--prune] [--region REGION] [--fips] [--dry-run]\n"
-	"                       [--connect-to HOST:PORT] [--ca-file F]\n"
-	"\n"
-	"Register the issuer with AWS IAM as an OpenID Connect provider, so STS trusts its tokens;\n"
-	"run it again at any time: it changes only what is not right yet. Lists the providers, finds\n"
-	"the one whose URL is the issuer, creates it if missing, else adds the client IDs it lacks\n"
-	"(and removes none: another cluster or tool may rely on them, unless --prune), updates\n"
-	"thumbprints and tags. The plan, then each change, goes to stderr; the provider ARN to stdout.\n"
-	"\n"
-	"  -i, --issuer URL            https://HOST[/PATH]: no port, query or trailing slash\n"
-	"      --client-id ID          audience STS accepts (repeatable; default sts.amazonaws.com);\n"
-	"                              added when missing, the provider's other client IDs are kept\n"
-	"      --prune                 make the client IDs exactly those given: the others are removed\n"
-	"                              (listed first; every pod asking for such an audience then fails)\n"
-	"      --thumbprint auto|none|HEX\n"
-	"                              auto (default): the SHA-1 of the top CA certificate the issuer's\n"
-	"                              host (and the jwks_uri host) presents now; none: give IAM none\n"
-	"                              (it then trusts well-known CAs, since 2024); HEX: pin these\n"
-	"      --tag KEY=VALUE         tag the provider (repeatable; other tags are then removed)\n"
-	"      --region REGION         the account's region: picks the partition's IAM endpoint and ARNs\n"
-	"                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; without\n"
-	"                              one, the commercial partition). Needed for GovCloud and China.\n"
-	"      --fips                  IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
-	"      --dry-run               read, but only print the changes that would be made\n"
-	"      --connect-to HOST:PORT  for auto thumbprints: dial this instead of the issuer's host\n"
-	"      --ca-file FILE          for auto thumbprints: trust these CAs\n"
-	"  -h, --help                  show this help\n"
-	"\n"
-	"Credentials and endpoint: as for `saoidc publish` (AWS_ENDPOINT_URL_IAM overrides).\n";
+    "Usage: saoidc register --issuer URL [--client-id ID ...] [--thumbprint auto|none|HEX ...]\n"
+    "                       [--tag KEY=VALUE ...] [--prune] [--region REGION] [--fips] [--dry-run]\n"
+    "                       [--connect-to HOST:PORT] [--ca-file F]\n"
+    "\n"
+    "Register the issuer with AWS IAM as an OpenID Connect provider, so STS trusts its tokens;\n"
+    "run it again at any time: it changes only what is not right yet. Lists the providers, finds\n"
+    "the one whose URL is the issuer, creates it if missing, else adds the client IDs it lacks\n"
+    "(and removes none: another cluster or tool may rely on them, unless --prune), updates\n"
+    "thumbprints and tags. The plan, then each change, goes to stderr; the provider ARN to stdout.\n"
+    "\n"
+    "  -i, --issuer URL            https://HOST[/PATH]: no port, query or trailing slash\n"
+    "      --client-id ID          audience STS accepts (repeatable; default sts.amazonaws.com);\n"
+    "                              added when missing, the provider's other client IDs are kept\n"
+    "      --prune                 make the client IDs exactly those given: the others are removed\n"
+    "                              (listed first; every pod asking for such an audience then fails)\n"
+    "      --thumbprint auto|none|HEX\n"
+    "                              auto (default): the SHA-1 of the top CA certificate the issuer's\n"
+    "                              host (and the jwks_uri host) presents now; none: give IAM none\n"
+    "                              (it then trusts well-known CAs, since 2024); HEX: pin these\n"
+    "      --tag KEY=VALUE         tag the provider (repeatable; other tags are then removed)\n"
+    "      --region REGION         the account's region: picks the partition's IAM endpoint and ARNs\n"
+    "                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; without\n"
+    "                              one, the commercial partition). Needed for GovCloud and China.\n"
+    "      --fips                  IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
+    "      --dry-run               read, but only print the changes that would be made\n"
+    "      --connect-to HOST:PORT  for auto thumbprints: dial this instead of the issuer's host\n"
+    "      --ca-file FILE          for auto thumbprints: trust these CAs\n"
+    "  -h, --help                  show this help\n"
+    "\n"
+    "Credentials and endpoint: as for `saoidc publish` (AWS_ENDPOINT_URL_IAM overrides).\n";
 
 int cmd_register(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS, CLI_OPT_AWS,
-					   CLI_OPT_HELP, CLI_OPT_END};
+	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS,
+					   CLI_OPT_AWS,	   CLI_OPT_HELP,       CLI_OPT_END};
 	reg_opts r = {0};
 	cli_opts o = {0};
 	sao_err err = {""};

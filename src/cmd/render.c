@@ -14,41 +14,40 @@
 #include <unistd.h>
 
 const char cmd_render_help[] =
-	"Usage: saoidc render --issuer URL --key PATH [--key PATH ...] --out DIR\n"
-	"                     [--jwks-path PATH | --jwks-uri URL] [--legacy-empty-kid]\n"
-	"\n"
-	"Write the issuer documents into DIR, laid out as they must be served under the issuer URL:\n"
-	"  DIR/.well-known/openid-configuration\n"
-	"  DIR/keys.json              (or DIR/<jwks-path>)\n"
-	"Both are written atomically (temporary file, then rename) and only after every key loaded:\n"
-	"a failed run leaves DIR as it was.\n"
-	"\n"
-	"  -i, --issuer URL         the service-account issuer (https://HOST[/PATH], no trailing slash)\n"
-	"  -k, --key PATH           signing key(s), as for `saoidc jwks`\n"
-	"  -o, --out DIR            output directory (created if missing)\n"
-	"      --jwks-path PATH     JWKS location under the issuer (default /keys.json)\n"
-	"      --jwks-uri URL       publish this jwks_uri instead (the JWKS file is still written)\n"
-	"      --legacy-empty-kid   also publish each key with \"kid\": \"\"\n"
-	"      --discovery-style kube|eks\n"
-	"                           kube (default): kube-apiserver's five-member discovery document,\n"
-	"                           byte for byte; eks: with EKS's authorization_endpoint and\n"
-	"                           claims_supported\n"
-	"      --retain DURATION    keep publishing a key for DURATION after it leaves the source\n"
-	"                           (default 25h; 0: drop it at once); the state is DIR/.saoidc/\n"
-	"                           retention.json, next to the documents, as publish keeps it in S3\n"
-	"      --revoke KID         withdraw this published key now and for good (repeatable): it\n"
-	"                           leaves the JWKS and the retention state, and a later run refuses a\n"
-	"                           source that holds it again. Refused while the source still holds\n"
-	"                           it (rotate first). For a compromised or mistaken key\n"
-	"      --dry-run            say what would change (keys added, kept, dropped, revoked) and\n"
-	"                           write nothing\n"
-	"      --allow-certificate  accept a certificate's public key as a signing key\n"
-	"      --from-apiserver     republish the API server's own discovery document and JWKS\n"
-	"                           (/openid/v1/jwks) instead of --key: needs the\n"
-	"                           system:service-account-issuer-discovery ClusterRole; with an\n"
-	"                           ExternalJWTSigner (1.32+) it is the only correct source\n"
-	"  -h, --help               show this help\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc render --issuer URL --key PATH [--key PATH ...] --out DIR\n"
+    "                     [--jwks-path PATH | --jwks-uri URL] [--legacy-empty-kid]\n"
+    "\n"
+    "Write the issuer documents into DIR, laid out as they must be served under the issuer URL:\n"
+    "  DIR/.well-known/openid-configuration\n"
+    "  DIR/keys.json              (or DIR/<jwks-path>)\n"
+    "Both are written atomically (temporary file, then rename) and only after every key loaded:\n"
+    "a failed run leaves DIR as it was.\n"
+    "\n"
+    "  -i, --issuer URL         the service-account issuer (https://HOST[/PATH], no trailing slash)\n"
+    "  -k, --key PATH           signing key(s), as for `saoidc jwks`\n"
+    "  -o, --out DIR            output directory (created if missing)\n"
+    "      --jwks-path PATH     JWKS location under the issuer (default /keys.json)\n"
+    "      --jwks-uri URL       publish this jwks_uri instead (the JWKS file is still written)\n"
+    "      --legacy-empty-kid   also publish each key with \"kid\": \"\"\n"
+    "      --discovery-style kube|eks\n"
+    "                           kube (default): kube-apiserver's five-member discovery document,\n"
+    "                           byte for byte; eks: with EKS's authorization_endpoint and\n"
+    "                           claims_supported\n"
+    "      --retain DURATION    keep publishing a key for DURATION after it leaves the source\n"
+    "                           (default 25h; 0: drop it at once); the state is DIR/.saoidc/\n"
+    "                           retention.json, next to the documents, as publish keeps it in S3\n"
+    "      --revoke KID         withdraw this published key now and for good (repeatable): it\n"
+    "                           leaves the JWKS and the retention state, and a later run refuses a\n"
+    "                           source that holds it again. Refused while the source still holds\n"
+    "                           it (rotate first). For a compromised or mistaken key\n"
+    "      --dry-run            say what would change (keys added, kept, dropped, revoked) and\n"
+    "                           write nothing\n"
+    "      --allow-certificate  accept a certificate's public key as a signing key\n"
+    "      --from-apiserver     republish the API server's own discovery document and JWKS\n"
+    "                           (/openid/v1/jwks) instead of --key: needs the\n"
+    "                           system:service-account-issuer-discovery ClusterRole; with an\n"
+    "                           ExternalJWTSigner (1.32+) it is the only correct source\n"
+    "  -h, --help               show this help\n" CLI_HELP_KEY_SOURCES;
 
 enum { OPT_RETAIN = OPT_CMD_BASE, OPT_DRY_RUN };
 
@@ -72,8 +71,8 @@ static bool render_opt(void *ctx, int c, const char *arg, int *code)
 	}
 	if (c == OPT_RETAIN) {
 		if (!retain_parse_duration(arg, &r->retain_s))
-			*code = cli_usage_error("render", "--retain takes a duration such as 25h, 90m, 30s or 0, not '%s'",
-						arg);
+			*code = cli_usage_error("render",
+						"--retain takes a duration such as 25h, 90m, 30s or 0, not '%s'", arg);
 		return true;
 	}
 	return false;
@@ -97,8 +96,10 @@ static bool retained_docs(const char *state_path, const cli_opts *o, const docs 
 		if (!fs_read_file(state_path, 4 * 1024 * 1024, &buf, &len, err))
 			goto out;
 		if ((state = json_loadb((const char *)buf, len, 0, &je)) == NULL) {
-			err_set(err, "%s: corrupt retention state (%s); nothing was written: restore it, or delete it to "
-				     "start over", state_path, je.text);
+			err_set(err,
+				"%s: corrupt retention state (%s); nothing was written: restore it, or delete it to "
+				"start over",
+				state_path, je.text);
 			goto out;
 		}
 	}
@@ -109,7 +110,8 @@ static bool retained_docs(const char *state_path, const cli_opts *o, const docs 
 	if (!docs_render_jwks(&o->docs, jwks, out, err))
 		goto out;
 	rtn_report_log(&rep);
-	if ((state == NULL || !json_equal(state, nstate)) && (*state_text = json_dumps(nstate, JSON_INDENT(2))) == NULL) {
+	if ((state == NULL || !json_equal(state, nstate)) &&
+	    (*state_text = json_dumps(nstate, JSON_INDENT(2))) == NULL) {
 		docs_clear(out);
 		err_set(err, "out of memory");
 		goto out;
@@ -127,13 +129,19 @@ out:
 
 int cmd_render(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,   CLI_OPT_KEY, CLI_OPT_FROM_APISERVER,
-					   CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
-					   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,   {"out", required_argument, NULL, 'o'},
+	static const struct option lo[] = {CLI_OPT_ISSUER,
+					   CLI_OPT_KEY,
+					   CLI_OPT_FROM_APISERVER,
+					   CLI_OPT_JWKS_PATH,
+					   CLI_OPT_JWKS_URI,
+					   CLI_OPT_LEGACY,
+					   CLI_OPT_DISC_STYLE,
+					   {"out", required_argument, NULL, 'o'},
 					   {"retain", required_argument, NULL, OPT_RETAIN},
 					   {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 					   CLI_OPT_REVOKE,
-					   CLI_OPT_HELP,     CLI_OPT_END};
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	docs src = {0}, d = {0};

@@ -14,28 +14,27 @@
 #include <string.h>
 
 const char cmd_rotate_plan_help[] =
-	"Usage: saoidc rotate-plan --issuer URL --key PATH... [--signer PATH] [--state s3://BUCKET[/PREFIX]\n"
-	"                          [--region REGION]] [--retain DURATION] [--ca-file F] [--connect-to H:P]\n"
-	"\n"
-	"Say the safe next step of a key rotation. It compares the JWKS the issuer publishes now (fetched\n"
-	"as STS fetches it), the keys the API server holds (--key: every --service-account-key-file,\n"
-	"new ones included), the key it signs with (--signer), and the retention state that\n"
-	"`saoidc publish` keeps next to the documents (--state). The rule: a key is published before\n"
-	"it signs, and stays published until every token it signed has expired.\n"
-	"\n"
-	"  -i, --issuer URL        the issuer\n"
-	"  -k, --key PATH          the keys the API server holds (repeatable)\n"
-	"      --signer PATH       the key it signs with now (--service-account-signing-key-file's;\n"
-	"                          private or public)\n"
-	"      --state s3://BUCKET[/PREFIX]  where publish keeps the retention state (needs AWS credentials)\n"
-	"      --region REGION     the bucket's region\n"
-	"      --retain DURATION   the retention publish uses (default 25h)\n"
-	"      --ca-file, --connect-to  as for verify\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"Exit status: 0 when no valid token can fail now, 1 when one can (a key signs or is held that is\n"
-	"not published) or on error. The runbook: doc/guide-key-rotation.md.\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc rotate-plan --issuer URL --key PATH... [--signer PATH] [--state s3://BUCKET[/PREFIX]\n"
+    "                          [--region REGION]] [--retain DURATION] [--ca-file F] [--connect-to H:P]\n"
+    "\n"
+    "Say the safe next step of a key rotation. It compares the JWKS the issuer publishes now (fetched\n"
+    "as STS fetches it), the keys the API server holds (--key: every --service-account-key-file,\n"
+    "new ones included), the key it signs with (--signer), and the retention state that\n"
+    "`saoidc publish` keeps next to the documents (--state). The rule: a key is published before\n"
+    "it signs, and stays published until every token it signed has expired.\n"
+    "\n"
+    "  -i, --issuer URL        the issuer\n"
+    "  -k, --key PATH          the keys the API server holds (repeatable)\n"
+    "      --signer PATH       the key it signs with now (--service-account-signing-key-file's;\n"
+    "                          private or public)\n"
+    "      --state s3://BUCKET[/PREFIX]  where publish keeps the retention state (needs AWS credentials)\n"
+    "      --region REGION     the bucket's region\n"
+    "      --retain DURATION   the retention publish uses (default 25h)\n"
+    "      --ca-file, --connect-to  as for verify\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 when no valid token can fail now, 1 when one can (a key signs or is held that is\n"
+    "not published) or on error. The runbook: doc/guide-key-rotation.md.\n" CLI_HELP_KEY_SOURCES;
 
 enum { OPT_SIGNER = OPT_CMD_BASE, OPT_STATE, OPT_RETAIN };
 
@@ -103,7 +102,8 @@ static bool published_kids(const char *issuer, const tls_opts *tls, strlist *kid
 		if ((jwks = get(ju, &jo, err)) == NULL)
 			goto out;
 	}
-	json_array_foreach(json_object_get(jwks, "keys"), i, k) {
+	json_array_foreach(json_object_get(jwks, "keys"), i, k)
+	{
 		const char *kid = json_string_value(json_object_get(k, "kid"));
 
 		if (kid != NULL && !strlist_has(kids, kid) && !strlist_add(kids, kid)) {
@@ -206,8 +206,8 @@ int cmd_rotate_plan(int argc, char **argv)
 	if (r.state != NULL && !read_state(&r, &o, &state, &err))
 		goto fail;
 	{
-		rot_input in = {&published, &source, signer != NULL ? key_set_get(signer, 0)->kid : NULL, state, r.retain_s,
-				time(NULL)};
+		rot_input in = {&published, &source,	signer != NULL ? key_set_get(signer, 0)->kid : NULL,
+				state,	    r.retain_s, time(NULL)};
 
 		if (!rot_plan(&in, &steps, &safe, &err))
 			goto fail;

@@ -8,15 +8,15 @@
 #include <stdlib.h>
 
 const char cmd_s3_policy_help[] =
-	"Usage: saoidc s3-policy s3://BUCKET[/PREFIX] [--region REGION]\n"
-	"\n"
-	"Print the bucket policy that makes the issuer documents under PREFIX readable by everyone\n"
-	"(s3:GetObject for \"*\"), for buckets with ACLs disabled (the default since April 2023).\n"
-	"Apply it with `aws s3api put-bucket-policy --bucket BUCKET --policy file://policy.json`\n"
-	"after allowing public policies in the bucket's Block Public Access settings, then publish\n"
-	"with --acl none. The resource ARN carries the partition of --region (default: AWS_REGION,\n"
-	"AWS_DEFAULT_REGION, the profile; else arn:aws): arn:aws-us-gov:s3::: in GovCloud,\n"
-	"arn:aws-cn:s3::: in China.\n";
+    "Usage: saoidc s3-policy s3://BUCKET[/PREFIX] [--region REGION]\n"
+    "\n"
+    "Print the bucket policy that makes the issuer documents under PREFIX readable by everyone\n"
+    "(s3:GetObject for \"*\"), for buckets with ACLs disabled (the default since April 2023).\n"
+    "Apply it with `aws s3api put-bucket-policy --bucket BUCKET --policy file://policy.json`\n"
+    "after allowing public policies in the bucket's Block Public Access settings, then publish\n"
+    "with --acl none. The resource ARN carries the partition of --region (default: AWS_REGION,\n"
+    "AWS_DEFAULT_REGION, the profile; else arn:aws): arn:aws-us-gov:s3::: in GovCloud,\n"
+    "arn:aws-cn:s3::: in China.\n";
 
 int cmd_s3_policy(int argc, char **argv)
 {
@@ -31,8 +31,7 @@ int cmd_s3_policy(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	if (!s3_parse_uri(argv[o.argi], &t, &err) || !aws_where_init(&where, o.region, false, &err) ||
-	    (policy = s3_public_policy(&t, where.partition)) == NULL ||
-	    !cli_print(policy, &err)) {
+	    (policy = s3_public_policy(&t, where.partition)) == NULL || !cli_print(policy, &err)) {
 		if (err.msg[0] == '\0')
 			err_set(&err, "out of memory");
 		rc = cli_fail(&err);

@@ -23,59 +23,58 @@
 #include "kube/kube.h"
 
 const char cmd_serve_help[] =
-	"Usage: saoidc serve --issuer URL --key PATH [--key PATH ...] [OPTIONS]\n"
-	"\n"
-	"Serve the issuer documents over HTTP(S): the long-running issuer service.\n"
-	"  /.well-known/openid-configuration   discovery document (application/json)\n"
-	"  <jwks-path> and /openid/v1/jwks     JWKS (application/jwk-set+json)\n"
-	"  /healthz, /readyz, /metrics         liveness, readiness, Prometheus metrics\n"
-	"Only GET and HEAD are answered (405 otherwise); ETag and If-None-Match give 304.\n"
-	"Keys are reloaded on SIGHUP and when a key file changes (including the ..data swap of a\n"
-	"mounted Secret); a reload that fails keeps serving the previous documents. SIGTERM and\n"
-	"SIGINT stop gracefully.\n"
-	"\n"
-	"  -i, --issuer URL            the service-account issuer (https://HOST[/PATH])\n"
-	"  -k, --key PATH              signing key(s), as for `saoidc jwks`\n"
-	"  -l, --listen ADDR:PORT      listen address, repeatable (default 127.0.0.1:8080;\n"
-	"                              [::]:8080 for all IPv6 and IPv4 addresses)\n"
-	"      --jwks-path PATH        JWKS path (default /keys.json)\n"
-	"      --jwks-uri URL          publish this jwks_uri in the discovery document instead\n"
-	"      --legacy-empty-kid      also publish each key with \"kid\": \"\"\n"
-	"      --discovery-style kube|eks\n"
-	"                              kube (default): kube-apiserver's five-member discovery\n"
-	"                              document, byte for byte; eks: with EKS's authorization_endpoint\n"
-	"                              and claims_supported\n"
-	"      --cache-max-age SECONDS Cache-Control max-age (default 3600)\n"
-	"      --cors                  add Access-Control-Allow-Origin: * to the documents\n"
-	"      --tls-cert FILE         serve HTTPS with this certificate chain (PEM)...\n"
-	"      --tls-key FILE          ...and this private key (PEM)\n"
-	"      --watch-interval MS     how often key files are checked for changes (default 2000;\n"
-	"                              0: only on SIGHUP)\n"
-	"      --max-connections N     concurrent connections per listener (default 4096)\n"
-	"      --max-per-ip N          concurrent connections per client address (default 128; 0: no\n"
-	"                              cap). Behind a proxy that connects from one address, raise it\n"
-	"      --timeout SECONDS       idle connection timeout (default 10)\n"
-	"      --request-timeout SECONDS  a whole request, headers included, must arrive within this\n"
-	"                              (default 10): a client that trickles bytes is cut off\n"
-	"      --max-request-size N    bytes for the request line and headers (default 8192)\n"
-	"      --threads N             worker threads per listener (default: the CPUs this process\n"
-	"                              may use: affinity mask and cgroup CPU limit, rounded up)\n"
-	"      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
-	"      --log-format text|json  log line format on stderr (default text)\n"
-	"      --status-listen HOST:PORT  serve /healthz, /readyz and /metrics there (plain HTTP, e.g.\n"
-	"                              127.0.0.1:9090) instead of on the issuer's listeners\n"
-	"      --access-log            log every request: client, method, path, status, User-Agent\n"
-	"                              (to see whether and how STS fetches the documents)\n"
-	"      --from-apiserver        serve the API server's own JWKS (/openid/v1/jwks) instead of --key,\n"
-	"                              polled; needs the system:service-account-issuer-discovery role.\n"
-	"                              With an ExternalJWTSigner (Kubernetes 1.32+) the signer picks the\n"
-	"                              kids, so this is the only correct source\n"
-	"      --kube-poll-interval S  how often kube:// Secrets or the API server are read (default 30)\n"
-	"      --kube-api URL, --kube-token-file F, --kube-ca F\n"
-	"                              the Kubernetes API for kube://NAMESPACE/SECRET keys outside a pod\n"
-	"                              (in a pod: its service account)\n"
-	"  -h, --help                  show this help\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc serve --issuer URL --key PATH [--key PATH ...] [OPTIONS]\n"
+    "\n"
+    "Serve the issuer documents over HTTP(S): the long-running issuer service.\n"
+    "  /.well-known/openid-configuration   discovery document (application/json)\n"
+    "  <jwks-path> and /openid/v1/jwks     JWKS (application/jwk-set+json)\n"
+    "  /healthz, /readyz, /metrics         liveness, readiness, Prometheus metrics\n"
+    "Only GET and HEAD are answered (405 otherwise); ETag and If-None-Match give 304.\n"
+    "Keys are reloaded on SIGHUP and when a key file changes (including the ..data swap of a\n"
+    "mounted Secret); a reload that fails keeps serving the previous documents. SIGTERM and\n"
+    "SIGINT stop gracefully.\n"
+    "\n"
+    "  -i, --issuer URL            the service-account issuer (https://HOST[/PATH])\n"
+    "  -k, --key PATH              signing key(s), as for `saoidc jwks`\n"
+    "  -l, --listen ADDR:PORT      listen address, repeatable (default 127.0.0.1:8080;\n"
+    "                              [::]:8080 for all IPv6 and IPv4 addresses)\n"
+    "      --jwks-path PATH        JWKS path (default /keys.json)\n"
+    "      --jwks-uri URL          publish this jwks_uri in the discovery document instead\n"
+    "      --legacy-empty-kid      also publish each key with \"kid\": \"\"\n"
+    "      --discovery-style kube|eks\n"
+    "                              kube (default): kube-apiserver's five-member discovery\n"
+    "                              document, byte for byte; eks: with EKS's authorization_endpoint\n"
+    "                              and claims_supported\n"
+    "      --cache-max-age SECONDS Cache-Control max-age (default 3600)\n"
+    "      --cors                  add Access-Control-Allow-Origin: * to the documents\n"
+    "      --tls-cert FILE         serve HTTPS with this certificate chain (PEM)...\n"
+    "      --tls-key FILE          ...and this private key (PEM)\n"
+    "      --watch-interval MS     how often key files are checked for changes (default 2000;\n"
+    "                              0: only on SIGHUP)\n"
+    "      --max-connections N     concurrent connections per listener (default 4096)\n"
+    "      --max-per-ip N          concurrent connections per client address (default 128; 0: no\n"
+    "                              cap). Behind a proxy that connects from one address, raise it\n"
+    "      --timeout SECONDS       idle connection timeout (default 10)\n"
+    "      --request-timeout SECONDS  a whole request, headers included, must arrive within this\n"
+    "                              (default 10): a client that trickles bytes is cut off\n"
+    "      --max-request-size N    bytes for the request line and headers (default 8192)\n"
+    "      --threads N             worker threads per listener (default: the CPUs this process\n"
+    "                              may use: affinity mask and cgroup CPU limit, rounded up)\n"
+    "      --shutdown-grace MS     how long in-flight requests may finish on stop (default 5000)\n"
+    "      --log-format text|json  log line format on stderr (default text)\n"
+    "      --status-listen HOST:PORT  serve /healthz, /readyz and /metrics there (plain HTTP, e.g.\n"
+    "                              127.0.0.1:9090) instead of on the issuer's listeners\n"
+    "      --access-log            log every request: client, method, path, status, User-Agent\n"
+    "                              (to see whether and how STS fetches the documents)\n"
+    "      --from-apiserver        serve the API server's own JWKS (/openid/v1/jwks) instead of --key,\n"
+    "                              polled; needs the system:service-account-issuer-discovery role.\n"
+    "                              With an ExternalJWTSigner (Kubernetes 1.32+) the signer picks the\n"
+    "                              kids, so this is the only correct source\n"
+    "      --kube-poll-interval S  how often kube:// Secrets or the API server are read (default 30)\n"
+    "      --kube-api URL, --kube-token-file F, --kube-ca F\n"
+    "                              the Kubernetes API for kube://NAMESPACE/SECRET keys outside a pod\n"
+    "                              (in a pod: its service account)\n"
+    "  -h, --help                  show this help\n" CLI_HELP_KEY_SOURCES;
 
 enum {
 	OPT_LISTEN = 'l',
@@ -100,7 +99,8 @@ enum {
 typedef struct serve_opts {
 	const char **listen;
 	size_t nlisten;
-	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, req_timeout_s, threads, grace_ms, max_request, kube_poll_s;
+	unsigned max_age, watch_ms, max_conn, max_per_ip, timeout_s, req_timeout_s, threads, grace_ms, max_request,
+	    kube_poll_s;
 	bool cors;
 	bool access_log;
 	const char *tls_cert, *tls_key;
@@ -187,16 +187,16 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 			unsigned long min, max;
 			unsigned *dst;
 		} limits[] = {
-			{OPT_MAX_AGE, "--cache-max-age", 0, 31536000, &so->max_age},
-			{OPT_WATCH, "--watch-interval", 0, 3600000, &so->watch_ms},
-			{OPT_MAX_CONN, "--max-connections", 1, 1000000, &so->max_conn},
-			{OPT_MAX_PER_IP, "--max-per-ip", 0, 1000000, &so->max_per_ip},
-			{OPT_TIMEOUT, "--timeout", 1, 3600, &so->timeout_s},
-			{OPT_REQ_TIMEOUT, "--request-timeout", 1, 3600, &so->req_timeout_s},
-			{OPT_MAX_REQ, "--max-request-size", 1024, 1048576, &so->max_request},
-			{OPT_THREADS, "--threads", 1, 256, &so->threads},
-			{OPT_GRACE, "--shutdown-grace", 0, 600000, &so->grace_ms},
-			{OPT_KUBE_POLL, "--kube-poll-interval", 1, 86400, &so->kube_poll_s},
+		    {OPT_MAX_AGE, "--cache-max-age", 0, 31536000, &so->max_age},
+		    {OPT_WATCH, "--watch-interval", 0, 3600000, &so->watch_ms},
+		    {OPT_MAX_CONN, "--max-connections", 1, 1000000, &so->max_conn},
+		    {OPT_MAX_PER_IP, "--max-per-ip", 0, 1000000, &so->max_per_ip},
+		    {OPT_TIMEOUT, "--timeout", 1, 3600, &so->timeout_s},
+		    {OPT_REQ_TIMEOUT, "--request-timeout", 1, 3600, &so->req_timeout_s},
+		    {OPT_MAX_REQ, "--max-request-size", 1024, 1048576, &so->max_request},
+		    {OPT_THREADS, "--threads", 1, 256, &so->threads},
+		    {OPT_GRACE, "--shutdown-grace", 0, 600000, &so->grace_ms},
+		    {OPT_KUBE_POLL, "--kube-poll-interval", 1, 86400, &so->kube_poll_s},
 		};
 
 		for (size_t i = 0; i < sizeof(limits) / sizeof(*limits); i++) {
@@ -234,43 +234,51 @@ static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 }
 
 static const struct option serve_options[] = {CLI_OPT_ISSUER,
-				   CLI_OPT_KEY,
-				   CLI_OPT_FROM_APISERVER,
-				   CLI_OPT_JWKS_PATH,
-				   CLI_OPT_JWKS_URI,
-				   CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE,
-				   {"listen", required_argument, NULL, OPT_LISTEN},
-				   {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
-				   {"cors", no_argument, NULL, OPT_CORS},
-				   {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
-				   {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-				   {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-				   {"watch-interval", required_argument, NULL, OPT_WATCH},
-				   {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-				   {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
-				   {"timeout", required_argument, NULL, OPT_TIMEOUT},
-				   {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
-				   {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
-				   {"threads", required_argument, NULL, OPT_THREADS},
-				   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
-				   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-				   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
-				   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
-				   CLI_OPT_HELP,
-				   CLI_OPT_END};
+					      CLI_OPT_KEY,
+					      CLI_OPT_FROM_APISERVER,
+					      CLI_OPT_JWKS_PATH,
+					      CLI_OPT_JWKS_URI,
+					      CLI_OPT_LEGACY,
+					      CLI_OPT_DISC_STYLE,
+					      {"listen", required_argument, NULL, OPT_LISTEN},
+					      {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
+					      {"cors", no_argument, NULL, OPT_CORS},
+					      {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
+					      {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+					      {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+					      {"watch-interval", required_argument, NULL, OPT_WATCH},
+					      {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+					      {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+					      {"timeout", required_argument, NULL, OPT_TIMEOUT},
+					      {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+					      {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
+					      {"threads", required_argument, NULL, OPT_THREADS},
+					      {"shutdown-grace", required_argument, NULL, OPT_GRACE},
+					      {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+					      {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
+					      {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
+					      CLI_OPT_HELP,
+					      CLI_OPT_END};
 
 int cmd_serve(int argc, char **argv)
 {
 	static const char *const default_listen[] = {"127.0.0.1:8080"};
-	serve_opts so = {.max_age = 3600, .watch_ms = 2000, .max_conn = 4096, .max_per_ip = 128, .timeout_s = 10,
-			 .req_timeout_s = 10, .grace_ms = 5000,
-			 .max_request = 8192, .kube_poll_s = 30};
+	serve_opts so = {.max_age = 3600,
+			 .watch_ms = 2000,
+			 .max_conn = 4096,
+			 .max_per_ip = 128,
+			 .timeout_s = 10,
+			 .req_timeout_s = 10,
+			 .grace_ms = 5000,
+			 .max_request = 8192,
+			 .kube_poll_s = 30};
 	bool kube_keys = false;
 	cli_opts o = {0};
 	sao_err err = {""};
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	sigset_t sigs;
-	int rc = cli_parse("serve", cmd_serve_help, argc, argv, serve_options, &o, serve_opt, &so, 0, CLI_NEED_KEY | CLI_NEED_ISSUER);
+	int rc = cli_parse("serve", cmd_serve_help, argc, argv, serve_options, &o, serve_opt, &so, 0,
+			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;
@@ -309,35 +317,35 @@ int cmd_serve(int argc, char **argv)
 	{
 		const char *threads_from = "--threads";
 		serve_cfg sc = {
-			.srv = {.listen = so.nlisten > 0 ? so.listen : default_listen,
-				.nlisten = so.nlisten > 0 ? so.nlisten : 1,
-				.prefix = prefix,
-				.jwks_path = o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json",
-				.max_age = so.max_age,
-				.cors = so.cors,
-				.access_log = so.access_log,
-				.max_connections = so.max_conn,
-				.per_ip_connections = so.max_per_ip,
-				.timeout_s = so.timeout_s,
-				.request_timeout_ms = so.req_timeout_s * 1000u,
-				.max_request = so.max_request,
-				.threads = so.threads != 0 ? so.threads : cpus_usable(&threads_from),
-				.tls_cert_pem = cert,
-				.tls_key_pem = key,
-				.no_status_routes = so.status_listen != NULL},
-			.issuer = o.docs.issuer,
-			.tls_cert_file = so.tls_cert,
-			.tls_key_file = so.tls_key,
-			.key_files = o.keys,
-			.nkey_files = o.nkeys,
-			.watch_ms = so.watch_ms,
-			.poll_source = kube_keys,
-			.kube_poll_s = so.kube_poll_s,
-			.from_apiserver = o.from_apiserver,
-			.grace_ms = so.grace_ms,
-			.status_listen = so.status_listen,
-			.source = source,
-			.source_ctx = &o,
+		    .srv = {.listen = so.nlisten > 0 ? so.listen : default_listen,
+			    .nlisten = so.nlisten > 0 ? so.nlisten : 1,
+			    .prefix = prefix,
+			    .jwks_path = o.docs.jwks_path != NULL ? o.docs.jwks_path : "/keys.json",
+			    .max_age = so.max_age,
+			    .cors = so.cors,
+			    .access_log = so.access_log,
+			    .max_connections = so.max_conn,
+			    .per_ip_connections = so.max_per_ip,
+			    .timeout_s = so.timeout_s,
+			    .request_timeout_ms = so.req_timeout_s * 1000u,
+			    .max_request = so.max_request,
+			    .threads = so.threads != 0 ? so.threads : cpus_usable(&threads_from),
+			    .tls_cert_pem = cert,
+			    .tls_key_pem = key,
+			    .no_status_routes = so.status_listen != NULL},
+		    .issuer = o.docs.issuer,
+		    .tls_cert_file = so.tls_cert,
+		    .tls_key_file = so.tls_key,
+		    .key_files = o.keys,
+		    .nkey_files = o.nkeys,
+		    .watch_ms = so.watch_ms,
+		    .poll_source = kube_keys,
+		    .kube_poll_s = so.kube_poll_s,
+		    .from_apiserver = o.from_apiserver,
+		    .grace_ms = so.grace_ms,
+		    .status_listen = so.status_listen,
+		    .source = source,
+		    .source_ctx = &o,
 		};
 
 		sc.threads_from = threads_from;

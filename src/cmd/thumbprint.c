@@ -10,18 +10,18 @@
 #include <string.h>
 
 const char cmd_thumbprint_help[] =
-	"Usage: saoidc thumbprint URL [--connect-to HOST:PORT] [--ca-file FILE] [--insecure]\n"
-	"\n"
-	"Print the thumbprint IAM pins for an OpenID Connect provider: the SHA-1 of the last\n"
-	"certificate the server presents (the top intermediate CA), 40 lower-case hex digits, one\n"
-	"line per host: the URL's host, and the jwks_uri host of its discovery document when that\n"
-	"differs. The same as `openssl s_client -showcerts` then `openssl x509 -fingerprint -sha1`\n"
-	"on the last certificate. The chain and host name are verified unless --insecure.\n"
-	"\n"
-	"      --connect-to HOST:PORT  dial this address instead of the URL's host (SNI unchanged)\n"
-	"      --ca-file FILE          trust the CAs in FILE instead of the system store\n"
-	"      --insecure              do not verify the chain (the thumbprint is still computed)\n"
-	"  -h, --help                  show this help\n";
+    "Usage: saoidc thumbprint URL [--connect-to HOST:PORT] [--ca-file FILE] [--insecure]\n"
+    "\n"
+    "Print the thumbprint IAM pins for an OpenID Connect provider: the SHA-1 of the last\n"
+    "certificate the server presents (the top intermediate CA), 40 lower-case hex digits, one\n"
+    "line per host: the URL's host, and the jwks_uri host of its discovery document when that\n"
+    "differs. The same as `openssl s_client -showcerts` then `openssl x509 -fingerprint -sha1`\n"
+    "on the last certificate. The chain and host name are verified unless --insecure.\n"
+    "\n"
+    "      --connect-to HOST:PORT  dial this address instead of the URL's host (SNI unchanged)\n"
+    "      --ca-file FILE          trust the CAs in FILE instead of the system store\n"
+    "      --insecure              do not verify the chain (the thumbprint is still computed)\n"
+    "  -h, --help                  show this help\n";
 
 static bool thumb_opt(void *ctx, int c, const char *arg, int *code)
 {

@@ -15,19 +15,19 @@
 #include <time.h>
 
 const char cmd_token_help[] =
-	"Usage: saoidc token decode FILE\n"
-	"       saoidc token verify --jwks FILE|URL --token FILE [--issuer URL] [--audience AUD] [--json]\n"
-	"\n"
-	"decode  print a token's header and claims, NOT verified, with its times in UTC\n"
-	"verify  verify a token offline against a JWKS (a file, or an https URL): kid, signature\n"
-	"        (RS/ES/PS 256/384/512; \"none\" and HMAC are refused), iss, aud, exp, sub\n"
-	"\n"
-	"  -j, --jwks FILE|URL      the JWKS\n"
-	"  -t, --token FILE         the token (- for stdin)\n"
-	"  -i, --issuer URL         the issuer the token's iss must equal\n"
-	"  -a, --audience AUD       the audience (default sts.amazonaws.com)\n"
-	"      --ca-file FILE       for an https JWKS URL: trust these CAs\n"
-	"      --json               print the report as JSON\n";
+    "Usage: saoidc token decode FILE\n"
+    "       saoidc token verify --jwks FILE|URL --token FILE [--issuer URL] [--audience AUD] [--json]\n"
+    "\n"
+    "decode  print a token's header and claims, NOT verified, with its times in UTC\n"
+    "verify  verify a token offline against a JWKS (a file, or an https URL): kid, signature\n"
+    "        (RS/ES/PS 256/384/512; \"none\" and HMAC are refused), iss, aud, exp, sub\n"
+    "\n"
+    "  -j, --jwks FILE|URL      the JWKS\n"
+    "  -t, --token FILE         the token (- for stdin)\n"
+    "  -i, --issuer URL         the issuer the token's iss must equal\n"
+    "  -a, --audience AUD       the audience (default sts.amazonaws.com)\n"
+    "      --ca-file FILE       for an https JWKS URL: trust these CAs\n"
+    "      --json               print the report as JSON\n";
 
 static int read_token(const char *path, unsigned char **buf, size_t *len, sao_err *err)
 {
@@ -51,7 +51,8 @@ static void print_times(const json_t *claims)
 			continue;
 		t = (time_t)json_integer_value(v);
 		clock_utc(t, buf);
-		printf("%s: %s%s\n", names[i], buf, strcmp(names[i], "exp") == 0 && t <= time(NULL) ? " (expired)" : "");
+		printf("%s: %s%s\n", names[i], buf,
+		       strcmp(names[i], "exp") == 0 && t <= time(NULL) ? " (expired)" : "");
 	}
 }
 

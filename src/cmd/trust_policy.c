@@ -12,28 +12,28 @@
 #include <string.h>
 
 const char cmd_trust_policy_help[] =
-	"Usage: saoidc trust-policy aws --issuer URL [--account ID] --namespace NS [--namespace NS ...]\n"
-	"                               --service-account SA|'*' [--audience AUD]\n"
-	"                               [--region REGION] [--create-role NAME [--policy-arn ARN ...]]\n"
-	"       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
-	"                                 [--identity-name ID --resource-group RG]\n"
-	"       saoidc trust-policy gcp --issuer URL --project-number N --pool P --provider V\n"
-	"                               --service-account-email E --namespace NS --service-account SA\n"
-	"                               [--token-path PATH]\n"
-	"\n"
-	"Print what each cloud needs to trust the issuer's tokens for a service account:\n"
-	"  aws    the IAM role trust policy (sts:AssumeRoleWithWebIdentity, conditions on :sub and :aud;\n"
-	"         StringLike for --service-account '*' or several namespaces); --create-role creates the\n"
-	"         role through IAM or brings its trust policy in line, and attaches --policy-arn policies.\n"
-	"         The ARNs carry the partition of --region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
-	"         profile; without one, the commercial partition, arn:aws): give it for GovCloud\n"
-	"         (arn:aws-us-gov) and China (arn:aws-cn), whatever the issuer's host. --fips: IAM's\n"
-	"         FIPS endpoint for --create-role. Without --account, the account is that of the AWS\n"
-	"         credentials in use (sts:GetCallerIdentity)\n"
-	"  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
-	"         command that applies it goes to stderr\n"
-	"  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
-	"         provider (also the variant that uploads the JWKS, --jwk-json-path) go to stderr\n";
+    "Usage: saoidc trust-policy aws --issuer URL [--account ID] --namespace NS [--namespace NS ...]\n"
+    "                               --service-account SA|'*' [--audience AUD]\n"
+    "                               [--region REGION] [--create-role NAME [--policy-arn ARN ...]]\n"
+    "       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
+    "                                 [--identity-name ID --resource-group RG]\n"
+    "       saoidc trust-policy gcp --issuer URL --project-number N --pool P --provider V\n"
+    "                               --service-account-email E --namespace NS --service-account SA\n"
+    "                               [--token-path PATH]\n"
+    "\n"
+    "Print what each cloud needs to trust the issuer's tokens for a service account:\n"
+    "  aws    the IAM role trust policy (sts:AssumeRoleWithWebIdentity, conditions on :sub and :aud;\n"
+    "         StringLike for --service-account '*' or several namespaces); --create-role creates the\n"
+    "         role through IAM or brings its trust policy in line, and attaches --policy-arn policies.\n"
+    "         The ARNs carry the partition of --region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
+    "         profile; without one, the commercial partition, arn:aws): give it for GovCloud\n"
+    "         (arn:aws-us-gov) and China (arn:aws-cn), whatever the issuer's host. --fips: IAM's\n"
+    "         FIPS endpoint for --create-role. Without --account, the account is that of the AWS\n"
+    "         credentials in use (sts:GetCallerIdentity)\n"
+    "  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
+    "         command that applies it goes to stderr\n"
+    "  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
+    "         provider (also the variant that uploads the JWKS, --jwk-json-path) go to stderr\n";
 
 enum {
 	OPT_ACCOUNT = OPT_CMD_BASE,
@@ -73,8 +73,7 @@ static bool tp_opt(void *ctx, int c, const char *arg, int *code)
 	return true;
 }
 
-#define V(o) (t->v[(o) - OPT_CMD_BASE])
-
+#define V(o) (t->v[(o)-OPT_CMD_BASE])
 
 /* The account of whoever runs this, as `aws sts get-caller-identity` says. */
 static char *caller_account(const aws_where *where, sao_err *err)
@@ -189,23 +188,23 @@ static json_t *tp_gcp(const tp_opts *t, const cli_opts *o, sao_err *err)
 }
 
 static const struct option tp_options[] = {CLI_OPT_ISSUER,
-					    {"account", required_argument, NULL, OPT_ACCOUNT},
-					    {"namespace", required_argument, NULL, OPT_NS},
-					    {"service-account", required_argument, NULL, OPT_SA},
-					    {"audience", required_argument, NULL, OPT_AUD},
-					    {"name", required_argument, NULL, OPT_NAME},
-					    {"identity-name", required_argument, NULL, OPT_IDENTITY},
-					    {"resource-group", required_argument, NULL, OPT_RG},
-					    {"project-number", required_argument, NULL, OPT_PROJECT},
-					    {"pool", required_argument, NULL, OPT_POOL},
-					    {"provider", required_argument, NULL, OPT_PROVIDER},
-					    {"service-account-email", required_argument, NULL, OPT_EMAIL},
-					    {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
-					    {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
-					    {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
-					    CLI_OPT_AWS,
-					    CLI_OPT_HELP,
-					    CLI_OPT_END};
+					   {"account", required_argument, NULL, OPT_ACCOUNT},
+					   {"namespace", required_argument, NULL, OPT_NS},
+					   {"service-account", required_argument, NULL, OPT_SA},
+					   {"audience", required_argument, NULL, OPT_AUD},
+					   {"name", required_argument, NULL, OPT_NAME},
+					   {"identity-name", required_argument, NULL, OPT_IDENTITY},
+					   {"resource-group", required_argument, NULL, OPT_RG},
+					   {"project-number", required_argument, NULL, OPT_PROJECT},
+					   {"pool", required_argument, NULL, OPT_POOL},
+					   {"provider", required_argument, NULL, OPT_PROVIDER},
+					   {"service-account-email", required_argument, NULL, OPT_EMAIL},
+					   {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
+					   {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
+					   {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
+					   CLI_OPT_AWS,
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
 
 /* What each cloud needs that the option table cannot say. -1: fine; else the exit code. */
 static int cloud_checks(const tp_opts *t, const char *cloud)
@@ -219,7 +218,8 @@ static int cloud_checks(const tp_opts *t, const char *cloud)
 			return cli_usage_error("trust-policy", "gcp needs --project-number, --pool, --provider and "
 							       "--service-account-email");
 		if (strspn(V(OPT_PROJECT), "0123456789") != strlen(V(OPT_PROJECT)))
-			return cli_usage_error("trust-policy", "--project-number is the numeric project number, not the ID");
+			return cli_usage_error("trust-policy",
+					       "--project-number is the numeric project number, not the ID");
 	}
 	if (strcmp(cloud, "aws") != 0 && strcmp(cloud, "azure") != 0 && strcmp(cloud, "gcp") != 0)
 		return cli_usage_error("trust-policy", "the cloud is aws, azure or gcp, not '%s'", cloud);
@@ -251,8 +251,8 @@ int cmd_trust_policy(int argc, char **argv)
 		goto fail;
 	s = docs_dump(out, true);
 	rc = s != NULL && cli_print(s, &err) && (role_arn == NULL || (printf("%s\n", role_arn), cli_flush(&err)))
-		     ? EXIT_SUCCESS
-		     : cli_fail(&err);
+		 ? EXIT_SUCCESS
+		 : cli_fail(&err);
 	goto out;
 fail:
 	rc = cli_fail(&err);

@@ -15,24 +15,24 @@
 #include <string.h>
 
 const char cmd_unpublish_help[] =
-	"Usage: saoidc unpublish s3://BUCKET[/PREFIX] [--region REGION] [--jwks-path PATH] [--dry-run]\n"
-	"                        [--wait-timeout SECONDS]\n"
-	"\n"
-	"Take down what `saoidc publish --private` made for this bucket and prefix, in order: disable\n"
-	"its CloudFront distribution, wait until that is deployed, delete it; delete the origin access\n"
-	"control when no other saoidc distribution of the bucket uses it; delete the two documents and\n"
-	"the retention state (PREFIX/.saoidc/retention.json); remove\n"
-	"saoidc's statement from the bucket policy (the policy goes when nothing else is left in it).\n"
-	"Nothing else is touched: the bucket, its settings and other statements stay. Run again after an\n"
-	"interruption: each step is skipped when already done.\n"
-	"\n"
-	"      --region REGION        the bucket's region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
-	"      --jwks-path PATH       JWKS path under the issuer, as published (default /keys.json)\n"
-	"      --dry-run              read, and print what would be removed\n"
-	"      --wait-timeout SECONDS how long to wait for the disabled distribution (default 1800)\n"
-	"  -h, --help                 show this help\n"
-	"\n"
-	"Credentials and endpoints as for `saoidc publish` (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_CLOUDFRONT).\n";
+    "Usage: saoidc unpublish s3://BUCKET[/PREFIX] [--region REGION] [--jwks-path PATH] [--dry-run]\n"
+    "                        [--wait-timeout SECONDS]\n"
+    "\n"
+    "Take down what `saoidc publish --private` made for this bucket and prefix, in order: disable\n"
+    "its CloudFront distribution, wait until that is deployed, delete it; delete the origin access\n"
+    "control when no other saoidc distribution of the bucket uses it; delete the two documents and\n"
+    "the retention state (PREFIX/.saoidc/retention.json); remove\n"
+    "saoidc's statement from the bucket policy (the policy goes when nothing else is left in it).\n"
+    "Nothing else is touched: the bucket, its settings and other statements stay. Run again after an\n"
+    "interruption: each step is skipped when already done.\n"
+    "\n"
+    "      --region REGION        the bucket's region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
+    "      --jwks-path PATH       JWKS path under the issuer, as published (default /keys.json)\n"
+    "      --dry-run              read, and print what would be removed\n"
+    "      --wait-timeout SECONDS how long to wait for the disabled distribution (default 1800)\n"
+    "  -h, --help                 show this help\n"
+    "\n"
+    "Credentials and endpoints as for `saoidc publish` (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_CLOUDFRONT).\n";
 
 enum { OPT_DRY = OPT_CMD_BASE, OPT_TIMEOUT };
 

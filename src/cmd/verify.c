@@ -13,34 +13,33 @@
 #include <time.h>
 
 const char cmd_verify_help[] =
-	"Usage: saoidc verify --issuer URL [--key PATH ...] [--token FILE] [--audience AUD] [--aws]\n"
-	"                     [--ca-file F] [--connect-to HOST:PORT] [--json]\n"
-	"\n"
-	"Check the whole chain the way STS will, and say how to fix what is wrong:\n"
-	"  discovery     ISSUER/.well-known/openid-configuration answers 200 over HTTPS in < 5 s, JSON\n"
-	"  issuer        its \"issuer\" equals the issuer byte for byte\n"
-	"  jwks          jwks_uri answers 200 over HTTPS in < 5 s; jwks-keys: keys and algorithms STS takes\n"
-	"  local-keys    (--key) every local key is published with its Kubernetes kid; extra-keys: others\n"
-	"  token-*       (--token) kid found, signature, iss, aud, exp/nbf, sub\n"
-	"  iam-*         (--aws) an IAM provider for the issuer, the audience among its client IDs, pinned\n"
-	"                thumbprints matching the live chain\n"
-	"Exit status: 0 every check asked for ran and passed (warnings allowed); 1 a check failed;\n"
-	"3 nothing failed, but a check that was asked for could not run (--aws without credentials):\n"
-	"a CI gate must not read that as green. 2: a usage error.\n"
-	"\n"
-	"  -i, --issuer URL            the issuer, as in the tokens' iss\n"
-	"  -k, --key PATH              local signing keys to look for in the JWKS\n"
-	"  -t, --token FILE            a service-account token (projected token file, kubectl create token)\n"
-	"  -a, --audience AUD          the audience STS will be asked for (default sts.amazonaws.com)\n"
-	"      --aws                   check the IAM OpenID Connect provider (needs AWS credentials)\n"
-	"      --region REGION         with --aws: the account's region, which picks the partition's IAM\n"
-	"                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; else aws)\n"
-	"      --fips                  with --aws: IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
-	"      --ca-file FILE          trust these CAs (a private CA in front of a test issuer)\n"
-	"      --connect-to HOST:PORT  dial this instead of the issuer's host\n"
-	"      --json                  print the report as JSON\n"
-	"  -h, --help                  show this help\n"
-	CLI_HELP_KEY_SOURCES;
+    "Usage: saoidc verify --issuer URL [--key PATH ...] [--token FILE] [--audience AUD] [--aws]\n"
+    "                     [--ca-file F] [--connect-to HOST:PORT] [--json]\n"
+    "\n"
+    "Check the whole chain the way STS will, and say how to fix what is wrong:\n"
+    "  discovery     ISSUER/.well-known/openid-configuration answers 200 over HTTPS in < 5 s, JSON\n"
+    "  issuer        its \"issuer\" equals the issuer byte for byte\n"
+    "  jwks          jwks_uri answers 200 over HTTPS in < 5 s; jwks-keys: keys and algorithms STS takes\n"
+    "  local-keys    (--key) every local key is published with its Kubernetes kid; extra-keys: others\n"
+    "  token-*       (--token) kid found, signature, iss, aud, exp/nbf, sub\n"
+    "  iam-*         (--aws) an IAM provider for the issuer, the audience among its client IDs, pinned\n"
+    "                thumbprints matching the live chain\n"
+    "Exit status: 0 every check asked for ran and passed (warnings allowed); 1 a check failed;\n"
+    "3 nothing failed, but a check that was asked for could not run (--aws without credentials):\n"
+    "a CI gate must not read that as green. 2: a usage error.\n"
+    "\n"
+    "  -i, --issuer URL            the issuer, as in the tokens' iss\n"
+    "  -k, --key PATH              local signing keys to look for in the JWKS\n"
+    "  -t, --token FILE            a service-account token (projected token file, kubectl create token)\n"
+    "  -a, --audience AUD          the audience STS will be asked for (default sts.amazonaws.com)\n"
+    "      --aws                   check the IAM OpenID Connect provider (needs AWS credentials)\n"
+    "      --region REGION         with --aws: the account's region, which picks the partition's IAM\n"
+    "                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; else aws)\n"
+    "      --fips                  with --aws: IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
+    "      --ca-file FILE          trust these CAs (a private CA in front of a test issuer)\n"
+    "      --connect-to HOST:PORT  dial this instead of the issuer's host\n"
+    "      --json                  print the report as JSON\n"
+    "  -h, --help                  show this help\n" CLI_HELP_KEY_SOURCES;
 
 enum { OPT_TOKEN = 't', OPT_AUDIENCE = 'a', OPT_AWS = OPT_CMD_BASE };
 
@@ -141,8 +140,9 @@ int cmd_verify(int argc, char **argv)
 	else
 		err.msg[0] = '\0';
 	{
-		verify_cfg cfg = {o.docs.issuer, keys, (const char *)token, token_len, v.audience,
-				  v.aws ? &iam : NULL, v.tls, time(NULL), err.msg[0] != '\0' ? err.msg : NULL};
+		verify_cfg cfg = {o.docs.issuer, keys,	     (const char *)token,
+				  token_len,	 v.audience, v.aws ? &iam : NULL,
+				  v.tls,	 time(NULL), err.msg[0] != '\0' ? err.msg : NULL};
 
 		verify_run(&cfg, &rep);
 	}

@@ -18,49 +18,49 @@
 #include <string.h>
 
 const char cmd_webhook_help[] =
-	"Usage: saoidc webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [OPTIONS]\n"
-	"\n"
-	"A mutating admission webhook for any cluster (POST /mutate, AdmissionReview v1; GET /healthz,\n"
-	"/readyz (503 until ServiceAccounts have been listed), /metrics): pods whose\n"
-	"ServiceAccount is annotated get their projected token volume, mounts and env vars:\n"
-	"  eks.amazonaws.com/role-arn (audience, sts-regional-endpoints, token-expiration 600..86400;\n"
-	"    pod annotations eks.amazonaws.com/skip-containers and token-expiration), exactly as\n"
-	"    amazon-eks-pod-identity-webhook mutates pods (env order, region and identity pairs, the\n"
-	"    Windows token path, an existing token volume or mount kept)\n"
-	"  azure.workload.identity/client-id (and tenant-id)\n"
-	"  saoidc.io/gcp-credential-config (ConfigMap with credential-configuration.json) and\n"
-	"    saoidc.io/gcp-audience (the workload identity provider audience)\n"
-	"Containers and init containers are patched; what is already there is kept. A malformed review\n"
-	"is allowed unchanged (and logged) unless --deny-malformed. TLS is required.\n"
-	"ServiceAccounts are kept by list + watch (as EKS's webhook keeps its informer), so a review is\n"
-	"answered without asking the API; one not seen yet is read by a lookup thread while the request\n"
-	"waits (never on the event loop); RBAC: get, list and watch on serviceaccounts.\n"
-	"\n"
-	"  -l, --listen ADDR:PORT      default [::]:8443\n"
-	"      --tls-cert FILE, --tls-key FILE\n"
-	"      --region REGION         AWS_REGION/AWS_DEFAULT_REGION for AWS pods (an AWS region)\n"
-	"      --aws-default-region R  the same, as EKS's flag: any value is injected, with a warning\n"
-	"                              when it is not an AWS region saoidc knows\n"
-	"      --token-audience AUD    default audience (sts.amazonaws.com); the SA's annotation wins\n"
-	"      --token-expiration S    default token lifetime (86400; 600..86400); the SA's, then the\n"
-	"                              pod's eks.amazonaws.com/token-expiration win\n"
-	"      --sts-regional-endpoint add AWS_STS_REGIONAL_ENDPOINTS=regional unless the SA says false\n"
-	"      --token-mount-path DIR  where the token is mounted\n"
-	"                              (/var/run/secrets/eks.amazonaws.com/serviceaccount)\n"
-	"      --annotation-prefix P   the AWS annotations' prefix (eks.amazonaws.com)\n"
-	"      --watch-config-map      also read ServiceAccounts from the ConfigMap pod-identity-webhook\n"
-	"                              (data.config: {\"NS/NAME\": {\"RoleARN\": ...}}, as EKS's webhook)\n"
-	"      --config-map-namespace NS  its namespace (default: the webhook's own)\n"
-	"      --role-account ID       role-arn may be a bare role name: it becomes\n"
-	"                              arn:PARTITION:iam::ID:role/NAME, PARTITION that of --region\n"
-	"      --azure-tenant-id ID    tenant when the ServiceAccount names none\n"
-	"      --deny-malformed        deny malformed reviews instead of allowing them unchanged\n"
-	"      --sa-namespace NS       watch the ServiceAccounts of NS only (a Role in NS is then enough)\n"
-	"      --sa-cache-seconds N    how often the ConfigMap is read again (default 60; 0: every second);\n"
-	"                              ServiceAccounts themselves are watched, not polled\n"
-	"      --kube-api URL, --kube-token-file F, --kube-ca F  the API (default: the pod's)\n"
-	"      --log-format text|json\n"
-	"  -h, --help                  show this help\n";
+    "Usage: saoidc webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [OPTIONS]\n"
+    "\n"
+    "A mutating admission webhook for any cluster (POST /mutate, AdmissionReview v1; GET /healthz,\n"
+    "/readyz (503 until ServiceAccounts have been listed), /metrics): pods whose\n"
+    "ServiceAccount is annotated get their projected token volume, mounts and env vars:\n"
+    "  eks.amazonaws.com/role-arn (audience, sts-regional-endpoints, token-expiration 600..86400;\n"
+    "    pod annotations eks.amazonaws.com/skip-containers and token-expiration), exactly as\n"
+    "    amazon-eks-pod-identity-webhook mutates pods (env order, region and identity pairs, the\n"
+    "    Windows token path, an existing token volume or mount kept)\n"
+    "  azure.workload.identity/client-id (and tenant-id)\n"
+    "  saoidc.io/gcp-credential-config (ConfigMap with credential-configuration.json) and\n"
+    "    saoidc.io/gcp-audience (the workload identity provider audience)\n"
+    "Containers and init containers are patched; what is already there is kept. A malformed review\n"
+    "is allowed unchanged (and logged) unless --deny-malformed. TLS is required.\n"
+    "ServiceAccounts are kept by list + watch (as EKS's webhook keeps its informer), so a review is\n"
+    "answered without asking the API; one not seen yet is read by a lookup thread while the request\n"
+    "waits (never on the event loop); RBAC: get, list and watch on serviceaccounts.\n"
+    "\n"
+    "  -l, --listen ADDR:PORT      default [::]:8443\n"
+    "      --tls-cert FILE, --tls-key FILE\n"
+    "      --region REGION         AWS_REGION/AWS_DEFAULT_REGION for AWS pods (an AWS region)\n"
+    "      --aws-default-region R  the same, as EKS's flag: any value is injected, with a warning\n"
+    "                              when it is not an AWS region saoidc knows\n"
+    "      --token-audience AUD    default audience (sts.amazonaws.com); the SA's annotation wins\n"
+    "      --token-expiration S    default token lifetime (86400; 600..86400); the SA's, then the\n"
+    "                              pod's eks.amazonaws.com/token-expiration win\n"
+    "      --sts-regional-endpoint add AWS_STS_REGIONAL_ENDPOINTS=regional unless the SA says false\n"
+    "      --token-mount-path DIR  where the token is mounted\n"
+    "                              (/var/run/secrets/eks.amazonaws.com/serviceaccount)\n"
+    "      --annotation-prefix P   the AWS annotations' prefix (eks.amazonaws.com)\n"
+    "      --watch-config-map      also read ServiceAccounts from the ConfigMap pod-identity-webhook\n"
+    "                              (data.config: {\"NS/NAME\": {\"RoleARN\": ...}}, as EKS's webhook)\n"
+    "      --config-map-namespace NS  its namespace (default: the webhook's own)\n"
+    "      --role-account ID       role-arn may be a bare role name: it becomes\n"
+    "                              arn:PARTITION:iam::ID:role/NAME, PARTITION that of --region\n"
+    "      --azure-tenant-id ID    tenant when the ServiceAccount names none\n"
+    "      --deny-malformed        deny malformed reviews instead of allowing them unchanged\n"
+    "      --sa-namespace NS       watch the ServiceAccounts of NS only (a Role in NS is then enough)\n"
+    "      --sa-cache-seconds N    how often the ConfigMap is read again (default 60; 0: every second);\n"
+    "                              ServiceAccounts themselves are watched, not polled\n"
+    "      --kube-api URL, --kube-token-file F, --kube-ca F  the API (default: the pod's)\n"
+    "      --log-format text|json\n"
+    "  -h, --help                  show this help\n";
 
 enum {
 	OPT_LISTEN = 'l',
@@ -165,7 +165,8 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 		return true;
 	case OPT_PREFIX:
 		if (arg[0] == '\0' || strchr(arg, '/') != NULL)
-			*code = cli_usage_error("webhook", "--annotation-prefix takes a DNS prefix such as eks.amazonaws.com");
+			*code = cli_usage_error("webhook",
+						"--annotation-prefix takes a DNS prefix such as eks.amazonaws.com");
 		w->a.wh.annotation_prefix = arg;
 		return true;
 	case OPT_TENANT:
@@ -179,7 +180,8 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 		unsigned long v = strtoul(arg, &end, 10);
 
 		if (*arg < '0' || *arg > '9' || *end != '\0' || v > 86400)
-			*code = cli_usage_error("webhook", "--sa-cache-seconds takes whole seconds from 0 to 86400, not '%s'", arg);
+			*code = cli_usage_error(
+			    "webhook", "--sa-cache-seconds takes whole seconds from 0 to 86400, not '%s'", arg);
 		w->a.cm_poll_s = (unsigned)v;
 		return true;
 	}

@@ -48,21 +48,28 @@ bool priv_check(const priv_cfg *cfg, sao_err *err)
 	static const char acm[] = "arn:aws:acm:us-east-1:";
 
 	if ((cfg->domain == NULL) != (cfg->certificate_arn == NULL))
-		return err_set(err, "--domain and --certificate-arn go together: CloudFront serves a custom domain only "
-				    "with a certificate for it");
+		return err_set(err,
+			       "--domain and --certificate-arn go together: CloudFront serves a custom domain only "
+			       "with a certificate for it");
 	if (cfg->domain == NULL)
 		return true;
 	if (!dns_name(cfg->domain))
-		return err_set(err, "--domain \"%.100s\" is not a DNS name (a host such as oidc.example.com: no scheme, "
-				    "port or path)", cfg->domain);
+		return err_set(err,
+			       "--domain \"%.100s\" is not a DNS name (a host such as oidc.example.com: no scheme, "
+			       "port or path)",
+			       cfg->domain);
 	if (strcmp(cfg->partition, "aws") != 0)
-		return err_set(err, "--domain: CloudFront in the %s partition takes no ACM certificate; host the custom "
-				    "domain on the commercial partition's CloudFront", cfg->partition);
+		return err_set(err,
+			       "--domain: CloudFront in the %s partition takes no ACM certificate; host the custom "
+			       "domain on the commercial partition's CloudFront",
+			       cfg->partition);
 	if (strncmp(cfg->certificate_arn, acm, sizeof(acm) - 1) != 0 ||
 	    strstr(cfg->certificate_arn + sizeof(acm) - 1, ":certificate/") == NULL)
-		return err_set(err, "--certificate-arn %.200s: CloudFront takes ACM certificates from us-east-1 only "
-				    "(arn:aws:acm:us-east-1:ACCOUNT:certificate/ID); request or import the certificate "
-				    "for %s there", cfg->certificate_arn, cfg->domain);
+		return err_set(err,
+			       "--certificate-arn %.200s: CloudFront takes ACM certificates from us-east-1 only "
+			       "(arn:aws:acm:us-east-1:ACCOUNT:certificate/ID); request or import the certificate "
+			       "for %s there",
+			       cfg->certificate_arn, cfg->domain);
 	return true;
 }
 
@@ -110,14 +117,14 @@ static char *resource_of(const priv_cfg *cfg)
 
 	return asprintf(&s, "arn:%s:s3:::%s/%s%s*", cfg->partition, cfg->bucket, cfg->prefix,
 			cfg->prefix[0] ? "/" : "") < 0
-		       ? NULL
-		       : s;
+		   ? NULL
+		   : s;
 }
 
 /* What saoidc calls its things for a bucket and prefix, and finds them by again. */
 typedef struct names {
-	char *comment;  /* the distribution's */
-	char *oac;      /* the origin access control's */
+	char *comment;	/* the distribution's */
+	char *oac;	/* the origin access control's */
 	char *resource; /* the bucket policy statement's */
 } names;
 
@@ -148,7 +155,8 @@ static bool is_saoidc(const cf_distribution *d)
 static bool merge_policy(const char *current, const char *resource, json_t *want, char **out, bool *changed,
 			 sao_err *err)
 {
-	json_t *doc = current != NULL ? json_loads(current, 0, NULL) : json_pack("{s:s, s:[]}", "Version", "2012-10-17");
+	json_t *doc =
+	    current != NULL ? json_loads(current, 0, NULL) : json_pack("{s:s, s:[]}", "Version", "2012-10-17");
 	json_t *st = json_object_get(doc, "Statement"), *kept;
 	bool had = false;
 
@@ -171,7 +179,8 @@ static bool merge_policy(const char *current, const char *resource, json_t *want
 		const char *sid = json_string_value(json_object_get(s, "Sid"));
 		const char *res = json_string_value(json_object_get(s, "Resource"));
 
-		if (sid != NULL && strncmp(sid, "SaoidcCloudFront", 16) == 0 && res != NULL && strcmp(res, resource) == 0) {
+		if (sid != NULL && strncmp(sid, "SaoidcCloudFront", 16) == 0 && res != NULL &&
+		    strcmp(res, resource) == 0) {
 			had = true;
 			if (want != NULL && json_equal(s, want))
 				json_array_append(kept, s);
@@ -230,16 +239,18 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			foreign = &all[i];
 	}
 	if (ours == NULL && foreign != NULL) {
-		err_set(err,
-			"CloudFront distribution %s (%s) already serves bucket %s, and saoidc did not make it, so "
-			"saoidc leaves it alone. Either give that distribution an origin access control and publish with "
-			"--acl none --issuer https://%s%s%s, or remove it and run again",
-			foreign->id, foreign->domain, cfg->bucket, foreign->domain, cfg->prefix[0] ? "/" : "", cfg->prefix);
+		err_set(
+		    err,
+		    "CloudFront distribution %s (%s) already serves bucket %s, and saoidc did not make it, so "
+		    "saoidc leaves it alone. Either give that distribution an origin access control and publish with "
+		    "--acl none --issuer https://%s%s%s, or remove it and run again",
+		    foreign->id, foreign->domain, cfg->bucket, foreign->domain, cfg->prefix[0] ? "/" : "", cfg->prefix);
 		goto out;
 	}
 	if (ours != NULL && cfg->domain != NULL && !strlist_has(&ours->aliases, cfg->domain)) {
-		err_set(err, "CloudFront distribution %s serves this issuer without the alias %s; saoidc does not change "
-			     "the domain of a live issuer (every token's iss would change): run saoidc unpublish first",
+		err_set(err,
+			"CloudFront distribution %s serves this issuer without the alias %s; saoidc does not change "
+			"the domain of a live issuer (every token's iss would change): run saoidc unpublish first",
 			ours->id, cfg->domain);
 		goto out;
 	}
@@ -256,8 +267,8 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			goto out;
 	}
 	if (!blocked) {
-		cfg->note("%s Block Public Access (all four settings) on bucket %s", cfg->dry_run ? "would turn on" : "turning on",
-			  cfg->bucket);
+		cfg->note("%s Block Public Access (all four settings) on bucket %s",
+			  cfg->dry_run ? "would turn on" : "turning on", cfg->bucket);
 		if (!cfg->dry_run && !bucket_block_public_access(b, true, true, err))
 			goto out;
 	}
@@ -299,7 +310,8 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			err_set(err, "out of memory");
 			goto out;
 		}
-		if (!bucket_policy_get(b, &policy, err) || !merge_policy(policy, nm.resource, want, &merged, &changed, err))
+		if (!bucket_policy_get(b, &policy, err) ||
+		    !merge_policy(policy, nm.resource, want, &merged, &changed, err))
 			goto out;
 		if (changed) {
 			cfg->note("%s the bucket policy statement letting distribution %s read %s",
@@ -309,7 +321,9 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 		}
 	}
 	{
-		const char *host = cfg->domain != NULL ? cfg->domain : out->dist.domain != NULL ? out->dist.domain : NULL;
+		const char *host = cfg->domain != NULL	      ? cfg->domain
+				   : out->dist.domain != NULL ? out->dist.domain
+							      : NULL;
 
 		if (asprintf(&out->issuer, "https://%s%s%s", host != NULL ? host : "NEW-DISTRIBUTION.cloudfront.net",
 			     cfg->prefix[0] ? "/" : "", cfg->prefix) < 0) {
@@ -336,8 +350,8 @@ out:
 typedef bool (*status_fn)(const cf_client *cf, const char *a, const char *b, char **status, sao_err *err);
 
 static bool poll_status(const cf_client *cf, status_fn status, const char *a, const char *b, const char *want,
-			const char *what, const char *busy, const char *done_word, unsigned timeout_s, priv_note_fn note,
-			sao_err *err)
+			const char *what, const char *busy, const char *done_word, unsigned timeout_s,
+			priv_note_fn note, sao_err *err)
 {
 	long start = clock_mono_ms();
 
@@ -356,7 +370,8 @@ static bool poll_status(const cf_client *cf, status_fn status, const char *a, co
 			return true;
 		}
 		if (secs >= (long)timeout_s)
-			return err_set(err, "%s still %s after %us; run again later (nothing is lost)", what, busy, timeout_s);
+			return err_set(err, "%s still %s after %us; run again later (nothing is lost)", what, busy,
+				       timeout_s);
 		note("%s: %s... (%lds)", what, busy, secs);
 		sleep(POLL_S);
 	}
@@ -380,8 +395,8 @@ bool priv_wait_deployed(const cf_client *cf, const char *id, unsigned timeout_s,
 	char what[96];
 
 	snprintf(what, sizeof(what), "distribution %s", id);
-	return poll_status(cf, distribution_status, id, NULL, "Deployed", what, "deploying", "deployed", timeout_s, note,
-			   err);
+	return poll_status(cf, distribution_status, id, NULL, "Deployed", what, "deploying", "deployed", timeout_s,
+			   note, err);
 }
 
 bool priv_wait_invalidated(const cf_client *cf, const char *dist_id, const char *inv_id, unsigned timeout_s,

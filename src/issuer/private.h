@@ -18,10 +18,10 @@ typedef void (*priv_note_fn)(const char *fmt, ...) __attribute__((format(printf,
 
 typedef struct priv_cfg {
 	const char *bucket;
-	const char *prefix;          /* "" or "a/b" */
+	const char *prefix;	     /* "" or "a/b" */
 	const char *origin_domain;   /* BUCKET.s3.REGION.DNS-SUFFIX: S3's regular host */
-	const char *partition;       /* for the policy's resource ARN */
-	const char *domain;          /* custom domain (Aliases), or NULL */
+	const char *partition;	     /* for the policy's resource ARN */
+	const char *domain;	     /* custom domain (Aliases), or NULL */
 	const char *certificate_arn; /* ACM certificate in us-east-1, with domain */
 	bool create_bucket;
 	bool dry_run; /* read, report the writes */
@@ -30,8 +30,8 @@ typedef struct priv_cfg {
 
 typedef struct priv_site {
 	cf_distribution dist; /* id, arn, domain, status; id NULL in a dry run that would create it */
-	char *issuer;         /* https://(domain or distribution domain)[/PREFIX] */
-	bool created;         /* the distribution was created by this run */
+	char *issuer;	      /* https://(domain or distribution domain)[/PREFIX] */
+	bool created;	      /* the distribution was created by this run */
 } priv_site;
 
 void priv_site_clear(priv_site *s);

@@ -20,7 +20,6 @@ void reg_opts_clear(reg_opts *r)
 	strlist_clear(&r->tag_values);
 }
 
-
 static void lower(char *s)
 {
 	for (; *s; s++)
@@ -80,8 +79,8 @@ bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char
 			if (!discovered)
 				log_warn("could not read the discovery document: thumbprint of the issuer's host only");
 			for (size_t i = 0; i < live.n; i++)
-				log_info("thumbprint of the chain served now: %s (hosts: %s%s%s)", live.v[i], hosts.v[0],
-					 hosts.n > 1 ? ", " : "", hosts.n > 1 ? hosts.v[1] : "");
+				log_info("thumbprint of the chain served now: %s (hosts: %s%s%s)", live.v[i],
+					 hosts.v[0], hosts.n > 1 ? ", " : "", hosts.n > 1 ? hosts.v[1] : "");
 			for (size_t i = 0; i < hosts.n; i++)
 				if (strstr(hosts.v[i], THUMB_LEAF) != NULL)
 					log_warn("%s: %s", hosts.v[i], THUMB_LEAF_WARNING);
@@ -94,9 +93,10 @@ bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char
 		}
 		for (size_t i = 0; !want_auto && i < w.thumbprints.n && live.n > 0; i++)
 			if (!strlist_has(&live, w.thumbprints.v[i]))
-				log_warn("pinned thumbprint %s does not match the chain served now (%s): STS will refuse "
-					 "tokens once IAM checks it (a CA change, like Let's Encrypt's in 2024, does this)",
-					 w.thumbprints.v[i], live.v[0]);
+				log_warn(
+				    "pinned thumbprint %s does not match the chain served now (%s): STS will refuse "
+				    "tokens once IAM checks it (a CA change, like Let's Encrypt's in 2024, does this)",
+				    w.thumbprints.v[i], live.v[0]);
 		for (size_t i = 0; want_auto && i < live.n; i++)
 			if (!strlist_has(&w.thumbprints, live.v[i]) && !strlist_add(&w.thumbprints, live.v[i]))
 				goto oom;
@@ -105,7 +105,8 @@ bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char
 		goto out;
 	if (where->region == NULL)
 		log_info("no region given: IAM of the commercial partition (aws, %s); give --region or AWS_REGION "
-			 "for GovCloud, China or another partition", iam.ep.host);
+			 "for GovCloud, China or another partition",
+			 iam.ep.host);
 	if (!aws_creds_load(&creds, where, err))
 		goto out;
 	iam.creds = &creds;

@@ -12,7 +12,7 @@
 
 typedef struct reg_opts {
 	strlist client_ids;
-	bool prune; /* --prune: the client IDs become exactly client_ids */
+	bool prune;	     /* --prune: the client IDs become exactly client_ids */
 	strlist thumbprints; /* "auto", "none" or hex */
 	strlist tag_keys, tag_values;
 	bool dry_run;

@@ -33,8 +33,11 @@ bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cf
 		if (!bucket_object_get(b, state_key, &body, &len, etag, &found, err))
 			goto round_out;
 		if (found && (state = json_loadb(body != NULL ? body : "", len, 0, &je)) == NULL) {
-			err_set(err, "s3://%s/%s: corrupt retention state (%s); nothing was changed: restore it, or delete it "
-				     "to start over (retained keys are then forgotten)", b->bucket, state_key, je.text);
+			err_set(
+			    err,
+			    "s3://%s/%s: corrupt retention state (%s); nothing was changed: restore it, or delete it "
+			    "to start over (retained keys are then forgotten)",
+			    b->bucket, state_key, je.text);
 			goto round_out;
 		}
 		if (!retain_merge(state, src, now, pol, &nstate, &jwks, rep, err)) {

@@ -14,10 +14,10 @@
 
 typedef struct rot_input {
 	const strlist *published; /* kids in the issuer's JWKS */
-	const strlist *source;    /* kids of the keys the API server holds (--key) */
-	const char *signer;       /* kid the API server signs with now, or NULL when unknown */
-	const json_t *state;      /* the retention state, or NULL when not read */
-	long retain_s;            /* the retention publish applies */
+	const strlist *source;	  /* kids of the keys the API server holds (--key) */
+	const char *signer;	  /* kid the API server signs with now, or NULL when unknown */
+	const json_t *state;	  /* the retention state, or NULL when not read */
+	long retain_s;		  /* the retention publish applies */
 	time_t now;
 } rot_input;
 

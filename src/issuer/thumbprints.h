@@ -12,9 +12,9 @@
 /* Marks a host in `hosts` whose thumbprint is its own leaf certificate's (no intermediate sent):
  * it changes at every renewal, and IAM then stops trusting the issuer. */
 #define THUMB_LEAF " [leaf certificate]"
-#define THUMB_LEAF_WARNING                                                                          \
-	"the thumbprint is of the server's own certificate (it sends no intermediate CA): it changes " \
-	"at every renewal, and STS then stops trusting the issuer until the thumbprint is updated; "   \
+#define THUMB_LEAF_WARNING                                                                                             \
+	"the thumbprint is of the server's own certificate (it sends no intermediate CA): it changes "                 \
+	"at every renewal, and STS then stops trusting the issuer until the thumbprint is updated; "                   \
 	"serve the full chain (leaf and intermediate)"
 
 /* Thumbprints IAM needs for an issuer: its host's, and the jwks_uri host's when the discovery

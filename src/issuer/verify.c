@@ -35,7 +35,7 @@ static char *vfmt(const char *fmt, va_list ap)
 
 /* Adds a check; `fix` may be NULL. */
 static void add(verify_report *rep, const char *name, check_status st, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static void add(verify_report *rep, const char *name, check_status st, const char *fix, const char *fmt, ...)
 {
 	check *nv = realloc(rep->v, (rep->n + 1) * sizeof(*nv));
@@ -57,7 +57,8 @@ static void add(verify_report *rep, const char *name, check_status st, const cha
 	nv[rep->n].status = st;
 	nv[rep->n].fix = fix != NULL ? strdup(fix) : NULL;
 	nv[rep->n].unrun = false;
-	if ((fmt != NULL && nv[rep->n].seen == NULL) || nv[rep->n].name == NULL || (fix != NULL && nv[rep->n].fix == NULL))
+	if ((fmt != NULL && nv[rep->n].seen == NULL) || nv[rep->n].name == NULL ||
+	    (fix != NULL && nv[rep->n].fix == NULL))
 		rep->lost = true;
 	free(raw);
 	rep->n++;
@@ -129,10 +130,10 @@ static bool on_cloudfront(const char *url)
 	return (size_t)(end - h) > sizeof(cf) - 1 && strncmp(end - (sizeof(cf) - 1), cf, sizeof(cf) - 1) == 0;
 }
 
-#define CF_DEPLOYING                                                                                      \
-	"a new CloudFront distribution takes minutes to deploy, and its domain does not answer until then: "  \
-	"if `saoidc publish --private` just made it, this is the distribution still deploying; wait "           \
-	"(publish --wait waits) and verify again. Otherwise check the distribution's status and the bucket "    \
+#define CF_DEPLOYING                                                                                                   \
+	"a new CloudFront distribution takes minutes to deploy, and its domain does not answer until then: "           \
+	"if `saoidc publish --private` just made it, this is the distribution still deploying; wait "                  \
+	"(publish --wait waits) and verify again. Otherwise check the distribution's status and the bucket "           \
 	"policy statement that lets it read the prefix"
 
 /* GETs a document as STS would: HTTPS, 200, within 5 s, JSON. Returns the object or NULL. */
@@ -144,14 +145,16 @@ static json_t *get_json(verify_report *rep, const char *name, const char *url, c
 	bool cf = on_cloudfront(url);
 
 	if (strncmp(url, "https://", 8) != 0) {
-		add(rep, name, CHECK_FAIL, "serve it over HTTPS: STS fetches https:// URLs only", "%s is not https", url);
+		add(rep, name, CHECK_FAIL, "serve it over HTTPS: STS fetches https:// URLs only", "%s is not https",
+		    url);
 		return NULL;
 	}
 	if (!fetch_get(url, o, STS_TIMEOUT_MS, &r, &err)) {
 		add(rep, name, CHECK_FAIL,
 		    cf ? CF_DEPLOYING
-		    : r.timed_out ? "STS gives up after about 5 s: make the endpoint answer faster (a CDN or S3 in front)"
-				  : "make it reachable from the internet over HTTPS with a publicly trusted certificate",
+		    : r.timed_out
+			? "STS gives up after about 5 s: make the endpoint answer faster (a CDN or S3 in front)"
+			: "make it reachable from the internet over HTTPS with a publicly trusted certificate",
 		    "%s", err.msg);
 		fetch_result_clear(&r);
 		return NULL;
@@ -192,12 +195,14 @@ static void check_jwks_content(verify_report *rep, const json_t *jwks)
 	char first_bad[300] = "";
 
 	if (!json_is_array(keys) || n == 0) {
-		add(rep, "jwks-keys", CHECK_FAIL, "publish the output of `saoidc jwks --key ...`", "the JWKS has no keys");
+		add(rep, "jwks-keys", CHECK_FAIL, "publish the output of `saoidc jwks --key ...`",
+		    "the JWKS has no keys");
 		return;
 	}
 	/* Private key members in a published JWKS: whoever fetched it can sign tokens. Checked first,
 	 * on every key, and loudly. */
-	json_array_foreach(keys, i, k) {
+	json_array_foreach(keys, i, k)
+	{
 		static const char *const secret[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
 
 		for (size_t m = 0; m < sizeof(secret) / sizeof(*secret); m++)
@@ -205,10 +210,13 @@ static void check_jwks_content(verify_report *rep, const json_t *jwks)
 				const char *kid = json_string_value(json_object_get(k, "kid"));
 
 				add(rep, "jwks-private", CHECK_FAIL,
-				    "ROTATE NOW: make a new signing key (saoidc keygen), publish it, switch the API server to it, "
-				    "then publish without this key and delete the old one; anyone who fetched this JWKS can mint "
+				    "ROTATE NOW: make a new signing key (saoidc keygen), publish it, switch the API "
+				    "server to it, "
+				    "then publish without this key and delete the old one; anyone who fetched this "
+				    "JWKS can mint "
 				    "tokens for every service account until then",
-				    "the published JWKS holds PRIVATE key material (member \"%s\" of key \"%.64s\"): the signing "
+				    "the published JWKS holds PRIVATE key material (member \"%s\" of key \"%.64s\"): "
+				    "the signing "
 				    "key is compromised",
 				    secret[m], kid != NULL ? kid : "");
 				return;
@@ -216,12 +224,14 @@ static void check_jwks_content(verify_report *rep, const json_t *jwks)
 	}
 	/* The same bound as publishing: a hostile JWKS must not buy unbounded work. */
 	if (n > VERIFY_MAX_KEYS) {
-		add(rep, "jwks-keys", CHECK_FAIL, "drop the keys whose tokens have expired (STS is reported to refuse a JWKS "
-						  "of about 100 keys)",
+		add(rep, "jwks-keys", CHECK_FAIL,
+		    "drop the keys whose tokens have expired (STS is reported to refuse a JWKS "
+		    "of about 100 keys)",
 		    "the JWKS has %zu keys; more than %d are not checked", n, VERIFY_MAX_KEYS);
 		return;
 	}
-	json_array_foreach(keys, i, k) {
+	json_array_foreach(keys, i, k)
+	{
 		EVP_PKEY *pk = NULL;
 		sao_err err;
 		const char *alg = json_string_value(json_object_get(k, "alg"));
@@ -229,7 +239,9 @@ static void check_jwks_content(verify_report *rep, const json_t *jwks)
 		if (!jwk_to_pkey(k, &pk, &err) || (alg != NULL && !sts_alg(alg))) {
 			if (bad++ == 0)
 				snprintf(first_bad, sizeof(first_bad), "kid \"%.64s\": %.200s",
-					 json_string_value(json_object_get(k, "kid")) ? json_string_value(json_object_get(k, "kid")) : "",
+					 json_string_value(json_object_get(k, "kid"))
+					     ? json_string_value(json_object_get(k, "kid"))
+					     : "",
 					 alg != NULL && !sts_alg(alg) ? "algorithm STS does not accept" : err.msg);
 		}
 		EVP_PKEY_free(pk);
@@ -253,7 +265,8 @@ static void check_local_keys(verify_report *rep, const key_set *keys, const json
 		json_t *want = jwk_from_key(ki, NULL, NULL);
 		bool found = false;
 
-		json_array_foreach(pub, i, k) {
+		json_array_foreach(pub, i, k)
+		{
 			const char *kid = json_string_value(json_object_get(k, "kid"));
 
 			if (kid != NULL && strcmp(kid, ki->kid) == 0 && want != NULL &&
@@ -265,7 +278,8 @@ static void check_local_keys(verify_report *rep, const key_set *keys, const json
 		if (!found && missing++ == 0)
 			snprintf(miss, sizeof(miss), "%s (%.200s)", ki->kid, ki->source);
 	}
-	json_array_foreach(pub, i, k) {
+	json_array_foreach(pub, i, k)
+	{
 		const char *kid = json_string_value(json_object_get(k, "kid"));
 		bool local = false;
 
@@ -275,14 +289,18 @@ static void check_local_keys(verify_report *rep, const key_set *keys, const json
 			snprintf(extra, sizeof(extra), "%.200s", kid);
 	}
 	if (missing > 0)
-		add(rep, "local-keys", CHECK_FAIL, "publish again with every current key: saoidc publish/render --key ...",
-		    "%zu local key%s not published with the right kid, e.g. %s", missing, missing == 1 ? " is" : "s are", miss);
+		add(rep, "local-keys", CHECK_FAIL,
+		    "publish again with every current key: saoidc publish/render --key ...",
+		    "%zu local key%s not published with the right kid, e.g. %s", missing,
+		    missing == 1 ? " is" : "s are", miss);
 	else
 		add(rep, "local-keys", CHECK_PASS, NULL, "all %zu local key%s published with their Kubernetes kid",
 		    key_set_count(keys), key_set_count(keys) == 1 ? "" : "s");
 	if (stale > 0)
-		add(rep, "extra-keys", CHECK_WARN, "fine during a rotation; remove them once no token they signed is valid",
-		    "%zu published key%s not among the local keys, e.g. %s", stale, stale == 1 ? " is" : "s are", extra);
+		add(rep, "extra-keys", CHECK_WARN,
+		    "fine during a rotation; remove them once no token they signed is valid",
+		    "%zu published key%s not among the local keys, e.g. %s", stale, stale == 1 ? " is" : "s are",
+		    extra);
 }
 
 static bool sub_ok(const char *sub)
@@ -308,7 +326,8 @@ void verify_token(verify_report *rep, const char *token, size_t len, const json_
 	bool aud_ok = false;
 
 	if (t == NULL) {
-		add(rep, "token", CHECK_FAIL, "give the projected token file or `kubectl create token` output", "%s", err.msg);
+		add(rep, "token", CHECK_FAIL, "give the projected token file or `kubectl create token` output", "%s",
+		    err.msg);
 		return;
 	}
 	c = jwt_claims(t);
@@ -322,8 +341,8 @@ void verify_token(verify_report *rep, const char *token, size_t len, const json_
 	if (jwt_verify(t, jwks, &err))
 		add(rep, "token-signature", CHECK_PASS, NULL, "%s signature verifies", jwt_alg(t));
 	else
-		add(rep, "token-signature", CHECK_FAIL, "the published key must be the one the token was signed with", "%s",
-		    err.msg);
+		add(rep, "token-signature", CHECK_FAIL, "the published key must be the one the token was signed with",
+		    "%s", err.msg);
 	iss = json_string_value(json_object_get(c, "iss"));
 	if (issuer == NULL)
 		add(rep, "token-iss", CHECK_SKIP, NULL, "iss is \"%s\" (no issuer given)", iss ? iss : "");
@@ -331,7 +350,8 @@ void verify_token(verify_report *rep, const char *token, size_t len, const json_
 		add(rep, "token-iss", CHECK_PASS, NULL, "iss is the issuer");
 	else
 		add(rep, "token-iss", CHECK_FAIL,
-		    "set the API server's --service-account-issuer to exactly the published issuer (and recreate tokens)",
+		    "set the API server's --service-account-issuer to exactly the published issuer (and recreate "
+		    "tokens)",
 		    "iss is \"%s\", the issuer is \"%s\"", iss ? iss : "(missing)", issuer);
 	aud = json_object_get(c, "aud");
 	if (json_is_string(aud))
@@ -340,13 +360,15 @@ void verify_token(verify_report *rep, const char *token, size_t len, const json_
 		size_t i;
 		json_t *a;
 
-		json_array_foreach(aud, i, a) aud_ok = aud_ok || (json_is_string(a) && strcmp(json_string_value(a), audience) == 0);
+		json_array_foreach(aud, i, a) aud_ok =
+		    aud_ok || (json_is_string(a) && strcmp(json_string_value(a), audience) == 0);
 	}
 	if (aud_ok)
 		add(rep, "token-aud", CHECK_PASS, NULL, "aud contains %s", audience);
 	else
 		add(rep, "token-aud", CHECK_FAIL,
-		    "project the token with audience sts.amazonaws.com (eks.amazonaws.com/audience) or add the audience "
+		    "project the token with audience sts.amazonaws.com (eks.amazonaws.com/audience) or add the "
+		    "audience "
 		    "to the IAM provider's client IDs (STS: \"Incorrect token audience\")",
 		    "aud does not contain %s", audience);
 	exp = json_integer_value(json_object_get(c, "exp"));
@@ -357,8 +379,8 @@ void verify_token(verify_report *rep, const char *token, size_t len, const json_
 		add(rep, "token-time", CHECK_FAIL, "get a fresh token (the kubelet refreshes projected tokens)",
 		    "expired %lld s ago", (long long)((json_int_t)now - exp));
 	else if (json_is_integer(json_object_get(c, "nbf")) && nbf > (json_int_t)now + 60)
-		add(rep, "token-time", CHECK_FAIL, "check the clocks", "not valid before %lld (now %lld)", (long long)nbf,
-		    (long long)now);
+		add(rep, "token-time", CHECK_FAIL, "check the clocks", "not valid before %lld (now %lld)",
+		    (long long)nbf, (long long)now);
 	else
 		add(rep, "token-time", CHECK_PASS, NULL, "valid for %lld more s", (long long)(exp - (json_int_t)now));
 	sub = json_string_value(json_object_get(c, "sub"));
@@ -379,12 +401,14 @@ static void check_aws(verify_report *rep, const verify_cfg *cfg)
 	bool discovered;
 
 	if (!iam_oidc_find(cfg->issuer, cfg->iam, &found, &arn, &clients, &thumbs, &err)) {
-		add(rep, "iam-provider", CHECK_FAIL, "check the AWS credentials and iam:ListOpenIDConnectProviders", "%s", err.msg);
+		add(rep, "iam-provider", CHECK_FAIL, "check the AWS credentials and iam:ListOpenIDConnectProviders",
+		    "%s", err.msg);
 		goto out;
 	}
 	if (!found) {
 		add(rep, "iam-provider", CHECK_FAIL, "saoidc register --issuer ISSUER",
-		    "no IAM OpenID Connect provider has the URL %s (STS: \"No OpenIDConnect provider found in your account\")",
+		    "no IAM OpenID Connect provider has the URL %s (STS: \"No OpenIDConnect provider found in your "
+		    "account\")",
 		    cfg->issuer + 8);
 		goto out;
 	}
@@ -404,10 +428,13 @@ static void check_aws(verify_report *rep, const verify_cfg *cfg)
 		for (size_t i = 0; i < live.n; i++)
 			all = all && strlist_has(&thumbs, live.v[i]);
 		if (all)
-			add(rep, "iam-thumbprint", CHECK_PASS, NULL, "pinned thumbprints match the live chain (%s)", live.v[0]);
+			add(rep, "iam-thumbprint", CHECK_PASS, NULL, "pinned thumbprints match the live chain (%s)",
+			    live.v[0]);
 		else
-			add(rep, "iam-thumbprint", CHECK_FAIL, "saoidc register --issuer ISSUER (updates the thumbprint)",
-			    "the live chain's thumbprint %s is not pinned (pinned: %s): a CA change? STS: \"certificate "
+			add(rep, "iam-thumbprint", CHECK_FAIL,
+			    "saoidc register --issuer ISSUER (updates the thumbprint)",
+			    "the live chain's thumbprint %s is not pinned (pinned: %s): a CA change? STS: "
+			    "\"certificate "
 			    "doesn't match configured thumbprint\"",
 			    live.v[0], thumbs.v[0]);
 	}
@@ -463,13 +490,13 @@ void verify_run(const verify_cfg *cfg, verify_report *rep)
 jwks:
 	jwks_uri = json_string_value(json_object_get(disc, "jwks_uri"));
 	if (disc != NULL && jwks_uri == NULL)
-		add(rep, "jwks", CHECK_FAIL, "render the discovery document with saoidc", "the discovery document has no jwks_uri");
+		add(rep, "jwks", CHECK_FAIL, "render the discovery document with saoidc",
+		    "the discovery document has no jwks_uri");
 	else if (jwks_uri != NULL) {
 		tls_opts jo = fetch_opts_for(&cfg->tls, given, jwks_uri);
 
 		jwks = get_json(rep, "jwks", jwks_uri, &jo, "publish the JWKS at the discovery document's jwks_uri");
-	}
-	else
+	} else
 		add(rep, "jwks", CHECK_SKIP, NULL, "no discovery document");
 	if (jwks != NULL)
 		check_jwks_content(rep, jwks);
@@ -492,8 +519,9 @@ jwks:
 	if (cfg->iam != NULL)
 		check_aws(rep, cfg);
 	else if (cfg->iam_skipped != NULL)
-		add(rep, "iam-provider", CHECK_SKIP, "give AWS credentials (environment, profile, web identity or instance) "
-						   "to check the IAM provider",
+		add(rep, "iam-provider", CHECK_SKIP,
+		    "give AWS credentials (environment, profile, web identity or instance) "
+		    "to check the IAM provider",
 		    "not checked: %s", cfg->iam_skipped);
 	if (cfg->iam == NULL && cfg->iam_skipped != NULL)
 		unrun(rep);

@@ -29,11 +29,11 @@ typedef struct verify_report {
 
 typedef struct verify_cfg {
 	const char *issuer;
-	const key_set *keys;    /* NULL: skip the local-key check */
-	const char *token;      /* NULL: skip the token checks */
+	const key_set *keys; /* NULL: skip the local-key check */
+	const char *token;   /* NULL: skip the token checks */
 	size_t token_len;
-	const char *audience;   /* default sts.amazonaws.com */
-	const iam_client *iam;  /* non-NULL: check the IAM provider */
+	const char *audience;  /* default sts.amazonaws.com */
+	const iam_client *iam; /* non-NULL: check the IAM provider */
 	tls_opts tls;
 	time_t now;
 	const char *iam_skipped; /* with iam NULL: why the IAM checks could not run (reported SKIP) */

@@ -62,14 +62,18 @@ static bool check_url(const char *what, const char *issuer, bool is_issuer, bool
 	/* A percent-encoded path is decoded by the servers that answer it (libmicrohttpd, S3) but
 	 * compared encoded by STS and the API server: the issuer would never be where it says. */
 	if (strchr(issuer, '%') != NULL) {
-		err_set(err, "%s \"%s\" has a percent-encoded character: servers decode it and STS does not, so the "
-			     "documents would not be found at that URL; use plain characters (letters, digits, '-', '.', "
-			     "'_', '~', '/')", what, issuer);
+		err_set(err,
+			"%s \"%s\" has a percent-encoded character: servers decode it and STS does not, so the "
+			"documents would not be found at that URL; use plain characters (letters, digits, '-', '.', "
+			"'_', '~', '/')",
+			what, issuer);
 		goto out;
 	}
 	if (is_issuer && issuer[len - 1] == '/') {
-		err_set(err, "%s \"%s\" ends with a slash: remove it (%s, and the discovery URL is the issuer "
-			     "followed by /.well-known/openid-configuration)", what, issuer, why);
+		err_set(err,
+			"%s \"%s\" ends with a slash: remove it (%s, and the discovery URL is the issuer "
+			"followed by /.well-known/openid-configuration)",
+			what, issuer, why);
 		goto out;
 	}
 	if (strcmp(scheme, "https") == 0) {
@@ -78,8 +82,10 @@ static bool check_url(const char *what, const char *issuer, bool is_issuer, bool
 		*insecure = true;
 		ok = true;
 	} else if (strcmp(scheme, "http") == 0) {
-		err_set(err, "%s \"%s\" uses http://: STS fetches the documents over HTTPS only "
-			     "(http:// is accepted for loopback hosts, for testing)", what, issuer);
+		err_set(err,
+			"%s \"%s\" uses http://: STS fetches the documents over HTTPS only "
+			"(http:// is accepted for loopback hosts, for testing)",
+			what, issuer);
 	} else {
 		err_set(err, "%s \"%s\" must be an https:// URL", what, issuer);
 	}
@@ -101,10 +107,12 @@ bool disc_check_sts_issuer(const char *issuer, sao_err *err)
 	/* STS fetches https://HOST/... on 443 and IAM refuses a provider URL with a port: an issuer
 	 * with one would be published and then never work. Loopback hosts may have one (tests). */
 	if (url_parse(issuer, &u, NULL) && !is_loopback(u.host) && u.port != NULL)
-		ok = err_set(err, "issuer \"%s\" has a port (%s): STS fetches issuers on port 443 only and IAM refuses a "
-				  "provider URL with a port; serve the documents on 443 (a load balancer or Ingress in front) "
-				  "and give the issuer without it",
-			     issuer, u.port);
+		ok = err_set(
+		    err,
+		    "issuer \"%s\" has a port (%s): STS fetches issuers on port 443 only and IAM refuses a "
+		    "provider URL with a port; serve the documents on 443 (a load balancer or Ingress in front) "
+		    "and give the issuer without it",
+		    issuer, u.port);
 	url_parts_clear(&u);
 	return ok;
 }
@@ -122,13 +130,15 @@ bool disc_check_jwks_path(const char *path, sao_err *err)
 		return err_set(err, "jwks path \"%s\" must be between 2 and 200 characters", path);
 	if (strstr(path, "/../") != NULL || strstr(path, "/./") != NULL || strstr(path, "//") != NULL ||
 	    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0) || path[strlen(path) - 1] == '/')
-		return err_set(err, "jwks path \"%s\" must be a plain file path (no \"..\", \".\", \"//\" or "
-				    "trailing '/')", path);
+		return err_set(err,
+			       "jwks path \"%s\" must be a plain file path (no \"..\", \".\", \"//\" or "
+			       "trailing '/')",
+			       path);
 	for (const char *p = path; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		      strchr("/-._~", *p) != NULL))
-			return err_set(err, "jwks path \"%s\" contains '%c'; use letters, digits and / - . _ ~",
-				       path, *p);
+			return err_set(err, "jwks path \"%s\" contains '%c'; use letters, digits and / - . _ ~", path,
+				       *p);
 	}
 	if (strcmp(path, "/.well-known/openid-configuration") == 0)
 		return err_set(err, "jwks path must differ from the discovery document's path");

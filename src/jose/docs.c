@@ -110,8 +110,10 @@ bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *e
 	if (n == 0)
 		return err_set(err, "no signing keys given (use --key FILE)");
 	if (n > sizeof(algs) / sizeof(*algs))
-		return err_set(err, "%zu keys; at most %zu are published (STS is reported to refuse a JWKS of about 100 "
-				    "keys; drop the keys whose tokens have expired)", n, sizeof(algs) / sizeof(*algs));
+		return err_set(err,
+			       "%zu keys; at most %zu are published (STS is reported to refuse a JWKS of about 100 "
+			       "keys; drop the keys whose tokens have expired)",
+			       n, sizeof(algs) / sizeof(*algs));
 	for (size_t i = 0; i < n; i++)
 		algs[i] = key_set_get(keys, i)->alg;
 	jwks = jwk_set_build(keys, cfg->legacy_empty_kid, err);
@@ -132,9 +134,12 @@ bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_er
 	if (!json_is_array(keys) || n == 0)
 		return err_set(err, "the JWKS has no keys");
 	if (n > sizeof(algs) / sizeof(*algs))
-		return err_set(err, "%zu keys; at most %zu are published (STS is reported to refuse a JWKS of about 100 "
-				    "keys; drop the keys whose tokens have expired)", n, sizeof(algs) / sizeof(*algs));
-	json_array_foreach(keys, i, k) {
+		return err_set(err,
+			       "%zu keys; at most %zu are published (STS is reported to refuse a JWKS of about 100 "
+			       "keys; drop the keys whose tokens have expired)",
+			       n, sizeof(algs) / sizeof(*algs));
+	json_array_foreach(keys, i, k)
+	{
 		EVP_PKEY *pk = NULL;
 		const char *alg = json_string_value(json_object_get(k, "alg"));
 
@@ -151,14 +156,21 @@ bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_er
 
 			/* One kid, two keys: a verifier would pick either. (The legacy "" copies are alike.) */
 			if (kid != NULL && kid[0] != '\0' &&
-			    strcmp(kid, json_string_value(json_object_get(o, "kid")) ? json_string_value(json_object_get(o, "kid")) : "") == 0 &&
+			    strcmp(kid, json_string_value(json_object_get(o, "kid"))
+					    ? json_string_value(json_object_get(o, "kid"))
+					    : "") == 0 &&
 			    !json_equal(k, (json_t *)o))
-				return err_set(err, "JWKS keys %zu and %zu share the kid %s but are different keys: refusing to "
-						    "publish either", j + 1, i + 1, kid);
+				return err_set(
+				    err,
+				    "JWKS keys %zu and %zu share the kid %s but are different keys: refusing to "
+				    "publish either",
+				    j + 1, i + 1, kid);
 		}
-		for (const char *const *m = (const char *const[]){"d", "p", "q", "dp", "dq", "qi", "oth", "k", NULL}; *m; m++)
+		for (const char *const *m = (const char *const[]){"d", "p", "q", "dp", "dq", "qi", "oth", "k", NULL};
+		     *m; m++)
 			if (json_object_get(k, *m) != NULL)
-				return err_set(err, "JWKS key %zu holds the private member \"%s\": refusing to publish it",
+				return err_set(err,
+					       "JWKS key %zu holds the private member \"%s\": refusing to publish it",
 					       i + 1, *m);
 		algs[i] = alg;
 	}

@@ -16,11 +16,11 @@ typedef struct docs_cfg {
 	const char *jwks_path; /* path under the issuer; default /keys.json */
 	const char *jwks_uri;  /* overrides issuer + jwks_path in the discovery document */
 	bool legacy_empty_kid;
-	bool eks_discovery;    /* EKS's seven-member discovery document instead of kube-apiserver's five */
+	bool eks_discovery; /* EKS's seven-member discovery document instead of kube-apiserver's five */
 } docs_cfg;
 
 typedef struct docs {
-	char *discovery;      /* compact JSON, as kube-apiserver writes it (no trailing newline) */
+	char *discovery; /* compact JSON, as kube-apiserver writes it (no trailing newline) */
 	size_t discovery_len;
 	char *jwks;
 	size_t jwks_len;

@@ -180,10 +180,12 @@ bool jwk_to_pkey(const json_t *jwk, EVP_PKEY **out, sao_err *err)
 		else if (crv != NULL && strcmp(crv, "P-521") == 0)
 			group = "secp521r1", size = 66;
 		if (group == NULL) {
-			err_set(err, "EC JWK curve \"%s\" is not P-256, P-384 or P-521", crv != NULL ? crv : "(missing)");
+			err_set(err, "EC JWK curve \"%s\" is not P-256, P-384 or P-521",
+				crv != NULL ? crv : "(missing)");
 			goto out;
 		}
-		if ((a = get_bn(jwk, "x", (size_t)size, err)) == NULL || (b = get_bn(jwk, "y", (size_t)size, err)) == NULL)
+		if ((a = get_bn(jwk, "x", (size_t)size, err)) == NULL ||
+		    (b = get_bn(jwk, "y", (size_t)size, err)) == NULL)
 			goto out;
 		point[0] = 0x04;
 		BN_bn2binpad(a, point + 1, size);

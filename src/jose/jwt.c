@@ -139,7 +139,8 @@ const json_t *jwt_find_key(const jwt *t, const json_t *jwks)
 	size_t i;
 	json_t *k;
 
-	json_array_foreach(keys, i, k) {
+	json_array_foreach(keys, i, k)
+	{
 		const char *kk = json_string_value(json_object_get(k, "kid"));
 
 		if (strcmp(kk != NULL ? kk : "", kid) == 0)
@@ -155,9 +156,9 @@ static const struct alg {
 	int pss;
 	int ec_size; /* bytes of r and of s */
 } algs[] = {
-	{"RS256", "RSA", "SHA256", 0, 0}, {"RS384", "RSA", "SHA384", 0, 0}, {"RS512", "RSA", "SHA512", 0, 0},
-	{"PS256", "RSA", "SHA256", 1, 0}, {"PS384", "RSA", "SHA384", 1, 0}, {"PS512", "RSA", "SHA512", 1, 0},
-	{"ES256", "EC", "SHA256", 0, 32}, {"ES384", "EC", "SHA384", 0, 48}, {"ES512", "EC", "SHA512", 0, 66},
+    {"RS256", "RSA", "SHA256", 0, 0}, {"RS384", "RSA", "SHA384", 0, 0}, {"RS512", "RSA", "SHA512", 0, 0},
+    {"PS256", "RSA", "SHA256", 1, 0}, {"PS384", "RSA", "SHA384", 1, 0}, {"PS512", "RSA", "SHA512", 1, 0},
+    {"ES256", "EC", "SHA256", 0, 32}, {"ES384", "EC", "SHA384", 0, 48}, {"ES512", "EC", "SHA512", 0, 66},
 };
 
 /* JWS ECDSA signatures are r || s, each padded to the curve size; OpenSSL wants DER. */
@@ -205,24 +206,31 @@ bool jwt_verify(const jwt *t, const json_t *jwks, sao_err *err)
 		if (strcmp(algs[i].name, alg) == 0)
 			a = &algs[i];
 	if (a == NULL)
-		return err_set(err, "algorithm \"%s\" is refused: STS accepts RS256/384/512, ES256/384/512 (and "
-				    "PS256/384/512 are accepted here); \"none\" and HMAC never", alg != NULL ? alg : "");
+		return err_set(err,
+			       "algorithm \"%s\" is refused: STS accepts RS256/384/512, ES256/384/512 (and "
+			       "PS256/384/512 are accepted here); \"none\" and HMAC never",
+			       alg != NULL ? alg : "");
 	jwk = jwt_find_key(t, jwks);
 	if (jwk == NULL)
-		return err_set(err, "no key with kid \"%s\" in the JWKS (STS: \"Couldn't retrieve verification key "
-				    "from your identity provider\")", jwt_kid(t));
+		return err_set(err,
+			       "no key with kid \"%s\" in the JWKS (STS: \"Couldn't retrieve verification key "
+			       "from your identity provider\")",
+			       jwt_kid(t));
 	kty = json_string_value(json_object_get(jwk, "kty"));
 	jalg = json_string_value(json_object_get(jwk, "alg"));
 	if (kty == NULL || strcmp(kty, a->kty) != 0)
-		return err_set(err, "the key with kid \"%s\" is %s, but the token says %s", jwt_kid(t), kty ? kty : "?", alg);
+		return err_set(err, "the key with kid \"%s\" is %s, but the token says %s", jwt_kid(t), kty ? kty : "?",
+			       alg);
 	if (jalg != NULL && strcmp(jalg, alg) != 0)
-		return err_set(err, "the key with kid \"%s\" is for %s, but the token is signed %s", jwt_kid(t), jalg, alg);
+		return err_set(err, "the key with kid \"%s\" is for %s, but the token is signed %s", jwt_kid(t), jalg,
+			       alg);
 	if (!jwk_to_pkey(jwk, &pkey, err))
 		return false;
 	if (a->ec_size > 0) {
 		der = ec_raw_to_der(t->sig, t->sig_len, a->ec_size, &sig_len);
 		if (der == NULL) {
-			err_set(err, "%s signature must be %d bytes (r || s), not %zu", alg, 2 * a->ec_size, t->sig_len);
+			err_set(err, "%s signature must be %d bytes (r || s), not %zu", alg, 2 * a->ec_size,
+				t->sig_len);
 			goto out;
 		}
 		sig = der;
@@ -237,7 +245,8 @@ bool jwt_verify(const jwt *t, const json_t *jwks, sao_err *err)
 		err_ssl(err, "cannot set up PSS");
 		goto out;
 	}
-	if (EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)t->signing_input, strlen(t->signing_input)) != 1) {
+	if (EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)t->signing_input, strlen(t->signing_input)) !=
+	    1) {
 		ERR_clear_error();
 		err_set(err, "signature does not verify with the key with kid \"%s\"", jwt_kid(t));
 		goto out;

@@ -14,11 +14,11 @@
 static const struct {
 	const char *name;
 	const char *algorithm; /* EVP_PKEY_Q_keygen's */
-	int bits;              /* RSA */
+	int bits;	       /* RSA */
 	const char *curve;     /* EC */
 } types[] = {
-	{"rsa-2048", "RSA", 2048, NULL},	 {"rsa-3072", "RSA", 3072, NULL},	{"rsa-4096", "RSA", 4096, NULL},
-	{"ec-p256", "EC", 0, "P-256"},		 {"ec-p384", "EC", 0, "P-384"},		{"ec-p521", "EC", 0, "P-521"},
+    {"rsa-2048", "RSA", 2048, NULL}, {"rsa-3072", "RSA", 3072, NULL}, {"rsa-4096", "RSA", 4096, NULL},
+    {"ec-p256", "EC", 0, "P-256"},   {"ec-p384", "EC", 0, "P-384"},   {"ec-p521", "EC", 0, "P-521"},
 };
 
 /* The PEM a BIO holds, as a malloc'd NUL-terminated string; the BIO's memory is cleansed. */

@@ -15,9 +15,9 @@
 typedef struct keygen_pair {
 	char *private_pem; /* PKCS#8 "PRIVATE KEY" */
 	size_t private_len;
-	char *public_pem;  /* "PUBLIC KEY" */
+	char *public_pem; /* "PUBLIC KEY" */
 	size_t public_len;
-	char kid[48];      /* the Kubernetes kid of the public key */
+	char kid[48]; /* the Kubernetes kid of the public key */
 } keygen_pair;
 
 /* Makes a key pair of `type` (one of KEYGEN_TYPES). */

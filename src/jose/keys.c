@@ -110,9 +110,9 @@ static const struct curve {
 	const char *alg;
 	int field_bytes;
 } curves[] = {
-	{"prime256v1", "P-256", "ES256", 32},
-	{"secp384r1", "P-384", "ES384", 48},
-	{"secp521r1", "P-521", "ES512", 66},
+    {"prime256v1", "P-256", "ES256", 32},
+    {"secp384r1", "P-384", "ES384", 48},
+    {"secp521r1", "P-521", "ES512", 66},
 };
 
 /* Rebuilds the RSA key from n and e alone, so nothing private survives and encoding is canonical. */
@@ -131,8 +131,7 @@ static EVP_PKEY *rsa_public(EVP_PKEY *in, sao_err *err)
 	}
 	bld = OSSL_PARAM_BLD_new();
 	if (bld == NULL || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
 		err_ssl(err, "out of memory");
 		goto out;
 	}
@@ -208,9 +207,10 @@ static bool public_check(EVP_PKEY *pkey, sao_err *err)
 
 	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA) {
 		BIGNUM *n = NULL, *e = NULL;
-		bool ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) && EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)
-				  ? key_rsa_bounds(n, e, "RSA key", err)
-				  : err_ssl(err, "RSA key without modulus or exponent");
+		bool ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) &&
+				  EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)
+			      ? key_rsa_bounds(n, e, "RSA key", err)
+			      : err_ssl(err, "RSA key without modulus or exponent");
 
 		BN_free(n);
 		BN_free(e);
@@ -233,7 +233,8 @@ static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, int from,
 
 	memset(&k, 0, sizeof(k));
 	if (from != FROM_KEY && !set->allow_certs) {
-		if (!strlist_addf(&set->certs, "%s (%s)", source, from == FROM_CA_CERT ? "a CA certificate" : "a certificate"))
+		if (!strlist_addf(&set->certs, "%s (%s)", source,
+				  from == FROM_CA_CERT ? "a CA certificate" : "a certificate"))
 			return err_set(err, "out of memory");
 		return true; /* refused, with every other one, when the add ends */
 	}
@@ -243,8 +244,10 @@ static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, int from,
 		k.bits = EVP_PKEY_get_bits(in);
 		k.alg = "RS256";
 		if (k.bits < RSA_MIN_BITS)
-			return err_set(err, "RSA key is %d bits; at least %d are required (STS and Kubernetes "
-					    "refuse shorter keys)", k.bits, RSA_MIN_BITS);
+			return err_set(err,
+				       "RSA key is %d bits; at least %d are required (STS and Kubernetes "
+				       "refuse shorter keys)",
+				       k.bits, RSA_MIN_BITS);
 		if (k.bits > RSA_MAX_BITS)
 			return err_set(err, "RSA key is %d bits; at most %d are supported", k.bits, RSA_MAX_BITS);
 		k.pkey = rsa_public(in, err);
@@ -261,8 +264,7 @@ static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, int from,
 			if (strcmp(group, curves[i].group) == 0)
 				c = &curves[i];
 		if (c == NULL)
-			return err_set(err, "EC curve %s is not supported: STS accepts P-256, P-384 and P-521",
-				       group);
+			return err_set(err, "EC curve %s is not supported: STS accepts P-256, P-384 and P-521", group);
 		k.type = KEY_EC;
 		k.bits = EVP_PKEY_get_bits(in);
 		k.curve = c->jwk;
@@ -326,13 +328,13 @@ static bool pem_is_encrypted(const char *header)
 	return header != NULL && strstr(header, "ENCRYPTED") != NULL;
 }
 
-#define ENCRYPTED_HINT                                                                                   \
-	"encrypted private keys are not supported: give the public key instead (openssl pkey -pubout) " \
+#define ENCRYPTED_HINT                                                                                                 \
+	"encrypted private keys are not supported: give the public key instead (openssl pkey -pubout) "                \
 	"or decrypt the key first"
 
 /* Decodes one PEM block. Returns 1 with *pkey set, 0 for a block that is skipped, -1 on error. */
-static int pem_block_key(const char *name, const char *header, const unsigned char *der, long len,
-			 EVP_PKEY **pkey, int *from, sao_err *err)
+static int pem_block_key(const char *name, const char *header, const unsigned char *der, long len, EVP_PKEY **pkey,
+			 int *from, sao_err *err)
 {
 	const unsigned char *p = der;
 	X509 *cert = NULL;
@@ -406,8 +408,10 @@ static bool add_pem(key_set *set, const unsigned char *buf, size_t len, const ch
 				ERR_clear_error();
 				if (blocks > 0)
 					break;
-				err_set(err, "%s: malformed PEM: no complete block (-----BEGIN LABEL----- ... "
-					     "-----END LABEL-----)", source);
+				err_set(err,
+					"%s: malformed PEM: no complete block (-----BEGIN LABEL----- ... "
+					"-----END LABEL-----)",
+					source);
 				goto out;
 			}
 			err_ssl(err, "%s: malformed PEM", source);
@@ -452,8 +456,10 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 	bool ok;
 
 	if (len < 2 || buf[0] != 0x30)
-		return err_set(err, "%s: not a key: expected PEM (-----BEGIN ...), DER or a Kubernetes Secret "
-				    "in JSON or YAML", source);
+		return err_set(err,
+			       "%s: not a key: expected PEM (-----BEGIN ...), DER or a Kubernetes Secret "
+			       "in JSON or YAML",
+			       source);
 	p = buf;
 	pkey = d2i_PUBKEY(NULL, &p, (long)len);
 	if (pkey == NULL || p != buf + len) {
@@ -485,8 +491,10 @@ static bool add_der(key_set *set, const unsigned char *buf, size_t len, const ch
 	}
 	ERR_clear_error();
 	if (pkey == NULL)
-		return err_set(err, "%s: not a key: DER data is not a public key, certificate or unencrypted "
-				    "private key", source);
+		return err_set(err,
+			       "%s: not a key: DER data is not a public key, certificate or unencrypted "
+			       "private key",
+			       source);
 	ok = accept_key(set, pkey, source, from, err);
 	if (!ok)
 		err_prefix(err, "%s: ", source);
@@ -504,8 +512,7 @@ static bool contains(const unsigned char *buf, size_t len, const char *needle)
 	return false;
 }
 
-static bool add_blob(key_set *set, const unsigned char *buf, size_t len, const char *source, bool nested,
-		     sao_err *err)
+static bool add_blob(key_set *set, const unsigned char *buf, size_t len, const char *source, bool nested, sao_err *err)
 {
 	size_t i = 0;
 
@@ -518,8 +525,9 @@ static bool add_blob(key_set *set, const unsigned char *buf, size_t len, const c
 		size_t n = 0;
 		bool ok = true;
 
-		if (!(buf[i] == '{' || buf[i] == '[' ? kube_secret_extract((const char *)buf, len, &blobs, &n, err)
-						     : kube_secret_extract_yaml((const char *)buf, len, &blobs, &n, err))) {
+		if (!(buf[i] == '{' || buf[i] == '['
+			  ? kube_secret_extract((const char *)buf, len, &blobs, &n, err)
+			  : kube_secret_extract_yaml((const char *)buf, len, &blobs, &n, err))) {
 			err_prefix(err, "%s: ", source);
 			return false;
 		}
@@ -569,13 +577,15 @@ static bool add_end(key_set *set, size_t n0, bool ok, sao_err *err)
 			fclose(f);
 		if (h != NULL)
 			fclose(h);
-		ok = err_set(err, "refusing certificates as signing keys (whoever holds a certificate's private key could "
-				  "sign tokens that STS accepts). Give only the service-account key: the plain key pair "
-				  "kube-apiserver's --service-account-key-file names (kubeadm: /etc/kubernetes/pki/sa.pub; EKS "
-				  "Anywhere: the <cluster>-sa Secret in eksa-system)%s. If this cluster's "
-				  "--service-account-key-file really is a certificate, add --allow-certificate. Certificates "
-				  "found: %s",
-			     hint != NULL ? hint : "", list != NULL ? list : "(out of memory)");
+		ok = err_set(
+		    err,
+		    "refusing certificates as signing keys (whoever holds a certificate's private key could "
+		    "sign tokens that STS accepts). Give only the service-account key: the plain key pair "
+		    "kube-apiserver's --service-account-key-file names (kubeadm: /etc/kubernetes/pki/sa.pub; EKS "
+		    "Anywhere: the <cluster>-sa Secret in eksa-system)%s. If this cluster's "
+		    "--service-account-key-file really is a certificate, add --allow-certificate. Certificates "
+		    "found: %s",
+		    hint != NULL ? hint : "", list != NULL ? list : "(out of memory)");
 		free(list);
 		free(hint);
 	}

@@ -14,15 +14,15 @@ typedef enum { KEY_RSA, KEY_EC } key_type;
 
 /* One public key, read-only once loaded. */
 typedef struct key_info {
-	EVP_PKEY *pkey;    /* public key only, rebuilt from its public parameters */
+	EVP_PKEY *pkey; /* public key only, rebuilt from its public parameters */
 	key_type type;
-	int bits;          /* RSA modulus size, or EC field size */
+	int bits;	   /* RSA modulus size, or EC field size */
 	const char *curve; /* "P-256", "P-384", "P-521"; NULL for RSA */
 	const char *alg;   /* JWS algorithm the API server uses with this key */
-	char kid[48];      /* Kubernetes key ID: base64url(SHA-256(DER SubjectPublicKeyInfo)) */
-	char *source;      /* where it came from, for messages and `inspect` */
-	bool cert;         /* read from a certificate (only with key_set_allow_certificates) */
-	bool ca_cert;      /* ... a CA certificate (basicConstraints CA:TRUE) */
+	char kid[48];	   /* Kubernetes key ID: base64url(SHA-256(DER SubjectPublicKeyInfo)) */
+	char *source;	   /* where it came from, for messages and `inspect` */
+	bool cert;	   /* read from a certificate (only with key_set_allow_certificates) */
+	bool ca_cert;	   /* ... a CA certificate (basicConstraints CA:TRUE) */
 } key_info;
 
 typedef struct key_set key_set;

@@ -79,9 +79,7 @@ static const json_t *find(const json_t *entries, const char *kid)
 	size_t i;
 	const json_t *e;
 
-	json_array_foreach(entries, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "kid")), kid) == 0)
-			return e;
+	json_array_foreach(entries, i, e) if (strcmp(json_string_value(json_object_get(e, "kid")), kid) == 0) return e;
 	return NULL;
 }
 
@@ -90,7 +88,8 @@ static const json_t *source_key(const json_t *skeys, const char *kid)
 	size_t i;
 	const json_t *k;
 
-	json_array_foreach(skeys, i, k) {
+	json_array_foreach(skeys, i, k)
+	{
 		const char *sk = json_string_value(json_object_get(k, "kid"));
 
 		if (sk != NULL && strcmp(sk, kid) == 0)
@@ -108,16 +107,21 @@ static bool revocations(const json_t *old_revoked, const json_t *old, const json
 	const json_t *e;
 	char t[48];
 
-	json_array_foreach(old_revoked, i, e) {
+	json_array_foreach(old_revoked, i, e)
+	{
 		const char *kid = json_string_value(json_object_get(e, "kid"));
 
 		if (kid == NULL || !json_is_integer(json_object_get(e, "revoked_at")))
-			return err_set(err, "corrupt retention state: a revoked entry without kid or revoked_at (entry %zu)", i);
+			return err_set(
+			    err, "corrupt retention state: a revoked entry without kid or revoked_at (entry %zu)", i);
 		if (source_key(skeys, kid) != NULL) {
 			clock_utc((time_t)json_integer_value(json_object_get(e, "revoked_at")), t);
-			return err_set(err, "key %s was revoked on %s and the source holds it again: refusing to publish it. "
-					    "Remove it from the cluster's signing keys; if it really must come back, delete its "
-					    "entry from the state's \"revoked\" list", kid, t);
+			return err_set(
+			    err,
+			    "key %s was revoked on %s and the source holds it again: refusing to publish it. "
+			    "Remove it from the cluster's signing keys; if it really must come back, delete its "
+			    "entry from the state's \"revoked\" list",
+			    kid, t);
 		}
 		if (json_array_append(revoked, (json_t *)e) != 0)
 			return err_set(err, "out of memory");
@@ -126,26 +130,32 @@ static bool revocations(const json_t *old_revoked, const json_t *old, const json
 		const char *kid = pol->revoke->v[r];
 
 		if (source_key(skeys, kid) != NULL)
-			return err_set(err, "--revoke %s: the source still holds this key, so the cluster still signs tokens "
-					    "with it (they would all fail once it is gone): rotate to a new key first (see "
-					    "rotate-plan), then revoke it; nothing was changed", kid);
+			return err_set(
+			    err,
+			    "--revoke %s: the source still holds this key, so the cluster still signs tokens "
+			    "with it (they would all fail once it is gone): rotate to a new key first (see "
+			    "rotate-plan), then revoke it; nothing was changed",
+			    kid);
 		if (find(revoked, kid) != NULL) {
 			if (!addf(&rep->revoked, err, "%s (revoked before; stays out)", kid))
 				return false;
 			continue;
 		}
 		if (old == NULL || find(old, kid) == NULL)
-			return err_set(err, "--revoke %s: no published key has this kid (check the JWKS: saoidc inspect, or "
-					    "curl ISSUER/keys.json); nothing was changed", kid);
-		if (json_array_append_new(revoked, json_pack("{s:s, s:I}", "kid", kid, "revoked_at", (json_int_t)now)) != 0 ||
+			return err_set(err,
+				       "--revoke %s: no published key has this kid (check the JWKS: saoidc inspect, or "
+				       "curl ISSUER/keys.json); nothing was changed",
+				       kid);
+		if (json_array_append_new(revoked,
+					  json_pack("{s:s, s:I}", "kid", kid, "revoked_at", (json_int_t)now)) != 0 ||
 		    !addf(&rep->revoked, err, "%s (withdrawn from the JWKS now, for good)", kid))
 			return err_set(err, "out of memory");
 	}
 	return true;
 }
 
-bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol,
-		  json_t **state_out, json_t **jwks, retain_report *rep, sao_err *err)
+bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol, json_t **state_out,
+		  json_t **jwks, retain_report *rep, sao_err *err)
 {
 	const json_t *old = NULL, *old_revoked = NULL, *skeys = json_object_get(source, "keys"), *k, *e;
 	json_t *entries = json_array(), *out = json_array(), *revoked = json_array();
@@ -177,16 +187,17 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, const r
 			err_set(err, "corrupt retention state: \"revoked\" is not a list");
 			goto done;
 		}
-		json_array_foreach(old, i, e)
-			if ((why = bad_entry(e)) != NULL) {
-				err_set(err, "corrupt retention state: %s (entry %zu)", why, i);
-				goto done;
-			}
+		json_array_foreach(old, i, e) if ((why = bad_entry(e)) != NULL)
+		{
+			err_set(err, "corrupt retention state: %s (entry %zu)", why, i);
+			goto done;
+		}
 	}
 	if (!revocations(old_revoked, old, skeys, pol, now, revoked, rep, err))
 		goto done;
 	/* The source's keys, in its order; each is (again) present, so gone_since is cleared. */
-	json_array_foreach(skeys, i, k) {
+	json_array_foreach(skeys, i, k)
+	{
 		const char *kid = json_string_value(json_object_get(k, "kid"));
 		const json_t *was;
 
@@ -198,22 +209,27 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, const r
 			continue; /* the legacy empty-kid copy, or a kid already recorded */
 		was = old != NULL ? find(old, kid) : NULL;
 		if (was != NULL && !json_equal(json_object_get(was, "jwk"), (json_t *)k)) {
-			err_set(err, "kid %s names two different keys (the source's and a retained one): refusing to "
-				     "publish either; find out where the other key came from", kid);
+			err_set(err,
+				"kid %s names two different keys (the source's and a retained one): refusing to "
+				"publish either; find out where the other key came from",
+				kid);
 			goto done;
 		}
 		if (was == NULL && !addf(&rep->added, err, "%s", kid))
 			goto done;
-		if (json_array_append_new(entries, json_pack("{s:s, s:I, s:n, s:O}", "kid", kid, "first_seen",
-							     (json_int_t)(was != NULL ? json_integer_value(json_object_get(was, "first_seen"))
-										      : (json_int_t)now),
-							     "gone_since", "jwk", k)) != 0) {
+		if (json_array_append_new(
+			entries,
+			json_pack("{s:s, s:I, s:n, s:O}", "kid", kid, "first_seen",
+				  (json_int_t)(was != NULL ? json_integer_value(json_object_get(was, "first_seen"))
+							   : (json_int_t)now),
+				  "gone_since", "jwk", k)) != 0) {
 			err_set(err, "out of memory");
 			goto done;
 		}
 	}
 	/* Keys the source no longer has: kept until retain_s after they left it. */
-	json_array_foreach(old, i, e) {
+	json_array_foreach(old, i, e)
+	{
 		const char *kid = json_string_value(json_object_get(e, "kid"));
 		const json_t *g = json_object_get(e, "gone_since");
 		time_t gone = json_is_integer(g) ? (time_t)json_integer_value(g) : now;
@@ -229,15 +245,16 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, const r
 			continue;
 		}
 		if (json_array_append_new(entries, json_pack("{s:s, s:O, s:I, s:O}", "kid", kid, "first_seen",
-							     json_object_get(e, "first_seen"), "gone_since", (json_int_t)gone, "jwk",
-							     json_object_get(e, "jwk"))) != 0 ||
+							     json_object_get(e, "first_seen"), "gone_since",
+							     (json_int_t)gone, "jwk", json_object_get(e, "jwk"))) !=
+			0 ||
 		    json_array_append(out, json_object_get(e, "jwk")) != 0 ||
 		    !addf(&rep->kept, err, "%s (gone from the source since %s; kept until %s)", kid, t1, t2))
 			goto done;
 	}
-	*state_out = json_array_size(revoked) > 0
-			     ? json_pack("{s:i, s:O, s:O}", "saoidc_retention", RETAIN_VERSION, "keys", entries, "revoked", revoked)
-			     : json_pack("{s:i, s:O}", "saoidc_retention", 1, "keys", entries);
+	*state_out = json_array_size(revoked) > 0 ? json_pack("{s:i, s:O, s:O}", "saoidc_retention", RETAIN_VERSION,
+							      "keys", entries, "revoked", revoked)
+						  : json_pack("{s:i, s:O}", "saoidc_retention", 1, "keys", entries);
 	*jwks = json_pack("{s:O}", "keys", out);
 	ok = *state_out != NULL && *jwks != NULL;
 	if (!ok)

@@ -22,15 +22,15 @@
 #define RETAIN_DEFAULT_S (25L * 3600L)
 
 typedef struct retain_report {
-	strlist kept;    /* "KID (gone from the source since T; kept until T')" */
+	strlist kept;	 /* "KID (gone from the source since T; kept until T')" */
 	strlist dropped; /* "KID (gone since T)" */
-	strlist added;   /* kids new in the source */
+	strlist added;	 /* kids new in the source */
 	strlist revoked; /* "KID (...)": withdrawn by this merge */
 } retain_report;
 
 /* What a merge keeps and withdraws. */
 typedef struct retain_policy {
-	long retain_s;         /* how long a key stays after it leaves the source */
+	long retain_s;	       /* how long a key stays after it leaves the source */
 	const strlist *revoke; /* kids to withdraw now and for good (--revoke); NULL: none */
 } retain_policy;
 
@@ -43,8 +43,8 @@ void retain_report_clear(retain_report *r);
  * Revocation: a kid in pol->revoke leaves the JWKS and the state at once and is recorded as
  * revoked; refused when the source still holds it (the cluster still signs with it) or when
  * nothing published has that kid. A source that holds a key revoked earlier is refused. */
-bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol,
-		  json_t **state_out, json_t **jwks, retain_report *rep, sao_err *err);
+bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol, json_t **state_out,
+		  json_t **jwks, retain_report *rep, sao_err *err);
 
 /* "25h", "90m", "30s", "2d", "3600" (seconds) or "0"; false on anything else. */
 bool retain_parse_duration(const char *s, long *seconds);

@@ -75,8 +75,10 @@ static bool target_open(const kube_api *api, target *t, sao_err *err)
 	} else {
 		if (!kubeconfig_load(api->kubeconfig, api->context, &t->kc, err)) {
 			if (host == NULL || host[0] == '\0')
-				err_prefix(err, "not in a pod and no usable kubeconfig (give --kube-api URL, --kube-token-file and "
-						"--kube-ca, or --kubeconfig/--context): ");
+				err_prefix(
+				    err,
+				    "not in a pod and no usable kubeconfig (give --kube-api URL, --kube-token-file and "
+				    "--kube-ca, or --kubeconfig/--context): ");
 			goto fail;
 		}
 		t->base = strdup(t->kc.server);
@@ -97,8 +99,10 @@ static bool target_open(const kube_api *api, target *t, sao_err *err)
 	}
 	/* The request carries a credential: never in clear text. */
 	if (strncasecmp(t->base, "https://", 8) != 0) {
-		err_set(err, "the Kubernetes API %s is not https://: the credential would cross the network in clear text; "
-			     "give the API server's https:// URL (and its CA)", t->base);
+		err_set(err,
+			"the Kubernetes API %s is not https://: the credential would cross the network in clear text; "
+			"give the API server's https:// URL (and its CA)",
+			t->base);
 		goto fail;
 	}
 	return true;
@@ -108,13 +112,17 @@ fail:
 }
 
 /* One GET of path, streamed to on_chunk when it is set. */
-static bool request(const kube_api *api, const char *path, fetch_chunk_fn on_chunk, void *ctx, const atomic_bool *cancel,
-		    long timeout_ms, fetch_result *r, char **who, sao_err *err)
+static bool request(const kube_api *api, const char *path, fetch_chunk_fn on_chunk, void *ctx,
+		    const atomic_bool *cancel, long timeout_ms, fetch_result *r, char **who, sao_err *err)
 {
 	target t;
 	char *url = NULL, *auth = NULL;
 	const char *hdr[2] = {"Accept: application/json", NULL};
-	fetch_req req = {.tls = NULL, .headers = hdr, .nheaders = 1, .on_chunk = on_chunk, .chunk_ctx = ctx,
+	fetch_req req = {.tls = NULL,
+			 .headers = hdr,
+			 .nheaders = 1,
+			 .on_chunk = on_chunk,
+			 .chunk_ctx = ctx,
 			 .cancel = cancel != NULL ? cancel : api->cancel};
 	bool ok = false;
 
@@ -158,11 +166,16 @@ static bool explain(long status, const char *path, const char *who, const char *
 {
 	switch (status) {
 	case 401:
-		return err_set(err, "Kubernetes API answered 401 Unauthorized for %s: the credentials of %s are not valid "
-				    "(expired, or for another cluster)", path, who);
+		return err_set(err,
+			       "Kubernetes API answered 401 Unauthorized for %s: the credentials of %s are not valid "
+			       "(expired, or for another cluster)",
+			       path, who);
 	case 403:
-		return err_set(err, "Kubernetes API answered 403 Forbidden for %s: the service account may not read it; grant "
-				    "\"%s\" on it (the RBAC in deploy/kubernetes)", path, verb);
+		return err_set(
+		    err,
+		    "Kubernetes API answered 403 Forbidden for %s: the service account may not read it; grant "
+		    "\"%s\" on it (the RBAC in deploy/kubernetes)",
+		    path, verb);
 	case 404:
 		return err_set(err, "Kubernetes API answered 404 Not Found for %s", path);
 	case 410:
@@ -233,7 +246,8 @@ bool kube_secret_fetch(const kube_api *api, const char *uri, char **json, size_t
 		return err_set(err, "out of memory");
 	ok = kube_get(api, path, json, len, NULL, err);
 	if (!ok && strstr(err->msg, "404 Not Found") != NULL)
-		err_set(err, "Secret %.*s/%s does not exist (Kubernetes API answered 404)", (int)(slash - ns), ns, slash + 1);
+		err_set(err, "Secret %.*s/%s does not exist (Kubernetes API answered 404)", (int)(slash - ns), ns,
+			slash + 1);
 	free(path);
 	return ok;
 }

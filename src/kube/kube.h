@@ -13,12 +13,12 @@
 #define KUBE_PREFIX "kube://"
 
 typedef struct kube_api {
-	const char *url;        /* NULL: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT */
-	const char *token_file; /* NULL: the pod's service-account token */
-	const char *ca_file;    /* NULL: the pod's service-account CA */
-	long timeout_ms;        /* per request; 0: 10 s */
-	const char *kubeconfig; /* NULL: $KUBECONFIG or ~/.kube/config, when not in a pod */
-	const char *context;    /* NULL: the kubeconfig's current-context */
+	const char *url;	   /* NULL: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT */
+	const char *token_file;	   /* NULL: the pod's service-account token */
+	const char *ca_file;	   /* NULL: the pod's service-account CA */
+	long timeout_ms;	   /* per request; 0: 10 s */
+	const char *kubeconfig;	   /* NULL: $KUBECONFIG or ~/.kube/config, when not in a pod */
+	const char *context;	   /* NULL: the kubeconfig's current-context */
 	const atomic_bool *cancel; /* non-NULL: requests stop soon after it becomes true */
 } kube_api;
 

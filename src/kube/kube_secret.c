@@ -163,7 +163,8 @@ static bool extract(json_t *root, const char *what, kube_blob **blobs, size_t *n
 			err_set(err, "%s has no \"items\" array", kind);
 			goto out;
 		}
-		json_array_foreach(items, i, item) {
+		json_array_foreach(items, i, item)
+		{
 			const char *ik = json_string_value(json_object_get(item, "kind"));
 
 			if (!json_is_object(item) || (ik != NULL && strcmp(ik, "Secret") != 0))
@@ -224,7 +225,8 @@ bool kube_secret_yaml(const char *text, size_t len)
 		}
 		break;
 	}
-	return (len - i >= 11 && memcmp(text + i, "apiVersion:", 11) == 0) || (len - i >= 5 && memcmp(text + i, "kind:", 5) == 0);
+	return (len - i >= 11 && memcmp(text + i, "apiVersion:", 11) == 0) ||
+	       (len - i >= 5 && memcmp(text + i, "kind:", 5) == 0);
 }
 
 bool kube_secret_extract_yaml(const char *text, size_t len, kube_blob **blobs, size_t *n, sao_err *err)

@@ -12,7 +12,7 @@
 typedef struct kube_blob {
 	unsigned char *data; /* decoded value (PEM or DER); may be a private key */
 	size_t len;
-	char *label;         /* "secret eksa-system/mgmt-sa, tls.crt" */
+	char *label; /* "secret eksa-system/mgmt-sa, tls.crt" */
 } kube_blob;
 
 /* Per Secret, takes the public key from tls.crt, sa.pub or key.pub, else the private key from

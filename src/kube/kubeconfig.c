@@ -44,7 +44,8 @@ static const json_t *entry(const json_t *list, const char *name)
 	size_t i;
 	const json_t *e;
 
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		const char *n = json_string_value(json_object_get(e, "name"));
 
 		if (n != NULL && strcmp(n, name) == 0)
@@ -117,7 +118,8 @@ static char **exec_env(const json_t *env, const char *info)
 		size_t j;
 		const json_t *e;
 
-		json_array_foreach(env, j, e) {
+		json_array_foreach(env, j, e)
+		{
 			const char *name = json_string_value(json_object_get(e, "name"));
 
 			if (name != NULL && strlen(name) == nl && strncmp(environ[i], name, nl) == 0)
@@ -135,7 +137,8 @@ static char **exec_env(const json_t *env, const char *info)
 		size_t j;
 		const json_t *e;
 
-		json_array_foreach(env, j, e) {
+		json_array_foreach(env, j, e)
+		{
 			const char *name = json_string_value(json_object_get(e, "name"));
 			const char *value = json_string_value(json_object_get(e, "value"));
 
@@ -184,7 +187,9 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 	}
 	argv[0] = (char *)cmd;
 	for (size_t i = 0; i < nargs; i++)
-		argv[i + 1] = (char *)(json_string_value(json_array_get(args, i)) != NULL ? json_string_value(json_array_get(args, i)) : "");
+		argv[i + 1] = (char *)(json_string_value(json_array_get(args, i)) != NULL
+					   ? json_string_value(json_array_get(args, i))
+					   : "");
 	if ((envp = exec_env(env, info)) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
@@ -204,8 +209,10 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 		out->key_pem = strdup(json_string_value(json_object_get(st, "clientKeyData")));
 		ok = (out->cert_pem != NULL && out->key_pem != NULL) || err_set(err, "out of memory");
 	} else {
-		err_set(err, "kubeconfig exec plugin %s printed no ExecCredential with status.token or "
-			     "status.clientCertificateData", cmd);
+		err_set(err,
+			"kubeconfig exec plugin %s printed no ExecCredential with status.token or "
+			"status.clientCertificateData",
+			cmd);
 	}
 out:
 	json_decref(cred);
@@ -238,7 +245,8 @@ static bool merge(json_t *all, const char *file, sao_err *err)
 		err_prefix(err, "kubeconfig %s: ", file);
 		return false;
 	}
-	if (json_object_get(all, "current-context") == NULL && json_string_value(json_object_get(doc, "current-context")) != NULL &&
+	if (json_object_get(all, "current-context") == NULL &&
+	    json_string_value(json_object_get(doc, "current-context")) != NULL &&
 	    json_string_value(json_object_get(doc, "current-context"))[0] != '\0')
 		json_object_set(all, "current-context", json_object_get(doc, "current-context"));
 	for (size_t l = 0; l < 3; l++) {
@@ -246,7 +254,8 @@ static bool merge(json_t *all, const char *file, sao_err *err)
 		size_t i;
 		json_t *e;
 
-		json_array_foreach(json_object_get(doc, lists[l]), i, e) {
+		json_array_foreach(json_object_get(doc, lists[l]), i, e)
+		{
 			const char *name = json_string_value(json_object_get(e, "name"));
 			json_t *copy;
 
@@ -293,7 +302,8 @@ bool kubeconfig_load(const char *files, const char *context, kube_conn *out, sao
 		err_set(err, "kubeconfig %s has no current-context: give --context", files);
 		goto out;
 	}
-	if ((ce = entry(json_object_get(all, "contexts"), cname)) == NULL || !json_is_object(ctx = json_object_get(ce, "context"))) {
+	if ((ce = entry(json_object_get(all, "contexts"), cname)) == NULL ||
+	    !json_is_object(ctx = json_object_get(ce, "context"))) {
 		err_set(err, "kubeconfig %s has no context %s", files, cname);
 		goto out;
 	}
@@ -355,8 +365,11 @@ bool kubeconfig_load(const char *files, const char *context, kube_conn *out, sao
 			goto out;
 		}
 		if (json_object_get(us, "auth-provider") != NULL && out->token == NULL && out->cert_pem == NULL) {
-			err_set(err, "%s: user %s uses an auth-provider, which kubectl itself no longer supports: use an exec "
-				     "plugin", out->where, uname);
+			err_set(
+			    err,
+			    "%s: user %s uses an auth-provider, which kubectl itself no longer supports: use an exec "
+			    "plugin",
+			    out->where, uname);
 			goto out;
 		}
 	}

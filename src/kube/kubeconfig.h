@@ -12,14 +12,14 @@
 #include <stdbool.h>
 
 typedef struct kube_conn {
-	char *server;   /* https://HOST[:PORT] */
-	char *ca_file;  /* or ca_pem, or neither (the system's CAs) */
+	char *server;  /* https://HOST[:PORT] */
+	char *ca_file; /* or ca_pem, or neither (the system's CAs) */
 	char *ca_pem;
 	bool insecure;
-	char *token;    /* bearer token, or NULL */
+	char *token;	/* bearer token, or NULL */
 	char *cert_pem; /* client certificate and key, or NULL */
 	char *key_pem;
-	char *where;    /* "kubeconfig FILE, context NAME", for messages */
+	char *where; /* "kubeconfig FILE, context NAME", for messages */
 } kube_conn;
 
 /* files: NULL for $KUBECONFIG or ~/.kube/config; context: NULL for current-context. */

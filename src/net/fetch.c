@@ -105,13 +105,12 @@ static size_t on_header(char *d, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-#define SETOPT(opt, val)                                                                                         \
-	do {                                                                                                     \
-		if ((cr = curl_easy_setopt(c, opt, val)) != CURLE_OK) {                                          \
-			err_set(err, "%s %s: libcurl refused %s: %s", method, req->url, #opt,                    \
-				curl_easy_strerror(cr));                                                         \
-			goto out;                                                                                \
-		}                                                                                                \
+#define SETOPT(opt, val)                                                                                               \
+	do {                                                                                                           \
+		if ((cr = curl_easy_setopt(c, opt, val)) != CURLE_OK) {                                                \
+			err_set(err, "%s %s: libcurl refused %s: %s", method, req->url, #opt, curl_easy_strerror(cr)); \
+			goto out;                                                                                      \
+		}                                                                                                      \
 	} while (0)
 
 /* libcurl calls this about once a second, and at every piece of data: a set cancel flag ends
@@ -282,7 +281,8 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 		if (sink.stopped || (req->cancel != NULL && atomic_load(req->cancel)))
 			err_set(err, "%s %s: stopped", method, req->url);
 		else
-			err_set(err, "%s %s: %s", method, req->url, failure(cr, timed_out, too_large, why, sizeof(why)));
+			err_set(err, "%s %s: %s", method, req->url,
+				failure(cr, timed_out, too_large, why, sizeof(why)));
 		fetch_result_clear(r);
 		r->timed_out = timed_out;
 		r->too_large = too_large;

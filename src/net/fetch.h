@@ -20,24 +20,24 @@
 typedef bool (*fetch_chunk_fn)(void *ctx, const char *data, size_t len);
 
 typedef struct fetch_req {
-	const char *method;          /* NULL: GET */
+	const char *method; /* NULL: GET */
 	const char *url;
-	const char *const *headers;  /* "Name: value" lines to send */
+	const char *const *headers; /* "Name: value" lines to send */
 	size_t nheaders;
-	const void *body;            /* sent as is when not NULL */
+	const void *body; /* sent as is when not NULL */
 	size_t body_len;
-	const tls_opts *tls;         /* NULL: the system's CAs, full verification */
-	long timeout_ms;             /* whole exchange; 0: 30 s */
-	long connect_timeout_ms;     /* 0: the smaller of timeout_ms and 5 s */
-	size_t max_body;             /* 0: FETCH_MAX_DEFAULT; a larger answer is an error */
-	fetch_chunk_fn on_chunk;     /* non-NULL: stream a 2xx body to it (a watch) */
+	const tls_opts *tls;	 /* NULL: the system's CAs, full verification */
+	long timeout_ms;	 /* whole exchange; 0: 30 s */
+	long connect_timeout_ms; /* 0: the smaller of timeout_ms and 5 s */
+	size_t max_body;	 /* 0: FETCH_MAX_DEFAULT; a larger answer is an error */
+	fetch_chunk_fn on_chunk; /* non-NULL: stream a 2xx body to it (a watch) */
 	void *chunk_ctx;
-	const atomic_bool *cancel;   /* non-NULL: the transfer stops soon after it becomes true */
+	const atomic_bool *cancel; /* non-NULL: the transfer stops soon after it becomes true */
 } fetch_req;
 
 typedef struct fetch_result {
 	long status;
-	char *body;          /* NUL-terminated; NULL when the answer had none */
+	char *body; /* NUL-terminated; NULL when the answer had none */
 	size_t len;
 	char *content_type;
 	char *cache_control;

@@ -47,7 +47,7 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	BIO *bio = NULL;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	X509 *last;
 	unsigned char md[20];
 	unsigned int mdlen = 0;
@@ -89,7 +89,8 @@ bool tls_thumbprint(const char *host, int port, const tls_opts *o, tls_thumb *ou
 	if (!o->insecure) {
 		if (o->ca_file != NULL ? SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1
 				       : SSL_CTX_set_default_verify_paths(ctx) != 1) {
-			err_ssl(err, "cannot load CA certificates%s%s", o->ca_file ? " from " : "", o->ca_file ? o->ca_file : "");
+			err_ssl(err, "cannot load CA certificates%s%s", o->ca_file ? " from " : "",
+				o->ca_file ? o->ca_file : "");
 			goto out;
 		}
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
@@ -160,7 +161,7 @@ out:
 
 /* Reads the PEM certificate chain and key, and checks that the key is the first
  * certificate's. On success *cert is the leaf, *chain the rest (possibly empty). */
-static bool read_pair(const char *cert_pem, const char *key_pem, X509 **cert, STACK_OF(X509) **chain, EVP_PKEY **key,
+static bool read_pair(const char *cert_pem, const char *key_pem, X509 **cert, STACK_OF(X509) * *chain, EVP_PKEY **key,
 		      sao_err *err)
 {
 	BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem != NULL ? key_pem : "", -1);
@@ -212,7 +213,7 @@ out:
 bool tls_check_pair(const char *cert_pem, const char *key_pem, sao_err *err)
 {
 	X509 *cert;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	EVP_PKEY *key;
 
 	if (!read_pair(cert_pem, key_pem, &cert, &chain, &key, err))
@@ -226,7 +227,7 @@ bool tls_check_pair(const char *cert_pem, const char *key_pem, sao_err *err)
 SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, sao_err *err)
 {
 	X509 *cert;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	EVP_PKEY *key;
 	SSL_CTX *ctx = NULL;
 
@@ -246,7 +247,8 @@ SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, sao_err *err)
 	 * SHA-256, which CPUs do in hardware (SHA-384 is SHA-512, in software); all three of
 	 * OpenSSL's suites stay. One session ticket per handshake instead of two: an HTTP/1.1
 	 * client resumes one connection at a time. */
-	if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1 ||
+	if (SSL_CTX_set_ciphersuites(
+		ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1 ||
 	    SSL_CTX_set_num_tickets(ctx, 1) != 1) {
 		err_ssl(err, "cannot set up TLS 1.3");
 		SSL_CTX_free(ctx);

@@ -11,8 +11,8 @@
 
 typedef struct tls_opts {
 	const char *connect_to; /* "HOST:PORT" to dial instead of the URL's host (SNI and checks stay) */
-	const char *ca_file;    /* trust these CAs instead of the system store */
-	bool insecure;          /* skip chain and host name verification (not for production) */
+	const char *ca_file;	/* trust these CAs instead of the system store */
+	bool insecure;		/* skip chain and host name verification (not for production) */
 	/* HTTP client only (net/fetch): CAs, and a client certificate and key, as PEM text (a
 	 * kubeconfig's *-data). */
 	const char *ca_pem;
@@ -21,11 +21,11 @@ typedef struct tls_opts {
 } tls_opts;
 
 typedef struct tls_thumb {
-	char sha1[41];      /* lower-case hex, no colons: what IAM's ThumbprintList wants */
-	char subject[256];  /* of the certificate the thumbprint is of */
-	int depth;          /* certificates the server presented */
-	bool leaf;          /* the last one is not a CA: the server sends no intermediate, and the
-			     * thumbprint changes at every renewal of its certificate */
+	char sha1[41];	   /* lower-case hex, no colons: what IAM's ThumbprintList wants */
+	char subject[256]; /* of the certificate the thumbprint is of */
+	int depth;	   /* certificates the server presented */
+	bool leaf;	   /* the last one is not a CA: the server sends no intermediate, and the
+			    * thumbprint changes at every renewal of its certificate */
 } tls_thumb;
 
 /* Connects to host:port (default 443) with TLS, verifies chain and host name unless insecure,

@@ -15,8 +15,8 @@ char *fed_issuer_hostpath(const char *issuer, sao_err *err)
 	return strdup(issuer + 8);
 }
 
-json_t *fed_aws_trust_policy(const char *partition, const char *issuer, const char *account,
-			     const strlist *namespaces, const char *sa, const char *audience, sao_err *err)
+json_t *fed_aws_trust_policy(const char *partition, const char *issuer, const char *account, const strlist *namespaces,
+			     const char *sa, const char *audience, sao_err *err)
 {
 	char *hp = fed_issuer_hostpath(issuer, err), *fed = NULL, *subk = NULL, *audk = NULL;
 	json_t *policy = NULL, *subs = NULL, *cond = NULL;
@@ -28,8 +28,8 @@ json_t *fed_aws_trust_policy(const char *partition, const char *issuer, const ch
 		err_set(err, "account \"%s\" is not a 12-digit AWS account ID", account);
 		goto out;
 	}
-	if (asprintf(&fed, "arn:%s:iam::%s:oidc-provider/%s", partition, account, hp) < 0 || asprintf(&subk, "%s:sub", hp) < 0 ||
-	    asprintf(&audk, "%s:aud", hp) < 0) {
+	if (asprintf(&fed, "arn:%s:iam::%s:oidc-provider/%s", partition, account, hp) < 0 ||
+	    asprintf(&subk, "%s:sub", hp) < 0 || asprintf(&audk, "%s:aud", hp) < 0) {
 		err_set(err, "out of memory");
 		goto out;
 	}
@@ -47,7 +47,8 @@ json_t *fed_aws_trust_policy(const char *partition, const char *issuer, const ch
 		goto out;
 	}
 	if (like)
-		cond = json_pack("{s:{s:o}, s:{s:s}}", "StringLike", subk, json_array_size(subs) == 1 ? json_incref(json_array_get(subs, 0)) : json_incref(subs),
+		cond = json_pack("{s:{s:o}, s:{s:s}}", "StringLike", subk,
+				 json_array_size(subs) == 1 ? json_incref(json_array_get(subs, 0)) : json_incref(subs),
 				 "StringEquals", audk, audience);
 	else
 		cond = json_pack("{s:{s:O, s:s}}", "StringEquals", subk, json_array_get(subs, 0), audk, audience);
@@ -73,8 +74,8 @@ json_t *fed_azure_credential(const char *issuer, const char *ns, const char *sa,
 
 	if (asprintf(&sub, "system:serviceaccount:%s:%s", ns, sa) >= 0 &&
 	    asprintf(&desc, "Kubernetes service account %s/%s (saoidc)", ns, sa) >= 0)
-		j = json_pack("{s:s, s:s, s:s, s:[s], s:s}", "name", name, "issuer", issuer, "subject", sub, "audiences",
-			      FED_AZURE_AUDIENCE, "description", desc);
+		j = json_pack("{s:s, s:s, s:s, s:[s], s:s}", "name", name, "issuer", issuer, "subject", sub,
+			      "audiences", FED_AZURE_AUDIENCE, "description", desc);
 	free(sub);
 	free(desc);
 	return j;
@@ -100,8 +101,8 @@ json_t *fed_gcp_credential_config(const char *audience, const char *sa_email, co
 		return NULL;
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:{s:s}}}", "type", "external_account", "audience", audience,
 		      "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "token_url",
-		      "https://sts.googleapis.com/v1/token", "service_account_impersonation_url", imp, "credential_source",
-		      "file", token_path, "format", "type", "text");
+		      "https://sts.googleapis.com/v1/token", "service_account_impersonation_url", imp,
+		      "credential_source", "file", token_path, "format", "type", "text");
 	free(imp);
 	return j;
 }

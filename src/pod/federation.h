@@ -21,8 +21,8 @@ char *fed_issuer_hostpath(const char *issuer, sao_err *err);
 
 /* IRSA trust policy. Exact match (StringEquals) for one namespace and service account;
  * StringLike when the service account is "*" or several namespaces are given. */
-json_t *fed_aws_trust_policy(const char *partition, const char *issuer, const char *account,
-			     const strlist *namespaces, const char *sa, const char *audience, sao_err *err);
+json_t *fed_aws_trust_policy(const char *partition, const char *issuer, const char *account, const strlist *namespaces,
+			     const char *sa, const char *audience, sao_err *err);
 
 /* {"name","issuer","subject","audiences":["api://AzureADTokenExchange"],"description"} */
 json_t *fed_azure_credential(const char *issuer, const char *ns, const char *sa, const char *name);

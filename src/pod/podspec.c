@@ -20,8 +20,9 @@ long pod_clamp_expiration(long s)
 
 static json_t *token_volume(const char *name, const char *audience, long expiration, const char *path)
 {
-	return json_pack("{s:s, s:{s:[{s:{s:s, s:I, s:s}}]}}", "name", name, "projected", "sources", "serviceAccountToken",
-			 "audience", audience, "expirationSeconds", (json_int_t)expiration, "path", path);
+	return json_pack("{s:s, s:{s:[{s:{s:s, s:I, s:s}}]}}", "name", name, "projected", "sources",
+			 "serviceAccountToken", "audience", audience, "expirationSeconds", (json_int_t)expiration,
+			 "path", path);
 }
 
 json_t *pod_volumes(const pod_identity *id)
@@ -31,12 +32,14 @@ json_t *pod_volumes(const pod_identity *id)
 		return json_pack("[o]", token_volume(AWS_VOLUME, id->audience ? id->audience : "sts.amazonaws.com",
 						     id->expiration > 0 ? id->expiration : 86400, "token"));
 	case POD_AZURE:
-		return json_pack("[o]", token_volume(AZURE_VOLUME, FED_AZURE_AUDIENCE, id->expiration > 0 ? id->expiration : 3600,
-						     "azure-identity-token"));
+		return json_pack("[o]",
+				 token_volume(AZURE_VOLUME, FED_AZURE_AUDIENCE,
+					      id->expiration > 0 ? id->expiration : 3600, "azure-identity-token"));
 	case POD_GCP:
-		return json_pack("[o, {s:s, s:{s:s}}]",
-				 token_volume(GCP_TOKEN_VOLUME, id->audience, id->expiration > 0 ? id->expiration : 3600, "token"),
-				 "name", GCP_CONFIG_VOLUME, "configMap", "name", id->config_map);
+		return json_pack(
+		    "[o, {s:s, s:{s:s}}]",
+		    token_volume(GCP_TOKEN_VOLUME, id->audience, id->expiration > 0 ? id->expiration : 3600, "token"),
+		    "name", GCP_CONFIG_VOLUME, "configMap", "name", id->config_map);
 	}
 	return NULL;
 }
@@ -45,7 +48,8 @@ char *pod_aws_token_file(const pod_identity *id)
 {
 	char *f = NULL;
 
-	if (asprintf(&f, "%s%s/token", id->windows ? "C:" : "", id->mount_path != NULL ? id->mount_path : FED_AWS_TOKEN_DIR) < 0)
+	if (asprintf(&f, "%s%s/token", id->windows ? "C:" : "",
+		     id->mount_path != NULL ? id->mount_path : FED_AWS_TOKEN_DIR) < 0)
 		return NULL;
 	for (char *p = f; id->windows && *p != '\0'; p++)
 		if (*p == '/')
@@ -99,7 +103,8 @@ json_t *pod_mounts(const pod_identity *id)
 		return json_pack("[{s:s, s:b, s:s}]", "name", AWS_VOLUME, "readOnly", 1, "mountPath",
 				 id->mount_path != NULL ? id->mount_path : FED_AWS_TOKEN_DIR);
 	case POD_AZURE:
-		return json_pack("[{s:s, s:s, s:b}]", "name", AZURE_VOLUME, "mountPath", FED_AZURE_TOKEN_DIR, "readOnly", 1);
+		return json_pack("[{s:s, s:s, s:b}]", "name", AZURE_VOLUME, "mountPath", FED_AZURE_TOKEN_DIR,
+				 "readOnly", 1);
 	case POD_GCP:
 		return json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}]", "name", GCP_TOKEN_VOLUME, "mountPath",
 				 FED_GCP_TOKEN_DIR, "readOnly", 1, "name", GCP_CONFIG_VOLUME, "mountPath",
@@ -113,7 +118,8 @@ static bool has_named(const json_t *arr, const char *field, const char *value)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		const char *v = json_string_value(json_object_get(e, field));
 
 		if (v != NULL && strcmp(v, value) == 0)
@@ -129,7 +135,8 @@ static void add_missing(json_t *ops, const char *path, const json_t *have, const
 	size_t i;
 	json_t *w;
 
-	json_array_foreach(want, i, w) {
+	json_array_foreach(want, i, w)
+	{
 		const char *k = json_string_value(json_object_get(w, key));
 
 		if (!has_named(have, key, k) && !has_named(missing, key, k))
@@ -144,7 +151,8 @@ static void add_missing(json_t *ops, const char *path, const json_t *have, const
 		json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "add", "path", path, "value", missing));
 		return;
 	}
-	json_array_foreach(missing, i, w) {
+	json_array_foreach(missing, i, w)
+	{
 		char *p = NULL;
 
 		if (asprintf(&p, "%s/-", path) >= 0)
@@ -177,7 +185,8 @@ static void append_items(json_t *ops, const char *path, const json_t *have, json
 		json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "add", "path", path, "value", items));
 		return;
 	}
-	json_array_foreach(items, i, w) {
+	json_array_foreach(items, i, w)
+	{
 		char *p = NULL;
 
 		if (asprintf(&p, "%s/-", path) >= 0)
@@ -210,7 +219,8 @@ static void aws_container(json_t *ops, const char *base, const json_t *c, const 
 	for (size_t g = 0; g < 3; g++) {
 		if (env_has(have, groups[g]))
 			continue;
-		json_array_foreach(env, i, e) {
+		json_array_foreach(env, i, e)
+		{
 			const char *n = json_string_value(json_object_get(e, "name"));
 
 			for (const char *const *k = groups[g]; n != NULL && *k != NULL; k++)
@@ -240,21 +250,24 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 		/* So a non-root image can read the token (0600 root otherwise, unless every container
 		 * runs as the same user). */
 		if (json_is_object(json_object_get(spec, "securityContext")))
-			json_array_append_new(ops, json_pack("{s:s, s:s, s:I}", "op", "add", "path", "/spec/securityContext/fsGroup",
-							     "value", (json_int_t)id->fs_group));
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:I}", "op", "add", "path",
+							     "/spec/securityContext/fsGroup", "value",
+							     (json_int_t)id->fs_group));
 		else
-			json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:I}}", "op", "add", "path", "/spec/securityContext",
-							     "value", "fsGroup", (json_int_t)id->fs_group));
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:I}}", "op", "add", "path",
+							     "/spec/securityContext", "value", "fsGroup",
+							     (json_int_t)id->fs_group));
 	}
 	if (id->cloud == POD_AWS) {
 		const json_t *have = json_object_get(spec, "volumes");
 
 		/* EKS puts the token volume first. */
 		if (!json_is_array(have))
-			json_array_append_new(ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", "/spec/volumes", "value", vols));
+			json_array_append_new(
+			    ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", "/spec/volumes", "value", vols));
 		else if (!has_named(have, "name", AWS_VOLUME))
-			json_array_append_new(ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", "/spec/volumes/0", "value",
-							     json_array_get(vols, 0)));
+			json_array_append_new(ops, json_pack("{s:s, s:s, s:O}", "op", "add", "path", "/spec/volumes/0",
+							     "value", json_array_get(vols, 0)));
 	} else {
 		add_missing(ops, "/spec/volumes", json_object_get(spec, "volumes"), vols, "name");
 	}
@@ -263,7 +276,8 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 		size_t i;
 		json_t *c;
 
-		json_array_foreach(cs, i, c) {
+		json_array_foreach(cs, i, c)
+		{
 			const char *name = json_string_value(json_object_get(c, "name"));
 			char base[128], path[160];
 
@@ -297,7 +311,8 @@ void pod_apply_ops(json_t *doc, const json_t *ops)
 	size_t i;
 	json_t *op;
 
-	json_array_foreach(ops, i, op) {
+	json_array_foreach(ops, i, op)
+	{
 		char *path = strdup(json_string_value(json_object_get(op, "path")));
 		json_t *cur = doc, *val = json_object_get(op, "value");
 		char *save = NULL, *tok = strtok_r(path + 1, "/", &save);
@@ -314,7 +329,8 @@ void pod_apply_ops(json_t *doc, const json_t *ops)
 				else if (json_is_object(cur))
 					json_object_set_new(cur, tok, json_deep_copy(val));
 			} else {
-				cur = json_is_array(cur) ? json_array_get(cur, (size_t)strtoul(tok, NULL, 10)) : json_object_get(cur, tok);
+				cur = json_is_array(cur) ? json_array_get(cur, (size_t)strtoul(tok, NULL, 10))
+							 : json_object_get(cur, tok);
 			}
 			tok = next;
 		}

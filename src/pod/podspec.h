@@ -16,19 +16,19 @@ typedef struct pod_identity {
 	pod_cloud cloud;
 	/* AWS */
 	const char *role_arn;
-	const char *audience;   /* AWS default sts.amazonaws.com; GCP: the provider audience */
-	long expiration;        /* token lifetime, seconds */
-	bool regional_sts;      /* AWS_STS_REGIONAL_ENDPOINTS=regional */
-	const char *region;     /* AWS_REGION and AWS_DEFAULT_REGION */
+	const char *audience;	/* AWS default sts.amazonaws.com; GCP: the provider audience */
+	long expiration;	/* token lifetime, seconds */
+	bool regional_sts;	/* AWS_STS_REGIONAL_ENDPOINTS=regional */
+	const char *region;	/* AWS_REGION and AWS_DEFAULT_REGION */
 	const char *mount_path; /* where the token volume is mounted; NULL: FED_AWS_TOKEN_DIR */
-	bool windows;           /* a Windows pod: AWS_WEB_IDENTITY_TOKEN_FILE as C:\...\token */
+	bool windows;		/* a Windows pod: AWS_WEB_IDENTITY_TOKEN_FILE as C:\...\token */
 	/* Azure */
 	const char *client_id, *tenant_id;
 	/* GCP */
 	const char *config_map; /* holds credential-configuration.json */
-	strlist skip;           /* container names left alone */
-	strlist only;           /* if not empty: the only container names patched */
-	long fs_group;          /* > 0: set spec.securityContext.fsGroup when the pod has none */
+	strlist skip;		/* container names left alone */
+	strlist only;		/* if not empty: the only container names patched */
+	long fs_group;		/* > 0: set spec.securityContext.fsGroup when the pod has none */
 } pod_identity;
 
 /* The pieces, as Kubernetes JSON. */

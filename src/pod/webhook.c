@@ -41,7 +41,8 @@ static json_t *response(const char *uid, bool allowed, const json_t *patch, cons
 		free(b);
 	}
 	if (message != NULL)
-		json_object_set_new(resp, "status", json_pack("{s:s, s:i}", "message", message, "code", allowed ? 200 : 400));
+		json_object_set_new(resp, "status",
+				    json_pack("{s:s, s:i}", "message", message, "code", allowed ? 200 : 400));
 	return json_pack("{s:s, s:s, s:o}", "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview", "response",
 			 resp);
 }
@@ -94,7 +95,8 @@ bool wh_parse_bool(const char *v, bool otherwise)
 /* "PREFIX/NAME" for an AWS annotation, PREFIX being --annotation-prefix (eks.amazonaws.com). */
 static const char *aws_key(const wh_cfg *cfg, const char *name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", cfg->annotation_prefix != NULL ? cfg->annotation_prefix : "eks.amazonaws.com", name);
+	snprintf(buf, len, "%s/%s", cfg->annotation_prefix != NULL ? cfg->annotation_prefix : "eks.amazonaws.com",
+		 name);
 	return buf;
 }
 
@@ -136,7 +138,8 @@ static json_t *get_nocase(const json_t *o, const char *name)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, k, v) {
+	json_object_foreach((json_t *)o, k, v)
+	{
 		if (strcasecmp(k, name) == 0)
 			return v;
 	}
@@ -153,13 +156,15 @@ json_t *wh_config_map_merge(json_t *ann, const json_t *config, const char *ns, c
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
 	e = json_object_get(config, key);
 	role = json_string_value(get_nocase(e, "RoleARN"));
-	if (role == NULL || role[0] == '\0' || json_object_get(ann, aws_key(cfg, "role-arn", akey, sizeof(akey))) != NULL)
+	if (role == NULL || role[0] == '\0' ||
+	    json_object_get(ann, aws_key(cfg, "role-arn", akey, sizeof(akey))) != NULL)
 		return json_incref(ann);
 	out = json_is_object(ann) ? json_copy(ann) : json_object();
 	if (out == NULL)
 		return NULL;
 	json_object_set_new(out, aws_key(cfg, "role-arn", akey, sizeof(akey)), json_string(role));
-	if (json_string_value(get_nocase(e, "Audience")) != NULL && json_string_value(get_nocase(e, "Audience"))[0] != '\0')
+	if (json_string_value(get_nocase(e, "Audience")) != NULL &&
+	    json_string_value(get_nocase(e, "Audience"))[0] != '\0')
 		json_object_set(out, aws_key(cfg, "audience", akey, sizeof(akey)), get_nocase(e, "Audience"));
 	if (json_is_boolean(get_nocase(e, "UseRegionalSTS")))
 		json_object_set_new(out, aws_key(cfg, "sts-regional-endpoints", akey, sizeof(akey)),
@@ -193,7 +198,8 @@ bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen)
 			in_string = true;
 		} else if (ch == '[' || ch == '{' || ch == ',' || ch == ':') {
 			if (++values > WH_MAX_VALUES) {
-				snprintf(why, whylen, "the review holds more than %d JSON values (%zu bytes)", WH_MAX_VALUES, len);
+				snprintf(why, whylen, "the review holds more than %d JSON values (%zu bytes)",
+					 WH_MAX_VALUES, len);
 				return false;
 			}
 		}
@@ -211,15 +217,19 @@ static bool aws_identity(const wh_cfg *cfg, const json_t *ann, const json_t *pod
 	const json_t *pod_ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
 	const json_t *sel = json_object_get(json_object_get(pod, "spec"), "nodeSelector");
 	const char *aud = json_string_value(json_object_get(ann, aws_key(cfg, "audience", key, sizeof(key))));
-	const char *reg = json_string_value(json_object_get(ann, aws_key(cfg, "sts-regional-endpoints", key, sizeof(key))));
-	const char *skip = json_string_value(json_object_get(pod_ann, aws_key(cfg, "skip-containers", key, sizeof(key))));
+	const char *reg =
+	    json_string_value(json_object_get(ann, aws_key(cfg, "sts-regional-endpoints", key, sizeof(key))));
+	const char *skip =
+	    json_string_value(json_object_get(pod_ann, aws_key(cfg, "skip-containers", key, sizeof(key))));
 	const char *os = json_string_value(json_object_get(sel, "kubernetes.io/os"));
 	const char *beta_os = json_string_value(json_object_get(sel, "beta.kubernetes.io/os"));
 	long exp = cfg->token_expiration > 0 ? cfg->token_expiration : 86400;
 
 	/* The ServiceAccount's token-expiration, then the pod's, override the default. */
-	exp = parse_seconds(json_string_value(json_object_get(ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
-	exp = parse_seconds(json_string_value(json_object_get(pod_ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
+	exp = parse_seconds(json_string_value(json_object_get(ann, aws_key(cfg, "token-expiration", key, sizeof(key)))),
+			    exp);
+	exp = parse_seconds(
+	    json_string_value(json_object_get(pod_ann, aws_key(cfg, "token-expiration", key, sizeof(key)))), exp);
 	id->cloud = POD_AWS;
 	id->role_arn = v;
 	if (strncmp(v, "arn:", 4) != 0 && cfg->role_account != NULL) {
@@ -241,7 +251,8 @@ static bool aws_identity(const wh_cfg *cfg, const json_t *ann, const json_t *pod
 	id->expiration = pod_clamp_expiration(exp);
 	id->region = cfg->region;
 	id->mount_path = cfg->mount_path;
-	id->windows = (os != NULL && strcmp(os, "windows") == 0) || (beta_os != NULL && strcmp(beta_os, "windows") == 0);
+	id->windows =
+	    (os != NULL && strcmp(os, "windows") == 0) || (beta_os != NULL && strcmp(beta_os, "windows") == 0);
 	{
 		/* STS of one partition cannot assume a role of another: say so, the pod still gets the
 		 * identity it asked for. */
@@ -271,17 +282,21 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 	req = json_object_get(rev, "request");
 	uid = json_string_value(json_object_get(req, "uid"));
 	if (!json_is_object(rev) || !json_is_object(req) || uid == NULL ||
-	    strcmp(json_string_value(json_object_get(rev, "kind")) ? json_string_value(json_object_get(rev, "kind")) : "",
+	    strcmp(json_string_value(json_object_get(rev, "kind")) ? json_string_value(json_object_get(rev, "kind"))
+								   : "",
 		   "AdmissionReview") != 0) {
 		snprintf(warning, warnlen, "malformed AdmissionReview (%zu bytes)", len);
-		out = response(uid, !cfg->deny_malformed, NULL, cfg->deny_malformed ? "saoidc: malformed AdmissionReview" : NULL);
+		out = response(uid, !cfg->deny_malformed, NULL,
+			       cfg->deny_malformed ? "saoidc: malformed AdmissionReview" : NULL);
 		goto done;
 	}
 	kind = json_string_value(json_object_get(json_object_get(req, "kind"), "kind"));
 	pod = json_object_get(req, "object");
-	if (kind == NULL || (strcmp(kind, "Pod") == 0 && (!json_is_object(pod) || !json_is_object(json_object_get(pod, "spec"))))) {
+	if (kind == NULL ||
+	    (strcmp(kind, "Pod") == 0 && (!json_is_object(pod) || !json_is_object(json_object_get(pod, "spec"))))) {
 		snprintf(warning, warnlen, "review %s: malformed AdmissionReview: no Pod in the request", uid);
-		out = response(uid, !cfg->deny_malformed, NULL, cfg->deny_malformed ? "saoidc: malformed AdmissionReview" : NULL);
+		out = response(uid, !cfg->deny_malformed, NULL,
+			       cfg->deny_malformed ? "saoidc: malformed AdmissionReview" : NULL);
 		goto done;
 	}
 	if (strcmp(kind, "Pod") != 0) {
@@ -300,9 +315,11 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		goto done;
 	}
 	if (!dns_name(ns, 63, false) || !dns_name(sa, 253, true)) {
-		snprintf(warning, warnlen, "review %s: refused: namespace or serviceAccountName is not a Kubernetes name", uid);
-		out = response(uid, false, NULL,
-			       "saoidc: the namespace must be a DNS-1123 label and serviceAccountName a DNS-1123 subdomain");
+		snprintf(warning, warnlen,
+			 "review %s: refused: namespace or serviceAccountName is not a Kubernetes name", uid);
+		out = response(
+		    uid, false, NULL,
+		    "saoidc: the namespace must be a DNS-1123 label and serviceAccountName a DNS-1123 subdomain");
 		goto done;
 	}
 	ann = lookup(ctx, ns, sa, lerr, sizeof(lerr));
@@ -313,12 +330,13 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 			out = response(uid, true, NULL, NULL);
 			goto done;
 		}
-		snprintf(warning, warnlen, "review %s: ServiceAccount %s/%s: %s; admitted without a cloud identity", uid, ns,
-			 sa, lerr);
-		snprintf(msg, sizeof(msg),
-			 "saoidc: ServiceAccount %s/%s could not be read (%.200s); the pod was admitted without its cloud "
-			 "identity: recreate it once that is fixed",
-			 ns, sa, lerr);
+		snprintf(warning, warnlen, "review %s: ServiceAccount %s/%s: %s; admitted without a cloud identity",
+			 uid, ns, sa, lerr);
+		snprintf(
+		    msg, sizeof(msg),
+		    "saoidc: ServiceAccount %s/%s could not be read (%.200s); the pod was admitted without its cloud "
+		    "identity: recreate it once that is fixed",
+		    ns, sa, lerr);
 		out = response(uid, true, NULL, msg);
 		goto done;
 	}

@@ -20,20 +20,20 @@
 #define WH_GCP_AUDIENCE "saoidc.io/gcp-audience"
 /* saoidc's additions, asked for in the EKS webhook's tracker and never shipped there. */
 #define WH_INCLUDE "saoidc.io/include-containers" /* pod: CSV, the only containers patched (EKS #147) */
-#define WH_FS_GROUP "saoidc.io/fs-group"          /* SA: fsGroup to set when the pod has none (EKS #8) */
-#define WH_AWS_REGION "saoidc.io/aws-region"      /* SA: AWS_REGION for its pods, over --region (EKS #238) */
+#define WH_FS_GROUP "saoidc.io/fs-group"	  /* SA: fsGroup to set when the pod has none (EKS #8) */
+#define WH_AWS_REGION "saoidc.io/aws-region"	  /* SA: AWS_REGION for its pods, over --region (EKS #238) */
 
 typedef struct wh_cfg {
-	const char *region;       /* AWS_REGION/AWS_DEFAULT_REGION for AWS pods, or NULL */
+	const char *region;	  /* AWS_REGION/AWS_DEFAULT_REGION for AWS pods, or NULL */
 	const char *azure_tenant; /* default tenant when the ServiceAccount names none */
-	bool deny_malformed;      /* refuse malformed reviews instead of allowing them unchanged */
+	bool deny_malformed;	  /* refuse malformed reviews instead of allowing them unchanged */
 	/* The EKS webhook's cluster-wide defaults (its flags of the same names); a
 	 * ServiceAccount's annotations override them, a pod's token-expiration overrides both. */
 	const char *annotation_prefix; /* NULL: "eks.amazonaws.com" */
 	const char *token_audience;    /* NULL: "sts.amazonaws.com" */
-	long token_expiration;         /* 0: 86400 */
-	bool regional_sts;             /* AWS_STS_REGIONAL_ENDPOINTS=regional unless the SA says false */
-	const char *mount_path;        /* NULL: /var/run/secrets/eks.amazonaws.com/serviceaccount */
+	long token_expiration;	       /* 0: 86400 */
+	bool regional_sts;	       /* AWS_STS_REGIONAL_ENDPOINTS=regional unless the SA says false */
+	const char *mount_path;	       /* NULL: /var/run/secrets/eks.amazonaws.com/serviceaccount */
 	const char *role_account;      /* a bare role name in role-arn becomes
 					* arn:PARTITION:iam::ACCOUNT:role/NAME (partition of region) */
 } wh_cfg;
@@ -61,8 +61,8 @@ bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen);
  * as annotations when ann has no role-arn; a new reference. */
 json_t *wh_config_map_merge(json_t *ann, const json_t *config, const char *ns, const char *name, const wh_cfg *cfg);
 
-/* The response review for a request body (which passed wh_body_bounded). *warning (may be empty) says what was odd. Never
- * NULL but on allocation failure. */
+/* The response review for a request body (which passed wh_body_bounded). *warning (may be empty) says what was odd.
+ * Never NULL but on allocation failure. */
 json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup lookup, void *ctx, char *warning,
 		  size_t warnlen);
 

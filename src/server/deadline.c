@@ -143,7 +143,8 @@ void dl_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum 
 
 void dl_answered(dl_reaper *r, struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = r != NULL ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+	const union MHD_ConnectionInfo *ci =
+	    r != NULL ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
 	tracked *t = ci != NULL ? ci->socket_context : NULL;
 
 	long d = t != NULL ? atomic_load_explicit(&t->deadline, memory_order_relaxed) : 0;

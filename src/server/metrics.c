@@ -9,8 +9,8 @@
 
 static const unsigned statuses[] = {200, 304, 400, 404, 405, 413, 500};
 #define NSTATUS (sizeof(statuses) / sizeof(*statuses))
-static const char *const route_names[ROUTE_COUNT] = {"discovery", "jwks", "kube_jwks", "healthz",
-						     "readyz",    "metrics", "other"};
+static const char *const route_names[ROUTE_COUNT] = {"discovery", "jwks",    "kube_jwks", "healthz",
+						     "readyz",	  "metrics", "other"};
 
 struct metrics {
 	atomic_ullong requests[ROUTE_COUNT][NSTATUS + 1]; /* last column: any other status */
@@ -27,21 +27,22 @@ char *metrics_tls_text(const tf_counters *t)
 {
 	char *text = NULL;
 
-	if (asprintf(&text,
-		     "# HELP saoidc_tls_handshakes_total TLS handshakes, by result.\n"
-		     "# TYPE saoidc_tls_handshakes_total counter\n"
-		     "saoidc_tls_handshakes_total{result=\"ok\"} %llu\n"
-		     "saoidc_tls_handshakes_total{result=\"failed\"} %llu\n"
-		     "saoidc_tls_handshakes_total{result=\"timeout\"} %llu\n"
-		     "# HELP saoidc_connections_refused_total Connections closed at accept, by reason.\n"
-		     "# TYPE saoidc_connections_refused_total counter\n"
-		     "saoidc_connections_refused_total{reason=\"per_ip\"} %llu\n"
-		     "saoidc_connections_refused_total{reason=\"full\"} %llu\n"
-		     "# HELP saoidc_connections_stalled_total Connections closed because one side stopped taking bytes.\n"
-		     "# TYPE saoidc_connections_stalled_total counter\n"
-		     "saoidc_connections_stalled_total %llu\n",
-		     atomic_load(&t->handshakes), atomic_load(&t->handshake_failures), atomic_load(&t->handshake_timeouts),
-		     atomic_load(&t->refused_per_ip), atomic_load(&t->refused_full), atomic_load(&t->stalls)) < 0)
+	if (asprintf(
+		&text,
+		"# HELP saoidc_tls_handshakes_total TLS handshakes, by result.\n"
+		"# TYPE saoidc_tls_handshakes_total counter\n"
+		"saoidc_tls_handshakes_total{result=\"ok\"} %llu\n"
+		"saoidc_tls_handshakes_total{result=\"failed\"} %llu\n"
+		"saoidc_tls_handshakes_total{result=\"timeout\"} %llu\n"
+		"# HELP saoidc_connections_refused_total Connections closed at accept, by reason.\n"
+		"# TYPE saoidc_connections_refused_total counter\n"
+		"saoidc_connections_refused_total{reason=\"per_ip\"} %llu\n"
+		"saoidc_connections_refused_total{reason=\"full\"} %llu\n"
+		"# HELP saoidc_connections_stalled_total Connections closed because one side stopped taking bytes.\n"
+		"# TYPE saoidc_connections_stalled_total counter\n"
+		"saoidc_connections_stalled_total %llu\n",
+		atomic_load(&t->handshakes), atomic_load(&t->handshake_failures), atomic_load(&t->handshake_timeouts),
+		atomic_load(&t->refused_per_ip), atomic_load(&t->refused_full), atomic_load(&t->stalls)) < 0)
 		return NULL;
 	return text;
 }
@@ -102,8 +103,8 @@ char *metrics_render(metrics *m, size_t *len)
 			if (v == 0)
 				continue;
 			if (s < NSTATUS)
-				fprintf(f, "saoidc_http_requests_total{route=\"%s\",code=\"%u\"} %llu\n", route_names[r],
-					statuses[s], v);
+				fprintf(f, "saoidc_http_requests_total{route=\"%s\",code=\"%u\"} %llu\n",
+					route_names[r], statuses[s], v);
 			else
 				fprintf(f, "saoidc_http_requests_total{route=\"%s\",code=\"other\"} %llu\n",
 					route_names[r], v);

@@ -356,7 +356,7 @@ unsigned srv_event_loop(void)
 {
 	/* epoll is Linux's; elsewhere libmicrohttpd's poll() loop does the same job. */
 	return MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
-								       : MHD_USE_POLL_INTERNAL_THREAD;
+								      : MHD_USE_POLL_INTERNAL_THREAD;
 }
 
 bool srv_parse_listen(const char *spec, void *sa, unsigned *salen, sao_err *err)
@@ -435,8 +435,8 @@ static struct MHD_Daemon *make_daemon(void *ctx, unsigned front_flags, sao_err *
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
 		/* The front counts clients itself, before the handshake. */
 		if (cfg->per_ip_connections > 0)
-			opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
-							     NULL};
+			opts[no++] =
+			    (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL};
 	}
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL};
@@ -574,7 +574,7 @@ static unsigned active_connections(srv *s)
 	for (size_t i = 0; i < s->nlisteners; i++) {
 		const struct listener *l = &s->listeners[i];
 		const union MHD_DaemonInfo *info =
-			l->d != NULL ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+		    l->d != NULL ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
 
 		n += l->tls != NULL ? tf_connections(l->tls) : info != NULL ? info->num_connections : 0;
 	}

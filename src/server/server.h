@@ -14,20 +14,20 @@
 typedef struct srv_cfg {
 	const char *const *listen; /* "127.0.0.1:8080", "[::]:8443" */
 	size_t nlisten;
-	const char *prefix;        /* the issuer's path ("" or "/cluster"): every route is served under it
-				    * too, where STS looks, and at the root, for proxies that strip it */
-	const char *jwks_path;     /* also served at /openid/v1/jwks */
-	unsigned max_age;          /* Cache-Control: public, max-age=N */
-	bool cors;                 /* Access-Control-Allow-Origin: * on the documents */
-	bool access_log;           /* one log line per request (client, method, path, status, User-Agent) */
-	unsigned max_connections;  /* per listener */
+	const char *prefix;	     /* the issuer's path ("" or "/cluster"): every route is served under it
+				      * too, where STS looks, and at the root, for proxies that strip it */
+	const char *jwks_path;	     /* also served at /openid/v1/jwks */
+	unsigned max_age;	     /* Cache-Control: public, max-age=N */
+	bool cors;		     /* Access-Control-Allow-Origin: * on the documents */
+	bool access_log;	     /* one log line per request (client, method, path, status, User-Agent) */
+	unsigned max_connections;    /* per listener */
 	unsigned per_ip_connections; /* 0: no per-client cap */
-	unsigned timeout_s;        /* idle timeout per connection */
+	unsigned timeout_s;	     /* idle timeout per connection */
 	unsigned request_timeout_ms; /* a whole request must arrive within this (slowloris); 0: none */
-	size_t max_request;        /* bytes of request line + headers */
-	unsigned threads;          /* per listener; 0: cpus_usable() */
-	bool no_status_routes;     /* /healthz, /readyz, /metrics are served elsewhere (--status-listen) */
-	const char *tls_cert_pem;  /* both NULL: plain HTTP */
+	size_t max_request;	     /* bytes of request line + headers */
+	unsigned threads;	     /* per listener; 0: cpus_usable() */
+	bool no_status_routes;	     /* /healthz, /readyz, /metrics are served elsewhere (--status-listen) */
+	const char *tls_cert_pem;    /* both NULL: plain HTTP */
 	const char *tls_key_pem;
 } srv_cfg;
 

@@ -51,8 +51,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(url, "/healthz") == 0)
 		return answer(c, 200, "text/plain", (char *)"ok\n", 3, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/readyz") == 0)
-		return atomic_load(&s->ready) ? answer(c, 200, "text/plain", (char *)"ready\n", 6, MHD_RESPMEM_PERSISTENT)
-					      : answer(c, 503, "text/plain", (char *)"not ready\n", 10, MHD_RESPMEM_PERSISTENT);
+		return atomic_load(&s->ready)
+			   ? answer(c, 200, "text/plain", (char *)"ready\n", 6, MHD_RESPMEM_PERSISTENT)
+			   : answer(c, 503, "text/plain", (char *)"not ready\n", 10, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics") == 0) {
 		size_t len = 0;
 		char *body = s->metrics(s->ctx, &len);
@@ -79,9 +80,10 @@ status_srv *status_start(const char *listen, status_metrics_fn render, void *ctx
 	s->metrics = render;
 	s->ctx = ctx;
 	atomic_init(&s->ready, false);
-	s->d = MHD_start_daemon(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0),
-				0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
+	s->d =
+	    MHD_start_daemon(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0), 0, NULL, NULL,
+			     handle, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
 	if (s->d == NULL) {
 		free(s);
 		err_set(err, "cannot listen on %s (in use, or not an address of this host)", listen);

@@ -89,7 +89,8 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 			long left = deadline - clock_mono_ms();
 
 			if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-				err_set(err, "no data within %d s (a FIFO or pipe with no writer?)", FS_STREAM_TIMEOUT_MS / 1000);
+				err_set(err, "no data within %d s (a FIFO or pipe with no writer?)",
+					FS_STREAM_TIMEOUT_MS / 1000);
 				goto out;
 			}
 			continue;
@@ -389,7 +390,8 @@ bool fs_write_new(const char *path, const void *data, size_t len, unsigned mode,
 
 	if (fd < 0)
 		return err_set(err, "%s: %s%s", path, strerror(errno),
-			       errno == EEXIST ? " (refusing to overwrite it: move it away or choose another name)" : "");
+			       errno == EEXIST ? " (refusing to overwrite it: move it away or choose another name)"
+					       : "");
 	while (off < len) {
 		ssize_t w = write(fd, p + off, len - off);
 
@@ -434,4 +436,3 @@ bool fs_read_secret(const char *path, char **out, sao_err *err)
 	}
 	return true;
 }
-

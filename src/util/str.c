@@ -91,7 +91,8 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 			return 0;
 		cp = cp << 6 | (p[i] & 0x3fu);
 	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
 	if (len == 2 && cp < 0xa0) /* C1 controls */
 		return 0;

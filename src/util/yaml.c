@@ -21,7 +21,8 @@ static bool next(reader *r, yaml_event_t *ev)
 {
 	if (yaml_parser_parse(&r->p, ev))
 		return true;
-	err_set(r->err, "YAML line %zu: %s", r->p.problem_mark.line + 1, r->p.problem != NULL ? r->p.problem : "cannot parse");
+	err_set(r->err, "YAML line %zu: %s", r->p.problem_mark.line + 1,
+		r->p.problem != NULL ? r->p.problem : "cannot parse");
 	return false;
 }
 

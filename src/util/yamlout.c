@@ -44,7 +44,8 @@ static void emit_object(FILE *f, const json_t *v, int indent, bool first_inline)
 	json_t *x;
 	bool first = true;
 
-	json_object_foreach((json_t *)v, k, x) {
+	json_object_foreach((json_t *)v, k, x)
+	{
 		if (!(first && first_inline))
 			fprintf(f, "%*s", indent, "");
 		first = false;
@@ -71,7 +72,8 @@ static void emit(FILE *f, const json_t *v, int indent, bool in_list)
 		emit_object(f, v, indent, false);
 		return;
 	}
-	json_array_foreach((json_t *)v, i, x) {
+	json_array_foreach((json_t *)v, i, x)
+	{
 		fprintf(f, "%*s- ", indent, "");
 		if (json_is_object(x) && json_object_size(x) > 0)
 			emit_object(f, x, indent + 2, true);

@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 1: {
-		char *argv[] = {"token", "verify", "--jwks", a, "--token", b, "--issuer", "https://oidc.example.com/c", NULL};
+		char *argv[] = {"token", "verify", "--jwks", a, "--token", b, "--issuer", "https://oidc.example.com/c",
+				NULL};
 
 		put(a, data + 1, na);
 		put(b, sep != NULL ? sep + 1 : data + size, sep != NULL ? size - 1 - na - 1 : 0);

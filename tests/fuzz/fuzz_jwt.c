@@ -11,13 +11,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char jwks_text[] =
-	"{\"keys\":[{\"use\":\"sig\",\"kty\":\"RSA\",\"kid\":\"oXPpb3xM_g4lsznbFqCsmqpZI0kJxcRvoOal7Ih2O1U\",\"alg\":"
-	"\"RS256\",\"n\":\"9S4pGXy4rAh5bI2wXBS-gDMPbgujVX5YuosAksOk7kSQn-MdPL4REmoyvH8RZh-ox7tBCrJ1TAeXkwUZacp3hdmHacoUTL"
-	"jPCr3gm4FpQl-SjmCkomnerYiowgBDoHE6GpR12CLMBdFpjYVlEN-NbieCavUGC_m1si1idAH_5W0EEJ7OW4wAR_hDTwuSPZTcxOLEuV5JkznH4"
-	"9b8VJztbk4Gfh_LMiJobaKvjQwKye0C4h5tR7ZzM7W2RkWpH5Pcc2plTEOpGCA6vrRIqhKzckvbI9TOvNs1k1pOvDN2hnexxaexF79ybwlavhAK"
-	"r9b6rBRnvgMD9Sksdmvl9P9i0w\",\"e\":\"AQAB\"},{\"use\":\"sig\",\"kty\":\"EC\",\"kid\":\"aXQPDfzB9KRbk2j353TgilsLC"
-	"ldLS19cVbEpBldo880\",\"crv\":\"P-256\",\"alg\":\"ES256\",\"x\":\"ZPoL7K2ofLFzHzXYRZJFMzbbik4MaogTCm1QDziSA-I\",\"y"
-	"\":\"hVtgCxRuxMSe-jCRIRTbdDISVVDOBy-QReW8YxU-iV0\"}]}";
+    "{\"keys\":[{\"use\":\"sig\",\"kty\":\"RSA\",\"kid\":\"oXPpb3xM_g4lsznbFqCsmqpZI0kJxcRvoOal7Ih2O1U\",\"alg\":"
+    "\"RS256\",\"n\":\"9S4pGXy4rAh5bI2wXBS-gDMPbgujVX5YuosAksOk7kSQn-MdPL4REmoyvH8RZh-ox7tBCrJ1TAeXkwUZacp3hdmHacoUTL"
+    "jPCr3gm4FpQl-SjmCkomnerYiowgBDoHE6GpR12CLMBdFpjYVlEN-NbieCavUGC_m1si1idAH_5W0EEJ7OW4wAR_hDTwuSPZTcxOLEuV5JkznH4"
+    "9b8VJztbk4Gfh_LMiJobaKvjQwKye0C4h5tR7ZzM7W2RkWpH5Pcc2plTEOpGCA6vrRIqhKzckvbI9TOvNs1k1pOvDN2hnexxaexF79ybwlavhAK"
+    "r9b6rBRnvgMD9Sksdmvl9P9i0w\",\"e\":\"AQAB\"},{\"use\":\"sig\",\"kty\":\"EC\",\"kid\":\"aXQPDfzB9KRbk2j353TgilsLC"
+    "ldLS19cVbEpBldo880\",\"crv\":\"P-256\",\"alg\":\"ES256\",\"x\":\"ZPoL7K2ofLFzHzXYRZJFMzbbik4MaogTCm1QDziSA-I\",\"y"
+    "\":\"hVtgCxRuxMSe-jCRIRTbdDISVVDOBy-QReW8YxU-iV0\"}]}";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -63,8 +63,8 @@ static inline char *fx_encode(EVP_PKEY *k, enum fx_form form, size_t *len)
 		X509_gmtime_adj(X509_getm_notBefore(x), 0);
 		X509_gmtime_adj(X509_getm_notAfter(x), 3600);
 		X509_set_pubkey(x, k);
-		X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"t",
-					   -1, -1, 0);
+		X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"t", -1,
+					   -1, 0);
 		X509_set_issuer_name(x, X509_get_subject_name(x));
 		X509_sign(x, k, EVP_sha256());
 		PEM_write_bio_X509(b, x);

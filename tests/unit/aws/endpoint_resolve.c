@@ -16,10 +16,10 @@ int main(void)
 
 	while (scanf("%15s %127s %d %d", svc, region, &fips, &ds) == 4) {
 		aws_endpoint_cfg cfg = {fips != 0, ds != 0};
-		aws_service s = strcmp(svc, "s3") == 0	   ? AWS_S3
-				: strcmp(svc, "sts") == 0  ? AWS_STS
-				: strcmp(svc, "iam") == 0  ? AWS_IAM
-							   : AWS_CLOUDFRONT;
+		aws_service s = strcmp(svc, "s3") == 0	  ? AWS_S3
+				: strcmp(svc, "sts") == 0 ? AWS_STS
+				: strcmp(svc, "iam") == 0 ? AWS_IAM
+							  : AWS_CLOUDFRONT;
 		aws_endpoint ep;
 		sao_err err = {""};
 

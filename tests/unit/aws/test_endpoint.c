@@ -29,8 +29,11 @@ static void refuses(aws_service svc, const char *region, bool fips, bool ds, con
 	sao_err err = {""};
 
 	ok(!aws_endpoint_resolve(svc, region, &cfg, &ep, &err) && strstr(err.msg, needle) != NULL,
-	   "refused: %s %s%s%s (%s)", svc == AWS_S3 ? "s3" : svc == AWS_STS ? "sts" : "iam", region, fips ? " fips" : "",
-	   ds ? " dualstack" : "", err.msg);
+	   "refused: %s %s%s%s (%s)",
+	   svc == AWS_S3    ? "s3"
+	   : svc == AWS_STS ? "sts"
+			    : "iam",
+	   region, fips ? " fips" : "", ds ? " dualstack" : "", err.msg);
 }
 
 static void partition(const char *region, const char *want)
@@ -76,7 +79,8 @@ int main(void)
 	refuses(AWS_S3, "nowhere", false, false, "is not an AWS region");
 	resolves(AWS_STS, "us-gov-west-1", true, false, "https://sts.us-gov-west-1.amazonaws.com", "us-gov-west-1");
 	resolves(AWS_STS, "us-east-2", true, false, "https://sts-fips.us-east-2.amazonaws.com", "us-east-2");
-	resolves(AWS_STS, "cn-north-1", false, true, "https://sts.cn-north-1.api.amazonwebservices.com.cn", "cn-north-1");
+	resolves(AWS_STS, "cn-north-1", false, true, "https://sts.cn-north-1.api.amazonwebservices.com.cn",
+		 "cn-north-1");
 
 	/* Overrides change the URL, never the signing region. */
 	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9/", 1);
@@ -89,7 +93,7 @@ int main(void)
 		aws_endpoint ep;
 
 		ok(aws_endpoint_resolve(AWS_S3, "cn-north-1", NULL, &ep, NULL) && !ep.overridden &&
-			   strcmp(ep.host, "s3.cn-north-1.amazonaws.com.cn") == 0,
+		       strcmp(ep.host, "s3.cn-north-1.amazonaws.com.cn") == 0,
 		   "unset again: no override, AWS's host");
 	}
 
@@ -115,15 +119,16 @@ int main(void)
 		sao_err err = {""};
 		const aws_partition *gov = aws_partition_of("us-gov-west-1", NULL);
 
-		is_str(aws_arn_partition("arn:aws-us-gov:iam::123456789012:role/x")->id, "aws-us-gov", "arn:aws-us-gov:");
+		is_str(aws_arn_partition("arn:aws-us-gov:iam::123456789012:role/x")->id, "aws-us-gov",
+		       "arn:aws-us-gov:");
 		is_str(aws_arn_partition("arn:aws-cn:iam::123456789012:role/x")->id, "aws-cn", "arn:aws-cn:");
 		ok(aws_arn_partition("arn:aws-cnx:iam::1:role/x") == NULL, "arn:aws-cnx: is no partition");
 		ok(aws_arn_partition("arn:aws") == NULL && aws_arn_partition("aws:iam") == NULL, "not ARNs");
 		ok(aws_arn_check("--role-arn", "arn:aws-us-gov:iam::1:role/x", gov, "us-gov-west-1", &err),
 		   "a GovCloud role in GovCloud");
 		ok(!aws_arn_check("--role-arn", "arn:aws:iam::1:role/x", gov, "us-gov-west-1", &err) &&
-			   strstr(err.msg, "--role-arn arn:aws:iam::1:role/x is in the aws partition, but region "
-					   "us-gov-west-1 is in aws-us-gov") != NULL,
+		       strstr(err.msg, "--role-arn arn:aws:iam::1:role/x is in the aws partition, but region "
+				       "us-gov-west-1 is in aws-us-gov") != NULL,
 		   "a commercial role with a GovCloud region: %s", err.msg);
 	}
 	ok(aws_s3_virtual_host_ok("my-bucket") && !aws_s3_virtual_host_ok("my.bucket"),

@@ -23,21 +23,23 @@ int main(void)
 
 		ok(rot_plan(&in, &steps, &safe, &err) && safe, "a plan, safe");
 		ok(steps.n == 2 && strstr(steps.v[1], "OLD is published but not held any more: retained until "
-						       "2027-01-15 09:00:00 UTC") != NULL,
+						      "2027-01-15 09:00:00 UTC") != NULL,
 		   "a retained key: until gone_since + retention (%s)", steps.n > 1 ? steps.v[1] : "");
 	}
 	strlist_clear(&steps);
 	{
 		rot_input in = {&pub, &src, "NEW", state, 3600, 1800000000 + 7200};
 
-		ok(rot_plan(&in, &steps, &safe, &err) && steps.n == 2 && strstr(steps.v[1], "now (next publish)") != NULL,
+		ok(rot_plan(&in, &steps, &safe, &err) && steps.n == 2 &&
+		       strstr(steps.v[1], "now (next publish)") != NULL,
 		   "after the window: dropped at the next publish");
 	}
 	strlist_clear(&steps);
 	{
 		rot_input in = {&pub, &src, "NEW", NULL, 3600, 1800000000};
 
-		ok(rot_plan(&in, &steps, &safe, &err) && steps.n == 2 && strstr(steps.v[1], "once 25 h have passed") != NULL,
+		ok(rot_plan(&in, &steps, &safe, &err) && steps.n == 2 &&
+		       strstr(steps.v[1], "once 25 h have passed") != NULL,
 		   "without the state: the rule of thumb");
 	}
 	strlist_clear(&steps);

@@ -55,13 +55,14 @@ int main(void)
 	{
 		bool ins = false;
 
-		ok(disc_check_jwks_uri("https://192.0.2.1:80/openid/v1/jwks", &ins, &err), "a jwks-uri with an address and port");
+		ok(disc_check_jwks_uri("https://192.0.2.1:80/openid/v1/jwks", &ins, &err),
+		   "a jwks-uri with an address and port");
 		ok(!disc_check_jwks_uri("http://issuer.example.com/openid/v1/jwks", &ins, &err) &&
-			   strncmp(err.msg, "jwks-uri \"", 10) == 0,
+		       strncmp(err.msg, "jwks-uri \"", 10) == 0,
 		   "jwks-uri must be https, and the message says jwks-uri: %s", err.msg);
 		ok(!disc_check_jwks_uri("issuer.example.com/openid/v1/jwks", &ins, &err), "jwks-uri without a scheme");
 		ok(!disc_check_jwks_uri("https://issuer.example.com/jwks?x=1", &ins, &err) &&
-			   !disc_check_jwks_uri("https://issuer.example.com/jwks#f", &ins, &err),
+		       !disc_check_jwks_uri("https://issuer.example.com/jwks#f", &ins, &err),
 		   "jwks-uri without query or fragment");
 	}
 
@@ -92,11 +93,13 @@ int main(void)
 	docs_clear(&d);
 
 	cfg.jwks_path = "/openid/v1/jwks";
-	ok(docs_render(&cfg, s, &d, &err) && strcmp(d.jwks_uri, "https://oidc.example.com/cluster-1/openid/v1/jwks") == 0,
+	ok(docs_render(&cfg, s, &d, &err) &&
+	       strcmp(d.jwks_uri, "https://oidc.example.com/cluster-1/openid/v1/jwks") == 0,
 	   "jwks_uri follows --jwks-path");
 	docs_clear(&d);
 	cfg.jwks_uri = "https://cdn.example.com/jwks";
-	ok(docs_render(&cfg, s, &d, &err) && strstr(d.discovery, "\"jwks_uri\":\"https://cdn.example.com/jwks\"") != NULL,
+	ok(docs_render(&cfg, s, &d, &err) &&
+	       strstr(d.discovery, "\"jwks_uri\":\"https://cdn.example.com/jwks\"") != NULL,
 	   "--jwks-uri overrides");
 	docs_clear(&d);
 	cfg.jwks_uri = NULL;

@@ -41,7 +41,8 @@ static const char *keys_of(json_t *jwk, char *buf, size_t cap)
 	json_t *v;
 
 	buf[0] = '\0';
-	json_object_foreach(jwk, k, v) {
+	json_object_foreach(jwk, k, v)
+	{
 		strncat(buf, k, cap - strlen(buf) - 2);
 		strncat(buf, ",", cap - strlen(buf) - 1);
 	}
@@ -64,8 +65,8 @@ int main(void)
 	is_str(keys_of(jwk, names, sizeof(names)), "use,kty,kid,alg,n,e,", "RSA members in go-jose order");
 	is_str(json_string_value(json_object_get(jwk, "e")), "AQAB", "e is AQAB, no leading zero");
 	is_int(member_len(jwk, "n"), 256, "n of a 2048-bit key is 256 bytes (no leading zero byte)");
-	b64url_decode(json_string_value(json_object_get(jwk, "n")), strlen(json_string_value(json_object_get(jwk, "n"))),
-		      &raw, &n);
+	b64url_decode(json_string_value(json_object_get(jwk, "n")),
+		      strlen(json_string_value(json_object_get(jwk, "n"))), &raw, &n);
 	ok(n > 0 && raw[0] != 0, "n starts with a non-zero byte");
 	free(raw);
 	json_decref(set);

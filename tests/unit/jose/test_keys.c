@@ -48,10 +48,10 @@ static void refused(const char *buf, size_t len, const char *needle, const char 
 static void forms(const char *type, const char *curve, size_t bits, const char *alg)
 {
 	EVP_PKEY *k = fx_keygen(type, curve, bits);
-	enum fx_form fs[] = {FX_PUB_PEM, FX_PRIV_PKCS8_PEM, FX_PRIV_TRAD_PEM, FX_PUB_DER, FX_PRIV_DER, FX_CERT_PEM,
-			     FX_RSA_PUB_PEM};
-	const char *names[] = {"PUBLIC KEY PEM", "PKCS#8 PEM", "traditional PEM", "SPKI DER", "private DER",
-			       "certificate", "RSA PUBLIC KEY PEM"};
+	enum fx_form fs[] = {FX_PUB_PEM,  FX_PRIV_PKCS8_PEM, FX_PRIV_TRAD_PEM, FX_PUB_DER,
+			     FX_PRIV_DER, FX_CERT_PEM,	     FX_RSA_PUB_PEM};
+	const char *names[] = {"PUBLIC KEY PEM", "PKCS#8 PEM",	"traditional PEM",   "SPKI DER",
+			       "private DER",	 "certificate", "RSA PUBLIC KEY PEM"};
 	unsigned char *der = NULL, md[32];
 	int dl = i2d_PUBKEY(k, &der);
 	char *want;
@@ -69,8 +69,8 @@ static void forms(const char *type, const char *curve, size_t bits, const char *
 		if (fs[i] == FX_RSA_PUB_PEM && strcmp(type, "RSA") != 0)
 			continue;
 		buf = fx_encode(k, fs[i], &len);
-		ok(load_certs(buf, len, fs[i] == FX_CERT_PEM, &s, &err), "%s %s loads from %s %s", type, curve ? curve : "",
-		   names[i], err.msg);
+		ok(load_certs(buf, len, fs[i] == FX_CERT_PEM, &s, &err), "%s %s loads from %s %s", type,
+		   curve ? curve : "", names[i], err.msg);
 		ki = key_set_get(s, 0);
 		if (ki != NULL) {
 			BIGNUM *priv = NULL;
@@ -79,7 +79,7 @@ static void forms(const char *type, const char *curve, size_t bits, const char *
 			       names[i]);
 			is_str(ki->alg, alg, "%s alg", names[i]);
 			ok(!EVP_PKEY_get_bn_param(ki->pkey, OSSL_PKEY_PARAM_RSA_D, &priv) &&
-				   !EVP_PKEY_get_bn_param(ki->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &priv),
+			       !EVP_PKEY_get_bn_param(ki->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &priv),
 			   "%s: no private component kept", names[i]);
 			BN_free(priv);
 			ERR_clear_error();
@@ -127,34 +127,40 @@ static void secrets(void)
 
 	snprintf(json, sizeof(json), "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"x\"},\"data\":{\"sa.key\":\"%s\"}}",
 		 bpriv64);
-	ok(load(json, strlen(json), &s, &err) && key_set_count(s) == 1 && strcmp(key_set_get(s, 0)->curve, "P-384") == 0,
+	ok(load(json, strlen(json), &s, &err) && key_set_count(s) == 1 &&
+	       strcmp(key_set_get(s, 0)->curve, "P-384") == 0,
 	   "derives the public key from sa.key");
 	key_set_free(s);
 
 	snprintf(json, sizeof(json),
-		 "{\"kind\":\"List\",\"items\":[{\"kind\":\"Secret\",\"metadata\":{\"name\":\"other\"},\"data\":{\"x\":\"eA==\"}},"
+		 "{\"kind\":\"List\",\"items\":[{\"kind\":\"Secret\",\"metadata\":{\"name\":\"other\"},\"data\":{\"x\":"
+		 "\"eA==\"}},"
 		 "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"a\"},\"data\":{\"sa.pub\":\"%s\"}},"
 		 "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"b\"},\"stringData\":{\"tls.key\":\"%s\"}}]}",
 		 apub64, bpriv);
 	/* bpriv holds raw newlines, which JSON forbids in strings: rebuild with stringData escaped. */
 	{
-		json_t *j = json_pack("{s:s, s:[{s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, s:{s:s}}]}",
-				      "kind", "List", "items", "kind", "Secret", "metadata", "name", "other", "data", "x",
-				      "eA==", "kind", "Secret", "metadata", "name", "a", "data", "sa.pub", apub64, "kind",
-				      "Secret", "metadata", "name", "b", "stringData", "tls.key", bpriv);
+		json_t *j =
+		    json_pack("{s:s, s:[{s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, s:{s:s}}]}",
+			      "kind", "List", "items", "kind", "Secret", "metadata", "name", "other", "data", "x",
+			      "eA==", "kind", "Secret", "metadata", "name", "a", "data", "sa.pub", apub64, "kind",
+			      "Secret", "metadata", "name", "b", "stringData", "tls.key", bpriv);
 		char *d = json_dumps(j, 0);
 
 		snprintf(json, sizeof(json), "%s", d);
 		free(d);
 		json_decref(j);
 	}
-	ok(load(json, strlen(json), &s, &err) && key_set_count(s) == 2, "List of Secrets: skips one without keys, "
-									    "takes two %s", err.msg);
+	ok(load(json, strlen(json), &s, &err) && key_set_count(s) == 2,
+	   "List of Secrets: skips one without keys, "
+	   "takes two %s",
+	   err.msg);
 	key_set_free(s);
 
 	snprintf(json, sizeof(json), "{\"kind\":\"List\",\"items\":[{\"kind\":\"Secret\",\"data\":{\"x\":\"eA==\"}}]}");
 	refused(json, strlen(json), "no Secret in the List has", "List with no usable key");
-	snprintf(json, sizeof(json), "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"n\"},\"data\":{\"tls.crt\":\"@@@\"}}");
+	snprintf(json, sizeof(json),
+		 "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"n\"},\"data\":{\"tls.crt\":\"@@@\"}}");
 	refused(json, strlen(json), "data[\"tls.crt\"] is not valid base64", "non-base64 Secret value");
 	snprintf(json, sizeof(json), "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"n\"}}");
 	refused(json, strlen(json), "has no tls.crt", "Secret without data");
@@ -196,7 +202,7 @@ int main(void)
 	buf = fx_encode(k, FX_CERT_PEM, &len);
 	buf2 = fx_encode(k, FX_PUB_PEM, &l2);
 	ok(!load(buf, len, NULL, &err) && strstr(err.msg, "refusing certificates as signing keys") != NULL &&
-		   strstr(err.msg, "t.pem (a certificate)") != NULL && strstr(err.msg, "--allow-certificate") != NULL,
+	       strstr(err.msg, "t.pem (a certificate)") != NULL && strstr(err.msg, "--allow-certificate") != NULL,
 	   "a certificate is refused by default, named, with the way out");
 	both = malloc(len + l2 + 1);
 	memcpy(both, buf2, l2);
@@ -204,8 +210,8 @@ int main(void)
 	both[len + l2] = '\0';
 	s = key_set_new();
 	ok(key_set_add_blob(s, (unsigned char *)buf2, l2, "sa.pub", &err) &&
-		   !key_set_add_blob(s, (unsigned char *)both, len + l2, "mixed.pem", &err) && key_set_count(s) == 1 &&
-		   strstr(err.msg, "mixed.pem (a certificate)") != NULL,
+	       !key_set_add_blob(s, (unsigned char *)both, len + l2, "mixed.pem", &err) && key_set_count(s) == 1 &&
+	       strstr(err.msg, "mixed.pem (a certificate)") != NULL,
 	   "a key and a certificate in one input: the input fails as a whole, the set keeps what it had: %s", err.msg);
 	key_set_free(s);
 	free(both);
@@ -258,8 +264,9 @@ int main(void)
 	k = fx_keygen("RSA", NULL, 2048);
 	buf2 = fx_encode(k, FX_PUB_PEM, &l2);
 	both = malloc(len + 2 * l2 + 200);
-	snprintf(both, len + 2 * l2 + 200, "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n%s%s%s",
-		 buf, buf2, buf2);
+	snprintf(both, len + 2 * l2 + 200,
+		 "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n%s%s%s", buf, buf2,
+		 buf2);
 	ok(load(both, strlen(both), &s, &err), "multi-block PEM loads %s", err.msg);
 	is_int(key_set_count(s), 2, "two distinct keys");
 	is_int(key_set_duplicates(s), 1, "the repeated key is counted as a duplicate");

@@ -9,8 +9,8 @@
 
 static json_t *key(const char *kid, const char *n)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "use", "sig", "kty", "RSA", "kid", kid, "alg", "RS256", "n", n,
-			 "e", "AQAB");
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "use", "sig", "kty", "RSA", "kid", kid, "alg", "RS256", "n",
+			 n, "e", "AQAB");
 }
 
 static json_t *set2(json_t *a, json_t *b)
@@ -30,7 +30,8 @@ static const char *kids(const json_t *jwks, char *buf, size_t len)
 	json_t *k;
 
 	buf[0] = '\0';
-	json_array_foreach(json_object_get(jwks, "keys"), i, k) {
+	json_array_foreach(json_object_get(jwks, "keys"), i, k)
+	{
 		strncat(buf, json_string_value(json_object_get(k, "kid")), len - strlen(buf) - 2);
 		strncat(buf, " ", len - strlen(buf) - 1);
 	}
@@ -71,19 +72,20 @@ int main(void)
 	is_str(kids(j, buf, sizeof(buf)), "B A ", "JWKS: B, and A retained after it");
 	is_int(rep.kept.n, 1, "A is reported kept: %s", rep.kept.n ? rep.kept.v[0] : "");
 	ok(rep.kept.n && strstr(rep.kept.v[0], "kept until 2027-01-15 08:01:43 UTC") != NULL, "until gone + 3 s");
-	is_int(json_integer_value(json_object_get(json_array_get(json_object_get(s2, "keys"), 1), "gone_since")), t0 + 100,
-	       "A's gone_since is when it left the source");
+	is_int(json_integer_value(json_object_get(json_array_get(json_object_get(s2, "keys"), 1), "gone_since")),
+	       t0 + 100, "A's gone_since is when it left the source");
 	json_decref(j);
 	retain_report_clear(&rep);
 
 	/* 2 s later (inside the window) nothing changes; 3 s later A is dropped. */
 	ok(retain_merge(s2, src, t0 + 102, &(retain_policy){3, NULL}, &s3, &j, &rep, &err) && json_equal(s2, s3) &&
-		   strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
+	       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
 	   "within the window: A still published, state unchanged");
 	json_decref(s3);
 	json_decref(j);
 	retain_report_clear(&rep);
-	ok(retain_merge(s2, src, t0 + 103, &(retain_policy){3, NULL}, &s3, &j, &rep, &err) && strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+	ok(retain_merge(s2, src, t0 + 103, &(retain_policy){3, NULL}, &s3, &j, &rep, &err) &&
+	       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
 	   "at gone + retention: A is dropped");
 	is_int(rep.dropped.n, 1, "and reported dropped");
 	is_int(json_array_size(json_object_get(s3, "keys")), 1, "the state forgets it");
@@ -92,7 +94,8 @@ int main(void)
 	retain_report_clear(&rep);
 
 	/* --retain 0 drops at once. */
-	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){0, NULL}, &s3, &j, &rep, &err) && strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){0, NULL}, &s3, &j, &rep, &err) &&
+	       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
 	   "retention 0: a key leaving the source is dropped at once");
 	json_decref(s3);
 	json_decref(j);
@@ -103,7 +106,7 @@ int main(void)
 	src = set2(json_incref(a), json_incref(b));
 	ok(retain_merge(s2, src, t0 + 101, &(retain_policy){3, NULL}, &s4, &j, &rep, &err), "A back in the source");
 	ok(json_is_null(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "gone_since")) &&
-		   json_integer_value(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "first_seen")) == t0,
+	       json_integer_value(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "first_seen")) == t0,
 	   "gone_since cleared, first_seen kept");
 	is_str(kids(j, buf, sizeof(buf)), "A B ", "each key once");
 	json_decref(s4);
@@ -113,7 +116,8 @@ int main(void)
 
 	/* Refusals. */
 	src = set2(key("A", "other"), NULL);
-	ok(!retain_merge(s2, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) && strstr(err.msg, "kid A names two different keys"),
+	ok(!retain_merge(s2, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) &&
+	       strstr(err.msg, "kid A names two different keys"),
 	   "one kid for two keys is refused: %s", err.msg);
 	json_decref(src);
 	src = set2(json_incref(a), NULL);
@@ -122,11 +126,14 @@ int main(void)
 		json_t *bad = json_pack("{s:i, s:[{s:s}]}", "saoidc_retention", 1, "keys", "kid", "A");
 		json_t *alien = json_pack("{s:s}", "hello", "world");
 
-		ok(!retain_merge(newer, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) && strstr(err.msg, "newer saoidc"),
+		ok(!retain_merge(newer, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) &&
+		       strstr(err.msg, "newer saoidc"),
 		   "a state of a newer version is refused: %s", err.msg);
-		ok(!retain_merge(bad, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) && strstr(err.msg, "corrupt"),
+		ok(!retain_merge(bad, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) &&
+		       strstr(err.msg, "corrupt"),
 		   "a corrupt entry is refused: %s", err.msg);
-		ok(!retain_merge(alien, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) && strstr(err.msg, "not a saoidc retention state"),
+		ok(!retain_merge(alien, src, t0, &(retain_policy){3, NULL}, &s4, &j, &rep, &err) &&
+		       strstr(err.msg, "not a saoidc retention state"),
 		   "another JSON document is refused: %s", err.msg);
 		ok(s4 == NULL && j == NULL, "and nothing is returned");
 		json_decref(newer);
@@ -151,42 +158,44 @@ int main(void)
 		retain_report_clear(&rep);
 		src = set2(json_incref(b), NULL);
 		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL}, &st2, &j, &rep, &err) &&
-			   strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
+		       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
 		   "without --revoke, A is retained");
 		json_decref(j);
 		json_decref(st);
 		retain_report_clear(&rep);
 		ok(retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rv}, &st3, &j, &rep, &err) &&
-			   strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+		       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
 		   "--revoke A withdraws it from the JWKS at once: %s", err.msg);
 		is_int(rep.revoked.n, 1, "and reports it");
-		is_int(json_integer_value(json_object_get(st3, "saoidc_retention")), 2, "a state with revocations is version 2");
-		is_str(json_string_value(json_object_get(json_array_get(json_object_get(st3, "revoked"), 0), "kid")), "A",
-		       "which records A as revoked");
+		is_int(json_integer_value(json_object_get(st3, "saoidc_retention")), 2,
+		       "a state with revocations is version 2");
+		is_str(json_string_value(json_object_get(json_array_get(json_object_get(st3, "revoked"), 0), "kid")),
+		       "A", "which records A as revoked");
 		is_int(json_array_size(json_object_get(st3, "keys")), 1, "and keeps no entry for A");
 		json_decref(j);
 		retain_report_clear(&rep);
 		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, NULL}, &s4, &j, &rep, &err) &&
-			   strcmp(kids(j, buf, sizeof(buf)), "B ") == 0 && json_equal(s4, st3),
+		       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0 && json_equal(s4, st3),
 		   "a later run without --revoke does not bring A back, and changes nothing");
 		json_decref(j);
 		json_decref(s4);
 		retain_report_clear(&rep);
-		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, &rv}, &s4, &j, &rep, &err) && json_equal(s4, st3),
+		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, &rv}, &s4, &j, &rep, &err) &&
+		       json_equal(s4, st3),
 		   "revoking A again changes nothing");
 		json_decref(j);
 		json_decref(s4);
 		retain_report_clear(&rep);
 		ok(!retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rb}, &s4, &j, &rep, &err) &&
-			   strstr(err.msg, "still holds this key") != NULL && s4 == NULL && j == NULL,
+		       strstr(err.msg, "still holds this key") != NULL && s4 == NULL && j == NULL,
 		   "revoking a key the source holds is refused: %s", err.msg);
 		ok(!retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rz}, &s4, &j, &rep, &err) &&
-			   strstr(err.msg, "no published key has this kid") != NULL,
+		       strstr(err.msg, "no published key has this kid") != NULL,
 		   "revoking an unknown kid is refused: %s", err.msg);
 		json_decref(src);
 		src = set2(json_incref(a), json_incref(b));
 		ok(!retain_merge(st3, src, t0 + 40, &(retain_policy){25 * H, NULL}, &s4, &j, &rep, &err) &&
-			   strstr(err.msg, "was revoked on") != NULL,
+		       strstr(err.msg, "was revoked on") != NULL,
 		   "a source holding a revoked key again is refused: %s", err.msg);
 		json_decref(src);
 		retain_report_clear(&rep);
@@ -203,8 +212,8 @@ int main(void)
 	ok(retain_parse_duration("3s", &d) && d == 3 && retain_parse_duration("3", &d) && d == 3, "3s, 3");
 	ok(retain_parse_duration("2d", &d) && d == 172800 && retain_parse_duration("0", &d) && d == 0, "2d, 0");
 	ok(!retain_parse_duration("-1h", &d) && !retain_parse_duration("1x", &d) && !retain_parse_duration("h", &d) &&
-		   !retain_parse_duration("1hh", &d) && !retain_parse_duration("999999d", &d) &&
-		   !retain_parse_duration("", &d),
+	       !retain_parse_duration("1hh", &d) && !retain_parse_duration("999999d", &d) &&
+	       !retain_parse_duration("", &d),
 	   "garbage, negatives and more than a year are refused");
 	json_decref(s1);
 	json_decref(s2);

@@ -69,8 +69,8 @@ int main(void)
 			const char *at = strchr(url_alpha, c);
 			unsigned char *o = NULL;
 			size_t ol = 0;
-			bool in_std = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-				      c == '/' || c == '=';
+			bool in_std = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+				      c == '+' || c == '/' || c == '=';
 			bool url_ok = at != NULL && (at - url_alpha) % 4 == 0;
 
 			if (b64_decode(s4, 4, &o, &ol) != in_std)
@@ -81,15 +81,16 @@ int main(void)
 				bad_url++;
 			free(o);
 		}
-		is_int(bad_std, 0, "std: of the 255 non-NUL byte values, exactly the alphabet and '=' are accepted last");
+		is_int(bad_std, 0,
+		       "std: of the 255 non-NUL byte values, exactly the alphabet and '=' are accepted last");
 		is_int(bad_url, 0, "url: exactly the alphabet characters with zero unused bits are accepted last");
 	}
-	dec("Zm9=", false, false, NULL);          /* non-canonical: the unused bits are not zero */
+	dec("Zm9=", false, false, NULL); /* non-canonical: the unused bits are not zero */
 	dec("Zg==", false, true, "f");
-	dec("Zh==", false, false, NULL);          /* the same byte, non-canonical */
+	dec("Zh==", false, false, NULL); /* the same byte, non-canonical */
 	dec("Zm9v====", false, false, NULL);
 	dec("=Zm9", false, false, NULL);
-	dec("Zm-v", false, false, NULL);          /* '-' is base64url's, not base64's */
-	dec("Zm9vYm-", true, false, NULL);        /* non-canonical in url too ('-' = 62, low bits set) */
+	dec("Zm-v", false, false, NULL);   /* '-' is base64url's, not base64's */
+	dec("Zm9vYm-", true, false, NULL); /* non-canonical in url too ('-' = 62, low bits set) */
 	return tap_done();
 }

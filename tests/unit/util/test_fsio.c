@@ -62,7 +62,7 @@ int main(void)
 	ok(!fs_read_file(dir, 4, &buf, &len, &err) && strstr(err.msg, "directory") != NULL, "a directory is refused");
 	snprintf(big, sizeof(big), "%s/missing", dir);
 	ok(!fs_read_file(big, 4, &buf, &len, &err) && strstr(err.msg, "No such file") != NULL, "a missing file is "
-												     "refused");
+											       "refused");
 	snprintf(big, sizeof(big), "%s/empty", dir);
 	f = fopen(big, "w");
 	fclose(f);

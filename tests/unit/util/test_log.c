@@ -40,8 +40,8 @@ static const char *capture(const char *method, const char *path, unsigned status
 	 * cases below compare the rest. */
 	if (method != NULL && n > 29 && captured[0] == 's' && captured[8] != '{') {
 		const char *t = captured + 8;
-		bool shape = strlen(t) > 21 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' && t[16] == ':' &&
-			     t[19] == 'Z' && t[20] == ' ';
+		bool shape = strlen(t) > 21 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' &&
+			     t[16] == ':' && t[19] == 'Z' && t[20] == ' ';
 
 		ok(shape, "a text access line has its timestamp (%.21s)", t);
 		if (shape)
@@ -123,15 +123,16 @@ int main(void)
 		static const struct {
 			const char *in, *want, *what;
 		} cases[] = {
-			{"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", "2-, 3-, 4-byte characters kept"},
-			{"\xc0\xaf", "\\xc0\\xaf", "overlong '/' escaped"},
-			{"\xe0\x80\xaf", "\\xe0\\x80\\xaf", "3-byte overlong escaped"},
-			{"\xed\xa0\x80", "\\xed\\xa0\\x80", "a UTF-16 surrogate escaped"},
-			{"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "U+10FFFF kept"},
-			{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "above U+10FFFF escaped"},
-			{"\xc2\x85", "\\xc2\\x85", "a C1 control (NEL) escaped"},
-			{"a\xc3", "a\\xc3", "a character cut at the end escaped"},
-			{"\x7f\t", "\\x7f\\x09", "DEL and TAB escaped"},
+		    {"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91",
+		     "2-, 3-, 4-byte characters kept"},
+		    {"\xc0\xaf", "\\xc0\\xaf", "overlong '/' escaped"},
+		    {"\xe0\x80\xaf", "\\xe0\\x80\\xaf", "3-byte overlong escaped"},
+		    {"\xed\xa0\x80", "\\xed\\xa0\\x80", "a UTF-16 surrogate escaped"},
+		    {"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "U+10FFFF kept"},
+		    {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "above U+10FFFF escaped"},
+		    {"\xc2\x85", "\\xc2\\x85", "a C1 control (NEL) escaped"},
+		    {"a\xc3", "a\\xc3", "a character cut at the end escaped"},
+		    {"\x7f\t", "\\x7f\\x09", "DEL and TAB escaped"},
 		};
 
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
