@@ -234,7 +234,7 @@ static void free_secret(char *s)
 /* credential_process: runs the command through /bin/sh as the CLI does and reads its JSON
  * ({"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}), at most
  * 64 KiB, within PROCESS_DEADLINE_MS (util/proc). Its stderr is the user's. */
-#define PROCESS_DEADLINE_MS 30000L
+#define PROCESS_DEADLINE_MS 60000L /* the Go SDK gives it one minute */
 static bool creds_process(const char *name, const char *cmd, aws_creds *out, sao_err *err)
 {
 	char *const argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};

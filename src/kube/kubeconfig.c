@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define EXEC_OUT_MAX (64 * 1024)
-#define EXEC_DEADLINE_MS 30000L /* kubectl has none; a plugin that hangs must not hang saoidc */
+#define EXEC_DEADLINE_MS 60000L /* kubectl has none; a plugin that hangs must not hang saoidc */
 
 static void free_secret(char *s)
 {
@@ -161,9 +161,10 @@ oom:
 
 /* Runs an exec credential plugin (command, args, env) and reads its ExecCredential, within
  * EXEC_DEADLINE_MS and EXEC_OUT_MAX bytes (util/proc). */
-static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
+static bool run_exec(const json_t *ex, const char *source_file, kube_conn *out, sao_err *err)
 {
 	const char *cmd = json_string_value(json_object_get(ex, "command"));
+	char *resolved = NULL;
 	const char *api = json_string_value(json_object_get(ex, "apiVersion"));
 	const json_t *args = json_object_get(ex, "args"), *env = json_object_get(ex, "env");
 	size_t nargs = json_array_size(args), n = 0;
@@ -174,6 +175,16 @@ static bool run_exec(const json_t *ex, kube_conn *out, sao_err *err)
 
 	if (cmd == NULL)
 		return err_set(err, "users[].user.exec has no command");
+	/* As client-go does: a command with a slash that is not absolute is next to the kubeconfig
+	 * that names it, never in the working directory (which someone else may be able to write). */
+	if (cmd[0] != '/' && strchr(cmd, '/') != NULL && source_file != NULL) {
+		const char *slash = strrchr(source_file, '/');
+
+		if (asprintf(&resolved, "%.*s%s", slash != NULL ? (int)(slash - source_file + 1) : 0, source_file,
+			     cmd) < 0)
+			return err_set(err, "out of memory");
+		cmd = resolved;
+	}
 	if (api == NULL)
 		api = "client.authentication.k8s.io/v1";
 	argv = calloc(nargs + 2, sizeof(*argv));
@@ -219,6 +230,7 @@ out:
 	proc_output_free(buf, n);
 	free(info);
 	free(argv);
+	free(resolved);
 	for (char **e = envp; e != NULL && *e != NULL; e++)
 		free(*e);
 	free(envp);
@@ -360,7 +372,7 @@ bool kubeconfig_load(const char *files, const char *context, kube_conn *out, sao
 				goto out;
 		}
 		if (out->token == NULL && out->cert_pem == NULL && json_is_object(json_object_get(us, "exec")) &&
-		    !run_exec(json_object_get(us, "exec"), out, err)) {
+		    !run_exec(json_object_get(us, "exec"), ufile, out, err)) {
 			err_prefix(err, "%s: user %s: ", out->where, uname);
 			goto out;
 		}

@@ -33,7 +33,15 @@ static void child(char *const argv[], char *const envp[], int wfd)
 {
 	static const char msg[] = "saoidc: the helper program could not be run\n";
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	sigset_t none;
 
+	/* Our blocked signals (HUP, INT, TERM: taken by sigtimedwait) and ignored SIGPIPE would be
+	 * inherited through exec: the helper gets the defaults. Its own process group, so that a
+	 * timeout kills whatever it started too. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	setpgid(0, 0);
 	if (devnull >= 0)
 		dup2(devnull, 0);
 	dup2(wfd, 1); /* the copy on 1 is not close-on-exec */
@@ -55,6 +63,7 @@ static bool reap(pid_t pid, long until, int *status)
 		if (r < 0 && errno != EINTR)
 			return true;
 		if (clock_mono_ms() >= until) {
+			kill(-pid, SIGKILL); /* its process group: what it started goes too */
 			kill(pid, SIGKILL);
 			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 				;
@@ -92,6 +101,7 @@ bool proc_run(const char *what, char *const argv[], char *const envp[], long dea
 	}
 	if (pid == 0)
 		child(argv, envp, fd[1]);
+	setpgid(pid, pid); /* also here: whichever runs first, the group exists before any kill */
 	close(fd[1]);
 	fd[1] = -1;
 	for (;;) {
@@ -120,8 +130,10 @@ bool proc_run(const char *what, char *const argv[], char *const envp[], long dea
 	}
 	close(fd[0]);
 	fd[0] = -1;
-	if (late || big)
+	if (late || big) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
+	}
 	if (!reap(pid, late || big ? clock_mono_ms() + 5000 : until, &status))
 		late = true;
 	if (late)

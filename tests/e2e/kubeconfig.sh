@@ -122,5 +122,18 @@ kc quoteexec "$cluster_data" "    exec:
       command: $T_TMP/info-plugin"
 run env -u KUBERNETES_SERVICE_HOST KUBECONFIG="$T_TMP/quoteexec.yaml" "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa
 is "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["apiVersion"])' "$T_TMP/info.json" 2>&1)" 'a"b' "KUBERNETES_EXEC_INFO stays JSON with a quote in apiVersion"
+# A relative exec command is found next to the kubeconfig, as kubectl finds it, never in the
+# working directory (which someone else may be able to write).
+mkdir -p "$T_TMP/kc/bin" "$T_TMP/elsewhere/bin"
+printf '#!/bin/sh\necho '"'"'%s'"'"'\n' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"kubeconfig-token"}}' >"$T_TMP/kc/bin/tok"
+printf '#!/bin/sh\necho planted >"%s"\necho '"'"'%s'"'"'\n' "$T_TMP/planted-ran" '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"not-the-token"}}' >"$T_TMP/elsewhere/bin/tok"
+chmod +x "$T_TMP/kc/bin/tok" "$T_TMP/elsewhere/bin/tok"
+kc relexec "$cluster_data" "    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ./bin/tok"
+mv "$T_TMP/relexec.yaml" "$T_TMP/kc/relexec.yaml"
+run sh -c "cd '$T_TMP/elsewhere' && env -u KUBERNETES_SERVICE_HOST KUBECONFIG='$T_TMP/kc/relexec.yaml' '$SAOIDC' jwks --key kube://eksa-system/mgmt-sa"
+is "$OUT" "$WANT" "exec command ./bin/tok runs from the kubeconfig's directory"
+ok "and the one in the working directory never ran" test ! -e "$T_TMP/planted-ran"
 ok "no token reached a message" sh -c "! grep -q 'kubeconfig-token' '$T_TMP/.stdout' '$T_TMP/.stderr'"
 done_testing

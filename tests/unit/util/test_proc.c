@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <time.h>
+#include "util/str.h"
 #include <stdio.h>
 
 static bool sh(const char *script, long deadline_ms, size_t max, char **out, size_t *len, sao_err *err)
@@ -62,6 +65,50 @@ int main(void)
 	   "its standard input is /dev/null (never interactive)");
 	proc_output_free(out, len);
 	out = NULL;
+	/* Signals this process blocks (as the long-running commands block HUP, INT and TERM) are not
+	 * blocked in the helper. */
+	{
+		sigset_t hup, old;
+
+		sigemptyset(&hup);
+		sigaddset(&hup, SIGHUP);
+		sigaddset(&hup, SIGTERM);
+		sigprocmask(SIG_BLOCK, &hup, &old);
+		bool none = sh("grep SigBlk /proc/self/status", 5000, 200, &out, &len, &err) &&
+			    strstr(out, "0000000000000000") != NULL;
+
+		ok(none, "the helper starts with no signal blocked (%s)", out != NULL ? str_trim(out) : "?");
+		proc_output_free(out, len);
+		out = NULL;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	/* Past the deadline, what the helper started is killed with it (its process group). */
+	{
+		char pidfile[] = "/tmp/saoidc-proc-pid-XXXXXX", cmd[200];
+		int fd = mkstemp(pidfile), gone = 0;
+		long pid = 0;
+		FILE *f;
+
+		if (fd >= 0)
+			close(fd);
+		snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! >%s; wait", pidfile);
+		ok(!sh(cmd, 500, 100, &out, &len, &err) && strstr(err.msg, "did not finish") != NULL,
+		   "a helper whose child sleeps on is stopped at the deadline");
+		if ((f = fopen(pidfile, "r")) != NULL) {
+			if (fscanf(f, "%ld", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		for (int i = 0; pid > 0 && i < 200 && !gone; i++) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+
+			gone = kill((pid_t)pid, 0) != 0;
+			if (!gone)
+				nanosleep(&ts, NULL);
+		}
+		ok(pid > 0 && gone, "and so is the sleep it started (pid %ld)", pid);
+		unlink(pidfile);
+	}
 	/* As many descriptors as a child started by system(3) has (what this test inherited, 0-2
 	 * and ls's own): the pipe's read end is not inherited. */
 	{
