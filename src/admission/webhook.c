@@ -440,6 +440,7 @@ static void serve_loop(adm *a, tf_front *d)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	certwatch_init(&cw, a->cfg->cert_file, a->cfg->key_file);
 	for (;;) {
 		struct timespec ts = {1, 0};
@@ -449,7 +450,7 @@ static void serve_loop(adm *a, tf_front *d)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		certwatch_check(&cw, set_cert, d);
-		poll_config_map(a, false);
+		poll_config_map(a, sig == SIGHUP); /* SIGHUP: read the ConfigMap now */
 		lk_stats_get(a->lk, &ls);
 		if (ls.synced && !said_ready)
 			log_info("ServiceAccounts listed (%zu), watching for changes: ready", ls.cached);

@@ -27,8 +27,9 @@ typedef struct adm_cfg {
 	unsigned cm_poll_s;		  /* how often it is read again (0: every second) */
 } adm_cfg;
 
-/* Serves until SIGTERM or SIGINT, which the caller has blocked in every thread (the services'
- * threads are started here and inherit the mask). cert and key are the PEM the caller checked. */
+/* Serves until SIGTERM or SIGINT, which the caller has blocked (with SIGHUP: read the ConfigMap
+ * now) in every thread (the services' threads are started here and inherit the mask). cert and
+ * key are the PEM the caller checked. */
 bool adm_run(const adm_cfg *cfg, const char *cert_pem, const char *key_pem, sao_err *err);
 
 #endif

@@ -8,6 +8,8 @@
 #include "server/status.h"
 #include "util/log.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +215,15 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 	sync_metrics m;
 	status_srv *st;
 	sao_err err = {""};
+	sigset_t sigs;
 
+	/* Blocked before the status thread starts, so that it inherits the mask: a signal is then
+	 * taken by the loop's sigtimedwait, never by that thread (SIGHUP's default kills). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	memset(&m, 0, sizeof(m));
 	atomic_store(&m.runs, 1);
 	atomic_store(&m.last_success, (long long)time(NULL));

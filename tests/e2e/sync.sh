@@ -57,6 +57,12 @@ is "$(published)" "$KB $KA" "and the published JWKS stays as it was"
 mv "$T_TMP/sa.pub.away" "$T_TMP/keys/sa.pub"
 ok "the key back, /readyz answers 200" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
 
+# SIGHUP during passes (a storm of them): each starts a pass; none kills the process (the status
+# thread once took it, and SIGHUP's default action ended publish --watch with 129).
+runs0=$(curl -s "http://127.0.0.1:$MP/metrics" | awk '$1 == "saoidc_sync_runs_total" {print $2}')
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -HUP $SYNCPID 2>/dev/null; done
+ok "20 SIGHUPs: publish --watch runs a pass for them" until_ok sh -c "[ \"\$(curl -s http://127.0.0.1:$MP/metrics | awk '\$1 == \"saoidc_sync_runs_total\" {print \$2}')\" -gt $runs0 ]"
+ok "and is still running" kill -0 $SYNCPID
 kill -TERM $SYNCPID
 wait $SYNCPID
 is "$?" 0 "SIGTERM stops it with exit 0"

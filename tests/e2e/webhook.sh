@@ -124,6 +124,9 @@ refused "webhook without TLS is refused" 2 "required" "$SAOIDC" webhook --listen
 refused "--sa-cache-seconds abc is a usage error (it was taken as 0)" 2 "whole seconds" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --sa-cache-seconds abc
 refused "--sa-namespace takes a namespace name" 2 "namespace name" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --sa-namespace 'a/b'
 is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$WP/mutate")" 405 "GET /mutate is 405"
+for i in 1 2 3 4 5; do kill -HUP $WPID; done
+ok "SIGHUP does not stop the webhook (it reads the ConfigMap again)" wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$WP/healthz"
+ok "  the process is still there" kill -0 $WPID
 kill $WPID; wait $WPID
 is "$?" 0 "the webhook stops cleanly on SIGTERM"
 # The shipped Deployment listens on [::]:8443: the API server and the kubelet's probes reach it
