@@ -3,6 +3,7 @@
 #include "aws/creds_meta.h"
 
 #include "aws/send.h"
+#include "util/url.h"
 #include "util/fsio.h"
 #include "util/str.h"
 
@@ -29,6 +30,35 @@ static bool creds_from_json(aws_creds *out, const aws_response *r, const char *s
 	return ok;
 }
 
+/* As the AWS SDKs allow it: https anywhere, http only to this host or to the ECS and EKS Pod
+ * Identity agents' link-local addresses (the token would cross the network in clear text). */
+static bool full_uri_allowed(const char *full, sao_err *err)
+{
+	static const char *const hosts[] = {"127.0.0.1", "localhost", "::1", "[::1]", "169.254.170.2", "169.254.170.23",
+					    "fd00:ec2::23", "[fd00:ec2::23]"};
+	url_parts u = {0};
+	bool ok = false;
+
+	if (full == NULL || !url_parse(full, &u, err)) {
+		err_prefix(err, "AWS_CONTAINER_CREDENTIALS_FULL_URI: ");
+		goto out;
+	}
+	if (strcmp(u.scheme, "https") == 0) {
+		ok = true;
+		goto out;
+	}
+	for (size_t i = 0; strcmp(u.scheme, "http") == 0 && i < sizeof(hosts) / sizeof(*hosts); i++)
+		ok = ok || strcmp(u.host, hosts[i]) == 0 || strncmp(u.host, "127.", 4) == 0;
+	if (!ok)
+		err_set(err, "AWS_CONTAINER_CREDENTIALS_FULL_URI: http:// is allowed only to this host (loopback) or the "
+			     "ECS/EKS Pod Identity agent (169.254.170.2, 169.254.170.23, fd00:ec2::23), as the AWS SDKs "
+			     "allow it: %s is neither; use https",
+			u.host != NULL ? u.host : "(no host)");
+out:
+	url_parts_clear(&u);
+	return ok;
+}
+
 bool aws_creds_container(aws_creds *out, sao_err *err)
 {
 	const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
@@ -41,6 +71,8 @@ bool aws_creds_container(aws_creds *out, sao_err *err)
 	aws_response r = {0};
 	bool ok = false;
 
+	if ((rel == NULL || rel[0] == '\0') && !full_uri_allowed(full, err))
+		goto out;
 	if (rel != NULL && rel[0] != '\0') {
 		if (asprintf(&url, "http://169.254.170.2%s", rel) < 0)
 			url = NULL;

@@ -124,6 +124,19 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 	return atomic_load((const atomic_bool *)ud) ? 1 : 0;
 }
 
+/* False when a header line holds a control character (CR or LF would start another header:
+ * a credential value from the environment or an answer must not add headers); *bad gets the
+ * header's name, never its value. */
+static bool header_clean(const char *line, char bad[64])
+{
+	for (const unsigned char *p = (const unsigned char *)line; *p != '\0'; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			snprintf(bad, 64, "%.*s", (int)strcspn(line, ":"), line);
+			return false;
+		}
+	return true;
+}
+
 /* The header list, each line also kept in `lines` so it can be cleansed after use. */
 static bool header_list(const fetch_req *req, struct curl_slist **out)
 {
@@ -213,6 +226,17 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 
 	memset(r, 0, sizeof(*r));
 	sink.c = c;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		char bad[64];
+
+		if (!header_clean(req->headers[i], bad)) {
+			err_set(err, "%s %s: the %s header holds a control character (a line break would add headers): "
+				     "refusing to send it; check where its value comes from (an environment variable, a "
+				     "credentials file or process, a token file)",
+				method, req->url, bad);
+			goto out;
+		}
+	}
 	if (c == NULL || !header_list(req, &hs)) {
 		err_set(err, "out of memory");
 		goto out;

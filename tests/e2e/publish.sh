@@ -107,6 +107,7 @@ contains "$ERR" "credentials from container credentials" "names the source"
 printf 'Bearer pod-identity-token' >"$T_TMP/pod-token"
 run $NOENV AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$CP/container" AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$T_TMP/pod-token" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/container
 is "$RC" 0 "container credentials with the token in a file (EKS Pod Identity)"
+refused "container credentials over http to another host are refused (the token would cross the network in clear)" 1 "http:// is allowed only to this host" $NOENV AWS_CONTAINER_CREDENTIALS_FULL_URI="http://198.51.100.7/container" AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer pod-identity-token" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/container
 refused "a refused container token is reported" 1 "answered HTTP 403" $NOENV AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$CP/container" AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer wrong" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/container
 : >"$T_TMP/cred.log"
 run env -u AWS_EC2_METADATA_DISABLED $NOENV AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$CP" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" --force s3://saoidc-test/imds
@@ -179,6 +180,13 @@ is "$(grep -c '"signed": false' "$T_TMP/iam.log")" 0 "with signatures botocore a
 run env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/ci --register --thumbprint none --client-id new-aud
 is "$(sed 's/.*"action": "\([A-Za-z]*\)".*/\1/' "$T_TMP/iam.log" | tr '\n' ' ')" "ListOpenIDConnectProviders GetOpenIDConnectProvider AddClientIDToOpenIDConnectProvider " "publish --register --client-id new-aud adds it and removes nothing"
 contains "$(curl -s "http://127.0.0.1:$IP/")" '"clients": ["sts.amazonaws.com", "new-aud"]' "sts.amazonaws.com is still accepted"
+
+# A credential value with a line break never becomes a header of its own.
+: >"$T_TMP/proxy.log"
+refused "a session token with CR/LF in it is refused before anything is sent" 1 "X-Amz-Security-Token header holds a control character" \
+	env AWS_SESSION_TOKEN="$(printf 't\r\nX-Evil: 1')" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/crlf
+is "$(wc -l <"$T_TMP/proxy.log" | tr -d ' ')" 0 "no request reached S3"
+case "$ERR" in *X-Evil*) fail "the token's value is not echoed" ;; *) pass "the token's value is not echoed" ;; esac
 
 # s3-policy, dry run, bad input.
 run "$SAOIDC" s3-policy s3://saoidc-test/cluster-1
