@@ -84,6 +84,9 @@ is "$RC" 0 "discovery prints kube-apiserver's document for it"
 contains "$ERR" "has a port (8443)" "with a warning"
 run "$SAOIDC" discovery $K1 --issuer "https://127.0.0.1:8443/c"
 is "$ERR" "" "a loopback issuer may have a port (tests), without a warning"
+refused "--jwks-path under /.saoidc/ (the retention state's place) is refused" 1 "where saoidc keeps its retention state" \
+	"$SAOIDC" render --issuer https://oidc.example.com/c --key "$KEYS/demo-rsa.pub" --jwks-path /.saoidc/retention.json --out "$T_TMP/saoidc-path"
+ok "and nothing was written" test ! -e "$T_TMP/saoidc-path"
 # Certificates are not signing keys: refused, naming them, unless --allow-certificate.
 make_chain "$T_TMP/chain" localhost
 refused "a CA certificate is refused" 1 "$T_TMP/chain/root.pem (a CA certificate)" "$SAOIDC" jwks --key "$T_TMP/chain/root.pem"
