@@ -109,4 +109,6 @@ void rtn_report_log(const retain_report *rep)
 		log_info("key %s: its retention ended, dropped from the JWKS", rep->dropped.v[i]);
 	for (size_t i = 0; i < rep->revoked.n; i++)
 		log_note("key %s: revoked", rep->revoked.v[i]);
+	for (size_t i = 0; i < rep->notes.n; i++)
+		log_warn("retention state: %s", rep->notes.v[i]);
 }

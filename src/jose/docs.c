@@ -102,7 +102,7 @@ out:
 
 bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *err)
 {
-	const char *algs[64];
+	const char *algs[DOCS_MAX_KEYS];
 	size_t n = key_set_count(keys);
 	json_t *jwks;
 	bool ok;
@@ -127,7 +127,7 @@ bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *e
 bool docs_render_jwks(const docs_cfg *cfg, const json_t *jwks, docs *out, sao_err *err)
 {
 	const json_t *keys = json_object_get(jwks, "keys");
-	const char *algs[64];
+	const char *algs[DOCS_MAX_KEYS];
 	size_t i, n = json_array_size(keys);
 	json_t *k;
 

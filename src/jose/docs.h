@@ -29,6 +29,9 @@ typedef struct docs {
 	unsigned max_age;     /* the source's Cache-Control max-age (the API server's); 0: the caller's */
 } docs;
 
+/* The most keys a published JWKS holds (STS is reported to refuse one of about 100 keys). */
+#define DOCS_MAX_KEYS 64
+
 /* Validates the configuration and renders both documents; on failure *out is untouched. */
 bool docs_render(const docs_cfg *cfg, const key_set *keys, docs *out, sao_err *err);
 /* The same from a JWKS fetched elsewhere (the API server's): every key must be a usable

@@ -16,6 +16,7 @@ void retain_report_clear(retain_report *r)
 	strlist_clear(&r->dropped);
 	strlist_clear(&r->added);
 	strlist_clear(&r->revoked);
+	strlist_clear(&r->notes);
 }
 
 bool retain_parse_duration(const char *s, long *seconds)
@@ -154,6 +155,95 @@ static bool revocations(const json_t *old_revoked, const json_t *old, const json
 	return true;
 }
 
+/* A time the state holds, within [floor, now]: a run under a clock far ahead (or an edit) must
+ * not keep a retired key for years, nor drop retained keys for good; said in a note. */
+static time_t state_time(const json_t *v, time_t floor, time_t now, const char *kid, const char *what,
+			 retain_report *rep)
+{
+	time_t t = json_is_integer(v) ? (time_t)json_integer_value(v) : now;
+	char when[48];
+
+	if (t > now) {
+		clock_utc(now, when);
+		strlist_addf(&rep->notes, "key %s: its %s is in the future; taken as now (%s)", kid, what, when);
+		return now;
+	}
+	return t < floor ? floor : t;
+}
+
+/* Keys the source no longer has: kept until retain_s after they left it. */
+static bool keep_retained(const json_t *old, const json_t *revoked, time_t now, long retain_s, json_t *entries,
+			  json_t *out, retain_report *rep, sao_err *err)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(old, i, e)
+	{
+		const char *kid = json_string_value(json_object_get(e, "kid"));
+		time_t first = state_time(json_object_get(e, "first_seen"), 0, now, kid, "first_seen", rep);
+		time_t gone = state_time(json_object_get(e, "gone_since"), first, now, kid, "gone_since", rep);
+		char t1[48], t2[48];
+
+		if (find(entries, kid) != NULL || find(revoked, kid) != NULL)
+			continue;
+		clock_utc(gone, t1);
+		clock_utc(gone + retain_s, t2);
+		if (retain_s <= 0 || now >= gone + retain_s) {
+			if (!addf(&rep->dropped, err, "%s (gone from the source since %s)", kid, t1))
+				return false;
+			continue;
+		}
+		if (json_array_append_new(entries, json_pack("{s:s, s:I, s:I, s:O}", "kid", kid, "first_seen",
+							     (json_int_t)first, "gone_since", (json_int_t)gone, "jwk",
+							     json_object_get(e, "jwk"))) != 0 ||
+		    json_array_append(out, json_object_get(e, "jwk")) != 0 ||
+		    !addf(&rep->kept, err, "%s (gone from the source since %s; kept until %s)", kid, t1, t2))
+			return false;
+	}
+	return true;
+}
+
+/* Over the cap, the retained keys give way, the longest gone first; a source key never does
+ * (a source over the cap is refused where the documents are rendered). */
+static bool cap_retained(size_t max, json_t *entries, json_t *out, retain_report *rep, sao_err *err)
+{
+	while (max > 0 && json_array_size(out) > max) {
+		size_t i, oldest = (size_t)-1;
+		json_int_t when = 0;
+		const json_t *e;
+		const char *kid;
+
+		json_array_foreach(entries, i, e)
+		{
+			const json_t *g = json_object_get(e, "gone_since");
+
+			if (json_is_integer(g) && (oldest == (size_t)-1 || json_integer_value(g) < when)) {
+				oldest = i;
+				when = json_integer_value(g);
+			}
+		}
+		if (oldest == (size_t)-1)
+			return true; /* only source keys left */
+		kid = json_string_value(json_object_get(json_array_get(entries, oldest), "kid"));
+		json_array_foreach(out, i, e)
+		{
+			if (strcmp(json_string_value(json_object_get(e, "kid"))
+				       ? json_string_value(json_object_get(e, "kid"))
+				       : "",
+				   kid) == 0) {
+				json_array_remove(out, i);
+				break;
+			}
+		}
+		if (!addf(&rep->dropped, err, "%s (before its retention ended: the JWKS holds at most %zu keys)", kid,
+			  max))
+			return false;
+		json_array_remove(entries, oldest);
+	}
+	return true;
+}
+
 bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol, json_t **state_out,
 		  json_t **jwks, retain_report *rep, sao_err *err)
 {
@@ -227,31 +317,9 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, const r
 			goto done;
 		}
 	}
-	/* Keys the source no longer has: kept until retain_s after they left it. */
-	json_array_foreach(old, i, e)
-	{
-		const char *kid = json_string_value(json_object_get(e, "kid"));
-		const json_t *g = json_object_get(e, "gone_since");
-		time_t gone = json_is_integer(g) ? (time_t)json_integer_value(g) : now;
-		char t1[48], t2[48];
-
-		if (find(entries, kid) != NULL || find(revoked, kid) != NULL)
-			continue;
-		clock_utc(gone, t1);
-		clock_utc(gone + retain_s, t2);
-		if (retain_s <= 0 || now >= gone + retain_s) {
-			if (!addf(&rep->dropped, err, "%s (gone from the source since %s)", kid, t1))
-				goto done;
-			continue;
-		}
-		if (json_array_append_new(entries, json_pack("{s:s, s:O, s:I, s:O}", "kid", kid, "first_seen",
-							     json_object_get(e, "first_seen"), "gone_since",
-							     (json_int_t)gone, "jwk", json_object_get(e, "jwk"))) !=
-			0 ||
-		    json_array_append(out, json_object_get(e, "jwk")) != 0 ||
-		    !addf(&rep->kept, err, "%s (gone from the source since %s; kept until %s)", kid, t1, t2))
-			goto done;
-	}
+	if (!keep_retained(old, revoked, now, retain_s, entries, out, rep, err) ||
+	    !cap_retained(pol->max_keys, entries, out, rep, err))
+		goto done;
 	*state_out = json_array_size(revoked) > 0 ? json_pack("{s:i, s:O, s:O}", "saoidc_retention", RETAIN_VERSION,
 							      "keys", entries, "revoked", revoked)
 						  : json_pack("{s:i, s:O}", "saoidc_retention", 1, "keys", entries);

@@ -26,12 +26,14 @@ typedef struct retain_report {
 	strlist dropped; /* "KID (gone since T)" */
 	strlist added;	 /* kids new in the source */
 	strlist revoked; /* "KID (...)": withdrawn by this merge */
+	strlist notes;	 /* what was odd in the state (times in the future), for a warning */
 } retain_report;
 
 /* What a merge keeps and withdraws. */
 typedef struct retain_policy {
 	long retain_s;	       /* how long a key stays after it leaves the source */
 	const strlist *revoke; /* kids to withdraw now and for good (--revoke); NULL: none */
+	size_t max_keys;       /* the JWKS's cap: retained keys give way, oldest first (0: none) */
 } retain_policy;
 
 void retain_report_clear(retain_report *r);
