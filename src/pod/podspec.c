@@ -235,8 +235,38 @@ static void aws_container(json_t *ops, const char *base, const json_t *c, const 
 		append_items(ops, path, json_object_get(c, "volumeMounts"), json_deep_copy(mounts));
 }
 
+/* A list of names to look up in O(log n): sorted pointers into a strlist. */
+typedef struct names {
+	const char **v;
+	size_t n;
+} names;
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool names_init(names *s, const strlist *l)
+{
+	s->n = l->n;
+	s->v = l->n > 0 ? malloc(l->n * sizeof(*s->v)) : NULL;
+	if (l->n > 0 && s->v == NULL)
+		return false;
+	for (size_t i = 0; i < l->n; i++)
+		s->v[i] = l->v[i];
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_name);
+	return true;
+}
+
+static bool names_has(const names *s, const char *name)
+{
+	return s->n > 0 && bsearch(&name, s->v, s->n, sizeof(*s->v), cmp_name) != NULL;
+}
+
 json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 {
+	names skip = {NULL, 0}, only = {NULL, 0};
 	const json_t *spec = json_object_get(pod, "spec");
 	json_t *ops = json_array(), *vols = pod_volumes(id), *env = pod_env(id), *mounts = pod_mounts(id);
 	static const char *const lists[] = {"initContainers", "containers"};
@@ -271,6 +301,12 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 	} else {
 		add_missing(ops, "/spec/volumes", json_object_get(spec, "volumes"), vols, "name");
 	}
+	/* Looked up once per container: sorted, so a long skip list costs log(n) a container. */
+	if (!names_init(&skip, &id->skip) || !names_init(&only, &id->only)) {
+		json_decref(ops);
+		ops = NULL;
+		goto out;
+	}
 	for (size_t l = 0; l < 2; l++) {
 		const json_t *cs = json_object_get(spec, lists[l]);
 		size_t i;
@@ -281,9 +317,9 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 			const char *name = json_string_value(json_object_get(c, "name"));
 			char base[128], path[160];
 
-			if (name != NULL && strlist_has(&id->skip, name))
+			if (name != NULL && names_has(&skip, name))
 				continue;
-			if (id->only.n > 0 && (name == NULL || !strlist_has(&id->only, name)))
+			if (only.n > 0 && (name == NULL || !names_has(&only, name)))
 				continue;
 			snprintf(base, sizeof(base), "/spec/%s/%zu", lists[l], i);
 			if (id->cloud == POD_AWS) {
@@ -297,6 +333,8 @@ json_t *pod_json_patch(const json_t *pod, const pod_identity *id)
 		}
 	}
 out:
+	free(skip.v);
+	free(only.v);
 	json_decref(vols);
 	json_decref(env);
 	json_decref(mounts);

@@ -303,6 +303,24 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		out = response(uid, true, NULL, NULL);
 		goto done;
 	}
+	{
+		/* The work and the answer grow with the containers: bounded before anything else. */
+		const json_t *spec = json_object_get(pod, "spec");
+		size_t nc = json_array_size(json_object_get(spec, "containers")) +
+			    json_array_size(json_object_get(spec, "initContainers"));
+
+		if (nc > WH_MAX_CONTAINERS) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg),
+				 "saoidc: the pod has %zu containers and init containers; at most %d are "
+				 "given a cloud identity",
+				 nc, WH_MAX_CONTAINERS);
+			snprintf(warning, warnlen, "review %s: %s", uid, msg + 8);
+			out = response(uid, !cfg->deny_malformed, NULL, msg);
+			goto done;
+		}
+	}
 	ns = json_string_value(json_object_get(req, "namespace"));
 	if (ns == NULL)
 		ns = json_string_value(json_object_get(json_object_get(pod, "metadata"), "namespace"));

@@ -50,6 +50,11 @@ typedef json_t *(*wh_sa_lookup)(void *ctx, const char *ns, const char *name, cha
  * real pods hold a few thousand. */
 #define WH_MAX_VALUES 65536
 
+/* Containers and init containers a pod may have for the webhook to patch it: the answer (a few
+ * operations per container) stays within a few hundred KiB. A pod with more is admitted
+ * unchanged with a warning, or denied with deny_malformed. */
+#define WH_MAX_CONTAINERS 512
+
 /* False, saying why in `why`, when a body holds more than WH_MAX_VALUES JSON values. Counts
  * without allocating. */
 bool wh_body_bounded(const char *body, size_t len, char *why, size_t whylen);

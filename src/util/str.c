@@ -10,11 +10,15 @@
 
 bool strlist_add(strlist *l, const char *s)
 {
-	char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	/* The capacity doubles (it is the next power of two, so it needs no field of its own): a list
+	 * of 100,000 names is not copied 100,000 times. */
+	if ((l->n & (l->n - 1)) == 0) {
+		char **nv = realloc(l->v, (l->n == 0 ? 1 : 2 * l->n) * sizeof(*nv));
 
-	if (nv == NULL)
-		return false;
-	l->v = nv;
+		if (nv == NULL)
+			return false;
+		l->v = nv;
+	}
 	if ((l->v[l->n] = strdup(s)) == NULL)
 		return false;
 	l->n++;

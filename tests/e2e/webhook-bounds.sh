@@ -32,19 +32,31 @@ import json, socket, ssl, sys, threading, time
 port, ca, mode, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 ctx = ssl.create_default_context(cafile=ca)
 
-def review(args, uid):
+def review(args, uid, containers=None, annotations=None):
     return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
         "uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "apps", "operation": "CREATE",
-        "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
-            "serviceAccountName": "sa-1", "containers": [{"name": "app", "image": "busybox", "args": args}]}}}},
+        "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "annotations": annotations or {}},
+                   "spec": {"serviceAccountName": "sa-1", "containers": containers if containers is not None else
+                            [{"name": "app", "image": "busybox", "args": args}]}}}},
         separators=(",", ":")).encode()
+
+# The red team's shapes: 32,000 empty containers (a 96 KB review that became a 21 MB answer);
+# 10,000 containers with 140,000 skip-containers names (5.5 s of CPU each); and the same names
+# with the most containers the webhook patches (512).
+skip = ",".join("c%d" % i for i in range(140000))
 
 bodies = {
     "empty-args": review([""] * 1000000, "big"),          # 3 MB, a million values
     "worst-accepted": review(["a" * 40] * 60000, "max"),  # 2.8 MB, just under the value cap
     "small": review(["x"], "small"),
+    "many-containers": review(None, "many", [{}] * 32000),
+    "skip-bomb": review(None, "skip", [{"name": "c%d" % i, "image": "b"} for i in range(10000)],
+                        {"eks.amazonaws.com/skip-containers": skip}),
+    "skip-512": review(None, "skip512", [{"name": "x%d" % i, "image": "b"} for i in range(512)],
+                       {"eks.amazonaws.com/skip-containers": skip}),
 }
 results = []
+sizes = []
 
 def post(body, stall):
     s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
@@ -65,6 +77,7 @@ def post(body, stall):
             if cl and len(rest) >= cl[0]:
                 break
     s.close()
+    sizes.append(len(data))
     status = data.split(b"\r\n")[0].decode().split(" ")[:2]  # "HTTP/1.1 413": the reason phrase varies
     results.append(" ".join(status) + (" patched" if b'"patch"' in data else ""))
 
@@ -86,6 +99,8 @@ else:
     for t in ts: t.join()
     for r in sorted(set(results)):
         print(results.count(r), r)
+    if mode in ("many-containers", "skip-bomb", "skip-512"):
+        print("bytes", max(sizes) if sizes else 0, flush=True)
 PY
 base=$(rss)
 out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" empty-args 4)
@@ -97,6 +112,20 @@ is "$out" "4 HTTP/1.1 200 patched" "4 parallel reviews just under the cap (60,00
 mem_ok "peak memory $(hwm) kB < 64 MiB" "$(hwm)" "$LIMIT_KB"
 after=$(rss)
 mem_ok "memory is given back: RSS $after kB after, $base kB before (at most 8 MiB more)" "$after" $((base + 8192))
+
+out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" many-containers 4)
+is "$(printf '%s\n' "$out" | head -n 1)" "4 HTTP/1.1 200" "4 reviews of a pod with 32,000 empty containers: admitted unchanged (no patch)"
+ok "with a small answer ($(printf '%s\n' "$out" | sed -n 's/^bytes //p') bytes; it was 21 MB)" test "$(printf '%s\n' "$out" | sed -n 's/^bytes //p')" -lt 4096
+contains "$(cat "$T_TMP/wh.log")" "32000 containers and init containers; at most 512" "and the log says why"
+mem_ok "peak memory $(hwm) kB < 64 MiB (146 MB before the bound)" "$(hwm)" "$LIMIT_KB"
+t0=$(date +%s%N)
+out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" skip-bomb 4)
+t1=$(date +%s%N)
+is "$(printf '%s\n' "$out" | head -n 1)" "4 HTTP/1.1 200" "4 reviews of 10,000 containers and 140,000 skip-containers names are answered (unchanged)"
+echo "# 4 skip bombs answered in $(((t1 - t0) / 1000000)) ms (the red team's took 5.5 s of CPU each)"
+out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" skip-512 4)
+is "$(printf '%s\n' "$out" | head -n 1)" "4 HTTP/1.1 200 patched" "512 containers none of which is skipped, with 140,000 names in skip-containers: patched"
+ok "the health check answers right after" curl -sf -m 2 --cacert "$C/root.pem" "https://localhost:$WP/healthz"
 
 # 40 clients each hold an unfinished 2.8 MB body: at most 12 MiB of bodies are kept; the rest
 # are answered 503 at once; a small review meanwhile still gets its answer.
