@@ -471,8 +471,9 @@ bool adm_run(const adm_cfg *cfg, const char *cert_pem, const char *key_pem, sao_
 	tune_heap();
 	if ((a.reaper = dl_start(REQUEST_MS, err)) == NULL || (a.lk = lk_start(&lc, err)) == NULL)
 		goto out;
-	/* Two workers, each with its own daemon; the API server connects from few addresses, so
-	 * no per-address cap. */
+	/* Two workers, each with its own daemon. The API server connects from few addresses, with
+	 * a connection per review in flight: a generous per-address cap, that still keeps one
+	 * address from holding every connection. */
 	{
 		tf_cfg tc = {.sa = cfg->sa,
 			     .salen = cfg->salen,

@@ -2,6 +2,7 @@
 
 #include "server/status.h"
 
+#include "server/deadline.h"
 #include "server/server.h"
 
 #include <microhttpd.h>
@@ -11,21 +12,28 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* A whole request within this (a client trickling a byte every few seconds no longer holds a
+ * connection: the probes must always get through), and few connections per address. */
+#define STATUS_REQUEST_MS 3000u
+#define STATUS_PER_IP 4u
+
 struct status_srv {
 	struct MHD_Daemon *d;
+	dl_reaper *reaper;
 	status_metrics_fn metrics;
 	void *ctx;
 	atomic_bool ready;
 };
 
-static enum MHD_Result answer(struct MHD_Connection *c, unsigned code, const char *type, char *body, size_t len,
-			      enum MHD_ResponseMemoryMode mode)
+static enum MHD_Result answer(status_srv *s, struct MHD_Connection *c, unsigned code, const char *type, char *body,
+			      size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
 	enum MHD_Result ret;
 
 	if (r == NULL)
 		return MHD_NO;
+	dl_answered(s->reaper, c);
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ret = MHD_queue_response(c, code, r);
@@ -47,22 +55,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return answer(c, 405, "text/plain", (char *)"method not allowed\n", 19, MHD_RESPMEM_PERSISTENT);
+		return answer(s, c, 405, "text/plain", (char *)"method not allowed\n", 19, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/healthz") == 0)
-		return answer(c, 200, "text/plain", (char *)"ok\n", 3, MHD_RESPMEM_PERSISTENT);
+		return answer(s, c, 200, "text/plain", (char *)"ok\n", 3, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/readyz") == 0)
 		return atomic_load(&s->ready)
-			   ? answer(c, 200, "text/plain", (char *)"ready\n", 6, MHD_RESPMEM_PERSISTENT)
-			   : answer(c, 503, "text/plain", (char *)"not ready\n", 10, MHD_RESPMEM_PERSISTENT);
+			   ? answer(s, c, 200, "text/plain", (char *)"ready\n", 6, MHD_RESPMEM_PERSISTENT)
+			   : answer(s, c, 503, "text/plain", (char *)"not ready\n", 10, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics") == 0) {
 		size_t len = 0;
 		char *body = s->metrics(s->ctx, &len);
 
 		if (body == NULL)
-			return answer(c, 500, "text/plain", (char *)"out of memory\n", 14, MHD_RESPMEM_PERSISTENT);
-		return answer(c, 200, "text/plain; version=0.0.4", body, len, MHD_RESPMEM_MUST_FREE);
+			return answer(s, c, 500, "text/plain", (char *)"out of memory\n", 14, MHD_RESPMEM_PERSISTENT);
+		return answer(s, c, 200, "text/plain; version=0.0.4", body, len, MHD_RESPMEM_MUST_FREE);
 	}
-	return answer(c, 404, "text/plain", (char *)"not found\n", 10, MHD_RESPMEM_PERSISTENT);
+	return answer(s, c, 404, "text/plain", (char *)"not found\n", 10, MHD_RESPMEM_PERSISTENT);
 }
 
 status_srv *status_start(const char *listen, status_metrics_fn render, void *ctx, sao_err *err)
@@ -80,11 +88,16 @@ status_srv *status_start(const char *listen, status_metrics_fn render, void *ctx
 	s->metrics = render;
 	s->ctx = ctx;
 	atomic_init(&s->ready, false);
-	s->d =
-	    MHD_start_daemon(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0), 0, NULL, NULL,
-			     handle, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
+	if ((s->reaper = dl_start(STATUS_REQUEST_MS, err)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->d = MHD_start_daemon(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0), 0, NULL, NULL,
+				handle, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, STATUS_PER_IP,
+				MHD_OPTION_NOTIFY_CONNECTION, dl_notify, s->reaper, MHD_OPTION_END);
 	if (s->d == NULL) {
+		dl_stop(s->reaper);
 		free(s);
 		err_set(err, "cannot listen on %s (in use, or not an address of this host)", listen);
 		return NULL;
@@ -103,5 +116,6 @@ void status_stop(status_srv *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->d);
+	dl_stop(s->reaper);
 	free(s);
 }

@@ -77,6 +77,7 @@ typedef struct worker {
 	struct MHD_Daemon *d;
 	tag t_listen, t_wake, t_mhd;
 	conn hs;      /* handshakes, oldest first (every deadline is accept time + the same limit) */
+	unsigned nhs; /* in hs */
 	conn live;    /* connections handed to libmicrohttpd */
 	conn stalled; /* of those, the ones with bytes one side does not take, oldest first */
 	conn *dead;
@@ -115,6 +116,10 @@ static size_t ip_key(const struct sockaddr_storage *sa, unsigned char key[16])
 	memset(key, 0, 16);
 	if (sa->ss_family == AF_INET6) {
 		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		/* An IPv6 client holds a whole /64: the cap is per /64, or it would hold nothing back.
+		 * (An IPv4 address mapped into IPv6 stays whole.) */
+		if (!IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr))
+			memset(key + 8, 0, 8);
 	} else {
 		key[10] = key[11] = 0xff;
 		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
@@ -227,6 +232,8 @@ static void conn_close(conn *c, bool graceful)
 	c->pend_p = c->pend_t = NULL;
 	ip_give(w->f, &c->sa);
 	atomic_fetch_sub(&w->f->conns, 1);
+	if (!c->open)
+		w->nhs--;
 	list_del(c);
 	c->dead = true; /* freed after this round of events, which may still name it */
 	c->next = w->dead;
@@ -425,6 +432,7 @@ static void established(conn *c)
 	}
 	c->p = sv[0];
 	c->open = true;
+	w->nhs--;
 	list_del(c);
 	list_add_tail(&w->live, c);
 	/* libmicrohttpd sees the client's address: its limits and the access log name the client. */
@@ -477,6 +485,14 @@ static void warn_per_ip(tf_front *f, const struct sockaddr_storage *sa)
 		 host, f->cfg.per_ip);
 }
 
+/* Handshakes one worker may have in progress: half the connection limit, shared by the workers. */
+static unsigned hs_max(const tf_front *f)
+{
+	unsigned n = f->cfg.max_connections / 2 / (f->nworkers > 0 ? f->nworkers : 1);
+
+	return n < 8 ? 8 : n;
+}
+
 static void accept_some(worker *w)
 {
 	tf_front *f = w->f;
@@ -526,7 +542,13 @@ static void accept_some(worker *w)
 		c->t_tls = (tag){TAG_TLS, c};
 		c->t_plain = (tag){TAG_PLAIN, c};
 		c->deadline = clock_mono_ms() + (long)f->cfg.handshake_ms;
+		/* Handshakes in progress are bounded below the connection limit: the oldest gives way. */
+		if (w->nhs >= hs_max(f) && w->hs.next != &w->hs) {
+			count(&f->cfg.counters->handshakes_evicted);
+			conn_close(w->hs.next, false);
+		}
 		list_add_tail(&w->hs, c);
+		w->nhs++;
 		pthread_mutex_lock(&f->ctx_lock);
 		c->ssl = SSL_new(f->ctx);
 		pthread_mutex_unlock(&f->ctx_lock);

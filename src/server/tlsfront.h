@@ -8,7 +8,10 @@
  * its own libmicrohttpd daemon (no listening socket, no thread of its own), so a request goes
  * from TLS record to handler and back on one thread, without a wake-up of another.
  *
- * Bounds: connections per listener (handshakes included), per client address, a deadline for
+ * Bounds: connections per listener (handshakes included), per client address (an IPv6 client
+ * is its /64), handshakes in progress (half the connections: past that, a new connection
+ * closes the oldest handshake, so that a flood of half-open handshakes never locks everyone
+ * out for the whole handshake deadline), a deadline for
  * the handshake, and one for a stall (a client that does not read its answers holds at most one
  * record's worth of memory, for stall_ms); after the handshake libmicrohttpd's idle timeout and
  * the caller's request deadline apply to the decrypted side, and closing either side closes the
@@ -35,6 +38,7 @@ typedef struct tf_counters {
 	atomic_ullong refused_per_ip;	  /* the address was at its per_ip cap */
 	atomic_ullong refused_full;	  /* max_connections reached, or out of memory */
 	atomic_ullong stalls;		  /* closed after stall_ms without the bytes moving */
+	atomic_ullong handshakes_evicted; /* the oldest handshake, closed to make room for a new one */
 } tf_counters;
 
 typedef struct tf_cfg {

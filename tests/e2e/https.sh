@@ -272,6 +272,41 @@ n1=$(stalls)
 ok "answers a client never takes are dropped after --timeout (saoidc_connections_stalled_total ${n0:-missing} -> ${n1:-missing})" test "${n1:-0}" -gt "${n0:-0}"
 stop_serve
 
+# Half-open handshakes (11 bytes of a ClientHello, then nothing) from 10 addresses, more than the
+# connection limit: handshakes in progress stay under half of it (the oldest gives way), so a
+# real client still gets its answer at once instead of being refused for the handshake deadline.
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --max-connections 64 --request-timeout 30
+cat >"$T_TMP/halfopen.py" <<'PY'
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+held = []
+for i in range(n):
+    try:
+        s = socket.socket()
+        s.bind(("127.0.0.%d" % (2 + i % 10), 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+        held.append(s)
+    except OSError:
+        pass
+print("held", len(held), flush=True)
+sys.stdin.read()
+PY
+mkfifo "$T_TMP/hold-ho"
+/usr/bin/python3 "$T_TMP/halfopen.py" "$P" 200 <"$T_TMP/hold-ho" >"$T_TMP/ho.out" 2>&1 &
+HO=$!
+exec 8>"$T_TMP/hold-ho"
+wait_for grep -q held "$T_TMP/ho.out"
+T=$($CURL -o /dev/null -m 5 -w '%{http_code} %{time_total}' "https://localhost:$P/keys.json")
+is "${T%% *}" 200 "200 half-open handshakes against --max-connections 64: a real client gets 200 (took ${T#* } s)"
+ev=$($CURL "https://localhost:$P/metrics" | awk '$1 == "saoidc_tls_handshakes_total{result=\"evicted\"}" { print $2 }')
+ok "the oldest handshakes gave way (saoidc_tls_handshakes_total{result=\"evicted\"} ${ev:-missing})" test "${ev:-0}" -gt 0
+exec 8>&-
+wait $HO
+stop_serve
+
 # Out of descriptors (a hard limit of 48): accept() fails, the server pauses accepting instead of
 # spinning on the listening socket, and serves again once connections go.
 P=$(free_port)

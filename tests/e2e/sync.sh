@@ -57,6 +57,38 @@ is "$(published)" "$KB $KA" "and the published JWKS stays as it was"
 mv "$T_TMP/sa.pub.away" "$T_TMP/keys/sa.pub"
 ok "the key back, /readyz answers 200" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
 
+# The status listener under slowloris: 64 connections from 4 addresses sending a byte every
+# second (/healthz was unanswerable for 28 s): few connections per address, and a whole request
+# within 3 s, keep the probes answered.
+cat >"$T_TMP/trickle.py" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(64):
+    try:
+        s = socket.socket()
+        s.bind(("127.0.0.%d" % (2 + i % 4), 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"G")
+        held.append(s)
+    except OSError:
+        pass
+print("trickling", len(held), flush=True)
+for t in range(6):
+    time.sleep(1)
+    for s in held:
+        try:
+            s.sendall(b"E")
+        except OSError:
+            pass
+PY
+/usr/bin/python3 "$T_TMP/trickle.py" "$MP" >"$T_TMP/trickle.out" 2>&1 &
+TR=$!
+wait_for grep -q trickling "$T_TMP/trickle.out"
+T=$(curl -s -o /dev/null -m 2 -w '%{http_code} %{time_total}' "http://127.0.0.1:$MP/healthz")
+is "${T%% *}" 200 "while 64 connections from 4 addresses trickle, /healthz answers (took ${T#* } s)"
+wait $TR
+
 # SIGHUP during passes (a storm of them): each starts a pass; none kills the process (the status
 # thread once took it, and SIGHUP's default action ended publish --watch with 129).
 runs0=$(curl -s "http://127.0.0.1:$MP/metrics" | awk '$1 == "saoidc_sync_runs_total" {print $2}')
