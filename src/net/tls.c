@@ -247,7 +247,14 @@ SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, sao_err *err)
 	 * SHA-256, which CPUs do in hardware (SHA-384 is SHA-512, in software); all three of
 	 * OpenSSL's suites stay. One session ticket per handshake instead of two: an HTTP/1.1
 	 * client resumes one connection at a time. */
-	if (SSL_CTX_set_ciphersuites(
+	/* TLS 1.2: forward secrecy and AEAD only (ECDHE with AES-GCM or ChaCha20-Poly1305), AES-128
+	 * first as for 1.3: Mozilla's "intermediate" profile without its DHE suites (a client that
+	 * has no ECDHE is long gone) and, unlike OpenSSL's default, no static-RSA key exchange and
+	 * no CBC suites. Every STS, browser and SDK client of the last decade offers these. */
+	if (SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+					 "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+					 "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1 ||
+	    SSL_CTX_set_ciphersuites(
 		ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1 ||
 	    SSL_CTX_set_num_tickets(ctx, 1) != 1) {
 		err_ssl(err, "cannot set up TLS 1.3");

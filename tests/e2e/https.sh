@@ -272,6 +272,21 @@ n1=$(stalls)
 ok "answers a client never takes are dropped after --timeout (saoidc_connections_stalled_total ${n0:-missing} -> ${n1:-missing})" test "${n1:-0}" -gt "${n0:-0}"
 stop_serve
 
+# TLS 1.2 with an RSA certificate: forward secrecy and AEAD only (no static-RSA key exchange,
+# no CBC), whatever the client offers.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T_TMP/rsa.key" -out "$T_TMP/rsa.pem" -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost 2>/dev/null
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
+	--tls-cert "$T_TMP/rsa.pem" --tls-key "$T_TMP/rsa.key"
+suite() { openssl s_client -connect "127.0.0.1:$P" -tls1_2 -cipher "$1" </dev/null 2>/dev/null | grep -q "Cipher is $1"; }
+ok "TLS 1.2, RSA certificate: ECDHE-RSA-AES128-GCM-SHA256 is taken" suite ECDHE-RSA-AES128-GCM-SHA256
+ok "static-RSA key exchange (AES128-GCM-SHA256) is refused" sh -c "! openssl s_client -connect 127.0.0.1:$P -tls1_2 -cipher AES128-GCM-SHA256 </dev/null 2>/dev/null | grep -q 'Cipher is AES128-GCM-SHA256'"
+ok "a CBC suite (ECDHE-RSA-AES128-SHA) is refused" sh -c "! openssl s_client -connect 127.0.0.1:$P -tls1_2 -cipher ECDHE-RSA-AES128-SHA </dev/null 2>/dev/null | grep -q 'Cipher is ECDHE-RSA-AES128-SHA'"
+is "$(openssl s_client -connect "127.0.0.1:$P" -tls1_2 </dev/null 2>/dev/null | sed -n 's/.*Cipher is \(.*\)/\1/p' | head -n 1)" \
+	ECDHE-RSA-AES128-GCM-SHA256 "with OpenSSL's default offer, AES-128-GCM comes first"
+stop_serve
+
 # Half-open handshakes (11 bytes of a ClientHello, then nothing) from 10 addresses, more than the
 # connection limit: handshakes in progress stay under half of it (the oldest gives way), so a
 # real client still gets its answer at once instead of being refused for the handshake deadline.
