@@ -168,6 +168,11 @@ int cmd_render(int argc, char **argv)
 		err_set(&err, "out of memory");
 		goto fail;
 	}
+	/* Nothing is read or written through a link below DIR: a linked .saoidc could bring in
+	 * another state's keys, a linked .well-known write outside DIR. */
+	if (!fs_check_no_links(outdir, jwks_path, &err) || !fs_check_no_links(outdir, disc_path, &err) ||
+	    !fs_check_no_links(outdir, state_path, &err))
+		goto fail;
 	if (ro.retain_s == 0)
 		cli_warn_no_retention();
 	if (!cli_build_docs(&o, &src, &nkeys, &err) ||

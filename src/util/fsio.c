@@ -436,3 +436,27 @@ bool fs_read_secret(const char *path, char **out, sao_err *err)
 	}
 	return true;
 }
+
+bool fs_check_no_links(const char *root, const char *path, sao_err *err)
+{
+	size_t rl = strlen(root);
+	char *p = strdup(path);
+	bool ok = true;
+
+	if (p == NULL)
+		return err_set(err, "out of memory");
+	/* Each component after root: root/a, root/a/b, ..., the file itself. */
+	for (size_t i = rl + 1; ok && i <= strlen(path); i++) {
+		struct stat st;
+
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+			ok = err_set(err, "%s is a symbolic link: refusing to write through it (it may lead outside %s)", p,
+				     root);
+		p[i] = path[i];
+	}
+	free(p);
+	return ok;
+}

@@ -40,6 +40,10 @@ bool fs_txn_commit(fs_txn *txn, sao_err *err);
 /* Removes any staged temp files that were not committed, and frees the transaction. */
 void fs_txn_free(fs_txn *txn);
 
+/* False, naming it, when a directory or file of `path` below `root` (a prefix of path) is a
+ * symbolic link: writing through it would write outside root. Missing components are fine. */
+bool fs_check_no_links(const char *root, const char *path, sao_err *err);
+
 /* A token or secret file: at most 64 KiB, trimmed, not empty; *out malloc'd (cleanse it). */
 bool fs_read_secret(const char *path, char **out, sao_err *err);
 

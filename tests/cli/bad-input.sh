@@ -87,6 +87,17 @@ is "$ERR" "" "a loopback issuer may have a port (tests), without a warning"
 refused "--jwks-path under /.saoidc/ (the retention state's place) is refused" 1 "where saoidc keeps its retention state" \
 	"$SAOIDC" render --issuer https://oidc.example.com/c --key "$KEYS/demo-rsa.pub" --jwks-path /.saoidc/retention.json --out "$T_TMP/saoidc-path"
 ok "and nothing was written" test ! -e "$T_TMP/saoidc-path"
+# A link below --out is never read or written through (it could lead outside DIR, or bring in
+# another retention state's keys).
+mkdir -p "$T_TMP/linkout" "$T_TMP/elsewhere-wk"
+ln -s "$T_TMP/elsewhere-wk" "$T_TMP/linkout/.well-known"
+refused "render through a symlinked DIR/.well-known is refused" 1 "linkout/.well-known is a symbolic link" \
+	"$SAOIDC" render --issuer https://oidc.example.com/c --key "$KEYS/demo-rsa.pub" --out "$T_TMP/linkout"
+ok "and nothing was written where it leads" test -z "$(ls -A "$T_TMP/elsewhere-wk")"
+rm "$T_TMP/linkout/.well-known"
+ln -s "$T_TMP/elsewhere-wk" "$T_TMP/linkout/.saoidc"
+refused "render with a symlinked DIR/.saoidc (the retention state) is refused" 1 "linkout/.saoidc is a symbolic link" \
+	"$SAOIDC" render --issuer https://oidc.example.com/c --key "$KEYS/demo-rsa.pub" --out "$T_TMP/linkout"
 # Certificates are not signing keys: refused, naming them, unless --allow-certificate.
 make_chain "$T_TMP/chain" localhost
 refused "a CA certificate is refused" 1 "$T_TMP/chain/root.pem (a CA certificate)" "$SAOIDC" jwks --key "$T_TMP/chain/root.pem"
