@@ -16,8 +16,14 @@
 #define QUEUE_MAX 256u /* lookups waiting; beyond, the review is answered without one */
 #define MAX_THREADS 8u
 
+/* An annotation value longer than this is not kept in the copy: a role ARN, a client ID or a
+ * ConfigMap name are far shorter (the copy's memory is then bounded by the ServiceAccount count). */
+#define KEEP_VALUE_MAX 4096
+
 struct lk_service {
 	lk_cfg cfg;
+	char aws_prefix[260];
+	const char *keep[4];
 	kinf *inf;
 	pthread_t threads[MAX_THREADS];
 	unsigned nthreads;
@@ -139,6 +145,14 @@ lk_service *lk_start(const lk_cfg *cfg, sao_err *err)
 		err_set(err, "out of memory");
 		goto fail;
 	}
+	snprintf(s->aws_prefix, sizeof(s->aws_prefix), "%.250s/",
+		 cfg->aws_prefix != NULL ? cfg->aws_prefix : "eks.amazonaws.com");
+	s->keep[0] = s->aws_prefix;
+	s->keep[1] = "azure.workload.identity/";
+	s->keep[2] = "saoidc.io/";
+	s->keep[3] = NULL;
+	ic.keep = s->keep;
+	ic.max_value = KEEP_VALUE_MAX;
 	ic.api = cfg->api;
 	ic.api.timeout_ms = 30000; /* a list of a large cluster's ServiceAccounts takes longer than one GET */
 	ic.collection = collection;

@@ -17,11 +17,13 @@
 typedef struct lk_service lk_service;
 
 typedef struct lk_cfg {
-	kube_api api;	       /* the API; its strings must outlive the service */
-	const char *namespace; /* watch this namespace only; NULL: every namespace */
-	unsigned threads;      /* lookup threads for misses (0: 2) */
-	long lookup_ms;	       /* one lookup's deadline (0: 3000) */
-	long relist_ms;	       /* the informer's safety-net re-list (0: its default) */
+	kube_api api;		/* the API; its strings must outlive the service */
+	const char *namespace;	/* watch this namespace only; NULL: every namespace */
+	unsigned threads;	/* lookup threads for misses (0: 2) */
+	long lookup_ms;		/* one lookup's deadline (0: 3000) */
+	long relist_ms;		/* the informer's safety-net re-list (0: its default) */
+	const char *aws_prefix; /* the AWS annotations' prefix (NULL: eks.amazonaws.com): with the
+				 * Azure and saoidc ones, the only annotations the copy keeps */
 } lk_cfg;
 
 /* One lookup handed to the pool. The caller owns it and must keep it alive until done runs. */

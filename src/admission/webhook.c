@@ -462,7 +462,7 @@ bool adm_run(const adm_cfg *cfg, const char *cert_pem, const char *key_pem, sao_
 {
 	adm a;
 	tf_front *d = NULL;
-	lk_cfg lc = {cfg->api, cfg->sa_namespace, 4, SA_LOOKUP_MS, 0};
+	lk_cfg lc = {cfg->api, cfg->sa_namespace, 4, SA_LOOKUP_MS, 0, cfg->wh.annotation_prefix};
 	bool ok = false;
 
 	memset(&a, 0, sizeof(a));

@@ -75,6 +75,27 @@ static bool object_key(const json_t *obj, char *key, size_t len)
 	return (size_t)snprintf(key, len, "%s/%s", ns != NULL ? ns : "", name) < len;
 }
 
+/* The annotations worth keeping: those under the configured prefixes, of a bounded length (the
+ * copy's memory is then bounded by the object count, whatever else the objects carry). */
+static json_t *kept_annotations(const kinf_cfg *cfg, const json_t *ann)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	if (out == NULL || !json_is_object(ann))
+		return out;
+	json_object_foreach((json_t *)ann, k, v)
+	{
+		bool keep = cfg->keep == NULL;
+
+		for (size_t i = 0; !keep && cfg->keep[i] != NULL; i++)
+			keep = strncmp(k, cfg->keep[i], strlen(cfg->keep[i])) == 0;
+		if (keep && json_is_string(v) && (cfg->max_value == 0 || json_string_length(v) <= cfg->max_value))
+			json_object_set(out, k, v);
+	}
+	return out;
+}
+
 /* Puts (or with remove, takes out) one object in a table; under the lock for the live table. */
 static void table_put(kinf *f, entry **table, const json_t *obj, bool remove)
 {
@@ -97,9 +118,7 @@ static void table_put(kinf *f, entry **table, const json_t *obj, bool remove)
 		}
 		return;
 	}
-	ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
-	ann = json_is_object(ann) ? json_deep_copy(ann) : json_object();
-	if (ann == NULL)
+	if ((ann = kept_annotations(&f->cfg, json_object_get(json_object_get(obj, "metadata"), "annotations"))) == NULL)
 		return;
 	if (*pp != NULL) {
 		json_decref((*pp)->annotations);

@@ -127,6 +127,19 @@ out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" skip-512 4)
 is "$(printf '%s\n' "$out" | head -n 1)" "4 HTTP/1.1 200 patched" "512 containers none of which is skipped, with 140,000 names in skip-containers: patched"
 ok "the health check answers right after" curl -sf -m 2 --cacert "$C/root.pem" "https://localhost:$WP/healthz"
 
+# 60 ServiceAccounts with 200 KB annotations the webhook does not use (+10 MB of cache before):
+# the watched copy keeps only the annotations it acts on.
+r0=$(rss)
+/usr/bin/python3 -c '
+import json, sys
+for i in range(60):
+    sa = {"metadata": {"name": "big%d" % i, "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "x" * 200000,
+          "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/big"}}}
+    json.dump(sa, open("%s/serviceaccounts_apps_big%d.json" % (sys.argv[1], i), "w"))' "$D"
+ok "the 60 ServiceAccounts reach the copy through the watch" wait_for sh -c "curl -s --cacert '$C/root.pem' 'https://localhost:$WP/metrics' | grep -qx 'saoidc_webhook_sa_cache_size 61'"
+r1=$(rss)
+mem_ok "the copy grew by $((r1 - r0)) kB for 12 MB of annotations (it keeps only what it acts on; < 4 MiB)" "$((r1 - r0))" 4096
+
 # 40 clients each hold an unfinished 2.8 MB body: at most 12 MiB of bodies are kept; the rest
 # are answered 503 at once; a small review meanwhile still gets its answer.
 mkfifo "$T_TMP/hold"
