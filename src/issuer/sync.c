@@ -58,7 +58,7 @@ void sync_run(const sync_cfg *c)
 {
 	sync_metrics *m = c->metrics;
 	sigset_t sigs;
-	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
+	unsigned char fp[WATCH_FP_LEN] = {0}, nfp[WATCH_FP_LEN] = {0};
 	long next, backoff = 0;
 
 	sigemptyset(&sigs);
@@ -77,6 +77,7 @@ void sync_run(const sync_cfg *c)
 
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		memcpy(nfp, fp, sizeof(fp)); /* unchanged unless a fingerprint is made */
 		watch_fingerprint(c->files, c->nfiles, nfp);
 		if (sig != SIGHUP && clock_mono_ms() < next && memcmp(fp, nfp, sizeof(fp)) == 0)
 			continue;

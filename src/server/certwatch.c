@@ -15,6 +15,7 @@ void certwatch_init(certwatch *w, const char *cert_file, const char *key_file)
 
 	w->cert_file = cert_file;
 	w->key_file = key_file;
+	memset(w->fp, 0, sizeof(w->fp));
 	watch_fingerprint(paths, 2, w->fp);
 }
 
@@ -26,8 +27,7 @@ void certwatch_check(certwatch *w, certwatch_apply_fn apply, void *ctx)
 	size_t clen = 0, klen = 0;
 	sao_err err = {""};
 
-	watch_fingerprint(paths, 2, nfp);
-	if (memcmp(w->fp, nfp, WATCH_FP_LEN) == 0)
+	if (!watch_fingerprint(paths, 2, nfp) || memcmp(w->fp, nfp, WATCH_FP_LEN) == 0)
 		return;
 	memcpy(w->fp, nfp, WATCH_FP_LEN);
 	if (!fs_read_file(w->cert_file, 1024 * 1024, &cert, &clen, &err))

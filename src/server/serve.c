@@ -105,7 +105,7 @@ static void log_listeners(const serve_cfg *c, srv *s)
 /* The main thread until SIGTERM or SIGINT: signals, key files, the API poll, the certificate. */
 static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 {
-	unsigned char fp[WATCH_FP_LEN], nfp[WATCH_FP_LEN];
+	unsigned char fp[WATCH_FP_LEN] = {0}, nfp[WATCH_FP_LEN] = {0};
 	certwatch cw;
 	long last_poll = clock_mono_ms();
 	sigset_t sigs;
@@ -147,10 +147,9 @@ static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 			continue;
 		if (c->srv.tls_cert_pem != NULL && (c->watch_ms > 0 || sig == SIGHUP))
 			certwatch_check(&cw, set_tls, s);
+		memcpy(nfp, fp, sizeof(fp)); /* unchanged unless a fingerprint is made */
 		if (c->watch_ms > 0)
 			watch_fingerprint(c->key_files, c->nkey_files, nfp);
-		else
-			memcpy(nfp, fp, sizeof(fp));
 		/* Secrets read through the API are polled: a reload that renders the same documents
 		 * changes nothing. */
 		poll = c->poll_source && clock_mono_ms() - last_poll >= (long)c->kube_poll_s * 1000;

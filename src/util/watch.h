@@ -10,7 +10,9 @@
 
 /* SHA-256 over the paths and the contents of every file they name (directories: their
  * non-hidden regular files in name order). Unreadable entries are folded in by their errno,
- * so a file that appears or disappears changes the fingerprint too. */
-void watch_fingerprint(const char *const *paths, size_t n, unsigned char out[WATCH_FP_LEN]);
+ * so a file that appears or disappears changes the fingerprint too. False, out untouched,
+ * when a file could not be read for lack of descriptors or memory: that is no change (serve
+ * logged "key files changed" for it). */
+bool watch_fingerprint(const char *const *paths, size_t n, unsigned char out[WATCH_FP_LEN]);
 
 #endif

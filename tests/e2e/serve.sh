@@ -96,8 +96,9 @@ ok "the log says why" wait_for grep -qF "reload failed, still serving the previo
 # A FIFO swapped in for the key file (no writer): the reload fails after 10 s without data instead of hanging in
 # open(), the previous documents stay, and SIGTERM still stops the server.
 rm "$K/sa.pub" && mkfifo "$K/sa.pub"
-# (the read gives up after 10 s of silence, so the wait must be longer than that)
-WAIT_S=25
+# (the read gives up after 10 s of silence, once for the fingerprint and once for the reload,
+# so the wait must be well over 20 s on a loaded machine)
+WAIT_S=45
 ok "a FIFO as key file fails the reload instead of hanging it" wait_for sh -c "curl -s '$U/metrics' | grep -q 'saoidc_reloads_total{result=\"failed\"} 2'"
 WAIT_S=
 is "$(curl -s "$U/keys.json")" "$before" "the previous documents are still served"
