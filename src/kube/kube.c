@@ -74,7 +74,8 @@ static bool target_open(const kube_api *api, target *t, sao_err *err)
 		t->who = strdup(tf);
 	} else {
 		if (!kubeconfig_load(api->kubeconfig, api->context, &t->kc, err)) {
-			if (host == NULL || host[0] == '\0')
+			/* Given --kubeconfig, the message names that file already. */
+			if (api->kubeconfig == NULL && (host == NULL || host[0] == '\0'))
 				err_prefix(
 				    err,
 				    "not in a pod and no usable kubeconfig (give --kube-api URL, --kube-token-file and "

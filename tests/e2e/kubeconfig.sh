@@ -135,5 +135,8 @@ mv "$T_TMP/relexec.yaml" "$T_TMP/kc/relexec.yaml"
 run sh -c "cd '$T_TMP/elsewhere' && env -u KUBERNETES_SERVICE_HOST KUBECONFIG='$T_TMP/kc/relexec.yaml' '$SAOIDC' jwks --key kube://eksa-system/mgmt-sa"
 is "$OUT" "$WANT" "exec command ./bin/tok runs from the kubeconfig's directory"
 ok "and the one in the working directory never ran" test ! -e "$T_TMP/planted-ran"
+run env -u KUBERNETES_SERVICE_HOST "$SAOIDC" jwks --key kube://eksa-system/mgmt-sa --kubeconfig "$T_TMP/no-such.yaml"
+contains "$ERR" "kubeconfig $T_TMP/no-such.yaml: cannot open" "a --kubeconfig that cannot be read is named"
+case "$ERR" in *"not in a pod"*) fail "and not called a missing kubeconfig" "$ERR" ;; *) pass "and not called a missing kubeconfig" ;; esac
 ok "no token reached a message" sh -c "! grep -q 'kubeconfig-token' '$T_TMP/.stdout' '$T_TMP/.stderr'"
 done_testing
