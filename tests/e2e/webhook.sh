@@ -29,8 +29,9 @@ contains "$(cat "$T_TMP/wh.log")" "malformed AdmissionReview" "malformed reviews
 tap_lines <"$T_TMP/deny.out"
 # A slow API server: the ServiceAccount lookup gives up well before the admission timeout and
 # the pod is admitted unchanged, with a warning kubectl shows.
-cp "$D/serviceaccounts_apps_sa-1.json" "$D/serviceaccounts_apps_slow.json"
+# (the .delay first: without it the stand-in lists and watches the ServiceAccount)
 echo 6 >"$D/serviceaccounts_apps_slow.delay"
+cp "$D/serviceaccounts_apps_sa-1.json" "$D/serviceaccounts_apps_slow.json"
 review() { # UID NAMESPACE SERVICEACCOUNT
 	printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"%s","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"%s","operation":"CREATE","object":{"metadata":{"name":"p"},"spec":{"serviceAccountName":"%s","containers":[{"name":"app","image":"busybox"}]}}}}' "$1" "$2" "$3"
 }

@@ -144,6 +144,9 @@ class H(BaseHTTPRequestHandler):
                         evs = [e for e in st.events if e[0] > since and (ns is None or e[2][0] == ns)]
                         if not evs:
                             st.cond.wait(0.2)
+                            # (again: the wait let events in, and the bookmark below must not
+                            # pass over one that was not sent)
+                            evs = [e for e in st.events if e[0] > since and (ns is None or e[2][0] == ns)]
                         rv = st.rv
                     for erv, typ, key, obj in evs:
                         send({"type": typ, "object": SAStore.full(key, erv, obj)})
