@@ -30,7 +30,7 @@ for t in keys http jwt aws serve webhook watch cmd; do
 	fi
 	if clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-I"$SRCDIR/src" -I"$CONFIG_DIR" $CFLAGS_DEPS -o "$T_TMP/fuzz_$t" "$F/fuzz_$t.c" $srcs $LIBS_DEPS 2>"$T_TMP/build_$t.log"; then
-		pass "fuzz_$t builds with clang, ASan and UBSan"
+		: # building is not a test of its own: the run below is the point
 	else
 		fail "fuzz_$t builds with clang, ASan and UBSan" "$(head -c 1500 "$T_TMP/build_$t.log")"
 		continue
