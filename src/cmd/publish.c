@@ -5,6 +5,7 @@
 #include "issuer/publish.h"
 #include "issuer/register.h"
 #include "issuer/sync.h"
+#include "kube/kwatch.h"
 #include "server/status.h"
 #include "util/log.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char cmd_publish_help[] =
     "Usage: saoidc publish --key PATH [--key PATH ...] s3://BUCKET[/PREFIX] [OPTIONS]\n"
@@ -196,6 +198,13 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 	}
 }
 
+/* kwatch's callback, on a watch thread: the loop runs a pass on SIGUSR1. */
+static void notify_self(void *ctx)
+{
+	(void)ctx;
+	kill(getpid(), SIGUSR1);
+}
+
 /* publish --watch: the source read again for each pass. */
 static bool watch_source(void *ctx, docs *d, sao_err *err)
 {
@@ -214,6 +223,7 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 {
 	sync_metrics m;
 	status_srv *st;
+	kwatch *kw = NULL;
 	sao_err err = {""};
 	sigset_t sigs;
 
@@ -223,6 +233,7 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1); /* a watched Secret changed */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	memset(&m, 0, sizeof(m));
 	atomic_store(&m.runs, 1);
@@ -233,6 +244,15 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 	status_set_ready(st, true);
 	log_info("watching: every %lds and on key file changes; /healthz /readyz /metrics on %s", p->interval_s,
 		 p->status_listen);
+	/* kube:// Secrets are watched: a key change is published within seconds, not at the next
+	 * interval. */
+	if (!o->from_apiserver && (kw = kwatch_start(&o->kube, o->keys, o->nkeys, notify_self, NULL, &err)) == NULL) {
+		status_stop(st);
+		return cli_fail(&err);
+	}
+	if (kwatch_count(kw) > 0)
+		log_info("watching %zu Secret%s through the Kubernetes API", kwatch_count(kw),
+			 kwatch_count(kw) == 1 ? "" : "s");
 	{
 		sync_cfg sc = {
 		    site, &o->docs, (const char *const *)o->keys, o->nkeys, p->interval_s, watch_source, o, watch_ready,
@@ -240,6 +260,7 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 
 		sync_run(&sc);
 	}
+	kwatch_stop(kw);
 	status_stop(st);
 	return EXIT_SUCCESS;
 }

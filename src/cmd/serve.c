@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kube/kube.h"
+#include "kube/kwatch.h"
 
 const char cmd_serve_help[] =
     "Usage: saoidc serve --issuer URL --key PATH [--key PATH ...] [OPTIONS]\n"
@@ -227,6 +229,13 @@ static char *read_pem(const char *path, const char *what, sao_err *err)
 	return (char *)buf;
 }
 
+/* kwatch's callback, on a watch thread: the main loop reloads on SIGUSR1. */
+static void notify_self(void *ctx)
+{
+	(void)ctx;
+	kill(getpid(), SIGUSR1);
+}
+
 /* serve's source: the keys (or the API server's documents) read again. */
 static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 {
@@ -276,6 +285,7 @@ int cmd_serve(int argc, char **argv)
 	cli_opts o = {0};
 	sao_err err = {""};
 	char *cert = NULL, *key = NULL, *prefix = NULL;
+	kwatch *kw = NULL;
 	sigset_t sigs;
 	int rc = cli_parse("serve", cmd_serve_help, argc, argv, serve_options, &o, serve_opt, &so, 0,
 			   CLI_NEED_KEY | CLI_NEED_ISSUER);
@@ -305,6 +315,7 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (so.tls_cert != NULL && ((cert = read_pem(so.tls_cert, "--tls-cert", &err)) == NULL ||
@@ -349,6 +360,14 @@ int cmd_serve(int argc, char **argv)
 		};
 
 		sc.threads_from = threads_from;
+		/* kube:// Secrets are watched: a key change is served in about a second; the poll stays
+		 * as the safety net. */
+		if (kube_keys && !o.from_apiserver &&
+		    (kw = kwatch_start(&o.kube, o.keys, o.nkeys, notify_self, NULL, &err)) == NULL)
+			goto fail;
+		if (kwatch_count(kw) > 0)
+			log_info("watching %zu Secret%s through the Kubernetes API (poll every %us as a safety net)",
+				 kwatch_count(kw), kwatch_count(kw) == 1 ? "" : "s", so.kube_poll_s);
 		if (!serve_run(&sc, &err))
 			goto fail;
 	}
@@ -357,6 +376,7 @@ int cmd_serve(int argc, char **argv)
 fail:
 	rc = cli_fail(&err);
 out:
+	kwatch_stop(kw);
 	if (key != NULL)
 		OPENSSL_cleanse(key, strlen(key));
 	free(key);

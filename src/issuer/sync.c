@@ -65,6 +65,7 @@ void sync_run(const sync_cfg *c)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1); /* a watched Secret changed */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	watch_fingerprint(c->files, c->nfiles, fp);
 	next = clock_mono_ms() + c->interval_s * 1000L;
@@ -79,8 +80,10 @@ void sync_run(const sync_cfg *c)
 			break;
 		memcpy(nfp, fp, sizeof(fp)); /* unchanged unless a fingerprint is made */
 		watch_fingerprint(c->files, c->nfiles, nfp);
-		if (sig != SIGHUP && clock_mono_ms() < next && memcmp(fp, nfp, sizeof(fp)) == 0)
+		if (sig != SIGHUP && sig != SIGUSR1 && clock_mono_ms() < next && memcmp(fp, nfp, sizeof(fp)) == 0)
 			continue;
+		if (sig == SIGUSR1)
+			log_info("a watched Secret changed: publishing");
 		memcpy(fp, nfp, sizeof(fp));
 		atomic_fetch_add(&m->runs, 1);
 		if ((changed = one_pass(c, &keys, &err)) < 0) {

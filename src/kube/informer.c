@@ -183,8 +183,9 @@ static bool list(kinf *f, sao_err *err)
 		size_t i;
 
 		free(path);
-		if (asprintf(&path, "%s?limit=%d%s%s", f->collection, LIST_PAGE, cont != NULL ? "&continue=" : "",
-			     cont != NULL ? cont : "") < 0) {
+		if (asprintf(&path, "%s?limit=%d%s%s%s%s", f->collection, LIST_PAGE, cont != NULL ? "&continue=" : "",
+			     cont != NULL ? cont : "", f->cfg.field_selector != NULL ? "&fieldSelector=" : "",
+			     f->cfg.field_selector != NULL ? f->cfg.field_selector : "") < 0) {
 			path = NULL;
 			err_set(err, "out of memory");
 			goto out;
@@ -276,6 +277,8 @@ static bool apply_event(kinf *f, const char *line, size_t len)
 		f->st.events++;
 		f->last_event_at = clock_mono_ms();
 		pthread_mutex_unlock(&f->lock);
+		if (f->cfg.changed != NULL && strcmp(type, "BOOKMARK") != 0)
+			f->cfg.changed(f->cfg.changed_ctx);
 		if (rv != NULL && rv[0] != '\0') {
 			char *n = strdup(rv);
 
@@ -331,8 +334,9 @@ static bool watch_once(kinf *f, sao_err *err)
 		f->relist = true;
 		return err_set(err, "Kubernetes API: a resourceVersion that is not URL-safe; listing again");
 	}
-	if (asprintf(&path, "%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=%ld&resourceVersion=%s", f->collection,
-		     WATCH_S, f->rv) < 0)
+	if (asprintf(&path, "%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=%ld&resourceVersion=%s%s%s",
+		     f->collection, WATCH_S, f->rv, f->cfg.field_selector != NULL ? "&fieldSelector=" : "",
+		     f->cfg.field_selector != NULL ? f->cfg.field_selector : "") < 0)
 		return err_set(err, "out of memory");
 	f->line_len = 0;
 	ok = kube_stream(&f->cfg.api, path, on_chunk, f, &f->stop, (WATCH_S + 30) * 1000L, &status, err);
@@ -365,6 +369,9 @@ static void *run(void *arg)
 			continue;
 		}
 		backoff = 0;
+		/* A re-list may hold changes no event brought (a watch that broke for long). */
+		if (listed_at >= 0 && f->st.lists > 1 && f->cfg.changed != NULL)
+			f->cfg.changed(f->cfg.changed_ctx);
 		relist_at = clock_mono_ms() + f->cfg.relist_ms;
 		f->relist = false;
 		while (!atomic_load(&f->stop) && !f->relist && clock_mono_ms() < relist_at) {

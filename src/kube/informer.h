@@ -17,10 +17,14 @@
 typedef struct kinf kinf;
 
 typedef struct kinf_cfg {
-	kube_api api;		 /* where; its timeout_ms bounds each list page (0: 30 s) */
-	const char *collection;	 /* "/api/v1/serviceaccounts" or "/api/v1/namespaces/NS/serviceaccounts" */
-	long relist_ms;		 /* the safety-net re-list period (0: 10 minutes) */
-	size_t max_objects;	 /* objects kept at most; beyond, new ones are not (0: 65536) */
+	kube_api api;		    /* where; its timeout_ms bounds each list page (0: 30 s) */
+	const char *collection;	    /* "/api/v1/serviceaccounts" or "/api/v1/namespaces/NS/serviceaccounts" */
+	long relist_ms;		    /* the safety-net re-list period (0: 10 minutes) */
+	size_t max_objects;	    /* objects kept at most; beyond, new ones are not (0: 65536) */
+	const char *field_selector; /* e.g. "metadata.name=NAME" (URL-safe), or NULL */
+	void (*changed)(void *ctx); /* called on the informer's thread after each change an event
+				     * brings (added, modified, deleted), and after a re-list */
+	void *changed_ctx;
 	const char *const *keep; /* NULL-terminated annotation key prefixes kept (NULL: all) */
 	size_t max_value;	 /* a longer annotation value is not kept (0: any length) */
 } kinf_cfg;

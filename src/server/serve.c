@@ -114,6 +114,7 @@ static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1); /* a watched Secret changed (kube/kwatch) */
 	watch_fingerprint(c->key_files, c->nkey_files, fp);
 	if (c->srv.tls_cert_pem != NULL)
 		certwatch_init(&cw, c->tls_cert_file, c->tls_key_file);
@@ -153,12 +154,14 @@ static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 		/* Secrets read through the API are polled: a reload that renders the same documents
 		 * changes nothing. */
 		poll = c->poll_source && clock_mono_ms() - last_poll >= (long)c->kube_poll_s * 1000;
-		if (sig != SIGHUP && memcmp(fp, nfp, sizeof(fp)) == 0 && !poll)
+		if (sig != SIGHUP && sig != SIGUSR1 && memcmp(fp, nfp, sizeof(fp)) == 0 && !poll)
 			continue;
 		memcpy(fp, nfp, sizeof(fp));
-		if (poll)
+		if (poll || sig == SIGUSR1)
 			last_poll = clock_mono_ms();
-		if (sig == SIGHUP || !poll)
+		if (sig == SIGUSR1)
+			log_info("a watched Secret changed: reloading keys");
+		else if (sig == SIGHUP || !poll)
 			log_info("%s: reloading keys", sig == SIGHUP ? "SIGHUP" : "key files changed");
 		if (!reload(c, s, m, sv, &err))
 			log_error("reload failed, still serving the previous documents: %s", err.msg);

@@ -93,4 +93,23 @@ cp "$D/eksa-system_mgmt-sa.json" "$D/ec.json"
 set_secret_key "$KEYS/demo-rsa.pub"
 ok "with --watch-interval 0 a rotated Secret is still picked up by the API poll" wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q '\"RSA\"'"
 stop_serve
+
+# Watched, not polled: with list and watch allowed on the Secret (by name), a rotation is served
+# about a second after it, although the poll is an hour away.
+kill $APID
+wait $APID 2>/dev/null
+start_apiserver "$C" "$D" sa-token-for-saoidc --allow eksa-system/mgmt-sa --watch-secrets
+K="--kube-api https://127.0.0.1:$AP --kube-token-file $T_TMP/token --kube-ca $C/root.pem"
+P=$(free_port)
+start_serve "$P" --issuer "http://127.0.0.1:$P" --key kube://eksa-system/mgmt-sa $K --listen "127.0.0.1:$P" --kube-poll-interval 3600 --watch-interval 0
+contains "$(cat "$T_TMP/serve.log")" "watching 1 Secret through the Kubernetes API" "serve watches the Secret"
+wait_for grep -q '"watch": true' "$T_TMP/api.log"
+t0=$(date +%s%N)
+set_secret_key "$KEYS/demo-ec256.pub"
+WAIT_S=5 wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q P-256"
+t1=$(date +%s%N)
+contains "$(curl -s "http://127.0.0.1:$P/keys.json")" "P-256" "a rotated Secret is served through the watch, the poll being an hour away"
+echo "# served $(((t1 - t0) / 1000000)) ms after the Secret changed (it was up to --kube-poll-interval, 30 s by default)"
+contains "$(cat "$T_TMP/serve.log")" "a watched Secret changed: reloading keys" "and the log says why it reloaded"
+stop_serve
 done_testing

@@ -44,20 +44,31 @@ def status(code, reason, message):
 
 
 class SAStore:
-    """The ServiceAccount files as the API server's store: objects with resourceVersions and the
-    events that changed them, found by scanning the directory."""
+    """The ServiceAccount (or Secret) files as the API server's store: objects with
+    resourceVersions and the events that changed them, found by scanning the directory.
+    ServiceAccounts are DIR/serviceaccounts_NS_NAME.json; Secrets DIR/NS_NAME.json."""
 
-    def __init__(self, d):
-        self.dir, self.rv, self.objs, self.events = d, 1, {}, []
+    def __init__(self, d, kind="ServiceAccount"):
+        self.dir, self.kind, self.rv, self.objs, self.events = d, kind, 1, {}, []
         self.cond = threading.Condition()
         threading.Thread(target=self.scan_forever, daemon=True).start()
 
+    def files(self):
+        if self.kind == "ServiceAccount":
+            for f in glob.glob(os.path.join(self.dir, "serviceaccounts_*.json")):
+                yield f, os.path.basename(f)[len("serviceaccounts_"):-5]
+        else:
+            for f in glob.glob(os.path.join(self.dir, "*_*.json")):
+                b = os.path.basename(f)
+                if not b.startswith(("serviceaccounts_", "configmaps_")):
+                    yield f, b[:-5]
+
     def read(self):
         now = {}
-        for f in glob.glob(os.path.join(self.dir, "serviceaccounts_*.json")):
+        for f, nsname in self.files():
             if os.path.exists(f[:-5] + ".delay"):
                 continue
-            ns, name = os.path.basename(f)[len("serviceaccounts_"):-5].split("_", 1)
+            ns, name = nsname.split("_", 1)
             try:
                 obj = json.load(open(f))
             except (OSError, ValueError):
@@ -90,13 +101,12 @@ class SAStore:
             self.scan()
             time.sleep(0.05)
 
-    @staticmethod
-    def full(key, rv, obj):
+    def full(self, key, rv, obj):
         o = json.loads(json.dumps(obj))
         md = o.setdefault("metadata", {})
         md["namespace"], md["name"], md["resourceVersion"] = key[0], key[1], str(rv)
         o.setdefault("apiVersion", "v1")
-        o.setdefault("kind", "ServiceAccount")
+        o.setdefault("kind", self.kind)
         return o
 
 
@@ -106,21 +116,21 @@ class H(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def sa_list(self, ns, q):
-        st = self.server.store
+    def sa_list(self, st, ns, name, q):
         st.scan()
         with st.cond:
-            items = [SAStore.full(k, rv, o) for k, (rv, o) in sorted(st.objs.items()) if ns is None or k[0] == ns]
+            items = [st.full(k, rv, o) for k, (rv, o) in sorted(st.objs.items())
+                     if (ns is None or k[0] == ns) and (name is None or k[1] == name)]
             rv = st.rv
         limit, start = int(q.get("limit", ["0"])[0] or 0), int(q.get("continue", ["0"])[0] or 0)
         meta = {"resourceVersion": str(rv)}
         if limit and start + limit < len(items):
             meta["continue"] = str(start + limit)
         page = items[start:start + limit] if limit else items
-        return 200, json.dumps({"kind": "ServiceAccountList", "apiVersion": "v1", "metadata": meta, "items": page})
+        return 200, json.dumps({"kind": st.kind + "List", "apiVersion": "v1", "metadata": meta, "items": page})
 
-    def sa_watch(self, ns, q):
-        st, a = self.server.store, self.server.args
+    def sa_watch(self, st, ns, name, q):
+        a = self.server.args
         since = int(q.get("resourceVersion", ["0"])[0] or 0)
         until = time.time() + float(q.get("timeoutSeconds", ["60"])[0])
         bookmarks = q.get("allowWatchBookmarks", [""])[0] == "true"
@@ -141,18 +151,20 @@ class H(BaseHTTPRequestHandler):
                 last_bookmark = time.time()
                 while time.time() < until:
                     with st.cond:
-                        evs = [e for e in st.events if e[0] > since and (ns is None or e[2][0] == ns)]
+                        def mine(e):
+                            return e[0] > since and (ns is None or e[2][0] == ns) and (name is None or e[2][1] == name)
+                        evs = [e for e in st.events if mine(e)]
                         if not evs:
                             st.cond.wait(0.2)
                             # (again: the wait let events in, and the bookmark below must not
                             # pass over one that was not sent)
-                            evs = [e for e in st.events if e[0] > since and (ns is None or e[2][0] == ns)]
+                            evs = [e for e in st.events if mine(e)]
                         rv = st.rv
                     for erv, typ, key, obj in evs:
-                        send({"type": typ, "object": SAStore.full(key, erv, obj)})
+                        send({"type": typ, "object": st.full(key, erv, obj)})
                         since = erv
                     if bookmarks and time.time() - last_bookmark >= 1:
-                        send({"type": "BOOKMARK", "object": {"kind": "ServiceAccount", "apiVersion": "v1",
+                        send({"type": "BOOKMARK", "object": {"kind": st.kind, "apiVersion": "v1",
                                                              "metadata": {"resourceVersion": str(max(rv, since))}}})
                         since, last_bookmark = max(rv, since), time.time()
             self.wfile.write(b"0\r\n\r\n")
@@ -168,17 +180,29 @@ class H(BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(query)
         parts0 = path.strip("/").split("/")
         collection = None
+        sel = q.get("fieldSelector", [""])[0]
+        name = sel[len("metadata.name="):] if sel.startswith("metadata.name=") else None
         if parts0 == ["api", "v1", "serviceaccounts"]:
-            collection = None, True
+            collection = self.server.store, None
         elif len(parts0) == 5 and parts0[:3] == ["api", "v1", "namespaces"] and parts0[4] == "serviceaccounts":
-            collection = parts0[3], True
+            collection = self.server.store, parts0[3]
+        elif len(parts0) == 5 and parts0[:3] == ["api", "v1", "namespaces"] and parts0[4] == "secrets":
+            collection = self.server.secrets, parts0[3]
+            if "%s/%s" % (parts0[3], name) not in a.allow or not a.watch_secrets:
+                # RBAC: list and watch only of the allowed Secret, by name (and not at all without
+                # --watch-secrets, as a Role with only "get" would have it)
+                code, body = status(403, "Forbidden", 'secrets is forbidden: cannot list resource "secrets"')
+                with self.server.lock, open(a.log, "a") as f:
+                    f.write(json.dumps({"path": path, "list": True, "status": code}) + "\n")
+                reply(self, code, body, "application/json")
+                return
         if collection and self.headers.get("Authorization") == "Bearer " + a.token:
             if q.get("watch", [""])[0] in ("1", "true"):
-                code = self.sa_watch(collection[0], q)
+                code = self.sa_watch(collection[0], collection[1], name, q)
                 with self.server.lock, open(a.log, "a") as f:
                     f.write(json.dumps({"path": path, "watch": True, "status": code}) + "\n")
                 return
-            code, body = self.sa_list(collection[0], q)
+            code, body = self.sa_list(collection[0], collection[1], name, q)
             with self.server.lock, open(a.log, "a") as f:
                 f.write(json.dumps({"path": path, "list": True, "status": code}) + "\n")
             reply(self, code, body, "application/json")
@@ -236,10 +260,11 @@ def main():
     ap.add_argument("--client-ca", help="also accept client certificates signed by this CA")
     ap.add_argument("--delay", type=float, default=0, help="seconds before every answer")
     ap.add_argument("--compacted-rv", type=int, default=0, help="watches from an older resourceVersion get 410")
+    ap.add_argument("--watch-secrets", action="store_true", help="allow list and watch of the --allow Secrets")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", int(a.listen)), H)
     srv.daemon_threads = True
-    srv.args, srv.lock, srv.store = a, threading.Lock(), SAStore(a.dir)
+    srv.args, srv.lock, srv.store, srv.secrets = a, threading.Lock(), SAStore(a.dir), SAStore(a.dir, "Secret")
     serve_tls(srv, a.cert, a.key, a.client_ca)
     print("listening", flush=True)
     srv.serve_forever()
