@@ -488,7 +488,7 @@ static void warn_per_ip(tf_front *f, const struct sockaddr_storage *sa)
 /* Handshakes one worker may have in progress: half the connection limit, shared by the workers. */
 static unsigned hs_max(const tf_front *f)
 {
-	unsigned n = f->cfg.max_connections / 2 / (f->nworkers > 0 ? f->nworkers : 1);
+	unsigned n = f->cfg.max_connections / 2 / (f->cfg.threads > 0 ? f->cfg.threads : 1);
 
 	return n < 8 ? 8 : n;
 }
