@@ -12,7 +12,9 @@ proxy() {
 	PXPID=$PROXY_PID
 }
 proxy
-trap 'kill $S3PID $PXPID $SYNCPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+trap 'kill $S3PID $PXPID $SYNCPID $KWPID $APID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+KWPID=
+APID=
 aws_test_env us-east-1
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
 published() { aws --endpoint-url "http://127.0.0.1:$PP" s3 cp s3://saoidc-test/sync/keys.json - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))" 2>/dev/null; }
@@ -99,6 +101,40 @@ kill -TERM $SYNCPID
 wait $SYNCPID
 is "$?" 0 "SIGTERM stops it with exit 0"
 SYNCPID=
+# kube://: the Secret is watched, so a rotation is published within seconds, though the interval
+# is an hour.
+C="$T_TMP/pki"
+make_chain "$C" localhost
+D="$T_TMP/api"
+mkdir -p "$D"
+cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
+printf 'sa-token-for-saoidc\n' >"$T_TMP/token"
+start_apiserver "$C" "$D" sa-token-for-saoidc --allow eksa-system/mgmt-sa --watch-secrets
+MP2=$(free_port)
+"$SAOIDC" publish --watch --interval 1h --status-listen "127.0.0.1:$MP2" --key kube://eksa-system/mgmt-sa \
+	--kube-api "https://127.0.0.1:$AP" --kube-token-file "$T_TMP/token" --kube-ca "$C/root.pem" s3://saoidc-test/kwatch \
+	>"$T_TMP/kw.out" 2>"$T_TMP/kw.err" &
+KWPID=$!
+ok "publish --watch of a kube:// Secret is ready" until_ok curl -sf "http://127.0.0.1:$MP2/readyz"
+contains "$(cat "$T_TMP/kw.err")" "watching 1 Secret through the Kubernetes API" "and watches the Secret"
+wait_for grep -q '"watch": true' "$T_TMP/api.log"
+kwpub() { aws --endpoint-url "http://127.0.0.1:$PP" s3 cp s3://saoidc-test/kwatch/keys.json - 2>/dev/null; }
+/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$KEYS/demo-ec256.pub" <<'PY'
+import base64, json, sys
+s = json.load(open(sys.argv[1]))
+s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
+json.dump(s, open(sys.argv[1] + ".new", "w"))
+PY
+t0=$(date +%s%N)
+mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
+ok "the rotated Secret's key is published through the watch (the interval is an hour)" until_ok sh -c "aws --endpoint-url http://127.0.0.1:$PP s3 cp s3://saoidc-test/kwatch/keys.json - 2>/dev/null | grep -q P-256"
+t1=$(date +%s%N)
+echo "# published $(((t1 - t0) / 1000000)) ms after the Secret changed (it was up to --interval, 60 s by default)"
+contains "$(cat "$T_TMP/kw.err")" "a watched Secret changed: publishing" "the log says why"
+kill -TERM $KWPID
+wait $KWPID
+is "$?" 0 "and it stops cleanly"
+kill $APID 2>/dev/null
 refused "--watch with --dry-run is a usage error" 2 "--watch runs until stopped" "$SAOIDC" publish --watch --dry-run --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
 refused "--interval 0 is refused" 2 "--interval takes a duration of at least 1s" "$SAOIDC" publish --watch --interval 0 --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
 done_testing
