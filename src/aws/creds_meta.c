@@ -34,8 +34,8 @@ static bool creds_from_json(aws_creds *out, const aws_response *r, const char *s
  * Identity agents' link-local addresses (the token would cross the network in clear text). */
 static bool full_uri_allowed(const char *full, sao_err *err)
 {
-	static const char *const hosts[] = {"127.0.0.1", "localhost", "::1", "[::1]", "169.254.170.2", "169.254.170.23",
-					    "fd00:ec2::23", "[fd00:ec2::23]"};
+	static const char *const hosts[] = {"127.0.0.1",     "localhost",      "::1",	       "[::1]",
+					    "169.254.170.2", "169.254.170.23", "fd00:ec2::23", "[fd00:ec2::23]"};
 	url_parts u = {0};
 	bool ok = false;
 
@@ -50,9 +50,10 @@ static bool full_uri_allowed(const char *full, sao_err *err)
 	for (size_t i = 0; strcmp(u.scheme, "http") == 0 && i < sizeof(hosts) / sizeof(*hosts); i++)
 		ok = ok || strcmp(u.host, hosts[i]) == 0 || strncmp(u.host, "127.", 4) == 0;
 	if (!ok)
-		err_set(err, "AWS_CONTAINER_CREDENTIALS_FULL_URI: http:// is allowed only to this host (loopback) or the "
-			     "ECS/EKS Pod Identity agent (169.254.170.2, 169.254.170.23, fd00:ec2::23), as the AWS SDKs "
-			     "allow it: %s is neither; use https",
+		err_set(err,
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI: http:// is allowed only to this host (loopback) or the "
+			"ECS/EKS Pod Identity agent (169.254.170.2, 169.254.170.23, fd00:ec2::23), as the AWS SDKs "
+			"allow it: %s is neither; use https",
 			u.host != NULL ? u.host : "(no host)");
 out:
 	url_parts_clear(&u);

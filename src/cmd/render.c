@@ -103,7 +103,8 @@ static bool retained_docs(const char *state_path, const cli_opts *o, const docs 
 			goto out;
 		}
 	}
-	if (!retain_merge(state, sj, time(NULL), &(retain_policy){retain_s, &o->revoke, DOCS_MAX_KEYS}, &nstate, &jwks, &rep, err)) {
+	if (!retain_merge(state, sj, time(NULL), &(retain_policy){retain_s, &o->revoke, DOCS_MAX_KEYS}, &nstate, &jwks,
+			  &rep, err)) {
 		err_prefix(err, "%s: ", state_path);
 		goto out;
 	}

@@ -261,8 +261,9 @@ static int merge_and_upload(pub_site *s, const docs_cfg *dc, const docs *source,
 				 s->t.bucket, s->state_key);
 			ok = docs_copy(source, &pub, err);
 		} else {
-			ok = rtn_merge(&bc, s->state_key, dc, source, &(retain_policy){p->retain_s, p->revoke, DOCS_MAX_KEYS},
-				       time(NULL), dry, &pub, &etag, &rep, err);
+			ok = rtn_merge(&bc, s->state_key, dc, source,
+				       &(retain_policy){p->retain_s, p->revoke, DOCS_MAX_KEYS}, time(NULL), dry, &pub,
+				       &etag, &rep, err);
 			if (!ok && dry && (p->revoke == NULL || p->revoke->n == 0)) {
 				log_note("dry run: the retention state (s3://%s/%s) could not be read (%s); the JWKS "
 					 "shown is "

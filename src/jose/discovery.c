@@ -143,8 +143,10 @@ bool disc_check_jwks_path(const char *path, sao_err *err)
 	if (strcmp(path, "/.well-known/openid-configuration") == 0)
 		return err_set(err, "jwks path must differ from the discovery document's path");
 	if (strncmp(path, "/.saoidc/", 9) == 0 || strcmp(path, "/.saoidc") == 0)
-		return err_set(err, "jwks path \"%s\" is under /.saoidc/, where saoidc keeps its retention state: "
-				    "choose another path", path);
+		return err_set(err,
+			       "jwks path \"%s\" is under /.saoidc/, where saoidc keeps its retention state: "
+			       "choose another path",
+			       path);
 	return true;
 }
 

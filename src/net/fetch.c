@@ -230,9 +230,10 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 		char bad[64];
 
 		if (!header_clean(req->headers[i], bad)) {
-			err_set(err, "%s %s: the %s header holds a control character (a line break would add headers): "
-				     "refusing to send it; check where its value comes from (an environment variable, a "
-				     "credentials file or process, a token file)",
+			err_set(err,
+				"%s %s: the %s header holds a control character (a line break would add headers): "
+				"refusing to send it; check where its value comes from (an environment variable, a "
+				"credentials file or process, a token file)",
 				method, req->url, bad);
 			goto out;
 		}

@@ -43,7 +43,8 @@ char *metrics_tls_text(const tf_counters *t)
 		"# TYPE saoidc_connections_stalled_total counter\n"
 		"saoidc_connections_stalled_total %llu\n",
 		atomic_load(&t->handshakes), atomic_load(&t->handshake_failures), atomic_load(&t->handshake_timeouts),
-		atomic_load(&t->handshakes_evicted), atomic_load(&t->refused_per_ip), atomic_load(&t->refused_full), atomic_load(&t->stalls)) < 0)
+		atomic_load(&t->handshakes_evicted), atomic_load(&t->refused_per_ip), atomic_load(&t->refused_full),
+		atomic_load(&t->stalls)) < 0)
 		return NULL;
 	return text;
 }

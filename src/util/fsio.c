@@ -453,8 +453,9 @@ bool fs_check_no_links(const char *root, const char *path, sao_err *err)
 			continue;
 		p[i] = '\0';
 		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
-			ok = err_set(err, "%s is a symbolic link: refusing to write through it (it may lead outside %s)", p,
-				     root);
+			ok =
+			    err_set(err, "%s is a symbolic link: refusing to write through it (it may lead outside %s)",
+				    p, root);
 		p[i] = path[i];
 	}
 	free(p);
