@@ -66,8 +66,8 @@ say(c?.livenessProbe?.httpGet?.path === '/healthz' && c?.readinessProbe?.httpGet
 say(objects.some((o) => o.obj.kind === 'PodDisruptionBudget'), 'a PodDisruptionBudget');
 say(objects.some((o) => o.obj.kind === 'NetworkPolicy'), 'a NetworkPolicy');
 const role = objects.find((o) => o.obj.kind === 'Role')?.obj;
-say(JSON.stringify(role?.rules) === JSON.stringify([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['saoidc-signing-key'], verbs: ['get'] }]),
-  'RBAC: get on the one Secret, nothing else');
+say(JSON.stringify(role?.rules) === JSON.stringify([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['saoidc-signing-key'], verbs: ['get', 'list', 'watch'] }]),
+  'RBAC: get, list and watch on the one Secret (by name), nothing else');
 say(objects.some((o) => o.obj.kind === 'ClusterRoleBinding' && o.obj.roleRef?.name === 'system:service-account-issuer-discovery'),
   'RBAC: the issuer-discovery ClusterRole for --from-apiserver');
 say(objects.some((o) => o.obj.kind === 'CronJob' && o.obj.spec.jobTemplate.spec.template.spec.containers[0].args.includes('--register')),
