@@ -38,7 +38,7 @@ char *aws_region(const char *flag)
 	return aws_ini_config("region");
 }
 
-bool aws_where_init(aws_where *w, const char *region_flag, bool fips_flag, sao_err *err)
+bool aws_where_init(aws_where *w, const char *region_flag, bool fips_flag, bool allow_unknown, sao_err *err)
 {
 	memset(w, 0, sizeof(*w));
 	if (!aws_endpoint_cfg_env(&w->ep, fips_flag, err))
@@ -51,6 +51,21 @@ bool aws_where_init(aws_where *w, const char *region_flag, bool fips_flag, sao_e
 	if ((w->partition = aws_partition_of(w->region, err)) == NULL) {
 		aws_where_clear(w);
 		return false;
+	}
+	if (!aws_region_known(w->region)) {
+		const char *near = aws_region_suggest(w->region);
+
+		w->unknown_region = true;
+		if (!allow_unknown) {
+			err_set(
+			    err,
+			    "region %s is not one saoidc knows%s%s%s; if it is a region newer than this saoidc, add "
+			    "--allow-unknown-region (the partition then comes from its name: %s)",
+			    w->region, near != NULL ? " (did you mean " : "", near != NULL ? near : "",
+			    near != NULL ? "?)" : "", w->partition->id);
+			aws_where_clear(w);
+			return false;
+		}
 	}
 	return true;
 }

@@ -17,10 +17,12 @@ typedef struct aws_where {
 	char *region;			/* NULL when none was given anywhere */
 	const aws_partition *partition; /* the region's; the commercial one when region is NULL */
 	aws_endpoint_cfg ep;
+	bool unknown_region; /* allowed, though saoidc does not know it: say so */
 } aws_where;
 
-/* Fails on a region of no known shape or a bad AWS_USE_*_ENDPOINT value. */
-bool aws_where_init(aws_where *w, const char *region_flag, bool fips_flag, sao_err *err);
+/* Fails on a region of no known shape, on one saoidc does not know unless allow_unknown (naming
+ * the nearest known one: a typo), or a bad AWS_USE_*_ENDPOINT value. */
+bool aws_where_init(aws_where *w, const char *region_flag, bool fips_flag, bool allow_unknown, sao_err *err);
 void aws_where_clear(aws_where *w);
 
 /* Credentials in the SDKs' order:

@@ -40,6 +40,71 @@ static const struct {
     {"me-", 0},	    {"af-", 0},	     {"il-", 0},      {"mx-", 0},
 };
 
+/* The regions saoidc knows: botocore's (tests/interop/endpoints.sh checks that every region of
+ * the installed botocore is here) and the ones AWS opened since. A region of the right shape
+ * but not here is refused unless allowed (--allow-unknown-region), so a typo such as
+ * eu-wset-1 is caught before an issuer URL is made of it. */
+static const char *const known[] = {
+    "af-south-1",      "ap-east-1",	 "ap-east-2",	   "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ap-south-1",      "ap-south-2",	 "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5",  "ap-southeast-6", "ap-southeast-7", "ca-central-1",   "ca-west-1",      "eu-central-1",
+    "eu-central-2",    "eu-north-1",	 "eu-south-1",	   "eu-south-2",     "eu-west-1",      "eu-west-2",
+    "eu-west-3",       "il-central-1",	 "me-central-1",   "me-south-1",     "mx-central-1",   "sa-east-1",
+    "us-east-1",       "us-east-2",	 "us-west-1",	   "us-west-2",	     "cn-north-1",     "cn-northwest-1",
+    "us-gov-east-1",   "us-gov-west-1",	 "us-iso-east-1",  "us-iso-west-1",  "us-isob-east-1", "eu-isoe-west-1",
+    "us-isof-south-1", "us-isof-east-1", "eusc-de-east-1",
+};
+
+bool aws_region_known(const char *region)
+{
+	for (size_t i = 0; region != NULL && i < sizeof(known) / sizeof(*known); i++)
+		if (strcmp(region, known[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Levenshtein distance, for names of at most 31 characters (more: far). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[32], prev;
+
+	if (la > 31 || lb > 31)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+const char *aws_region_suggest(const char *region)
+{
+	const char *best = NULL;
+	size_t bd = 3; /* two edits at most: a swapped or mistyped letter or two */
+
+	for (size_t i = 0; region != NULL && i < sizeof(known) / sizeof(*known); i++) {
+		size_t d = distance(region, known[i]);
+
+		if (d < bd) {
+			bd = d;
+			best = known[i];
+		}
+	}
+	return best;
+}
+
 static bool label_then_number(const char *s)
 {
 	const char *dash = strchr(s, '-');

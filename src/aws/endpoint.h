@@ -72,4 +72,9 @@ const aws_partition *aws_arn_partition(const char *arn);
  * not NULL, of that partition (the one of `region`, named in the message). */
 bool aws_arn_check(const char *what, const char *arn, const aws_partition *p, const char *region, sao_err *err);
 
+/* Whether saoidc knows the region (botocore's regions and the newer ones). */
+bool aws_region_known(const char *region);
+/* The known region nearest to a mistyped one (two edits at most), or NULL. */
+const char *aws_region_suggest(const char *region);
+
 #endif

@@ -29,6 +29,9 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 	case OPT_ALLOW_CERT:
 		o->allow_certificate = true;
 		return true;
+	case OPT_ALLOW_UNKNOWN_REGION:
+		o->allow_unknown_region = true;
+		return true;
 	case OPT_REVOKE:
 		if (!strlist_add(&o->revoke, arg)) {
 			fprintf(stderr, "saoidc: error: out of memory\n");

@@ -37,6 +37,7 @@ enum {
 	OPT_FIPS,
 	OPT_DISC_STYLE,
 	OPT_ALLOW_CERT,
+	OPT_ALLOW_UNKNOWN_REGION,
 	OPT_REVOKE,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
@@ -112,9 +113,11 @@ enum {
 		"from-apiserver", no_argument, NULL, OPT_FROM_APISERVER                                                \
 	}
 /* --region and --fips: where AWS calls go (see aws_where) */
+/* --region (and --allow-unknown-region for one newer than this saoidc) */
 #define CLI_OPT_REGION                                                                                                 \
+	{"region", required_argument, NULL, OPT_AWS_REGION},                                                           \
 	{                                                                                                              \
-		"region", required_argument, NULL, OPT_AWS_REGION                                                      \
+		"allow-unknown-region", no_argument, NULL, OPT_ALLOW_UNKNOWN_REGION                                    \
 	}
 #define CLI_OPT_AWS                                                                                                    \
 	CLI_OPT_REGION,                                                                                                \
@@ -143,12 +146,13 @@ typedef struct cli_opts {
 	docs_cfg docs;
 	bool pretty;
 	bool json;
-	const char *region;	/* --region */
-	bool fips;		/* --fips */
-	bool allow_certificate; /* --allow-certificate */
-	strlist revoke;		/* --revoke KID, for the commands that take it */
-	int argi;		/* first positional argument */
-	const char *positional; /* what the positional argument is, for the usage error ("s3://BUCKET[/PREFIX]") */
+	const char *region;	   /* --region */
+	bool fips;		   /* --fips */
+	bool allow_certificate;	   /* --allow-certificate */
+	bool allow_unknown_region; /* --allow-unknown-region */
+	strlist revoke;		   /* --revoke KID, for the commands that take it */
+	int argi;		   /* first positional argument */
+	const char *positional;	   /* what the positional argument is, for the usage error ("s3://BUCKET[/PREFIX]") */
 } cli_opts;
 
 /* Handles --connect-to, --ca-file and --insecure. Returns true if `c` was one. */

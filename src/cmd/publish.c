@@ -365,7 +365,8 @@ int cmd_publish(int argc, char **argv)
 			      p.retain_s,
 			      &o.revoke,
 			      o.region,
-			      o.fips};
+			      o.fips,
+			      o.allow_unknown_region};
 
 		if ((site = pub_open(&pc, argv[o.argi], o.docs.issuer, &err)) == NULL)
 			goto fail;

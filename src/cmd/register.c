@@ -56,7 +56,8 @@ int cmd_register(int argc, char **argv)
 
 	if (rc >= 0)
 		goto out;
-	if (!aws_where_init(&where, o.region, o.fips, &err) || !reg_run(o.docs.issuer, &r, &where, &arn, &err)) {
+	if (!aws_where_init(&where, o.region, o.fips, o.allow_unknown_region, &err) ||
+	    !reg_run(o.docs.issuer, &r, &where, &arn, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}

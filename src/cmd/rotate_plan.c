@@ -130,7 +130,8 @@ static bool read_state(const rp_opts *r, const cli_opts *o, json_t **state, sao_
 	bool found = false, ok = false;
 
 	*state = NULL;
-	if (!s3_parse_uri(r->state, &t, err) || !aws_where_init(&where, o->region, o->fips, err))
+	if (!s3_parse_uri(r->state, &t, err) ||
+	    !aws_where_init(&where, o->region, o->fips, o->allow_unknown_region, err))
 		goto out;
 	if (where.region == NULL) {
 		err_set(err, "--state: no region: give --region or set AWS_REGION");

@@ -30,7 +30,8 @@ int cmd_s3_policy(int argc, char **argv)
 
 	if (rc >= 0)
 		goto out;
-	if (!s3_parse_uri(argv[o.argi], &t, &err) || !aws_where_init(&where, o.region, false, &err) ||
+	if (!s3_parse_uri(argv[o.argi], &t, &err) ||
+	    !aws_where_init(&where, o.region, false, o.allow_unknown_region, &err) ||
 	    (policy = s3_public_policy(&t, where.partition)) == NULL || !cli_print(policy, &err)) {
 		if (err.msg[0] == '\0')
 			err_set(&err, "out of memory");

@@ -102,7 +102,7 @@ static json_t *tp_aws(const tp_opts *t, const cli_opts *o, char **role_arn, sao_
 	const char *account = V(OPT_ACCOUNT);
 	json_t *out = NULL;
 
-	if (!aws_where_init(&where, o->region, o->fips, err))
+	if (!aws_where_init(&where, o->region, o->fips, o->allow_unknown_region, err))
 		goto out;
 	if (account == NULL && (account = looked_up = caller_account(&where, err)) == NULL)
 		goto out;

@@ -83,7 +83,8 @@ int cmd_unpublish(int argc, char **argv)
 
 	if (rc >= 0)
 		goto out;
-	if (!s3_parse_uri(argv[o.argi], &t, &err) || !aws_where_init(&where, o.region, false, &err))
+	if (!s3_parse_uri(argv[o.argi], &t, &err) ||
+	    !aws_where_init(&where, o.region, false, o.allow_unknown_region, &err))
 		goto fail;
 	if (where.region == NULL) {
 		err_set(&err, "no region: give --region or set AWS_REGION (the bucket's region)");

@@ -132,7 +132,8 @@ int cmd_verify(int argc, char **argv)
 		err_prefix(&err, "%s: ", v.token_file);
 		goto fail;
 	}
-	if (v.aws && (!aws_where_init(&where, o.region, o.fips, &err) || !iam_client_init(&iam, &creds, &where, &err)))
+	if (v.aws && (!aws_where_init(&where, o.region, o.fips, o.allow_unknown_region, &err) ||
+		      !iam_client_init(&iam, &creds, &where, &err)))
 		goto fail;
 	/* Without credentials every other check still runs; the IAM ones are reported skipped. */
 	if (v.aws && !aws_creds_load(&creds, &where, &err))

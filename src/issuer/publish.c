@@ -178,8 +178,14 @@ pub_site *pub_open(const pub_cfg *cfg, const char *s3_uri, const char *issuer, s
 	if (s == NULL)
 		return err_set(err, "out of memory"), NULL;
 	s->cfg = *cfg;
-	if (!s3_parse_uri(s3_uri, &s->t, err) || !aws_where_init(&s->where, cfg->region, cfg->fips, err))
+	if (!s3_parse_uri(s3_uri, &s->t, err) ||
+	    !aws_where_init(&s->where, cfg->region, cfg->fips, cfg->allow_unknown_region, err))
 		goto fail;
+	if (s->where.unknown_region)
+		log_warn(
+		    "region %s is not one saoidc knows: taken because of --allow-unknown-region, in the %s partition "
+		    "(from its name)",
+		    s->where.region, s->where.partition->id);
 	if (s->where.region == NULL) {
 		err_set(err, "no region: give --region or set AWS_REGION (the bucket's region, which also picks "
 			     "the partition: aws, aws-cn, aws-us-gov, ...)");

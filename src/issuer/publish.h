@@ -27,6 +27,7 @@ typedef struct pub_cfg {
 	const strlist *revoke; /* kids to withdraw now and for good */
 	const char *region;    /* NULL: the environment's */
 	bool fips;
+	bool allow_unknown_region; /* a region saoidc does not know is taken (its partition from its name) */
 } pub_cfg;
 
 typedef struct pub_site pub_site;

@@ -113,4 +113,16 @@ refused "pod-patch: a role ARN of no known partition is refused" 1 "not an ARN o
 run "$SAOIDC" pod-patch --cloud aws --role-arn arn:aws-cn:iam::123456789012:role/r --region cn-north-1 --service-account sa --container app
 is "$RC" 0 "pod-patch: a China role with a China region is fine"
 refused "trust-policy: a --policy-arn of another partition is refused" 1 "--policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess is in the aws partition, but region us-gov-west-1 is in aws-us-gov" "$SAOIDC" trust-policy aws --region us-gov-west-1 --issuer https://oidc.test/gov --account 123456789012 --namespace ns --service-account sa --create-role r --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess
+# A region saoidc does not know: a typo is caught before an issuer is made of it, with the
+# nearest known name; a region newer than saoidc is taken with --allow-unknown-region.
+for cmd in "publish --key $KEYS/demo-rsa.pub s3://saoidc-test/x --dry-run" "register --issuer https://oidc.example.com/x --thumbprint none --dry-run" \
+	"trust-policy aws --issuer https://oidc.example.com/x --account 123456789012 --namespace a --service-account b" "s3-policy s3://saoidc-test/x"; do
+	refused "${cmd%% *} --region eu-wset-1: refused, suggesting eu-west-1" 1 "region eu-wset-1 is not one saoidc knows (did you mean eu-west-1?)" \
+		$SAOIDC $cmd --region eu-wset-1
+done
+refused "AWS_REGION=us-esat-2 is caught too" 1 "did you mean us-east-2?" env AWS_REGION=us-esat-2 "$SAOIDC" s3-policy s3://saoidc-test/x
+run "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x --dry-run --region eu-west-9 --allow-unknown-region
+is "$RC" 0 "--allow-unknown-region takes a region newer than saoidc"
+contains "$OUT" "https://saoidc-test.s3.eu-west-9.amazonaws.com/x" "its partition from its name"
+contains "$ERR" "region eu-west-9 is not one saoidc knows: taken because of --allow-unknown-region" "and says so"
 done_testing

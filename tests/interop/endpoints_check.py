@@ -90,6 +90,13 @@ def main():
                         cases.append((p["partition"], region, svc, fips, ds))
     inp = "".join("%s %s %d %d\n" % (svc, r, f, d) for _, r, svc, f, d in cases)
     ours = subprocess.run([helper], input=inp, capture_output=True, text=True, check=True).stdout.splitlines()
+    # Every region botocore knows is one saoidc takes without --allow-unknown-region.
+    regions = sorted({r for _, r, _, _, _ in cases})
+    known = subprocess.run([helper], input="".join("known %s 0 0\n" % r for r in regions), capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    unknown = [r for r, k in zip(regions, known) if k != "KNOWN"]
+    print("%s 1 - saoidc knows every one of botocore %s's %d regions%s" % (
+        "not ok" if unknown else "ok", botocore.__version__, len(regions), ": missing " + " ".join(unknown) if unknown else ""))
     session = botocore.session.get_session()
     results = {}
     for (part, region, svc, fips, ds), mine in zip(cases, ours):
@@ -108,7 +115,7 @@ def main():
             good = mine == theirs
             detail = "saoidc: %s, botocore: %s" % (mine, theirs)
         results.setdefault((part, region), []).append((good, label, detail))
-    n = 0
+    n = 1
     for (part, region), rs in results.items():
         n += 1
         bad = [r for r in rs if not r[0]]
