@@ -261,6 +261,14 @@ int cmd_webhook(int argc, char **argv)
 		}
 		log_warn("--aws-default-region %s: %s; injected as given", w.a.wh.region, err.msg);
 		err.msg[0] = '\0';
+	} else if (w.a.wh.region != NULL && !aws_region_known(w.a.wh.region) && !w.region_any) {
+		const char *near = aws_region_suggest(w.a.wh.region);
+
+		/* Every pod would get it as AWS_REGION: a typo is caught here. */
+		err_set(&err, "--region %s is not a region saoidc knows%s%s%s; --aws-default-region takes any value",
+			w.a.wh.region, near != NULL ? " (did you mean " : "", near != NULL ? near : "",
+			near != NULL ? "?)" : "");
+		goto fail;
 	}
 	if (w.a.watch_cm && w.a.cm_ns == NULL)
 		w.a.cm_ns = own_namespace(ns_buf, sizeof(ns_buf));

@@ -119,6 +119,7 @@ wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$XP/healthz"
 is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$XP/readyz")" 503 "/readyz: 503 while the API server cannot be reached (/healthz stays 200)"
 contains "$(curl -s --cacert "$C/root.pem" "https://localhost:$XP/readyz")" "not ready: the Kubernetes API cannot be reached: " "saying why"
 kill $X5; wait $X5 2>/dev/null
+refused "webhook --region eu-wset-1 (every pod's AWS_REGION) is refused, suggesting eu-west-1" 1 "did you mean eu-west-1?" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --region eu-wset-1
 refused "--role-account takes an account ID" 2 "12-digit" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --role-account 12
 refused "--token-expiration is bounded" 2 "600 to 86400" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --token-expiration 60
 refused "webhook without TLS is refused" 2 "required" "$SAOIDC" webhook --listen 127.0.0.1:1
