@@ -198,6 +198,10 @@ int cmd_render(int argc, char **argv)
 	    (state_text != NULL && !fs_txn_stage(txn, state_path, state_text, strlen(state_text), &err)) ||
 	    !fs_txn_commit(txn, &err))
 		goto fail;
+	if (state_text != NULL && access(state_path, F_OK) == 0)
+		log_info("retention state %s: keep it beside the documents (serving it does no harm: it holds only "
+			 "public keys and times)",
+			 state_path);
 	log_info("wrote %s", disc_path);
 	log_info("wrote %s (%zu key%s)", jwks_path, nkeys, nkeys == 1 ? "" : "s");
 	log_info("issuer %s; jwks_uri %s", o.docs.issuer, d.jwks_uri);

@@ -71,6 +71,24 @@ bool reg_run(const char *issuer, const reg_opts *r, const aws_where *where, char
 	/* Everything IAM would refuse is refused here, before any network call. */
 	if (!iam_check_want(&w, err))
 		goto out;
+	{
+		/* IAM keeps the URL as given, STS compares a token's iss with it byte for byte, and
+		 * kube-apiserver writes iss as configured: an upper-case host is legal but easily
+		 * mismatched (a DNS name is case-insensitive, these comparisons are not). */
+		const char *h = strncmp(issuer, "https://", 8) == 0 ? issuer + 8 : issuer;
+		size_t hl = strcspn(h, "/");
+
+		for (size_t i = 0; i < hl; i++)
+			if (isupper((unsigned char)h[i])) {
+				log_warn(
+				    "the issuer's host %.*s has upper-case letters: STS compares the token's iss with "
+				    "the provider URL byte for byte, so the API server's --service-account-issuer must "
+				    "be "
+				    "written exactly so (usually it is lower case)",
+				    (int)hl, h);
+				break;
+			}
+	}
 	if (want_auto || w.thumbprints.n > 0) {
 		sao_err terr = {""};
 		bool discovered = false;

@@ -150,11 +150,18 @@ static json_t *get_json(verify_report *rep, const char *name, const char *url, c
 		return NULL;
 	}
 	if (!fetch_get(url, o, STS_TIMEOUT_MS, &r, &err)) {
+		bool tls = strstr(err.msg, "TLS:") != NULL;
+
 		add(rep, name, CHECK_FAIL,
 		    cf ? CF_DEPLOYING
 		    : r.timed_out
 			? "STS gives up after about 5 s: make the endpoint answer faster (a CDN or S3 in front)"
-			: "make it reachable from the internet over HTTPS with a publicly trusted certificate",
+		    : tls && o->ca_file != NULL
+			? "the certificate is not trusted by the --ca-file given: check that file (it must hold the CA "
+			  "that signed the issuer's chain); STS itself trusts only public CAs"
+		    : tls ? "serve a certificate from a publicly trusted CA, for the issuer's host name (STS trusts no "
+			    "other)"
+			  : "make it reachable from the internet over HTTPS with a publicly trusted certificate",
 		    "%s", err.msg);
 		fetch_result_clear(&r);
 		return NULL;

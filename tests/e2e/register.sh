@@ -126,6 +126,8 @@ run $REG --dry-run --client-id other
 is "$(writes)" 0 "--dry-run makes no write call"
 contains "$ERR" "would call AddClientIDToOpenIDConnectProvider" "but says what it would do"
 
+run $REG --dry-run --thumbprint none --issuer https://OIDC.test/cluster
+contains "$ERR" "the issuer's host OIDC.test has upper-case letters" "an upper-case issuer host is warned about"
 # Validation happens before any call.
 : >"$T_TMP/iam.log"
 refused "an issuer with a port is refused" 1 "IAM refuses a provider URL with a port" "$SAOIDC" register --issuer https://oidc.test:8443/x --thumbprint none

@@ -74,6 +74,9 @@ V="$SAOIDC verify --connect-to 127.0.0.1:$P --ca-file $C/root.pem"
 # A DNS failure and a TLS failure are told apart.
 run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --issuer "$ISS"
 contains "$OUT" "TLS: the server's certificate is not trusted or is not for this host name (a private CA? give --ca-file)" "an untrusted chain is named a TLS failure, with the fix"
+make_chain "$T_TMP/otherpki" oidc.test
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$T_TMP/otherpki/root.pem" --issuer "$ISS"
+contains "$OUT" "the certificate is not trusted by the --ca-file given: check that file" "with a --ca-file that is not the issuer's CA, the fix names that file (not the internet)"
 run "$SAOIDC" verify --issuer https://no-such-host.invalid/x
 contains "$OUT" "DNS: the host name does not resolve" "a name that does not resolve is named a DNS failure"
 refused "thumbprint too: a DNS failure is not called a TLS failure" 1 "DNS: no-such-host.invalid does not resolve" "$SAOIDC" thumbprint https://no-such-host.invalid/x
