@@ -59,6 +59,17 @@ is "$(published)" "$KB $KA" "and the published JWKS stays as it was"
 mv "$T_TMP/sa.pub.away" "$T_TMP/keys/sa.pub"
 ok "the key back, /readyz answers 200" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
 
+# --revoke while publish --watch runs: a one-shot run withdraws the retained key A; the watch's
+# next pass (SIGHUP makes it now) reads the state and does not bring A back.
+run "$SAOIDC" publish --key "$T_TMP/keys" --revoke "$KA" s3://saoidc-test/sync
+is "$RC" 0 "publish --revoke A beside the running watch"
+is "$(published)" "$KB" "A is gone from the JWKS at once"
+runs0=$(metric saoidc_sync_runs_total)
+kill -HUP $SYNCPID
+ok "the watch runs a pass" until_ok sh -c "[ \"\$(curl -s http://127.0.0.1:$MP/metrics | awk '\$1 == \"saoidc_sync_runs_total\" {print \$2}')\" -gt $runs0 ]"
+ok "  which succeeds" until_ok curl -sf "http://127.0.0.1:$MP/readyz"
+is "$(published)" "$KB" "and A stays out: the watch reads the state, it does not resurrect the key"
+
 # The status listener under slowloris: 64 connections from 4 addresses sending a byte every
 # second (/healthz was unanswerable for 28 s): few connections per address, and a whole request
 # within 3 s, keep the probes answered.
