@@ -10,6 +10,7 @@
 #include "util/clock.h"
 #include "util/fsio.h"
 #include "util/log.h"
+#include "util/sigs.h"
 #include "util/watch.h"
 
 #include <errno.h>
@@ -437,10 +438,7 @@ static void serve_loop(adm *a, tf_front *d)
 	sigset_t sigs;
 	bool said_ready = false;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
+	sigs_service_set(&sigs);
 	certwatch_init(&cw, a->cfg->cert_file, a->cfg->key_file);
 	for (;;) {
 		struct timespec ts = {1, 0};

@@ -8,6 +8,7 @@
 #include "kube/kwatch.h"
 #include "server/status.h"
 #include "util/log.h"
+#include "util/sigs.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -225,16 +226,10 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 	status_srv *st;
 	kwatch *kw = NULL;
 	sao_err err = {""};
-	sigset_t sigs;
 
 	/* Blocked before the status thread starts, so that it inherits the mask: a signal is then
 	 * taken by the loop's sigtimedwait, never by that thread (SIGHUP's default kills). */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGUSR1); /* a watched Secret changed */
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sigs_block_service();
 	memset(&m, 0, sizeof(m));
 	atomic_store(&m.runs, 1);
 	atomic_store(&m.last_success, (long long)time(NULL));

@@ -8,6 +8,7 @@
 #include "util/cpus.h"
 #include "util/fsio.h"
 #include "util/log.h"
+#include "util/sigs.h"
 #include "server/serve.h"
 
 #include <errno.h>
@@ -289,7 +290,6 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	kwatch *kw = NULL;
-	sigset_t sigs;
 	int rc = cli_parse("serve", cmd_serve_help, argc, argv, serve_options, &o, serve_opt, &so, 0,
 			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
@@ -314,13 +314,7 @@ int cmd_serve(int argc, char **argv)
 		}
 	}
 	/* Signals are taken synchronously by the main thread; block them before any worker starts. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sigs_block_service();
 	if (so.tls_cert != NULL && ((cert = read_pem(so.tls_cert, "--tls-cert", &err)) == NULL ||
 				    (key = read_pem(so.tls_key, "--tls-key", &err)) == NULL))
 		goto fail;

@@ -8,6 +8,7 @@
 #include "server/server.h"
 #include "util/fsio.h"
 #include "util/log.h"
+#include "util/sigs.h"
 #include "util/str.h"
 
 #include <openssl/crypto.h>
@@ -225,7 +226,6 @@ int cmd_webhook(int argc, char **argv)
 	struct sockaddr_storage sa;
 	char ns_buf[256];
 	unsigned salen = 0;
-	sigset_t sigs;
 	int rc = cli_parse("webhook", cmd_webhook_help, argc, argv, lo, &o, wh_opt, &w, 0, 0);
 
 	if (rc >= 0)
@@ -273,12 +273,7 @@ int cmd_webhook(int argc, char **argv)
 	if (w.a.watch_cm && w.a.cm_ns == NULL)
 		w.a.cm_ns = own_namespace(ns_buf, sizeof(ns_buf));
 	/* Blocked in every thread the service starts: the main loop takes them with sigtimedwait. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sigs_block_service();
 	if (!adm_run(&w.a, (const char *)cert, (const char *)key, &err))
 		goto fail;
 	rc = EXIT_SUCCESS;

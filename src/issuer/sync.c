@@ -4,6 +4,7 @@
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/sigs.h"
 #include "util/watch.h"
 
 #include <pthread.h>
@@ -61,11 +62,7 @@ void sync_run(const sync_cfg *c)
 	unsigned char fp[WATCH_FP_LEN] = {0}, nfp[WATCH_FP_LEN] = {0};
 	long next, backoff = 0;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGUSR1); /* a watched Secret changed */
+	sigs_service_set(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	watch_fingerprint(c->files, c->nfiles, fp);
 	next = clock_mono_ms() + c->interval_s * 1000L;

@@ -8,6 +8,7 @@
 #include "util/clock.h"
 #include "util/fsio.h"
 #include "util/log.h"
+#include "util/sigs.h"
 #include "util/watch.h"
 
 #include <errno.h>
@@ -110,11 +111,7 @@ static void loop(const serve_cfg *c, srv *s, metrics *m, served *sv)
 	long last_poll = clock_mono_ms();
 	sigset_t sigs;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGUSR1); /* a watched Secret changed (kube/kwatch) */
+	sigs_service_set(&sigs); /* USR1: a watched Secret changed (kube/kwatch) */
 	watch_fingerprint(c->key_files, c->nkey_files, fp);
 	if (c->srv.tls_cert_pem != NULL)
 		certwatch_init(&cw, c->tls_cert_file, c->tls_key_file);
