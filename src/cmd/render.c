@@ -93,8 +93,10 @@ static bool retained_docs(const char *state_path, const cli_opts *o, const docs 
 	if (access(state_path, F_OK) == 0) {
 		json_error_t je;
 
-		if (!fs_read_file(state_path, 4 * 1024 * 1024, &buf, &len, err))
+		if (!fs_read_file(state_path, 4 * 1024 * 1024, &buf, &len, err)) {
+			err_prefix(err, "retention state %s: ", state_path);
 			goto out;
+		}
 		if ((state = json_loadb((const char *)buf, len, 0, &je)) == NULL) {
 			err_set(err,
 				"%s: corrupt retention state (%s); nothing was written: restore it, or delete it to "

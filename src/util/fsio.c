@@ -54,7 +54,7 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 		deadline = clock_mono_ms() + FS_STREAM_TIMEOUT_MS;
 	}
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
-		err_set(err, "file is too large (%lld bytes; at most %zu are read): not a key or Secret file",
+		err_set(err, "file is too large (%lld bytes; at most %zu are read)",
 			(long long)st.st_size, max);
 		goto out;
 	}
@@ -68,7 +68,7 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 			if (ncap > max + 1)
 				ncap = max + 1;
 			if (ncap <= used) {
-				err_set(err, "input is too large (more than %zu bytes): not a key or Secret file", max);
+				err_set(err, "input is too large (more than %zu bytes)", max);
 				goto out;
 			}
 			nd = malloc(ncap + 1);
@@ -105,7 +105,7 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 			break;
 		used += (size_t)n;
 		if (used > max) {
-			err_set(err, "input is too large (more than %zu bytes): not a key or Secret file", max);
+			err_set(err, "input is too large (more than %zu bytes)", max);
 			goto out;
 		}
 	}

@@ -98,6 +98,11 @@ rm "$T_TMP/linkout/.well-known"
 ln -s "$T_TMP/elsewhere-wk" "$T_TMP/linkout/.saoidc"
 refused "render with a symlinked DIR/.saoidc (the retention state) is refused" 1 "linkout/.saoidc is a symbolic link" \
 	"$SAOIDC" render --issuer https://oidc.example.com/c --key "$KEYS/demo-rsa.pub" --out "$T_TMP/linkout"
+# A retention state that cannot be read is named as such.
+mkdir -p "$T_TMP/bigstate/.saoidc"
+head -c 5000000 /dev/zero >"$T_TMP/bigstate/.saoidc/retention.json"
+refused "an oversized retention state is named, as a retention state" 1 "retention state $T_TMP/bigstate/.saoidc/retention.json: file is too large" \
+	"$SAOIDC" render --issuer https://oidc.example.com/c --key "$KEYS/demo-rsa.pub" --out "$T_TMP/bigstate"
 # Certificates are not signing keys: refused, naming them, unless --allow-certificate.
 make_chain "$T_TMP/chain" localhost
 refused "a CA certificate is refused" 1 "$T_TMP/chain/root.pem (a CA certificate)" "$SAOIDC" jwks --key "$T_TMP/chain/root.pem"
