@@ -401,7 +401,8 @@ bool fs_write_new(const char *path, const void *data, size_t len, unsigned mode,
 			break;
 		off += (size_t)w;
 	}
-	/* The umask may have narrowed the mode; never widen it, but make it exact. */
+	/* The mode asked for, exactly, whatever the umask: 0600 for a private key stays 0600 (the umask
+	 * can only narrow it), and a public key is 0644 even under umask 077, as the caller asked. */
 	if (off != len || fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0) {
 		int e = errno;
 
