@@ -269,6 +269,24 @@ static bool aws_identity(const wh_cfg *cfg, const json_t *ann, const json_t *pod
 	return true;
 }
 
+/* The work and the answer grow with the containers: a pod with more than WH_MAX_CONTAINERS is
+ * answered before anything else (allowed unchanged with a warning, or denied). NULL: within. */
+static json_t *over_containers(const char *uid, const json_t *pod, const wh_cfg *cfg, char *warning, size_t warnlen)
+{
+	const json_t *spec = json_object_get(pod, "spec");
+	size_t nc = json_array_size(json_object_get(spec, "containers")) +
+		    json_array_size(json_object_get(spec, "initContainers"));
+	char msg[200];
+
+	if (nc <= WH_MAX_CONTAINERS)
+		return NULL;
+	snprintf(msg, sizeof(msg),
+		 "saoidc: the pod has %zu containers and init containers; at most %d are given a cloud identity", nc,
+		 WH_MAX_CONTAINERS);
+	snprintf(warning, warnlen, "review %s: %s", uid, msg + 8);
+	return response(uid, !cfg->deny_malformed, NULL, msg);
+}
+
 json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup lookup, void *ctx, char *warning,
 		  size_t warnlen)
 {
@@ -303,24 +321,8 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 		out = response(uid, true, NULL, NULL);
 		goto done;
 	}
-	{
-		/* The work and the answer grow with the containers: bounded before anything else. */
-		const json_t *spec = json_object_get(pod, "spec");
-		size_t nc = json_array_size(json_object_get(spec, "containers")) +
-			    json_array_size(json_object_get(spec, "initContainers"));
-
-		if (nc > WH_MAX_CONTAINERS) {
-			char msg[200];
-
-			snprintf(msg, sizeof(msg),
-				 "saoidc: the pod has %zu containers and init containers; at most %d are "
-				 "given a cloud identity",
-				 nc, WH_MAX_CONTAINERS);
-			snprintf(warning, warnlen, "review %s: %s", uid, msg + 8);
-			out = response(uid, !cfg->deny_malformed, NULL, msg);
-			goto done;
-		}
-	}
+	if ((out = over_containers(uid, pod, cfg, warning, warnlen)) != NULL)
+		goto done;
 	ns = json_string_value(json_object_get(req, "namespace"));
 	if (ns == NULL)
 		ns = json_string_value(json_object_get(json_object_get(pod, "metadata"), "namespace"));

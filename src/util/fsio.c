@@ -54,8 +54,7 @@ bool fs_read_file(const char *path, size_t max, unsigned char **buf, size_t *len
 		deadline = clock_mono_ms() + FS_STREAM_TIMEOUT_MS;
 	}
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
-		err_set(err, "file is too large (%lld bytes; at most %zu are read)",
-			(long long)st.st_size, max);
+		err_set(err, "file is too large (%lld bytes; at most %zu are read)", (long long)st.st_size, max);
 		goto out;
 	}
 	for (;;) {
