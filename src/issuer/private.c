@@ -215,6 +215,36 @@ static json_t *statement_for(const priv_cfg *cfg, const char *resource, const ch
 			 "Condition", "StringEquals", "AWS:SourceArn", dist_arn);
 }
 
+/* The bucket, private: created when asked and missing, then Block Public Access on and ACLs
+ * disabled, each written only when needed (with dry_run, only said). Reads come first. */
+static bool private_bucket(const priv_cfg *cfg, const bucket_client *b, bool exists, sao_err *err)
+{
+	bool blocked = false, enforced = false;
+
+	if (!exists && !cfg->create_bucket)
+		return err_set(err, "bucket %s does not exist: create it, or add --create-bucket", cfg->bucket);
+	if (exists && (!bucket_public_access_blocked(b, &blocked, err) || !bucket_owner_enforced(b, &enforced, err)))
+		return false;
+	if (!exists) {
+		cfg->note("%s bucket %s (private)", cfg->dry_run ? "would create" : "creating", cfg->bucket);
+		if (!cfg->dry_run && !bucket_create(b, err))
+			return false;
+	}
+	if (!blocked) {
+		cfg->note("%s Block Public Access (all four settings) on bucket %s",
+			  cfg->dry_run ? "would turn on" : "turning on", cfg->bucket);
+		if (!cfg->dry_run && !bucket_block_public_access(b, true, true, err))
+			return false;
+	}
+	if (!enforced) {
+		cfg->note("%s Object Ownership BucketOwnerEnforced (ACLs disabled) on bucket %s",
+			  cfg->dry_run ? "would set" : "setting", cfg->bucket);
+		if (!cfg->dry_run && !bucket_set_ownership(b, "BucketOwnerEnforced", err))
+			return false;
+	}
+	return true;
+}
+
 bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *cf, priv_site *out, sao_err *err)
 {
 	cf_distribution *all = NULL, *ours = NULL, *foreign = NULL;
@@ -222,7 +252,7 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 	names nm = {0};
 	char *oac_id = NULL;
 	char *policy = NULL, *merged = NULL, ref[64];
-	bool exists = false, blocked = false, enforced = false, changed = false, ok = false;
+	bool exists = false, changed = false, ok = false;
 	json_t *want = NULL;
 
 	memset(out, 0, sizeof(*out));
@@ -254,30 +284,8 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			ours->id, cfg->domain);
 		goto out;
 	}
-	if (!exists && !cfg->create_bucket) {
-		err_set(err, "bucket %s does not exist: create it, or add --create-bucket", cfg->bucket);
+	if (!private_bucket(cfg, b, exists, err))
 		goto out;
-	}
-	if (exists && (!bucket_public_access_blocked(b, &blocked, err) || !bucket_owner_enforced(b, &enforced, err)))
-		goto out;
-	/* Writes, each only when needed. */
-	if (!exists) {
-		cfg->note("%s bucket %s (private)", cfg->dry_run ? "would create" : "creating", cfg->bucket);
-		if (!cfg->dry_run && !bucket_create(b, err))
-			goto out;
-	}
-	if (!blocked) {
-		cfg->note("%s Block Public Access (all four settings) on bucket %s",
-			  cfg->dry_run ? "would turn on" : "turning on", cfg->bucket);
-		if (!cfg->dry_run && !bucket_block_public_access(b, true, true, err))
-			goto out;
-	}
-	if (!enforced) {
-		cfg->note("%s Object Ownership BucketOwnerEnforced (ACLs disabled) on bucket %s",
-			  cfg->dry_run ? "would set" : "setting", cfg->bucket);
-		if (!cfg->dry_run && !bucket_set_ownership(b, "BucketOwnerEnforced", err))
-			goto out;
-	}
 	if (oac_id == NULL) {
 		cfg->note("%s origin access control %s", cfg->dry_run ? "would create" : "creating", nm.oac);
 		if (!cfg->dry_run && !cf_create_oac(cf, nm.oac, &oac_id, err))
