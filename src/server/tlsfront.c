@@ -2,6 +2,8 @@
 
 #include "server/tlsfront.h"
 
+#include "server/ipcap.h"
+
 #include "net/tls.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -25,7 +27,6 @@
 
 #define SCRATCH 16384  /* one TLS record's plaintext */
 #define ACCEPT_BATCH 8 /* accepts per wake-up: the others are left to the other workers */
-#define IP_BUCKETS 1024
 #define MAX_EVENTS 64
 #define MAX_FED 128
 #define ACCEPT_PAUSE_MS 100 /* after accept() ran out of descriptors */
@@ -86,12 +87,6 @@ typedef struct worker {
 	unsigned char scratch[SCRATCH];
 } worker;
 
-typedef struct ip_count {
-	struct ip_count *next;
-	unsigned char addr[16];
-	unsigned n;
-} ip_count;
-
 struct tf_front {
 	tf_cfg cfg;
 	tf_counters own; /* cfg.counters points here when the caller gives none */
@@ -104,75 +99,19 @@ struct tf_front {
 	atomic_bool quiesce, stop;
 	atomic_uint let_go;	   /* workers that no longer watch the listening socket */
 	atomic_long warned_per_ip; /* when the per-address cap was last logged (monotonic ms) */
-	pthread_mutex_t ip_lock;
-	ip_count *ip[IP_BUCKETS];
+	ipcap *ip;		   /* connections per client address (NULL: no cap) */
 };
-
-/* The client address as 16 bytes (IPv4 as ::ffff:a.b.c.d) and its bucket. */
-static size_t ip_key(const struct sockaddr_storage *sa, unsigned char key[16])
-{
-	size_t h = 2166136261u;
-
-	memset(key, 0, 16);
-	if (sa->ss_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-		/* An IPv6 client holds a whole /64: the cap is per /64, or it would hold nothing back.
-		 * (An IPv4 address mapped into IPv6 stays whole.) */
-		if (!IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr))
-			memset(key + 8, 0, 8);
-	} else {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	}
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % IP_BUCKETS;
-}
 
 /* Counts a connection from sa; false when the address is at its cap (or out of memory). */
 static bool ip_take(tf_front *f, const struct sockaddr_storage *sa)
 {
-	unsigned char key[16];
-	size_t b;
-	ip_count *e;
-	bool ok = true;
-
-	if (f->cfg.per_ip == 0)
-		return true;
-	b = ip_key(sa, key);
-	pthread_mutex_lock(&f->ip_lock);
-	for (e = f->ip[b]; e != NULL && memcmp(e->addr, key, 16) != 0; e = e->next)
-		;
-	if (e == NULL && (e = calloc(1, sizeof(*e))) != NULL) {
-		memcpy(e->addr, key, 16);
-		e->next = f->ip[b];
-		f->ip[b] = e;
-	}
-	if (e == NULL || e->n >= f->cfg.per_ip)
-		ok = false;
-	else
-		e->n++;
-	pthread_mutex_unlock(&f->ip_lock);
-	return ok;
+	return f->ip == NULL || ipcap_take(f->ip, sa);
 }
 
 static void ip_give(tf_front *f, const struct sockaddr_storage *sa)
 {
-	unsigned char key[16];
-	size_t b;
-	ip_count **pp, *e;
-
-	if (f->cfg.per_ip == 0)
-		return;
-	b = ip_key(sa, key);
-	pthread_mutex_lock(&f->ip_lock);
-	for (pp = &f->ip[b]; (e = *pp) != NULL && memcmp(e->addr, key, 16) != 0; pp = &e->next)
-		;
-	if (e != NULL && --e->n == 0) {
-		*pp = e->next;
-		free(e);
-	}
-	pthread_mutex_unlock(&f->ip_lock);
+	if (f->ip != NULL)
+		ipcap_give(f->ip, sa);
 }
 
 static void count(atomic_ullong *c)
@@ -772,7 +711,10 @@ tf_front *tf_start(const tf_cfg *cfg, const char *cert_pem, const char *key_pem,
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	pthread_mutex_init(&f->ctx_lock, NULL);
-	pthread_mutex_init(&f->ip_lock, NULL);
+	if (cfg->per_ip > 0 && (f->ip = ipcap_new(cfg->per_ip)) == NULL) {
+		err_set(err, "out of memory");
+		goto fail;
+	}
 	if ((f->ctx = tls_server_ctx(cert_pem, key_pem, err)) == NULL || (f->lfd = listen_on(cfg, err)) < 0)
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
@@ -875,16 +817,9 @@ void tf_stop(tf_front *f)
 	}
 	if (f->lfd >= 0)
 		close(f->lfd);
-	for (size_t b = 0; b < IP_BUCKETS; b++)
-		while (f->ip[b] != NULL) {
-			ip_count *e = f->ip[b];
-
-			f->ip[b] = e->next;
-			free(e);
-		}
+	ipcap_free(f->ip);
 	SSL_CTX_free(f->ctx);
 	pthread_mutex_destroy(&f->ctx_lock);
-	pthread_mutex_destroy(&f->ip_lock);
 	free(f->workers);
 	free(f);
 }
