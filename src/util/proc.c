@@ -52,6 +52,15 @@ static void child(char *const argv[], char *const envp[], int wfd)
 	_exit(127);
 }
 
+/* A stop was asked: SIGTERM or SIGINT is pending (the long-running commands block them and take
+ * them in their main loop, which is waiting for this helper). */
+static bool stop_asked(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
+}
+
 /* Waits for the child until `until` (clock_mono_ms), killing it then; its status in *status. */
 static bool reap(pid_t pid, long until, int *status)
 {
@@ -85,7 +94,7 @@ bool proc_run(const char *what, char *const argv[], char *const envp[], long dea
 	char *buf = malloc(max_out + 1);
 	size_t n = 0;
 	pid_t pid;
-	bool ok = false, late = false, big = false;
+	bool ok = false, late = false, big = false, stopping = false;
 
 	*out = NULL;
 	*len = 0;
@@ -113,7 +122,9 @@ bool proc_run(const char *what, char *const argv[], char *const envp[], long dea
 			late = true;
 			break;
 		}
-		if (poll(&p, 1, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
+		if ((stopping = stop_asked())) /* SIGTERM or SIGINT waits, blocked, for our main loop */
+			break;
+		if (poll(&p, 1, (int)(left > 200 ? 200 : left)) < 0 && errno != EINTR)
 			break;
 		if (p.revents == 0)
 			continue;
@@ -130,13 +141,15 @@ bool proc_run(const char *what, char *const argv[], char *const envp[], long dea
 	}
 	close(fd[0]);
 	fd[0] = -1;
-	if (late || big) {
+	if (late || big || stopping) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 	}
-	if (!reap(pid, late || big ? clock_mono_ms() + 5000 : until, &status))
+	if (!reap(pid, late || big || stopping ? clock_mono_ms() + 5000 : until, &status))
 		late = true;
-	if (late)
+	if (stopping)
+		err_set(err, "%s: stopped (saoidc is stopping)", what);
+	else if (late)
 		err_set(err, "%s did not finish within %ld s: killed", what, (deadline_ms + 999) / 1000);
 	else if (big)
 		err_set(err, "%s printed more than %zu bytes: killed", what, max_out);

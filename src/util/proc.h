@@ -1,7 +1,9 @@
 /* proc: runs a helper program (a kubeconfig exec plugin, an AWS credential_process) and takes
  * what it prints: stdin is /dev/null (never interactive), stderr is the user's, our descriptors
  * are not inherited, it gets a deadline after which it is killed, and printing more than a bound
- * is an error (never a silent cut). The output may hold credentials: it is cleansed when freed. */
+ * is an error (never a silent cut); a SIGTERM or SIGINT waiting (blocked) for the caller's main
+ * loop stops it at once, its process group killed. The output may hold credentials: it is
+ * cleansed when freed. */
 #ifndef SAOIDC_PROC_H
 #define SAOIDC_PROC_H
 

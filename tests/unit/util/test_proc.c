@@ -82,6 +82,24 @@ int main(void)
 		out = NULL;
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
+	/* A SIGTERM waiting for the caller's main loop (blocked, pending) stops the helper at once:
+	 * serve or publish --watch does not wait out a hanging plugin's deadline to stop. */
+	{
+		sigset_t term, old;
+		struct timespec zero = {0, 0};
+		long began = clock_mono_ms();
+		bool stopped;
+
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		sigprocmask(SIG_BLOCK, &term, &old);
+		raise(SIGTERM);
+		stopped = !sh("sleep 30", 60000, 100, &out, &len, &err) && strstr(err.msg, "stopped") != NULL;
+		ok(stopped && clock_mono_ms() - began < 5000,
+		   "a pending SIGTERM stops a 30 s helper at once: %s (%ld ms)", err.msg, clock_mono_ms() - began);
+		sigtimedwait(&term, NULL, &zero);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	/* Past the deadline, what the helper started is killed with it (its process group). */
 	{
 		char pidfile[] = "/tmp/saoidc-proc-pid-XXXXXX", cmd[200];
