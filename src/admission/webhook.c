@@ -437,6 +437,7 @@ static void serve_loop(adm *a, tf_front *d)
 	certwatch cw;
 	sigset_t sigs;
 	bool said_ready = false;
+	unsigned peak = 0;
 
 	sigs_service_set(&sigs);
 	certwatch_init(&cw, a->cfg->cert_file, a->cfg->key_file);
@@ -453,6 +454,18 @@ static void serve_loop(adm *a, tf_front *d)
 		if (ls.synced && !said_ready)
 			log_info("ServiceAccounts listed (%zu), watching for changes: ready", ls.cached);
 		said_ready = said_ready || ls.synced;
+		/* After a burst of connections (their buffers, libmicrohttpd's pools), give the memory
+		 * back once most of them are gone: glibc keeps it in its arenas otherwise. */
+		{
+			unsigned now = tf_connections(d);
+
+			if (now > peak)
+				peak = now;
+			else if (peak >= 64 && now < peak / 4) {
+				trim_heap();
+				peak = now;
+			}
+		}
 	}
 }
 
@@ -477,6 +490,7 @@ bool adm_run(const adm_cfg *cfg, const char *cert_pem, const char *key_pem, sao_
 			     .salen = cfg->salen,
 			     .threads = 2,
 			     .max_connections = 1024,
+			     .per_ip = 256,
 			     .handshake_ms = REQUEST_MS,
 			     .stall_ms = REQUEST_MS,
 			     .counters = &a.tls};
