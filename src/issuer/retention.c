@@ -109,6 +109,10 @@ void rtn_report_log(const retain_report *rep)
 		log_info("key %s: its retention ended, dropped from the JWKS", rep->dropped.v[i]);
 	for (size_t i = 0; i < rep->revoked.n; i++)
 		log_note("key %s: revoked", rep->revoked.v[i]);
+	for (size_t i = 0; i < rep->cut.n; i++)
+		log_warn("key %s: dropped early to make room (the oldest retained keys give way, never the source's); "
+			 "tokens it signed that are still valid fail at STS",
+			 rep->cut.v[i]);
 	for (size_t i = 0; i < rep->notes.n; i++)
 		log_warn("retention state: %s", rep->notes.v[i]);
 }

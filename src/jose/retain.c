@@ -17,6 +17,7 @@ void retain_report_clear(retain_report *r)
 	strlist_clear(&r->added);
 	strlist_clear(&r->revoked);
 	strlist_clear(&r->notes);
+	strlist_clear(&r->cut);
 }
 
 bool retain_parse_duration(const char *s, long *seconds)
@@ -236,8 +237,8 @@ static bool cap_retained(size_t max, json_t *entries, json_t *out, retain_report
 				break;
 			}
 		}
-		if (!addf(&rep->dropped, err, "%s (before its retention ended: the JWKS holds at most %zu keys)", kid,
-			  max))
+		if (!addf(&rep->cut, err, "%s (retained until its tokens expire, but the JWKS holds at most %zu keys)",
+			  kid, max))
 			return false;
 		json_array_remove(entries, oldest);
 	}

@@ -27,6 +27,7 @@ typedef struct retain_report {
 	strlist added;	 /* kids new in the source */
 	strlist revoked; /* "KID (...)": withdrawn by this merge */
 	strlist notes;	 /* what was odd in the state (times in the future), for a warning */
+	strlist cut;	 /* "KID (...)": retained keys dropped early, over the JWKS cap */
 } retain_report;
 
 /* What a merge keeps and withdraws. */

@@ -119,8 +119,13 @@ ok "with a small answer ($(printf '%s\n' "$out" | sed -n 's/^bytes //p') bytes; 
 contains "$(cat "$T_TMP/wh.log")" "32000 containers and init containers; at most 512" "and the log says why"
 mem_ok "peak memory $(hwm) kB < 64 MiB (146 MB before the bound)" "$(hwm)" "$LIMIT_KB"
 t0=$(date +%s%N)
-out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" skip-bomb 4)
+/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" skip-bomb 4 >"$T_TMP/bomb.out" &
+BOMB=$!
+# (four such reviews once blocked both workers for about 11 s: every other review and handshake timed out)
+ok "while 4 skip-list bombs are reviewed, a health check is answered within 2 s" curl -sf -m 2 --cacert "$C/root.pem" "https://localhost:$WP/healthz"
+wait $BOMB
 t1=$(date +%s%N)
+out=$(cat "$T_TMP/bomb.out")
 is "$(printf '%s\n' "$out" | head -n 1)" "4 HTTP/1.1 200" "4 reviews of 10,000 containers and 140,000 skip-containers names are answered (unchanged)"
 echo "# 4 skip bombs answered in $(((t1 - t0) / 1000000)) ms (the red team's took 5.5 s of CPU each)"
 out=$(/usr/bin/python3 "$T_TMP/hostile.py" "$WP" "$C/root.pem" skip-512 4)
