@@ -321,14 +321,14 @@ static enum MHD_Result review(adm *a, request *b, struct MHD_Connection *c)
 		b->conn = c;
 		b->job.done = lookup_done;
 		b->job.ctx = b;
-		if (lk_submit(a->lk, &b->job)) {
-			MHD_suspend_connection(c);
-			return MHD_YES;
+		/* Suspended before the job is queued: its answer (and the resume) can only come after. */
+		MHD_suspend_connection(c);
+		if (!lk_submit(a->lk, &b->job)) {
+			b->job.annotations = NULL;
+			snprintf(b->job.err, sizeof(b->job.err), "too many ServiceAccount lookups waiting");
+			lookup_done(&b->job); /* answered at once, without identity */
 		}
-		b->looked_up = true;
-		b->job.annotations = NULL;
-		snprintf(b->job.err, sizeof(b->job.err), "too many ServiceAccount lookups waiting");
-		out = wh_review(text, b->n, &a->cfg->wh, lookup_sa, b, warning, sizeof(warning));
+		return MHD_YES;
 	}
 	r = json_object_get(out, "response");
 	atomic_fetch_add(!json_is_true(json_object_get(r, "allowed")) ? &a->denied
