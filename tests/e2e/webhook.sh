@@ -118,6 +118,14 @@ X5=$!
 wait_for curl -sf --cacert "$C/root.pem" "https://localhost:$XP/healthz"
 is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/root.pem" "https://localhost:$XP/readyz")" 503 "/readyz: 503 while the API server cannot be reached (/healthz stays 200)"
 contains "$(curl -s --cacert "$C/root.pem" "https://localhost:$XP/readyz")" "not ready: the Kubernetes API cannot be reached: " "saying why"
+# With the API down, a lookup fails at once: reviews are answered at once (no identity, a warning),
+# one after another, none left waiting.
+n_ok=0
+for i in 1 2 3 4 5 6 7 8; do
+	out=$(review "down$i" apps "sa-down-$i" | curl -s -m 3 --cacert "$C/root.pem" -H 'Content-Type: application/json' --data-binary @- "https://localhost:$XP/mutate")
+	case "$out" in *"could not be read"*) n_ok=$((n_ok + 1)) ;; esac
+done
+is "$n_ok" 8 "with the API down, 8 reviews in a row are each answered within 3 s, without identity, saying why"
 kill $X5; wait $X5 2>/dev/null
 refused "webhook --region eu-wset-1 (every pod's AWS_REGION) is refused, suggesting eu-west-1" 1 "did you mean eu-west-1?" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --region eu-wset-1
 refused "--role-account takes an account ID" 2 "12-digit" "$SAOIDC" webhook --tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --role-account 12
