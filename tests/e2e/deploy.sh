@@ -16,7 +16,7 @@ for opt in --issuer=x --key=kube://saoidc/saoidc-signing-key --listen=[::]:8080 
 	run "$SAOIDC" serve "$opt" --help
 	is "$RC" 0 "serve accepts $opt (as the Deployment passes it)"
 done
-run "$SAOIDC" webhook --listen=[::]:8443 --tls-cert=/x --tls-key=/y --log-format=json --help
+run "$SAOIDC" webhook --listen=[::]:8443 --tls-cert=/x --tls-key=/y --region=eu-west-1 --log-format=json --help
 is "$RC" 0 "webhook accepts the webhook Deployment's arguments"
 run "$SAOIDC" publish --key=kube://saoidc/saoidc-signing-key --register s3://b/p --help
 is "$RC" 0 "publish accepts the CronJob's arguments"
@@ -39,6 +39,37 @@ if command -v kubectl >/dev/null 2>&1; then
 	kubectl kustomize "$DK/overlays/sync" >"$T_TMP/sync.yaml" 2>/dev/null
 	contains "$(cat "$T_TMP/sync.yaml")" "resourceNames:
   - saoidc-signing-key" "the sync's RBAC names the one Secret it reads"
+	# The deploy steps of README.md and the EKS Anywhere guide, as printed: the kustomization the
+	# user writes beside the clone (their heredoc, taken from the document) builds with kubectl
+	# alone and carries the user's image and settings into what is applied.
+	mkdir -p "$T_TMP/clone"
+	cp -R "$SRCDIR/deploy" "$T_TMP/clone/deploy"
+	heredoc() { awk -v d="$2" '$0 ~ "^mkdir -p " d " && cat >" d "/kustomization.yaml <<.EOF.$" {on = 1; next} /^EOF$/ {on = 0} on' "$1"; }
+	for doc in README.md:my-saoidc doc/guide-eks-anywhere.md:my-webhook; do
+		f=${doc%%:*} d=${doc#*:}
+		mkdir -p "$T_TMP/clone/$d"
+		heredoc "$SRCDIR/$f" "$d" >"$T_TMP/clone/$d/kustomization.yaml"
+		if [ -s "$T_TMP/clone/$d/kustomization.yaml" ] && (cd "$T_TMP/clone" && kubectl kustomize "$d") >"$T_TMP/$d.yaml" 2>"$T_TMP/k.err"; then
+			pass "$f: the kustomization it has the user write builds with kubectl alone"
+		else
+			fail "$f: the kustomization it has the user write builds with kubectl alone" "$(head -c 600 "$T_TMP/k.err")"
+		fi
+		is "$(grep -c 'image: ghcr.io' "$T_TMP/$d.yaml") $(grep -c 'image: registry.example.com/saoidc:0.1.0' "$T_TMP/$d.yaml")" "0 1" "$f: the user's image replaces the shipped one"
+	done
+	contains "$(cat "$T_TMP/my-saoidc.yaml")" "SAOIDC_TARGET: s3://my-oidc-bucket/my-cluster" "README.md: the user's bucket reaches the sync's ConfigMap"
+	ok "README.md: the namespace is made before the Secret is created in it" test \
+		"$(sed -n '/^kubectl apply -k deploy\/kubernetes\/identity/=' "$SRCDIR/README.md")" -lt "$(sed -n '/^kubectl -n saoidc create secret/=' "$SRCDIR/README.md")"
+	is "$(cat "$SRCDIR/README.md" "$SRCDIR"/doc/*.md "$SRCDIR"/deploy/kubernetes/*/README.md | grep -c '^kustomize ')" 0 "no step runs a kustomize binary (kubectl has none)"
+	# The webhook's region: a placeholder in the shipped ConfigMap, which the webhook refuses, so
+	# pods are never patched without AWS_REGION by mistake; the user's value reaches the argument.
+	wcm=$(sed -n 's/^ *name: \(saoidc-webhook-[a-z0-9]*\)$/\1/p' "$T_TMP/my-webhook.yaml" | head -1)
+	contains "$(cat "$T_TMP/my-webhook.yaml")" "region: eu-west-1" "the guide's region reaches the webhook's ConfigMap"
+	contains "$(grep -A4 'configMapKeyRef' "$T_TMP/my-webhook.yaml")" "name: $wcm" "  which the Deployment's SAOIDC_REGION reads ($wcm)"
+	contains "$(cat "$T_TMP/built/webhook.yaml")" '- --region=$(SAOIDC_REGION)' "the webhook Deployment passes --region from it"
+	placeholder=$(sed -n 's/^  region: //p' "$T_TMP/built/webhook.yaml")
+	make_chain "$T_TMP/whpki" saoidc-webhook.saoidc-webhook.svc
+	refused "the webhook refuses to start with the shipped placeholder region ($placeholder)" 1 "--region: region \"$placeholder\" is not an AWS region" \
+		timeout 20 "$SAOIDC" webhook --listen=127.0.0.1:0 --tls-cert="$T_TMP/whpki/chain.pem" --tls-key="$T_TMP/whpki/leaf.key" --region="$placeholder"
 else
 	pass "kubectl kustomize builds the overlays # SKIP kubectl is not installed"
 fi
