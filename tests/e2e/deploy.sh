@@ -25,7 +25,7 @@ is "$RC" 0 "publish accepts the sync Deployment's arguments"
 # Every kustomization builds as shipped, with the kustomize users have (kubectl's, v5).
 if command -v kubectl >/dev/null 2>&1; then
 	mkdir -p "$T_TMP/built"
-	for d in base identity overlays/from-apiserver overlays/publish-job overlays/sync webhook; do
+	for d in base identity overlays/from-apiserver overlays/publish-job overlays/sync overlays/eks-anywhere webhook; do
 		if kubectl kustomize "$DK/$d" >"$T_TMP/built/$(printf %s "$d" | tr / -).yaml" 2>"$T_TMP/k.err"; then
 			pass "kubectl kustomize builds $d"
 		else
@@ -39,6 +39,23 @@ if command -v kubectl >/dev/null 2>&1; then
 	kubectl kustomize "$DK/overlays/sync" >"$T_TMP/sync.yaml" 2>/dev/null
 	contains "$(cat "$T_TMP/sync.yaml")" "resourceNames:
   - saoidc-signing-key" "the sync's RBAC names the one Secret it reads"
+	# EKS Anywhere: the CronJob reads eksa-system/mgmt-sa, and the RBAC allows that Secret alone.
+	E="$T_TMP/built/overlays-eks-anywhere.yaml"
+	contains "$(cat "$E")" "- --key=kube://eksa-system/mgmt-sa" "eks-anywhere: the CronJob reads the key from eksa-system/mgmt-sa"
+	OUT=$(/usr/bin/python3 - "$E" <<'PY'
+import sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+roles = {(o["metadata"].get("namespace"), o["metadata"]["name"]): o for o in objs if o["kind"] == "Role"}
+binds = [o for o in objs if o["kind"] == "RoleBinding"]
+for (ns, name), r in sorted(roles.items()):
+    print("role", ns, name, [(x["resources"], x.get("resourceNames"), sorted(x["verbs"])) for x in r["rules"]])
+for b in binds:
+    print("binding", b["metadata"].get("namespace"), b["roleRef"]["name"], [(s["kind"], s.get("namespace"), s["name"]) for s in b["subjects"]])
+PY
+)
+	is "$OUT" "role eksa-system saoidc-read-eksa-signing-key [(['secrets'], ['mgmt-sa'], ['get', 'list', 'watch'])]
+binding eksa-system saoidc-read-eksa-signing-key [('ServiceAccount', 'saoidc', 'saoidc')]" \
+		"eks-anywhere: one Role, in eksa-system, for the one Secret, bound to saoidc/saoidc (and no other)"
 	# The deploy steps of README.md and the EKS Anywhere guide, as printed: the kustomization the
 	# user writes beside the clone (their heredoc, taken from the document) builds with kubectl
 	# alone and carries the user's image and settings into what is applied.
