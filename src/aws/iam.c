@@ -2,137 +2,12 @@
 
 #include "aws/iam.h"
 
-#include "util/url.h"
-
-#include "aws/send.h"
 #include "aws/xml.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define IAM_VERSION "2010-05-08"
-
-/* A Query API form body being built: "Action=...&Version=...&Name=Value...". */
-typedef struct form {
-	char *s;
-	size_t len;
-	bool oom;
-} form;
-
-static void form_add(form *f, const char *name, const char *value)
-{
-	char *ev = sigv4_uri_encode(value, false), *ns;
-	int r;
-
-	if (ev == NULL) {
-		f->oom = true;
-		return;
-	}
-	r = asprintf(&ns, "%s%s%s=%s", f->s != NULL ? f->s : "", f->s != NULL ? "&" : "", name, ev);
-	free(ev);
-	if (r < 0) {
-		f->oom = true;
-		return;
-	}
-	free(f->s);
-	f->s = ns;
-	f->len = (size_t)r;
-}
-
-static void form_addf(form *f, const char *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void form_addf(form *f, const char *value, const char *fmt, ...)
-{
-	char name[128];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	form_add(f, name, value);
-}
-
-static const char *explain(const char *code)
-{
-	static const struct {
-		const char *code, *text;
-	} map[] = {
-	    {"EntityAlreadyExists", "a provider for this URL already exists (created concurrently?); run again"},
-	    {"LimitExceeded", "the account has reached IAM's limit of OpenID Connect providers (100), or the provider "
-			      "its limit of client IDs (100) or thumbprints (5)"},
-	    {"ConcurrentModification", "another change to this provider was in progress; retried, still failing"},
-	    {"InvalidInput", "IAM refused a parameter"},
-	    {"NoSuchEntity", "the provider no longer exists (deleted concurrently?); run again"},
-	    {"OpenIdIdpCommunicationError", "IAM could not reach the issuer to check it: is it served over HTTPS "
-					    "from a public address?"},
-	    {"AccessDenied", "the credentials may not manage OpenID Connect providers (iam:*OpenIDConnectProvider*)"},
-	    {"SignatureDoesNotMatch", "the secret access key does not match the access key ID"},
-	    {"InvalidClientTokenId", "the access key ID is not valid"},
-	    {"ServiceFailure", "IAM failed internally; retried, still failing"},
-	};
-
-	for (size_t i = 0; code != NULL && i < sizeof(map) / sizeof(*map); i++)
-		if (strcmp(map[i].code, code) == 0)
-			return map[i].text;
-	return NULL;
-}
-
-/* One IAM action; on success resp holds the 200 answer. */
-static bool iam_call(const char *action, form *params, const iam_client *iam, aws_response *resp, sao_err *err)
-{
-	form f = {0};
-	sigv4_header *hs = NULL;
-	size_t nh = 0;
-	bool ok = false;
-
-	form_add(&f, "Action", action);
-	form_add(&f, "Version", IAM_VERSION);
-	if (params != NULL && params->s != NULL) {
-		char *ns = NULL;
-
-		if (asprintf(&ns, "%s&%s", f.s, params->s) < 0)
-			f.oom = true;
-		else {
-			free(f.s);
-			f.s = ns;
-			f.len = strlen(ns);
-		}
-	}
-	if (f.oom || (params != NULL && params->oom) ||
-	    !sigv4_header_add(&hs, &nh, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8")) {
-		err_set(err, "out of memory");
-		goto out;
-	}
-	{
-		/* IAM is one endpoint per partition, signed for the partition's IAM region. */
-		aws_request req = {
-		    "POST", iam->url, iam->ep.signing_name, iam->ep.signing_region, hs, nh, f.s, f.len, iam->creds,
-		    0,	    0};
-
-		if (!aws_send(&req, resp, err)) {
-			err_prefix(err, "IAM %s: ", action);
-			goto out;
-		}
-	}
-	if (resp->status / 100 != 2) {
-		const char *why = aws_clock_hint(resp);
-
-		if (why == NULL)
-			why = explain(resp->code);
-
-		err_set(err, "IAM %s failed: HTTP %ld %s%s%s%s%s", action, resp->status, resp->code ? resp->code : "",
-			resp->message ? ": " : "", resp->message ? resp->message : "", why ? " -- " : "",
-			why ? why : "");
-		goto out;
-	}
-	ok = true;
-out:
-	free(f.s);
-	sigv4_headers_free(hs, nh);
-	return ok;
-}
 
 static bool is_hex40(const char *s)
 {
@@ -216,10 +91,10 @@ static int find_provider(const char *issuer, const iam_client *iam, provider *p,
 	aws_response_clear(&r);
 	ret = 0;
 	for (size_t i = 0; i < arns.n; i++) {
-		form f = {0};
+		iam_form f = {0};
 		char *url;
 
-		form_add(&f, "OpenIDConnectProviderArn", arns.v[i]);
+		iam_form_add(&f, "OpenIDConnectProviderArn", arns.v[i]);
 		if (!iam_call("GetOpenIDConnectProvider", &f, iam, &r, err)) {
 			free(f.s);
 			ret = -1;
@@ -274,25 +149,6 @@ bool iam_oidc_find(const char *issuer, const iam_client *iam, bool *found, char 
 	return r >= 0;
 }
 
-static bool write_call(const char *action, form *f, const iam_client *iam, bool dry_run, iam_note_fn note,
-		       const char *what, sao_err *err)
-{
-	aws_response r = {0};
-	bool ok;
-
-	if (dry_run) {
-		note("would call %s: %s", action, what);
-		free(f->s);
-		return true;
-	}
-	ok = iam_call(action, f, iam, &r, err);
-	free(f->s);
-	aws_response_clear(&r);
-	if (ok)
-		note("%s: %s", action, what);
-	return ok;
-}
-
 static const char *tag_value(const strlist *keys, const strlist *values, const char *k)
 {
 	for (size_t i = 0; i < keys->n && i < values->n; i++)
@@ -331,23 +187,23 @@ static bool client_ids_ensure(const iam_want *w, const provider *p, const iam_cl
 			note("client ID %s: to be added", w->client_ids.v[i]);
 	for (size_t i = 0; i < w->client_ids.n; i++) {
 		if (!strlist_has(&p->client_ids, w->client_ids.v[i])) {
-			form f = {0};
+			iam_form f = {0};
 
-			form_add(&f, "OpenIDConnectProviderArn", p->arn);
-			form_add(&f, "ClientID", w->client_ids.v[i]);
-			if (!write_call("AddClientIDToOpenIDConnectProvider", &f, iam, dry_run, note,
-					w->client_ids.v[i], err))
+			iam_form_add(&f, "OpenIDConnectProviderArn", p->arn);
+			iam_form_add(&f, "ClientID", w->client_ids.v[i]);
+			if (!iam_write_call("AddClientIDToOpenIDConnectProvider", &f, iam, dry_run, note,
+					    w->client_ids.v[i], err))
 				return false;
 		}
 	}
 	for (size_t i = 0; w->prune_client_ids && i < p->client_ids.n; i++) {
 		if (!strlist_has(&w->client_ids, p->client_ids.v[i])) {
-			form f = {0};
+			iam_form f = {0};
 
-			form_add(&f, "OpenIDConnectProviderArn", p->arn);
-			form_add(&f, "ClientID", p->client_ids.v[i]);
-			if (!write_call("RemoveClientIDFromOpenIDConnectProvider", &f, iam, dry_run, note,
-					p->client_ids.v[i], err))
+			iam_form_add(&f, "OpenIDConnectProviderArn", p->arn);
+			iam_form_add(&f, "ClientID", p->client_ids.v[i]);
+			if (!iam_write_call("RemoveClientIDFromOpenIDConnectProvider", &f, iam, dry_run, note,
+					    p->client_ids.v[i], err))
 				return false;
 		}
 	}
@@ -367,17 +223,17 @@ bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam
 	if (found < 0)
 		return false;
 	if (found == 0) {
-		form f = {0};
+		iam_form f = {0};
 		aws_response r = {0};
 
-		form_add(&f, "Url", w->issuer);
+		iam_form_add(&f, "Url", w->issuer);
 		for (size_t i = 0; i < w->client_ids.n; i++)
-			form_addf(&f, w->client_ids.v[i], "ClientIDList.member.%zu", i + 1);
+			iam_form_addf(&f, w->client_ids.v[i], "ClientIDList.member.%zu", i + 1);
 		for (size_t i = 0; i < w->thumbprints.n; i++)
-			form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
+			iam_form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
 		for (size_t i = 0; i < w->tag_keys.n; i++) {
-			form_addf(&f, w->tag_keys.v[i], "Tags.member.%zu.Key", i + 1);
-			form_addf(&f, w->tag_values.v[i], "Tags.member.%zu.Value", i + 1);
+			iam_form_addf(&f, w->tag_keys.v[i], "Tags.member.%zu.Key", i + 1);
+			iam_form_addf(&f, w->tag_values.v[i], "Tags.member.%zu.Value", i + 1);
 		}
 		if (dry_run) {
 			note("would call CreateOpenIDConnectProvider for %s (%zu client ID(s), %zu thumbprint(s))",
@@ -402,39 +258,39 @@ bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam
 	if (!client_ids_ensure(w, &p, iam, dry_run, note, err))
 		goto out;
 	if (w->manage_thumbprints && w->thumbprints.n > 0 && !same_set(&w->thumbprints, &p.thumbprints)) {
-		form f = {0};
+		iam_form f = {0};
 		char what[300];
 
-		form_add(&f, "OpenIDConnectProviderArn", p.arn);
+		iam_form_add(&f, "OpenIDConnectProviderArn", p.arn);
 		for (size_t i = 0; i < w->thumbprints.n; i++)
-			form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
+			iam_form_addf(&f, w->thumbprints.v[i], "ThumbprintList.member.%zu", i + 1);
 		snprintf(what, sizeof(what), "%s (was %s%s)", w->thumbprints.v[0],
 			 p.thumbprints.n > 0 ? p.thumbprints.v[0] : "none", p.thumbprints.n > 1 ? ", ..." : "");
-		if (!write_call("UpdateOpenIDConnectProviderThumbprint", &f, iam, dry_run, note, what, err))
+		if (!iam_write_call("UpdateOpenIDConnectProviderThumbprint", &f, iam, dry_run, note, what, err))
 			goto out;
 	}
 	for (size_t i = 0; i < w->tag_keys.n; i++) {
 		const char *have = tag_value(&p.tag_keys, &p.tag_values, w->tag_keys.v[i]);
 
 		if (have == NULL || strcmp(have, w->tag_values.v[i]) != 0) {
-			form f = {0};
+			iam_form f = {0};
 			char what[400];
 
-			form_add(&f, "OpenIDConnectProviderArn", p.arn);
-			form_add(&f, "Tags.member.1.Key", w->tag_keys.v[i]);
-			form_add(&f, "Tags.member.1.Value", w->tag_values.v[i]);
+			iam_form_add(&f, "OpenIDConnectProviderArn", p.arn);
+			iam_form_add(&f, "Tags.member.1.Key", w->tag_keys.v[i]);
+			iam_form_add(&f, "Tags.member.1.Value", w->tag_values.v[i]);
 			snprintf(what, sizeof(what), "%s=%s", w->tag_keys.v[i], w->tag_values.v[i]);
-			if (!write_call("TagOpenIDConnectProvider", &f, iam, dry_run, note, what, err))
+			if (!iam_write_call("TagOpenIDConnectProvider", &f, iam, dry_run, note, what, err))
 				goto out;
 		}
 	}
 	for (size_t i = 0; w->tag_keys.n > 0 && i < p.tag_keys.n; i++) {
 		if (!strlist_has(&w->tag_keys, p.tag_keys.v[i])) {
-			form f = {0};
+			iam_form f = {0};
 
-			form_add(&f, "OpenIDConnectProviderArn", p.arn);
-			form_add(&f, "TagKeys.member.1", p.tag_keys.v[i]);
-			if (!write_call("UntagOpenIDConnectProvider", &f, iam, dry_run, note, p.tag_keys.v[i], err))
+			iam_form_add(&f, "OpenIDConnectProviderArn", p.arn);
+			iam_form_add(&f, "TagKeys.member.1", p.tag_keys.v[i]);
+			if (!iam_write_call("UntagOpenIDConnectProvider", &f, iam, dry_run, note, p.tag_keys.v[i], err))
 				goto out;
 		}
 	}
@@ -446,103 +302,10 @@ out:
 	return ok;
 }
 
-bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
-		     iam_note_fn note, char **arn, sao_err *err)
+bool iam_oidc_delete(const char *arn, const iam_client *iam, bool dry_run, iam_note_fn note, sao_err *err)
 {
-	aws_response r = {0};
-	form f = {0};
-	char *doc = json_dumps(trust, JSON_COMPACT), *have = NULL;
-	strlist attached = {0};
-	bool ok = false;
+	iam_form f = {0};
 
-	*arn = NULL;
-	if (doc == NULL)
-		return err_set(err, "out of memory");
-	form_add(&f, "RoleName", name);
-	if (iam_call("GetRole", &f, iam, &r, err)) {
-		char *enc = aws_xml_text(r.body, r.body_len, "AssumeRolePolicyDocument");
-		char *dec = enc != NULL ? url_decode(enc) : NULL;
-		json_t *cur = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
-
-		*arn = aws_xml_text(r.body, r.body_len, "Arn");
-		if (cur == NULL || !json_equal(cur, (json_t *)trust)) {
-			form u = {0};
-			aws_response ur = {0};
-
-			form_add(&u, "RoleName", name);
-			form_add(&u, "PolicyDocument", doc);
-			ok = iam_call("UpdateAssumeRolePolicy", &u, iam, &ur, err);
-			free(u.s);
-			aws_response_clear(&ur);
-			if (ok)
-				note("UpdateAssumeRolePolicy: role %s now trusts the issuer as asked", name);
-		} else {
-			ok = true;
-			note("role %s already has this trust policy", name);
-		}
-		json_decref(cur);
-		free(dec);
-		free(enc);
-		if (!ok)
-			goto out;
-	} else if (r.code != NULL && strcmp(r.code, "NoSuchEntity") == 0) {
-		form c = {0};
-
-		aws_response_clear(&r);
-		form_add(&c, "RoleName", name);
-		form_add(&c, "AssumeRolePolicyDocument", doc);
-		form_add(&c, "Description", "IRSA role trusting a Kubernetes service-account issuer (saoidc)");
-		ok = iam_call("CreateRole", &c, iam, &r, err);
-		free(c.s);
-		if (!ok)
-			goto out;
-		*arn = aws_xml_text(r.body, r.body_len, "Arn");
-		note("CreateRole: %s", *arn != NULL ? *arn : name);
-	} else {
-		goto out;
-	}
-	aws_response_clear(&r);
-	ok = false;
-	if (policy_arns->n > 0) {
-		if (!iam_call("ListAttachedRolePolicies", &f, iam, &r, err) ||
-		    !aws_xml_members(r.body, r.body_len, "AttachedPolicies", "PolicyArn", &attached)) {
-			if (err->msg[0] == '\0')
-				err_set(err, "IAM ListAttachedRolePolicies: unreadable answer");
-			goto out;
-		}
-		aws_response_clear(&r);
-		for (size_t i = 0; i < policy_arns->n; i++) {
-			form a = {0};
-
-			if (strlist_has(&attached, policy_arns->v[i]))
-				continue;
-			form_add(&a, "RoleName", name);
-			form_add(&a, "PolicyArn", policy_arns->v[i]);
-			if (!write_call("AttachRolePolicy", &a, iam, false, note, policy_arns->v[i], err))
-				goto out;
-		}
-	}
-	ok = true;
-out:
-	free(have);
-	free(doc);
-	free(f.s);
-	strlist_clear(&attached);
-	aws_response_clear(&r);
-	if (!ok) {
-		free(*arn);
-		*arn = NULL;
-	}
-	return ok;
-}
-
-bool iam_client_init(iam_client *c, const aws_creds *creds, const aws_where *where, sao_err *err)
-{
-	memset(c, 0, sizeof(*c));
-	c->creds = creds;
-	if (!aws_endpoint_resolve(AWS_IAM, where != NULL ? where->region : NULL, where != NULL ? &where->ep : NULL,
-				  &c->ep, err))
-		return false;
-	snprintf(c->url, sizeof(c->url), "%s/", c->ep.url);
-	return true;
+	iam_form_add(&f, "OpenIDConnectProviderArn", arn);
+	return iam_write_call("DeleteOpenIDConnectProvider", &f, iam, dry_run, note, arn, err);
 }

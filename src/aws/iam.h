@@ -1,25 +1,13 @@
 /* iam: the IAM OpenID Connect provider for an issuer, kept right idempotently: list, get,
- * create, and reconcile client IDs, thumbprints and tags (the flow kops uses). */
+ * create, and reconcile client IDs, thumbprints and tags (the flow kops uses); and deleted. */
 #ifndef SAOIDC_IAM_H
 #define SAOIDC_IAM_H
 
-#include "aws/creds.h"
-#include "aws/endpoint.h"
+#include "aws/iam_query.h"
 #include "util/str.h"
 #include "util/err.h"
 
-#include <jansson.h>
 #include <stdbool.h>
-
-/* Who calls IAM, and where: the credentials and the partition's IAM endpoint. */
-typedef struct iam_client {
-	const aws_creds *creds;
-	aws_endpoint ep;
-	char url[sizeof(((aws_endpoint *)0)->url) + 1]; /* ep.url with the path "/" */
-} iam_client;
-
-/* IAM's endpoint for where's partition (the commercial one without a region). */
-bool iam_client_init(iam_client *c, const aws_creds *creds, const aws_where *where, sao_err *err);
 
 typedef struct iam_want {
 	const char *issuer;    /* https://HOST[/PATH] */
@@ -29,9 +17,6 @@ typedef struct iam_want {
 	bool manage_thumbprints;
 	strlist tag_keys, tag_values; /* given tags; extra tags are removed only when some are given */
 } iam_want;
-
-/* Reports one change or observation, for the command to print. */
-typedef void (*iam_note_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Checks what IAM accepts before any call: https, no port, query or fragment, <= 255
  * characters, <= 100 client IDs, <= 5 thumbprints of 40 hex digits. */
@@ -44,13 +29,11 @@ bool iam_check_want(const iam_want *w, sao_err *err);
 bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn,
 		     sao_err *err);
 
-/* Creates the IAM role with this trust policy, or brings its trust policy in line, and attaches
- * the managed policies not attached yet (none is detached). *arn is malloc'd. */
-bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
-		     iam_note_fn note, char **arn, sao_err *err);
-
 /* Reads the provider for an issuer, for `verify`: *found false when there is none. */
 bool iam_oidc_find(const char *issuer, const iam_client *iam, bool *found, char **arn, strlist *client_ids,
 		   strlist *thumbprints, sao_err *err);
+
+/* Deletes the provider (DeleteOpenIDConnectProvider); a dry run notes it instead. */
+bool iam_oidc_delete(const char *arn, const iam_client *iam, bool dry_run, iam_note_fn note, sao_err *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include "cmd/cmds.h"
 #include "pod/federation.h"
 #include "aws/iam.h"
+#include "aws/iam_role.h"
 #include "util/log.h"
 
 #include <stdarg.h>

@@ -166,7 +166,7 @@ is "$(grep -c '"status": 503' "$T_TMP/flaky.log") $(grep -v '/\.saoidc/' "$T_TMP
 
 # publish --register: the one-shot CI job.
 IP=$(free_port)
-/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
+/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" --max-page 2 >"$T_TMP/iam.out" 2>&1 &
 IAMPID=$!
 trap 'kill $S3PID $PXPID $ACLPID $CREDPID $BPPID $FLPID $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for grep -q listening "$T_TMP/iam.out"
@@ -196,6 +196,46 @@ contains "$OUT" "missing: []" "the publish job's policy grants every call its ru
 contains "$OUT" "unused: []" "and nothing they did not need"
 ok "the runs' calls were read ($(printf '%s\n' "$OUT" | sed -n 's/^needed: //p') action/resource pairs)" sh -c "printf '%s\n' '$OUT' | grep -Eq '^needed: ([5-9]|[1-9][0-9])'"
 
+# unpublish --deregister: the provider goes too, but never while a role trusts it. Roles made
+# with awscli; the stand-in pages ListRoles two roles at a time (awscli reads all three pages).
+# (unpublish looks for a distribution of the prefix: a CloudFront stand-in with none.)
+CFP=$(free_port)
+/usr/bin/python3 "$HERE/cloudfront_standin.py" --listen "$CFP" --key S3RVER:S3RVER --log "$T_TMP/cf.log" >"$T_TMP/cf.out" 2>&1 &
+CFPID=$!
+trap 'kill $S3PID $PXPID $ACLPID $CREDPID $BPPID $FLPID $IAMPID $CFPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/cf.out"
+export AWS_ENDPOINT_URL_CLOUDFRONT="http://127.0.0.1:$CFP"
+PARN=arn:aws:iam::123456789012:oidc-provider/saoidc-test.s3.us-east-1.amazonaws.com/ci
+iamc() { aws --region us-east-1 --endpoint-url "http://127.0.0.1:$IP/" iam "$@"; }
+trust() { printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":%s},"Action":"sts:AssumeRoleWithWebIdentity"}]}' "$1"; }
+iamc create-role --role-name app --assume-role-policy-document "$(trust "\"$PARN\"")" >/dev/null
+iamc create-role --role-name both --assume-role-policy-document "$(trust "[\"arn:aws:iam::123456789012:oidc-provider/other.example\", \"$PARN\"]")" >/dev/null
+for n in ci-a ci-b ci-c; do iamc create-role --role-name "$n" --assume-role-policy-document "$(trust '"arn:aws:iam::123456789012:oidc-provider/other.example"')" >/dev/null; done
+is "$(iamc list-roles --query 'Roles[].RoleName' --output text 2>&1 | wc -w | tr -d ' ')" 5 "awscli reads the stand-in's ListRoles pages (5 roles, 2 a page)"
+: >"$T_TMP/proxy.log"
+: >"$T_TMP/iam.log"
+refused "unpublish --deregister is refused while roles trust the provider, naming them" 1 \
+	"2 roles still trust $PARN: arn:aws:iam::123456789012:role/app, arn:aws:iam::123456789012:role/both" \
+	env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" unpublish s3://saoidc-test/ci --deregister
+contains "$ERR" "Nothing was removed" "  and says nothing was removed"
+is "$(grep -c '"action": "ListRoles"' "$T_TMP/iam.log")" 3 "  having read every ListRoles page (3)"
+is "$(grep -vc '"method": "GET"' "$T_TMP/proxy.log")" 0 "  and nothing was deleted from S3"
+contains "$(curl -s "http://127.0.0.1:$IP/")" "$PARN" "  nor from IAM"
+for r in app both; do iamc update-assume-role-policy --role-name "$r" --policy-document "$(trust '"arn:aws:iam::123456789012:oidc-provider/other.example"')"; done
+: >"$T_TMP/iam.log"
+run env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" unpublish s3://saoidc-test/ci --deregister --dry-run
+is "$RC" 0 "unpublish --deregister --dry-run, no role trusting it, exits 0"
+contains "$ERR" "would delete the IAM OpenID Connect provider $PARN (no role trusts it)" "  and says the provider would go"
+is "$(grep -vc '"method": "GET"' "$T_TMP/proxy.log") $(grep -c Delete "$T_TMP/iam.log")" "0 0" "  removing nothing"
+run env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" unpublish s3://saoidc-test/ci --deregister
+is "$RC" 0 "unpublish --deregister exits 0"
+contains "$ERR" "DeleteOpenIDConnectProvider: $PARN" "  saying it deleted the provider"
+case "$(curl -s "http://127.0.0.1:$IP/")" in *"$PARN"*) fail "  which IAM no longer has" ;; *) pass "  which IAM no longer has" ;; esac
+is "$(awsc s3 ls s3://saoidc-test/ci/ --recursive 2>/dev/null | wc -l | tr -d ' ')" 0 "  after the documents and the state"
+run env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" unpublish s3://saoidc-test/ci --deregister
+is "$RC" 0 "a re-run exits 0 (nothing left to do)"
+contains "$ERR" "IAM has no OpenID Connect provider for https://saoidc-test.s3.us-east-1.amazonaws.com/ci" "  and says there was no provider to deregister"
+refused "--issuer without --deregister is a usage error" 2 "give both" "$SAOIDC" unpublish s3://saoidc-test/ci --issuer https://oidc.example
 # A credential value with a line break never becomes a header of its own.
 : >"$T_TMP/proxy.log"
 refused "a session token with CR/LF in it is refused before anything is sent" 1 "X-Amz-Security-Token header holds a control character" \

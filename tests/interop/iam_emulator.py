@@ -138,6 +138,27 @@ class H(BaseHTTPRequestHandler):
             if form["PolicyArn"] not in st.roles[name]["attached"]:
                 st.roles[name]["attached"].append(form["PolicyArn"])
             return self.ok(action, None)
+        if action == "ListRoles":
+            # IAM pages by MaxItems (1..1000, default 100) and may return fewer with IsTruncated
+            # true: --max-page plays that. The Marker is opaque to the caller.
+            try:
+                n = int(form.get("MaxItems", "100"))
+            except ValueError:
+                return self.error("ValidationError", "MaxItems is not an integer")
+            if not 1 <= n <= 1000:
+                return self.error("ValidationError", "1 validation error detected: Value at 'maxItems' failed to "
+                                  "satisfy constraint: Member must have value between 1 and 1000")
+            names = sorted(st.roles)
+            start = 0
+            if "Marker" in form:
+                if not form["Marker"].startswith("m-") or not form["Marker"][2:].isdigit():
+                    return self.error("ValidationError", "Invalid Marker")
+                start = int(form["Marker"][2:])
+            page = names[start:start + min(n, self.server.max_page)]
+            more = start + len(page) < len(names)
+            items = "".join(self.role_xml(r).replace("<Role>", "<member>").replace("</Role>", "</member>") for r in page)
+            return self.ok(action, "<IsTruncated>%s</IsTruncated>%s<Roles>%s</Roles>" % (
+                "true" if more else "false", "<Marker>m-%d</Marker>" % (start + len(page)) if more else "", items))
         if action == "CreateRole":
             name = form.get("RoleName", "")
             if name in st.roles:
@@ -215,6 +236,7 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--fail-once", action="append", default=[])
+    ap.add_argument("--max-page", type=int, default=1000, help="at most this many roles per ListRoles page")
     ap.add_argument("--region", default="us-east-1", help="the signing region IAM has in the partition played")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), H)
@@ -222,6 +244,7 @@ def main():
     srv.log, srv.lock, srv.state = a.log, threading.Lock(), State()
     srv.fail_once = dict(f.split(":", 1) for f in a.fail_once)
     srv.region, srv.partition = a.region, partition_of(a.region)
+    srv.max_page = a.max_page
     print("listening", flush=True)
     srv.serve_forever()
 

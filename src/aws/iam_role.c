@@ -1,0 +1,206 @@
+#include "config.h"
+
+#include "aws/iam_role.h"
+
+#include "util/url.h"
+
+#include "aws/xml.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
+		     iam_note_fn note, char **arn, sao_err *err)
+{
+	aws_response r = {0};
+	iam_form f = {0};
+	char *doc = json_dumps(trust, JSON_COMPACT), *have = NULL;
+	strlist attached = {0};
+	bool ok = false;
+
+	*arn = NULL;
+	if (doc == NULL)
+		return err_set(err, "out of memory");
+	iam_form_add(&f, "RoleName", name);
+	if (iam_call("GetRole", &f, iam, &r, err)) {
+		char *enc = aws_xml_text(r.body, r.body_len, "AssumeRolePolicyDocument");
+		char *dec = enc != NULL ? url_decode(enc) : NULL;
+		json_t *cur = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
+
+		*arn = aws_xml_text(r.body, r.body_len, "Arn");
+		if (cur == NULL || !json_equal(cur, (json_t *)trust)) {
+			iam_form u = {0};
+			aws_response ur = {0};
+
+			iam_form_add(&u, "RoleName", name);
+			iam_form_add(&u, "PolicyDocument", doc);
+			ok = iam_call("UpdateAssumeRolePolicy", &u, iam, &ur, err);
+			free(u.s);
+			aws_response_clear(&ur);
+			if (ok)
+				note("UpdateAssumeRolePolicy: role %s now trusts the issuer as asked", name);
+		} else {
+			ok = true;
+			note("role %s already has this trust policy", name);
+		}
+		json_decref(cur);
+		free(dec);
+		free(enc);
+		if (!ok)
+			goto out;
+	} else if (r.code != NULL && strcmp(r.code, "NoSuchEntity") == 0) {
+		iam_form c = {0};
+
+		aws_response_clear(&r);
+		iam_form_add(&c, "RoleName", name);
+		iam_form_add(&c, "AssumeRolePolicyDocument", doc);
+		iam_form_add(&c, "Description", "IRSA role trusting a Kubernetes service-account issuer (saoidc)");
+		ok = iam_call("CreateRole", &c, iam, &r, err);
+		free(c.s);
+		if (!ok)
+			goto out;
+		*arn = aws_xml_text(r.body, r.body_len, "Arn");
+		note("CreateRole: %s", *arn != NULL ? *arn : name);
+	} else {
+		goto out;
+	}
+	aws_response_clear(&r);
+	ok = false;
+	if (policy_arns->n > 0) {
+		if (!iam_call("ListAttachedRolePolicies", &f, iam, &r, err) ||
+		    !aws_xml_members(r.body, r.body_len, "AttachedPolicies", "PolicyArn", &attached)) {
+			if (err->msg[0] == '\0')
+				err_set(err, "IAM ListAttachedRolePolicies: unreadable answer");
+			goto out;
+		}
+		aws_response_clear(&r);
+		for (size_t i = 0; i < policy_arns->n; i++) {
+			iam_form a = {0};
+
+			if (strlist_has(&attached, policy_arns->v[i]))
+				continue;
+			iam_form_add(&a, "RoleName", name);
+			iam_form_add(&a, "PolicyArn", policy_arns->v[i]);
+			if (!iam_write_call("AttachRolePolicy", &a, iam, false, note, policy_arns->v[i], err))
+				goto out;
+		}
+	}
+	ok = true;
+out:
+	free(have);
+	free(doc);
+	free(f.s);
+	strlist_clear(&attached);
+	aws_response_clear(&r);
+	if (!ok) {
+		free(*arn);
+		*arn = NULL;
+	}
+	return ok;
+}
+
+/* Whether a statement's Principal.Federated is, or lists, provider_arn. */
+static bool statement_trusts(const json_t *st, const char *provider_arn)
+{
+	json_t *fed = json_object_get(json_object_get(st, "Principal"), "Federated"), *v;
+	size_t i;
+
+	if (json_is_string(fed))
+		return strcmp(json_string_value(fed), provider_arn) == 0;
+	json_array_foreach(fed, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), provider_arn) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether a trust policy (IAM's JSON; Statement one object or an array) trusts provider_arn. */
+static bool trusts(const json_t *policy, const char *provider_arn)
+{
+	json_t *st = json_object_get(policy, "Statement"), *one;
+	size_t i;
+
+	if (json_is_object(st))
+		return statement_trusts(st, provider_arn);
+	json_array_foreach(st, i, one)
+	{
+		if (statement_trusts(one, provider_arn))
+			return true;
+	}
+	return false;
+}
+
+/* One page of ListRoles: the trusting roles' ARNs appended, *marker replaced by the next page's
+ * (NULL after the last). */
+static bool roles_page(const char *provider_arn, const iam_client *iam, char **marker, strlist *out, sao_err *err)
+{
+	iam_form f = {0};
+	aws_response r = {0};
+	aws_xml *doc = NULL;
+	aws_xml_node *m;
+	char *truncated = NULL;
+	bool ok = false;
+
+	iam_form_add(&f, "MaxItems", "1000");
+	if (*marker != NULL)
+		iam_form_add(&f, "Marker", *marker);
+	if (!iam_call("ListRoles", &f, iam, &r, err))
+		goto out;
+	if ((doc = aws_xml_parse(r.body, r.body_len)) == NULL) {
+		err_set(err, "IAM ListRoles: unreadable answer");
+		goto out;
+	}
+	for (m = aws_xml_get(aws_xml_root(doc), "ListRolesResult/Roles/member"); m != NULL; m = aws_xml_next(m)) {
+		char *arn = aws_xml_text_at(m, "Arn"), *enc = aws_xml_text_at(m, "AssumeRolePolicyDocument");
+		char *dec = enc != NULL ? url_decode(enc) : NULL;
+		json_t *policy = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
+		bool hit = arn != NULL && policy != NULL && trusts(policy, provider_arn);
+		bool added = !hit || strlist_add(out, arn);
+
+		json_decref(policy);
+		free(dec);
+		free(enc);
+		free(arn);
+		if (!added) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+	}
+	free(*marker);
+	*marker = NULL;
+	truncated = aws_xml_text_at(aws_xml_root(doc), "ListRolesResult/IsTruncated");
+	if (truncated != NULL && strcmp(truncated, "true") == 0 &&
+	    (*marker = aws_xml_text_at(aws_xml_root(doc), "ListRolesResult/Marker")) == NULL) {
+		err_set(err, "IAM ListRoles: a truncated answer without a Marker");
+		goto out;
+	}
+	ok = true;
+out:
+	free(truncated);
+	aws_xml_free(doc);
+	aws_response_clear(&r);
+	free(f.s);
+	return ok;
+}
+
+bool iam_roles_trusting(const char *provider_arn, const iam_client *iam, strlist *out, sao_err *err)
+{
+	char *marker = NULL;
+	bool ok = true;
+
+	/* IAM allows 5,000 roles per account by default (1,000 per page); a bound against an
+	 * endless Marker chain all the same. */
+	for (int page = 0; ok; page++) {
+		if (page == 100) {
+			err_set(err, "IAM ListRoles: more than 100 pages; stopped");
+			ok = false;
+			break;
+		}
+		ok = roles_page(provider_arn, iam, &marker, out, err);
+		if (marker == NULL)
+			break;
+	}
+	free(marker);
+	return ok;
+}

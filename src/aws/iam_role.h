@@ -1,0 +1,21 @@
+/* iam_role: the IAM roles an issuer's pods assume: one created or brought in line with a trust
+ * policy, and the roles whose trust policy names a given OpenID Connect provider. */
+#ifndef SAOIDC_IAM_ROLE_H
+#define SAOIDC_IAM_ROLE_H
+
+#include "aws/iam_query.h"
+#include "util/str.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* Creates the IAM role with this trust policy, or brings its trust policy in line, and attaches
+ * the managed policies not attached yet (none is detached). *arn is malloc'd. */
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
+		     iam_note_fn note, char **arn, sao_err *err);
+
+/* Appends to *out the ARN of every role (ListRoles, all pages) whose trust policy has a
+ * statement with provider_arn as (one of) its Principal.Federated. */
+bool iam_roles_trusting(const char *provider_arn, const iam_client *iam, strlist *out, sao_err *err);
+
+#endif
