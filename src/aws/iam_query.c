@@ -55,7 +55,6 @@ static const char *explain(const char *code)
 	    {"NoSuchEntity", "the provider no longer exists (deleted concurrently?); run again"},
 	    {"OpenIdIdpCommunicationError", "IAM could not reach the issuer to check it: is it served over HTTPS "
 					    "from a public address?"},
-	    {"AccessDenied", "the credentials may not manage OpenID Connect providers (iam:*OpenIDConnectProvider*)"},
 	    {"SignatureDoesNotMatch", "the secret access key does not match the access key ID"},
 	    {"InvalidClientTokenId", "the access key ID is not valid"},
 	    {"ServiceFailure", "IAM failed internally; retried, still failing"},
@@ -107,12 +106,15 @@ bool iam_call(const char *action, iam_form *params, const iam_client *iam, aws_r
 	if (resp->status / 100 != 2) {
 		const char *why = aws_clock_hint(resp);
 
+		bool denied = resp->code != NULL && strcmp(resp->code, "AccessDenied") == 0;
+
 		if (why == NULL)
 			why = explain(resp->code);
-
-		err_set(err, "IAM %s failed: HTTP %ld %s%s%s%s%s", action, resp->status, resp->code ? resp->code : "",
-			resp->message ? ": " : "", resp->message ? resp->message : "", why ? " -- " : "",
-			why ? why : "");
+		/* The IAM action of a Query call is its name: say which permission is missing. */
+		err_set(err, "IAM %s failed: HTTP %ld %s%s%s%s%s%s%s", action, resp->status,
+			resp->code ? resp->code : "", resp->message ? ": " : "", resp->message ? resp->message : "",
+			why || denied ? " -- " : "", why ? why : "", denied ? "the credentials lack iam:" : "",
+			denied ? action : "");
 		goto out;
 	}
 	ok = true;

@@ -166,7 +166,7 @@ is "$(grep -c '"status": 503' "$T_TMP/flaky.log") $(grep -v '/\.saoidc/' "$T_TMP
 
 # publish --register: the one-shot CI job.
 IP=$(free_port)
-/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" --max-page 2 >"$T_TMP/iam.out" 2>&1 &
+/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" --max-page 2 --fail-once ListRoles:AccessDenied >"$T_TMP/iam.out" 2>&1 &
 IAMPID=$!
 trap 'kill $S3PID $PXPID $ACLPID $CREDPID $BPPID $FLPID $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for grep -q listening "$T_TMP/iam.out"
@@ -211,8 +211,12 @@ trust() { printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Princi
 iamc create-role --role-name app --assume-role-policy-document "$(trust "\"$PARN\"")" >/dev/null
 iamc create-role --role-name both --assume-role-policy-document "$(trust "[\"arn:aws:iam::123456789012:oidc-provider/other.example\", \"$PARN\"]")" >/dev/null
 for n in ci-a ci-b ci-c; do iamc create-role --role-name "$n" --assume-role-policy-document "$(trust '"arn:aws:iam::123456789012:oidc-provider/other.example"')" >/dev/null; done
-is "$(iamc list-roles --query 'Roles[].RoleName' --output text 2>&1 | wc -w | tr -d ' ')" 5 "awscli reads the stand-in's ListRoles pages (5 roles, 2 a page)"
 : >"$T_TMP/proxy.log"
+refused "without iam:ListRoles, unpublish --deregister names the permission and removes nothing" 1 \
+	"IAM ListRoles failed: HTTP 403 AccessDenied: injected failure -- the credentials lack iam:ListRoles" \
+	env AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP/" "$SAOIDC" unpublish s3://saoidc-test/ci --deregister
+is "$(grep -vc '"method": "GET"' "$T_TMP/proxy.log")" 0 "  (no write reached S3)"
+is "$(iamc list-roles --query 'Roles[].RoleName' --output text 2>&1 | wc -w | tr -d ' ')" 5 "awscli reads the stand-in's ListRoles pages (5 roles, 2 a page)"
 : >"$T_TMP/iam.log"
 refused "unpublish --deregister is refused while roles trust the provider, naming them" 1 \
 	"2 roles still trust $PARN: arn:aws:iam::123456789012:role/app, arn:aws:iam::123456789012:role/both" \

@@ -25,7 +25,8 @@ from testhttp import reply
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 ACCOUNT = "123456789012"
 STATUS = {"MalformedPolicyDocument": 400, "InvalidInput": 400, "EntityAlreadyExists": 409, "LimitExceeded": 409, "ConcurrentModification": 409,
-          "NoSuchEntity": 404, "ServiceFailure": 500, "SignatureDoesNotMatch": 403, "InvalidAction": 400}
+          "NoSuchEntity": 404, "ServiceFailure": 500, "SignatureDoesNotMatch": 403, "InvalidAction": 400,
+          "AccessDenied": 403, "ValidationError": 400}
 
 
 def esc(s):
