@@ -95,7 +95,9 @@ is "$(curl -s "$U/keys.json")" "$before" "a failed reload keeps the previous doc
 ok "the log says why" wait_for grep -qF "reload failed, still serving the previous documents: $K/sa.pub: not a key" "$T_TMP/serve.log"
 # A FIFO swapped in for the key file (no writer): the reload fails after 10 s without data instead of hanging in
 # open(), the previous documents stay, and SIGTERM still stops the server.
-rm "$K/sa.pub" && mkfifo "$K/sa.pub"
+# (made beside it and renamed over it: one change, never a moment without the file, which would
+# count a failure of its own and could carry the counter past 2 between two polls)
+mkfifo "$K/.sa.pub.fifo" && mv -f "$K/.sa.pub.fifo" "$K/sa.pub"
 # (the read gives up after 10 s of silence, once for the fingerprint and once for the reload,
 # so the wait must be well over 20 s on a loaded machine)
 WAIT_S=45
