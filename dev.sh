@@ -3,6 +3,9 @@
 #   ./dev.sh demo   install what is missing, build, render the demo issuer and serve it on localhost
 #                   (PORT=8080 by default)
 #   ./dev.sh test   install what is missing, build, run the whole test suite
+#   ./dev.sh sandbox
+#                   install what is missing, build, start local S3, IAM, STS and CloudFront
+#                   stand-ins and print a publish/register/verify walkthrough (no AWS account)
 # Both are idempotent; they install only packages that are not there yet.
 set -eu
 cd "$(dirname "$0")"
@@ -111,8 +114,17 @@ test)
 	"$TOP/tests/summary.sh" "$BUILD" "$TOP/build-asan" "$TOP/build-tsan" || rc=1
 	exit $rc
 	;;
+sandbox)
+	# The loopback AWS stand-ins the tests use, started together (tests/interop/sandbox.py);
+	# Ctrl-C stops them all and removes the state directory.
+	apt_need python3 python3-cryptography python3-botocore
+	node_deps
+	build
+	dir="$BUILD/sandbox.$$"
+	exec /usr/bin/python3 "$TOP/tests/interop/sandbox.py" --saoidc "$BUILD/src/saoidc" --keys "$TOP/keys" --dir "$dir"
+	;;
 *)
-	echo "usage: ./dev.sh demo | test" >&2
+	echo "usage: ./dev.sh demo | test | sandbox" >&2
 	exit 2
 	;;
 esac
