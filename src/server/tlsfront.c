@@ -3,6 +3,7 @@
 #include "server/tlsfront.h"
 
 #include "server/ipcap.h"
+#include "server/tlsconn.h"
 
 #include "net/tls.h"
 #include "util/clock.h"
@@ -28,10 +29,10 @@
 #define SCRATCH 16384  /* one TLS record's plaintext */
 #define ACCEPT_BATCH 8 /* accepts per wake-up: the others are left to the other workers */
 #define MAX_EVENTS 64
-#define MAX_FED 128
+#define MAX_GIVEN 128
 #define ACCEPT_PAUSE_MS 100 /* after accept() ran out of descriptors */
 
-enum tag_kind { TAG_LISTEN, TAG_WAKE, TAG_MHD, TAG_TLS, TAG_PLAIN };
+enum tag_kind { TAG_LISTEN, TAG_WAKE, TAG_MHD, TAG_CLIENT, TAG_APP };
 
 struct conn;
 struct worker;
@@ -42,27 +43,20 @@ typedef struct tag {
 	struct conn *c;
 } tag;
 
+/* A connection's phase, which names the worker list it is on: handshakes are bounded by
+ * handshake_ms from accept, stalls (bytes one side does not take) by stall_ms. DEAD ones wait
+ * on the dead list until the round of events that may still name them is over. */
+enum conn_phase { CONN_HANDSHAKE, CONN_RELAYING, CONN_STALLED, CONN_DEAD };
+
 typedef struct conn {
-	struct conn *prev, *next; /* the worker's hs, live or stalled list; `next` on the dead list */
+	struct conn *prev, *next; /* the worker's list for the phase; `next` on the dead list */
 	struct worker *w;
-	tag t_tls, t_plain;
-	int fd; /* the client's TCP socket */
-	int p;	/* our end of the pair whose other end libmicrohttpd has; -1 before */
-	SSL *ssl;
-	long deadline;	       /* of the handshake, or of a stall (monotonic ms) */
-	uint32_t ev_fd, ev_p;  /* the epoll events asked for now */
-	unsigned char *pend_p; /* decrypted bytes the pair did not take yet */
-	size_t pend_p_len, pend_p_off;
-	unsigned char *pend_t; /* bytes from libmicrohttpd that SSL_write must be given again */
-	size_t pend_t_len;
-	bool open; /* handshake done */
-	bool dead;
-	bool fed;	       /* in the worker's fed list */
-	bool client_eof;       /* the client has finished sending (close_notify or FIN) */
-	bool plain_hup;	       /* libmicrohttpd closed its end (and p left the epoll set) */
-	bool stalled;	       /* in the worker's stalled list */
-	bool read_wants_write; /* SSL_read needs the socket writable (a TLS 1.3 key update) */
-	bool write_wants_read;
+	enum conn_phase phase;
+	tc_relay r;		    /* the TLS session and the bytes in flight (server/tlsconn.h) */
+	tag t_client, t_app;	    /* epoll's pointers back, per socket */
+	uint32_t ev_client, ev_app; /* the epoll events asked for now */
+	long deadline;		    /* of the handshake, or of a stall (monotonic ms) */
+	bool given;		    /* in the worker's `given` list this round */
 	struct sockaddr_storage sa;
 	socklen_t salen;
 } conn;
@@ -72,18 +66,18 @@ typedef struct worker {
 	pthread_t th;
 	bool started;
 	bool listening;
-	bool let_go;	    /* has stopped watching the listening socket for good (quiesce) */
+	bool left_listener; /* has stopped watching the listening socket for good (quiesce) */
 	long resume_accept; /* when listening was paused for lack of descriptors: when to resume */
 	int ep, wake;
 	struct MHD_Daemon *d;
 	tag t_listen, t_wake, t_mhd;
-	conn hs;      /* handshakes, oldest first (every deadline is accept time + the same limit) */
+	conn hs;      /* CONN_HANDSHAKE, oldest first (every deadline is accept time + the same limit) */
 	unsigned nhs; /* in hs */
-	conn live;    /* connections handed to libmicrohttpd */
-	conn stalled; /* of those, the ones with bytes one side does not take, oldest first */
+	conn live;    /* CONN_RELAYING: handed to libmicrohttpd, bytes flowing */
+	conn stalled; /* CONN_STALLED, oldest stall first */
 	conn *dead;
-	conn *fed[MAX_FED]; /* given bytes in this round of events */
-	size_t nfed;
+	conn *given[MAX_GIVEN]; /* libmicrohttpd was given their bytes in this round of events */
+	size_t ngiven;
 	unsigned char scratch[SCRATCH];
 } worker;
 
@@ -97,7 +91,7 @@ struct tf_front {
 	SSL_CTX *ctx;
 	atomic_uint conns;
 	atomic_bool quiesce, stop;
-	atomic_uint let_go;	   /* workers that no longer watch the listening socket */
+	atomic_uint left_listener; /* workers that no longer watch the listening socket */
 	atomic_long warned_per_ip; /* when the per-address cap was last logged (monotonic ms) */
 	ipcap *ip;		   /* connections per client address (NULL: no cap) */
 };
@@ -148,188 +142,76 @@ static void want(conn *c, int fd, uint32_t *cur, tag *t, uint32_t ev)
 		*cur = ev;
 }
 
-/* Closes both sides. graceful: libmicrohttpd closed its end after its last answer, so the
- * client gets a close_notify; otherwise the TLS session is broken or the client is gone. */
+static uint32_t epoll_events(unsigned tc_ev)
+{
+	return ((tc_ev & TC_READABLE) ? EPOLLIN : 0) | ((tc_ev & TC_WRITABLE) ? EPOLLOUT : 0);
+}
+
+/* Moves c to the list of phase p. */
+static void enter(conn *c, enum conn_phase p)
+{
+	worker *w = c->w;
+
+	list_del(c);
+	c->phase = p;
+	list_add_tail(p == CONN_HANDSHAKE ? &w->hs : p == CONN_STALLED ? &w->stalled : &w->live, c);
+}
+
+/* Closes both sides (graceful: libmicrohttpd closed its end after its last answer, so the
+ * client gets a close_notify; otherwise the session is broken or the client is gone). */
 static void conn_close(conn *c, bool graceful)
 {
 	worker *w = c->w;
 
-	if (c->dead)
+	if (c->phase == CONN_DEAD)
 		return;
-	if (graceful && c->open) {
-		ERR_clear_error();
-		(void)SSL_shutdown(c->ssl); /* one try: the answer is complete without it */
-	}
-	ERR_clear_error();
-	close(c->fd); /* also takes it off the epoll set */
-	if (c->p >= 0)
-		close(c->p);
-	SSL_free(c->ssl);
-	c->ssl = NULL;
-	free(c->pend_p);
-	free(c->pend_t);
-	c->pend_p = c->pend_t = NULL;
+	tc_close(&c->r, graceful); /* the client's socket also leaves the epoll set */
 	ip_give(w->f, &c->sa);
 	atomic_fetch_sub(&w->f->conns, 1);
-	if (!c->open)
+	if (c->phase == CONN_HANDSHAKE)
 		w->nhs--;
 	list_del(c);
-	c->dead = true; /* freed after this round of events, which may still name it */
+	c->phase = CONN_DEAD; /* freed after this round of events, which may still name it */
 	c->next = w->dead;
 	w->dead = c;
 }
 
 /* Remembers that libmicrohttpd was given bytes for c: its answer is read right after MHD_run. */
-static void note_fed(conn *c)
+static void note_given(conn *c)
 {
 	worker *w = c->w;
 
-	if (!c->fed && w->nfed < MAX_FED) {
-		c->fed = true;
-		w->fed[w->nfed++] = c;
-	}
-}
-
-/* Decrypted bytes to libmicrohttpd. -1: close. */
-static int tls_to_plain(conn *c)
-{
-	unsigned char *buf = c->w->scratch;
-
-	if (c->pend_p != NULL) {
-		ssize_t s = send(c->p, c->pend_p + c->pend_p_off, c->pend_p_len - c->pend_p_off, MSG_NOSIGNAL);
-
-		if (s < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-		if ((c->pend_p_off += (size_t)s) < c->pend_p_len)
-			return 0;
-		free(c->pend_p);
-		c->pend_p = NULL;
-	}
-	while (!c->client_eof) {
-		int n, e;
-		ssize_t s;
-
-		ERR_clear_error();
-		n = SSL_read(c->ssl, buf, SCRATCH);
-		if (n <= 0) {
-			e = SSL_get_error(c->ssl, n);
-			c->read_wants_write = e == SSL_ERROR_WANT_WRITE;
-			if (e == SSL_ERROR_ZERO_RETURN) {
-				/* The client is done sending (SSL_OP_IGNORE_UNEXPECTED_EOF makes a bare FIN
-				 * look the same) but may still read: libmicrohttpd sees the end of its input
-				 * and may answer what it has; the answer still goes out. */
-				c->client_eof = true;
-				shutdown(c->p, SHUT_WR);
-				return 0;
-			}
-			/* Anything else but waiting: the session is broken. */
-			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
-		}
-		c->read_wants_write = false;
-		s = send(c->p, buf, (size_t)n, MSG_NOSIGNAL);
-		if (s < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return -1;
-		if (s < 0)
-			s = 0;
-		if (s < n) {
-			/* libmicrohttpd is not reading (it is answering, or its buffer is full): keep the
-			 * rest and stop reading from the client until it is taken. */
-			if ((c->pend_p = malloc((size_t)n - (size_t)s)) == NULL)
-				return -1;
-			memcpy(c->pend_p, buf + s, (size_t)n - (size_t)s);
-			c->pend_p_len = (size_t)n - (size_t)s;
-			c->pend_p_off = 0;
-			return 0;
-		}
-		note_fed(c);
-		/* Level-triggered epoll tells when the socket has more; only what OpenSSL has
-		 * already read is taken now (saves a recv that would say EAGAIN). */
-		if (!SSL_has_pending(c->ssl))
-			return 0;
-	}
-	return 0;
-}
-
-/* libmicrohttpd's answer to the client. -1: close; 1: libmicrohttpd closed its end and
- * everything it sent is written. */
-static int plain_to_tls(conn *c)
-{
-	unsigned char *buf = c->w->scratch;
-	int r, e;
-
-	if (c->pend_t != NULL) {
-		ERR_clear_error();
-		r = SSL_write(c->ssl, c->pend_t, (int)c->pend_t_len);
-		if (r <= 0) {
-			e = SSL_get_error(c->ssl, r);
-			c->write_wants_read = e == SSL_ERROR_WANT_READ;
-			return e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ? 0 : -1;
-		}
-		free(c->pend_t);
-		c->pend_t = NULL;
-		c->write_wants_read = false;
-	}
-	for (;;) {
-		ssize_t n = recv(c->p, buf, SCRATCH, 0);
-
-		if (n == 0)
-			return 1;
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-		ERR_clear_error();
-		r = SSL_write(c->ssl, buf, (int)n);
-		if (r <= 0) {
-			e = SSL_get_error(c->ssl, r);
-			if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
-				return -1;
-			/* OpenSSL wants the same bytes again once the socket can take them. */
-			if ((c->pend_t = malloc((size_t)n)) == NULL)
-				return -1;
-			memcpy(c->pend_t, buf, (size_t)n);
-			c->pend_t_len = (size_t)n;
-			c->write_wants_read = e == SSL_ERROR_WANT_READ;
-			return 0;
-		}
-		if (n < SCRATCH)
-			return 0; /* most likely all there was; epoll says if not */
+	if (!c->given && w->ngiven < MAX_GIVEN) {
+		c->given = true;
+		w->given[w->ngiven++] = c;
 	}
 }
 
 /* Moves what can be moved (from the client only if from_client: after MHD_run only the answers
- * are new), then asks epoll for what is needed next. A connection whose bytes one side does not
- * take (a client that does not read its answers, or libmicrohttpd not reading) is stalled: it
+ * are new), then asks epoll for what the relay waits for. A relay holding bytes is stalled: it
  * gets stall_ms to move again. */
 static void pump(conn *c, bool from_client)
 {
 	worker *w = c->w;
-	int r;
-	uint32_t ev_fd = 0, ev_p = 0;
-	bool blocked;
+	tc_result in = TC_WAITING, out;
+	unsigned ev_client, ev_app;
 
-	if ((from_client && tls_to_plain(c) < 0) || (r = plain_to_tls(c)) < 0) {
+	if (from_client && (in = tc_client_to_app(&c->r, w->scratch, SCRATCH)) == TC_BROKEN) {
 		conn_close(c, false);
 		return;
 	}
-	if (r == 1) {
-		conn_close(c, true);
+	if (in == TC_FED)
+		note_given(c);
+	if ((out = tc_app_to_client(&c->r, w->scratch, SCRATCH)) == TC_BROKEN || out == TC_FINISHED) {
+		conn_close(c, out == TC_FINISHED);
 		return;
 	}
-	if ((c->pend_p == NULL && !c->read_wants_write && !c->client_eof) || c->write_wants_read)
-		ev_fd |= EPOLLIN;
-	if (c->read_wants_write || (c->pend_t != NULL && !c->write_wants_read))
-		ev_fd |= EPOLLOUT;
-	if (c->pend_t == NULL)
-		ev_p |= EPOLLIN;
-	if (c->pend_p != NULL)
-		ev_p |= EPOLLOUT;
-	want(c, c->fd, &c->ev_fd, &c->t_tls, ev_fd);
-	if (!c->plain_hup)
-		want(c, c->p, &c->ev_p, &c->t_plain, ev_p);
-	blocked = c->pend_t != NULL || c->pend_p != NULL;
-	if (blocked != c->stalled) {
-		list_del(c);
-		list_add_tail(blocked ? &w->stalled : &w->live, c);
-		c->stalled = blocked;
+	tc_interest(&c->r, &ev_client, &ev_app);
+	want(c, c->r.client_fd, &c->ev_client, &c->t_client, epoll_events(ev_client));
+	if (!c->r.app_closed)
+		want(c, c->r.app_fd, &c->ev_app, &c->t_app, epoll_events(ev_app));
+	if (tc_stalled(&c->r) != (c->phase == CONN_STALLED)) {
+		enter(c, tc_stalled(&c->r) ? CONN_STALLED : CONN_RELAYING);
 		c->deadline = clock_mono_ms() + (long)w->f->cfg.stall_ms;
 	}
 }
@@ -337,21 +219,21 @@ static void pump(conn *c, bool from_client)
 static void handshake(conn *c);
 
 /* An event on one of c's sockets. */
-static void on_event(conn *c, bool tls_side, uint32_t ev)
+static void on_event(conn *c, bool client_side, uint32_t ev)
 {
-	if (!c->open) {
+	if (c->phase == CONN_HANDSHAKE) {
 		handshake(c); /* an error or hang-up makes it fail */
 		return;
 	}
-	if (tls_side && (ev & (EPOLLERR | EPOLLHUP))) {
+	if (client_side && (ev & (EPOLLERR | EPOLLHUP))) {
 		conn_close(c, false); /* reset, or closed both ways: nothing more can reach the client */
 		return;
 	}
-	if (!tls_side && (ev & (EPOLLERR | EPOLLHUP)) && !c->plain_hup) {
+	if (!client_side && (ev & (EPOLLERR | EPOLLHUP)) && !c->r.app_closed) {
 		/* libmicrohttpd closed its end; what it wrote before is still to be read. epoll would
 		 * report the hang-up on every wait while the client is slow to take the rest. */
-		epoll_ctl(c->w->ep, EPOLL_CTL_DEL, c->p, NULL);
-		c->plain_hup = true;
+		epoll_ctl(c->w->ep, EPOLL_CTL_DEL, c->r.app_fd, NULL);
+		c->r.app_closed = true;
 	}
 	/* Both ways: the pair becoming writable lets the client's held bytes through, and then
 	 * more of the client's may be read. */
@@ -363,46 +245,42 @@ static void established(conn *c)
 {
 	worker *w = c->w;
 	int sv[2];
-	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &c->t_plain};
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &c->t_app};
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
 		conn_close(c, false);
 		return;
 	}
-	c->p = sv[0];
-	c->open = true;
+	tc_attach_app(&c->r, sv[0]);
 	w->nhs--;
-	list_del(c);
-	list_add_tail(&w->live, c);
+	enter(c, CONN_RELAYING);
 	/* libmicrohttpd sees the client's address: its limits and the access log name the client. */
 	if (MHD_add_connection(w->d, sv[1], (const struct sockaddr *)&c->sa, c->salen) != MHD_YES ||
-	    epoll_ctl(w->ep, EPOLL_CTL_ADD, c->p, &e) != 0) {
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, sv[0], &e) != 0) {
 		conn_close(c, false); /* libmicrohttpd closed sv[1] either way */
 		return;
 	}
-	c->ev_p = EPOLLIN;
+	c->ev_app = EPOLLIN;
 	pump(c, true); /* the request may have come with the handshake's last flight */
 }
 
 static void handshake(conn *c)
 {
-	int r, e;
-
-	ERR_clear_error();
-	r = SSL_do_handshake(c->ssl);
-	if (r == 1) {
+	switch (tc_handshake(&c->r)) {
+	case TC_HS_DONE:
 		count(&c->w->f->cfg.counters->handshakes);
 		established(c);
-		return;
-	}
-	e = SSL_get_error(c->ssl, r);
-	if (e == SSL_ERROR_WANT_READ)
-		want(c, c->fd, &c->ev_fd, &c->t_tls, EPOLLIN);
-	else if (e == SSL_ERROR_WANT_WRITE)
-		want(c, c->fd, &c->ev_fd, &c->t_tls, EPOLLOUT);
-	else {
+		break;
+	case TC_HS_WANT_READ:
+		want(c, c->r.client_fd, &c->ev_client, &c->t_client, EPOLLIN);
+		break;
+	case TC_HS_WANT_WRITE:
+		want(c, c->r.client_fd, &c->ev_client, &c->t_client, EPOLLOUT);
+		break;
+	case TC_HS_FAILED:
 		count(&c->w->f->cfg.counters->handshake_failures);
-		conn_close(c, false); /* not TLS, or nothing we share: OpenSSL has sent its alert */
+		conn_close(c, false);
+		break;
 	}
 }
 
@@ -441,6 +319,7 @@ static void accept_some(worker *w)
 		socklen_t sl = sizeof(sa);
 		int fd = accept4(f->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event e;
+		SSL *ssl;
 		conn *c;
 
 		if (fd < 0) {
@@ -474,12 +353,10 @@ static void accept_some(worker *w)
 		}
 		atomic_fetch_add(&f->conns, 1);
 		c->w = w;
-		c->fd = fd;
-		c->p = -1;
 		c->sa = sa;
 		c->salen = sl;
-		c->t_tls = (tag){TAG_TLS, c};
-		c->t_plain = (tag){TAG_PLAIN, c};
+		c->t_client = (tag){TAG_CLIENT, c};
+		c->t_app = (tag){TAG_APP, c};
 		c->deadline = clock_mono_ms() + (long)f->cfg.handshake_ms;
 		/* Handshakes in progress are bounded below the connection limit: the oldest gives way. */
 		if (w->nhs >= hs_max(f) && w->hs.next != &w->hs) {
@@ -489,15 +366,14 @@ static void accept_some(worker *w)
 		list_add_tail(&w->hs, c);
 		w->nhs++;
 		pthread_mutex_lock(&f->ctx_lock);
-		c->ssl = SSL_new(f->ctx);
+		ssl = SSL_new(f->ctx);
 		pthread_mutex_unlock(&f->ctx_lock);
-		e = (struct epoll_event){.events = EPOLLIN, .data.ptr = &c->t_tls};
-		if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1 || epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e) != 0) {
+		e = (struct epoll_event){.events = EPOLLIN, .data.ptr = &c->t_client};
+		if (!tc_init(&c->r, ssl, fd) || epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e) != 0) {
 			conn_close(c, false);
 			continue;
 		}
-		c->ev_fd = EPOLLIN;
-		SSL_set_accept_state(c->ssl);
+		c->ev_client = EPOLLIN;
 		handshake(c); /* TCP_DEFER_ACCEPT: the ClientHello is usually here already */
 	}
 }
@@ -506,24 +382,16 @@ static void accept_some(worker *w)
  * timeout, whichever comes first; -1 for no limit. */
 static int next_timeout(worker *w)
 {
-	long ms = -1;
+	long ms = -1, now = clock_mono_ms(), due[3] = {-1, -1, w->resume_accept > 0 ? w->resume_accept : -1};
 	MHD_UNSIGNED_LONG_LONG mt;
 
-	for (conn *head = &w->hs; head != NULL; head = head == &w->hs ? &w->stalled : NULL)
-		if (head->next != head) {
-			long left = head->next->deadline - clock_mono_ms();
-
-			left = left < 0 ? 0 : left;
-			if (ms < 0 || left < ms)
-				ms = left;
-		}
-	if (w->resume_accept > 0) {
-		long left = w->resume_accept - clock_mono_ms();
-
-		left = left < 0 ? 0 : left;
-		if (ms < 0 || left < ms)
-			ms = left;
-	}
+	if (w->hs.next != &w->hs)
+		due[0] = w->hs.next->deadline;
+	if (w->stalled.next != &w->stalled)
+		due[1] = w->stalled.next->deadline;
+	for (int i = 0; i < 3; i++)
+		if (due[i] >= 0 && (ms < 0 || due[i] - now < ms))
+			ms = due[i] - now < 0 ? 0 : due[i] - now;
 	if (MHD_get_timeout(w->d, &mt) == MHD_YES && (ms < 0 || mt < (MHD_UNSIGNED_LONG_LONG)ms))
 		ms = (long)mt;
 	return ms > 60000 ? 60000 : (int)ms;
@@ -559,7 +427,8 @@ static void expire(worker *w)
 	}
 }
 
-static void bury(worker *w)
+/* Frees the connections closed in this round of events. */
+static void free_dead(worker *w)
 {
 	while (w->dead != NULL) {
 		conn *c = w->dead;
@@ -590,37 +459,37 @@ static void *worker_main(void *arg)
 			case TAG_WAKE:
 				if (read(w->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
 					break;
-				if (atomic_load(&f->quiesce) && !w->let_go) {
+				if (atomic_load(&f->quiesce) && !w->left_listener) {
 					if (w->listening)
 						epoll_ctl(w->ep, EPOLL_CTL_DEL, f->lfd, NULL);
 					w->listening = false;
 					w->resume_accept = 0;
-					w->let_go = true;
-					atomic_fetch_add(&f->let_go, 1);
+					w->left_listener = true;
+					atomic_fetch_add(&f->left_listener, 1);
 				}
 				break;
 			case TAG_MHD:
 				break; /* MHD_run below */
-			case TAG_TLS:
-			case TAG_PLAIN:
-				if (!t->c->dead)
-					on_event(t->c, t->kind == TAG_TLS, ev[i].events);
+			case TAG_CLIENT:
+			case TAG_APP:
+				if (t->c->phase != CONN_DEAD)
+					on_event(t->c, t->kind == TAG_CLIENT, ev[i].events);
 				break;
 			}
 		}
 		/* libmicrohttpd reads what was just given to it and queues its answers; the answers are
 		 * taken at once rather than after another epoll_wait. */
 		MHD_run(w->d);
-		for (size_t i = 0; i < w->nfed; i++) {
-			conn *c = w->fed[i];
+		for (size_t i = 0; i < w->ngiven; i++) {
+			conn *c = w->given[i];
 
-			c->fed = false;
-			if (!c->dead)
+			c->given = false;
+			if (c->phase != CONN_DEAD)
 				pump(c, false);
 		}
-		w->nfed = 0;
+		w->ngiven = 0;
 		expire(w);
-		bury(w);
+		free_dead(w);
 	}
 	return NULL;
 }
@@ -779,7 +648,7 @@ void tf_quiesce(tf_front *f)
 		if (f->workers[i].started)
 			wake(&f->workers[i]);
 	/* The socket is closed only once no worker can be about to accept on it. */
-	while (atomic_load(&f->let_go) < running) {
+	while (atomic_load(&f->left_listener) < running) {
 		struct timespec ts = {0, 1000 * 1000};
 
 		nanosleep(&ts, NULL);
@@ -801,13 +670,12 @@ void tf_stop(tf_front *f)
 	for (unsigned i = 0; i < f->nworkers; i++) {
 		worker *w = &f->workers[i];
 
-		while (w->hs.next != NULL && w->hs.next != &w->hs)
-			conn_close(w->hs.next, false);
-		while (w->live.next != NULL && w->live.next != &w->live)
-			conn_close(w->live.next, false);
-		while (w->stalled.next != NULL && w->stalled.next != &w->stalled)
-			conn_close(w->stalled.next, false);
-		bury(w);
+		for (conn *head = &w->hs; head != NULL; head = head == &w->hs	  ? &w->live
+							       : head == &w->live ? &w->stalled
+										  : NULL)
+			while (head->next != NULL && head->next != head)
+				conn_close(head->next, false);
+		free_dead(w);
 		if (w->d != NULL)
 			MHD_stop_daemon(w->d);
 		if (w->ep >= 0)
