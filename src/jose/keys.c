@@ -5,7 +5,7 @@
 #include "util/b64.h"
 #include "util/fsio.h"
 #include "util/str.h"
-#include "kube/kube_secret.h"
+#include "jose/kube_secret.h"
 
 #include <errno.h>
 #include <openssl/core_names.h>

@@ -12,7 +12,7 @@ allowed() {
 	net) echo "util" ;;
 	kube) echo "net util" ;;
 	aws) echo "net util" ;;
-	jose) echo "kube util" ;;
+	jose) echo "util" ;;
 	pod) echo "aws jose util" ;;
 	server) echo "jose net util" ;;
 	issuer) echo "aws jose kube net util" ;;

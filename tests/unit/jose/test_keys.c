@@ -1,4 +1,4 @@
-/* Unit tests for src/jose/keys.c and src/kube/kube_secret.c: every input form, refusals, deduplication,
+/* Unit tests for src/jose/keys.c and src/jose/kube_secret.c: every input form, refusals, deduplication,
  * and that private material never survives loading. */
 #include "config.h"
 

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "kube/kube_secret.h"
+#include "jose/kube_secret.h"
 
 #include "util/yaml.h"
 
