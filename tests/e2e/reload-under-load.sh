@@ -40,7 +40,8 @@ end
 LUA
 wrk -t2 -c32 -d15s -s "$T_TMP/check.lua" "$U/keys.json" >"$T_TMP/wrk.out" 2>&1 &
 WRK=$!
-sleep 1
+# The rotations start once wrk's requests are reaching the server (its own counter says so).
+wait_for sh -c "curl -s '$U/metrics' | grep -q '^saoidc_http_requests_total{route=\"jwks\",code=\"200\"} [1-9][0-9][0-9]'"
 rotations=0
 want=$B
 n=0
