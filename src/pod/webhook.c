@@ -287,10 +287,57 @@ static json_t *over_containers(const char *uid, const json_t *pod, const wh_cfg 
 	return response(uid, !cfg->deny_malformed, NULL, msg);
 }
 
+/* The Azure and GCP identities the ServiceAccount's annotations ask for, from out[0]; how many. */
+static size_t azure_gcp_identities(const wh_cfg *cfg, const json_t *ann, pod_identity *out)
+{
+	const char *v;
+	size_t n = 0;
+
+	if ((v = json_string_value(json_object_get(ann, WH_AZURE_CLIENT))) != NULL) {
+		pod_identity *id = &out[n++];
+
+		id->cloud = POD_AZURE;
+		id->client_id = v;
+		id->tenant_id = json_string_value(json_object_get(ann, WH_AZURE_TENANT));
+		if (id->tenant_id == NULL)
+			id->tenant_id = cfg->azure_tenant;
+	}
+	if ((v = json_string_value(json_object_get(ann, WH_GCP_CONFIG))) != NULL &&
+	    json_string_value(json_object_get(ann, WH_GCP_AUDIENCE)) != NULL) {
+		pod_identity *id = &out[n++];
+
+		id->cloud = POD_GCP;
+		id->config_map = v;
+		id->audience = json_string_value(json_object_get(ann, WH_GCP_AUDIENCE));
+	}
+	return n;
+}
+
+/* Every identity's JSON Patch operations, in turn. One identity patches the pod as it came;
+ * several patch a copy in turn, so each sees what the previous one added (a 3 MB pod is not
+ * copied for nothing). NULL when out of memory. */
+static json_t *patch_ops(json_t *pod, pod_identity *ids, size_t nids)
+{
+	json_t *work = nids > 1 ? json_deep_copy(pod) : json_incref(pod), *all = json_array();
+
+	for (size_t i = 0; work != NULL && all != NULL && i < nids; i++) {
+		json_t *ops = pod_json_patch(work, &ids[i]);
+
+		if (ops != NULL) {
+			if (i + 1 < nids)
+				pod_apply_ops(work, ops);
+			append_all(all, ops);
+			json_decref(ops);
+		}
+	}
+	json_decref(work);
+	return all;
+}
+
 json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup lookup, void *ctx, char *warning,
 		  size_t warnlen)
 {
-	json_t *rev = json_loadb(body, len, 0, NULL), *req, *pod, *work = NULL, *ann = NULL, *all = NULL, *out = NULL;
+	json_t *rev = json_loadb(body, len, 0, NULL), *req, *pod, *ann = NULL, *all = NULL, *out = NULL;
 	const char *uid, *kind, *ns, *sa, *v;
 	char lerr[256] = "", key[256], *composed = NULL;
 	pod_identity ids[3];
@@ -364,39 +411,10 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 	if ((v = json_string_value(json_object_get(ann, aws_key(cfg, "role-arn", key, sizeof(key))))) != NULL &&
 	    !aws_identity(cfg, ann, pod, uid, v, &ids[nids++], &composed, warning, warnlen))
 		goto done; /* out == NULL: out of memory */
-	if ((v = json_string_value(json_object_get(ann, WH_AZURE_CLIENT))) != NULL) {
-		pod_identity *id = &ids[nids++];
-
-		id->cloud = POD_AZURE;
-		id->client_id = v;
-		id->tenant_id = json_string_value(json_object_get(ann, WH_AZURE_TENANT));
-		if (id->tenant_id == NULL)
-			id->tenant_id = cfg->azure_tenant;
-	}
-	if ((v = json_string_value(json_object_get(ann, WH_GCP_CONFIG))) != NULL &&
-	    json_string_value(json_object_get(ann, WH_GCP_AUDIENCE)) != NULL) {
-		pod_identity *id = &ids[nids++];
-
-		id->cloud = POD_GCP;
-		id->config_map = v;
-		id->audience = json_string_value(json_object_get(ann, WH_GCP_AUDIENCE));
-	}
+	nids += azure_gcp_identities(cfg, ann, &ids[nids]);
 	for (size_t i = 0; i < nids; i++) /* the first identity sets it; the next ones then see it set */
 		ids[i].fs_group = parse_seconds(json_string_value(json_object_get(ann, WH_FS_GROUP)), 0);
-	/* One identity patches the pod as it came; several patch a copy in turn, so each sees what
-	 * the previous one added (a 3 MB pod is not copied for nothing). */
-	work = nids > 1 ? json_deep_copy(pod) : json_incref(pod);
-	all = json_array();
-	for (size_t i = 0; work != NULL && all != NULL && i < nids; i++) {
-		json_t *ops = pod_json_patch(work, &ids[i]);
-
-		if (ops != NULL) {
-			if (i + 1 < nids)
-				pod_apply_ops(work, ops);
-			append_all(all, ops);
-			json_decref(ops);
-		}
-	}
+	all = patch_ops(pod, ids, nids);
 	out = response(uid, true, all, NULL);
 	for (size_t i = 0; i < nids; i++) {
 		strlist_clear(&ids[i].skip);
@@ -405,7 +423,6 @@ json_t *wh_review(const char *body, size_t len, const wh_cfg *cfg, wh_sa_lookup 
 done:
 	free(composed);
 	json_decref(all);
-	json_decref(work);
 	json_decref(ann);
 	json_decref(rev);
 	return out;
