@@ -129,6 +129,10 @@ enum {
 	{                                                                                                              \
 		"discovery-style", required_argument, NULL, OPT_DISC_STYLE                                             \
 	}
+/* The options of every command that builds the document pair (render, serve, publish): the
+ * issuer, its keys, the JWKS path, the legacy kid, the discovery style. */
+#define CLI_OPTS_DOCS                                                                                                  \
+	CLI_OPT_ISSUER, CLI_OPT_KEY, CLI_OPT_FROM_APISERVER, CLI_OPT_JWKS_PATH, CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE
 #define CLI_OPT_HELP                                                                                                   \
 	{                                                                                                              \
 		"help", no_argument, NULL, 'h'                                                                         \

@@ -300,12 +300,7 @@ static bool do_register(pub_opts *p, const pub_site *site, sao_err *err)
 
 int cmd_publish(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,
-					   CLI_OPT_KEY,
-					   CLI_OPT_FROM_APISERVER,
-					   CLI_OPT_JWKS_PATH,
-					   CLI_OPT_LEGACY,
-					   CLI_OPT_DISC_STYLE,
+	static const struct option lo[] = {CLI_OPTS_DOCS,
 					   {"acl", required_argument, NULL, OPT_ACL},
 					   {"cache-control", required_argument, NULL, OPT_CACHE},
 					   {"force", no_argument, NULL, OPT_FORCE},

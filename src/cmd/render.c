@@ -132,13 +132,8 @@ out:
 
 int cmd_render(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,
-					   CLI_OPT_KEY,
-					   CLI_OPT_FROM_APISERVER,
-					   CLI_OPT_JWKS_PATH,
+	static const struct option lo[] = {CLI_OPTS_DOCS,
 					   CLI_OPT_JWKS_URI,
-					   CLI_OPT_LEGACY,
-					   CLI_OPT_DISC_STYLE,
 					   {"out", required_argument, NULL, 'o'},
 					   {"retain", required_argument, NULL, OPT_RETAIN},
 					   {"dry-run", no_argument, NULL, OPT_DRY_RUN},

@@ -246,13 +246,8 @@ static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 	return cli_build_docs(ctx, d, nkeys, err);
 }
 
-static const struct option serve_options[] = {CLI_OPT_ISSUER,
-					      CLI_OPT_KEY,
-					      CLI_OPT_FROM_APISERVER,
-					      CLI_OPT_JWKS_PATH,
+static const struct option serve_options[] = {CLI_OPTS_DOCS,
 					      CLI_OPT_JWKS_URI,
-					      CLI_OPT_LEGACY,
-					      CLI_OPT_DISC_STYLE,
 					      {"listen", required_argument, NULL, OPT_LISTEN},
 					      {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
 					      {"cors", no_argument, NULL, OPT_CORS},
