@@ -108,48 +108,44 @@ static unsigned char pattern(size_t i)
 	return (unsigned char)((i * 131u + 7u) % 251u);
 }
 
-/* Client -> application, total bytes, with the application not reading until the relay holds
- * bytes; then everything is read and compared. */
-static void client_to_app_stall(pair *t, size_t total)
+/* One direction of the relay: who writes into it, the relay's step, who reads out of it, and
+ * the readiness the relay must then wait for (held bytes stop the source, wait on the sink). */
+typedef struct direction {
+	const char *name;
+	long (*put)(pair *t, const unsigned char *buf, size_t n); /* <= 0: would block */
+	tc_result (*step)(tc_relay *r, unsigned char *scratch, size_t len);
+	long (*take)(pair *t, unsigned char *buf, size_t n);
+	bool (*gated)(unsigned client_ev, unsigned app_ev);
+} direction;
+
+static long client_put(pair *t, const unsigned char *b, size_t n)
 {
-	size_t sent = 0, got = 0, bad = 0;
-	unsigned char buf[4096];
-	bool stalled = false, gated = false;
-	unsigned cev, aev;
-
-	for (int round = 0; round < 100000 && got < total; round++) {
-		while (sent < total) {
-			size_t n = total - sent < sizeof(buf) ? total - sent : sizeof(buf);
-			int w;
-
-			for (size_t i = 0; i < n; i++)
-				buf[i] = pattern(sent + i);
-			if ((w = SSL_write(t->client, buf, (int)n)) <= 0)
-				break;
-			sent += (size_t)w;
-		}
-		if (tc_client_to_app(&t->r, scratch, SCRATCH) == TC_BROKEN)
-			break;
-		if (!stalled && tc_stalled(&t->r)) {
-			stalled = true;
-			tc_interest(&t->r, &cev, &aev);
-			gated = !(cev & TC_READABLE) && (aev & TC_WRITABLE);
-		}
-		if (!stalled)
-			continue; /* the application reads nothing until the relay has had to hold bytes */
-		for (ssize_t r; (r = recv(t->app_sock, buf, sizeof(buf), 0)) > 0; got += (size_t)r)
-			for (ssize_t i = 0; i < r; i++)
-				bad += buf[i] != pattern(got + (size_t)i);
-	}
-	ok(stalled, "client -> app: an application that does not read makes the relay hold bytes (stalled)");
-	ok(gated, "  and then it waits for the application's socket, not for more from the client");
-	ok(got == total && bad == 0, "  once the application reads, all %zu bytes arrive in order (got %zu, %zu wrong)",
-	   total, got, bad);
-	ok(!tc_stalled(&t->r), "  and the relay holds nothing any more");
+	return SSL_write(t->client, b, (int)n);
+}
+static long client_take(pair *t, unsigned char *b, size_t n)
+{
+	return SSL_read(t->client, b, (int)n);
+}
+static long app_put(pair *t, const unsigned char *b, size_t n)
+{
+	return (long)send(t->app_sock, b, n, 0);
+}
+static long app_take(pair *t, unsigned char *b, size_t n)
+{
+	return (long)recv(t->app_sock, b, n, 0);
+}
+static bool app_gated(unsigned cev, unsigned aev)
+{
+	return !(cev & TC_READABLE) && (aev & TC_WRITABLE);
+}
+static bool client_gated(unsigned cev, unsigned aev)
+{
+	return (cev & TC_WRITABLE) && !(aev & TC_READABLE);
 }
 
-/* Application -> client, the client not reading until the relay holds bytes. */
-static void app_to_client_stall(pair *t, size_t total)
+/* total bytes through one direction, its reader not reading until the relay holds bytes; then
+ * everything is read and compared. */
+static void stall(pair *t, const direction *d, size_t total)
 {
 	size_t sent = 0, got = 0, bad = 0;
 	unsigned char buf[4096];
@@ -159,31 +155,32 @@ static void app_to_client_stall(pair *t, size_t total)
 	for (int round = 0; round < 100000 && got < total; round++) {
 		while (sent < total) {
 			size_t n = total - sent < sizeof(buf) ? total - sent : sizeof(buf);
-			ssize_t w;
+			long w;
 
 			for (size_t i = 0; i < n; i++)
 				buf[i] = pattern(sent + i);
-			if ((w = send(t->app_sock, buf, n, 0)) <= 0)
+			if ((w = d->put(t, buf, n)) <= 0)
 				break;
 			sent += (size_t)w;
 		}
-		if (tc_app_to_client(&t->r, scratch, SCRATCH) == TC_BROKEN)
+		if (d->step(&t->r, scratch, SCRATCH) == TC_BROKEN)
 			break;
 		if (!stalled && tc_stalled(&t->r)) {
 			stalled = true;
 			tc_interest(&t->r, &cev, &aev);
-			gated = (cev & TC_WRITABLE) && !(aev & TC_READABLE);
+			gated = d->gated(cev, aev);
 		}
 		if (!stalled)
-			continue;
-		for (int r; (r = SSL_read(t->client, buf, sizeof(buf))) > 0; got += (size_t)r)
-			for (int i = 0; i < r; i++)
+			continue; /* the reader reads nothing until the relay has had to hold bytes */
+		for (long r; (r = d->take(t, buf, sizeof(buf))) > 0; got += (size_t)r)
+			for (long i = 0; i < r; i++)
 				bad += buf[i] != pattern(got + (size_t)i);
 	}
-	ok(stalled, "app -> client: a client that does not read makes the relay hold the answer (stalled)");
-	ok(gated, "  and then it waits for the client's socket, and reads no more of the application's");
-	ok(got == total && bad == 0, "  once the client reads, all %zu bytes arrive in order (got %zu, %zu wrong)",
-	   total, got, bad);
+	ok(stalled, "%s: a reader that does not read makes the relay hold bytes (stalled)", d->name);
+	ok(gated, "  %s: then it waits for the reader's socket, and takes no more from the writer", d->name);
+	ok(got == total && bad == 0, "  %s: once the reader reads, all %zu bytes arrive in order (got %zu, %zu wrong)",
+	   d->name, total, got, bad);
+	ok(!tc_stalled(&t->r), "  %s: and the relay holds nothing any more", d->name);
 }
 
 static void request_answer_close(pair *t)
@@ -238,8 +235,8 @@ int main(void)
 
 	memset(&t, 0, sizeof(t));
 	ok(connect_pair(&t, sctx, cctx), "a second connection");
-	client_to_app_stall(&t, 1u << 20);
-	app_to_client_stall(&t, 1u << 20);
+	stall(&t, &(direction){"client -> app", client_put, tc_client_to_app, app_take, app_gated}, 1u << 20);
+	stall(&t, &(direction){"app -> client", app_put, tc_app_to_client, client_take, client_gated}, 1u << 20);
 	/* A record the client did not encrypt: the session is broken. */
 	ok(send(t.client_sock, "\x17\x03\x03\x00\x05hello", 10, 0) == 10, "garbage in place of a record");
 	ok(tc_client_to_app(&t.r, scratch, SCRATCH) == TC_BROKEN, "  breaks the relay (TC_BROKEN)");
