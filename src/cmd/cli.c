@@ -357,46 +357,6 @@ bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
 	return ok;
 }
 
-bool cli_reg_opt(void *ctx, int c, const char *arg, int *code)
-{
-	reg_opts *r = ctx;
-	const char *eq;
-	bool ok = true;
-
-	switch (c) {
-	case OPT_CLIENT_ID:
-		ok = strlist_add(&r->client_ids, arg);
-		break;
-	case OPT_THUMBPRINT:
-		ok = strlist_add(&r->thumbprints, arg);
-		break;
-	case OPT_TAG:
-		eq = strchr(arg, '=');
-		if (eq == NULL || eq == arg) {
-			*code = cli_usage_error("register", "--tag takes KEY=VALUE, not '%s'", arg);
-			return true;
-		}
-		{
-			char *k = strndup(arg, (size_t)(eq - arg));
-
-			ok = k != NULL && strlist_add(&r->tag_keys, k) && strlist_add(&r->tag_values, eq + 1);
-			free(k);
-		}
-		break;
-	case OPT_REG_DRY_RUN:
-		r->dry_run = true;
-		break;
-	case OPT_PRUNE:
-		r->prune = true;
-		break;
-	default:
-		return cli_tls_opt(&r->tls, c, arg);
-	}
-	if (!ok)
-		*code = EXIT_FAILURE;
-	return true;
-}
-
 void cli_warn_no_retention(void)
 {
 	log_warn("--retain 0: a key that leaves the source leaves the JWKS at once, and STS refuses the tokens it "

@@ -221,7 +221,8 @@ enum { OPT_CLIENT_ID = 0x180, OPT_THUMBPRINT, OPT_TAG, OPT_REG_DRY_RUN, OPT_PRUN
 		"dry-run", no_argument, NULL, OPT_REG_DRY_RUN                                                          \
 	}
 
-/* A cli_extra_fn for REG_OPTS and the TLS options; ctx is a reg_opts. */
+/* A cli_extra_fn for REG_OPTS and the TLS options; ctx is a reg_opts (in cmd/register.c, which
+ * owns those options; publish --register uses it too). */
 bool cli_reg_opt(void *ctx, int c, const char *arg, int *code);
 
 #endif

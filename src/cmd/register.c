@@ -43,6 +43,46 @@ const char cmd_register_help[] =
     "\n"
     "Credentials and endpoint: as for `saoidc publish` (AWS_ENDPOINT_URL_IAM overrides).\n";
 
+bool cli_reg_opt(void *ctx, int c, const char *arg, int *code)
+{
+	reg_opts *r = ctx;
+	const char *eq;
+	bool ok = true;
+
+	switch (c) {
+	case OPT_CLIENT_ID:
+		ok = strlist_add(&r->client_ids, arg);
+		break;
+	case OPT_THUMBPRINT:
+		ok = strlist_add(&r->thumbprints, arg);
+		break;
+	case OPT_TAG:
+		eq = strchr(arg, '=');
+		if (eq == NULL || eq == arg) {
+			*code = cli_usage_error("register", "--tag takes KEY=VALUE, not '%s'", arg);
+			return true;
+		}
+		{
+			char *k = strndup(arg, (size_t)(eq - arg));
+
+			ok = k != NULL && strlist_add(&r->tag_keys, k) && strlist_add(&r->tag_values, eq + 1);
+			free(k);
+		}
+		break;
+	case OPT_REG_DRY_RUN:
+		r->dry_run = true;
+		break;
+	case OPT_PRUNE:
+		r->prune = true;
+		break;
+	default:
+		return cli_tls_opt(&r->tls, c, arg);
+	}
+	if (!ok)
+		*code = EXIT_FAILURE;
+	return true;
+}
+
 int cmd_register(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS,
