@@ -165,9 +165,10 @@ static void conn_close(conn *c, bool graceful)
 
 	if (c->phase == CONN_DEAD)
 		return;
-	tc_close(&c->r, graceful); /* the client's socket also leaves the epoll set */
+	/* The slots first: a client that sees the close and connects again at once finds them free. */
 	ip_give(w->f, &c->sa);
 	atomic_fetch_sub(&w->f->conns, 1);
+	tc_close(&c->r, graceful); /* the client's socket also leaves the epoll set */
 	if (c->phase == CONN_HANDSHAKE)
 		w->nhs--;
 	list_del(c);
