@@ -63,6 +63,18 @@ is "$loose" "" "no source file outside a layer directory"
 is "$(upward "$SRCDIR/src")" "" "every include goes to the same layer or one below it"
 is "$(cycles "$SRCDIR/src")" "" "no include cycle between modules"
 
+# Who logs: commands, the services (server/, admission/) and the flows' progress (issuer/); the
+# library layers below them return errors and notes instead, and never write to stdout/stderr.
+quiet_layers() {
+	grep -lE '\blog_(info|warn|error|note|debug)\(|\b(printf|puts)\(|[(,] *(stdout|stderr) *[,)]' \
+		"$1"/net/*.c "$1"/jose/*.c "$1"/aws/*.c "$1"/kube/*.c "$1"/pod/*.c \
+		$(ls "$1"/util/*.c | grep -v '/util/log\.c$') 2>/dev/null | sed "s|^$1/||" | tr '\n' ' '
+}
+is "$(quiet_layers "$SRCDIR/src")" "" "no module of util/ (but log), net/, jose/, aws/, kube/ or pod/ logs or prints"
+cp -r "$SRCDIR/src" "$T_TMP/src3"
+printf 'static void f(void) { log_warn("x"); }\n' >>"$T_TMP/src3/pod/workload.c"
+is "$(quiet_layers "$T_TMP/src3")" "pod/workload.c " "  a planted log_warn in pod/ is caught, naming the file"
+
 # The check itself can fail: on a copy of the tree, a planted upward include and a planted
 # cycle are caught, and each is named.
 cp -r "$SRCDIR/src" "$T_TMP/src"
