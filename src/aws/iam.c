@@ -73,6 +73,17 @@ static void provider_clear(provider *p)
 	memset(p, 0, sizeof(*p));
 }
 
+bool iam_oidc_list(const iam_client *iam, strlist *arns, sao_err *err)
+{
+	aws_response r = {0};
+	bool ok = iam_call("ListOpenIDConnectProviders", NULL, iam, &r, err);
+
+	if (ok && !(ok = aws_xml_members(r.body, r.body_len, "OpenIDConnectProviderList", "Arn", arns)))
+		err_set(err, "IAM ListOpenIDConnectProviders: unreadable answer");
+	aws_response_clear(&r);
+	return ok;
+}
+
 /* Lists the providers and gets each until one's Url is the issuer without its scheme.
  * Returns 1 found (p filled), 0 none, -1 error. */
 static int find_provider(const char *issuer, const iam_client *iam, provider *p, sao_err *err)
@@ -82,13 +93,8 @@ static int find_provider(const char *issuer, const iam_client *iam, provider *p,
 	int ret = -1;
 
 	memset(p, 0, sizeof(*p));
-	if (!iam_call("ListOpenIDConnectProviders", NULL, iam, &r, err))
+	if (!iam_oidc_list(iam, &arns, err))
 		goto out;
-	if (!aws_xml_members(r.body, r.body_len, "OpenIDConnectProviderList", "Arn", &arns)) {
-		err_set(err, "IAM ListOpenIDConnectProviders: unreadable answer");
-		goto out;
-	}
-	aws_response_clear(&r);
 	ret = 0;
 	for (size_t i = 0; i < arns.n; i++) {
 		iam_form f = {0};

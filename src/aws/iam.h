@@ -29,6 +29,10 @@ bool iam_check_want(const iam_want *w, sao_err *err);
 bool iam_oidc_ensure(const iam_want *w, const iam_client *iam, bool dry_run, iam_note_fn note, char **arn,
 		     sao_err *err);
 
+/* The ARNs of every OpenID Connect provider of the account (ListOpenIDConnectProviders),
+ * appended to *arns. An ARN ends in oidc-provider/HOST[/PATH], the prefix of its condition keys. */
+bool iam_oidc_list(const iam_client *iam, strlist *arns, sao_err *err);
+
 /* Reads the provider for an issuer, for `verify`: *found false when there is none. */
 bool iam_oidc_find(const char *issuer, const iam_client *iam, bool *found, char **arn, strlist *client_ids,
 		   strlist *thumbprints, sao_err *err);

@@ -131,9 +131,9 @@ static bool trusts(const json_t *policy, const char *provider_arn)
 	return false;
 }
 
-/* One page of ListRoles: the trusting roles' ARNs appended, *marker replaced by the next page's
- * (NULL after the last). */
-static bool roles_page(const char *provider_arn, const iam_client *iam, char **marker, strlist *out, sao_err *err)
+/* One page of ListRoles: fn for each role, *marker replaced by the next page's (NULL after
+ * the last). */
+static bool roles_page(const iam_client *iam, iam_role_fn fn, void *ctx, char **marker, sao_err *err)
 {
 	iam_form f = {0};
 	aws_response r = {0};
@@ -152,20 +152,18 @@ static bool roles_page(const char *provider_arn, const iam_client *iam, char **m
 		goto out;
 	}
 	for (m = aws_xml_get(aws_xml_root(doc), "ListRolesResult/Roles/member"); m != NULL; m = aws_xml_next(m)) {
-		char *arn = aws_xml_text_at(m, "Arn"), *enc = aws_xml_text_at(m, "AssumeRolePolicyDocument");
-		char *dec = enc != NULL ? url_decode(enc) : NULL;
+		char *arn = aws_xml_text_at(m, "Arn"), *name = aws_xml_text_at(m, "RoleName");
+		char *enc = aws_xml_text_at(m, "AssumeRolePolicyDocument"), *dec = enc != NULL ? url_decode(enc) : NULL;
 		json_t *policy = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
-		bool hit = arn != NULL && policy != NULL && trusts(policy, provider_arn);
-		bool added = !hit || strlist_add(out, arn);
+		bool go = arn == NULL || name == NULL || fn(ctx, arn, name, policy, err);
 
 		json_decref(policy);
 		free(dec);
 		free(enc);
+		free(name);
 		free(arn);
-		if (!added) {
-			err_set(err, "out of memory");
+		if (!go)
 			goto out;
-		}
 	}
 	free(*marker);
 	*marker = NULL;
@@ -184,7 +182,7 @@ out:
 	return ok;
 }
 
-bool iam_roles_trusting(const char *provider_arn, const iam_client *iam, strlist *out, sao_err *err)
+bool iam_roles_each(const iam_client *iam, iam_role_fn fn, void *ctx, sao_err *err)
 {
 	char *marker = NULL;
 	bool ok = true;
@@ -197,10 +195,32 @@ bool iam_roles_trusting(const char *provider_arn, const iam_client *iam, strlist
 			ok = false;
 			break;
 		}
-		ok = roles_page(provider_arn, iam, &marker, out, err);
+		ok = roles_page(iam, fn, ctx, &marker, err);
 		if (marker == NULL)
 			break;
 	}
 	free(marker);
 	return ok;
+}
+
+typedef struct trusting {
+	const char *provider_arn;
+	strlist *out;
+} trusting;
+
+static bool collect_trusting(void *ctx, const char *arn, const char *name, const json_t *trust, sao_err *err)
+{
+	trusting *t = ctx;
+
+	(void)name;
+	if (trust != NULL && trusts(trust, t->provider_arn) && !strlist_add(t->out, arn))
+		return err_set(err, "out of memory");
+	return true;
+}
+
+bool iam_roles_trusting(const char *provider_arn, const iam_client *iam, strlist *out, sao_err *err)
+{
+	trusting t = {provider_arn, out};
+
+	return iam_roles_each(iam, collect_trusting, &t, err);
 }

@@ -14,6 +14,13 @@
 bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
 		     iam_note_fn note, char **arn, sao_err *err);
 
+/* One role of the account: its ARN, name and trust policy (IAM's JSON, URL-decoded; NULL when
+ * unreadable). Returns false (with err set) to stop. */
+typedef bool (*iam_role_fn)(void *ctx, const char *arn, const char *name, const json_t *trust, sao_err *err);
+
+/* Calls fn for every role of the account (ListRoles, every page; at most 100 pages). */
+bool iam_roles_each(const iam_client *iam, iam_role_fn fn, void *ctx, sao_err *err);
+
 /* Appends to *out the ARN of every role (ListRoles, all pages) whose trust policy has a
  * statement with provider_arn as (one of) its Principal.Federated. */
 bool iam_roles_trusting(const char *provider_arn, const iam_client *iam, strlist *out, sao_err *err);

@@ -25,6 +25,8 @@ static const cli_cmd commands[] = {
      cmd_publish_help},
     {"unpublish", cmd_unpublish, "take down a private issuer's CloudFront distribution, objects and policy",
      cmd_unpublish_help},
+    {"audit", cmd_audit, "show who can assume which IAM role through the issuer, and which too broadly",
+     cmd_audit_help},
     {"register", cmd_register, "register the issuer with AWS IAM as an OpenID Connect provider", cmd_register_help},
     {"thumbprint", cmd_thumbprint, "print the TLS thumbprint IAM pins for an issuer", cmd_thumbprint_help},
     {"verify", cmd_verify, "check the issuer, keys, a token and IAM the way STS will", cmd_verify_help},
