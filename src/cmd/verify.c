@@ -4,6 +4,7 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "util/fsio.h"
+#include "issuer/cloudcompat.h"
 #include "issuer/verify.h"
 
 #include <openssl/crypto.h>
@@ -14,12 +15,17 @@
 
 const char cmd_verify_help[] =
     "Usage: saoidc verify --issuer URL [--key PATH ...] [--token FILE] [--audience AUD] [--aws]\n"
-    "                     [--ca-file F] [--connect-to HOST:PORT] [--json]\n"
+    "                     [--for aws,azure,gcp] [--ca-file F] [--connect-to HOST:PORT] [--json]\n"
     "\n"
     "Check the whole chain the way STS will, and say how to fix what is wrong:\n"
     "  discovery     ISSUER/.well-known/openid-configuration answers 200 over HTTPS in < 5 s, JSON\n"
     "  issuer        its \"issuer\" equals the issuer byte for byte\n"
     "  jwks          jwks_uri answers 200 over HTTPS in < 5 s; jwks-keys: keys and algorithms STS takes\n"
+    "  jwks-cache    its Cache-Control lets STS cache it (no-cache, no-store, max-age=0 do not)\n"
+    "  fetch-time    discovery + JWKS, measured from here, against STS's ~5 s\n"
+    "  for-CLOUD     (--for) what that cloud's token exchange takes: aws RS*/ES*, at most 100 RSA +\n"
+    "                100 EC keys; azure RSA only (Entra refuses ES*), issuer compared byte for byte;\n"
+    "                gcp RSA and EC; all: a kid on each key when there are several, keys for signing\n"
     "  local-keys    (--key) every local key is published with its Kubernetes kid; extra-keys: others\n"
     "  token-*       (--token) kid found, signature, iss, aud, exp/nbf, sub\n"
     "  iam-*         (--aws) an IAM provider for the issuer, the audience among its client IDs, pinned\n"
@@ -33,6 +39,8 @@ const char cmd_verify_help[] =
     "  -t, --token FILE            a service-account token (projected token file, kubectl create token)\n"
     "  -a, --audience AUD          the audience STS will be asked for (default sts.amazonaws.com)\n"
     "      --aws                   check the IAM OpenID Connect provider (needs AWS credentials)\n"
+    "      --for CLOUDS            the clouds that will trust the issuer: aws, azure, gcp,\n"
+    "                              comma-separated (default aws)\n"
     "      --region REGION         with --aws: the account's region, which picks the partition's IAM\n"
     "                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; else aws)\n"
     "      --fips                  with --aws: IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
@@ -41,11 +49,12 @@ const char cmd_verify_help[] =
     "      --json                  print the report as JSON\n"
     "  -h, --help                  show this help\n" CLI_HELP_KEY_SOURCES;
 
-enum { OPT_TOKEN = 't', OPT_AUDIENCE = 'a', OPT_AWS = OPT_CMD_BASE };
+enum { OPT_TOKEN = 't', OPT_AUDIENCE = 'a', OPT_AWS = OPT_CMD_BASE, OPT_FOR };
 
 typedef struct verify_opts {
 	const char *token_file, *audience;
 	bool aws;
+	unsigned clouds;
 	tls_opts tls;
 } verify_opts;
 
@@ -53,7 +62,6 @@ static bool verify_opt(void *ctx, int c, const char *arg, int *code)
 {
 	verify_opts *v = ctx;
 
-	(void)code;
 	switch (c) {
 	case OPT_TOKEN:
 		v->token_file = arg;
@@ -64,6 +72,13 @@ static bool verify_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_AWS:
 		v->aws = true;
 		return true;
+	case OPT_FOR: {
+		sao_err err = {""};
+
+		if (!cc_parse(arg, &v->clouds, &err))
+			*code = cli_usage_error("verify", "%s", err.msg);
+		return true;
+	}
 	default:
 		return cli_tls_opt(&v->tls, c, arg);
 	}
@@ -106,13 +121,14 @@ int cmd_verify(int argc, char **argv)
 					   {"token", required_argument, NULL, OPT_TOKEN},
 					   {"audience", required_argument, NULL, OPT_AUDIENCE},
 					   {"aws", no_argument, NULL, OPT_AWS},
+					   {"for", required_argument, NULL, OPT_FOR},
 					   CLI_OPT_AWS,
 					   CLI_OPT_CA_FILE,
 					   CLI_OPT_CONNECT_TO,
 					   CLI_OPT_JSON,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
-	verify_opts v = {.audience = "sts.amazonaws.com"};
+	verify_opts v = {.audience = "sts.amazonaws.com", .clouds = CC_AWS};
 	cli_opts o = {0};
 	sao_err err = {""};
 	key_set *keys = NULL;
@@ -141,9 +157,16 @@ int cmd_verify(int argc, char **argv)
 	else
 		err.msg[0] = '\0';
 	{
-		verify_cfg cfg = {o.docs.issuer, keys,	     (const char *)token,
-				  token_len,	 v.audience, v.aws ? &iam : NULL,
-				  v.tls,	 time(NULL), err.msg[0] != '\0' ? err.msg : NULL};
+		verify_cfg cfg = {.issuer = o.docs.issuer,
+				  .keys = keys,
+				  .token = (const char *)token,
+				  .token_len = token_len,
+				  .audience = v.audience,
+				  .iam = v.aws ? &iam : NULL,
+				  .tls = v.tls,
+				  .now = time(NULL),
+				  .iam_skipped = err.msg[0] != '\0' ? err.msg : NULL,
+				  .clouds = v.clouds};
 
 		verify_run(&cfg, &rep);
 	}

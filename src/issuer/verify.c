@@ -2,6 +2,8 @@
 
 #include "issuer/verify.h"
 
+#include "issuer/cloudcompat.h"
+
 #include "issuer/thumbprints.h"
 #include "net/fetch.h"
 #include "aws/iam.h"
@@ -137,7 +139,8 @@ static bool on_cloudfront(const char *url)
 	"policy statement that lets it read the prefix"
 
 /* GETs a document as STS would: HTTPS, 200, within 5 s, JSON. Returns the object or NULL. */
-static json_t *get_json(verify_report *rep, const char *name, const char *url, const tls_opts *o, const char *fix_404)
+static json_t *get_json(verify_report *rep, const char *name, const char *url, const tls_opts *o, const char *fix_404,
+			fetch_result *keep)
 {
 	fetch_result r;
 	sao_err err = {""};
@@ -178,8 +181,41 @@ static json_t *get_json(verify_report *rep, const char *name, const char *url, c
 		add(rep, name, CHECK_PASS, NULL, "GET %s: 200 in %ld ms, JSON (%s)", url, r.elapsed_ms,
 		    r.content_type != NULL ? r.content_type : "no Content-Type");
 	}
-	fetch_result_clear(&r);
+	if (keep != NULL && j != NULL)
+		*keep = r; /* the caller reads its headers and time, and clears it */
+	else
+		fetch_result_clear(&r);
 	return j;
+}
+
+static void add_cc(verify_report *rep, const char *name, const cc_result *r)
+{
+	add(rep, name,
+	    r->status == CC_FAIL   ? CHECK_FAIL
+	    : r->status == CC_WARN ? CHECK_WARN
+				   : CHECK_PASS,
+	    r->fix[0] != '\0' ? r->fix : NULL, "%s", r->seen);
+}
+
+/* What STS needs to cache and fetch the documents in time, and what each cloud asked for takes. */
+static void check_clouds(verify_report *rep, const verify_cfg *cfg, const json_t *jwks, const fetch_result *d,
+			 const fetch_result *j)
+{
+	static const struct {
+		unsigned cloud;
+		const char *name;
+	} clouds[] = {{CC_AWS, "for-aws"}, {CC_AZURE, "for-azure"}, {CC_GCP, "for-gcp"}};
+	cc_result r;
+
+	cc_cache(j->cache_control, &r);
+	add_cc(rep, "jwks-cache", &r);
+	cc_fetch_time(d->elapsed_ms, j->elapsed_ms, &r);
+	add_cc(rep, "fetch-time", &r);
+	for (size_t i = 0; i < sizeof(clouds) / sizeof(*clouds); i++)
+		if (cfg->clouds & clouds[i].cloud) {
+			cc_check(clouds[i].cloud, jwks, cfg->issuer, &r);
+			add_cc(rep, clouds[i].name, &r);
+		}
 }
 
 static const char *const sts_algs[] = {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"};
@@ -459,6 +495,7 @@ void verify_run(const verify_cfg *cfg, verify_report *rep)
 	size_t gl = given != NULL ? strlen(given) : 0;
 	json_t *disc = NULL, *jwks = NULL;
 	const char *doc_iss, *jwks_uri;
+	fetch_result dres = {0}, jres = {0};
 
 	if (given == NULL)
 		return;
@@ -469,7 +506,8 @@ void verify_run(const verify_cfg *cfg, verify_report *rep)
 		url = NULL;
 	disc = url != NULL ? get_json(rep, "discovery", url, &cfg->tls,
 				      "publish the discovery document at ISSUER/.well-known/openid-configuration "
-				      "(saoidc render or publish lays it out)")
+				      "(saoidc render or publish lays it out)",
+				      &dres)
 			   : NULL;
 	if (disc == NULL) {
 		add(rep, "issuer", CHECK_SKIP, NULL, "no discovery document");
@@ -502,11 +540,14 @@ jwks:
 	else if (jwks_uri != NULL) {
 		tls_opts jo = fetch_opts_for(&cfg->tls, given, jwks_uri);
 
-		jwks = get_json(rep, "jwks", jwks_uri, &jo, "publish the JWKS at the discovery document's jwks_uri");
+		jwks = get_json(rep, "jwks", jwks_uri, &jo, "publish the JWKS at the discovery document's jwks_uri",
+				&jres);
 	} else
 		add(rep, "jwks", CHECK_SKIP, NULL, "no discovery document");
-	if (jwks != NULL)
+	if (jwks != NULL) {
 		check_jwks_content(rep, jwks);
+		check_clouds(rep, cfg, jwks, &dres, &jres);
+	}
 	if (cfg->keys != NULL) {
 		if (jwks != NULL)
 			check_local_keys(rep, cfg->keys, jwks);
@@ -532,6 +573,8 @@ jwks:
 		    "not checked: %s", cfg->iam_skipped);
 	if (cfg->iam == NULL && cfg->iam_skipped != NULL)
 		unrun(rep);
+	fetch_result_clear(&dres);
+	fetch_result_clear(&jres);
 	json_decref(disc);
 	json_decref(jwks);
 	free(url);

@@ -37,6 +37,7 @@ typedef struct verify_cfg {
 	tls_opts tls;
 	time_t now;
 	const char *iam_skipped; /* with iam NULL: why the IAM checks could not run (reported SKIP) */
+	unsigned clouds;	 /* issuer/cloudcompat's CC_* of the clouds to check for (0: none) */
 } verify_cfg;
 
 void verify_run(const verify_cfg *cfg, verify_report *rep);

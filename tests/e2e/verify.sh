@@ -82,7 +82,7 @@ contains "$OUT" "DNS: the host name does not resolve" "a name that does not reso
 refused "thumbprint too: a DNS failure is not called a TLS failure" 1 "DNS: no-such-host.invalid does not resolve" "$SAOIDC" thumbprint https://no-such-host.invalid/x
 run $V --issuer "$ISS" --key "$KEYS/demo-rsa.key" --token "$T_TMP/good.jwt"
 is "$RC" 0 "a good setup passes"
-is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\]')" 11 "all eleven checks pass"
+is "$(printf '%s\n' "$OUT" | grep -c '^\[PASS\]')" 14 "all fourteen checks pass (jwks-cache, fetch-time and for-aws included)"
 run "$SAOIDC" token verify --jwks "https://127.0.0.1:$P/keys.json" --ca-file "$C/root.pem" --token "$T_TMP/good.jwt" --issuer "$ISS"
 is "$RC" 0 "token verify fetches a JWKS by URL"
 run $V --issuer "$ISS" --json --token "$T_TMP/good.jwt"
@@ -110,6 +110,33 @@ contains "$OUT" "[FAIL] token-aud" "a wrong audience fails"
 contains "$OUT" "Incorrect token audience" "naming STS's error"
 run $V --issuer "$ISS" --token "$T_TMP/aud.jwt" --audience api://AzureADTokenExchange
 is "$RC" 0 "--audience changes what is expected"
+contains "$OUT" "[PASS] jwks-cache" "the JWKS's Cache-Control (max-age 3600) lets STS cache it"
+contains "$OUT" "[PASS] fetch-time" "the time to fetch both documents is measured"
+contains "$OUT" "[PASS] for-aws" "aws is checked by default"
+case "$OUT" in *for-azure* | *for-gcp*) fail "only aws without --for" "$OUT" ;; *) pass "only aws without --for" ;; esac
+run $V --issuer "$ISS" --for aws,azure,gcp
+is "$RC" 0 "RSA keys: every cloud takes them"
+contains "$OUT" "[PASS] for-azure" "  azure passes"
+contains "$OUT" "the federated credential's issuer must be exactly \"$ISS\"" "  and says Entra compares the issuer byte for byte"
+contains "$OUT" "[PASS] for-gcp" "  gcp passes"
+refused "--for names only clouds saoidc knows" 2 "\"oracle\" is not a cloud saoidc knows" $V --issuer "$ISS" --for aws,oracle
+stop_serve
+
+# An ES256-only issuer whose JWKS may not be cached: AWS and GCP take it, Azure does not, and
+# STS is warned about; a trailing slash in the issuer given fails the issuer check.
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-ec256.pub" --listen "127.0.0.1:$P" --cache-max-age 0 \
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key"
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS" --for aws,azure,gcp
+is "$RC" 1 "verify --for azure on an ES256 issuer fails"
+contains "$OUT" "[FAIL] for-azure" "  for-azure fails"
+contains "$OUT" "AADSTS5002738" "  naming Entra's error"
+contains "$OUT" "[PASS] for-aws" "  while aws passes (ES* since 2024-11-20)"
+contains "$OUT" "[PASS] for-gcp" "  and gcp passes"
+contains "$OUT" "[WARN] jwks-cache" "max-age=0 is a warning: STS cannot cache the JWKS"
+contains "$OUT" "throttled" "  saying why it matters"
+run "$SAOIDC" verify --connect-to "127.0.0.1:$P" --ca-file "$C/root.pem" --issuer "$ISS/" --for azure
+contains "$OUT" "a trailing slash differs" "an issuer given with a trailing slash fails, saying so"
 stop_serve
 
 # Issuer mismatch by letter case; an unreachable jwks_uri.
