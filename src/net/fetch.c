@@ -22,6 +22,7 @@ void fetch_result_clear(fetch_result *r)
 	free(r->cache_control);
 	free(r->etag);
 	free(r->last_modified);
+	free(r->age);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -95,13 +96,15 @@ static size_t on_header(char *d, size_t size, size_t nmemb, void *ud)
 		free(s->r->cache_control);
 		free(s->r->etag);
 		free(s->r->last_modified);
-		s->r->content_type = s->r->cache_control = s->r->etag = s->r->last_modified = NULL;
+		free(s->r->age);
+		s->r->content_type = s->r->cache_control = s->r->etag = s->r->last_modified = s->r->age = NULL;
 		return n;
 	}
 	keep_header(d, n, "Content-Type:", &s->r->content_type);
 	keep_header(d, n, "Cache-Control:", &s->r->cache_control);
 	keep_header(d, n, "ETag:", &s->r->etag);
 	keep_header(d, n, "Last-Modified:", &s->r->last_modified);
+	keep_header(d, n, "Age:", &s->r->age);
 	return n;
 }
 

@@ -43,6 +43,7 @@ typedef struct fetch_result {
 	char *cache_control;
 	char *etag;
 	char *last_modified;
+	char *age; /* a cache's Age header (seconds since the origin answered), or NULL */
 	long elapsed_ms;
 	bool timed_out;
 	bool too_large;
