@@ -436,7 +436,7 @@ static void serve_loop(adm *a, tf_front *d)
 {
 	certwatch cw;
 	sigset_t sigs;
-	bool said_ready = false;
+	bool said_ready = false, burst = false;
 	unsigned peak = 0;
 
 	sigs_service_set(&sigs);
@@ -457,13 +457,18 @@ static void serve_loop(adm *a, tf_front *d)
 		/* After a burst of connections (their buffers, libmicrohttpd's pools), give the memory
 		 * back once most of them are gone: glibc keeps it in its arenas otherwise. */
 		{
-			unsigned now = tf_connections(d);
+			unsigned now = tf_connections(d), high = tf_peak_take(d);
 
-			if (now > peak)
-				peak = now;
-			else if (peak >= 64 && now < peak / 4) {
+			if (high > peak) /* the front's own high-water mark: a burst between two looks counts */
+				peak = high;
+			if (peak >= 64)
+				burst = true;
+			/* Once most are gone, and again when the last have gone (a sample taken while they
+			 * were closing would otherwise leave their memory held). */
+			if ((peak >= 64 && now < peak / 4) || (burst && now == 0)) {
 				trim_heap();
 				peak = now;
+				burst = now > 0;
 			}
 		}
 	}

@@ -60,6 +60,8 @@ bool ipcap_take(ipcap *f, const struct sockaddr_storage *sa)
 	ip_count *e;
 	bool ok = true;
 
+	if (f == NULL)
+		return true;
 	b = ip_key(sa, key);
 	pthread_mutex_lock(&f->lock);
 	for (e = f->bucket[b]; e != NULL && memcmp(e->addr, key, 16) != 0; e = e->next)
@@ -83,6 +85,8 @@ void ipcap_give(ipcap *f, const struct sockaddr_storage *sa)
 	size_t b;
 	ip_count **pp, *e;
 
+	if (f == NULL)
+		return;
 	b = ip_key(sa, key);
 	pthread_mutex_lock(&f->lock);
 	for (pp = &f->bucket[b]; (e = *pp) != NULL && memcmp(e->addr, key, 16) != 0; pp = &e->next)

@@ -12,7 +12,8 @@ typedef struct ipcap ipcap;
 /* A table allowing `per_ip` connections per client (at least 1). NULL when out of memory. */
 ipcap *ipcap_new(unsigned per_ip);
 
-/* Counts a connection from sa; false when the client is at its cap (or out of memory). */
+/* Counts a connection from sa; false when the client is at its cap (or out of memory). A NULL
+ * table (no cap) takes every connection, and ipcap_give on it does nothing. */
 bool ipcap_take(ipcap *t, const struct sockaddr_storage *sa);
 /* Counts one of sa's connections closed. */
 void ipcap_give(ipcap *t, const struct sockaddr_storage *sa);

@@ -90,23 +90,12 @@ struct tf_front {
 	pthread_mutex_t ctx_lock;
 	SSL_CTX *ctx;
 	atomic_uint conns;
+	atomic_uint peak; /* the most conns since tf_peak_take */
 	atomic_bool quiesce, stop;
 	atomic_uint left_listener; /* workers that no longer watch the listening socket */
 	atomic_long warned_per_ip; /* when the per-address cap was last logged (monotonic ms) */
 	ipcap *ip;		   /* connections per client address (NULL: no cap) */
 };
-
-/* Counts a connection from sa; false when the address is at its cap (or out of memory). */
-static bool ip_take(tf_front *f, const struct sockaddr_storage *sa)
-{
-	return f->ip == NULL || ipcap_take(f->ip, sa);
-}
-
-static void ip_give(tf_front *f, const struct sockaddr_storage *sa)
-{
-	if (f->ip != NULL)
-		ipcap_give(f->ip, sa);
-}
 
 static void count(atomic_ullong *c)
 {
@@ -166,7 +155,7 @@ static void conn_close(conn *c, bool graceful)
 	if (c->phase == CONN_DEAD)
 		return;
 	/* The slots first: a client that sees the close and connects again at once finds them free. */
-	ip_give(w->f, &c->sa);
+	ipcap_give(w->f->ip, &c->sa);
 	atomic_fetch_sub(&w->f->conns, 1);
 	tc_close(&c->r, graceful); /* the client's socket also leaves the epoll set */
 	if (c->phase == CONN_HANDSHAKE)
@@ -303,6 +292,14 @@ static void warn_per_ip(tf_front *f, const struct sockaddr_storage *sa)
 		 host, f->cfg.per_ip);
 }
 
+static void note_peak(tf_front *f, unsigned n)
+{
+	unsigned p = atomic_load(&f->peak);
+
+	while (n > p && !atomic_compare_exchange_weak(&f->peak, &p, n)) {
+	}
+}
+
 /* Handshakes one worker may have in progress: half the connection limit, shared by the workers. */
 static unsigned hs_max(const tf_front *f)
 {
@@ -340,7 +337,7 @@ static void accept_some(worker *w)
 			close(fd);
 			continue;
 		}
-		if (!ip_take(f, &sa)) {
+		if (!ipcap_take(f->ip, &sa)) {
 			count(&f->cfg.counters->refused_per_ip);
 			warn_per_ip(f, &sa);
 			close(fd);
@@ -348,11 +345,11 @@ static void accept_some(worker *w)
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			count(&f->cfg.counters->refused_full);
-			ip_give(f, &sa);
+			ipcap_give(f->ip, &sa);
 			close(fd);
 			continue;
 		}
-		atomic_fetch_add(&f->conns, 1);
+		note_peak(f, atomic_fetch_add(&f->conns, 1) + 1);
 		c->w = w;
 		c->sa = sa;
 		c->salen = sl;
@@ -627,6 +624,11 @@ int tf_listen_fd(const tf_front *f)
 unsigned tf_connections(const tf_front *f)
 {
 	return atomic_load(&((tf_front *)f)->conns);
+}
+
+unsigned tf_peak_take(tf_front *f)
+{
+	return atomic_exchange(&f->peak, atomic_load(&f->conns));
 }
 
 void tf_kick(tf_front *f)

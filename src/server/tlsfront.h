@@ -70,6 +70,10 @@ int tf_listen_fd(const tf_front *f);
 /* Connections open now, handshakes included. */
 unsigned tf_connections(const tf_front *f);
 
+/* The most connections open at once since the last call (or the start); resets the mark to
+ * the connections open now. */
+unsigned tf_peak_take(tf_front *f);
+
 /* Makes every worker run its daemon once more, from any thread: after MHD_resume_connection
  * (libmicrohttpd wakes no external event loop itself). NULL is allowed. */
 void tf_kick(tf_front *f);
