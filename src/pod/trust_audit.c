@@ -178,8 +178,10 @@ static void condition(audit *a, enum op kind, const char *key, const json_t *val
 			     key, v);
 		else if (kind == OP_LIKE && strcasecmp(claim, ":sub") == 0)
 			sub_pattern(a, v);
-		if ((strcasecmp(claim, ":sub") == 0 && !strlist_has(&a->subjects, v) && !strlist_add(&a->subjects, v)) ||
-		    (strcasecmp(claim, ":aud") == 0 && !strlist_has(&a->audiences, v) && !strlist_add(&a->audiences, v)))
+		if ((strcasecmp(claim, ":sub") == 0 && !strlist_has(&a->subjects, v) &&
+		     !strlist_add(&a->subjects, v)) ||
+		    (strcasecmp(claim, ":aud") == 0 && !strlist_has(&a->audiences, v) &&
+		     !strlist_add(&a->audiences, v)))
 			a->oom = true;
 	}
 	*sub = *sub || strcasecmp(claim, ":sub") == 0;

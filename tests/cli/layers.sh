@@ -15,7 +15,7 @@ allowed() {
 	jose) echo "util" ;;
 	pod) echo "aws jose util" ;;
 	server) echo "jose net util" ;;
-	issuer) echo "aws jose kube net util" ;;
+	issuer) echo "pod aws jose kube net util" ;;
 	admission) echo "server pod kube net util" ;;
 	cmd) echo "admission issuer server pod jose aws kube net util" ;;
 	*) echo "UNKNOWN" ;;
