@@ -99,6 +99,21 @@ out:
 	return ok;
 }
 
+bool iam_role_set_trust(const char *name, const json_t *trust, const iam_client *iam, iam_note_fn note, sao_err *err)
+{
+	iam_form f = {0};
+	char *doc = json_dumps(trust, JSON_COMPACT);
+	bool ok;
+
+	if (doc == NULL)
+		return err_set(err, "out of memory");
+	iam_form_add(&f, "RoleName", name);
+	iam_form_add(&f, "PolicyDocument", doc);
+	ok = iam_write_call("UpdateAssumeRolePolicy", &f, iam, false, note, name, err); /* it frees the form */
+	free(doc);
+	return ok;
+}
+
 /* Whether a statement's Principal.Federated is, or lists, provider_arn. */
 static bool statement_trusts(const json_t *st, const char *provider_arn)
 {

@@ -14,6 +14,9 @@
 bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
 		     iam_note_fn note, char **arn, sao_err *err);
 
+/* UpdateAssumeRolePolicy: the role's trust policy becomes `trust` (noted as it is made). */
+bool iam_role_set_trust(const char *name, const json_t *trust, const iam_client *iam, iam_note_fn note, sao_err *err);
+
 /* One role of the account: its ARN, name and trust policy (IAM's JSON, URL-decoded; NULL when
  * unreadable). Returns false (with err set) to stop. */
 typedef bool (*iam_role_fn)(void *ctx, const char *arn, const char *name, const json_t *trust, sao_err *err);

@@ -29,6 +29,8 @@ static const cli_cmd commands[] = {
      cmd_audit_help},
     {"status", cmd_status, "show the issuer's chain link by link (keys, bucket, public URL, IAM) and its drift",
      cmd_status_help},
+    {"migrate", cmd_migrate, "move a cluster to a new issuer across its IAM roles: plan, trust, retire",
+     cmd_migrate_help},
     {"register", cmd_register, "register the issuer with AWS IAM as an OpenID Connect provider", cmd_register_help},
     {"thumbprint", cmd_thumbprint, "print the TLS thumbprint IAM pins for an issuer", cmd_thumbprint_help},
     {"verify", cmd_verify, "check the issuer, keys, a token and IAM the way STS will", cmd_verify_help},

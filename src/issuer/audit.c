@@ -6,13 +6,12 @@
 #include "aws/iam.h"
 #include "aws/iam_role.h"
 #include "pod/trust_audit.h"
+#include "pod/trust_doc.h"
 #include "util/str.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define ARN_MARK ":oidc-provider/"
 
 typedef struct scan {
 	strlist providers; /* the account's, or the one of the issuer */
@@ -20,13 +19,6 @@ typedef struct scan {
 	json_t *roles, *dangling, *counts;
 	bool filtered; /* an issuer was given */
 } scan;
-
-static const char *url_of(const char *arn)
-{
-	const char *p = strstr(arn, ARN_MARK);
-
-	return p != NULL ? p + strlen(ARN_MARK) : arn;
-}
 
 static bool add_role(scan *s, const char *arn, const char *name, const char *provider, json_t *judged, sao_err *err)
 {
@@ -86,7 +78,7 @@ static bool pick_provider(scan *s, const char *issuer, sao_err *err)
 	const char *want = strncmp(issuer, "https://", 8) == 0 ? issuer + 8 : issuer;
 
 	for (size_t i = 0; i < s->all.n; i++)
-		if (strcasecmp(url_of(s->all.v[i]), want) == 0)
+		if (strcasecmp(td_provider_url(s->all.v[i]), want) == 0)
 			return strlist_add(&s->providers, s->all.v[i]) || err_set(err, "out of memory");
 	return err_set(err,
 		       "IAM has no OpenID Connect provider for %s in this account (%zu other%s): no role can trust "
@@ -101,7 +93,7 @@ static json_t *providers_json(const scan *s)
 	for (size_t i = 0; out != NULL && i < s->providers.n; i++) {
 		const char *p = s->providers.v[i];
 
-		json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "arn", p, "url", url_of(p), "roles",
+		json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "arn", p, "url", td_provider_url(p), "roles",
 						     json_integer_value(json_object_get(s->counts, p))));
 	}
 	return out;

@@ -2,6 +2,8 @@
 
 #include "pod/trust_audit.h"
 
+#include "pod/trust_doc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,55 +47,13 @@ static void find(audit *a, ta_verdict v, const char *code, const char *fmt, ...)
 		a->oom = true;
 }
 
-/* A string or an array of strings: its i-th string, or NULL past the end. */
-static const char *nth(const json_t *v, size_t i)
-{
-	if (json_is_string(v))
-		return i == 0 ? json_string_value(v) : NULL;
-	return json_string_value(json_array_get(v, i));
-}
-
-static bool lists(const json_t *v, const char *want, bool ignore_case)
-{
-	const char *s;
-
-	for (size_t i = 0; (s = nth(v, i)) != NULL; i++)
-		if (ignore_case ? strcasecmp(s, want) == 0 : strcmp(s, want) == 0)
-			return true;
-	return false;
-}
-
-/* An Allow statement whose Action covers sts:AssumeRoleWithWebIdentity. */
-static bool web_identity(const json_t *st)
-{
-	const json_t *act = json_object_get(st, "Action");
-
-	return json_is_string(json_object_get(st, "Effect")) &&
-	       strcmp(json_string_value(json_object_get(st, "Effect")), "Allow") == 0 &&
-	       (lists(act, "sts:AssumeRoleWithWebIdentity", true) || lists(act, "sts:*", true) ||
-		lists(act, "*", false));
-}
-
-static const json_t *federated(const json_t *st)
-{
-	return json_object_get(json_object_get(st, "Principal"), "Federated");
-}
-
-static bool statements(const json_t *trust, size_t i, const json_t **st)
-{
-	const json_t *all = json_object_get(trust, "Statement");
-
-	*st = json_is_object(all) ? (i == 0 ? all : NULL) : json_array_get(all, i);
-	return *st != NULL;
-}
-
 bool ta_providers(const json_t *trust, strlist *out)
 {
 	const json_t *st;
 	const char *p;
 
-	for (size_t i = 0; statements(trust, i, &st); i++)
-		for (size_t j = 0; web_identity(st) && (p = nth(federated(st), j)) != NULL; j++)
+	for (size_t i = 0; td_statement(trust, i, &st); i++)
+		for (size_t j = 0; td_web_identity(st) && (p = td_nth(td_federated(st), j)) != NULL; j++)
 			if (strstr(p, ":oidc-provider/") != NULL && !strlist_has(out, p) && !strlist_add(out, p))
 				return false;
 	return true;
@@ -170,7 +130,7 @@ static void condition(audit *a, enum op kind, const char *key, const json_t *val
 		*never = true;
 		return;
 	}
-	for (size_t i = 0; (v = nth(vals, i)) != NULL; i++) {
+	for (size_t i = 0; (v = td_nth(vals, i)) != NULL; i++) {
 		if (kind == OP_EQUALS && strpbrk(v, "*?") != NULL)
 			find(a, TA_FAIL, "wildcard-in-stringequals",
 			     "%s StringEquals \"%s\": StringEquals matches the '*' literally; use StringLike for a "
@@ -221,14 +181,13 @@ static json_t *strs(const strlist *l)
 
 json_t *ta_role(const json_t *trust, const char *provider_arn, bool *oom)
 {
-	const char *p = strstr(provider_arn, ":oidc-provider/");
-	audit a = {.url = p != NULL ? p + strlen(":oidc-provider/") : provider_arn, .findings = json_array()};
+	audit a = {.url = td_provider_url(provider_arn), .findings = json_array()};
 	const json_t *st;
 	json_t *out = NULL;
 	bool any = false;
 
-	for (size_t i = 0; a.findings != NULL && statements(trust, i, &st); i++)
-		if (web_identity(st) && lists(federated(st), provider_arn, false)) {
+	for (size_t i = 0; a.findings != NULL && td_statement(trust, i, &st); i++)
+		if (td_web_identity(st) && td_lists(td_federated(st), provider_arn, false)) {
 			any = true;
 			statement(&a, st);
 		}

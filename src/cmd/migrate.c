@@ -1,0 +1,219 @@
+#include "config.h"
+
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "issuer/migrate.h"
+#include "jose/retain.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char cmd_migrate_help[] =
+    "Usage: saoidc migrate --from OLD --to NEW [--key SOURCE ...] [--apply --phase trust|retire]\n"
+    "                      [--switched-at TIME] [--max-token-lifetime DURATION] [--thumbprint auto|none|HEX]\n"
+    "                      [--force] [--region REGION] [--ca-file F] [--connect-to HOST:PORT] [--json]\n"
+    "\n"
+    "Move a cluster from issuer OLD to issuer NEW in this IAM account, with no pod losing its\n"
+    "credentials. Without --apply: the plan, read-only (the provider to register, each role trusting\n"
+    "OLD with the statement it will gain or lose, the roles that cannot be moved mechanically, the\n"
+    "kube-apiserver flags for the transition, what retire checks). Then:\n"
+    "  1. publish NEW with the cluster's keys (saoidc publish or serve --issuer NEW)\n"
+    "  2. --apply --phase trust: checks NEW serves the keys (--key, else every key OLD serves),\n"
+    "     registers NEW (additive, as register), and gives each role a twin of each statement\n"
+    "     trusting OLD, keyed to NEW (sub and aud kept; other statements untouched); a second run\n"
+    "     writes nothing\n"
+    "  3. kube-apiserver --service-account-issuer=NEW --service-account-issuer=OLD (NEW signs,\n"
+    "     both are accepted); wait the longest token lifetime\n"
+    "  4. --apply --phase retire --switched-at TIME: once OLD and NEW serve the same keys and no\n"
+    "     token naming OLD can be valid, removes OLD's statements and deletes OLD's provider; a role\n"
+    "     that would trust no issuer is refused by name\n"
+    "Every write goes to stderr as it is made; what is refused is refused before the first write.\n"
+    "Exit status: 0 done (or planned); 1 refused or failed; 2 a usage error.\n"
+    "\n"
+    "      --from URL                the issuer the cluster uses now\n"
+    "      --to URL                  the issuer it moves to\n"
+    "  -k, --key SOURCE              the cluster's signing keys, which NEW must publish\n"
+    "      --apply                   carry out --phase (default: only the plan)\n"
+    "      --phase trust|retire      which phase the plan shows and --apply carries out (default trust)\n"
+    "      --switched-at TIME        when the API server began signing with NEW: seconds since 1970\n"
+    "                                or YYYY-MM-DDTHH:MM:SSZ (retire)\n"
+    "      --max-token-lifetime D    the longest token lifetime (default 25h: the EKS webhook's 24 h\n"
+    "                                tokens and an hour of JWKS caching)\n"
+    "      --thumbprint auto|none|HEX  for registering NEW, as register (default auto)\n"
+    "      --force                   retire without its checks (tokens naming OLD then fail at once);\n"
+    "                                trust leaving the roles that cannot be moved as they are\n"
+    "      --region REGION           the account's region (picks the partition's IAM)\n"
+    "      --ca-file FILE            trust these CAs for the issuers' fetches\n"
+    "      --connect-to HOST:PORT    dial this instead of NEW's host\n"
+    "      --json                    print the plan as JSON\n"
+    "  -h, --help                    show this help\n"
+    "\n"
+    "Credentials and endpoint: as for `saoidc register` (AWS_ENDPOINT_URL_IAM overrides).\n";
+
+enum { OPT_FROM = OPT_CMD_BASE, OPT_TO, OPT_APPLY, OPT_PHASE, OPT_SWITCHED, OPT_LIFETIME, OPT_FORCE };
+
+static bool parse_time(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (*s != '\0' && *end == '\0' && v > 0) {
+		*out = (time_t)v;
+		return true;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return false;
+	*out = timegm(&tm);
+	return true;
+}
+
+static bool mig_opt(void *ctx, int c, const char *arg, int *code)
+{
+	mig_cfg *m = ctx;
+
+	switch (c) {
+	case OPT_FROM:
+	case OPT_TO:
+		if (strncmp(arg, "https://", 8) != 0)
+			*code = cli_usage_error("migrate", "%s %s: an issuer is an https:// URL",
+						c == OPT_FROM ? "--from" : "--to", arg);
+		*(c == OPT_FROM ? &m->from : &m->to) = arg;
+		return true;
+	case OPT_APPLY:
+	case OPT_FORCE:
+		*(c == OPT_APPLY ? &m->apply : &m->force) = true;
+		return true;
+	case OPT_PHASE:
+		if (strcmp(arg, "trust") != 0 && strcmp(arg, "retire") != 0)
+			*code = cli_usage_error("migrate", "--phase is trust or retire, not '%s'", arg);
+		m->phase = strcmp(arg, "retire") == 0 ? MIG_RETIRE : MIG_TRUST;
+		return true;
+	case OPT_SWITCHED:
+		if (!parse_time(arg, &m->switched_at))
+			*code = cli_usage_error("migrate",
+						"--switched-at takes seconds or YYYY-MM-DDTHH:MM:SSZ, not '%s'", arg);
+		return true;
+	case OPT_LIFETIME:
+		if (!retain_parse_duration(arg, &m->max_token_s) || m->max_token_s <= 0)
+			*code = cli_usage_error("migrate", "--max-token-lifetime takes a duration (25h, 90m), not '%s'",
+						arg);
+		return true;
+	default:
+		return cli_reg_opt(&m->reg, c, arg, code);
+	}
+}
+
+/* The plan, to stdout (to stderr when the run was refused: its output is then only the error). */
+static void print_plan(FILE *f, const json_t *rep, const mig_cfg *m)
+{
+	size_t i;
+	json_t *r, *v;
+
+	fprintf(f, "migrate %s -> %s (%s)\n", m->from, m->to, m->phase == MIG_RETIRE ? "phase retire" : "phase trust");
+	fprintf(f, "  old provider: %s\n", json_string_value(json_object_get(rep, "old_provider")));
+	fprintf(f, "  new provider: %s%s\n", json_string_value(json_object_get(rep, "new_provider")),
+		json_is_true(json_object_get(rep, "register")) ? " (to register)" : " (registered)");
+	fprintf(f, "  roles trusting %s: %zu\n", m->from, json_array_size(json_object_get(rep, "roles")));
+	json_array_foreach(json_object_get(rep, "roles"), i, r)
+	{
+		const char *a = json_string_value(json_object_get(r, "action"));
+		char *st = json_dumps(json_object_get(r, "statements"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		fprintf(f, "    [%s] %s", a, json_string_value(json_object_get(r, "arn")));
+		if (strcmp(a, "add") == 0)
+			fprintf(f, ": gains %s", st != NULL ? st : "?");
+		else if (strcmp(a, "remove") == 0)
+			fprintf(f, ": loses its statements trusting the old provider");
+		else if (strcmp(a, "present") == 0)
+			fprintf(f, ": %s",
+				m->phase == MIG_RETIRE ? "nothing to remove" : "already trusts the new provider");
+		else
+			fprintf(f, ": %s", json_string_value(json_object_get(r, "why")));
+		fprintf(f, "\n");
+		free(st);
+	}
+	fprintf(f, "  the transition:\n");
+	json_array_foreach(json_object_get(rep, "flags"), i, v)
+	{
+		fprintf(f, "    %zu. %s\n", i + 1, json_string_value(v));
+	}
+	fprintf(f, "  before --phase retire:\n");
+	json_array_foreach(json_object_get(rep, "retire_checks"), i, v)
+	{
+		fprintf(f, "    - %s\n", json_string_value(v));
+	}
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	static const struct option lo[] = {{"from", required_argument, NULL, OPT_FROM},
+					   {"to", required_argument, NULL, OPT_TO},
+					   CLI_OPT_KEY,
+					   {"apply", no_argument, NULL, OPT_APPLY},
+					   {"phase", required_argument, NULL, OPT_PHASE},
+					   {"switched-at", required_argument, NULL, OPT_SWITCHED},
+					   {"max-token-lifetime", required_argument, NULL, OPT_LIFETIME},
+					   {"force", no_argument, NULL, OPT_FORCE},
+					   {"thumbprint", required_argument, NULL, OPT_THUMBPRINT},
+					   CLI_OPT_AWS,
+					   CLI_OPT_CA_FILE,
+					   CLI_OPT_CONNECT_TO,
+					   CLI_OPT_JSON,
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
+	mig_cfg m = {.phase = MIG_TRUST, .max_token_s = RETAIN_DEFAULT_S};
+	cli_opts o = {0};
+	sao_err err = {""};
+	key_set *keys = NULL;
+	json_t *rep = NULL;
+	int rc = cli_parse("migrate", cmd_migrate_help, argc, argv, lo, &o, mig_opt, &m, 0, 0);
+
+	if (rc >= 0)
+		goto out;
+	if (m.from == NULL || m.to == NULL) {
+		rc = cli_usage_error("migrate", "give --from OLD and --to NEW");
+		goto out;
+	}
+	if (strcmp(m.from, m.to) == 0) {
+		rc = cli_usage_error("migrate", "--from and --to are the same issuer");
+		goto out;
+	}
+	if (o.nkeys > 0 && (keys = cli_load_keys(&o, &err)) == NULL) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	m.keys = keys;
+	m.region = o.region;
+	m.fips = o.fips;
+	m.allow_unknown_region = o.allow_unknown_region;
+	m.now = time(NULL);
+	if (!mig_run(&m, log_note, &rep, &err)) {
+		if (rep != NULL && !o.json)
+			print_plan(stderr, rep, &m);
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (o.json) {
+		char *j = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		if (j != NULL)
+			printf("%s\n", j);
+		free(j);
+	} else {
+		print_plan(stdout, rep, &m);
+		if (m.apply)
+			printf("%s: done\n", m.phase == MIG_RETIRE ? "phase retire" : "phase trust");
+	}
+	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
+out:
+	json_decref(rep);
+	key_set_free(keys);
+	reg_opts_clear(&m.reg);
+	cli_opts_free(&o);
+	return rc;
+}
