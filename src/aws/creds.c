@@ -420,6 +420,32 @@ out:
 	return ret;
 }
 
+bool aws_assume_role(const aws_creds *base, const char *role_arn, const char *external_id, const aws_where *where,
+		     aws_creds *out, sao_err *err)
+{
+	char sname[64], what[400], src[300], *erole = sigv4_uri_encode(role_arn, false);
+	char *esess = sigv4_uri_encode(session_name(NULL, sname), false);
+	char *eext = external_id != NULL ? sigv4_uri_encode(external_id, false) : NULL, *form = NULL;
+	bool ok = false;
+
+	if (erole == NULL || esess == NULL || (external_id != NULL && eext == NULL) ||
+	    asprintf(&form, "%s%s%sRoleArn=%s&RoleSessionName=%s", eext != NULL ? "ExternalId=" : "",
+		     eext != NULL ? eext : "", eext != NULL ? "&" : "", erole, esess) < 0) {
+		form = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	snprintf(what, sizeof(what), "--assume-role %s (from %s)", role_arn, base->source);
+	snprintf(src, sizeof(src), "role %s", role_arn);
+	ok = sts_credentials(where, "AssumeRole", form, base, what, src, out, err);
+out:
+	free_secret(form);
+	free(erole);
+	free(esess);
+	free(eext);
+	return ok;
+}
+
 bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err)
 {
 	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");

@@ -41,6 +41,11 @@ void aws_where_clear(aws_where *w);
  * `where` picks the regional STS endpoint for web identity (us-east-1's when it has no region). */
 bool aws_creds_load(aws_creds *out, const aws_where *where, sao_err *err);
 
+/* sts:AssumeRole of role_arn with the base credentials (ExternalId when external_id is not
+ * NULL; a saoidc session name), as --assume-role does for each account. */
+bool aws_assume_role(const aws_creds *base, const char *role_arn, const char *external_id, const aws_where *where,
+		     aws_creds *out, sao_err *err);
+
 /* sts:GetCallerIdentity with these credentials: the account (12 digits) and the caller's ARN,
  * both malloc'd. */
 bool aws_caller_identity(const aws_creds *c, const aws_where *where, char **account, char **arn, sao_err *err);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "cmd/accounts.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "issuer/migrate.h"
@@ -48,10 +49,12 @@ const char cmd_migrate_help[] =
     "      --region REGION           the account's region (picks the partition's IAM)\n"
     "      --ca-file FILE            trust these CAs for the issuers' fetches\n"
     "      --connect-to HOST:PORT    dial this instead of NEW's host\n"
-    "      --json                    print the plan as JSON\n"
+    "      --json                    print the plan as JSON\n" ACCT_HELP
     "  -h, --help                    show this help\n"
     "\n"
-    "Credentials and endpoint: as for `saoidc register` (AWS_ENDPOINT_URL_IAM overrides).\n";
+    "Credentials and endpoint: as for `saoidc register` (AWS_ENDPOINT_URL_IAM overrides). With\n"
+    "--assume-role or --profile, one run per account, each under a heading; a failing account does\n"
+    "not stop the others, and makes the exit status 1.\n";
 
 enum { OPT_FROM = OPT_CMD_BASE, OPT_TO, OPT_APPLY, OPT_PHASE, OPT_SWITCHED, OPT_LIFETIME, OPT_FORCE };
 
@@ -149,6 +152,52 @@ static void print_plan(FILE *f, const json_t *rep, const mig_cfg *m)
 	}
 }
 
+typedef struct mig_cmd {
+	mig_cfg m;
+	acct_opts a;
+	cli_opts o;
+} mig_cmd;
+
+static bool mig_cmd_opt(void *ctx, int c, const char *arg, int *code)
+{
+	mig_cmd *mc = ctx;
+
+	return acct_opt(&mc->a, c, arg) || mig_opt(&mc->m, c, arg, code);
+}
+
+/* One account's migration: its plan (with a heading naming the account when there are
+ * several), carried out with --apply. */
+static int migrate_one(void *ctx, const char *label)
+{
+	mig_cmd *mc = ctx;
+	sao_err err = {""};
+	json_t *rep = NULL;
+	int rc;
+
+	if (label[0] != '\0' && !mc->o.json)
+		printf("== %s\n", label);
+	if (!mig_run(&mc->m, log_note, &rep, &err)) {
+		if (rep != NULL && !mc->o.json)
+			print_plan(stderr, rep, &mc->m);
+		json_decref(rep);
+		return cli_fail(&err);
+	}
+	if (mc->o.json) {
+		char *j = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		if (j != NULL)
+			printf("%s\n", j);
+		free(j);
+	} else {
+		print_plan(stdout, rep, &mc->m);
+		if (mc->m.apply)
+			printf("%s: done\n", mc->m.phase == MIG_RETIRE ? "phase retire" : "phase trust");
+	}
+	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
+	json_decref(rep);
+	return rc;
+}
+
 int cmd_migrate(int argc, char **argv)
 {
 	static const struct option lo[] = {{"from", required_argument, NULL, OPT_FROM},
@@ -161,59 +210,41 @@ int cmd_migrate(int argc, char **argv)
 					   {"force", no_argument, NULL, OPT_FORCE},
 					   {"thumbprint", required_argument, NULL, OPT_THUMBPRINT},
 					   CLI_OPT_AWS,
+					   ACCT_OPTS,
 					   CLI_OPT_CA_FILE,
 					   CLI_OPT_CONNECT_TO,
 					   CLI_OPT_JSON,
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
-	mig_cfg m = {.phase = MIG_TRUST, .max_token_s = RETAIN_DEFAULT_S};
-	cli_opts o = {0};
+	mig_cmd c = {.m = {.phase = MIG_TRUST, .max_token_s = RETAIN_DEFAULT_S}};
 	sao_err err = {""};
 	key_set *keys = NULL;
-	json_t *rep = NULL;
-	int rc = cli_parse("migrate", cmd_migrate_help, argc, argv, lo, &o, mig_opt, &m, 0, 0);
+	int rc = cli_parse("migrate", cmd_migrate_help, argc, argv, lo, &c.o, mig_cmd_opt, &c, 0, 0);
 
 	if (rc >= 0)
 		goto out;
-	if (m.from == NULL || m.to == NULL) {
+	if (c.m.from == NULL || c.m.to == NULL) {
 		rc = cli_usage_error("migrate", "give --from OLD and --to NEW");
 		goto out;
 	}
-	if (strcmp(m.from, m.to) == 0) {
+	if (strcmp(c.m.from, c.m.to) == 0) {
 		rc = cli_usage_error("migrate", "--from and --to are the same issuer");
 		goto out;
 	}
-	if (o.nkeys > 0 && (keys = cli_load_keys(&o, &err)) == NULL) {
+	if (c.o.nkeys > 0 && (keys = cli_load_keys(&c.o, &err)) == NULL) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	m.keys = keys;
-	m.region = o.region;
-	m.fips = o.fips;
-	m.allow_unknown_region = o.allow_unknown_region;
-	m.now = time(NULL);
-	if (!mig_run(&m, log_note, &rep, &err)) {
-		if (rep != NULL && !o.json)
-			print_plan(stderr, rep, &m);
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (o.json) {
-		char *j = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		if (j != NULL)
-			printf("%s\n", j);
-		free(j);
-	} else {
-		print_plan(stdout, rep, &m);
-		if (m.apply)
-			printf("%s: done\n", m.phase == MIG_RETIRE ? "phase retire" : "phase trust");
-	}
-	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
+	c.m.keys = keys;
+	c.m.region = c.o.region;
+	c.m.fips = c.o.fips;
+	c.m.allow_unknown_region = c.o.allow_unknown_region;
+	c.m.now = time(NULL);
+	rc = acct_each(&c.a, c.o.region, c.o.fips, c.o.allow_unknown_region, migrate_one, &c);
 out:
-	json_decref(rep);
 	key_set_free(keys);
-	reg_opts_clear(&m.reg);
-	cli_opts_free(&o);
+	reg_opts_clear(&c.m.reg);
+	acct_opts_clear(&c.a);
+	cli_opts_free(&c.o);
 	return rc;
 }

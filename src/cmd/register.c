@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "cmd/accounts.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "aws/iam.h"
@@ -38,10 +39,12 @@ const char cmd_register_help[] =
     "      --fips                  IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
     "      --dry-run               read, but only print the changes that would be made\n"
     "      --connect-to HOST:PORT  for auto thumbprints: dial this instead of the issuer's host\n"
-    "      --ca-file FILE          for auto thumbprints: trust these CAs\n"
+    "      --ca-file FILE          for auto thumbprints: trust these CAs\n" ACCT_HELP
     "  -h, --help                  show this help\n"
     "\n"
-    "Credentials and endpoint: as for `saoidc publish` (AWS_ENDPOINT_URL_IAM overrides).\n";
+    "Credentials and endpoint: as for `saoidc publish` (AWS_ENDPOINT_URL_IAM overrides). With\n"
+    "--assume-role or --profile, one run per account: the provider ARN of each on stdout, how each\n"
+    "went on stderr; a failing account does not stop the others, and makes the exit status 1.\n";
 
 bool cli_reg_opt(void *ctx, int c, const char *arg, int *code)
 {
@@ -83,31 +86,53 @@ bool cli_reg_opt(void *ctx, int c, const char *arg, int *code)
 	return true;
 }
 
+typedef struct reg_cmd {
+	reg_opts r;
+	acct_opts a;
+	cli_opts o;
+} reg_cmd;
+
+static bool reg_cmd_opt(void *ctx, int c, const char *arg, int *code)
+{
+	reg_cmd *rc = ctx;
+
+	return acct_opt(&rc->a, c, arg) || cli_reg_opt(&rc->r, c, arg, code);
+}
+
+/* One account's registration; the provider ARN on stdout. */
+static int register_one(void *ctx, const char *label)
+{
+	reg_cmd *rc = ctx;
+	sao_err err = {""};
+	aws_where where = {0};
+	char *arn = NULL;
+	int code;
+
+	(void)label;
+	if (!aws_where_init(&where, rc->o.region, rc->o.fips, rc->o.allow_unknown_region, &err) ||
+	    !reg_run(rc->o.docs.issuer, &rc->r, &where, &arn, &err)) {
+		code = cli_fail(&err);
+	} else {
+		if (arn != NULL)
+			printf("%s\n", arn);
+		code = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
+	}
+	free(arn);
+	aws_where_clear(&where);
+	return code;
+}
+
 int cmd_register(int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS,
-					   CLI_OPT_AWS,	   CLI_OPT_HELP,       CLI_OPT_END};
-	reg_opts r = {0};
-	cli_opts o = {0};
-	sao_err err = {""};
-	char *arn = NULL;
-	aws_where where = {0};
-	int rc = cli_parse("register", cmd_register_help, argc, argv, lo, &o, cli_reg_opt, &r, 0, CLI_NEED_ISSUER);
+					   CLI_OPT_AWS,	   ACCT_OPTS,	       CLI_OPT_HELP,	CLI_OPT_END};
+	reg_cmd c = {0};
+	int rc = cli_parse("register", cmd_register_help, argc, argv, lo, &c.o, reg_cmd_opt, &c, 0, CLI_NEED_ISSUER);
 
-	if (rc >= 0)
-		goto out;
-	if (!aws_where_init(&where, o.region, o.fips, o.allow_unknown_region, &err) ||
-	    !reg_run(o.docs.issuer, &r, &where, &arn, &err)) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (arn != NULL)
-		printf("%s\n", arn);
-	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
-out:
-	free(arn);
-	aws_where_clear(&where);
-	reg_opts_clear(&r);
-	cli_opts_free(&o);
+	if (rc < 0)
+		rc = acct_each(&c.a, c.o.region, c.o.fips, c.o.allow_unknown_region, register_one, &c);
+	reg_opts_clear(&c.r);
+	acct_opts_clear(&c.a);
+	cli_opts_free(&c.o);
 	return rc;
 }

@@ -175,6 +175,55 @@ print(feds(f["app-role"]), feds(f["two-stmt-role"]), f["other-role"] == a["other
 PY
 )" "['new'] ['ec2.amazonaws.com', 'new'] True ['oidc.other/x', 'oidc.test/new']" \
 	"only NEW's statements are left (and the ec2 one), other-role untouched, OLD's provider gone"
+# Several accounts: two roles assumed through the STS stand-in, each account its own IAM state
+# (the IAM stand-in knows each session's key and its account); one role that cannot be assumed.
+SP=$(free_port) I2=$(free_port)
+RA=arn:aws:iam::111111111111:role/saoidc-a RB=arn:aws:iam::222222222222:role/saoidc-b
+/usr/bin/python3 "$HERE/sts_standin.py" --listen "$SP" --key AKIDBASE:basesecret --role-arn "$RA" --role-arn "$RB" \
+	--log "$T_TMP/sts.log" >"$T_TMP/sts.out" 2>&1 &
+STSPID=$!
+/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$I2" --key ASIASTANDINEXAMPLE:sessionsecretEXAMPLE:111111111111 \
+	--key ASIASTANDIN1EXAMPLE:sessionsecret1EXAMPLE:222222222222 --log "$T_TMP/iam2.log" >"$T_TMP/iam2.out" 2>&1 &
+IAM2PID=$!
+trap 'kill $IAMPID $WWWPID $STSPID $IAM2PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+wait_for grep -q listening "$T_TMP/sts.out"
+wait_for grep -q listening "$T_TMP/iam2.out"
+export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$SP" AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$I2"
+export AWS_ACCESS_KEY_ID=AKIDBASE AWS_SECRET_ACCESS_KEY=basesecret
+run "$SAOIDC" register --issuer "$OLD" --thumbprint none --assume-role "$RA" --assume-role "$RB"
+is "$RC" 0 "register in two accounts through two assumed roles"
+is "$OUT" "arn:aws:iam::111111111111:oidc-provider/oidc.test/old
+arn:aws:iam::222222222222:oidc-provider/oidc.test/old" "  one provider ARN per account, in order"
+contains "$ERR" "role $RA: done" "  each account's line on stderr"
+is "$(/usr/bin/python3 -c '
+import json, sys
+print(" ".join(sorted(l["account"] for l in map(json.loads, open(sys.argv[1])) if l["action"] == "CreateOpenIDConnectProvider")))' "$T_TMP/iam2.log")" \
+	"111111111111 222222222222" "  each provider created in its own account"
+for acct in 111111111111 222222222222; do
+	AK=ASIASTANDINEXAMPLE SK=sessionsecretEXAMPLE
+	[ "$acct" = 222222222222 ] && AK=ASIASTANDIN1EXAMPLE SK=sessionsecret1EXAMPLE
+	AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK /usr/bin/python3 -c '
+import json, os, sys, botocore.session
+iam = botocore.session.get_session().create_client("iam", region_name="us-east-1", endpoint_url=os.environ["AWS_ENDPOINT_URL_IAM"])
+u = "oidc.test/old"
+iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::%s:oidc-provider/%s" % (sys.argv[1], u)}, "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {"StringEquals": {u + ":sub": "system:serviceaccount:a:b", u + ":aud": "sts.amazonaws.com"}}}]}))' "$acct"
+done
+: >"$T_TMP/iam2.log"
+run "$SAOIDC" migrate --from "$OLD" --to "$NEW" --key "$KEYS/demo-rsa.pub" $NET --apply --phase trust \
+	--assume-role "$RA" --assume-role arn:aws:iam::333333333333:role/nope --assume-role "$RB"
+is "$RC" 1 "migrate in three accounts, one of which cannot be reached: exit 1"
+contains "$OUT" "== role $RA" "  a heading per account"
+contains "$OUT" "[add] arn:aws:iam::222222222222:role/app" "  the second account's role is moved too (the failure did not stop it)"
+contains "$ERR" "role arn:aws:iam::333333333333:role/nope: FAILED" "  the failing account is named"
+contains "$ERR" "1 of 3 accounts failed" "  and counted"
+is "$(/usr/bin/python3 -c '
+import json, sys
+print(" ".join(sorted("%s:%s" % (l["account"], l["action"]) for l in map(json.loads, open(sys.argv[1]))
+      if l["action"] in ("CreateOpenIDConnectProvider", "UpdateAssumeRolePolicy"))))' "$T_TMP/iam2.log")" \
+	"111111111111:CreateOpenIDConnectProvider 111111111111:UpdateAssumeRolePolicy 222222222222:CreateOpenIDConnectProvider 222222222222:UpdateAssumeRolePolicy" \
+	"  NEW registered and the role updated in each reachable account"
 refused "--from and --to must differ" 2 "the same issuer" "$SAOIDC" migrate --from "$NEW" --to "$NEW"
 refused "--phase is trust or retire" 2 "--phase is trust or retire" "$SAOIDC" migrate --from "$OLD" --to "$NEW" --phase later
 done_testing

@@ -6,7 +6,7 @@ or a scope of another region, gets IAM's SignatureDoesNotMatch. ARNs carry the p
 --region, found with botocore's own partition data. Answers use IAM's real XML shapes and error codes.
 State lives in memory for the life of the process; every call is logged as a JSON line.
 
-usage: iam_emulator.py --listen PORT --key AKID:SECRET --log FILE [--fail-once ACTION:CODE]
+usage: iam_emulator.py --listen PORT --key AKID:SECRET[:ACCOUNT] ... --log FILE [--fail-once ACTION:CODE]
                       [--region SIGNING_REGION]
 """
 import argparse
@@ -84,7 +84,7 @@ class H(BaseHTTPRequestHandler):
                                         is not None else "", action))
 
     def verify(self, body):
-        return sigv4check.check("POST", self.path, self.headers, body, {self.server.akid: self.server.secret},
+        return sigv4check.check("POST", self.path, self.headers, body, {k: v[0] for k, v in self.server.keys.items()},
                                 service="iam", region=self.server.region)
 
     def do_POST(self):
@@ -93,6 +93,9 @@ class H(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode(), keep_blank_values=True).items()}
         action = form.get("Action", "")
         bad = self.verify(body)
+        signer = (sigv4check.AUTH_RE.match(self.headers.get("Authorization", "")) or [None, None])[1]
+        self.account = self.server.keys.get(signer, (None, self.server.first_account))[1]
+        self.st = self.server.states[self.account]
         with self.server.lock:
             skewed = None if bad else sigv4check.skew(self.headers)
             if bad:
@@ -107,21 +110,21 @@ class H(BaseHTTPRequestHandler):
                 status, out = self.dispatch(action, form)
             with open(self.server.log, "a") as f:
                 f.write(json.dumps({"action": action, "status": status, "signed": bad is None,
-                                    "token": self.headers.get("x-amz-security-token") is not None}) + "\n")
+                                    "token": self.headers.get("x-amz-security-token") is not None, "account": self.account}) + "\n")
         self.send_xml(status, out)
 
     def get(self, form):
-        p = self.server.state.providers.get(form.get("OpenIDConnectProviderArn", ""))
+        p = self.st.providers.get(form.get("OpenIDConnectProviderArn", ""))
         return p
 
     def role_xml(self, name):
-        r = self.server.state.roles[name]
+        r = self.st.roles[name]
         return ("<Role><Path>/</Path><RoleName>%s</RoleName><RoleId>AROAEXAMPLE</RoleId><Arn>%s</Arn>"
                 "<CreateDate>2026-11-22T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument>"
                 "</Role>") % (esc(name), esc(r["arn"]), urllib.parse.quote(r["trust"], safe=""))
 
     def dispatch(self, action, form):
-        st = self.server.state
+        st = self.st
         if action in ("GetRole", "UpdateAssumeRolePolicy", "ListAttachedRolePolicies", "AttachRolePolicy"):
             name = form.get("RoleName", "")
             if name not in st.roles:
@@ -168,7 +171,7 @@ class H(BaseHTTPRequestHandler):
                 json.loads(form["AssumeRolePolicyDocument"])
             except (KeyError, ValueError):
                 return self.error("MalformedPolicyDocument", "bad policy")
-            st.roles[name] = {"arn": "arn:%s:iam::%s:role/%s" % (self.server.partition, ACCOUNT, name),
+            st.roles[name] = {"arn": "arn:%s:iam::%s:role/%s" % (self.server.partition, self.account, name),
                               "trust": form["AssumeRolePolicyDocument"], "attached": []}
             return self.ok(action, self.role_xml(name))
         if action == "ListOpenIDConnectProviders":
@@ -182,7 +185,7 @@ class H(BaseHTTPRequestHandler):
             if len(thumbs) > 5 or any(not re.fullmatch(r"[0-9a-fA-F]{40}", t) for t in thumbs) or len(clients) > 100:
                 return self.error("InvalidInput", "ThumbprintList or ClientIDList is invalid")
             host = url[len("https://"):]
-            arn = "arn:%s:iam::%s:oidc-provider/%s" % (self.server.partition, ACCOUNT, host)
+            arn = "arn:%s:iam::%s:oidc-provider/%s" % (self.server.partition, self.account, host)
             if arn in st.providers:
                 return self.error("EntityAlreadyExists", "Provider with url %s already exists." % url)
             st.providers[arn] = {"url": host, "clients": clients, "thumbs": thumbs, "tags": dict(tags(form))}
@@ -225,8 +228,8 @@ class H(BaseHTTPRequestHandler):
             return self.ok(action, None)
         return self.error("InvalidAction", "Could not find operation %s" % action)
 
-    def do_GET(self):  # state dump for the tests
-        st = self.server.state
+    def do_GET(self):  # state dump for the tests (the first account's)
+        st = self.server.states[self.server.first_account]
         reply(self, 200, json.dumps(st.roles if self.path == "/roles" else st.providers, sort_keys=True),
               "application/json")
 
@@ -234,15 +237,22 @@ class H(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--listen", type=int, required=True)
-    ap.add_argument("--key", required=True)
+    ap.add_argument("--key", action="append", required=True,
+                    help="AKID:SECRET[:ACCOUNT]: a key and the account it belongs to (default %s); repeat it for "
+                    "several accounts, each with its own roles and providers" % ACCOUNT)
     ap.add_argument("--log", required=True)
     ap.add_argument("--fail-once", action="append", default=[])
     ap.add_argument("--max-page", type=int, default=1000, help="at most this many roles per ListRoles page")
     ap.add_argument("--region", default="us-east-1", help="the signing region IAM has in the partition played")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), H)
-    srv.akid, srv.secret = a.key.split(":", 1)
-    srv.log, srv.lock, srv.state = a.log, threading.Lock(), State()
+    srv.keys = {}
+    for k in a.key:
+        ak, sk, acct = (k.split(":", 2) + [ACCOUNT])[:3]
+        srv.keys[ak] = (sk, acct)
+    srv.states = {acct: State() for _, acct in srv.keys.values()}
+    srv.first_account = srv.keys[a.key[0].split(":", 1)[0]][1]
+    srv.log, srv.lock = a.log, threading.Lock()
     srv.fail_once = dict(f.split(":", 1) for f in a.fail_once)
     srv.region, srv.partition = a.region, partition_of(a.region)
     srv.max_page = a.max_page

@@ -23,6 +23,13 @@ import testhttp
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 SESSION_AK, SESSION_SK, SESSION_TOKEN = "ASIASTANDINEXAMPLE", "sessionsecretEXAMPLE", "FwoGZXIvYXdzEXAMPLETOKEN"
+
+
+def session(i):
+    """The session credentials of the i-th --role-arn (the first's are the constants above)."""
+    if i == 0:
+        return SESSION_AK, SESSION_SK, SESSION_TOKEN
+    return "ASIASTANDIN%dEXAMPLE" % i, "sessionsecret%dEXAMPLE" % i, "FwoGZXIvYXdzEXAMPLETOKEN%d" % i
 _model = botocore.session.get_session().get_service_model("sts")
 _sso = botocore.session.get_session().get_service_model("sso")
 
@@ -65,7 +72,9 @@ class H(BaseHTTPRequestHandler):
         action = form.pop("Action", "")
         version = form.pop("Version", "")
         ak, sk = a.key.split(":", 1)
-        bad = sigv4check.check("POST", self.path, self.headers, body, {ak: sk, SESSION_AK: SESSION_SK}, service="sts")
+        keys = dict([(ak, sk)] + [session(i)[:2] for i in range(len(a.role_arn))])
+        bad = sigv4check.check("POST", self.path, self.headers, body, keys, service="sts")
+        sessions = {session(i)[0]: (session(i), r) for i, r in enumerate(a.role_arn)}
         signer = (sigv4check.AUTH_RE.match(self.headers.get("Authorization", "")) or [None, None])[1]
         status, out = 200, ""
         if bad:
@@ -84,7 +93,7 @@ class H(BaseHTTPRequestHandler):
             elif action == "AssumeRole":
                 if signer != ak:
                     status, out = error("AccessDenied", "AssumeRole must be signed by the base user")
-                elif form["RoleArn"] != a.role_arn:
+                elif form["RoleArn"] not in a.role_arn:
                     status, out = error("AccessDenied", "not authorized to perform sts:AssumeRole on %s" % form["RoleArn"], 403)
                 elif a.external_id and form.get("ExternalId") != a.external_id:
                     status, out = error("AccessDenied", "ExternalId does not match", 403)
@@ -93,19 +102,21 @@ class H(BaseHTTPRequestHandler):
                            "</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser><Credentials><AccessKeyId>%s</AccessKeyId>"
                            "<SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>"
                            "2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult><ResponseMetadata>"
-                           "<RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>") % (
-                        NS, form["RoleSessionName"], a.role_arn.replace(":role/", ":assumed-role/") + "/" +
-                        form["RoleSessionName"], SESSION_AK, SESSION_SK, SESSION_TOKEN)
+                           "<RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>") % ((
+                        NS, form["RoleSessionName"], form["RoleArn"].replace(":role/", ":assumed-role/") + "/" +
+                        form["RoleSessionName"]) + session(a.role_arn.index(form["RoleArn"])))
             else:
-                who = (a.role_arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/session"
-                       if signer == SESSION_AK else "arn:aws:iam::123456789012:user/base")
-                if signer == SESSION_AK and self.headers.get("X-Amz-Security-Token") != SESSION_TOKEN:
+                (sak, _, stok), role = sessions.get(signer, ((None, None, None), None))
+                who = (role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/session"
+                       if role else "arn:aws:iam::123456789012:user/base")
+                acct = role.split(":")[4] if role else "123456789012"
+                if role and self.headers.get("X-Amz-Security-Token") != stok:
                     status, out = error("InvalidClientTokenId", "The security token included in the request is invalid", 403)
                 else:
                     out = ("<GetCallerIdentityResponse xmlns=\"%s\"><GetCallerIdentityResult><Arn>%s</Arn>"
-                           "<UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
+                           "<UserId>AIDAEXAMPLE</UserId><Account>%s</Account></GetCallerIdentityResult>"
                            "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
-                           ) % (NS, who)
+                           ) % (NS, who, acct)
         with self.server.lock, open(a.log, "a") as f:
             f.write(json.dumps({"action": action, "status": status, "signer": signer,
                                 "params": {k: v for k, v in form.items()}}) + "\n")
@@ -114,8 +125,10 @@ class H(BaseHTTPRequestHandler):
 
 def main():
     ap = argparse.ArgumentParser()
-    for k in ("--listen", "--key", "--role-arn", "--log"):
+    for k in ("--listen", "--key", "--log"):
         ap.add_argument(k, required=True)
+    ap.add_argument("--role-arn", action="append", required=True,
+                    help="a role AssumeRole may assume (repeatable: each gets its own session credentials)")
     ap.add_argument("--external-id")
     ap.add_argument("--sso-token", default="sso-access-token")
     a = ap.parse_args()
