@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "cmd/accounts.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "pod/federation.h"
@@ -16,6 +17,7 @@ const char cmd_trust_policy_help[] =
     "Usage: saoidc trust-policy aws --issuer URL [--account ID] --namespace NS [--namespace NS ...]\n"
     "                               --service-account SA|'*' [--audience AUD]\n"
     "                               [--region REGION] [--create-role NAME [--policy-arn ARN ...]]\n"
+    "                               [--assume-role ARN ... | --profile NAME ...]\n"
     "       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
     "                                 [--identity-name ID --resource-group RG]\n"
     "       saoidc trust-policy gcp --issuer URL --project-number N --pool P --provider V\n"
@@ -30,7 +32,9 @@ const char cmd_trust_policy_help[] =
     "         profile; without one, the commercial partition, arn:aws): give it for GovCloud\n"
     "         (arn:aws-us-gov) and China (arn:aws-cn), whatever the issuer's host. --fips: IAM's\n"
     "         FIPS endpoint for --create-role. Without --account, the account is that of the AWS\n"
-    "         credentials in use (sts:GetCallerIdentity)\n"
+    "         credentials in use (sts:GetCallerIdentity). --assume-role ARN (repeatable, with\n"
+    "         --external-id) or --profile NAME (repeatable): once per account, each with its own ID\n"
+    "         and, with --create-role, its own role; a failing account does not stop the others\n"
     "  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
     "         command that applies it goes to stderr\n"
     "  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
@@ -202,6 +206,7 @@ static const struct option tp_options[] = {CLI_OPT_ISSUER,
 					   {"service-account-email", required_argument, NULL, OPT_EMAIL},
 					   {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
 					   {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
+					   ACCT_OPTS,
 					   {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
 					   CLI_OPT_AWS,
 					   CLI_OPT_HELP,
@@ -227,43 +232,74 @@ static int cloud_checks(const tp_opts *t, const char *cloud)
 	return -1;
 }
 
-int cmd_trust_policy(int argc, char **argv)
-{
-	tp_opts t = {0};
-	cli_opts o = {.positional = "the cloud (aws, azure or gcp)"};
-	sao_err err = {""};
-	json_t *out = NULL;
-	char *s = NULL, *hp = NULL, *role_arn = NULL;
+typedef struct tp_cmd {
+	tp_opts t;
+	acct_opts a;
+	cli_opts o;
 	const char *cloud;
-	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, tp_options, &o, tp_opt, &t, 1,
-			   CLI_NEED_ISSUER);
+} tp_cmd;
 
-	if (rc >= 0 || (rc = cloud_checks(&t, cloud = argv[o.argi])) >= 0)
-		goto out;
-	if ((hp = fed_issuer_hostpath(o.docs.issuer, &err)) == NULL)
-		goto fail;
-	if (strcmp(cloud, "aws") == 0)
-		out = tp_aws(&t, &o, &role_arn, &err);
-	else if (strcmp(cloud, "azure") == 0)
-		out = tp_azure(&t, &o, &err);
+static bool tp_cmd_opt(void *ctx, int c, const char *arg, int *code)
+{
+	tp_cmd *tc = ctx;
+
+	return acct_opt(&tc->a, c, arg) || tp_opt(&tc->t, c, arg, code);
+}
+
+/* One account's run (the only one for azure and gcp): the document, then the role's ARN. */
+static int tp_one(void *ctx, const char *label)
+{
+	tp_cmd *tc = ctx;
+	sao_err err = {""};
+	json_t *out;
+	char *s = NULL, *role_arn = NULL;
+	int rc;
+
+	(void)label;
+	if (strcmp(tc->cloud, "aws") == 0)
+		out = tp_aws(&tc->t, &tc->o, &role_arn, &err);
+	else if (strcmp(tc->cloud, "azure") == 0)
+		out = tp_azure(&tc->t, &tc->o, &err);
 	else
-		out = tp_gcp(&t, &o, &err);
+		out = tp_gcp(&tc->t, &tc->o, &err);
 	if (out == NULL)
-		goto fail;
+		return cli_fail(&err);
 	s = docs_dump(out, true);
 	rc = s != NULL && cli_print(s, &err) && (role_arn == NULL || (printf("%s\n", role_arn), cli_flush(&err)))
 		 ? EXIT_SUCCESS
 		 : cli_fail(&err);
-	goto out;
-fail:
-	rc = cli_fail(&err);
-out:
 	free(role_arn);
 	free(s);
-	free(hp);
 	json_decref(out);
-	strlist_clear(&t.namespaces);
-	strlist_clear(&t.policy_arns);
-	cli_opts_free(&o);
+	return rc;
+}
+
+int cmd_trust_policy(int argc, char **argv)
+{
+	tp_cmd c = {.o = {.positional = "the cloud (aws, azure or gcp)"}};
+	sao_err err = {""};
+	char *hp = NULL;
+	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, tp_options, &c.o, tp_cmd_opt, &c, 1,
+			   CLI_NEED_ISSUER);
+
+	if (rc >= 0 || (rc = cloud_checks(&c.t, c.cloud = argv[c.o.argi])) >= 0)
+		goto out;
+	if (c.a.roles.n + c.a.profiles.n > 0 &&
+	    (strcmp(c.cloud, "aws") != 0 || c.t.v[OPT_ACCOUNT - OPT_CMD_BASE] != NULL)) {
+		rc = cli_usage_error("trust-policy", "--assume-role and --profile are for aws, without --account (each "
+						     "account's ID is looked up)");
+		goto out;
+	}
+	if ((hp = fed_issuer_hostpath(c.o.docs.issuer, &err)) == NULL) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	rc = acct_each(&c.a, c.o.region, c.o.fips, c.o.allow_unknown_region, tp_one, &c);
+out:
+	free(hp);
+	strlist_clear(&c.t.namespaces);
+	strlist_clear(&c.t.policy_arns);
+	acct_opts_clear(&c.a);
+	cli_opts_free(&c.o);
 	return rc;
 }

@@ -224,6 +224,14 @@ print(" ".join(sorted("%s:%s" % (l["account"], l["action"]) for l in map(json.lo
       if l["action"] in ("CreateOpenIDConnectProvider", "UpdateAssumeRolePolicy"))))' "$T_TMP/iam2.log")" \
 	"111111111111:CreateOpenIDConnectProvider 111111111111:UpdateAssumeRolePolicy 222222222222:CreateOpenIDConnectProvider 222222222222:UpdateAssumeRolePolicy" \
 	"  NEW registered and the role updated in each reachable account"
+run "$SAOIDC" trust-policy aws --issuer "$NEW" --namespace a --service-account b --create-role irsa-b \
+	--assume-role "$RA" --assume-role "$RB"
+is "$RC" 0 "trust-policy --create-role in two accounts"
+contains "$OUT" '"Federated": "arn:aws:iam::111111111111:oidc-provider/oidc.test/new"' "  the first account's policy names its own provider"
+contains "$OUT" '"Federated": "arn:aws:iam::222222222222:oidc-provider/oidc.test/new"' "  and the second's its own"
+contains "$OUT" "arn:aws:iam::222222222222:role/irsa-b" "  each role's ARN is printed"
+refused "--assume-role is for aws" 2 "--assume-role and --profile are for aws" \
+	"$SAOIDC" trust-policy azure --issuer "$NEW" --namespace a --service-account b --assume-role "$RA"
 refused "--from and --to must differ" 2 "the same issuer" "$SAOIDC" migrate --from "$NEW" --to "$NEW"
 refused "--phase is trust or retire" 2 "--phase is trust or retire" "$SAOIDC" migrate --from "$OLD" --to "$NEW" --phase later
 done_testing
