@@ -31,14 +31,16 @@ apt_need() {
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libexpat1-dev libyaml-dev openssl curl ca-certificates"
 TSAN_TESTS="tests/e2e/serve.sh tests/e2e/reload-under-load.sh tests/e2e/kube-source.sh tests/e2e/slowloris.sh tests/e2e/tls-reload.sh tests/e2e/webhook.sh tests/e2e/webhook-slow-api.sh tests/e2e/https.sh"
-TEST_DEPS="clang-format strace systemd python3 python3-cryptography python3-jwt python3-jwcrypto python3-botocore python3-jsonpatch python3-yaml awscli faketime man-db wrk valgrind clang libclang-rt-14-dev"
+TEST_DEPS="clang-format strace systemd zsh python3 python3-cryptography python3-jwt python3-jwcrypto python3-botocore python3-jsonpatch python3-yaml awscli faketime man-db wrk valgrind clang libclang-rt-14-dev"
 
 # build [DIR [CONFIGURE_FLAGS...]]
 build() {
 	dir=${1:-$BUILD}
 	[ $# -gt 0 ] && shift
 	apt_need $BUILD_DEPS
-	if [ ! -x "$TOP/configure" ] || [ "$TOP/configure.ac" -nt "$TOP/configure" ] || [ "$TOP/Makefile.am" -nt "$TOP/Makefile.in" ]; then
+	# autoreconf also when the version changed (a new commit): --version says what was built
+	if [ ! -x "$TOP/configure" ] || [ "$TOP/configure.ac" -nt "$TOP/configure" ] || [ "$TOP/Makefile.am" -nt "$TOP/Makefile.in" ] ||
+		! grep -qF "PACKAGE_VERSION='$("$TOP/build-aux/version.sh")'" "$TOP/configure"; then
 		say "autoreconf"
 		"$TOP/autogen.sh" >/dev/null 2>&1
 	fi

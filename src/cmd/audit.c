@@ -120,14 +120,15 @@ static void print_text(const json_t *rep, const char *issuer)
 	       n[2], n[1], n[0]);
 }
 
+const struct option cmd_audit_options[] = {CLI_OPT_ISSUER, CLI_OPT_JSON, CLI_OPT_AWS, CLI_OPT_HELP, CLI_OPT_END};
+
 int cmd_audit(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_JSON, CLI_OPT_AWS, CLI_OPT_HELP, CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	json_t *rep = NULL;
 	audit_cfg c;
-	int rc = cli_parse("audit", cmd_audit_help, argc, argv, lo, &o, NULL, NULL, 0, 0);
+	int rc = cli_parse("audit", cmd_audit_help, argc, argv, cmd_audit_options, &o, NULL, NULL, 0, 0);
 
 	if (rc >= 0)
 		goto out;

@@ -3,6 +3,7 @@
 #ifndef SAOIDC_CMDS_H
 #define SAOIDC_CMDS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 int cmd_jwks(int argc, char **argv);
@@ -50,5 +51,28 @@ extern const char cmd_webhook_help[];
 /* Prints a verify report as a checklist or JSON; returns 0 if nothing failed, else 1 (cmd_verify.c). */
 struct verify_report;
 int cli_print_report(const struct verify_report *rep, bool json);
+
+/* Each command's options, as it parses them (main.c's table; completions are made from them). */
+extern const struct option cmd_audit_options[];
+extern const struct option cmd_discovery_options[];
+extern const struct option cmd_inspect_options[];
+extern const struct option cmd_jwks_options[];
+extern const struct option cmd_keygen_options[];
+extern const struct option cmd_migrate_options[];
+extern const struct option cmd_pod_patch_options[];
+extern const struct option cmd_publish_options[];
+extern const struct option cmd_register_options[];
+extern const struct option cmd_render_options[];
+extern const struct option cmd_rotate_plan_options[];
+extern const struct option cmd_s3_policy_options[];
+extern const struct option cmd_serve_options[];
+extern const struct option cmd_status_options[];
+extern const struct option cmd_thumbprint_options[];
+extern const struct option cmd_token_decode_options[];
+extern const struct option cmd_token_verify_options[];
+extern const struct option cmd_trust_policy_options[];
+extern const struct option cmd_unpublish_options[];
+extern const struct option cmd_verify_options[];
+extern const struct option cmd_webhook_options[];
 
 #endif

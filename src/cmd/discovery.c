@@ -23,18 +23,18 @@ const char cmd_discovery_help[] =
     "      --pretty         indent the JSON\n"
     "  -h, --help           show this help\n" CLI_HELP_KEY_SOURCES;
 
+const struct option cmd_discovery_options[] = {CLI_OPT_ISSUER, CLI_OPT_KEY,	   CLI_OPT_JWKS_PATH, CLI_OPT_JWKS_URI,
+					       CLI_OPT_PRETTY, CLI_OPT_DISC_STYLE, CLI_OPT_HELP,      CLI_OPT_END};
+
 int cmd_discovery(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_KEY,	   CLI_OPT_JWKS_PATH,  CLI_OPT_JWKS_URI,
-					   CLI_OPT_PRETTY, CLI_OPT_LEGACY, CLI_OPT_DISC_STYLE, CLI_OPT_FROM_APISERVER,
-					   CLI_OPT_HELP,   CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	docs d = {0};
 	size_t nkeys = 0;
 	json_t *doc = NULL;
 	char *s = NULL;
-	int rc = cli_parse("discovery", cmd_discovery_help, argc, argv, lo, &o, NULL, NULL, 0,
+	int rc = cli_parse("discovery", cmd_discovery_help, argc, argv, cmd_discovery_options, &o, NULL, NULL, 0,
 			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)

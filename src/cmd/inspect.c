@@ -17,15 +17,17 @@ const char cmd_inspect_help[] =
     "      --json       print a JSON array instead of a table\n"
     "  -h, --help       show this help\n" CLI_HELP_KEY_SOURCES;
 
+const struct option cmd_inspect_options[] = {CLI_OPT_KEY, CLI_OPT_JSON, CLI_OPT_HELP, CLI_OPT_END};
+
 int cmd_inspect(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_KEY, CLI_OPT_JSON, CLI_OPT_HELP, CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	key_set *keys = NULL;
 	json_t *arr = NULL;
 	char *s = NULL;
-	int rc = cli_parse("inspect", cmd_inspect_help, argc, argv, lo, &o, NULL, NULL, 0, CLI_NEED_KEY);
+	int rc =
+	    cli_parse("inspect", cmd_inspect_help, argc, argv, cmd_inspect_options, &o, NULL, NULL, 0, CLI_NEED_KEY);
 
 	if (rc >= 0)
 		goto out;

@@ -19,15 +19,16 @@ const char cmd_jwks_help[] =
     "      --pretty            indent the JSON (the published form is compact)\n"
     "  -h, --help              show this help\n" CLI_HELP_KEY_SOURCES;
 
+const struct option cmd_jwks_options[] = {CLI_OPT_KEY, CLI_OPT_LEGACY, CLI_OPT_PRETTY, CLI_OPT_HELP, CLI_OPT_END};
+
 int cmd_jwks(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_KEY, CLI_OPT_LEGACY, CLI_OPT_PRETTY, CLI_OPT_HELP, CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	key_set *keys = NULL;
 	json_t *jwks = NULL;
 	char *s = NULL;
-	int rc = cli_parse("jwks", cmd_jwks_help, argc, argv, lo, &o, NULL, NULL, 0, CLI_NEED_KEY);
+	int rc = cli_parse("jwks", cmd_jwks_help, argc, argv, cmd_jwks_options, &o, NULL, NULL, 0, CLI_NEED_KEY);
 
 	if (rc >= 0)
 		goto out;

@@ -102,21 +102,22 @@ static char *secret_manifest(const kg_opts *k, const keygen_pair *p)
 	return out;
 }
 
+const struct option cmd_keygen_options[] = {{"out", required_argument, NULL, 'o'},
+					    {"type", required_argument, NULL, 't'},
+					    {"format", required_argument, NULL, OPT_FORMAT},
+					    {"name", required_argument, NULL, OPT_NAME},
+					    {"namespace", required_argument, NULL, OPT_NS},
+					    CLI_OPT_HELP,
+					    CLI_OPT_END};
+
 int cmd_keygen(int argc, char **argv)
 {
-	static const struct option lo[] = {{"out", required_argument, NULL, 'o'},
-					   {"type", required_argument, NULL, 't'},
-					   {"format", required_argument, NULL, OPT_FORMAT},
-					   {"name", required_argument, NULL, OPT_NAME},
-					   {"namespace", required_argument, NULL, OPT_NS},
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	kg_opts k = {.type = "rsa-2048", .format = "pem", .ns = "eksa-system"};
 	cli_opts o = {0};
 	sao_err err = {""};
 	keygen_pair p = {0};
 	char *keyp = NULL, *pubp = NULL, *manifest = NULL;
-	int rc = cli_parse("keygen", cmd_keygen_help, argc, argv, lo, &o, kg_opt, &k, 0, 0);
+	int rc = cli_parse("keygen", cmd_keygen_help, argc, argv, cmd_keygen_options, &o, kg_opt, &k, 0, 0);
 	bool secret;
 
 	if (rc >= 0)

@@ -47,6 +47,8 @@ const char cmd_migrate_help[] =
     "      --force                   retire without its checks (tokens naming OLD then fail at once);\n"
     "                                trust leaving the roles that cannot be moved as they are\n"
     "      --region REGION           the account's region (picks the partition's IAM)\n"
+    "      --allow-unknown-region    take a region newer than this saoidc\n"
+    "      --fips                    IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
     "      --ca-file FILE            trust these CAs for the issuers' fetches\n"
     "      --connect-to HOST:PORT    dial this instead of NEW's host\n"
     "      --json                    print the plan as JSON\n" ACCT_HELP
@@ -54,7 +56,7 @@ const char cmd_migrate_help[] =
     "\n"
     "Credentials and endpoint: as for `saoidc register` (AWS_ENDPOINT_URL_IAM overrides). With\n"
     "--assume-role or --profile, one run per account, each under a heading; a failing account does\n"
-    "not stop the others, and makes the exit status 1.\n";
+    "not stop the others, and makes the exit status 1.\n" CLI_HELP_KEY_SOURCES;
 
 enum { OPT_FROM = OPT_CMD_BASE, OPT_TO, OPT_APPLY, OPT_PHASE, OPT_SWITCHED, OPT_LIFETIME, OPT_FORCE };
 
@@ -198,28 +200,29 @@ static int migrate_one(void *ctx, const char *label)
 	return rc;
 }
 
+const struct option cmd_migrate_options[] = {{"from", required_argument, NULL, OPT_FROM},
+					     {"to", required_argument, NULL, OPT_TO},
+					     CLI_OPT_KEY,
+					     {"apply", no_argument, NULL, OPT_APPLY},
+					     {"phase", required_argument, NULL, OPT_PHASE},
+					     {"switched-at", required_argument, NULL, OPT_SWITCHED},
+					     {"max-token-lifetime", required_argument, NULL, OPT_LIFETIME},
+					     {"force", no_argument, NULL, OPT_FORCE},
+					     {"thumbprint", required_argument, NULL, OPT_THUMBPRINT},
+					     CLI_OPT_AWS,
+					     ACCT_OPTS,
+					     CLI_OPT_CA_FILE,
+					     CLI_OPT_CONNECT_TO,
+					     CLI_OPT_JSON,
+					     CLI_OPT_HELP,
+					     CLI_OPT_END};
+
 int cmd_migrate(int argc, char **argv)
 {
-	static const struct option lo[] = {{"from", required_argument, NULL, OPT_FROM},
-					   {"to", required_argument, NULL, OPT_TO},
-					   CLI_OPT_KEY,
-					   {"apply", no_argument, NULL, OPT_APPLY},
-					   {"phase", required_argument, NULL, OPT_PHASE},
-					   {"switched-at", required_argument, NULL, OPT_SWITCHED},
-					   {"max-token-lifetime", required_argument, NULL, OPT_LIFETIME},
-					   {"force", no_argument, NULL, OPT_FORCE},
-					   {"thumbprint", required_argument, NULL, OPT_THUMBPRINT},
-					   CLI_OPT_AWS,
-					   ACCT_OPTS,
-					   CLI_OPT_CA_FILE,
-					   CLI_OPT_CONNECT_TO,
-					   CLI_OPT_JSON,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	mig_cmd c = {.m = {.phase = MIG_TRUST, .max_token_s = RETAIN_DEFAULT_S}};
 	sao_err err = {""};
 	key_set *keys = NULL;
-	int rc = cli_parse("migrate", cmd_migrate_help, argc, argv, lo, &c.o, mig_cmd_opt, &c, 0, 0);
+	int rc = cli_parse("migrate", cmd_migrate_help, argc, argv, cmd_migrate_options, &c.o, mig_cmd_opt, &c, 0, 0);
 
 	if (rc >= 0)
 		goto out;

@@ -148,25 +148,25 @@ static json_t *workload_patch(const char *file, const char *sa, bool replace_sa,
 	return out;
 }
 
-static const struct option pp_options[] = {{"cloud", required_argument, NULL, OPT_CLOUD},
-					   {"service-account", required_argument, NULL, OPT_SA},
-					   {"container", required_argument, NULL, OPT_CONTAINER},
-					   {"kind", required_argument, NULL, OPT_KIND},
-					   {"role-arn", required_argument, NULL, OPT_ROLE},
-					   {"audience", required_argument, NULL, OPT_AUD},
-					   {"expiration", required_argument, NULL, OPT_EXP},
-					   {"regional-sts", no_argument, NULL, OPT_REGIONAL},
-					   {"region", required_argument, NULL, OPT_REGION},
-					   {"client-id", required_argument, NULL, OPT_CLIENT},
-					   {"tenant-id", required_argument, NULL, OPT_TENANT},
-					   {"project-number", required_argument, NULL, OPT_PROJECT},
-					   {"pool", required_argument, NULL, OPT_POOL},
-					   {"provider", required_argument, NULL, OPT_PROVIDER},
-					   {"config-map", required_argument, NULL, OPT_CM},
-					   {"replace-service-account", no_argument, NULL, OPT_REPLACE_SA},
-					   {"filename", required_argument, NULL, OPT_FILE},
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
+const struct option cmd_pod_patch_options[] = {{"cloud", required_argument, NULL, OPT_CLOUD},
+					       {"service-account", required_argument, NULL, OPT_SA},
+					       {"container", required_argument, NULL, OPT_CONTAINER},
+					       {"kind", required_argument, NULL, OPT_KIND},
+					       {"role-arn", required_argument, NULL, OPT_ROLE},
+					       {"audience", required_argument, NULL, OPT_AUD},
+					       {"expiration", required_argument, NULL, OPT_EXP},
+					       {"regional-sts", no_argument, NULL, OPT_REGIONAL},
+					       {"region", required_argument, NULL, OPT_REGION},
+					       {"client-id", required_argument, NULL, OPT_CLIENT},
+					       {"tenant-id", required_argument, NULL, OPT_TENANT},
+					       {"project-number", required_argument, NULL, OPT_PROJECT},
+					       {"pool", required_argument, NULL, OPT_POOL},
+					       {"provider", required_argument, NULL, OPT_PROVIDER},
+					       {"config-map", required_argument, NULL, OPT_CM},
+					       {"replace-service-account", no_argument, NULL, OPT_REPLACE_SA},
+					       {"filename", required_argument, NULL, OPT_FILE},
+					       CLI_OPT_HELP,
+					       CLI_OPT_END};
 
 /* The identity the options ask for. -1: made; else the exit code (the message printed). */
 static int make_identity(const pp_opts *pp, pod_identity *id, char **gaud)
@@ -242,7 +242,7 @@ int cmd_pod_patch(int argc, char **argv)
 	char *gaud = NULL;
 	const char *kind;
 	sao_err err = {""};
-	int rc = cli_parse("pod-patch", cmd_pod_patch_help, argc, argv, pp_options, &o, pp_opt, &p, 0, 0);
+	int rc = cli_parse("pod-patch", cmd_pod_patch_help, argc, argv, cmd_pod_patch_options, &o, pp_opt, &p, 0, 0);
 
 	if (rc >= 0)
 		goto out;

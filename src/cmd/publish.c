@@ -34,6 +34,7 @@ const char cmd_publish_help[] =
     "                             with dots; DNS-SUFFIX is the partition's, e.g. amazonaws.com.cn)\n"
     "      --region REGION        bucket region (default: AWS_REGION, AWS_DEFAULT_REGION, profile);\n"
     "                             it picks the partition: aws, aws-cn, aws-us-gov, aws-iso, ...\n"
+    "      --allow-unknown-region take a region newer than this saoidc\n"
     "      --fips                 FIPS endpoints for S3, STS and IAM (also AWS_USE_FIPS_ENDPOINT=true;\n"
     "                             AWS_USE_DUALSTACK_ENDPOINT=true picks dual-stack S3 and STS)\n"
     "      --acl public-read|none public-read (default) sends x-amz-acl: public-read; use none for\n"
@@ -298,31 +299,32 @@ static bool do_register(pub_opts *p, const pub_site *site, sao_err *err)
 	return true;
 }
 
+const struct option cmd_publish_options[] = {CLI_OPTS_DOCS,
+					     {"acl", required_argument, NULL, OPT_ACL},
+					     {"cache-control", required_argument, NULL, OPT_CACHE},
+					     {"force", no_argument, NULL, OPT_FORCE},
+					     {"dry-run", no_argument, NULL, OPT_DRY},
+					     {"register", no_argument, NULL, OPT_REGISTER},
+					     {"private", no_argument, NULL, OPT_PRIVATE},
+					     {"domain", required_argument, NULL, OPT_DOMAIN},
+					     {"certificate-arn", required_argument, NULL, OPT_CERT_ARN},
+					     {"create-bucket", no_argument, NULL, OPT_CREATE_BUCKET},
+					     {"wait", no_argument, NULL, OPT_WAIT},
+					     {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
+					     {"retain", required_argument, NULL, OPT_RETAIN},
+					     CLI_OPT_REVOKE,
+					     {"watch", no_argument, NULL, OPT_WATCH},
+					     {"interval", required_argument, NULL, OPT_INTERVAL},
+					     {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
+					     REG_OPTS_CORE,
+					     CLI_OPT_CONNECT_TO,
+					     CLI_OPT_CA_FILE,
+					     CLI_OPT_AWS,
+					     CLI_OPT_HELP,
+					     CLI_OPT_END};
+
 int cmd_publish(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPTS_DOCS,
-					   {"acl", required_argument, NULL, OPT_ACL},
-					   {"cache-control", required_argument, NULL, OPT_CACHE},
-					   {"force", no_argument, NULL, OPT_FORCE},
-					   {"dry-run", no_argument, NULL, OPT_DRY},
-					   {"register", no_argument, NULL, OPT_REGISTER},
-					   {"private", no_argument, NULL, OPT_PRIVATE},
-					   {"domain", required_argument, NULL, OPT_DOMAIN},
-					   {"certificate-arn", required_argument, NULL, OPT_CERT_ARN},
-					   {"create-bucket", no_argument, NULL, OPT_CREATE_BUCKET},
-					   {"wait", no_argument, NULL, OPT_WAIT},
-					   {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
-					   {"retain", required_argument, NULL, OPT_RETAIN},
-					   CLI_OPT_REVOKE,
-					   {"watch", no_argument, NULL, OPT_WATCH},
-					   {"interval", required_argument, NULL, OPT_INTERVAL},
-					   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
-					   REG_OPTS_CORE,
-					   CLI_OPT_CONNECT_TO,
-					   CLI_OPT_CA_FILE,
-					   CLI_OPT_AWS,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	pub_opts p = {.acl = "public-read",
 		      .cache_control = "public, max-age=3600",
 		      .wait_timeout = 1800,
@@ -335,7 +337,8 @@ int cmd_publish(int argc, char **argv)
 	pub_site *site = NULL;
 	docs d = {0};
 	size_t nkeys = 0;
-	int changed = 0, rc = cli_parse("publish", cmd_publish_help, argc, argv, lo, &o, pub_opt, &p, 1, CLI_NEED_KEY);
+	int changed = 0, rc = cli_parse("publish", cmd_publish_help, argc, argv, cmd_publish_options, &o, pub_opt, &p,
+					1, CLI_NEED_KEY);
 
 	if (rc >= 0 || (rc = usage_checks(&p, &o)) >= 0)
 		goto out;

@@ -36,6 +36,7 @@ const char cmd_register_help[] =
     "      --region REGION         the account's region: picks the partition's IAM endpoint and ARNs\n"
     "                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; without\n"
     "                              one, the commercial partition). Needed for GovCloud and China.\n"
+    "      --allow-unknown-region  take a region newer than this saoidc\n"
     "      --fips                  IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
     "      --dry-run               read, but only print the changes that would be made\n"
     "      --connect-to HOST:PORT  for auto thumbprints: dial this instead of the issuer's host\n"
@@ -122,12 +123,14 @@ static int register_one(void *ctx, const char *label)
 	return code;
 }
 
+const struct option cmd_register_options[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS,
+					      CLI_OPT_AWS,    ACCT_OPTS,	  CLI_OPT_HELP,	   CLI_OPT_END};
+
 int cmd_register(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER, CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, REG_OPTS,
-					   CLI_OPT_AWS,	   ACCT_OPTS,	       CLI_OPT_HELP,	CLI_OPT_END};
 	reg_cmd c = {0};
-	int rc = cli_parse("register", cmd_register_help, argc, argv, lo, &c.o, reg_cmd_opt, &c, 0, CLI_NEED_ISSUER);
+	int rc = cli_parse("register", cmd_register_help, argc, argv, cmd_register_options, &c.o, reg_cmd_opt, &c, 0,
+			   CLI_NEED_ISSUER);
 
 	if (rc < 0)
 		rc = acct_each(&c.a, c.o.region, c.o.fips, c.o.allow_unknown_region, register_one, &c);

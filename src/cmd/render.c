@@ -130,16 +130,17 @@ out:
 	return ok;
 }
 
+const struct option cmd_render_options[] = {CLI_OPTS_DOCS,
+					    CLI_OPT_JWKS_URI,
+					    {"out", required_argument, NULL, 'o'},
+					    {"retain", required_argument, NULL, OPT_RETAIN},
+					    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+					    CLI_OPT_REVOKE,
+					    CLI_OPT_HELP,
+					    CLI_OPT_END};
+
 int cmd_render(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPTS_DOCS,
-					   CLI_OPT_JWKS_URI,
-					   {"out", required_argument, NULL, 'o'},
-					   {"retain", required_argument, NULL, OPT_RETAIN},
-					   {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-					   CLI_OPT_REVOKE,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	docs src = {0}, d = {0};
@@ -148,7 +149,7 @@ int cmd_render(int argc, char **argv)
 	render_opts ro = {NULL, RETAIN_DEFAULT_S, false};
 	const char *outdir;
 	char *disc_path = NULL, *jwks_path = NULL, *state_path = NULL, *state_text = NULL;
-	int rc = cli_parse("render", cmd_render_help, argc, argv, lo, &o, render_opt, &ro, 0,
+	int rc = cli_parse("render", cmd_render_help, argc, argv, cmd_render_options, &o, render_opt, &ro, 0,
 			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)

@@ -29,6 +29,8 @@ const char cmd_rotate_plan_help[] =
     "                          private or public)\n"
     "      --state s3://BUCKET[/PREFIX]  where publish keeps the retention state (needs AWS credentials)\n"
     "      --region REGION     the bucket's region\n"
+    "      --allow-unknown-region\n"
+    "                          take a region newer than this saoidc (partition from its prefix)\n"
     "      --retain DURATION   the retention publish uses (default 25h)\n"
     "      --ca-file, --connect-to  as for verify\n"
     "  -h, --help              show this help\n"
@@ -161,18 +163,19 @@ out:
 	return ok;
 }
 
+const struct option cmd_rotate_plan_options[] = {CLI_OPT_ISSUER,
+						 CLI_OPT_KEY,
+						 {"signer", required_argument, NULL, OPT_SIGNER},
+						 {"state", required_argument, NULL, OPT_STATE},
+						 {"retain", required_argument, NULL, OPT_RETAIN},
+						 CLI_OPT_REGION,
+						 CLI_OPT_CA_FILE,
+						 CLI_OPT_CONNECT_TO,
+						 CLI_OPT_HELP,
+						 CLI_OPT_END};
+
 int cmd_rotate_plan(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,
-					   CLI_OPT_KEY,
-					   {"signer", required_argument, NULL, OPT_SIGNER},
-					   {"state", required_argument, NULL, OPT_STATE},
-					   {"retain", required_argument, NULL, OPT_RETAIN},
-					   CLI_OPT_REGION,
-					   CLI_OPT_CA_FILE,
-					   CLI_OPT_CONNECT_TO,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	rp_opts r = {.retain_s = RETAIN_DEFAULT_S};
 	cli_opts o = {0};
 	sao_err err = {""};
@@ -180,7 +183,7 @@ int cmd_rotate_plan(int argc, char **argv)
 	strlist published = {0}, source = {0}, steps = {0};
 	json_t *state = NULL;
 	bool safe = true;
-	int rc = cli_parse("rotate-plan", cmd_rotate_plan_help, argc, argv, lo, &o, rp_opt, &r, 0,
+	int rc = cli_parse("rotate-plan", cmd_rotate_plan_help, argc, argv, cmd_rotate_plan_options, &o, rp_opt, &r, 0,
 			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)

@@ -16,17 +16,22 @@ const char cmd_s3_policy_help[] =
     "after allowing public policies in the bucket's Block Public Access settings, then publish\n"
     "with --acl none. The resource ARN carries the partition of --region (default: AWS_REGION,\n"
     "AWS_DEFAULT_REGION, the profile; else arn:aws): arn:aws-us-gov:s3::: in GovCloud,\n"
-    "arn:aws-cn:s3::: in China.\n";
+    "arn:aws-cn:s3::: in China.\n"
+    "\n"
+    "      --region REGION         the bucket's region (picks the partition)\n"
+    "      --allow-unknown-region  take a region newer than this saoidc (partition from its prefix)\n"
+    "  -h, --help                  show this help\n";
+
+const struct option cmd_s3_policy_options[] = {CLI_OPT_REGION, CLI_OPT_HELP, CLI_OPT_END};
 
 int cmd_s3_policy(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_REGION, CLI_OPT_HELP, CLI_OPT_END};
 	cli_opts o = {.positional = "s3://BUCKET[/PREFIX]"};
 	sao_err err = {""};
 	s3_target t = {0};
 	char *policy = NULL;
 	aws_where where = {0};
-	int rc = cli_parse("s3-policy", cmd_s3_policy_help, argc, argv, lo, &o, NULL, NULL, 1, 0);
+	int rc = cli_parse("s3-policy", cmd_s3_policy_help, argc, argv, cmd_s3_policy_options, &o, NULL, NULL, 1, 0);
 
 	if (rc >= 0)
 		goto out;

@@ -246,27 +246,27 @@ static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 	return cli_build_docs(ctx, d, nkeys, err);
 }
 
-static const struct option serve_options[] = {CLI_OPTS_DOCS,
-					      CLI_OPT_JWKS_URI,
-					      {"listen", required_argument, NULL, OPT_LISTEN},
-					      {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
-					      {"cors", no_argument, NULL, OPT_CORS},
-					      {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
-					      {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-					      {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-					      {"watch-interval", required_argument, NULL, OPT_WATCH},
-					      {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-					      {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
-					      {"timeout", required_argument, NULL, OPT_TIMEOUT},
-					      {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
-					      {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
-					      {"threads", required_argument, NULL, OPT_THREADS},
-					      {"shutdown-grace", required_argument, NULL, OPT_GRACE},
-					      {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-					      {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
-					      {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
-					      CLI_OPT_HELP,
-					      CLI_OPT_END};
+const struct option cmd_serve_options[] = {CLI_OPTS_DOCS,
+					   CLI_OPT_JWKS_URI,
+					   {"listen", required_argument, NULL, OPT_LISTEN},
+					   {"cache-max-age", required_argument, NULL, OPT_MAX_AGE},
+					   {"cors", no_argument, NULL, OPT_CORS},
+					   {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
+					   {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+					   {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+					   {"watch-interval", required_argument, NULL, OPT_WATCH},
+					   {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+					   {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+					   {"timeout", required_argument, NULL, OPT_TIMEOUT},
+					   {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+					   {"max-request-size", required_argument, NULL, OPT_MAX_REQ},
+					   {"threads", required_argument, NULL, OPT_THREADS},
+					   {"shutdown-grace", required_argument, NULL, OPT_GRACE},
+					   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+					   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
+					   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
+					   CLI_OPT_HELP,
+					   CLI_OPT_END};
 
 int cmd_serve(int argc, char **argv)
 {
@@ -285,7 +285,7 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	kwatch *kw = NULL;
-	int rc = cli_parse("serve", cmd_serve_help, argc, argv, serve_options, &o, serve_opt, &so, 0,
+	int rc = cli_parse("serve", cmd_serve_help, argc, argv, cmd_serve_options, &o, serve_opt, &so, 0,
 			   CLI_NEED_KEY | CLI_NEED_ISSUER);
 
 	if (rc >= 0)

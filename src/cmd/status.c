@@ -40,7 +40,7 @@ const char cmd_status_help[] =
     "                              \"source\", \"kids\", \"seen\", \"fix\"}]}\n"
     "  -h, --help                  show this help\n"
     "\n"
-    "Credentials and endpoints: as for `saoidc publish` and `register`.\n";
+    "Credentials and endpoints: as for `saoidc publish` and `register`.\n" CLI_HELP_KEY_SOURCES;
 
 enum { OPT_BUCKET = OPT_CMD_BASE, OPT_IAM };
 
@@ -94,25 +94,27 @@ static void print_text(const json_t *rep)
 	}
 }
 
+const struct option cmd_status_options[] = {CLI_OPT_ISSUER,
+					    CLI_OPT_KEY,
+					    CLI_OPT_JWKS_PATH,
+					    {"bucket", required_argument, NULL, OPT_BUCKET},
+					    {"aws", no_argument, NULL, OPT_IAM},
+					    CLI_OPT_AWS,
+					    CLI_OPT_CA_FILE,
+					    CLI_OPT_CONNECT_TO,
+					    CLI_OPT_JSON,
+					    CLI_OPT_HELP,
+					    CLI_OPT_END};
+
 int cmd_status(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,
-					   CLI_OPT_KEY,
-					   CLI_OPT_JWKS_PATH,
-					   {"bucket", required_argument, NULL, OPT_BUCKET},
-					   {"aws", no_argument, NULL, OPT_IAM},
-					   CLI_OPT_AWS,
-					   CLI_OPT_CA_FILE,
-					   CLI_OPT_CONNECT_TO,
-					   CLI_OPT_JSON,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	status_opts s = {0};
 	cli_opts o = {0};
 	sao_err err = {""};
 	key_set *keys = NULL;
 	json_t *rep = NULL;
-	int rc = cli_parse("status", cmd_status_help, argc, argv, lo, &o, status_opt, &s, 0, CLI_NEED_ISSUER);
+	int rc = cli_parse("status", cmd_status_help, argc, argv, cmd_status_options, &o, status_opt, &s, 0,
+			   CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;

@@ -29,16 +29,18 @@ static bool thumb_opt(void *ctx, int c, const char *arg, int *code)
 	return cli_tls_opt(ctx, c, arg);
 }
 
+const struct option cmd_thumbprint_options[] = {CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, CLI_OPT_INSECURE, CLI_OPT_HELP,
+						CLI_OPT_END};
+
 int cmd_thumbprint(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_CONNECT_TO, CLI_OPT_CA_FILE, CLI_OPT_INSECURE, CLI_OPT_HELP,
-					   CLI_OPT_END};
 	tls_opts t = {0};
 	cli_opts o = {.positional = "the issuer URL"};
 	sao_err err = {""};
 	strlist thumbs = {0}, hosts = {0};
 	bool discovered = false;
-	int rc = cli_parse("thumbprint", cmd_thumbprint_help, argc, argv, lo, &o, thumb_opt, &t, 1, 0);
+	int rc =
+	    cli_parse("thumbprint", cmd_thumbprint_help, argc, argv, cmd_thumbprint_options, &o, thumb_opt, &t, 1, 0);
 
 	if (rc >= 0)
 		goto out;

@@ -27,7 +27,8 @@ const char cmd_token_help[] =
     "  -i, --issuer URL         the issuer the token's iss must equal\n"
     "  -a, --audience AUD       the audience (default sts.amazonaws.com)\n"
     "      --ca-file FILE       for an https JWKS URL: trust these CAs\n"
-    "      --json               print the report as JSON\n";
+    "      --json               print the report as JSON\n"
+    "  -h, --help               show this help\n";
 
 static int read_token(const char *path, unsigned char **buf, size_t *len, sao_err *err)
 {
@@ -56,16 +57,17 @@ static void print_times(const json_t *claims)
 	}
 }
 
+const struct option cmd_token_decode_options[] = {CLI_OPT_HELP, CLI_OPT_END};
+
 static int token_decode(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_HELP, CLI_OPT_END};
 	cli_opts o = {0};
 	sao_err err = {""};
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	jwt *t = NULL;
 	char *h = NULL, *c = NULL;
-	int rc = cli_parse("token", cmd_token_help, argc, argv, lo, &o, NULL, NULL, 1, 0);
+	int rc = cli_parse("token", cmd_token_help, argc, argv, cmd_token_decode_options, &o, NULL, NULL, 1, 0);
 
 	if (rc >= 0)
 		goto out;
@@ -112,16 +114,17 @@ static bool tv_opt(void *ctx, int c, const char *arg, int *code)
 	return true;
 }
 
+const struct option cmd_token_verify_options[] = {{"jwks", required_argument, NULL, 'j'},
+						  {"token", required_argument, NULL, 't'},
+						  {"audience", required_argument, NULL, 'a'},
+						  CLI_OPT_ISSUER,
+						  CLI_OPT_CA_FILE,
+						  CLI_OPT_JSON,
+						  CLI_OPT_HELP,
+						  CLI_OPT_END};
+
 static int token_verify(int argc, char **argv)
 {
-	static const struct option lo[] = {{"jwks", required_argument, NULL, 'j'},
-					   {"token", required_argument, NULL, 't'},
-					   {"audience", required_argument, NULL, 'a'},
-					   CLI_OPT_ISSUER,
-					   CLI_OPT_CA_FILE,
-					   CLI_OPT_JSON,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	tv_opts v = {.audience = "sts.amazonaws.com"};
 	cli_opts o = {0};
 	sao_err err = {""};
@@ -131,7 +134,7 @@ static int token_verify(int argc, char **argv)
 	json_t *jwks = NULL;
 	json_error_t je;
 	verify_report rep = {0};
-	int rc = cli_parse("token", cmd_token_help, argc, argv, lo, &o, tv_opt, &v, 0, 0);
+	int rc = cli_parse("token", cmd_token_help, argc, argv, cmd_token_verify_options, &o, tv_opt, &v, 0, 0);
 
 	if (rc >= 0)
 		goto out;

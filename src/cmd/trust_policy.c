@@ -38,7 +38,9 @@ const char cmd_trust_policy_help[] =
     "  azure  the federated identity credential JSON (audience api://AzureADTokenExchange); the az\n"
     "         command that applies it goes to stderr\n"
     "  gcp    the external_account credential configuration; the gcloud commands for the pool\n"
-    "         provider (also the variant that uploads the JWKS, --jwk-json-path) go to stderr\n";
+    "         provider (also the variant that uploads the JWKS, --jwk-json-path) go to stderr\n"
+    "--allow-unknown-region takes a --region newer than this saoidc (the partition from its prefix).\n"
+    "  -h, --help  show this help\n";
 
 enum {
 	OPT_ACCOUNT = OPT_CMD_BASE,
@@ -192,25 +194,25 @@ static json_t *tp_gcp(const tp_opts *t, const cli_opts *o, sao_err *err)
 	return out;
 }
 
-static const struct option tp_options[] = {CLI_OPT_ISSUER,
-					   {"account", required_argument, NULL, OPT_ACCOUNT},
-					   {"namespace", required_argument, NULL, OPT_NS},
-					   {"service-account", required_argument, NULL, OPT_SA},
-					   {"audience", required_argument, NULL, OPT_AUD},
-					   {"name", required_argument, NULL, OPT_NAME},
-					   {"identity-name", required_argument, NULL, OPT_IDENTITY},
-					   {"resource-group", required_argument, NULL, OPT_RG},
-					   {"project-number", required_argument, NULL, OPT_PROJECT},
-					   {"pool", required_argument, NULL, OPT_POOL},
-					   {"provider", required_argument, NULL, OPT_PROVIDER},
-					   {"service-account-email", required_argument, NULL, OPT_EMAIL},
-					   {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
-					   {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
-					   ACCT_OPTS,
-					   {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
-					   CLI_OPT_AWS,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
+const struct option cmd_trust_policy_options[] = {CLI_OPT_ISSUER,
+						  {"account", required_argument, NULL, OPT_ACCOUNT},
+						  {"namespace", required_argument, NULL, OPT_NS},
+						  {"service-account", required_argument, NULL, OPT_SA},
+						  {"audience", required_argument, NULL, OPT_AUD},
+						  {"name", required_argument, NULL, OPT_NAME},
+						  {"identity-name", required_argument, NULL, OPT_IDENTITY},
+						  {"resource-group", required_argument, NULL, OPT_RG},
+						  {"project-number", required_argument, NULL, OPT_PROJECT},
+						  {"pool", required_argument, NULL, OPT_POOL},
+						  {"provider", required_argument, NULL, OPT_PROVIDER},
+						  {"service-account-email", required_argument, NULL, OPT_EMAIL},
+						  {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
+						  {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
+						  ACCT_OPTS,
+						  {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
+						  CLI_OPT_AWS,
+						  CLI_OPT_HELP,
+						  CLI_OPT_END};
 
 /* What each cloud needs that the option table cannot say. -1: fine; else the exit code. */
 static int cloud_checks(const tp_opts *t, const char *cloud)
@@ -279,8 +281,8 @@ int cmd_trust_policy(int argc, char **argv)
 	tp_cmd c = {.o = {.positional = "the cloud (aws, azure or gcp)"}};
 	sao_err err = {""};
 	char *hp = NULL;
-	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, tp_options, &c.o, tp_cmd_opt, &c, 1,
-			   CLI_NEED_ISSUER);
+	int rc = cli_parse("trust-policy", cmd_trust_policy_help, argc, argv, cmd_trust_policy_options, &c.o,
+			   tp_cmd_opt, &c, 1, CLI_NEED_ISSUER);
 
 	if (rc >= 0 || (rc = cloud_checks(&c.t, c.cloud = argv[c.o.argi])) >= 0)
 		goto out;

@@ -63,20 +63,21 @@ static bool unpub_opt(void *ctx, int c, const char *arg, int *code)
 	return false;
 }
 
+const struct option cmd_unpublish_options[] = {CLI_OPT_REGION,
+					       CLI_OPT_JWKS_PATH,
+					       CLI_OPT_ISSUER,
+					       {"dry-run", no_argument, NULL, OPT_DRY},
+					       {"deregister", no_argument, NULL, OPT_DEREGISTER},
+					       {"wait-timeout", required_argument, NULL, OPT_TIMEOUT},
+					       CLI_OPT_HELP,
+					       CLI_OPT_END};
+
 int cmd_unpublish(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_REGION,
-					   CLI_OPT_JWKS_PATH,
-					   CLI_OPT_ISSUER,
-					   {"dry-run", no_argument, NULL, OPT_DRY},
-					   {"deregister", no_argument, NULL, OPT_DEREGISTER},
-					   {"wait-timeout", required_argument, NULL, OPT_TIMEOUT},
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	unpub_cfg u = {.wait_timeout_s = 1800};
 	cli_opts o = {.positional = "s3://BUCKET[/PREFIX]"};
 	sao_err err = {""};
-	int rc = cli_parse("unpublish", cmd_unpublish_help, argc, argv, lo, &o, unpub_opt, &u, 1, 0);
+	int rc = cli_parse("unpublish", cmd_unpublish_help, argc, argv, cmd_unpublish_options, &o, unpub_opt, &u, 1, 0);
 
 	if (rc >= 0)
 		goto out;

@@ -43,6 +43,7 @@ const char cmd_verify_help[] =
     "                              comma-separated (default aws)\n"
     "      --region REGION         with --aws: the account's region, which picks the partition's IAM\n"
     "                              (default: AWS_REGION, AWS_DEFAULT_REGION, the profile; else aws)\n"
+    "      --allow-unknown-region  take a region newer than this saoidc\n"
     "      --fips                  with --aws: IAM's FIPS endpoint (also AWS_USE_FIPS_ENDPOINT=true)\n"
     "      --ca-file FILE          trust these CAs (a private CA in front of a test issuer)\n"
     "      --connect-to HOST:PORT  dial this instead of the issuer's host\n"
@@ -114,20 +115,21 @@ int cli_print_report(const verify_report *rep, bool json)
 	return verify_outcome(rep);
 }
 
+const struct option cmd_verify_options[] = {CLI_OPT_ISSUER,
+					    CLI_OPT_KEY,
+					    {"token", required_argument, NULL, OPT_TOKEN},
+					    {"audience", required_argument, NULL, OPT_AUDIENCE},
+					    {"aws", no_argument, NULL, OPT_AWS},
+					    {"for", required_argument, NULL, OPT_FOR},
+					    CLI_OPT_AWS,
+					    CLI_OPT_CA_FILE,
+					    CLI_OPT_CONNECT_TO,
+					    CLI_OPT_JSON,
+					    CLI_OPT_HELP,
+					    CLI_OPT_END};
+
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_OPT_ISSUER,
-					   CLI_OPT_KEY,
-					   {"token", required_argument, NULL, OPT_TOKEN},
-					   {"audience", required_argument, NULL, OPT_AUDIENCE},
-					   {"aws", no_argument, NULL, OPT_AWS},
-					   {"for", required_argument, NULL, OPT_FOR},
-					   CLI_OPT_AWS,
-					   CLI_OPT_CA_FILE,
-					   CLI_OPT_CONNECT_TO,
-					   CLI_OPT_JSON,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	verify_opts v = {.audience = "sts.amazonaws.com", .clouds = CC_AWS};
 	cli_opts o = {0};
 	sao_err err = {""};
@@ -138,7 +140,8 @@ int cmd_verify(int argc, char **argv)
 	aws_where where = {0};
 	iam_client iam;
 	verify_report rep = {0};
-	int rc = cli_parse("verify", cmd_verify_help, argc, argv, lo, &o, verify_opt, &v, 0, CLI_NEED_ISSUER);
+	int rc = cli_parse("verify", cmd_verify_help, argc, argv, cmd_verify_options, &o, verify_opt, &v, 0,
+			   CLI_NEED_ISSUER);
 
 	if (rc >= 0)
 		goto out;

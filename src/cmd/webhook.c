@@ -60,6 +60,7 @@ const char cmd_webhook_help[] =
     "      --sa-cache-seconds N    how often the ConfigMap is read again (default 60; 0: every second);\n"
     "                              ServiceAccounts themselves are watched, not polled\n"
     "      --kube-api URL, --kube-token-file F, --kube-ca F  the API (default: the pod's)\n"
+    "      --kubeconfig FILE, --context NAME  the API as kubectl reaches it (outside a pod)\n"
     "      --log-format text|json\n"
     "  -h, --help                  show this help\n";
 
@@ -195,29 +196,30 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 	}
 }
 
+const struct option cmd_webhook_options[] = {{"listen", required_argument, NULL, OPT_LISTEN},
+					     {"tls-cert", required_argument, NULL, OPT_CERT},
+					     {"tls-key", required_argument, NULL, OPT_KEY},
+					     {"region", required_argument, NULL, OPT_REGION},
+					     {"aws-default-region", required_argument, NULL, OPT_DEFAULT_REGION},
+					     {"token-audience", required_argument, NULL, OPT_AUDIENCE},
+					     {"token-expiration", required_argument, NULL, OPT_EXPIRATION},
+					     {"sts-regional-endpoint", no_argument, NULL, OPT_REGIONAL},
+					     {"token-mount-path", required_argument, NULL, OPT_MOUNT},
+					     {"annotation-prefix", required_argument, NULL, OPT_PREFIX},
+					     {"role-account", required_argument, NULL, OPT_ROLE_ACCOUNT},
+					     {"watch-config-map", no_argument, NULL, OPT_WATCH_CM},
+					     {"config-map-namespace", required_argument, NULL, OPT_CM_NS},
+					     {"sa-namespace", required_argument, NULL, OPT_SA_NS},
+					     {"azure-tenant-id", required_argument, NULL, OPT_TENANT},
+					     {"deny-malformed", no_argument, NULL, OPT_DENY},
+					     {"sa-cache-seconds", required_argument, NULL, OPT_CACHE},
+					     {"log-format", required_argument, NULL, OPT_LOGF},
+					     CLI_OPT_KUBE,
+					     CLI_OPT_HELP,
+					     CLI_OPT_END};
+
 int cmd_webhook(int argc, char **argv)
 {
-	static const struct option lo[] = {{"listen", required_argument, NULL, OPT_LISTEN},
-					   {"tls-cert", required_argument, NULL, OPT_CERT},
-					   {"tls-key", required_argument, NULL, OPT_KEY},
-					   {"region", required_argument, NULL, OPT_REGION},
-					   {"aws-default-region", required_argument, NULL, OPT_DEFAULT_REGION},
-					   {"token-audience", required_argument, NULL, OPT_AUDIENCE},
-					   {"token-expiration", required_argument, NULL, OPT_EXPIRATION},
-					   {"sts-regional-endpoint", no_argument, NULL, OPT_REGIONAL},
-					   {"token-mount-path", required_argument, NULL, OPT_MOUNT},
-					   {"annotation-prefix", required_argument, NULL, OPT_PREFIX},
-					   {"role-account", required_argument, NULL, OPT_ROLE_ACCOUNT},
-					   {"watch-config-map", no_argument, NULL, OPT_WATCH_CM},
-					   {"config-map-namespace", required_argument, NULL, OPT_CM_NS},
-					   {"sa-namespace", required_argument, NULL, OPT_SA_NS},
-					   {"azure-tenant-id", required_argument, NULL, OPT_TENANT},
-					   {"deny-malformed", no_argument, NULL, OPT_DENY},
-					   {"sa-cache-seconds", required_argument, NULL, OPT_CACHE},
-					   {"log-format", required_argument, NULL, OPT_LOGF},
-					   CLI_OPT_KUBE,
-					   CLI_OPT_HELP,
-					   CLI_OPT_END};
 	wh_opts w = {.a = {.listen = "[::]:8443", .cm_poll_s = 60}};
 	cli_opts o = {0};
 	sao_err err = {""};
@@ -226,7 +228,7 @@ int cmd_webhook(int argc, char **argv)
 	struct sockaddr_storage sa;
 	char ns_buf[256];
 	unsigned salen = 0;
-	int rc = cli_parse("webhook", cmd_webhook_help, argc, argv, lo, &o, wh_opt, &w, 0, 0);
+	int rc = cli_parse("webhook", cmd_webhook_help, argc, argv, cmd_webhook_options, &o, wh_opt, &w, 0, 0);
 
 	if (rc >= 0)
 		goto out;
