@@ -3,6 +3,7 @@
 #   ./dev.sh demo   install what is missing, build, render the demo issuer and serve it on localhost
 #                   (PORT=8080 by default)
 #   ./dev.sh test   install what is missing, build, run the whole test suite
+#   ./dev.sh deb    install what is missing, build the Debian package into build/deb
 #   ./dev.sh sandbox
 #                   install what is missing, build, start local S3, IAM, STS and CloudFront
 #                   stand-ins and print a publish/register/verify walkthrough (no AWS account)
@@ -31,7 +32,7 @@ apt_need() {
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libexpat1-dev libyaml-dev openssl curl ca-certificates"
 TSAN_TESTS="tests/e2e/serve.sh tests/e2e/reload-under-load.sh tests/e2e/kube-source.sh tests/e2e/slowloris.sh tests/e2e/tls-reload.sh tests/e2e/webhook.sh tests/e2e/webhook-slow-api.sh tests/e2e/https.sh"
-TEST_DEPS="clang-format strace systemd zsh python3 python3-cryptography python3-jwt python3-jwcrypto python3-botocore python3-jsonpatch python3-yaml awscli faketime man-db wrk valgrind clang libclang-rt-14-dev"
+TEST_DEPS="clang-format strace systemd zsh dpkg-dev debhelper lintian python3 python3-cryptography python3-jwt python3-jwcrypto python3-botocore python3-jsonpatch python3-yaml awscli faketime man-db wrk valgrind clang libclang-rt-14-dev"
 
 # build [DIR [CONFIGURE_FLAGS...]]
 build() {
@@ -116,6 +117,11 @@ test)
 	"$TOP/tests/summary.sh" "$BUILD" "$TOP/build-asan" "$TOP/build-tsan" || rc=1
 	exit $rc
 	;;
+deb)
+	# The package for hosts (debian/): dpkg-buildpackage -us -uc -b on a copy of the tree.
+	apt_need $BUILD_DEPS dpkg-dev debhelper
+	exec "$TOP/build-aux/deb.sh" "$BUILD/deb"
+	;;
 sandbox)
 	# The loopback AWS stand-ins the tests use, started together (tests/interop/sandbox.py);
 	# Ctrl-C stops them all and removes the state directory.
@@ -126,7 +132,7 @@ sandbox)
 	exec /usr/bin/python3 "$TOP/tests/interop/sandbox.py" --saoidc "$BUILD/src/saoidc" --keys "$TOP/keys" --dir "$dir"
 	;;
 *)
-	echo "usage: ./dev.sh demo | test | sandbox" >&2
+	echo "usage: ./dev.sh demo | test | sandbox | deb" >&2
 	exit 2
 	;;
 esac
