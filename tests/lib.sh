@@ -167,6 +167,18 @@ start_proxy() {
 	wait_for grep -q listening "$T_TMP/$name.out"
 }
 
+# start_iam NAME ARGS...: the IAM stand-in (tests/interop/iam_emulator.py ARGS) on a free port,
+# logging to $T_TMP/NAME.log; returns once it listens, with IAM_PORT and IAM_PID set.
+start_iam() {
+	name=$1
+	shift
+	IAM_PORT=$(free_port)
+	/usr/bin/python3 "$SRCDIR/tests/interop/iam_emulator.py" --listen "$IAM_PORT" --log "$T_TMP/$name.log" "$@" \
+		>"$T_TMP/$name.out" 2>&1 &
+	IAM_PID=$!
+	wait_for grep -q listening "$T_TMP/$name.out"
+}
+
 # aws_test_env REGION: only the loopback stand-ins and the test key, never a real AWS account:
 # no instance metadata, no profile, no endpoint or variant left over from the caller.
 aws_test_env() {

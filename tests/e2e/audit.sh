@@ -9,13 +9,9 @@ HERE="$SRCDIR/tests/interop"
 export HOME="$T_TMP/home" AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDIAMTEST AWS_SECRET_ACCESS_KEY=iam-secret-key
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_REGION AWS_DEFAULT_REGION 2>/dev/null
 mkdir -p "$HOME"
-IP=$(free_port)
-/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key AKIDIAMTEST:iam-secret-key --log "$T_TMP/iam.log" \
-	--max-page 50 >"$T_TMP/iam.out" 2>&1 &
-IAMPID=$!
-trap 'kill $IAMPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for grep -q listening "$T_TMP/iam.out"
-export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP"
+start_iam iam --key AKIDIAMTEST:iam-secret-key --max-page 50
+trap 'kill $IAM_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IAM_PORT"
 
 # The account, made with botocore (the reference client), which also reads it back: its parser
 # must find every role and decode each trust policy as IAM encodes it.

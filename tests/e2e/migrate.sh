@@ -10,10 +10,9 @@ HERE="$SRCDIR/tests/interop"
 export HOME="$T_TMP/home" AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDIAMTEST AWS_SECRET_ACCESS_KEY=iam-secret-key
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_REGION AWS_DEFAULT_REGION 2>/dev/null
 mkdir -p "$HOME"
-IP=$(free_port)
-/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key AKIDIAMTEST:iam-secret-key --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
-IAMPID=$!
-export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP"
+start_iam iam --key AKIDIAMTEST:iam-secret-key
+IAMPID=$IAM_PID
+export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IAM_PORT"
 OLD=https://oidc.test/old NEW=https://oidc.test/new
 C="$T_TMP/pki"
 make_chain "$C" oidc.test
@@ -37,7 +36,6 @@ PY
 /usr/bin/python3 "$T_TMP/www.py" "$WP" "$W" "$C" "$HERE" >"$T_TMP/www.out" 2>&1 &
 WWWPID=$!
 trap 'kill $IAMPID $WWWPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for grep -q listening "$T_TMP/iam.out"
 wait_for grep -q listening "$T_TMP/www.out"
 NET="--connect-to 127.0.0.1:$WP --ca-file $C/root.pem"
 
@@ -177,17 +175,16 @@ PY
 	"only NEW's statements are left (and the ec2 one), other-role untouched, OLD's provider gone"
 # Several accounts: two roles assumed through the STS stand-in, each account its own IAM state
 # (the IAM stand-in knows each session's key and its account); one role that cannot be assumed.
-SP=$(free_port) I2=$(free_port)
+SP=$(free_port)
 RA=arn:aws:iam::111111111111:role/saoidc-a RB=arn:aws:iam::222222222222:role/saoidc-b
 /usr/bin/python3 "$HERE/sts_standin.py" --listen "$SP" --key AKIDBASE:basesecret --role-arn "$RA" --role-arn "$RB" \
 	--log "$T_TMP/sts.log" >"$T_TMP/sts.out" 2>&1 &
 STSPID=$!
-/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$I2" --key ASIASTANDINEXAMPLE:sessionsecretEXAMPLE:111111111111 \
-	--key ASIASTANDIN1EXAMPLE:sessionsecret1EXAMPLE:222222222222 --log "$T_TMP/iam2.log" >"$T_TMP/iam2.out" 2>&1 &
-IAM2PID=$!
+start_iam iam2 --key ASIASTANDINEXAMPLE:sessionsecretEXAMPLE:111111111111 \
+	--key ASIASTANDIN1EXAMPLE:sessionsecret1EXAMPLE:222222222222
+IAM2PID=$IAM_PID I2=$IAM_PORT
 trap 'kill $IAMPID $WWWPID $STSPID $IAM2PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 wait_for grep -q listening "$T_TMP/sts.out"
-wait_for grep -q listening "$T_TMP/iam2.out"
 export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$SP" AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$I2"
 export AWS_ACCESS_KEY_ID=AKIDBASE AWS_SECRET_ACCESS_KEY=basesecret
 run "$SAOIDC" register --issuer "$OLD" --thumbprint none --assume-role "$RA" --assume-role "$RB"

@@ -4,18 +4,14 @@
 # a CDN (it can lag behind the bucket), the IAM stand-in's provider changed with botocore. Each
 # drift is named with its fix, and status only reads.
 . "$SRCDIR/tests/lib.sh"
-HERE="$SRCDIR/tests/interop"
 start_s3rver saoidc-status
 PP=$(free_port)
 start_proxy "$PP" s3
 aws_test_env us-east-1
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
-IP=$(free_port)
-/usr/bin/python3 "$HERE/iam_emulator.py" --listen "$IP" --key S3RVER:S3RVER --log "$T_TMP/iam.log" >"$T_TMP/iam.out" 2>&1 &
-IAMPID=$!
-trap 'kill $S3PID $PROXY_PID $IAMPID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-wait_for grep -q listening "$T_TMP/iam.out"
-export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IP"
+start_iam iam --key S3RVER:S3RVER
+trap 'kill $S3PID $PROXY_PID $IAM_PID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IAM_PORT"
 ISS=https://oidc.test/c
 C="$T_TMP/pki"
 make_chain "$C" oidc.test
