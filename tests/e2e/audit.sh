@@ -4,7 +4,6 @@
 # pages, a role of another issuer, a provider no role trusts and a role trusting a provider the
 # account does not have. Read-only: only List calls reach IAM.
 . "$SRCDIR/tests/lib.sh"
-HERE="$SRCDIR/tests/interop"
 /usr/bin/python3 -c 'import botocore' 2>/dev/null || skip_all "python3-botocore is not installed"
 export HOME="$T_TMP/home" AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDIAMTEST AWS_SECRET_ACCESS_KEY=iam-secret-key
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_REGION AWS_DEFAULT_REGION 2>/dev/null
