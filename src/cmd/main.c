@@ -222,6 +222,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		}
+		if (strcmp(argv[2], "completion") == 0)
+			return completion(3, (char *[]){argv[0], "completion", "--help", NULL});
 		if ((c = find(argv[2])) == NULL) {
 			fprintf(stderr,
 				"saoidc help: unknown command '%s'\nTry 'saoidc --help' for the list of commands.\n",

@@ -44,6 +44,7 @@ const char cmd_migrate_help[] =
     "      --max-token-lifetime D    the longest token lifetime (default 25h: the EKS webhook's 24 h\n"
     "                                tokens and an hour of JWKS caching)\n"
     "      --thumbprint auto|none|HEX  for registering NEW, as register (default auto)\n"
+    "      --client-id ID            NEW's audiences (repeatable; default: those OLD's provider has)\n"
     "      --force                   retire without its checks (tokens naming OLD then fail at once);\n"
     "                                trust leaving the roles that cannot be moved as they are\n"
     "      --region REGION           the account's region (picks the partition's IAM)\n"
@@ -123,6 +124,12 @@ static void print_plan(FILE *f, const json_t *rep, const mig_cfg *m)
 	fprintf(f, "  old provider: %s\n", json_string_value(json_object_get(rep, "old_provider")));
 	fprintf(f, "  new provider: %s%s\n", json_string_value(json_object_get(rep, "new_provider")),
 		json_is_true(json_object_get(rep, "register")) ? " (to register)" : " (registered)");
+	{
+		char *ids = json_dumps(json_object_get(rep, "client_ids"), JSON_COMPACT);
+
+		fprintf(f, "  its client IDs: %s (--client-id, else the old provider's)\n", ids != NULL ? ids : "?");
+		free(ids);
+	}
 	fprintf(f, "  roles trusting %s: %zu\n", m->from, json_array_size(json_object_get(rep, "roles")));
 	json_array_foreach(json_object_get(rep, "roles"), i, r)
 	{
@@ -209,6 +216,7 @@ const struct option cmd_migrate_options[] = {{"from", required_argument, NULL, O
 					     {"max-token-lifetime", required_argument, NULL, OPT_LIFETIME},
 					     {"force", no_argument, NULL, OPT_FORCE},
 					     {"thumbprint", required_argument, NULL, OPT_THUMBPRINT},
+					     {"client-id", required_argument, NULL, OPT_CLIENT_ID},
 					     CLI_OPT_AWS,
 					     ACCT_OPTS,
 					     CLI_OPT_CA_FILE,

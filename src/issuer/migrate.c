@@ -21,6 +21,7 @@
 typedef struct scan {
 	const mig_cfg *c;
 	const char *old_arn, *new_arn;
+	strlist client_ids; /* what NEW is registered with: --client-id, else OLD's audiences */
 	json_t *roles;
 	size_t writes, cannot;
 } scan;
@@ -195,6 +196,33 @@ out:
 	return ok;
 }
 
+/* The audiences NEW is registered with: --client-id's, else those OLD's provider has (a role
+ * conditioned on another audience than sts.amazonaws.com keeps working under NEW). */
+static bool client_ids_for_new(const mig_cfg *c, const iam_client *iam, strlist *out, sao_err *err)
+{
+	strlist thumbs = {0};
+	char *arn = NULL;
+	bool found = false, ok = true;
+
+	for (size_t i = 0; i < c->reg.client_ids.n; i++)
+		if (!strlist_add(out, c->reg.client_ids.v[i]))
+			return err_set(err, "out of memory");
+	if (out->n == 0)
+		ok = iam_oidc_find(c->from, iam, &found, &arn, out, &thumbs, err);
+	free(arn);
+	strlist_clear(&thumbs);
+	return ok;
+}
+
+static json_t *str_array(const strlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
 static json_t *flags(const mig_cfg *c)
 {
 	char a[700], b[400], d[300];
@@ -227,7 +255,11 @@ static bool apply(const mig_cfg *c, const scan *s, const iam_client *iam, const 
 
 	if (c->phase == MIG_TRUST) {
 		char *arn = NULL;
-		bool ok = reg_run(c->to, &c->reg, where, &arn, err);
+		reg_opts ro = c->reg; /* a shallow copy: only the client IDs differ */
+		bool ok;
+
+		ro.client_ids = s->client_ids;
+		ok = reg_run(c->to, &ro, where, &arn, err);
 
 		free(arn);
 		if (!ok)
@@ -290,11 +322,14 @@ bool mig_run(const mig_cfg *c, iam_note_fn note, json_t **report, sao_err *err)
 	new_arn = new_found != NULL ? strdup(new_found) : derive_arn(old_arn, c->to);
 	s.old_arn = old_arn;
 	s.new_arn = new_arn;
+	if (!client_ids_for_new(c, &iam, &s.client_ids, err))
+		goto out;
 	if (s.roles == NULL || new_arn == NULL || !iam_roles_each(&iam, on_role, &s, err))
 		goto out;
-	*report = json_pack("{s:s, s:s, s:s, s:s, s:b, s:O, s:o, s:o}", "from", c->from, "to", c->to, "old_provider",
-			    old_arn, "new_provider", new_arn, "register", new_found == NULL, "roles", s.roles, "flags",
-			    flags(c), "retire_checks", checks(c));
+	*report =
+	    json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:O, s:o, s:o}", "from", c->from, "to", c->to, "old_provider",
+		      old_arn, "new_provider", new_arn, "register", new_found == NULL, "client_ids",
+		      str_array(&s.client_ids), "roles", s.roles, "flags", flags(c), "retire_checks", checks(c));
 	if (*report == NULL) {
 		err_set(err, "out of memory");
 		goto out;
@@ -302,6 +337,7 @@ bool mig_run(const mig_cfg *c, iam_note_fn note, json_t **report, sao_err *err)
 	ok = !c->apply || (preflight(c, &s, new_found, err) && apply(c, &s, &iam, &where, note, err));
 out:
 	json_decref(s.roles);
+	strlist_clear(&s.client_ids);
 	strlist_clear(&arns);
 	free(old_arn);
 	free(new_found);

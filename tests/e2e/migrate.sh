@@ -57,7 +57,8 @@ EC2 = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action
 cmd = sys.argv[1]
 if cmd == "setup":
     for url in ("oidc.test/old", "oidc.other/x"):
-        iam.create_open_id_connect_provider(Url="https://" + url, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["0" * 40])
+        iam.create_open_id_connect_provider(Url="https://" + url, ThumbprintList=["0" * 40],
+                                            ClientIDList=["sts.amazonaws.com", "api://custom"] if url.endswith("old") else ["sts.amazonaws.com"])
     roles = {
         "app-role": [fed("oidc.test/old", keyed("oidc.test/old", "system:serviceaccount:app:api"), "Irsa")],
         "two-stmt-role": [fed("oidc.test/old", keyed("oidc.test/old", "system:serviceaccount:ops:job")), EC2],
@@ -97,6 +98,7 @@ contains "$OUT" "[add] arn:aws:iam::123456789012:role/two-stmt-role" "two-stmt-r
 contains "$OUT" "[cannot] arn:aws:iam::123456789012:role/multi-role: statement 1 names several providers" "multi-role cannot be moved mechanically, saying why"
 case "$OUT" in *other-role*) fail "a role of another issuer is left out" "$OUT" ;; *) pass "a role of another issuer is left out" ;; esac
 contains "$OUT" "--service-account-issuer=$NEW --service-account-issuer=$OLD" "the kube-apiserver flags for the transition"
+contains "$OUT" 'its client IDs: ["sts.amazonaws.com","api://custom"]' "NEW gets the old provider's audiences (a role on another audience keeps working)"
 contains "$OUT" "$OLD and $NEW serve the same keys" "and what retire will check"
 is "$(writes)" "" "the plan wrote nothing to IAM"
 
@@ -113,6 +115,10 @@ contains "$ERR" "created OpenID Connect provider arn:aws:iam::123456789012:oidc-
 contains "$ERR" "UpdateAssumeRolePolicy: app-role" "  each role's update is said"
 is "$(writes)" "CreateOpenIDConnectProvider UpdateAssumeRolePolicy" "  the writes: the provider and the trust policies"
 is "$(grep -c UpdateAssumeRolePolicy "$T_TMP/iam.log")" 2 "  two roles updated"
+is "$(curl -s "http://127.0.0.1:$IAM_PORT/providers" | /usr/bin/python3 -c '
+import json, sys
+print(json.load(sys.stdin)["arn:aws:iam::123456789012:oidc-provider/oidc.test/new"]["clients"])')" \
+	"['sts.amazonaws.com', 'api://custom']" "  NEW is registered with the old provider's client IDs"
 AFTER=$(dump)
 printf '%s' "$BEFORE" >"$T_TMP/before.json"
 printf '%s' "$AFTER" >"$T_TMP/after.json"
