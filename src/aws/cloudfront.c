@@ -209,6 +209,50 @@ bool cf_get_distribution(const cf_client *c, const char *id, cf_distribution *ou
 	return ok;
 }
 
+/* GET path; *found false (and no error) when CloudFront answers `missing`. */
+static bool lookup(const cf_client *c, const char *path, const char *action, const char *missing, aws_response *r,
+		   bool *found, sao_err *err)
+{
+	*found = false;
+	if (call(c, "GET", path, NULL, NULL, action, r, err))
+		return *found = true;
+	if (r->code != NULL && strcmp(r->code, missing) == 0) {
+		err->msg[0] = '\0';
+		return true;
+	}
+	return false;
+}
+
+bool cf_lookup_distribution(const cf_client *c, const char *id, cf_distribution *out, bool *found, sao_err *err)
+{
+	aws_response r = {0};
+	char *path = NULL;
+	bool ok;
+
+	memset(out, 0, sizeof(*out));
+	if (asprintf(&path, "/distribution/%s", id) < 0)
+		return err_set(err, "out of memory");
+	ok = lookup(c, path, "GetDistribution", "NoSuchDistribution", &r, found, err) &&
+	     (!*found || distribution_answer(&r, "GetDistribution", out, err));
+	free(path);
+	aws_response_clear(&r);
+	return ok;
+}
+
+bool cf_oac_exists(const cf_client *c, const char *id, bool *found, sao_err *err)
+{
+	aws_response r = {0};
+	char *path = NULL;
+	bool ok;
+
+	if (asprintf(&path, "/origin-access-control/%s", id) < 0)
+		return err_set(err, "out of memory");
+	ok = lookup(c, path, "GetOriginAccessControl", "NoSuchOriginAccessControl", &r, found, err);
+	free(path);
+	aws_response_clear(&r);
+	return ok;
+}
+
 char *cf_distribution_config(const cf_want *w)
 {
 	char *comment = aws_xml_escape(w->comment), *ref = aws_xml_escape(w->caller_reference);

@@ -50,6 +50,10 @@ char *cf_distribution_config(const cf_want *w);
 bool cf_list_distributions(const cf_client *c, cf_distribution **out, size_t *n, sao_err *err);
 /* GetDistribution: status and ETag too. */
 bool cf_get_distribution(const cf_client *c, const char *id, cf_distribution *out, sao_err *err);
+/* GetDistribution / GetOriginAccessControl of a remembered id: *found false, without an error,
+ * when CloudFront has no such one any more (deleted behind saoidc's back). */
+bool cf_lookup_distribution(const cf_client *c, const char *id, cf_distribution *out, bool *found, sao_err *err);
+bool cf_oac_exists(const cf_client *c, const char *id, bool *found, sao_err *err);
 bool cf_create_distribution(const cf_client *c, const cf_want *w, cf_distribution *out, sao_err *err);
 /* Sets Enabled false (GetDistributionConfig, then UpdateDistribution with If-Match), unless
  * already disabled. */

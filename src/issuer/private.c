@@ -126,10 +126,13 @@ typedef struct names {
 	char *comment;	/* the distribution's */
 	char *oac;	/* the origin access control's */
 	char *resource; /* the bucket policy statement's */
+	char *site;	/* the object remembering the distribution's and OAC's ids */
 } names;
 
 static bool names_init(const priv_cfg *cfg, names *n, sao_err *err)
 {
+	if (asprintf(&n->site, "%s%s" PRIV_SITE_OBJECT, cfg->prefix, cfg->prefix[0] ? "/" : "") < 0)
+		n->site = NULL;
 	n->comment = comment_of(cfg);
 	n->oac = oac_name(cfg);
 	n->resource = resource_of(cfg);
@@ -138,6 +141,7 @@ static bool names_init(const priv_cfg *cfg, names *n, sao_err *err)
 
 static void names_clear(names *n)
 {
+	free(n->site);
 	free(n->comment);
 	free(n->oac);
 	free(n->resource);
@@ -245,38 +249,101 @@ static bool private_bucket(const priv_cfg *cfg, const bucket_client *b, bool exi
 	return true;
 }
 
-bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *cf, priv_site *out, sao_err *err)
+/* The ids a previous run remembered, checked with one GET each: *hit when the distribution is
+ * still ours and the OAC still there (a re-run then lists nothing, whatever the account's size). */
+static bool recall(const bucket_client *b, const cf_client *cf, const names *nm, cf_distribution *d, char **oac_id,
+		   bool *hit, sao_err *err)
 {
-	cf_distribution *all = NULL, *ours = NULL, *foreign = NULL;
-	size_t n = 0;
-	names nm = {0};
-	char *oac_id = NULL;
-	char *policy = NULL, *merged = NULL, ref[64];
-	bool exists = false, changed = false, ok = false;
-	json_t *want = NULL;
+	char *body = NULL, *etag = NULL;
+	size_t len = 0;
+	bool found = false, dist_ok = false, oac_ok = false, ok = true;
+	json_t *j = NULL;
+	const char *did, *oid;
 
-	memset(out, 0, sizeof(*out));
-	if (!names_init(cfg, &nm, err))
-		goto out;
-	/* Read everything first: a refusal must come before the first write. */
-	if (!bucket_exists(b, &exists, err) || !cf_list_distributions(cf, &all, &n, err) ||
-	    !cf_find_oac(cf, nm.oac, &oac_id, err))
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (all[i].comment != NULL && strcmp(all[i].comment, nm.comment) == 0)
-			ours = &all[i];
-		else if (!is_saoidc(&all[i]) && strlist_has(&all[i].origins, cfg->origin_domain))
-			foreign = &all[i];
+	*hit = false;
+	if (!bucket_object_get(b, nm->site, &body, &len, &etag, &found, err))
+		return false;
+	if (found && (j = json_loadb(body != NULL ? body : "", len, 0, NULL)) != NULL &&
+	    (did = json_string_value(json_object_get(j, "distribution"))) != NULL &&
+	    (oid = json_string_value(json_object_get(j, "origin_access_control"))) != NULL) {
+		ok = cf_lookup_distribution(cf, did, d, &dist_ok, err) &&
+		     (!dist_ok || cf_oac_exists(cf, oid, &oac_ok, err));
+		dist_ok = ok && dist_ok && d->comment != NULL && strcmp(d->comment, nm->comment) == 0;
+		if (ok && dist_ok && oac_ok && (*oac_id = strdup(oid)) != NULL)
+			*hit = true;
+		else if (ok)
+			cf_distribution_clear(d);
 	}
-	if (ours == NULL && foreign != NULL) {
-		err_set(
+	json_decref(j);
+	free(body);
+	free(etag);
+	return ok;
+}
+
+/* Writes the ids down next to the documents for the next run (only when they changed). */
+static bool remember(const bucket_client *b, const names *nm, const char *dist_id, const char *oac_id, sao_err *err)
+{
+	char *doc = NULL, *have = NULL, *etag = NULL;
+	size_t len = 0;
+	bool lost = false, found = false, ok;
+
+	if (asprintf(&doc, "{\"distribution\":\"%s\",\"origin_access_control\":\"%s\"}\n", dist_id, oac_id) < 0)
+		return err_set(err, "out of memory");
+	ok = bucket_object_get(b, nm->site, &have, &len, &etag, &found, err) &&
+	     ((found && have != NULL && strcmp(have, doc) == 0) ||
+	      bucket_object_put_if(b, nm->site, doc, "application/json", found ? etag : NULL, &lost, err));
+	free(doc);
+	free(have);
+	free(etag);
+	return ok; /* a lost race: another publisher wrote the same site down */
+}
+
+/* Without remembered ids: every distribution and OAC of the account, read to find ours and to
+ * refuse, before any write, a bucket that a distribution saoidc did not make already serves. */
+static bool survey(const priv_cfg *cfg, const cf_client *cf, const names *nm, cf_distribution **all, size_t *n,
+		   cf_distribution **ours, char **oac_id, sao_err *err)
+{
+	cf_distribution *foreign = NULL;
+
+	if (!cf_list_distributions(cf, all, n, err) || !cf_find_oac(cf, nm->oac, oac_id, err))
+		return false;
+	for (size_t i = 0; i < *n; i++) {
+		if ((*all)[i].comment != NULL && strcmp((*all)[i].comment, nm->comment) == 0)
+			*ours = &(*all)[i];
+		else if (!is_saoidc(&(*all)[i]) && strlist_has(&(*all)[i].origins, cfg->origin_domain))
+			foreign = &(*all)[i];
+	}
+	if (*ours == NULL && foreign != NULL)
+		return err_set(
 		    err,
 		    "CloudFront distribution %s (%s) already serves bucket %s, and saoidc did not make it, so "
 		    "saoidc leaves it alone. Either give that distribution an origin access control and publish with "
 		    "--acl none --issuer https://%s%s%s, or remove it and run again",
 		    foreign->id, foreign->domain, cfg->bucket, foreign->domain, cfg->prefix[0] ? "/" : "", cfg->prefix);
+	return true;
+}
+
+bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *cf, priv_site *out, sao_err *err)
+{
+	cf_distribution *all = NULL, *ours = NULL, mem = {0};
+	size_t n = 0;
+	names nm = {0};
+	char *oac_id = NULL;
+	char *policy = NULL, *merged = NULL, ref[64];
+	bool exists = false, changed = false, ok = false, hit = false;
+	json_t *want = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!names_init(cfg, &nm, err))
 		goto out;
-	}
+	/* Read everything first: a refusal must come before the first write. What a previous run
+	 * remembered is checked first; only without it (or when it is gone) is the account listed. */
+	if (!bucket_exists(b, &exists, err) || (exists && !recall(b, cf, &nm, &mem, &oac_id, &hit, err)))
+		goto out;
+	if (hit)
+		ours = &mem;
+	else if (!survey(cfg, cf, &nm, &all, &n, &ours, &oac_id, err))
+		goto out;
 	if (ours != NULL && cfg->domain != NULL && !strlist_has(&ours->aliases, cfg->domain)) {
 		err_set(err,
 			"CloudFront distribution %s serves this issuer without the alias %s; saoidc does not change "
@@ -340,9 +407,13 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 			goto out;
 		}
 	}
+	if (!cfg->dry_run && !hit && out->dist.id != NULL && oac_id != NULL &&
+	    !remember(b, &nm, out->dist.id, oac_id, err))
+		goto out;
 	ok = true;
 out:
 	cf_distributions_free(all, n);
+	cf_distribution_clear(&mem);
 	names_clear(&nm);
 	free(oac_id);
 	free(policy);

@@ -7,6 +7,10 @@
 #ifndef SAOIDC_PRIVATE_H
 #define SAOIDC_PRIVATE_H
 
+/* Next to the documents: the ids of the distribution and origin access control a run found or
+ * made, so that the next run checks them with one call each instead of listing the account. */
+#define PRIV_SITE_OBJECT ".saoidc/site.json"
+
 #include "aws/bucket.h"
 #include "aws/cloudfront.h"
 #include "util/err.h"

@@ -79,7 +79,7 @@ bool unpub_run(const unpub_cfg *c, sao_err *err)
 	cf_client cf = {0};
 	iam_client iam;
 	strlist keys = {0};
-	char *k1 = NULL, *k2 = NULL, *k3 = NULL, *issuer = NULL, *arn = NULL;
+	char *k1 = NULL, *k2 = NULL, *k3 = NULL, *k4 = NULL, *issuer = NULL, *arn = NULL;
 	bool ok = false;
 
 	if (!s3_parse_uri(c->uri, &t, err) || !aws_where_init(&where, c->region, false, c->allow_unknown_region, err))
@@ -95,8 +95,9 @@ bool unpub_run(const unpub_cfg *c, sao_err *err)
 	k1 = s3_object_key(&t, c->jwks_path != NULL ? c->jwks_path : "/keys.json");
 	k2 = s3_object_key(&t, "/.well-known/openid-configuration");
 	k3 = s3_object_key(&t, RTN_STATE_PATH);
-	if (k1 == NULL || k2 == NULL || k3 == NULL || !strlist_add(&keys, k1) || !strlist_add(&keys, k2) ||
-	    !strlist_add(&keys, k3)) {
+	k4 = s3_object_key(&t, "/" PRIV_SITE_OBJECT);
+	if (k1 == NULL || k2 == NULL || k3 == NULL || k4 == NULL || !strlist_add(&keys, k1) ||
+	    !strlist_add(&keys, k2) || !strlist_add(&keys, k3) || !strlist_add(&keys, k4)) {
 		err_set(err, "out of memory");
 		goto out;
 	}
@@ -128,6 +129,7 @@ out:
 	free(k1);
 	free(k2);
 	free(k3);
+	free(k4);
 	free(issuer);
 	free(arn);
 	strlist_clear(&keys);

@@ -32,6 +32,7 @@ cf_actions() { sed -n 's/.*"action": "\([A-Za-z]*\)".*/\1/p' "$1" | tr '\n' ' ';
 cf_writes() { cf_actions "$1" | tr ' ' '\n' | grep -cE '^(Create|Update|Delete)' || true; }
 s3_writes() { grep -cE '"method": "(PUT|POST|DELETE)"' "$T_TMP/s3.log" || true; }
 clear_logs() { : >"$T_TMP/cf.log"; : >"$T_TMP/s3.log"; }
+awsc() { aws --endpoint-url "http://127.0.0.1:$PP" --region eu-west-1 "$@"; }
 py() { /usr/bin/python3 -c "$@"; }
 # Read the stand-in as a botocore client would: its answers must parse.
 boto_cf() {
@@ -78,13 +79,30 @@ is "$(grep '"method": "PUT", "path": "/newbucket/cluster/' "$T_TMP/s3.log" | gre
 is "$(grep -c '"signed": false' "$T_TMP/s3.log" "$T_TMP/cf.log" | awk -F: '{s+=$2} END {print s}')" 0 "botocore verified every signature"
 is "$(grep -c '"invalid":\|"bad_response":' "$T_TMP/s3.log" "$T_TMP/cf.log" | awk -F: '{s+=$2} END {print s}')" 0 "every body fit botocore's models, both ways"
 
+# A re-run with nothing changed checks the remembered ids with one call each and lists nothing,
+# whatever the number of distributions in the account; remembered ids that are gone fall back to
+# the listing, which finds the distribution again and remembers it anew.
+clear_logs
+run "$SAOIDC" publish --private --create-bucket --key "$K" s3://newbucket/cluster
+is "$RC" 0 "a re-run with nothing changed exits 0"
+is "$(cf_actions "$T_TMP/cf.log")" "GetDistribution GetOriginAccessControl ListInvalidations " \
+	"  its CloudFront calls: the remembered distribution and OAC, the last invalidation; no listing"
+is "$(cf_writes "$T_TMP/cf.log") $(s3_writes)" "0 0" "  and it writes nothing anywhere"
+printf '{"distribution":"ENOSUCHDIST0001","origin_access_control":"E0NOSUCHOAC01"}\n' >"$T_TMP/site.json"
+awsc s3 cp "$T_TMP/site.json" s3://newbucket/cluster/.saoidc/site.json >/dev/null 2>&1
+clear_logs
+run "$SAOIDC" publish --private --create-bucket --key "$K" s3://newbucket/cluster
+is "$RC" 0 "remembered ids that are gone: the run still exits 0"
+contains "$(cf_actions "$T_TMP/cf.log")" "ListDistributions ListOriginAccessControls" "  it found the remembered distribution gone (NoSuchDistribution) and listed"
+is "$(cf_actions "$T_TMP/cf.log" | grep -c CreateDistribution)" 0 "  and found its distribution again (no second one)"
+contains "$(awsc s3 cp s3://newbucket/cluster/.saoidc/site.json - 2>/dev/null)" "\"distribution\":\"$DIST\"" "  and remembers it anew"
+
 # What was made, read back with botocore and awscli.
 CFG=$(boto_cf "d=c.get_distribution(Id='$DIST')['Distribution']; cfg=d['DistributionConfig']; o=cfg['Origins']['Items'][0]; b=cfg['DefaultCacheBehavior']
 print(o['DomainName'], repr(o['S3OriginConfig']['OriginAccessIdentity']), bool(o['OriginAccessControlId']), b['ViewerProtocolPolicy'], b['AllowedMethods']['Items'], b['CachePolicyId'], cfg['ViewerCertificate'].get('CloudFrontDefaultCertificate'), cfg['Comment'])")
 is "$CFG" "newbucket.s3.eu-west-1.amazonaws.com '' True https-only ['GET', 'HEAD'] 658327ea-f89d-4fab-a63d-7e88639e58f6 True saoidc issuer s3://newbucket/cluster" "the distribution: S3 origin with an OAC and no OAI, https-only, GET/HEAD, CachingOptimized, default certificate, saoidc's comment"
 OAC=$(boto_cf "o=c.list_origin_access_controls()['OriginAccessControlList']['Items'][0]; print(o['Name'], o['SigningProtocol'], o['SigningBehavior'], o['OriginAccessControlOriginType'])")
 is "$OAC" "saoidc-newbucket sigv4 always s3" "the origin access control: sigv4, always, s3"
-awsc() { aws --endpoint-url "http://127.0.0.1:$PP" --region eu-west-1 "$@"; }
 POL=$(awsc s3api get-bucket-policy --bucket newbucket --query Policy --output text 2>&1)
 ARN=$(boto_cf "print(c.get_distribution(Id='$DIST')['Distribution']['ARN'])")
 is "$(py "import json,sys; s=json.loads(sys.argv[1])['Statement']; print(len(s), s[0]['Principal'], s[0]['Action'], s[0]['Resource'], s[0]['Condition'])" "$POL")" \
@@ -182,7 +200,7 @@ is "$(state | py "import json,sys; print(len(json.load(sys.stdin)['dists']))")" 
 clear_logs
 run "$SAOIDC" unpublish s3://newbucket/dom
 is "$RC" 0 "unpublish again exits 0"
-is "$(cf_writes "$T_TMP/cf.log") $(s3_writes)" "0 3" "and writes nothing but the (idempotent) deletes of the three objects"
+is "$(cf_writes "$T_TMP/cf.log") $(s3_writes)" "0 4" "and writes nothing but the (idempotent) deletes of the four objects"
 contains "$(awsc s3api head-bucket --bucket newbucket 2>&1; echo rc=$?)" "rc=0" "the bucket itself stays"
 
 # ---- --private --dry-run: reads, prints the writes, makes none ------------------------------------
