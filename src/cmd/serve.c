@@ -233,6 +233,12 @@ static char *read_pem(const char *path, const char *what, sao_err *err)
 	return (char *)buf;
 }
 
+/* /metrics: the watches' restarts and the age of their oldest last event. */
+static void watch_stats(void *ctx, unsigned long *restarts, long *age_ms)
+{
+	kwatch_stats(ctx, restarts, age_ms);
+}
+
 /* kwatch's callback, on a watch thread: the main loop reloads on SIGUSR1. */
 static void notify_self(void *ctx)
 {
@@ -357,9 +363,12 @@ int cmd_serve(int argc, char **argv)
 		if (kube_keys && !o.from_apiserver &&
 		    (kw = kwatch_start(&o.kube, o.keys, o.nkeys, notify_self, NULL, &err)) == NULL)
 			goto fail;
-		if (kwatch_count(kw) > 0)
+		if (kwatch_count(kw) > 0) {
 			log_info("watching %zu Secret%s through the Kubernetes API (poll every %us as a safety net)",
 				 kwatch_count(kw), kwatch_count(kw) == 1 ? "" : "s", so.kube_poll_s);
+			sc.watch_stats = watch_stats;
+			sc.watch_ctx = kw;
+		}
 		if (!serve_run(&sc, &err))
 			goto fail;
 	}

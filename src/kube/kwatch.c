@@ -81,16 +81,26 @@ size_t kwatch_count(const kwatch *w)
 	return w != NULL ? w->n : 0;
 }
 
-unsigned long kwatch_restarts(kwatch *w)
+void kwatch_stats(kwatch *w, unsigned long *restarts, long *oldest_event_age_ms)
 {
-	unsigned long r = 0;
-
+	*restarts = 0;
+	*oldest_event_age_ms = -1;
 	for (size_t i = 0; w != NULL && i < w->n; i++) {
 		kinf_stats st;
 
 		kinf_stats_get(w->v[i], &st);
-		r += st.restarts;
+		*restarts += st.restarts;
+		if (st.last_event_age_ms > *oldest_event_age_ms)
+			*oldest_event_age_ms = st.last_event_age_ms;
 	}
+}
+
+unsigned long kwatch_restarts(kwatch *w)
+{
+	unsigned long r;
+	long age;
+
+	kwatch_stats(w, &r, &age);
 	return r;
 }
 

@@ -21,7 +21,15 @@ struct metrics {
 	atomic_ullong keys;
 	tf_counters tls;
 	atomic_bool tls_on;
+	metrics_watch_fn watch; /* set before serving starts */
+	void *watch_ctx;
 };
+
+void metrics_set_watch(metrics *m, metrics_watch_fn fn, void *ctx)
+{
+	m->watch = fn;
+	m->watch_ctx = ctx;
+}
 
 char *metrics_tls_text(const tf_counters *t)
 {
@@ -132,6 +140,23 @@ char *metrics_render(metrics *m, size_t *len)
 		(unsigned long long)atomic_load(&m->reloads_ok), (unsigned long long)atomic_load(&m->reloads_failed),
 		(long long)atomic_load(&m->last_reload), (long long)atomic_load(&m->last_reload_ok),
 		(unsigned long long)atomic_load(&m->keys), PACKAGE_VERSION);
+	if (m->watch != NULL) {
+		unsigned long restarts;
+		long age;
+
+		m->watch(m->watch_ctx, &restarts, &age);
+		fprintf(
+		    f,
+		    "# HELP saoidc_kube_watch_restarts_total Watches of kube:// Secrets started again after a "
+		    "broken stream, a 410 Gone or an error.\n"
+		    "# TYPE saoidc_kube_watch_restarts_total counter\n"
+		    "saoidc_kube_watch_restarts_total %lu\n"
+		    "# HELP saoidc_kube_watch_last_event_age_seconds Since the oldest of the watches' last event or "
+		    "list (-1: none yet).\n"
+		    "# TYPE saoidc_kube_watch_last_event_age_seconds gauge\n"
+		    "saoidc_kube_watch_last_event_age_seconds %.3f\n",
+		    restarts, age < 0 ? -1.0 : (double)age / 1000.0);
+	}
 	if (atomic_load(&m->tls_on)) {
 		char *tls = metrics_tls_text(&m->tls);
 

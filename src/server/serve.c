@@ -177,6 +177,8 @@ bool serve_run(const serve_cfg *c, sao_err *err)
 
 	if (m == NULL)
 		return err_set(err, "out of memory");
+	if (c->watch_stats != NULL)
+		metrics_set_watch(m, c->watch_stats, c->watch_ctx);
 	/* Load first: a bad key or issuer must fail before anything listens. */
 	if (!c->source(c->source_ctx, &d, &n, err) || (s = srv_start(&c->srv, m, err)) == NULL ||
 	    !publish_docs(s, m, &d, n, c->from_apiserver, &sv, err))

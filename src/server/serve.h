@@ -7,6 +7,7 @@
 #define SAOIDC_SERVE_H
 
 #include "jose/docs.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "util/err.h"
 
@@ -31,6 +32,8 @@ typedef struct serve_cfg {
 	const char *threads_from;  /* where srv.threads came from, for the log */
 	serve_source_fn source;
 	void *source_ctx;
+	metrics_watch_fn watch_stats; /* kube:// watches' figures for /metrics; NULL: none */
+	void *watch_ctx;
 } serve_cfg;
 
 /* Serves until SIGTERM or SIGINT, which the caller has blocked (with SIGHUP) in every thread

@@ -111,5 +111,13 @@ t1=$(date +%s%N)
 contains "$(curl -s "http://127.0.0.1:$P/keys.json")" "P-256" "a rotated Secret is served through the watch, the poll being an hour away"
 echo "# served $(((t1 - t0) / 1000000)) ms after the Secret changed (it was up to --kube-poll-interval, 30 s by default)"
 contains "$(cat "$T_TMP/serve.log")" "a watched Secret changed: reloading keys" "and the log says why it reloaded"
+M=$(curl -s "http://127.0.0.1:$P/metrics")
+contains "$M" "saoidc_kube_watch_restarts_total 0" "/metrics: the watch has not restarted"
+age=$(printf '%s\n' "$M" | sed -n 's/^saoidc_kube_watch_last_event_age_seconds //p')
+ok "/metrics: the age of the watch's last event (${age:-none} s)" awk -v a="${age:--1}" 'BEGIN { exit !(a >= 0 && a < 60) }'
+kill $APID
+wait $APID 2>/dev/null
+ok "a broken watch stream shows in /metrics as a restart" \
+	wait_for sh -c "curl -s 'http://127.0.0.1:$P/metrics' | grep -q '^saoidc_kube_watch_restarts_total [1-9]'"
 stop_serve
 done_testing
