@@ -38,6 +38,7 @@ const char cmd_migrate_help[] =
     "      --to URL                  the issuer it moves to\n"
     "  -k, --key SOURCE              the cluster's signing keys, which NEW must publish\n"
     "      --apply                   carry out --phase (default: only the plan)\n"
+    "      --dry-run                 only the plan, even with --apply\n"
     "      --phase trust|retire      which phase the plan shows and --apply carries out (default trust)\n"
     "      --switched-at TIME        when the API server began signing with NEW: seconds since 1970\n"
     "                                or YYYY-MM-DDTHH:MM:SSZ (retire)\n"
@@ -59,7 +60,7 @@ const char cmd_migrate_help[] =
     "--assume-role or --profile, one run per account, each under a heading; a failing account does\n"
     "not stop the others, and makes the exit status 1.\n" CLI_HELP_KEY_SOURCES;
 
-enum { OPT_FROM = OPT_CMD_BASE, OPT_TO, OPT_APPLY, OPT_PHASE, OPT_SWITCHED, OPT_LIFETIME, OPT_FORCE };
+enum { OPT_FROM = OPT_CMD_BASE, OPT_TO, OPT_APPLY, OPT_PHASE, OPT_SWITCHED, OPT_LIFETIME, OPT_FORCE, OPT_DRY };
 
 static bool parse_time(const char *s, time_t *out)
 {
@@ -93,6 +94,9 @@ static bool mig_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_APPLY:
 	case OPT_FORCE:
 		*(c == OPT_APPLY ? &m->apply : &m->force) = true;
+		return true;
+	case OPT_DRY:
+		m->dry_run = true;
 		return true;
 	case OPT_PHASE:
 		if (strcmp(arg, "trust") != 0 && strcmp(arg, "retire") != 0)
@@ -174,6 +178,17 @@ static bool mig_cmd_opt(void *ctx, int c, const char *arg, int *code)
 	return acct_opt(&mc->a, c, arg) || mig_opt(&mc->m, c, arg, code);
 }
 
+/* With --apply: the plan, printed before the first write (the writes follow on stderr). */
+static void announce(void *ctx, const json_t *plan)
+{
+	mig_cmd *mc = ctx;
+
+	if (!mc->o.json) {
+		print_plan(stdout, plan, &mc->m);
+		fflush(stdout);
+	}
+}
+
 /* One account's migration: its plan (with a heading naming the account when there are
  * several), carried out with --apply. */
 static int migrate_one(void *ctx, const char *label)
@@ -185,7 +200,7 @@ static int migrate_one(void *ctx, const char *label)
 
 	if (label[0] != '\0' && !mc->o.json)
 		printf("== %s\n", label);
-	if (!mig_run(&mc->m, log_note, &rep, &err)) {
+	if (!mig_run(&mc->m, announce, mc, log_note, &rep, &err)) {
 		if (rep != NULL && !mc->o.json)
 			print_plan(stderr, rep, &mc->m);
 		json_decref(rep);
@@ -198,8 +213,9 @@ static int migrate_one(void *ctx, const char *label)
 			printf("%s\n", j);
 		free(j);
 	} else {
-		print_plan(stdout, rep, &mc->m);
-		if (mc->m.apply)
+		if (!mc->m.apply)
+			print_plan(stdout, rep, &mc->m);
+		else
 			printf("%s: done\n", mc->m.phase == MIG_RETIRE ? "phase retire" : "phase trust");
 	}
 	rc = cli_flush(&err) ? EXIT_SUCCESS : cli_fail(&err);
@@ -215,6 +231,7 @@ const struct option cmd_migrate_options[] = {{"from", required_argument, NULL, O
 					     {"switched-at", required_argument, NULL, OPT_SWITCHED},
 					     {"max-token-lifetime", required_argument, NULL, OPT_LIFETIME},
 					     {"force", no_argument, NULL, OPT_FORCE},
+					     {"dry-run", no_argument, NULL, OPT_DRY},
 					     {"thumbprint", required_argument, NULL, OPT_THUMBPRINT},
 					     {"client-id", required_argument, NULL, OPT_CLIENT_ID},
 					     CLI_OPT_AWS,
@@ -251,6 +268,7 @@ int cmd_migrate(int argc, char **argv)
 	c.m.fips = c.o.fips;
 	c.m.allow_unknown_region = c.o.allow_unknown_region;
 	c.m.now = time(NULL);
+	c.m.apply = c.m.apply && !c.m.dry_run;
 	rc = acct_each(&c.a, c.o.region, c.o.fips, c.o.allow_unknown_region, migrate_one, &c);
 out:
 	key_set_free(keys);

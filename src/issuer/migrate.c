@@ -298,7 +298,7 @@ static bool preflight(const mig_cfg *c, const scan *s, const char *new_found, sa
 	return trust_checks(c, err);
 }
 
-bool mig_run(const mig_cfg *c, iam_note_fn note, json_t **report, sao_err *err)
+bool mig_run(const mig_cfg *c, mig_announce_fn announce, void *ctx, iam_note_fn note, json_t **report, sao_err *err)
 {
 	aws_where where = {0};
 	aws_creds creds = {0};
@@ -334,7 +334,11 @@ bool mig_run(const mig_cfg *c, iam_note_fn note, json_t **report, sao_err *err)
 		err_set(err, "out of memory");
 		goto out;
 	}
-	ok = !c->apply || (preflight(c, &s, new_found, err) && apply(c, &s, &iam, &where, note, err));
+	if (c->apply && !preflight(c, &s, new_found, err))
+		goto out;
+	if (c->apply && announce != NULL)
+		announce(ctx, *report); /* what will change, before the first write */
+	ok = !c->apply || apply(c, &s, &iam, &where, note, err);
 out:
 	json_decref(s.roles);
 	strlist_clear(&s.client_ids);

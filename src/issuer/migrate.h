@@ -27,6 +27,7 @@ typedef struct mig_cfg {
 	const key_set *keys;   /* the cluster's signing keys; NULL: every key OLD serves */
 	mig_phase phase;       /* what --apply does (the plan shows both) */
 	bool apply;
+	bool dry_run;	    /* --dry-run: the plan only, whatever apply says */
 	bool force;	    /* retire before its checks pass, or trust leaving unmovable roles out */
 	time_t switched_at; /* when the API server began signing with NEW (0: not given) */
 	long max_token_s;   /* the longest token lifetime */
@@ -36,9 +37,13 @@ typedef struct mig_cfg {
 	time_t now;
 } mig_cfg;
 
+/* Told the plan once its checks have passed and before the first write (with apply). */
+typedef void (*mig_announce_fn)(void *ctx, const json_t *plan);
+
 /* The plan (always), carried out with apply: {"from", "to", "old_provider", "new_provider",
- * "register": bool, "roles": [{"role", "arn", "action": "add|present|remove|cannot",
- * "statements", "why"}], "flags": [...], "retire_checks": [...]}. note reports each write. */
-bool mig_run(const mig_cfg *c, iam_note_fn note, json_t **report, sao_err *err);
+ * "register": bool, "client_ids", "roles": [{"role", "arn", "action":
+ * "add|present|remove|cannot", "statements", "why"}], "flags": [...], "retire_checks": [...]}.
+ * With apply, announce is called with it before anything is written; note reports each write. */
+bool mig_run(const mig_cfg *c, mig_announce_fn announce, void *ctx, iam_note_fn note, json_t **report, sao_err *err);
 
 #endif

@@ -167,8 +167,15 @@ contains "$OUT" "[remove] arn:aws:iam::123456789012:role/app-role: loses its sta
 contains "$OUT" "[cannot] arn:aws:iam::123456789012:role/multi-role: it trusts only the old provider" "  the plan names it and why"
 is "$(writes)" "" "  none of these wrote anything"
 ok "(multi-role fixed by hand, with botocore)" /usr/bin/python3 "$T_TMP/iam.py" fix-multi
-run "$SAOIDC" migrate --from "$OLD" --to "$NEW" $NET --apply --phase retire --switched-at "$(date -u -d @$(($(date +%s) - 90000)) +%Y-%m-%dT%H:%M:%SZ)"
+SW="$(date -u -d @$(($(date +%s) - 90000)) +%Y-%m-%dT%H:%M:%SZ)"
+: >"$T_TMP/iam.log"
+run "$SAOIDC" migrate --from "$OLD" --to "$NEW" $NET --apply --phase retire --switched-at "$SW" --dry-run
+is "$RC $(writes)" "0 " "--dry-run with --apply: the plan only, nothing written"
+"$SAOIDC" migrate --from "$OLD" --to "$NEW" $NET --apply --phase retire --switched-at "$SW" >"$T_TMP/both.out" 2>&1
+RC=$?
 is "$RC" 0 "phase retire: done"
+ok "  the plan is printed before the first write (stdout flushed, then the writes on stderr)" awk '
+	/\[remove\]/ && !p { p = NR } /UpdateAssumeRolePolicy:/ && !w { w = NR } END { exit !(p > 0 && w > p) }' "$T_TMP/both.out"
 is "$(writes)" "DeleteOpenIDConnectProvider UpdateAssumeRolePolicy" "  the writes: the trust policies, then OLD's provider"
 printf '%s' "$(dump)" >"$T_TMP/final.json"
 is "$(/usr/bin/python3 - "$T_TMP/after.json" "$T_TMP/final.json" <<'PY'
