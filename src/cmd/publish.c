@@ -200,13 +200,6 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 	}
 }
 
-/* kwatch's callback, on a watch thread: the loop runs a pass on SIGUSR1. */
-static void notify_self(void *ctx)
-{
-	(void)ctx;
-	kill(getpid(), SIGUSR1);
-}
-
 /* publish --watch: the source read again for each pass. */
 static bool watch_source(void *ctx, docs *d, sao_err *err)
 {
@@ -242,7 +235,8 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 		 p->status_listen);
 	/* kube:// Secrets are watched: a key change is published within seconds, not at the next
 	 * interval. */
-	if (!o->from_apiserver && (kw = kwatch_start(&o->kube, o->keys, o->nkeys, notify_self, NULL, &err)) == NULL) {
+	if (!o->from_apiserver &&
+	    (kw = kwatch_start(&o->kube, o->keys, o->nkeys, sigs_usr1_self, NULL, &err)) == NULL) {
 		status_stop(st);
 		return cli_fail(&err);
 	}

@@ -239,13 +239,6 @@ static void watch_stats(void *ctx, unsigned long *restarts, long *age_ms)
 	kwatch_stats(ctx, restarts, age_ms);
 }
 
-/* kwatch's callback, on a watch thread: the main loop reloads on SIGUSR1. */
-static void notify_self(void *ctx)
-{
-	(void)ctx;
-	kill(getpid(), SIGUSR1);
-}
-
 /* serve's source: the keys (or the API server's documents) read again. */
 static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 {
@@ -361,7 +354,7 @@ int cmd_serve(int argc, char **argv)
 		/* kube:// Secrets are watched: a key change is served in about a second; the poll stays
 		 * as the safety net. */
 		if (kube_keys && !o.from_apiserver &&
-		    (kw = kwatch_start(&o.kube, o.keys, o.nkeys, notify_self, NULL, &err)) == NULL)
+		    (kw = kwatch_start(&o.kube, o.keys, o.nkeys, sigs_usr1_self, NULL, &err)) == NULL)
 			goto fail;
 		if (kwatch_count(kw) > 0) {
 			log_info("watching %zu Secret%s through the Kubernetes API (poll every %us as a safety net)",

@@ -3,6 +3,7 @@
 #include "util/sigs.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 void sigs_service_set(sigset_t *s)
 {
@@ -20,4 +21,10 @@ void sigs_block_service(void)
 	sigs_service_set(&s);
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void sigs_usr1_self(void *ctx)
+{
+	(void)ctx;
+	kill(getpid(), SIGUSR1);
 }

@@ -10,6 +10,10 @@
 /* The set: SIGTERM, SIGINT, SIGHUP, SIGUSR1. */
 void sigs_service_set(sigset_t *s);
 
+/* Sends this process SIGUSR1 ("a watched Secret changed"), from any thread: a kwatch callback
+ * (ctx unused), which the main loop then takes with sigtimedwait. */
+void sigs_usr1_self(void *ctx);
+
 /* Blocks the set in the calling thread (call it before starting any) and ignores SIGPIPE. */
 void sigs_block_service(void);
 
