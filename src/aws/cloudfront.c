@@ -193,22 +193,6 @@ static bool distribution_answer(const aws_response *r, const char *action, cf_di
 	return ok || err_set(err, "CloudFront %s: the answer is not a Distribution", action);
 }
 
-bool cf_get_distribution(const cf_client *c, const char *id, cf_distribution *out, sao_err *err)
-{
-	aws_response r = {0};
-	char *path = NULL;
-	bool ok;
-
-	memset(out, 0, sizeof(*out));
-	if (asprintf(&path, "/distribution/%s", id) < 0)
-		return err_set(err, "out of memory");
-	ok = call(c, "GET", path, NULL, NULL, "GetDistribution", &r, err) &&
-	     distribution_answer(&r, "GetDistribution", out, err);
-	free(path);
-	aws_response_clear(&r);
-	return ok;
-}
-
 /* GET path; *found false (and no error) when CloudFront answers `missing`. */
 static bool lookup(const cf_client *c, const char *path, const char *action, const char *missing, aws_response *r,
 		   bool *found, sao_err *err)
@@ -251,6 +235,15 @@ bool cf_oac_exists(const cf_client *c, const char *id, bool *found, sao_err *err
 	free(path);
 	aws_response_clear(&r);
 	return ok;
+}
+
+bool cf_get_distribution(const cf_client *c, const char *id, cf_distribution *out, sao_err *err)
+{
+	bool found;
+
+	return cf_lookup_distribution(c, id, out, &found, err) &&
+	       (found ||
+		err_set(err, "CloudFront GetDistribution: distribution %s does not exist (NoSuchDistribution)", id));
 }
 
 char *cf_distribution_config(const cf_want *w)
