@@ -9,12 +9,94 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
-		     iam_note_fn note, char **arn, sao_err *err)
+/* The statements of a policy document as an array (one object Statement: an array of one). */
+static json_t *statement_list(const json_t *policy)
+{
+	const json_t *st = json_object_get(policy, "Statement");
+
+	return json_is_array(st) ? json_deep_copy(st) : json_is_object(st) ? json_pack("[O]", st) : json_array();
+}
+
+/* The role's trust policy made to hold `want`'s statements: added to what it has (it keeps its
+ * other statements: other clusters or services may rely on them), or, with replace, exactly
+ * `want`. *out NULL when nothing is missing. */
+static bool merged_trust(const json_t *cur, const json_t *want, bool replace, json_t **out, size_t *added,
+			 size_t *dropped)
+{
+	json_t *have = statement_list(cur), *need = statement_list(want), *w, *h;
+	size_t i, j;
+	bool ok = have != NULL && need != NULL;
+
+	*out = NULL;
+	*added = *dropped = 0;
+	json_array_foreach(ok ? need : NULL, i, w)
+	{
+		bool present = false;
+
+		json_array_foreach(have, j, h) present = present || json_equal(w, h);
+		*added += !present;
+	}
+	json_array_foreach(ok ? have : NULL, j, h)
+	{
+		bool wanted = false;
+
+		json_array_foreach(need, i, w) wanted = wanted || json_equal(w, h);
+		*dropped += replace && !wanted;
+	}
+	if (ok && (*added > 0 || *dropped > 0)) {
+		if (!replace)
+			json_array_foreach(need, i, w)
+			{
+				bool present = false;
+
+				json_array_foreach(have, j, h) present = present || json_equal(w, h);
+				if (!present)
+					json_array_append(have, w);
+			}
+		*out = json_deep_copy(replace ? want : cur); /* cur's Version and Id stay */
+		ok = *out != NULL && (replace || json_object_set(*out, "Statement", have) == 0);
+	}
+	json_decref(have);
+	json_decref(need);
+	return ok;
+}
+
+/* An existing role: its trust policy brought to hold `trust` (additive unless o->replace),
+ * said before it is written. */
+static bool trust_update(const char *name, const json_t *cur, const json_t *trust, const iam_role_opts *o,
+			 const iam_client *iam, iam_note_fn note, sao_err *err)
+{
+	json_t *next = NULL;
+	size_t added, dropped;
+	bool ok;
+
+	if (cur == NULL)
+		return err_set(err, "IAM GetRole %s: its trust policy is unreadable", name);
+	if (!merged_trust(cur, trust, o->replace, &next, &added, &dropped))
+		return err_set(err, "out of memory");
+	if (next == NULL) {
+		note("role %s already trusts the issuer as asked", name);
+		return true;
+	}
+	if (o->replace)
+		note("role %s: %s its trust policy by the one printed (%zu of its statements go: the pods they let in "
+		     "lose the role)",
+		     name, o->dry_run ? "would replace" : "replacing", dropped);
+	else
+		note("role %s: %s %zu statement%s to its trust policy (its other statements stay; --replace-trust "
+		     "would make it exactly the printed policy)",
+		     name, o->dry_run ? "would add" : "adding", added, added == 1 ? "" : "s");
+	ok = o->dry_run || iam_role_set_trust(name, next, iam, note, err);
+	json_decref(next);
+	return ok;
+}
+
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_role_opts *o,
+		     const iam_client *iam, iam_note_fn note, char **arn, sao_err *err)
 {
 	aws_response r = {0};
 	iam_form f = {0};
-	char *doc = json_dumps(trust, JSON_COMPACT), *have = NULL;
+	char *doc = json_dumps(trust, JSON_COMPACT);
 	strlist attached = {0};
 	bool ok = false;
 
@@ -28,21 +110,7 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 		json_t *cur = dec != NULL ? json_loads(dec, 0, NULL) : NULL;
 
 		*arn = aws_xml_text(r.body, r.body_len, "Arn");
-		if (cur == NULL || !json_equal(cur, (json_t *)trust)) {
-			iam_form u = {0};
-			aws_response ur = {0};
-
-			iam_form_add(&u, "RoleName", name);
-			iam_form_add(&u, "PolicyDocument", doc);
-			ok = iam_call("UpdateAssumeRolePolicy", &u, iam, &ur, err);
-			free(u.s);
-			aws_response_clear(&ur);
-			if (ok)
-				note("UpdateAssumeRolePolicy: role %s now trusts the issuer as asked", name);
-		} else {
-			ok = true;
-			note("role %s already has this trust policy", name);
-		}
+		ok = trust_update(name, cur, trust, o, iam, note, err);
 		json_decref(cur);
 		free(dec);
 		free(enc);
@@ -52,6 +120,12 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 		iam_form c = {0};
 
 		aws_response_clear(&r);
+		err->msg[0] = '\0';
+		if (o->dry_run) {
+			note("would create role %s trusting the issuer as printed", name);
+			ok = true;
+			goto out;
+		}
 		iam_form_add(&c, "RoleName", name);
 		iam_form_add(&c, "AssumeRolePolicyDocument", doc);
 		iam_form_add(&c, "Description", "IRSA role trusting a Kubernetes service-account issuer (saoidc)");
@@ -81,13 +155,12 @@ bool iam_role_ensure(const char *name, const json_t *trust, const strlist *polic
 				continue;
 			iam_form_add(&a, "RoleName", name);
 			iam_form_add(&a, "PolicyArn", policy_arns->v[i]);
-			if (!iam_write_call("AttachRolePolicy", &a, iam, false, note, policy_arns->v[i], err))
+			if (!iam_write_call("AttachRolePolicy", &a, iam, o->dry_run, note, policy_arns->v[i], err))
 				goto out;
 		}
 	}
 	ok = true;
 out:
-	free(have);
 	free(doc);
 	free(f.s);
 	strlist_clear(&attached);

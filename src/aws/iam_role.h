@@ -9,10 +9,17 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* Creates the IAM role with this trust policy, or brings its trust policy in line, and attaches
- * the managed policies not attached yet (none is detached). *arn is malloc'd. */
-bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_client *iam,
-		     iam_note_fn note, char **arn, sao_err *err);
+typedef struct iam_role_opts {
+	bool replace; /* make an existing role's trust policy exactly `trust` (else: add to it) */
+	bool dry_run; /* read, and say what would be written */
+} iam_role_opts;
+
+/* Creates the IAM role with this trust policy; an existing role gets the statements of `trust`
+ * it lacks added to its own (other statements stay) unless o->replace, said before it is
+ * written; attaches the managed policies not attached yet (none is detached). *arn is malloc'd
+ * (NULL in a dry run that would create the role). */
+bool iam_role_ensure(const char *name, const json_t *trust, const strlist *policy_arns, const iam_role_opts *o,
+		     const iam_client *iam, iam_note_fn note, char **arn, sao_err *err);
 
 /* UpdateAssumeRolePolicy: the role's trust policy becomes `trust` (noted as it is made). */
 bool iam_role_set_trust(const char *name, const json_t *trust, const iam_client *iam, iam_note_fn note, sao_err *err);

@@ -16,7 +16,8 @@
 const char cmd_trust_policy_help[] =
     "Usage: saoidc trust-policy aws --issuer URL [--account ID] --namespace NS [--namespace NS ...]\n"
     "                               --service-account SA|'*' [--audience AUD]\n"
-    "                               [--region REGION] [--create-role NAME [--policy-arn ARN ...]]\n"
+    "                               [--region REGION] [--create-role NAME [--policy-arn ARN ...]\n"
+    "                               [--replace-trust] [--dry-run]]\n"
     "                               [--assume-role ARN ... | --profile NAME ...]\n"
     "       saoidc trust-policy azure --issuer URL --namespace NS --service-account SA [--name N]\n"
     "                                 [--identity-name ID --resource-group RG]\n"
@@ -27,7 +28,9 @@ const char cmd_trust_policy_help[] =
     "Print what each cloud needs to trust the issuer's tokens for a service account:\n"
     "  aws    the IAM role trust policy (sts:AssumeRoleWithWebIdentity, conditions on :sub and :aud;\n"
     "         StringLike for --service-account '*' or several namespaces); --create-role creates the\n"
-    "         role through IAM or brings its trust policy in line, and attaches --policy-arn policies.\n"
+    "         role through IAM, or adds the statements to an existing role's trust policy (its other\n"
+    "         statements stay; --replace-trust makes it exactly the printed policy, saying what goes;\n"
+    "         --dry-run says what would change), and attaches --policy-arn policies.\n"
     "         The ARNs carry the partition of --region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
     "         profile; without one, the commercial partition, arn:aws): give it for GovCloud\n"
     "         (arn:aws-us-gov) and China (arn:aws-cn), whatever the issuer's host. --fips: IAM's\n"
@@ -56,13 +59,16 @@ enum {
 	OPT_EMAIL,
 	OPT_TOKEN_PATH,
 	OPT_CREATE_ROLE,
-	OPT_POLICY_ARN
+	OPT_POLICY_ARN,
+	OPT_REPLACE_TRUST,
+	OPT_TP_DRY_RUN
 };
 
 typedef struct tp_opts {
 	strlist namespaces;
 	strlist policy_arns;
-	const char *v[16]; /* indexed by option - OPT_CMD_BASE */
+	iam_role_opts role; /* --replace-trust, --dry-run */
+	const char *v[16];  /* indexed by option - OPT_CMD_BASE */
 } tp_opts;
 
 static bool tp_opt(void *ctx, int c, const char *arg, int *code)
@@ -72,6 +78,10 @@ static bool tp_opt(void *ctx, int c, const char *arg, int *code)
 	if (c == OPT_NS || c == OPT_POLICY_ARN) {
 		if (!strlist_add(c == OPT_NS ? &t->namespaces : &t->policy_arns, arg))
 			*code = EXIT_FAILURE;
+		return true;
+	}
+	if (c == OPT_REPLACE_TRUST || c == OPT_TP_DRY_RUN) {
+		*(c == OPT_REPLACE_TRUST ? &t->role.replace : &t->role.dry_run) = true;
 		return true;
 	}
 	if (c < OPT_ACCOUNT || c > OPT_CREATE_ROLE)
@@ -124,8 +134,9 @@ static json_t *tp_aws(const tp_opts *t, const cli_opts *o, char **role_arn, sao_
 	if (out != NULL && V(OPT_CREATE_ROLE) != NULL) {
 		aws_creds creds = {0};
 		iam_client iam;
-		bool ok = iam_client_init(&iam, &creds, &where, err) && aws_creds_load(&creds, &where, err) &&
-			  iam_role_ensure(V(OPT_CREATE_ROLE), out, &t->policy_arns, &iam, log_note, role_arn, err);
+		bool ok =
+		    iam_client_init(&iam, &creds, &where, err) && aws_creds_load(&creds, &where, err) &&
+		    iam_role_ensure(V(OPT_CREATE_ROLE), out, &t->policy_arns, &t->role, &iam, log_note, role_arn, err);
 
 		aws_creds_clear(&creds);
 		if (!ok) {
@@ -208,6 +219,8 @@ const struct option cmd_trust_policy_options[] = {CLI_OPT_ISSUER,
 						  {"service-account-email", required_argument, NULL, OPT_EMAIL},
 						  {"token-path", required_argument, NULL, OPT_TOKEN_PATH},
 						  {"create-role", required_argument, NULL, OPT_CREATE_ROLE},
+						  {"replace-trust", no_argument, NULL, OPT_REPLACE_TRUST},
+						  {"dry-run", no_argument, NULL, OPT_TP_DRY_RUN},
 						  ACCT_OPTS,
 						  {"policy-arn", required_argument, NULL, OPT_POLICY_ARN},
 						  CLI_OPT_AWS,

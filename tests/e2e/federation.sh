@@ -43,9 +43,24 @@ if /usr/bin/python3 -c 'import botocore' 2>/dev/null; then
 	run "$SAOIDC" $TP --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess
 	is "$(actions)" "GetRole ListAttachedRolePolicies " "a second run changes nothing"
 	: >"$T_TMP/iam.log"
-	run "$SAOIDC" trust-policy aws --issuer "$ISS" --account 123456789012 --namespace prod --service-account worker --create-role irsa-api
-	is "$(actions)" "GetRole UpdateAssumeRolePolicy " "a changed service account updates the trust policy"
+	W="trust-policy aws --issuer $ISS --account 123456789012 --namespace prod --service-account worker --create-role irsa-api"
+	run "$SAOIDC" $W --dry-run
+	is "$(actions)" "GetRole " "--dry-run on an existing role only reads it"
+	contains "$ERR" "role irsa-api: would add 1 statement to its trust policy (its other statements stay" "  and says what it would add"
+	: >"$T_TMP/iam.log"
+	run "$SAOIDC" $W
+	is "$(actions)" "GetRole UpdateAssumeRolePolicy " "another service account on an existing role: one update"
+	contains "$ERR" "role irsa-api: adding 1 statement to its trust policy" "  said before it is made"
 	is "$(grep -c '"signed": true' "$T_TMP/iam.log")" 2 "every call was signed as botocore expects"
+	subs() { curl -s "http://127.0.0.1:$IP/roles" | /usr/bin/python3 -c "
+import json, sys
+t = json.loads(json.load(sys.stdin)['irsa-api']['trust'])
+print(sorted(v for s in t['Statement'] for c in s['Condition'].values() for k, v in c.items() if k.endswith(':sub')))"; }
+	is "$(subs)" "['system:serviceaccount:prod:api', 'system:serviceaccount:prod:worker']" "  the role trusts both: the first service account keeps the role"
+	: >"$T_TMP/iam.log"
+	run "$SAOIDC" $W --replace-trust
+	contains "$ERR" "role irsa-api: replacing its trust policy by the one printed (1 of its statements go" "--replace-trust says what goes"
+	is "$(subs)" "['system:serviceaccount:prod:worker']" "  and makes it exactly the printed policy"
 fi
 
 refused "a bad account ID is refused" 1 "not a 12-digit AWS account ID" "$SAOIDC" trust-policy aws --issuer "$ISS" --account 42 --namespace a --service-account b
