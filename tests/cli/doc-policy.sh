@@ -16,6 +16,8 @@ for f, svc in (("bucket.c", "s3"), ("cloudfront.c", "cloudfront")):
     text = open(src + "/src/aws/" + f).read()
     # call(c, METHOD, ..., "Action", [ok_status,] &resp, err)
     used |= {"%s:%s" % (svc, a) for a in re.findall(r'"([A-Z][a-z][A-Za-z]+)",\s*(?:\d+,\s*)?&[a-z]+, err\)', text)}
+    # lookup(c, path, "Action", "NoSuchThing", ...): a GET whose not-found is an answer
+    used |= {"%s:%s" % (svc, a) for a in re.findall(r'lookup\(c, path, "([A-Z][a-z][A-Za-z]+)"', text)}
 used |= {"s3:GetObject", "s3:PutObject"}  # publish's object sync (cmd/publish.c)
 print("missing:", sorted(used - granted))
 print("unused:", sorted(granted - used))
