@@ -15,6 +15,17 @@ BUILD="$TOP/build"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
+# failures DIR: the FAIL/ERROR lines of DIR's check, each failing point with what it printed
+# (its "#" lines in the test's log), so that a CI log alone says why.
+failures() {
+	grep -E '^(FAIL|ERROR|XPASS):' "$1/check.out" | while read -r line; do
+		echo "$line"
+		set -f; set -- "$1" $line
+		t=$3 n=$4
+		awk -v n="$n" '/^(not ok|ok) / { on = ($1 == "not" && $3 == n) } on' "$1/$t.log" 2>/dev/null | head -n 20
+		grep -m3 -E 'Sanitizer|runtime error' "$1/$t.log" 2>/dev/null
+	done
+}
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -100,7 +111,7 @@ test)
 			rc=1
 			tail -n 30 "$dir/check.out"
 		fi
-		grep -E '^(FAIL|ERROR|XPASS):' "$dir/check.out" || true
+		failures "$dir"
 	done
 	# ThreadSanitizer on the tests that drive serve's worker threads through reloads: a data race
 	# makes the server exit 66, which the tests check.
@@ -113,7 +124,7 @@ test)
 		rc=1
 		tail -n 30 "$TOP/build-tsan/check.out"
 	fi
-	grep -E '^(FAIL|ERROR|XPASS):' "$TOP/build-tsan/check.out" || true
+	failures "$TOP/build-tsan"
 	"$TOP/tests/summary.sh" "$BUILD" "$TOP/build-asan" "$TOP/build-tsan" || rc=1
 	exit $rc
 	;;

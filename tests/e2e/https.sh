@@ -79,10 +79,18 @@ if mode == "pipeline":
 elif mode == "many":
     ok, lock = [0], threading.Lock()
     def one():
-        s = tls()
-        s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        if read_all(s).startswith(b"HTTP/1.1 200"):
+        # what went wrong goes to stderr, which the test prints when the count is short
+        try:
+            s = tls()
+            s.sendall(b"GET /keys.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            head = read_all(s)[:40]
+        except Exception as e:
+            print("client:", repr(e), file=sys.stderr)
+            return
+        if head.startswith(b"HTTP/1.1 200"):
             with lock: ok[0] += 1
+        else:
+            print("answer:", head, file=sys.stderr)
     # at most --max-per-ip (6) at once from one address
     for rnd in range(20):
         ts = [threading.Thread(target=one) for _ in range(5)]
@@ -218,7 +226,6 @@ elif mode == "garbage":
 PY
 py() { /usr/bin/python3 "$T_TMP/client.py" "$1" "$P" "$C/root.pem" "${2:-}"; }
 is "$(py pipeline)" 3 "three pipelined requests in one TLS write: three answers"
-is "$(py many)" 100 "100 clients, five at a time, each with its own handshake: all answered"
 is "$(py garbage)" "no plaintext answer" "plain HTTP to the TLS port gets no answer"
 py noise 7 >/dev/null
 ok "after 300 connections of random bytes (before, as and after a handshake) the server answers" sh -c "$CURL -f -o /dev/null $U/healthz"
@@ -281,7 +288,13 @@ fi
 # The same client with a long request deadline: the stall bound (--timeout) is what cuts it.
 P=$(free_port)
 SERVE_SCHEME=https start_serve "$P" --issuer "$ISS" --key "$KEYS/demo-rsa.pub" --listen "127.0.0.1:$P" \
-	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 60 --timeout 2
+	--tls-cert "$C/chain.pem" --tls-key "$C/leaf.key" --request-timeout 60 --timeout 2 --max-per-ip 6
+# Many handshakes in turn from one address, each freeing its slot for the next (on this server,
+# whose deadline is not the one under test: a loaded machine may take seconds for a handshake).
+n=$(py many 2>"$T_TMP/many.err")
+if [ "$n" = 100 ]; then pass "100 clients, five at a time, each with its own handshake: all answered"; else
+	fail "100 clients, five at a time, each with its own handshake: all answered" "answered: $n" "$(sort "$T_TMP/many.err" | uniq -c | head -5)" "$(tail -5 "$T_TMP/serve.log")"
+fi
 t=$(py noread)
 ok "with --request-timeout 60, a client that never reads is cut after --timeout (2 s): ${t} s" awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 8) }'
 # Answers that libmicrohttpd has handed over and closed behind, which the client never takes:
