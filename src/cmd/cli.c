@@ -3,6 +3,7 @@
 #include "cmd/cli.h"
 
 #include "jose/discovery.h"
+#include "jose/retain.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -31,6 +32,15 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 		return true;
 	case OPT_ALLOW_UNKNOWN_REGION:
 		o->allow_unknown_region = true;
+		return true;
+	case OPT_CLUSTER:
+	case OPT_RETIRE_CLUSTER:
+		if (o->cluster != NULL &&
+		    (strcmp(o->cluster, arg) != 0 || o->retire_cluster != (c == OPT_RETIRE_CLUSTER)))
+			o->cluster = ""; /* given twice, differently: refused in cli_parse */
+		else
+			o->cluster = arg;
+		o->retire_cluster = c == OPT_RETIRE_CLUSTER;
 		return true;
 	case OPT_REVOKE:
 		if (!strlist_add(&o->revoke, arg)) {
@@ -162,7 +172,22 @@ int cli_parse(const char *cmd, const char *help, int argc, char **argv, const st
 	}
 	if ((need & CLI_NEED_ISSUER) && o->docs.issuer == NULL)
 		return cli_usage_error(cmd, "--issuer is required");
-	if ((need & CLI_NEED_KEY) && o->nkeys == 0 && !o->from_apiserver)
+	if (o->cluster != NULL && !retain_cluster_name_ok(o->cluster))
+		return cli_usage_error(
+		    cmd,
+		    o->cluster[0] == '\0'
+			? "give one --cluster or one --retire-cluster"
+			: "--cluster and --retire-cluster take a name of 1 to 63 letters, digits, '.', "
+			  "'-' or '_' (the cluster's, as it should appear in the retention state), not '%s'",
+		    o->cluster);
+	if (o->retire_cluster && (o->nkeys > 0 || o->from_apiserver))
+		return cli_usage_error(cmd, "--retire-cluster %s retires every key of that cluster: give no --key",
+				       o->cluster);
+	if (o->cluster != NULL && o->docs.legacy_empty_kid)
+		return cli_usage_error(cmd,
+				       "--legacy-empty-kid cannot go with --cluster: a key without a kid cannot be "
+				       "told apart from the other clusters' keys");
+	if ((need & CLI_NEED_KEY) && o->nkeys == 0 && !o->from_apiserver && !o->retire_cluster)
 		return cli_usage_error(cmd, "at least one --key is required");
 	if (o->from_apiserver && o->nkeys > 0)
 		return cli_usage_error(cmd, "--from-apiserver takes the keys from the API server: give no --key");
@@ -344,6 +369,11 @@ bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
 	key_set *keys;
 	bool ok;
 
+	if (o->retire_cluster) { /* no source: the cluster's keys all leave it */
+		*nkeys = 0;
+		d->jwks_len = strlen("{\"keys\":[]}");
+		return (d->jwks = strdup("{\"keys\":[]}")) != NULL || err_set(err, "out of memory");
+	}
 	if (o->from_apiserver) {
 		ok = apiserver_docs(o, d, nkeys, err);
 		if (ok)

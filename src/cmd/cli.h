@@ -39,6 +39,8 @@ enum {
 	OPT_ALLOW_CERT,
 	OPT_ALLOW_UNKNOWN_REGION,
 	OPT_REVOKE,
+	OPT_CLUSTER,
+	OPT_RETIRE_CLUSTER,
 	OPT_CMD_BASE = 0x200 /* commands number their own options from here */
 };
 
@@ -49,6 +51,12 @@ enum {
 #define CLI_OPT_REVOKE                                                                                                 \
 	{                                                                                                              \
 		"revoke", required_argument, NULL, OPT_REVOKE                                                          \
+	}
+/* --cluster NAME, --retire-cluster NAME: one issuer shared by several clusters (render, publish) */
+#define CLI_OPT_FLEET                                                                                                  \
+	{"cluster", required_argument, NULL, OPT_CLUSTER},                                                             \
+	{                                                                                                              \
+		"retire-cluster", required_argument, NULL, OPT_RETIRE_CLUSTER                                          \
 	}
 #define CLI_OPT_ISSUER                                                                                                 \
 	{                                                                                                              \
@@ -155,6 +163,8 @@ typedef struct cli_opts {
 	bool allow_certificate;	   /* --allow-certificate */
 	bool allow_unknown_region; /* --allow-unknown-region */
 	strlist revoke;		   /* --revoke KID, for the commands that take it */
+	const char *cluster;	   /* --cluster NAME or --retire-cluster NAME */
+	bool retire_cluster;	   /* --retire-cluster: no source; every key of `cluster` retires */
 	int argi;		   /* first positional argument */
 	const char *positional;	   /* what the positional argument is, for the usage error ("s3://BUCKET[/PREFIX]") */
 } cli_opts;

@@ -272,6 +272,8 @@ static int usage_checks(pub_opts *p, const cli_opts *o)
 	} else if (p->domain != NULL || p->certificate_arn != NULL || p->wait) {
 		return cli_usage_error("publish", "--domain, --certificate-arn and --wait go with --private");
 	}
+	if (p->watch && o->retire_cluster)
+		return cli_usage_error("publish", "--retire-cluster is one run: without --watch");
 	if (p->watch && (p->dry_run || p->do_register))
 		return cli_usage_error("publish",
 				       "--watch runs until stopped: without --dry-run, and without --register "
@@ -307,6 +309,7 @@ const struct option cmd_publish_options[] = {CLI_OPTS_DOCS,
 					     {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
 					     {"retain", required_argument, NULL, OPT_RETAIN},
 					     CLI_OPT_REVOKE,
+					     CLI_OPT_FLEET,
 					     {"watch", no_argument, NULL, OPT_WATCH},
 					     {"interval", required_argument, NULL, OPT_INTERVAL},
 					     {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
@@ -337,7 +340,7 @@ int cmd_publish(int argc, char **argv)
 	if (rc >= 0 || (rc = usage_checks(&p, &o)) >= 0)
 		goto out;
 	/* Bad keys are refused before anything is read from, or made in, AWS. */
-	if (!o.from_apiserver && (keys = cli_load_keys(&o, &err)) == NULL)
+	if (!o.from_apiserver && !o.retire_cluster && (keys = cli_load_keys(&o, &err)) == NULL)
 		goto fail;
 	if (p.retain_s == 0)
 		cli_warn_no_retention();
@@ -351,6 +354,8 @@ int cmd_publish(int argc, char **argv)
 			      p.wait_timeout,
 			      p.retain_s,
 			      &o.revoke,
+			      o.cluster,
+			      o.retire_cluster,
 			      o.region,
 			      o.fips,
 			      o.allow_unknown_region};

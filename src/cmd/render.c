@@ -105,8 +105,13 @@ static bool retained_docs(const char *state_path, const cli_opts *o, const docs 
 			goto out;
 		}
 	}
-	if (!retain_merge(state, sj, time(NULL), &(retain_policy){retain_s, &o->revoke, DOCS_MAX_KEYS}, &nstate, &jwks,
-			  &rep, err)) {
+	if (!retain_merge(state, sj, time(NULL),
+			  &(retain_policy){.retain_s = retain_s,
+					   .revoke = &o->revoke,
+					   .max_keys = DOCS_MAX_KEYS,
+					   .cluster = o->cluster,
+					   .retire = o->retire_cluster},
+			  &nstate, &jwks, &rep, err)) {
 		err_prefix(err, "%s: ", state_path);
 		goto out;
 	}
@@ -136,6 +141,7 @@ const struct option cmd_render_options[] = {CLI_OPTS_DOCS,
 					    {"retain", required_argument, NULL, OPT_RETAIN},
 					    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 					    CLI_OPT_REVOKE,
+					    CLI_OPT_FLEET,
 					    CLI_OPT_HELP,
 					    CLI_OPT_END};
 
@@ -201,7 +207,7 @@ int cmd_render(int argc, char **argv)
 			 "public keys and times)",
 			 state_path);
 	log_info("wrote %s", disc_path);
-	log_info("wrote %s (%zu key%s)", jwks_path, nkeys, nkeys == 1 ? "" : "s");
+	log_info("wrote %s (%zu key%s)", jwks_path, docs_key_count(&d), docs_key_count(&d) == 1 ? "" : "s");
 	log_info("issuer %s; jwks_uri %s", o.docs.issuer, d.jwks_uri);
 	rc = EXIT_SUCCESS;
 	goto out;

@@ -261,16 +261,27 @@ static int merge_and_upload(pub_site *s, const docs_cfg *dc, const docs *source,
 		bool moved = false, ok;
 		int r;
 
+		retain_policy pol = {.retain_s = p->retain_s,
+				     .revoke = p->revoke,
+				     .max_keys = DOCS_MAX_KEYS,
+				     .cluster = p->cluster,
+				     .retire = p->retire};
+
+		if (dry && s->creds.access_key == NULL && p->cluster != NULL) {
+			err_set(err,
+				"dry run without credentials: with --cluster the JWKS holds the other clusters' keys, "
+				"which only the retention state (s3://%s/%s) tells; give credentials that can read it",
+				s->t.bucket, s->state_key);
+			return -1;
+		}
 		if (dry && s->creds.access_key == NULL) {
 			log_note("dry run without credentials: the retention state (s3://%s/%s) is not read; the JWKS "
 				 "shown is the source's alone",
 				 s->t.bucket, s->state_key);
 			ok = docs_copy(source, &pub, err);
 		} else {
-			ok = rtn_merge(&bc, s->state_key, dc, source,
-				       &(retain_policy){p->retain_s, p->revoke, DOCS_MAX_KEYS}, time(NULL), dry, &pub,
-				       &etag, &rep, err);
-			if (!ok && dry && (p->revoke == NULL || p->revoke->n == 0)) {
+			ok = rtn_merge(&bc, s->state_key, dc, source, &pol, time(NULL), dry, &pub, &etag, &rep, err);
+			if (!ok && dry && (p->revoke == NULL || p->revoke->n == 0) && p->cluster == NULL) {
 				log_note("dry run: the retention state (s3://%s/%s) could not be read (%s); the JWKS "
 					 "shown is "
 					 "the source's alone",

@@ -25,6 +25,8 @@ typedef struct pub_cfg {
 	unsigned wait_timeout; /* seconds */
 	long retain_s;
 	const strlist *revoke; /* kids to withdraw now and for good */
+	const char *cluster;   /* --cluster / --retire-cluster NAME: this source is one cluster's (NULL: all) */
+	bool retire;	       /* --retire-cluster: the source is empty, every key of `cluster` retires */
 	const char *region;    /* NULL: the environment's */
 	bool fips;
 	bool allow_unknown_region; /* a region saoidc does not know is taken (its partition from its name) */

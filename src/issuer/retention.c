@@ -113,6 +113,8 @@ void rtn_report_log(const retain_report *rep)
 		log_warn("key %s: dropped early to make room (the oldest retained keys give way, never the source's); "
 			 "tokens it signed that are still valid fail at STS",
 			 rep->cut.v[i]);
+	for (size_t i = 0; i < rep->others.n; i++)
+		log_info("%s", rep->others.v[i]);
 	for (size_t i = 0; i < rep->notes.n; i++)
 		log_warn("retention state: %s", rep->notes.v[i]);
 }

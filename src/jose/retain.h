@@ -16,7 +16,10 @@
  * adds the revoked list; a state without revocations is still written as version 1, so that an
  * older saoidc keeps reading it (and one that has revocations is refused by an older saoidc,
  * which would otherwise drop the list and let a revoked key back in). */
-#define RETAIN_VERSION 2
+#define RETAIN_VERSION 3
+/* Version 3 records the cluster that owns each key (--cluster: one issuer shared by several
+ * clusters). A state that names clusters is written as version 3, so that an older saoidc
+ * refuses it instead of taking every cluster's keys for its own source's and retiring them. */
 /* Default retention: 24 h, the longest default token lifetime (the EKS webhook's
  * token-expiration), plus 1 h for JWKS caches (STS, CloudFront: the documents' max-age). */
 #define RETAIN_DEFAULT_S (25L * 3600L)
@@ -28,6 +31,7 @@ typedef struct retain_report {
 	strlist revoked; /* "KID (...)": withdrawn by this merge */
 	strlist notes;	 /* what was odd in the state (times in the future), for a warning */
 	strlist cut;	 /* "KID (...)": retained keys dropped early, over the JWKS cap */
+	strlist others;	 /* other clusters' keys, kept as they are: "cluster NAME: N keys (M retained)" */
 } retain_report;
 
 /* What a merge keeps and withdraws. */
@@ -35,7 +39,22 @@ typedef struct retain_policy {
 	long retain_s;	       /* how long a key stays after it leaves the source */
 	const strlist *revoke; /* kids to withdraw now and for good (--revoke); NULL: none */
 	size_t max_keys;       /* the JWKS's cap: retained keys give way, oldest first (0: none) */
+	/* --cluster NAME: the source is this cluster's keys only; other clusters' keys are kept as
+	 * they are, and the cap counts them all. NULL: the source is the whole set (a state that
+	 * names clusters is then refused). */
+	const char *cluster;
+	bool retire; /* --retire-cluster: every key of `cluster` enters retention (the source is empty) */
 } retain_policy;
+
+/* A cluster name: 1 to 63 of [A-Za-z0-9._-], starting with a letter or digit. */
+bool retain_cluster_name_ok(const char *name);
+
+/* The clusters a state holds keys for, one line each: "NAME: N keys (M retained)", in name
+ * order; keys published without --cluster count under "(no --cluster)". */
+bool retain_state_clusters(const json_t *state, strlist *lines);
+
+/* The cluster that owns kid in the state; "" when none is recorded or kid is not there. */
+const char *retain_kid_cluster(const json_t *state, const char *kid);
 
 void retain_report_clear(retain_report *r);
 
@@ -45,7 +64,12 @@ void retain_report_clear(retain_report *r);
  * is not a retention state or is of a newer version, and a kid naming two different keys.
  * Revocation: a kid in pol->revoke leaves the JWKS and the state at once and is recorded as
  * revoked; refused when the source still holds it (the cluster still signs with it) or when
- * nothing published has that kid. A source that holds a key revoked earlier is refused. */
+ * nothing published has that kid. A source that holds a key revoked earlier is refused.
+ * With pol->cluster: the source's keys are that cluster's; the JWKS holds every cluster's keys,
+ * grouped by cluster in name order (each cluster's live keys, then its retained ones), so that
+ * any cluster's run of an unchanged fleet writes the same bytes. A kid another cluster owns is
+ * refused; keys published without --cluster are taken by the cluster whose source holds them,
+ * the others kept as they are. A retired key keeps the retention of the run that retired it. */
 bool retain_merge(const json_t *state, const json_t *source, time_t now, const retain_policy *pol, json_t **state_out,
 		  json_t **jwks, retain_report *rep, sao_err *err);
 

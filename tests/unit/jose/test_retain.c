@@ -53,7 +53,7 @@ int main(void)
 
 	/* Publish A at t0: state {A}, JWKS {A}. */
 	src = set2(json_incref(a), NULL);
-	ok(retain_merge(NULL, src, t0, &(retain_policy){3, NULL, 0}, &s1, &j, &rep, &err), "first merge");
+	ok(retain_merge(NULL, src, t0, &(retain_policy){3, NULL, 0, NULL, false}, &s1, &j, &rep, &err), "first merge");
 	is_str(kids(j, buf, sizeof(buf)), "A ", "JWKS: the source's key");
 	is_int(rep.added.n, 1, "A is reported as added");
 	json_decref(j);
@@ -62,7 +62,8 @@ int main(void)
 
 	/* The same source later: the state does not change (no write). */
 	src = set2(json_incref(a), NULL);
-	ok(retain_merge(s1, src, t0 + 10 * H, &(retain_policy){3, NULL, 0}, &s2, &j, &rep, &err) && json_equal(s1, s2),
+	ok(retain_merge(s1, src, t0 + 10 * H, &(retain_policy){3, NULL, 0, NULL, false}, &s2, &j, &rep, &err) &&
+	       json_equal(s1, s2),
 	   "an unchanged source leaves the state as it was, hours later");
 	json_decref(s2);
 	json_decref(j);
@@ -71,7 +72,8 @@ int main(void)
 
 	/* B replaces A at t0+100 with 3 s retention: JWKS {B, A}, A gone since t0+100. */
 	src = set2(json_incref(b), NULL);
-	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){3, NULL, 0}, &s2, &j, &rep, &err), "B replaces A");
+	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){3, NULL, 0, NULL, false}, &s2, &j, &rep, &err),
+	   "B replaces A");
 	is_str(kids(j, buf, sizeof(buf)), "B A ", "JWKS: B, and A retained after it");
 	is_int(rep.kept.n, 1, "A is reported kept: %s", rep.kept.n ? rep.kept.v[0] : "");
 	ok(rep.kept.n && strstr(rep.kept.v[0], "kept until 2027-01-15 08:01:43 UTC") != NULL, "until gone + 3 s");
@@ -81,13 +83,13 @@ int main(void)
 	retain_report_clear(&rep);
 
 	/* 2 s later (inside the window) nothing changes; 3 s later A is dropped. */
-	ok(retain_merge(s2, src, t0 + 102, &(retain_policy){3, NULL, 0}, &s3, &j, &rep, &err) && json_equal(s2, s3) &&
-	       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
+	ok(retain_merge(s2, src, t0 + 102, &(retain_policy){3, NULL, 0, NULL, false}, &s3, &j, &rep, &err) &&
+	       json_equal(s2, s3) && strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
 	   "within the window: A still published, state unchanged");
 	json_decref(s3);
 	json_decref(j);
 	retain_report_clear(&rep);
-	ok(retain_merge(s2, src, t0 + 103, &(retain_policy){3, NULL, 0}, &s3, &j, &rep, &err) &&
+	ok(retain_merge(s2, src, t0 + 103, &(retain_policy){3, NULL, 0, NULL, false}, &s3, &j, &rep, &err) &&
 	       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
 	   "at gone + retention: A is dropped");
 	is_int(rep.dropped.n, 1, "and reported dropped");
@@ -97,7 +99,7 @@ int main(void)
 	retain_report_clear(&rep);
 
 	/* --retain 0 drops at once. */
-	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){0, NULL, 0}, &s3, &j, &rep, &err) &&
+	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){0, NULL, 0, NULL, false}, &s3, &j, &rep, &err) &&
 	       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
 	   "retention 0: a key leaving the source is dropped at once");
 	json_decref(s3);
@@ -107,7 +109,8 @@ int main(void)
 	/* A comes back: gone_since is cleared, first_seen kept. */
 	json_decref(src);
 	src = set2(json_incref(a), json_incref(b));
-	ok(retain_merge(s2, src, t0 + 101, &(retain_policy){3, NULL, 0}, &s4, &j, &rep, &err), "A back in the source");
+	ok(retain_merge(s2, src, t0 + 101, &(retain_policy){3, NULL, 0, NULL, false}, &s4, &j, &rep, &err),
+	   "A back in the source");
 	ok(json_is_null(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "gone_since")) &&
 	       json_integer_value(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "first_seen")) == t0,
 	   "gone_since cleared, first_seen kept");
@@ -119,7 +122,7 @@ int main(void)
 
 	/* Refusals. */
 	src = set2(key("A", "other"), NULL);
-	ok(!retain_merge(s2, src, t0, &(retain_policy){3, NULL, 0}, &s4, &j, &rep, &err) &&
+	ok(!retain_merge(s2, src, t0, &(retain_policy){3, NULL, 0, NULL, false}, &s4, &j, &rep, &err) &&
 	       strstr(err.msg, "kid A names two different keys"),
 	   "one kid for two keys is refused: %s", err.msg);
 	json_decref(src);
@@ -129,13 +132,13 @@ int main(void)
 		json_t *bad = json_pack("{s:i, s:[{s:s}]}", "saoidc_retention", 1, "keys", "kid", "A");
 		json_t *alien = json_pack("{s:s}", "hello", "world");
 
-		ok(!retain_merge(newer, src, t0, &(retain_policy){3, NULL, 0}, &s4, &j, &rep, &err) &&
+		ok(!retain_merge(newer, src, t0, &(retain_policy){3, NULL, 0, NULL, false}, &s4, &j, &rep, &err) &&
 		       strstr(err.msg, "newer saoidc"),
 		   "a state of a newer version is refused: %s", err.msg);
-		ok(!retain_merge(bad, src, t0, &(retain_policy){3, NULL, 0}, &s4, &j, &rep, &err) &&
+		ok(!retain_merge(bad, src, t0, &(retain_policy){3, NULL, 0, NULL, false}, &s4, &j, &rep, &err) &&
 		       strstr(err.msg, "corrupt"),
 		   "a corrupt entry is refused: %s", err.msg);
-		ok(!retain_merge(alien, src, t0, &(retain_policy){3, NULL, 0}, &s4, &j, &rep, &err) &&
+		ok(!retain_merge(alien, src, t0, &(retain_policy){3, NULL, 0, NULL, false}, &s4, &j, &rep, &err) &&
 		       strstr(err.msg, "not a saoidc retention state"),
 		   "another JSON document is refused: %s", err.msg);
 		ok(s4 == NULL && j == NULL, "and nothing is returned");
@@ -155,18 +158,20 @@ int main(void)
 		strlist_add(&rz, "Z");
 		strlist_add(&rb, "B");
 		src = set2(json_incref(a), NULL);
-		retain_merge(NULL, src, t0, &(retain_policy){25 * H, NULL, 0}, &st, &j, &rep, &err);
+		retain_merge(NULL, src, t0, &(retain_policy){25 * H, NULL, 0, NULL, false}, &st, &j, &rep, &err);
 		json_decref(j);
 		json_decref(src);
 		retain_report_clear(&rep);
 		src = set2(json_incref(b), NULL);
-		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 0}, &st2, &j, &rep, &err) &&
+		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 0, NULL, false}, &st2, &j, &rep,
+				&err) &&
 		       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
 		   "without --revoke, A is retained");
 		json_decref(j);
 		json_decref(st);
 		retain_report_clear(&rep);
-		ok(retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rv, 0}, &st3, &j, &rep, &err) &&
+		ok(retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rv, 0, NULL, false}, &st3, &j, &rep,
+				&err) &&
 		       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
 		   "--revoke A withdraws it from the JWKS at once: %s", err.msg);
 		is_int(rep.revoked.n, 1, "and reports it");
@@ -177,27 +182,32 @@ int main(void)
 		is_int(json_array_size(json_object_get(st3, "keys")), 1, "and keeps no entry for A");
 		json_decref(j);
 		retain_report_clear(&rep);
-		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, NULL, 0}, &s4, &j, &rep, &err) &&
+		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, NULL, 0, NULL, false}, &s4, &j, &rep,
+				&err) &&
 		       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0 && json_equal(s4, st3),
 		   "a later run without --revoke does not bring A back, and changes nothing");
 		json_decref(j);
 		json_decref(s4);
 		retain_report_clear(&rep);
-		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, &rv, 0}, &s4, &j, &rep, &err) &&
+		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, &rv, 0, NULL, false}, &s4, &j, &rep,
+				&err) &&
 		       json_equal(s4, st3),
 		   "revoking A again changes nothing");
 		json_decref(j);
 		json_decref(s4);
 		retain_report_clear(&rep);
-		ok(!retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rb, 0}, &s4, &j, &rep, &err) &&
+		ok(!retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rb, 0, NULL, false}, &s4, &j, &rep,
+				 &err) &&
 		       strstr(err.msg, "still holds this key") != NULL && s4 == NULL && j == NULL,
 		   "revoking a key the source holds is refused: %s", err.msg);
-		ok(!retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rz, 0}, &s4, &j, &rep, &err) &&
+		ok(!retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rz, 0, NULL, false}, &s4, &j, &rep,
+				 &err) &&
 		       strstr(err.msg, "no published key has this kid") != NULL,
 		   "revoking an unknown kid is refused: %s", err.msg);
 		json_decref(src);
 		src = set2(json_incref(a), json_incref(b));
-		ok(!retain_merge(st3, src, t0 + 40, &(retain_policy){25 * H, NULL, 0}, &s4, &j, &rep, &err) &&
+		ok(!retain_merge(st3, src, t0 + 40, &(retain_policy){25 * H, NULL, 0, NULL, false}, &s4, &j, &rep,
+				 &err) &&
 		       strstr(err.msg, "was revoked on") != NULL,
 		   "a source holding a revoked key again is refused: %s", err.msg);
 		json_decref(src);
@@ -218,7 +228,8 @@ int main(void)
 			      "first_seen", (json_int_t)t0, "gone_since", (json_int_t)(t0 + 3650 * 24 * H), "jwk", a);
 
 		src = set2(json_incref(b), NULL);
-		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 0}, &s4, &j, &rep, &err) &&
+		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 0, NULL, false}, &s4, &j, &rep,
+				&err) &&
 		       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0 && rep.notes.n == 1 &&
 		       strstr(rep.notes.v[0], "gone_since is in the future") != NULL,
 		   "gone_since = INT64_MAX: taken as now, kept for the window, with a note (no overflow)");
@@ -228,7 +239,8 @@ int main(void)
 		json_decref(s4);
 		json_decref(j);
 		retain_report_clear(&rep);
-		ok(retain_merge(st2, src, t0 + 26 * H, &(retain_policy){25 * H, NULL, 0}, &s4, &j, &rep, &err) &&
+		ok(retain_merge(st2, src, t0 + 26 * H, &(retain_policy){25 * H, NULL, 0, NULL, false}, &s4, &j, &rep,
+				&err) &&
 		       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
 		   "a gone_since ten years ahead does not keep the key ten years: the window starts now");
 		json_decref(s4);
@@ -251,7 +263,8 @@ int main(void)
 							key(n + 1, n)));
 		}
 		src = set2(json_incref(a), json_incref(b));
-		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 4}, &s4, &j, &rep, &err) &&
+		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 4, NULL, false}, &s4, &j, &rep,
+				&err) &&
 		       strcmp(kids(j, buf, sizeof(buf)), "A B 3 4 ") == 0,
 		   "cap 4, two source keys and five retained: the two newest retained stay (%s)", buf);
 		is_int(rep.cut.n, 3, "the three oldest are reported cut early (a warning)");
