@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "jose/retain.h"
+#include "jose/retain_fleet.h"
 
 #include "util/clock.h"
 
@@ -19,19 +20,6 @@ void retain_report_clear(retain_report *r)
 	strlist_clear(&r->notes);
 	strlist_clear(&r->cut);
 	strlist_clear(&r->others);
-}
-
-bool retain_cluster_name_ok(const char *name)
-{
-	size_t n = name != NULL ? strlen(name) : 0;
-
-	if (n == 0 || n > 63 || name[0] == '.' || name[0] == '-' || name[0] == '_')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9') || name[i] == '.' || name[i] == '-' || name[i] == '_'))
-			return false;
-	return true;
 }
 
 bool retain_parse_duration(const char *s, long *seconds)
@@ -96,57 +84,6 @@ static const char *bad_entry(const json_t *e)
 	return NULL;
 }
 
-/* The cluster that owns a state entry; "" for a key published without --cluster. */
-static const char *cluster_of(const json_t *e)
-{
-	const char *c = json_string_value(json_object_get(e, "cluster"));
-
-	return c != NULL ? c : "";
-}
-
-static const json_t *find(const json_t *entries, const char *kid)
-{
-	size_t i;
-	const json_t *e;
-
-	json_array_foreach(entries, i, e)
-	{
-		const char *k = json_string_value(json_object_get(e, "kid"));
-
-		if (k != NULL && strcmp(k, kid) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static const json_t *source_key(const json_t *skeys, const char *kid)
-{
-	size_t i;
-	const json_t *k;
-
-	json_array_foreach(skeys, i, k)
-	{
-		const char *sk = json_string_value(json_object_get(k, "kid"));
-
-		if (sk != NULL && strcmp(sk, kid) == 0)
-			return k;
-	}
-	return NULL;
-}
-
-/* Whether this run manages entry e: every entry without --cluster; with it, the cluster's own,
- * and the keys published without --cluster that its source holds (it takes them). */
-static bool is_own(const json_t *e, const json_t *skeys, const retain_policy *pol)
-{
-	const char *c = cluster_of(e);
-
-	if (pol->cluster == NULL)
-		return true;
-	if (c[0] == '\0')
-		return source_key(skeys, json_string_value(json_object_get(e, "kid"))) != NULL;
-	return strcmp(c, pol->cluster) == 0;
-}
-
 /* A state entry; gone < 0: in the source. With --cluster it names its cluster, and a retired
  * key carries the retention of the run that retired it, which other clusters' runs keep to. */
 static json_t *entry_new(const char *kid, time_t first, time_t gone, const json_t *jwk, const retain_policy *pol)
@@ -161,119 +98,6 @@ static json_t *entry_new(const char *kid, time_t first, time_t gone, const json_
 		e = NULL;
 	}
 	return e;
-}
-
-/* The names of this run's cluster and of the other clusters in `entries`, sorted, each once
- * ("" for keys published without --cluster that this run does not take). */
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool cluster_names(const json_t *entries, const json_t *skeys, const retain_policy *pol, strlist *names)
-{
-	size_t i;
-	const json_t *e;
-
-	if (!strlist_add(names, pol->cluster != NULL ? pol->cluster : ""))
-		return false;
-	json_array_foreach(entries, i, e)
-	{
-		if (is_own(e, skeys, pol))
-			continue;
-		if (!strlist_has(names, cluster_of(e)) && !strlist_add(names, cluster_of(e)))
-			return false;
-	}
-	if (names->n > 1)
-		qsort(names->v, names->n, sizeof(*names->v), by_name);
-	return true;
-}
-
-/* "a, b, c" (malloc'd); "(no --cluster)" for "". */
-static char *names_text(const strlist *names)
-{
-	size_t len = 1;
-	char *t;
-
-	for (size_t i = 0; i < names->n; i++)
-		len += strlen(names->v[i]) + 16;
-	if ((t = calloc(1, len)) == NULL)
-		return NULL;
-	for (size_t i = 0; i < names->n; i++) {
-		strcat(t, i > 0 ? ", " : "");
-		strcat(t, names->v[i][0] != '\0' ? names->v[i] : "(no --cluster)");
-	}
-	return t;
-}
-
-/* The fleet's rules, before anything is merged: without --cluster a state that names clusters
- * is refused; a kid another cluster owns is refused; --retire-cluster needs keys of that
- * cluster. Nothing is changed by a refusal. */
-static bool fleet_check(const json_t *old, const json_t *skeys, const retain_policy *pol, retain_report *rep,
-			sao_err *err)
-{
-	strlist names = {0};
-	char *list = NULL;
-	size_t i, taken = 0;
-	const json_t *e;
-	bool ok = false, mine = false;
-
-	json_array_foreach(old, i, e) if (cluster_of(e)[0] != '\0' && !strlist_has(&names, cluster_of(e)) &&
-					  !strlist_add(&names, cluster_of(e)))
-	{
-		err_set(err, "out of memory");
-		goto out;
-	}
-	if (names.n > 1)
-		qsort(names.v, names.n, sizeof(*names.v), by_name);
-	list = names_text(&names);
-	if (list == NULL) {
-		err_set(err, "out of memory");
-		goto out;
-	}
-	if (pol->cluster == NULL) {
-		if (names.n > 0) {
-			err_set(err,
-				"the state holds keys published with --cluster (clusters: %s): without --cluster this "
-				"source would be taken as the whole set and every other cluster's keys retired. Give "
-				"--cluster NAME (this cluster's); nothing was changed",
-				list);
-			goto out;
-		}
-		ok = true;
-		goto out;
-	}
-	json_array_foreach(old, i, e)
-	{
-		const char *c = cluster_of(e), *kid = json_string_value(json_object_get(e, "kid"));
-
-		if (c[0] != '\0' && strcmp(c, pol->cluster) != 0 && source_key(skeys, kid) != NULL) {
-			err_set(err,
-				"key %s is cluster %s's (in the retention state) and cluster %s's source holds it too: "
-				"one key must sign for one cluster. If the key moved, retire it from %s first "
-				"(--retire-cluster %s --retain 0, once its tokens have expired); nothing was changed",
-				kid, c, pol->cluster, c, c);
-			goto out;
-		}
-		mine = mine || strcmp(c, pol->cluster) == 0;
-		taken += c[0] == '\0' && source_key(skeys, kid) != NULL;
-	}
-	if (pol->retire && !mine) {
-		err_set(err,
-			"--retire-cluster %s: the retention state holds no key of this cluster (clusters: %s); "
-			"nothing was changed",
-			pol->cluster, names.n > 0 ? list : "none");
-		goto out;
-	}
-	if (taken > 0 &&
-	    !addf(&rep->notes, err, "%zu key%s published without --cluster %s now cluster %s's (its source holds them)",
-		  taken, taken == 1 ? "" : "s", taken == 1 ? "is" : "are", pol->cluster))
-		goto out;
-	ok = true;
-out:
-	free(list);
-	strlist_clear(&names);
-	return ok;
 }
 
 /* Checks the revocations asked for against the source and what is published, and builds the
@@ -292,7 +116,7 @@ static bool revocations(const json_t *old_revoked, const json_t *old, const json
 		if (kid == NULL || !json_is_integer(json_object_get(e, "revoked_at")))
 			return err_set(
 			    err, "corrupt retention state: a revoked entry without kid or revoked_at (entry %zu)", i);
-		if (source_key(skeys, kid) != NULL) {
+		if (rf_source_key(skeys, kid) != NULL) {
 			clock_utc((time_t)json_integer_value(json_object_get(e, "revoked_at")), t);
 			return err_set(
 			    err,
@@ -307,23 +131,23 @@ static bool revocations(const json_t *old_revoked, const json_t *old, const json
 	for (size_t r = 0; pol->revoke != NULL && r < pol->revoke->n; r++) {
 		const char *kid = pol->revoke->v[r];
 
-		const json_t *was = old != NULL ? find(old, kid) : NULL;
+		const json_t *was = old != NULL ? rf_find(old, kid) : NULL;
 
-		if (source_key(skeys, kid) != NULL)
+		if (rf_source_key(skeys, kid) != NULL)
 			return err_set(
 			    err,
 			    "--revoke %s: the source still holds this key, so the cluster still signs tokens "
 			    "with it (they would all fail once it is gone): rotate to a new key first (see "
 			    "rotate-plan), then revoke it; nothing was changed",
 			    kid);
-		if (was != NULL && cluster_of(was)[0] != '\0' && !is_own(was, skeys, pol) &&
+		if (was != NULL && rf_cluster_of(was)[0] != '\0' && !rf_is_own(was, skeys, pol) &&
 		    json_is_null(json_object_get(was, "gone_since")))
 			return err_set(err,
 				       "--revoke %s: cluster %s's source held this key when it last published, so it "
 				       "may still sign with it: rotate it there, publish that cluster, then revoke; "
 				       "nothing was changed",
-				       kid, cluster_of(was));
-		if (find(revoked, kid) != NULL) {
+				       kid, rf_cluster_of(was));
+		if (rf_find(revoked, kid) != NULL) {
 			if (!addf(&rep->revoked, err, "%s (revoked before; stays out)", kid))
 				return false;
 			continue;
@@ -363,7 +187,7 @@ static time_t retained_until(const json_t *e, time_t gone, const json_t *skeys, 
 {
 	const json_t *rs = json_object_get(e, "retain_s");
 
-	if (!is_own(e, skeys, pol) && json_is_integer(rs))
+	if (!rf_is_own(e, skeys, pol) && json_is_integer(rs))
 		return gone + (time_t)json_integer_value(rs);
 	return gone + pol->retain_s;
 }
@@ -383,11 +207,11 @@ static bool keep_group(const json_t *old, const json_t *skeys, const json_t *rev
 		const char *kid = json_string_value(json_object_get(e, "kid"));
 		time_t first = state_time(json_object_get(e, "first_seen"), 0, now, kid, "first_seen", rep);
 		time_t gone, until;
-		bool own = is_own(e, skeys, pol);
+		bool own = rf_is_own(e, skeys, pol);
 		char t1[48], t2[48];
 
-		if ((group == NULL) != own || (group != NULL && strcmp(cluster_of(e), group) != 0) ||
-		    find(entries, kid) != NULL || find(revoked, kid) != NULL)
+		if ((group == NULL) != own || (group != NULL && strcmp(rf_cluster_of(e), group) != 0) ||
+		    rf_find(entries, kid) != NULL || rf_find(revoked, kid) != NULL)
 			continue;
 		if (!own && json_is_null(json_object_get(e, "gone_since"))) { /* live in its cluster */
 			if (json_array_append(entries, (json_t *)e) != 0 ||
@@ -400,9 +224,9 @@ static bool keep_group(const json_t *old, const json_t *skeys, const json_t *rev
 		clock_utc(gone, t1);
 		clock_utc(until, t2);
 		if (until <= gone || now >= until) {
-			if (cluster_of(e)[0] != '\0'
+			if (rf_cluster_of(e)[0] != '\0'
 				? !addf(&rep->dropped, err, "%s (gone from cluster %s's source since %s)", kid,
-					cluster_of(e), t1)
+					rf_cluster_of(e), t1)
 				: !addf(&rep->dropped, err, "%s (gone from the source since %s)", kid, t1))
 				return false;
 			continue;
@@ -419,74 +243,6 @@ static bool keep_group(const json_t *old, const json_t *skeys, const json_t *rev
 			return false;
 	}
 	return true;
-}
-
-/* Says, per other cluster, how many of its keys this run keeps as they are. */
-static bool report_others(const json_t *entries, const json_t *skeys, const retain_policy *pol, retain_report *rep,
-			  sao_err *err)
-{
-	strlist names = {0};
-	bool ok = cluster_names(entries, skeys, pol, &names);
-
-	for (size_t n = 0; ok && n < names.n; n++) {
-		size_t i, all = 0, gone = 0;
-		const json_t *e;
-
-		if (pol->cluster != NULL && strcmp(names.v[n], pol->cluster) == 0)
-			continue;
-		json_array_foreach(entries, i, e) if (!is_own(e, skeys, pol) && strcmp(cluster_of(e), names.v[n]) == 0)
-		{
-			all++;
-			gone += !json_is_null(json_object_get(e, "gone_since"));
-		}
-		if (all == 0)
-			continue;
-		ok = names.v[n][0] != '\0'
-			 ? strlist_addf(&rep->others, "cluster %s: %zu key%s (%zu retained), kept as they are",
-					names.v[n], all, all == 1 ? "" : "s", gone)
-			 : strlist_addf(&rep->others,
-					"%zu key%s published without --cluster that this source does not hold, kept "
-					"(the cluster whose source holds them takes them; --revoke withdraws one)",
-					all, all == 1 ? "" : "s");
-	}
-	strlist_clear(&names);
-	return ok || err_set(err, "out of memory");
-}
-
-/* The keys still in some cluster's source count against the cap whoever holds them: over it,
- * refused, naming the clusters (retained keys give way below, never these). */
-static bool cap_live(const json_t *entries, const retain_policy *pol, sao_err *err)
-{
-	strlist names = {0}, counts = {0};
-	size_t i, live = 0;
-	const json_t *e;
-	char *list = NULL;
-	bool ok;
-
-	json_array_foreach(entries, i, e) live += json_is_null(json_object_get(e, "gone_since"));
-	if (pol->cluster == NULL || pol->max_keys == 0 || live <= pol->max_keys)
-		return true;
-	ok = cluster_names(entries, NULL, &(retain_policy){.cluster = ""}, &names);
-	for (size_t n = 0; ok && n < names.n; n++) {
-		size_t c = 0;
-
-		json_array_foreach(entries, i, e) c +=
-		    json_is_null(json_object_get(e, "gone_since")) && strcmp(cluster_of(e), names.v[n]) == 0;
-		if (c > 0)
-			ok = strlist_addf(&counts, "%s %zu", names.v[n][0] != '\0' ? names.v[n] : "(no --cluster)", c);
-	}
-	if (ok && (list = names_text(&counts)) != NULL)
-		err_set(err,
-			"the clusters' keys (%zu) are over the JWKS cap of %zu (STS takes at most 100 RSA and 100 EC "
-			"keys; saoidc stops at %zu to leave room for rotations): %s. Retire a cluster "
-			"(--retire-cluster NAME) or give some clusters an issuer of their own; nothing was changed",
-			live, pol->max_keys, pol->max_keys, list);
-	else
-		err_set(err, "out of memory");
-	free(list);
-	strlist_clear(&names);
-	strlist_clear(&counts);
-	return false;
 }
 
 /* Over the cap, the retained keys give way, the longest gone first; a source key never does
@@ -570,9 +326,9 @@ static bool source_entries(const json_t *old, const json_t *skeys, time_t now, c
 					    "several: drop --legacy-empty-kid or --cluster");
 		if (json_array_append(out, (json_t *)k) != 0)
 			return err_set(err, "out of memory");
-		if (kid == NULL || kid[0] == '\0' || find(entries, kid) != NULL)
+		if (kid == NULL || kid[0] == '\0' || rf_find(entries, kid) != NULL)
 			continue; /* the legacy empty-kid copy, or a kid already recorded */
-		was = old != NULL ? find(old, kid) : NULL;
+		was = old != NULL ? rf_find(old, kid) : NULL;
 		if (was != NULL && !json_equal(json_object_get(was, "jwk"), (json_t *)k))
 			return err_set(err,
 				       "kid %s names two different keys (the source's and a retained one): refusing to "
@@ -596,7 +352,7 @@ static bool assemble(const json_t *old, const json_t *skeys, const json_t *revok
 		     retain_report *rep, sao_err *err)
 {
 	strlist names = {0};
-	bool ok = cluster_names(old, skeys, pol, &names) || err_set(err, "out of memory");
+	bool ok = rf_cluster_names(old, skeys, pol, &names) || err_set(err, "out of memory");
 
 	for (size_t n = 0; ok && n < names.n; n++)
 		if (strcmp(names.v[n], pol->cluster != NULL ? pol->cluster : "") == 0)
@@ -633,12 +389,12 @@ bool retain_merge(const json_t *state, const json_t *source, time_t now, const r
 		err_set(err, "out of memory");
 		goto done;
 	}
-	if (!state_parts(state, &old, &old_revoked, err) || !fleet_check(old, skeys, pol, rep, err) ||
+	if (!state_parts(state, &old, &old_revoked, err) || !rf_check(old, skeys, pol, rep, err) ||
 	    !revocations(old_revoked, old, skeys, pol, now, revoked, rep, err) ||
 	    !source_entries(old, skeys, now, pol, mine, mine_out, rep, err) ||
 	    !keep_group(old, skeys, revoked, now, pol, NULL, mine, mine_out, rep, err) ||
 	    !assemble(old, skeys, revoked, now, pol, mine, mine_out, entries, out, rep, err) ||
-	    !report_others(entries, skeys, pol, rep, err) || !cap_live(entries, pol, err) ||
+	    !rf_report_others(entries, skeys, pol, rep, err) || !rf_cap_live(entries, pol, err) ||
 	    !cap_retained(pol->max_keys, entries, out, rep, err))
 		goto done;
 	if (json_array_size(out) == 0) {
@@ -666,35 +422,4 @@ done:
 	json_decref(mine);
 	json_decref(mine_out);
 	return ok;
-}
-
-bool retain_state_clusters(const json_t *state, strlist *lines)
-{
-	strlist names = {0};
-	const json_t *keys = json_object_get(state, "keys"), *e;
-	bool ok = cluster_names(keys, NULL, &(retain_policy){.cluster = ""}, &names);
-	size_t i;
-
-	for (size_t n = 0; ok && n < names.n; n++) {
-		size_t all = 0, gone = 0;
-
-		json_array_foreach(keys, i, e) if (strcmp(cluster_of(e), names.v[n]) == 0)
-		{
-			all++;
-			gone += !json_is_null(json_object_get(e, "gone_since"));
-		}
-		if (all > 0)
-			ok = strlist_addf(lines, "%s: %zu key%s (%zu retained)",
-					  names.v[n][0] != '\0' ? names.v[n] : "(no --cluster)", all,
-					  all == 1 ? "" : "s", gone);
-	}
-	strlist_clear(&names);
-	return ok;
-}
-
-const char *retain_kid_cluster(const json_t *state, const char *kid)
-{
-	const json_t *e = kid != NULL ? find(json_object_get(state, "keys"), kid) : NULL;
-
-	return e != NULL ? cluster_of(e) : "";
 }
