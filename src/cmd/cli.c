@@ -3,7 +3,7 @@
 #include "cmd/cli.h"
 
 #include "jose/discovery.h"
-#include "jose/retain.h"
+#include "jose/retain_fleet.h"
 #include "util/log.h"
 
 #include <errno.h>

@@ -16,6 +16,7 @@
 const char cmd_render_help[] =
     "Usage: saoidc render --issuer URL --key PATH [--key PATH ...] --out DIR\n"
     "                     [--jwks-path PATH | --jwks-uri URL] [--legacy-empty-kid]\n"
+    "                     [--cluster NAME | --retire-cluster NAME]\n"
     "\n"
     "Write the issuer documents into DIR, laid out as they must be served under the issuer URL:\n"
     "  DIR/.well-known/openid-configuration\n"
@@ -40,6 +41,10 @@ const char cmd_render_help[] =
     "                           leaves the JWKS and the retention state, and a later run refuses a\n"
     "                           source that holds it again. Refused while the source still holds\n"
     "                           it (rotate first). For a compromised or mistaken key\n"
+    "      --cluster NAME       one issuer shared by several clusters: these keys are cluster\n"
+    "                           NAME's, and the run keeps every other cluster's (see publish)\n"
+    "      --retire-cluster NAME\n"
+    "                           every key of cluster NAME enters retention (no --key)\n"
     "      --dry-run            say what would change (keys added, kept, dropped, revoked) and\n"
     "                           write nothing\n"
     "      --allow-certificate  accept a certificate's public key as a signing key\n"

@@ -6,6 +6,7 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "issuer/retention.h"
+#include "jose/retain_fleet.h"
 #include "issuer/rotation.h"
 #include "net/fetch.h"
 
@@ -15,7 +16,8 @@
 
 const char cmd_rotate_plan_help[] =
     "Usage: saoidc rotate-plan --issuer URL --key PATH... [--signer PATH] [--state s3://BUCKET[/PREFIX]\n"
-    "                          [--region REGION]] [--retain DURATION] [--ca-file F] [--connect-to H:P]\n"
+    "                          [--region REGION]] [--retain DURATION] [--cluster NAME]\n"
+    "                          [--ca-file F] [--connect-to H:P]\n"
     "\n"
     "Say the safe next step of a key rotation. It compares the JWKS the issuer publishes now (fetched\n"
     "as STS fetches it), the keys the API server holds (--key: every --service-account-key-file,\n"
@@ -32,6 +34,8 @@ const char cmd_rotate_plan_help[] =
     "      --allow-unknown-region\n"
     "                          take a region newer than this saoidc (partition from its prefix)\n"
     "      --retain DURATION   the retention publish uses (default 25h)\n"
+    "      --cluster NAME      on an issuer several clusters share (publish --cluster): plan for\n"
+    "                          this one; the keys the state says are other clusters' are left out\n"
     "      --ca-file, --connect-to  as for verify\n"
     "  -h, --help              show this help\n"
     "\n"
@@ -163,11 +167,38 @@ out:
 	return ok;
 }
 
+/* On a shared issuer, the keys per cluster (the state's), this one marked. */
+static bool print_clusters(const json_t *state, const char *cluster, sao_err *err)
+{
+	strlist lines = {0};
+	size_t named = 0;
+
+	if (!retain_state_clusters(state, &lines)) {
+		strlist_clear(&lines);
+		return err_set(err, "out of memory");
+	}
+	for (size_t i = 0; i < lines.n; i++)
+		named += lines.v[i][0] != '(';
+	for (size_t i = 0; named > 0 && i < lines.n; i++) {
+		size_t n = strcspn(lines.v[i], ":");
+
+		printf("  cluster %s%s\n", lines.v[i],
+		       cluster != NULL && strlen(cluster) == n && strncmp(lines.v[i], cluster, n) == 0 ? "  <- this one"
+												       : "");
+	}
+	if (named > 0 && cluster == NULL)
+		printf("  (the issuer is shared: give --cluster NAME to plan for one cluster; the others' keys are "
+		       "left out)\n");
+	strlist_clear(&lines);
+	return true;
+}
+
 const struct option cmd_rotate_plan_options[] = {CLI_OPT_ISSUER,
 						 CLI_OPT_KEY,
 						 {"signer", required_argument, NULL, OPT_SIGNER},
 						 {"state", required_argument, NULL, OPT_STATE},
 						 {"retain", required_argument, NULL, OPT_RETAIN},
+						 {"cluster", required_argument, NULL, OPT_CLUSTER},
 						 CLI_OPT_REGION,
 						 CLI_OPT_CA_FILE,
 						 CLI_OPT_CONNECT_TO,
@@ -210,13 +241,20 @@ int cmd_rotate_plan(int argc, char **argv)
 	if (r.state != NULL && !read_state(&r, &o, &state, &err))
 		goto fail;
 	{
-		rot_input in = {&published, &source,	signer != NULL ? key_set_get(signer, 0)->kid : NULL,
-				state,	    r.retain_s, time(NULL)};
+		rot_input in = {.published = &published,
+				.source = &source,
+				.signer = signer != NULL ? key_set_get(signer, 0)->kid : NULL,
+				.state = state,
+				.retain_s = r.retain_s,
+				.now = time(NULL),
+				.cluster = o.cluster};
 
 		if (!rot_plan(&in, &steps, &safe, &err))
 			goto fail;
 	}
 	printf("published: %zu key(s); held by the API server: %zu\n", published.n, source.n);
+	if (state != NULL && !print_clusters(state, o.cluster, &err))
+		goto fail;
 	for (size_t i = 0; i < steps.n; i++)
 		printf("%zu. %s\n", i + 1, steps.v[i]);
 	rc = !cli_flush(&err) ? cli_fail(&err) : safe ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -8,6 +8,7 @@
 #include "aws/iam.h"
 #include "aws/s3.h"
 #include "issuer/retention.h"
+#include "jose/retain_fleet.h"
 #include "issuer/thumbprints.h"
 #include "jose/jwk.h"
 #include "net/fetch.h"
@@ -118,12 +119,32 @@ static void retained_of(const json_t *state, strlist *out)
 	}
 }
 
+/* "; shared by clusters a: 1 key (0 retained), b: ..." when the state names clusters; else "". */
+static void clusters_of(const json_t *state, char *buf, size_t len)
+{
+	strlist lines = {0};
+	size_t used = 0, named = 0;
+
+	buf[0] = '\0';
+	if (state != NULL && retain_state_clusters(state, &lines))
+		for (size_t i = 0; i < lines.n; i++)
+			named += lines.v[i][0] != '('; /* "(no --cluster): ..." is not a cluster */
+	for (size_t i = 0; named > 0 && i < lines.n; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i == 0 ? "; shared by clusters " : ", ", lines.v[i]);
+
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	strlist_clear(&lines);
+}
+
 static void link_origin(walk *ch)
 {
 	s3_target t = {0};
 	bucket_client b = {0};
 	sao_err err = {""};
-	char *key = NULL, *skey = NULL, *etag = NULL, *setag = NULL, miss[600], src[600];
+	char *key = NULL, *skey = NULL, *etag = NULL, *setag = NULL, miss[600], src[600], shared[600];
 	json_t *jwks = NULL, *state = NULL;
 
 	snprintf(src, sizeof(src), "%s", ch->c->bucket);
@@ -151,10 +172,12 @@ static void link_origin(walk *ch)
 		link_add(ch, "origin", "drift", src, &ch->origin,
 			 "publish the keys: saoidc publish --key ... s3://BUCKET/PREFIX (or wait for the sync)",
 			 "the bucket's JWKS lacks signing key%s %s", strchr(miss, ',') ? "s" : "", miss);
-	else
-		link_add(ch, "origin", "ok", src, &ch->origin, NULL, "ETag %s; %zu key%s kept by retention%s",
+	else {
+		clusters_of(state, shared, sizeof(shared));
+		link_add(ch, "origin", "ok", src, &ch->origin, NULL, "ETag %s; %zu key%s kept by retention%s%s",
 			 etag != NULL ? etag : "?", ch->retained.n, ch->retained.n == 1 ? "" : "s",
-			 state == NULL ? " (no retention state)" : "");
+			 state == NULL ? " (no retention state)" : "", shared);
+	}
 out:
 	json_decref(jwks);
 	json_decref(state);

@@ -2,6 +2,7 @@
 
 #include "issuer/rotation.h"
 
+#include "jose/retain_fleet.h"
 #include "util/clock.h"
 
 #include <stdarg.h>
@@ -41,10 +42,16 @@ bool rot_plan(const rot_input *in, strlist *steps, bool *safe, sao_err *err)
 	for (size_t i = 0; i < in->source->n; i++)
 		if (!strlist_has(in->published, in->source->v[i]) && !strlist_add(&missing, in->source->v[i]))
 			goto oom;
-	for (size_t i = 0; i < in->published->n; i++)
+	for (size_t i = 0; i < in->published->n; i++) {
+		const char *owner = in->state != NULL ? retain_kid_cluster(in->state, in->published->v[i]) : "";
+
+		/* another cluster's key on a shared issuer: not this cluster's to retire */
+		if (owner[0] != '\0' && (in->cluster == NULL || strcmp(owner, in->cluster) != 0))
+			continue;
 		if (in->published->v[i][0] != '\0' && !strlist_has(in->source, in->published->v[i]) &&
 		    !strlist_add(&extra, in->published->v[i]))
 			goto oom;
+	}
 	if (in->signer != NULL && !strlist_has(in->source, in->signer)) {
 		err_set(err, "the signing key %s is not among the --key given: give every key the API server holds",
 			in->signer);

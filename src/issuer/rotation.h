@@ -19,6 +19,7 @@ typedef struct rot_input {
 	const json_t *state;	  /* the retention state, or NULL when not read */
 	long retain_s;		  /* the retention publish applies */
 	time_t now;
+	const char *cluster; /* --cluster: the published keys other clusters own (by the state) are theirs */
 } rot_input;
 
 /* Appends the steps, in order, each a sentence; *safe is false when tokens can fail right now

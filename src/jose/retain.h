@@ -5,6 +5,7 @@
 #ifndef SAOIDC_RETAIN_H
 #define SAOIDC_RETAIN_H
 
+#include "jose/retain_types.h"
 #include "util/err.h"
 #include "util/str.h"
 
@@ -23,38 +24,6 @@
 /* Default retention: 24 h, the longest default token lifetime (the EKS webhook's
  * token-expiration), plus 1 h for JWKS caches (STS, CloudFront: the documents' max-age). */
 #define RETAIN_DEFAULT_S (25L * 3600L)
-
-typedef struct retain_report {
-	strlist kept;	 /* "KID (gone from the source since T; kept until T')" */
-	strlist dropped; /* "KID (gone since T)" */
-	strlist added;	 /* kids new in the source */
-	strlist revoked; /* "KID (...)": withdrawn by this merge */
-	strlist notes;	 /* what was odd in the state (times in the future), for a warning */
-	strlist cut;	 /* "KID (...)": retained keys dropped early, over the JWKS cap */
-	strlist others;	 /* other clusters' keys, kept as they are: "cluster NAME: N keys (M retained)" */
-} retain_report;
-
-/* What a merge keeps and withdraws. */
-typedef struct retain_policy {
-	long retain_s;	       /* how long a key stays after it leaves the source */
-	const strlist *revoke; /* kids to withdraw now and for good (--revoke); NULL: none */
-	size_t max_keys;       /* the JWKS's cap: retained keys give way, oldest first (0: none) */
-	/* --cluster NAME: the source is this cluster's keys only; other clusters' keys are kept as
-	 * they are, and the cap counts them all. NULL: the source is the whole set (a state that
-	 * names clusters is then refused). */
-	const char *cluster;
-	bool retire; /* --retire-cluster: every key of `cluster` enters retention (the source is empty) */
-} retain_policy;
-
-/* A cluster name: 1 to 63 of [A-Za-z0-9._-], starting with a letter or digit. */
-bool retain_cluster_name_ok(const char *name);
-
-/* The clusters a state holds keys for, one line each: "NAME: N keys (M retained)", in name
- * order; keys published without --cluster count under "(no --cluster)". */
-bool retain_state_clusters(const json_t *state, strlist *lines);
-
-/* The cluster that owns kid in the state; "" when none is recorded or kid is not there. */
-const char *retain_kid_cluster(const json_t *state, const char *kid);
 
 void retain_report_clear(retain_report *r);
 

@@ -57,7 +57,7 @@ is "$(writes)" 0 "and nothing is written"
 printf 'not json' >"$T_TMP/bad.json"
 awsc s3 cp "$T_TMP/bad.json" s3://saoidc-test/rot/.saoidc/retention.json >/dev/null 2>&1
 refused "a state that is not JSON is refused, with the way out" 1 "delete it to start over" "$SAOIDC" publish --key "$B" s3://saoidc-test/rot
-printf '{"saoidc_retention": 3, "keys": []}' >"$T_TMP/bad.json"
+printf '{"saoidc_retention": 99, "keys": []}' >"$T_TMP/bad.json"
 awsc s3 cp "$T_TMP/bad.json" s3://saoidc-test/rot/.saoidc/retention.json >/dev/null 2>&1
 : >"$T_TMP/s3.log"
 refused "a state written by a newer saoidc is refused" 1 "newer saoidc" "$SAOIDC" publish --key "$B" s3://saoidc-test/rot

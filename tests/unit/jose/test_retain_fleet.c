@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "jose/retain.h"
+#include "jose/retain_fleet.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,0 +1,104 @@
+#!/bin/sh
+# One issuer shared by several clusters (publish --cluster), against s3rver behind the
+# SigV4-checking proxy: each cluster's run replaces only its own keys, an unchanged fleet writes
+# nothing whichever cluster runs, a kid two clusters claim and a run without --cluster are
+# refused with nothing changed, --retire-cluster, the cap counted across clusters, and two
+# clusters publishing at the same moment keeping each other's keys.
+. "$SRCDIR/tests/lib.sh"
+start_s3rver saoidc-test
+PP=$(free_port)
+start_proxy "$PP" s3
+PXPID=$PROXY_PID
+# The same bucket through a proxy that holds conditional PUTs back 1.5 s: a window for races.
+RP=$(free_port)
+start_proxy "$RP" race --slow-put-ms 1500
+RPID=$PROXY_PID
+trap 'kill $S3PID $PXPID $RPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+aws_test_env us-east-1
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
+awsc() { aws --endpoint-url "http://127.0.0.1:$PP" "$@"; }
+published() { awsc s3 cp "s3://saoidc-test/$1/keys.json" - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))"; }
+state() { awsc s3 cp "s3://saoidc-test/$1/.saoidc/retention.json" - 2>/dev/null; }
+writes() { grep -cE '"method": "(PUT|POST|DELETE)"' "$T_TMP/s3.log" || true; }
+A="$KEYS/demo-rsa.pub" B="$KEYS/demo-ec256.pub" C="$KEYS/demo-ec384.pub" B2="$KEYS/demo-ec521.pub"
+KA=$(kid_of "$A") KB=$(kid_of "$B") KC=$(kid_of "$C") KB2=$(kid_of "$B2")
+pub() { run "$SAOIDC" publish "$@" s3://saoidc-test/fleet; }
+
+# Three clusters publish their keys, c first: the JWKS holds all three, by cluster name.
+pub --key "$C" --cluster c
+pub --key "$A" --cluster a
+pub --key "$B" --cluster b
+is "$RC" 0 "three clusters publish to one issuer"
+is "$(published fleet)" "$KA $KB $KC" "the JWKS holds every cluster's key (a, b, c)"
+contains "$ERR" "cluster a: 1 key (0 retained), kept as they are" "b's run says it kept a's key"
+contains "$(state fleet)" '"cluster": "b"' "the retention state records each key's cluster"
+: >"$T_TMP/s3.log"
+pub --key "$A" --cluster a
+pub --key "$C" --cluster c
+is "$RC $(writes)" "0 0" "an unchanged fleet writes nothing, whichever cluster runs"
+
+# b rotates: its old key retained, the others untouched.
+pub --key "$B2" --cluster b --retain 1h
+is "$RC $(published fleet)" "0 $KA $KB2 $KB $KC" "b rotates: its new key, its old one retained, a's and c's as they were"
+
+# Refusals change nothing.
+: >"$T_TMP/s3.log"
+refused "a kid another cluster owns is refused" 1 "is cluster a's (in the retention state) and cluster c's source holds it too" \
+	"$SAOIDC" publish --key "$C" --key "$A" --cluster c s3://saoidc-test/fleet
+refused "a run without --cluster is refused, naming the clusters" 1 "keys published with --cluster (clusters: a, b, c)" \
+	"$SAOIDC" publish --key "$A" s3://saoidc-test/fleet
+refused "a bad cluster name is a usage error" 2 "--cluster and --retire-cluster take a name" \
+	"$SAOIDC" publish --key "$A" --cluster "a/b" s3://saoidc-test/fleet
+refused "--retire-cluster with --key is a usage error" 2 "give no --key" \
+	"$SAOIDC" publish --key "$A" --retire-cluster a s3://saoidc-test/fleet
+is "$(writes) $(published fleet)" "0 $KA $KB2 $KB $KC" "and none of them wrote anything"
+
+# Retire c: --dry-run says so, then with --retain 0 its key goes now.
+run "$SAOIDC" publish --retire-cluster c --retain 0 --dry-run s3://saoidc-test/fleet
+contains "$ERR" "key $KC (gone from cluster c's source since" "--retire-cluster --dry-run says c's key would go"
+is "$(writes)" 0 "  and writes nothing"
+pub --retire-cluster c --retain 0
+is "$RC $(published fleet)" "0 $KA $KB2 $KB" "--retire-cluster c --retain 0: its key is gone, the others stay"
+refused "retiring a cluster the state does not hold is refused" 1 "holds no key of this cluster (clusters: a, b)" \
+	"$SAOIDC" publish --retire-cluster c s3://saoidc-test/fleet
+
+# The cap (64) counts every cluster's keys: three clusters of 22 EC keys each are refused on the
+# third, which is named with the others.
+for c in x y z; do
+	mkdir -p "$T_TMP/$c"
+	for i in $(seq 1 22); do openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$T_TMP/$c/$i.pub" 2>/dev/null; done
+done
+run "$SAOIDC" publish --key "$T_TMP/x" --cluster x s3://saoidc-test/cap
+run "$SAOIDC" publish --key "$T_TMP/y" --cluster y s3://saoidc-test/cap
+is "$RC" 0 "two clusters of 22 keys share an issuer (44 keys)"
+: >"$T_TMP/s3.log"
+refused "a third of 22 is over the cap of 64, counted across clusters" 1 "the clusters' keys (66) are over the JWKS cap of 64" \
+	"$SAOIDC" publish --key "$T_TMP/z" --cluster z s3://saoidc-test/cap
+contains "$ERR" "x 22, y 22, z 22" "  naming each cluster's share"
+is "$(writes)" 0 "  and nothing was written"
+
+# Two clusters publishing at the same moment (the proxy holds conditional PUTs back 1.5 s, so
+# both read the same state before either writes): neither loses the other's key.
+run "$SAOIDC" publish --key "$A" --cluster a s3://saoidc-test/race
+: >"$T_TMP/race.log"
+AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "$SAOIDC" publish --key "$B" --cluster b s3://saoidc-test/race >/dev/null 2>"$T_TMP/p1.err" &
+P1=$!
+AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "$SAOIDC" publish --key "$C" --cluster c s3://saoidc-test/race >/dev/null 2>"$T_TMP/p2.err" &
+P2=$!
+wait $P1
+R1=$?
+wait $P2
+R2=$?
+is "$R1 $R2" "0 0" "two clusters publishing at once both exit 0"
+is "$(published race)" "$KA $KB $KC" "the JWKS holds a's, b's and c's keys"
+R=$(grep -c '"status": 412' "$T_TMP/race.log")
+[ "$R" -ge 1 ] && pass "the race happened: $R conditional write(s) lost and merged again" || fail "the race happened" "$(cat "$T_TMP/race.log")"
+
+# render keeps the same state in a directory.
+I=https://oidc.example.com/fleet
+"$SAOIDC" render --issuer $I --key "$A" --cluster a --out "$T_TMP/site" 2>/dev/null
+"$SAOIDC" render --issuer $I --key "$B" --cluster b --out "$T_TMP/site" 2>/dev/null
+run "$SAOIDC" render --issuer $I --key "$B2" --cluster b --retain 0 --out "$T_TMP/site"
+is "$RC $(/usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(open(sys.argv[1]))['keys']))" "$T_TMP/site/keys.json")" \
+	"0 $KA $KB2" "render --cluster: b's rotation keeps a's key"
+done_testing
