@@ -74,7 +74,7 @@ static bool set_tls(void *ctx, const char *cert, const char *key, sao_err *err)
 /* /metrics on the status listener: the server's own counters. */
 static char *render_metrics(void *ctx, size_t *len)
 {
-	return metrics_render(ctx, len);
+	return srv_metrics_render(ctx, len);
 }
 
 /* What started, where, on the log. */
@@ -184,7 +184,7 @@ bool serve_run(const serve_cfg *c, sao_err *err)
 	    !publish_docs(s, m, &d, n, c->from_apiserver, &sv, err))
 		goto out;
 	if (c->status_listen != NULL) {
-		if ((st = status_start(c->status_listen, render_metrics, m, err)) == NULL) {
+		if ((st = status_start(c->status_listen, render_metrics, s, err)) == NULL) {
 			err_prefix(err, "--status-listen: ");
 			goto out;
 		}

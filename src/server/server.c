@@ -3,6 +3,7 @@
 #include "server/server.h"
 
 #include "server/deadline.h"
+#include "server/snapshot.h"
 #include "server/tlsfront.h"
 
 #include "util/cpus.h"
@@ -23,24 +24,7 @@
 #include <unistd.h>
 
 #define KUBE_JWKS_PATH "/openid/v1/jwks"
-#define DISCOVERY_PATH "/.well-known/openid-configuration"
 #define MAX_LISTENERS 16
-
-/* One document's two prebuilt answers. */
-typedef struct doc_resp {
-	struct MHD_Response *full, *not_modified;
-} doc_resp;
-
-/* Everything a request for a document needs, built once per key change and never modified.
- * Each worker thread has its own copy of the responses: MHD guards a response's reference count
- * with a mutex, and threads sharing one response would contend on it for every request. */
-typedef struct snapshot {
-	char disc_etag[35], jwks_etag[35];
-	size_t nslots;
-	struct {
-		doc_resp disc, jwks;
-	} per_slot[];
-} snapshot;
 
 /* A worker thread's lock, on its own cache line. The worker holds it from reading `cur` until
  * MHD has taken its reference on the response; srv_publish takes every slot's lock once after
@@ -69,7 +53,7 @@ struct srv {
 	slot *slots;
 	size_t nslots; /* worker threads over all listeners */
 	atomic_uint next_slot;
-	_Atomic(snapshot *) cur;
+	_Atomic(snapshot *) cur; /* server/snapshot.h */
 	struct MHD_Response *not_found, *not_allowed, *healthy, *not_ready, *ready;
 	dl_reaper *reaper; /* NULL: no request deadline */
 };
@@ -91,81 +75,29 @@ static slot *my_slot(srv *s)
 	return &s->slots[tl.slot];
 }
 
-static void doc_resp_free(doc_resp *d)
+bool srv_publish_sites(srv *s, const snap_site *sites, size_t n, sao_err *err)
 {
-	/* MHD counts references: connections still sending a response keep it alive. */
-	if (d->full != NULL)
-		MHD_destroy_response(d->full);
-	if (d->not_modified != NULL)
-		MHD_destroy_response(d->not_modified);
-}
-
-static void snapshot_free(snapshot *sn)
-{
-	if (sn == NULL)
-		return;
-	for (size_t i = 0; i < sn->nslots; i++) {
-		doc_resp_free(&sn->per_slot[i].disc);
-		doc_resp_free(&sn->per_slot[i].jwks);
-	}
-	free(sn);
-}
-
-static bool add_headers(struct MHD_Response *r, const srv_cfg *cfg, unsigned max_age, const char *ctype,
-			const char *etag)
-{
-	char cc[64];
-
-	snprintf(cc, sizeof(cc), "public, max-age=%u", max_age);
-	if ((ctype != NULL && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES) ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cc) != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
-	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES)
-		return false;
-	if (cfg->cors && MHD_add_response_header(r, "Access-Control-Allow-Origin", "*") != MHD_YES)
-		return false;
-	return true;
-}
-
-static bool doc_responses(const srv_cfg *cfg, unsigned max_age, const char *body, size_t len, const char *ctype,
-			  const char *etag, doc_resp *out)
-{
-	out->full = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	out->not_modified = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	return out->full != NULL && out->not_modified != NULL && add_headers(out->full, cfg, max_age, ctype, etag) &&
-	       add_headers(out->not_modified, cfg, max_age, NULL, etag);
-}
-
-bool srv_publish(srv *s, const docs *d, sao_err *err)
-{
-	snapshot *sn = calloc(1, sizeof(*sn) + s->nslots * sizeof(sn->per_slot[0])), *old;
+	snap_cfg sc = {s->cfg.max_age, s->cfg.cors, s->nslots};
+	snapshot *sn = snap_build(&sc, sites, n, err), *old;
 
 	if (sn == NULL)
-		return err_set(err, "out of memory");
-	sn->nslots = s->nslots;
-	http_etag(d->discovery, d->discovery_len, sn->disc_etag);
-	http_etag(d->jwks, d->jwks_len, sn->jwks_etag);
-	for (size_t i = 0; i < sn->nslots; i++) {
-		/* The JWKS may be cached as long as its source says (an external signer's refresh hint),
-		 * never longer than configured; the discovery document as configured. */
-		unsigned jmax = d->max_age > 0 && d->max_age < s->cfg.max_age ? d->max_age : s->cfg.max_age;
-
-		if (!doc_responses(&s->cfg, s->cfg.max_age, d->discovery, d->discovery_len, "application/json",
-				   sn->disc_etag, &sn->per_slot[i].disc) ||
-		    !doc_responses(&s->cfg, jmax, d->jwks, d->jwks_len, "application/jwk-set+json", sn->jwks_etag,
-				   &sn->per_slot[i].jwks)) {
-			snapshot_free(sn);
-			return err_set(err, "cannot build the HTTP responses (out of memory)");
-		}
-	}
+		return false;
+	snap_carry_counts(sn, atomic_load(&s->cur));
 	old = atomic_exchange(&s->cur, sn);
 	/* Wait out any worker that read `old` before the swap and has not yet queued it. */
 	for (size_t i = 0; i < s->nslots; i++) {
 		pthread_mutex_lock(&s->slots[i].lock);
 		pthread_mutex_unlock(&s->slots[i].lock);
 	}
-	snapshot_free(old);
+	snap_free(old);
 	return true;
+}
+
+bool srv_publish(srv *s, const docs *d, sao_err *err)
+{
+	snap_site one = {.issuer = "", .prefix = s->cfg.prefix, .jwks_path = s->cfg.jwks_path, .d = d};
+
+	return srv_publish_sites(s, &one, 1, err);
 }
 
 /* One request as the handler sees it. */
@@ -207,16 +139,17 @@ static enum MHD_Result answer(const req *q, unsigned status, struct MHD_Response
 	return MHD_queue_response(q->c, status, r);
 }
 
-static enum MHD_Result serve_doc(const req *q)
+static enum MHD_Result serve_doc(req *q)
 {
 	srv *s = q->s;
 	const char *inm = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *host = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	slot *sl = my_slot(s);
 	snapshot *sn;
-	const doc_resp *dr;
-	const char *etag;
+	snap_doc doc;
+	size_t site = 0, ul = strlen(q->url);
 	struct MHD_Response *r;
-	unsigned status = MHD_HTTP_OK;
+	unsigned status;
 	enum MHD_Result ret;
 
 	pthread_mutex_lock(&sl->lock);
@@ -225,13 +158,16 @@ static enum MHD_Result serve_doc(const req *q)
 		pthread_mutex_unlock(&sl->lock);
 		return answer(q, MHD_HTTP_SERVICE_UNAVAILABLE, s->not_ready);
 	}
-	dr = q->route == ROUTE_DISCOVERY ? &sn->per_slot[tl.slot].disc : &sn->per_slot[tl.slot].jwks;
-	etag = q->route == ROUTE_DISCOVERY ? sn->disc_etag : sn->jwks_etag;
-	r = dr->full;
-	if (inm != NULL && http_if_none_match(inm, etag)) {
-		r = dr->not_modified;
-		status = MHD_HTTP_NOT_MODIFIED;
+	doc = snap_route(sn, host, q->url, &site);
+	if (doc == SNAP_NONE) {
+		pthread_mutex_unlock(&sl->lock);
+		return answer(q, MHD_HTTP_NOT_FOUND, s->not_found);
 	}
+	q->route = doc == SNAP_DISCOVERY ? ROUTE_DISCOVERY
+		   : ul >= strlen(KUBE_JWKS_PATH) && strcmp(q->url + ul - strlen(KUBE_JWKS_PATH), KUBE_JWKS_PATH) == 0
+		       ? ROUTE_KUBE_JWKS
+		       : ROUTE_JWKS;
+	r = snap_answer(sn, site, doc, tl.slot, inm, &status);
 	/* MHD takes its own reference here, so the snapshot may be replaced right after. */
 	ret = MHD_queue_response(q->c, status, r);
 	pthread_mutex_unlock(&sl->lock);
@@ -240,10 +176,27 @@ static enum MHD_Result serve_doc(const req *q)
 	return ret;
 }
 
+char *srv_metrics_render(srv *s, size_t *len)
+{
+	char *body = metrics_render(s->metrics, len), *sites, *all = NULL;
+	slot *sl = &s->slots[0]; /* any slot's lock keeps the snapshot read under it alive */
+
+	pthread_mutex_lock(&sl->lock);
+	sites = snap_metrics_text(atomic_load(&s->cur));
+	pthread_mutex_unlock(&sl->lock);
+	if (body != NULL && sites != NULL && asprintf(&all, "%s%s", body, sites) >= 0)
+		*len = strlen(all);
+	else
+		all = NULL;
+	free(body);
+	free(sites);
+	return all;
+}
+
 static enum MHD_Result serve_metrics(const req *q)
 {
 	size_t len = 0;
-	char *body = metrics_render(q->s->metrics, &len);
+	char *body = srv_metrics_render(q->s, &len);
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
@@ -265,36 +218,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			      const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	srv *s = cls;
-	metrics_route route;
-	size_t pl = strlen(s->cfg.prefix);
 	req q = {s, c, ROUTE_OTHER, method, url};
 
 	(void)version;
 	(void)upload_data;
-	bool under_prefix = pl > 0 && strncmp(url, s->cfg.prefix, pl) == 0 && url[pl] == '/';
-
-	if (under_prefix)
-		url += pl;
-	if (strcmp(url, DISCOVERY_PATH) == 0)
-		route = ROUTE_DISCOVERY;
-	else if (strcmp(url, s->cfg.jwks_path) == 0)
-		route = ROUTE_JWKS;
-	else if (strcmp(url, KUBE_JWKS_PATH) == 0)
-		route = ROUTE_KUBE_JWKS;
-	/* Probes and metrics at the root only (an Ingress that publishes the issuer's prefix does
-	 * not publish them), and not at all with --status-listen. */
-	else if (under_prefix || s->cfg.no_status_routes)
-		route = ROUTE_OTHER;
-	else if (strcmp(url, "/healthz") == 0)
-		route = ROUTE_HEALTHZ;
-	else if (strcmp(url, "/readyz") == 0)
-		route = ROUTE_READYZ;
-	else if (strcmp(url, "/metrics") == 0)
-		route = ROUTE_METRICS;
-	else
-		route = ROUTE_OTHER;
-	q.route = route;
-
+	/* Probes and metrics at the root only (an Ingress that publishes the issuer's path does not
+	 * publish them), and not at all with --status-listen; the documents are the snapshot's to
+	 * route (server/snapshot.h): by path, and with several issuers by Host too. */
+	if (!s->cfg.no_status_routes)
+		q.route = strcmp(url, "/healthz") == 0	 ? ROUTE_HEALTHZ
+			  : strcmp(url, "/readyz") == 0	 ? ROUTE_READYZ
+			  : strcmp(url, "/metrics") == 0 ? ROUTE_METRICS
+							 : ROUTE_OTHER;
 	/* Other methods are refused at once; MHD then closes the connection instead of reading a body. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return answer(&q, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
@@ -308,11 +243,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_data_size = 0; /* a GET with a body: ignore the body */
 		return MHD_YES;
 	}
-	switch (route) {
-	case ROUTE_DISCOVERY:
-	case ROUTE_JWKS:
-	case ROUTE_KUBE_JWKS:
-		return serve_doc(&q);
+	switch (q.route) {
 	case ROUTE_HEALTHZ:
 		return answer(&q, MHD_HTTP_OK, s->healthy);
 	case ROUTE_READYZ:
@@ -322,7 +253,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	case ROUTE_METRICS:
 		return serve_metrics(&q);
 	default:
-		return answer(&q, MHD_HTTP_NOT_FOUND, s->not_found);
+		return serve_doc(&q);
 	}
 }
 
@@ -608,7 +539,7 @@ void srv_stop(srv *s, unsigned grace_ms)
 			close(l->quiesced_fd);
 	}
 	dl_stop(s->reaper);
-	snapshot_free(atomic_load(&s->cur));
+	snap_free(atomic_load(&s->cur));
 	struct MHD_Response *statics[] = {s->not_found, s->not_allowed, s->healthy, s->ready, s->not_ready};
 	for (size_t i = 0; i < sizeof(statics) / sizeof(*statics); i++)
 		if (statics[i] != NULL)

@@ -7,6 +7,7 @@
 #include "jose/docs.h"
 #include "util/err.h"
 #include "server/metrics.h"
+#include "server/snapshot.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +40,12 @@ srv *srv_start(const srv_cfg *cfg, metrics *m, sao_err *err);
 /* Builds a snapshot from the documents and makes it current; the previous one is released
  * once no request holds it. */
 bool srv_publish(srv *s, const docs *d, sao_err *err);
+
+/* The same for several issuers (serve --issuers), told apart by Host and path. */
+bool srv_publish_sites(srv *s, const snap_site *sites, size_t n, sao_err *err);
+
+/* /metrics: the counters, and with several issuers each one's keys and requests (malloc'd). */
+char *srv_metrics_render(srv *s, size_t *len);
 
 /* Replaces the TLS certificate and key (PEM) on every listener without dropping a connection
  * (server/tlsfront.h); on failure the previous pair keeps serving and err says why. */
