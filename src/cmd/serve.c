@@ -9,6 +9,7 @@
 #include "util/fsio.h"
 #include "util/log.h"
 #include "util/sigs.h"
+#include "server/issuers.h"
 #include "server/serve.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 
 const char cmd_serve_help[] =
     "Usage: saoidc serve --issuer URL --key PATH [--key PATH ...] [OPTIONS]\n"
+    "       saoidc serve --issuers FILE [OPTIONS]\n"
     "\n"
     "Serve the issuer documents over HTTP(S): the long-running issuer service.\n"
     "  /.well-known/openid-configuration   discovery document (application/json)\n"
@@ -38,6 +40,18 @@ const char cmd_serve_help[] =
     "SIGINT stop gracefully.\n"
     "\n"
     "  -i, --issuer URL            the service-account issuer (https://HOST[/PATH])\n"
+    "      --issuers FILE          serve several issuers from one process, told apart by Host and\n"
+    "                              path; FILE (JSON or YAML) lists them:\n"
+    "                                issuers:\n"
+    "                                - issuer: https://oidc.example.com/cluster-a\n"
+    "                                  keys: [/etc/saoidc/a/sa.pub, kube://kube-system/a-sa]\n"
+    "                                  jwks_path: /keys.json        (optional, as --jwks-path)\n"
+    "                                  jwks_uri: URL                (optional, as --jwks-uri)\n"
+    "                                  discovery_style: kube|eks    (optional)\n"
+    "                              An unknown host or path is 404. SIGHUP or a change to FILE or\n"
+    "                              to a key file reads them all again; a broken file or key keeps\n"
+    "                              every issuer as it was, and says why. Instead of --issuer,\n"
+    "                              --key and the document options\n"
     "  -k, --key PATH              signing key(s), as for `saoidc jwks`\n"
     "  -l, --listen ADDR:PORT      listen address, repeatable (default 127.0.0.1:8080;\n"
     "                              [::]:8080 for all IPv6 and IPv4 addresses)\n"
@@ -100,6 +114,7 @@ enum {
 	OPT_LOG_FORMAT,
 	OPT_STATUS_LISTEN,
 	OPT_KUBE_POLL,
+	OPT_ISSUERS,
 };
 
 typedef struct serve_opts {
@@ -111,6 +126,7 @@ typedef struct serve_opts {
 	bool access_log;
 	const char *tls_cert, *tls_key;
 	const char *status_listen;
+	const char *issuers; /* --issuers FILE */
 } serve_opts;
 
 static bool parse_uint(const char *arg, unsigned long max, unsigned *out)
@@ -172,6 +188,9 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_STATUS_LISTEN:
 		if (listen_ok("--status-listen", arg, code))
 			so->status_listen = arg;
+		return true;
+	case OPT_ISSUERS:
+		so->issuers = arg;
 		return true;
 	case OPT_LOG_FORMAT:
 		if (!log_set_format(arg))
@@ -245,6 +264,92 @@ static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
 	return cli_build_docs(ctx, d, nkeys, err);
 }
 
+/* serve --issuers' source: the file read again, each issuer's keys loaded and rendered as for
+ * --issuer. */
+typedef struct issuers_src {
+	const char *path;
+	const cli_opts *o; /* the --kube-* options and --allow-certificate, shared */
+} issuers_src;
+
+static bool issuers_source(void *ctx, serve_site **out, size_t *n, strlist *files, sao_err *err)
+{
+	const issuers_src *is = ctx;
+	iss_list l = {0};
+	serve_site *sites = NULL;
+	bool ok = false;
+
+	if (!iss_load(is->path, &l, err))
+		return false;
+	if ((sites = calloc(l.n, sizeof(*sites))) == NULL || !strlist_add(files, is->path)) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		iss_entry *e = &l.v[i];
+		cli_opts eo = *is->o;
+
+		eo.keys = (const char **)e->keys.v;
+		eo.nkeys = e->keys.n;
+		eo.from_apiserver = false;
+		eo.docs = (docs_cfg){.issuer = e->issuer,
+				     .jwks_path = e->jwks_path,
+				     .jwks_uri = e->jwks_uri,
+				     .eks_discovery = e->eks_discovery};
+		if (!cli_build_docs(&eo, &sites[i].d, &sites[i].nkeys, err)) {
+			err_prefix(err, "%s: issuer %zu (%s): ", is->path, i + 1, e->issuer);
+			goto out;
+		}
+		for (size_t k = 0; k < e->keys.n; k++)
+			if (!kube_is_uri(e->keys.v[k]) && !strlist_add(files, e->keys.v[k])) {
+				err_set(err, "out of memory");
+				goto out;
+			}
+		sites[i].issuer = e->issuer;
+		sites[i].host = e->host;
+		sites[i].prefix = e->prefix;
+		sites[i].jwks_path = e->jwks_path;
+		e->issuer = e->host = e->prefix = e->jwks_path = NULL;
+	}
+	*out = sites;
+	*n = l.n;
+	sites = NULL;
+	ok = true;
+out:
+	serve_sites_free(sites, l.n);
+	iss_list_clear(&l);
+	return ok;
+}
+
+/* --issuers FILE or --issuer/--key: one or the other. -1: fine; else the usage exit code. */
+static int mode_checks(const serve_opts *so, const cli_opts *o)
+{
+	if (so->issuers == NULL) {
+		if (o->docs.issuer == NULL)
+			return cli_usage_error("serve", "--issuer is required (or --issuers FILE)");
+		if (o->nkeys == 0 && !o->from_apiserver)
+			return cli_usage_error("serve", "at least one --key is required");
+		return -1;
+	}
+	if (o->docs.issuer != NULL || o->nkeys > 0 || o->from_apiserver || o->docs.jwks_path != NULL ||
+	    o->docs.jwks_uri != NULL || o->docs.legacy_empty_kid || o->docs.eks_discovery)
+		return cli_usage_error("serve",
+				       "--issuers FILE names each issuer's keys and options: give no --issuer, "
+				       "--key, --from-apiserver or document option with it");
+	return -1;
+}
+
+/* The kube:// keys of every issuer in the file as it is at start, to watch. */
+static bool issuers_kube_keys(const char *path, iss_list *l, strlist *kube, sao_err *err)
+{
+	if (!iss_load(path, l, err))
+		return false;
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; k < l->v[i].keys.n; k++)
+			if (kube_is_uri(l->v[i].keys.v[k]) && !strlist_add(kube, l->v[i].keys.v[k]))
+				return err_set(err, "out of memory");
+	return true;
+}
+
 const struct option cmd_serve_options[] = {CLI_OPTS_DOCS,
 					   CLI_OPT_JWKS_URI,
 					   {"listen", required_argument, NULL, OPT_LISTEN},
@@ -264,6 +369,7 @@ const struct option cmd_serve_options[] = {CLI_OPTS_DOCS,
 					   {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 					   {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
 					   {"kube-poll-interval", required_argument, NULL, OPT_KUBE_POLL},
+					   {"issuers", required_argument, NULL, OPT_ISSUERS},
 					   CLI_OPT_HELP,
 					   CLI_OPT_END};
 
@@ -284,13 +390,18 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	kwatch *kw = NULL;
-	int rc = cli_parse("serve", cmd_serve_help, argc, argv, cmd_serve_options, &o, serve_opt, &so, 0,
-			   CLI_NEED_KEY | CLI_NEED_ISSUER);
+	iss_list initial = {0};
+	strlist kube = {0};
+	issuers_src isrc = {so.issuers, &o};
+	int rc = cli_parse("serve", cmd_serve_help, argc, argv, cmd_serve_options, &o, serve_opt, &so, 0, 0);
 
-	if (rc >= 0)
+	if (rc >= 0 || (rc = mode_checks(&so, &o)) >= 0)
 		goto out;
 	rc = EXIT_FAILURE;
-	prefix = disc_issuer_path(o.docs.issuer);
+	isrc.path = so.issuers;
+	prefix = so.issuers != NULL ? strdup("") : disc_issuer_path(o.docs.issuer);
+	if (so.issuers != NULL && !issuers_kube_keys(so.issuers, &initial, &kube, &err))
+		goto fail;
 	if (prefix == NULL) {
 		rc = cli_usage_error("serve", "--issuer \"%s\" is not a URL", o.docs.issuer);
 		goto out;
@@ -299,7 +410,7 @@ int cmd_serve(int argc, char **argv)
 		rc = cli_usage_error("serve", "--tls-cert and --tls-key go together");
 		goto out;
 	}
-	kube_keys = o.from_apiserver;
+	kube_keys = o.from_apiserver || kube.n > 0;
 	for (size_t i = 0; i < o.nkeys; i++) {
 		kube_keys = kube_keys || kube_is_uri(o.keys[i]);
 		if (strcmp(o.keys[i], "-") == 0) {
@@ -335,7 +446,7 @@ int cmd_serve(int argc, char **argv)
 			    .tls_cert_pem = cert,
 			    .tls_key_pem = key,
 			    .no_status_routes = so.status_listen != NULL},
-		    .issuer = o.docs.issuer,
+		    .issuer = so.issuers != NULL ? so.issuers : o.docs.issuer,
 		    .tls_cert_file = so.tls_cert,
 		    .tls_key_file = so.tls_key,
 		    .key_files = o.keys,
@@ -348,13 +459,16 @@ int cmd_serve(int argc, char **argv)
 		    .status_listen = so.status_listen,
 		    .source = source,
 		    .source_ctx = &o,
+		    .sites = so.issuers != NULL ? issuers_source : NULL,
+		    .sites_ctx = &isrc,
 		};
 
 		sc.threads_from = threads_from;
 		/* kube:// Secrets are watched: a key change is served in about a second; the poll stays
 		 * as the safety net. */
 		if (kube_keys && !o.from_apiserver &&
-		    (kw = kwatch_start(&o.kube, o.keys, o.nkeys, sigs_usr1_self, NULL, &err)) == NULL)
+		    (kw = kwatch_start(&o.kube, so.issuers != NULL ? (const char **)kube.v : o.keys,
+				       so.issuers != NULL ? kube.n : o.nkeys, sigs_usr1_self, NULL, &err)) == NULL)
 			goto fail;
 		if (kwatch_count(kw) > 0) {
 			log_info("watching %zu Secret%s through the Kubernetes API (poll every %us as a safety net)",
@@ -377,6 +491,8 @@ out:
 	free(cert);
 	free(prefix);
 	free(so.listen);
+	iss_list_clear(&initial);
+	strlist_clear(&kube);
 	cli_opts_free(&o);
 	return rc;
 }

@@ -10,12 +10,25 @@
 #include "server/metrics.h"
 #include "server/server.h"
 #include "util/err.h"
+#include "util/str.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 /* The documents of the source as it is now (read again), rendered; *nkeys: keys in them. */
 typedef bool (*serve_source_fn)(void *ctx, docs *d, size_t *nkeys, sao_err *err);
+
+/* serve --issuers: one issuer's documents as they are now. */
+typedef struct serve_site {
+	char *issuer, *host, *prefix, *jwks_path;
+	docs d;
+	size_t nkeys;
+} serve_site;
+void serve_sites_free(serve_site *sites, size_t n);
+
+/* serve --issuers: every issuer's documents, the file read again; *files gets the files to
+ * watch for changes (the file itself and the key files). On failure nothing is returned. */
+typedef bool (*serve_sites_fn)(void *ctx, serve_site **sites, size_t *n, strlist *files, sao_err *err);
 
 typedef struct serve_cfg {
 	srv_cfg srv;				  /* listeners, bounds, TLS PEM */
@@ -32,6 +45,8 @@ typedef struct serve_cfg {
 	const char *threads_from;  /* where srv.threads came from, for the log */
 	serve_source_fn source;
 	void *source_ctx;
+	serve_sites_fn sites; /* set: several issuers (source is not used), reloaded together */
+	void *sites_ctx;
 	metrics_watch_fn watch_stats; /* kube:// watches' figures for /metrics; NULL: none */
 	void *watch_ctx;
 } serve_cfg;

@@ -225,16 +225,21 @@ char *snap_metrics_text(const snapshot *sn)
 
 	if (sn == NULL || sn->nsites < 2)
 		return strdup("");
+	/* each family's lines together, as the exposition format wants */
 	ok = strlist_add(&lines, "# HELP saoidc_issuer_keys Keys in each issuer's JWKS.\n"
-				 "# TYPE saoidc_issuer_keys gauge\n"
-				 "# HELP saoidc_issuer_requests_total Documents served, by issuer.\n"
-				 "# TYPE saoidc_issuer_requests_total counter\n");
+				 "# TYPE saoidc_issuer_keys gauge\n");
+	for (size_t i = 0; ok && i < sn->nsites; i++) {
+		free(issuer);
+		ok = (issuer = str_escape(sn->sites[i].issuer, 512, STR_ESC_ASCII | STR_ESC_QUOTES)) != NULL &&
+		     strlist_addf(&lines, "saoidc_issuer_keys{issuer=\"%s\"} %zu\n", issuer, sn->sites[i].nkeys);
+	}
+	ok = ok && strlist_add(&lines, "# HELP saoidc_issuer_requests_total Documents served, by issuer.\n"
+				       "# TYPE saoidc_issuer_requests_total counter\n");
 	for (size_t i = 0; ok && i < sn->nsites; i++) {
 		const site *st = &sn->sites[i];
 
 		free(issuer);
 		ok = (issuer = str_escape(st->issuer, 512, STR_ESC_ASCII | STR_ESC_QUOTES)) != NULL &&
-		     strlist_addf(&lines, "saoidc_issuer_keys{issuer=\"%s\"} %zu\n", issuer, st->nkeys) &&
 		     strlist_addf(&lines, "saoidc_issuer_requests_total{issuer=\"%s\",document=\"discovery\"} %lu\n",
 				  issuer, atomic_load((atomic_ulong *)&st->requests[SNAP_DISCOVERY])) &&
 		     strlist_addf(&lines, "saoidc_issuer_requests_total{issuer=\"%s\",document=\"jwks\"} %lu\n", issuer,
