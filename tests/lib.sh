@@ -102,11 +102,14 @@ wait_for() {
 	return 1
 }
 
-# make_chain DIR NAME: a root CA, an intermediate CA and a leaf for NAME (and 127.0.0.1), made
+# make_chain DIR NAME [NAME...]: a root CA, an intermediate CA and a leaf for NAME (and 127.0.0.1), made
 # with openssl: DIR/root.pem, DIR/inter.pem, DIR/leaf.pem, DIR/leaf.key, DIR/chain.pem (leaf +
 # intermediate, what a server presents).
 make_chain() {
 	d=$1 name=$2
+	shift 2
+	san="DNS:$name"
+	for n in "$@"; do san="$san,DNS:$n"; done # more names for the leaf
 	mkdir -p "$d"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/root.key" -out "$d/root.pem" \
 		-days 2 -subj "/CN=saoidc test root" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
@@ -114,7 +117,7 @@ make_chain() {
 	printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$d/inter.ext"
 	openssl x509 -req -in "$d/inter.csr" -CA "$d/root.pem" -CAkey "$d/root.key" -CAcreateserial -days 2 -extfile "$d/inter.ext" -out "$d/inter.pem" 2>/dev/null
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/leaf.key" -out "$d/leaf.csr" -subj "/CN=$name" 2>/dev/null
-	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$name" >"$d/leaf.ext"
+	printf 'subjectAltName=%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$san" >"$d/leaf.ext"
 	openssl x509 -req -in "$d/leaf.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" -CAcreateserial -days 2 -extfile "$d/leaf.ext" -out "$d/leaf.pem" 2>/dev/null
 	cat "$d/leaf.pem" "$d/inter.pem" >"$d/chain.pem"
 }
