@@ -12,7 +12,9 @@
 # PACE_MS=N makes each wrk connection wait N ms between requests (a wrk Lua delay()): the same
 # offered load for every server, below what any of them can do, so that latencies compare the
 # servers at equal load instead of a closed loop in which the faster server starves wrk of CPU.
-# usage: tests/bench/serve-vs-nginx.sh [BUILD_DIR]   (env: ROUNDS, DURATION, CONNS, PIN, WORKERS, PACE_MS)
+# ISSUERS=3 runs saoidc with serve --issuers and three issuers (two on the benchmark's host, one on
+# another), requests naming the benchmark's issuer by Host and path: the cost of the routing.
+# usage: tests/bench/serve-vs-nginx.sh [BUILD_DIR]   (env: ROUNDS, DURATION, CONNS, PIN, WORKERS, PACE_MS, ISSUERS)
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$TOP/build}
@@ -45,10 +47,19 @@ $SRV nginx -c "$W/nginx.conf" -p "$W"
 cc -O2 -o "$W/mhd-floor" "$TOP/tests/bench/mhd-floor.c" $(pkg-config --cflags --libs libcrypto jansson libmicrohttpd)
 $SRV "$W/mhd-floor" "$FP" "${WORKERS}" "$TOP/keys/demo-rsa.pub" &
 FPID=$!
-$SRV "$SAOIDC" serve $THREADS --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --listen "127.0.0.1:$SP" 2>"$W/serve.log" &
+SURL="http://127.0.0.1:$SP/keys.json" SHOST=""
+if [ "${ISSUERS:-1}" = 3 ]; then
+	printf 'issuers:\n- issuer: %s\n  keys: [%s, %s]\n- issuer: https://oidc.example.com/other\n  keys: [%s]\n- issuer: https://other.example.com\n  keys: [%s]\n' \
+		"$ISS" "$TOP/keys/demo-rsa.pub" "$TOP/keys/demo-ec256.pub" "$TOP/keys/demo-ec384.pub" "$TOP/keys/demo-ec521.pub" >"$W/issuers.yaml"
+	$SRV "$SAOIDC" serve $THREADS --issuers "$W/issuers.yaml" --listen "127.0.0.1:$SP" 2>"$W/serve.log" &
+	SURL="http://127.0.0.1:$SP/bench/keys.json" SHOST="oidc.example.com"
+	echo "saoidc: serve --issuers, three issuers; requests for $ISS by Host and path"
+else
+	$SRV "$SAOIDC" serve $THREADS --issuer "$ISS" --key "$TOP/keys/demo-rsa.pub" --key "$TOP/keys/demo-ec256.pub" --listen "127.0.0.1:$SP" 2>"$W/serve.log" &
+fi
 SPID=$!
 i=0; while [ $i -lt 50 ] && ! { curl -sf -o /dev/null "http://127.0.0.1:$SP/healthz" && curl -sf -o /dev/null "http://127.0.0.1:$FP/"; }; do sleep 0.1; i=$((i + 1)); done
-if ! curl -s "http://127.0.0.1:$SP/keys.json" | cmp -s - "$W/site/keys.json" || ! curl -s "http://127.0.0.1:$NP/keys.json" | cmp -s - "$W/site/keys.json"; then
+if ! curl -s ${SHOST:+-H "Host: $SHOST"} "$SURL" | cmp -s - "$W/site/keys.json" || ! curl -s "http://127.0.0.1:$NP/keys.json" | cmp -s - "$W/site/keys.json"; then
 	echo "the two servers do not serve identical bytes" >&2; exit 1
 fi
 
@@ -61,7 +72,7 @@ fi
 # rps and p99 (in ms) from wrk --latency
 measure() {
 	# shellcheck disable=SC2086
-	$CLI wrk -t$WRK_T -c"$CONNS" -d"$DURATION" --latency $PACE "$1" >"$W/wrk.out"
+	$CLI wrk -t$WRK_T -c"$CONNS" -d"$DURATION" --latency $PACE ${2:+-H "Host: $2"} "$1" >"$W/wrk.out"
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$W/wrk.out")
 	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 } print v }' "$W/wrk.out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$W/wrk.out")
@@ -72,7 +83,7 @@ printf '%-6s %12s %9s %12s %9s %12s %9s %7s\n' round saoidc_rps s_p99_ms nginx_r
 r=1
 : >"$W/rounds"
 while [ $r -le "$ROUNDS" ]; do
-	s=$(measure "http://127.0.0.1:$SP/keys.json")
+	s=$(measure "$SURL" "$SHOST")
 	n=$(measure "http://127.0.0.1:$NP/keys.json")
 	f=$(measure "http://127.0.0.1:$FP/keys.json")
 	echo "$s $n $f" >>"$W/rounds"
