@@ -62,6 +62,20 @@ is "$RC $(published fleet)" "0 $KA $KB2 $KB" "--retire-cluster c --retain 0: its
 refused "retiring a cluster the state does not hold is refused" 1 "holds no key of this cluster (clusters: a, b)" \
 	"$SAOIDC" publish --retire-cluster c s3://saoidc-test/fleet
 
+# rotate-plan on the shared issuer (its JWKS served as the bucket has it): for cluster a, b's
+# keys are listed but are not a's to retire.
+make_chain "$T_TMP/pki" oidc.test
+P=$(free_port)
+SERVE_SCHEME=https start_serve "$P" --issuer https://oidc.test/fleet --key "$A" --key "$B2" --key "$B" --listen "127.0.0.1:$P" \
+	--tls-cert "$T_TMP/pki/chain.pem" --tls-key "$T_TMP/pki/leaf.key"
+run "$SAOIDC" rotate-plan --issuer https://oidc.test/fleet --connect-to "127.0.0.1:$P" --ca-file "$T_TMP/pki/root.pem" \
+	--key "$A" --signer "$A" --state s3://saoidc-test/fleet --cluster a
+is "$RC" 0 "rotate-plan --cluster a on the shared issuer: exit 0"
+contains "$OUT" "cluster a: 1 key (0 retained)  <- this one" "  the keys per cluster, a marked"
+contains "$OUT" "cluster b: 2 keys (1 retained)" "  b's listed"
+contains "$OUT" "Steady: $KA signs and is published" "  steady: b's keys are not a's to retire"
+stop_serve
+
 # The cap (64) counts every cluster's keys: three clusters of 22 EC keys each are refused on the
 # third, which is named with the others.
 for c in x y z; do

@@ -67,6 +67,10 @@ o = [l for l in r["links"] if l["link"] == "origin"][0]
 print(o["verdict"], sorted(o["kids"]) == sorted(sys.argv[2:]), "1 key kept by retention" in o["seen"], sorted(o))' \
 	"$T_TMP/st.json" "$KR" "$KE")" "ok True True ['fix', 'kids', 'link', 'seen', 'source', 'verdict']" \
 	"--json: the origin link keeps the retired key (retention), with its fields as documented"
+# The issuer becomes shared (publish --cluster): the origin link names the clusters.
+ok "publish the key as cluster east's" "$SAOIDC" publish --issuer "$ISS" --key "$EC" --cluster east s3://saoidc-status/c
+st --key "$EC"
+contains "$OUT" "shared by clusters (no --cluster): 1 key (1 retained), east: 1 key (0 retained)" "a shared issuer: the origin link shows the keys per cluster"
 
 # IAM drifts: the audience removed, then a thumbprint of another chain pinned (with botocore).
 stop_serve
