@@ -215,6 +215,12 @@ static bool watch_source(void *ctx, docs *d, sao_err *err)
 	return cli_build_docs(ctx, d, &n, err);
 }
 
+/* /metrics: the Secrets' watches. */
+static char *watch_text(void *ctx)
+{
+	return kwatch_metrics_text(ctx);
+}
+
 static void watch_ready(void *ctx, bool ready)
 {
 	status_set_ready(ctx, ready);
@@ -235,21 +241,23 @@ static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 	atomic_store(&m.runs, 1);
 	atomic_store(&m.last_success, (long long)time(NULL));
 	atomic_store(&m.keys, keys);
-	if ((st = status_start(p->status_listen, sync_metrics_text, &m, &err)) == NULL)
+	/* kube:// Secrets are watched: a key change is published within seconds, not at the next
+	 * interval. Started first, so that /metrics has their figures from the first render. */
+	if (!o->from_apiserver && (kw = kwatch_start(&o->kube, o->keys, o->nkeys, sigs_usr1_self, NULL, &err)) == NULL)
 		return cli_fail(&err);
+	if (kwatch_count(kw) > 0) {
+		log_info("watching %zu Secret%s through the Kubernetes API", kwatch_count(kw),
+			 kwatch_count(kw) == 1 ? "" : "s");
+		m.watch = watch_text;
+		m.watch_ctx = kw;
+	}
+	if ((st = status_start(p->status_listen, sync_metrics_text, &m, &err)) == NULL) {
+		kwatch_stop(kw);
+		return cli_fail(&err);
+	}
 	status_set_ready(st, true);
 	log_info("watching: every %lds and on key file changes; /healthz /readyz /metrics on %s", p->interval_s,
 		 p->status_listen);
-	/* kube:// Secrets are watched: a key change is published within seconds, not at the next
-	 * interval. */
-	if (!o->from_apiserver &&
-	    (kw = kwatch_start(&o->kube, o->keys, o->nkeys, sigs_usr1_self, NULL, &err)) == NULL) {
-		status_stop(st);
-		return cli_fail(&err);
-	}
-	if (kwatch_count(kw) > 0)
-		log_info("watching %zu Secret%s through the Kubernetes API", kwatch_count(kw),
-			 kwatch_count(kw) == 1 ? "" : "s");
 	{
 		sync_cfg sc = {
 		    site, &o->docs, (const char *const *)o->keys, o->nkeys, p->interval_s, watch_source, o, watch_ready,

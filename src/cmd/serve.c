@@ -253,9 +253,9 @@ static char *read_pem(const char *path, const char *what, sao_err *err)
 }
 
 /* /metrics: the watches' restarts and the age of their oldest last event. */
-static void watch_stats(void *ctx, unsigned long *restarts, long *age_ms)
+static char *watch_stats(void *ctx)
 {
-	kwatch_stats(ctx, restarts, age_ms);
+	return kwatch_metrics_text(ctx);
 }
 
 /* serve's source: the keys (or the API server's documents) read again. */

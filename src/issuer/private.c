@@ -19,6 +19,7 @@ void priv_site_clear(priv_site *s)
 {
 	cf_distribution_clear(&s->dist);
 	free(s->issuer);
+	free(s->gone_domain);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -252,7 +253,7 @@ static bool private_bucket(const priv_cfg *cfg, const bucket_client *b, bool exi
 /* The ids a previous run remembered, checked with one GET each: *hit when the distribution is
  * still ours and the OAC still there (a re-run then lists nothing, whatever the account's size). */
 static bool recall(const bucket_client *b, const cf_client *cf, const names *nm, cf_distribution *d, char **oac_id,
-		   bool *hit, sao_err *err)
+		   bool *hit, char **gone, sao_err *err)
 {
 	char *body = NULL, *etag = NULL;
 	size_t len = 0;
@@ -268,6 +269,13 @@ static bool recall(const bucket_client *b, const cf_client *cf, const names *nm,
 	    (oid = json_string_value(json_object_get(j, "origin_access_control"))) != NULL) {
 		ok = cf_lookup_distribution(cf, did, d, &dist_ok, err) &&
 		     (!dist_ok || cf_oac_exists(cf, oid, &oac_ok, err));
+		/* the distribution that served the issuer is gone: whatever is made now has another domain */
+		if (ok && !dist_ok) {
+			const char *dom = json_string_value(json_object_get(j, "domain"));
+
+			if (asprintf(gone, "%s%s", dom != NULL ? dom : "distribution ", dom != NULL ? "" : did) < 0)
+				*gone = NULL;
+		}
 		dist_ok = ok && dist_ok && d->comment != NULL && strcmp(d->comment, nm->comment) == 0;
 		if (ok && dist_ok && oac_ok && (*oac_id = strdup(oid)) != NULL)
 			*hit = true;
@@ -281,13 +289,15 @@ static bool recall(const bucket_client *b, const cf_client *cf, const names *nm,
 }
 
 /* Writes the ids down next to the documents for the next run (only when they changed). */
-static bool remember(const bucket_client *b, const names *nm, const char *dist_id, const char *oac_id, sao_err *err)
+static bool remember(const bucket_client *b, const names *nm, const cf_distribution *dist, const char *oac_id,
+		     sao_err *err)
 {
 	char *doc = NULL, *have = NULL, *etag = NULL;
 	size_t len = 0;
 	bool lost = false, found = false, ok;
 
-	if (asprintf(&doc, "{\"distribution\":\"%s\",\"origin_access_control\":\"%s\"}\n", dist_id, oac_id) < 0)
+	if (asprintf(&doc, "{\"distribution\":\"%s\",\"origin_access_control\":\"%s\",\"domain\":\"%s\"}\n", dist->id,
+		     oac_id, dist->domain != NULL ? dist->domain : "") < 0)
 		return err_set(err, "out of memory");
 	ok = bucket_object_get(b, nm->site, &have, &len, &etag, &found, err) &&
 	     ((found && have != NULL && strcmp(have, doc) == 0) ||
@@ -338,7 +348,8 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 		goto out;
 	/* Read everything first: a refusal must come before the first write. What a previous run
 	 * remembered is checked first; only without it (or when it is gone) is the account listed. */
-	if (!bucket_exists(b, &exists, err) || (exists && !recall(b, cf, &nm, &mem, &oac_id, &hit, err)))
+	if (!bucket_exists(b, &exists, err) ||
+	    (exists && !recall(b, cf, &nm, &mem, &oac_id, &hit, &out->gone_domain, err)))
 		goto out;
 	if (hit)
 		ours = &mem;
@@ -408,7 +419,7 @@ bool priv_ensure(const priv_cfg *cfg, const bucket_client *b, const cf_client *c
 		}
 	}
 	if (!cfg->dry_run && !hit && out->dist.id != NULL && oac_id != NULL &&
-	    !remember(b, &nm, out->dist.id, oac_id, err))
+	    !remember(b, &nm, &out->dist, oac_id, err))
 		goto out;
 	ok = true;
 out:

@@ -36,6 +36,7 @@ typedef struct priv_site {
 	cf_distribution dist; /* id, arn, domain, status; id NULL in a dry run that would create it */
 	char *issuer;	      /* https://(domain or distribution domain)[/PREFIX] */
 	bool created;	      /* the distribution was created by this run */
+	char *gone_domain;    /* the remembered distribution (its domain) was found gone; NULL: not */
 } priv_site;
 
 void priv_site_clear(priv_site *s);

@@ -98,6 +98,14 @@ static bool private_site(const pub_cfg *p, const s3_target *t, const aws_where *
 	log_info("private issuer: s3://%s/%s behind CloudFront (credentials from %s)", t->bucket, t->prefix,
 		 creds->source);
 	ok = priv_ensure(&pc, &bc, cf, site, err);
+	/* Made anew without a domain of its own: the issuer is not the one tokens and IAM name. */
+	if (ok && site->gone_domain != NULL && site->created && p->domain == NULL)
+		log_warn("the CloudFront distribution that served this issuer (%s) is gone (deleted outside saoidc): "
+			 "a new one was made; the issuer becomes %s. Tokens naming the old issuer fail at STS until "
+			 "the cluster's --service-account-issuer, the IAM provider and the roles' trust follow: saoidc "
+			 "migrate --from https://%s%s%s --to %s (give --domain to keep an issuer across distributions)",
+			 site->gone_domain, site->issuer, site->gone_domain, pc.prefix[0] ? "/" : "", pc.prefix,
+			 site->issuer);
 out:
 	free(origin);
 	return ok;

@@ -37,6 +37,16 @@ char *sync_metrics_text(void *ctx, size_t *len)
 
 	if (n < 0)
 		return NULL;
+	if (m->watch != NULL) {
+		char *w = m->watch(m->watch_ctx), *all = NULL;
+
+		n = w != NULL ? asprintf(&all, "%s%s", s, w) : -1;
+		free(w);
+		free(s);
+		if (n < 0)
+			return NULL;
+		s = all;
+	}
 	*len = (size_t)n;
 	return s;
 }

@@ -16,6 +16,8 @@ typedef struct sync_metrics {
 	atomic_ullong runs, errors, uploads;
 	atomic_llong last_success;
 	atomic_ullong keys;
+	char *(*watch)(void *ctx); /* kube:// watches' figures as Prometheus text; NULL: none */
+	void *watch_ctx;
 } sync_metrics;
 
 /* The documents of the source as it is now (read again), rendered. */

@@ -378,6 +378,11 @@ static void *run(void *arg)
 			sao_err werr = {""};
 
 			if (watch_once(f, &werr) || atomic_load(&f->stop) || f->relist) {
+				if (f->relist) { /* 410 Gone: listed again (below), a restart all the same */
+					pthread_mutex_lock(&f->lock);
+					f->st.restarts++;
+					pthread_mutex_unlock(&f->lock);
+				}
 				backoff = 0;
 				continue; /* the server's timeout ended it: watch again from the version reached */
 			}

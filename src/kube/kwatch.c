@@ -116,3 +116,24 @@ void kwatch_stop(kwatch *w)
 	free(w->v);
 	free(w);
 }
+
+char *kwatch_metrics_text(kwatch *w)
+{
+	unsigned long restarts = 0;
+	long age = -1;
+	char *s = NULL;
+
+	kwatch_stats(w, &restarts, &age);
+	if (asprintf(&s,
+		     "# HELP saoidc_kube_watch_restarts_total Watches of kube:// Secrets started again after a "
+		     "broken stream, a 410 Gone or an error.\n"
+		     "# TYPE saoidc_kube_watch_restarts_total counter\n"
+		     "saoidc_kube_watch_restarts_total %lu\n"
+		     "# HELP saoidc_kube_watch_last_event_age_seconds Since the oldest of the watches' last event or "
+		     "list (-1: none yet).\n"
+		     "# TYPE saoidc_kube_watch_last_event_age_seconds gauge\n"
+		     "saoidc_kube_watch_last_event_age_seconds %.3f\n",
+		     restarts, age < 0 ? -1.0 : (double)age / 1000.0) < 0)
+		return NULL;
+	return s;
+}

@@ -22,6 +22,9 @@ kwatch *kwatch_start(const kube_api *api, const char *const *keys, size_t n, voi
 /* Watches running now, and their restarts so far (for /metrics and the log). */
 size_t kwatch_count(const kwatch *w);
 unsigned long kwatch_restarts(kwatch *w);
+/* The watches' restarts and the age of their oldest last event as Prometheus text, for serve's
+ * and publish --watch's /metrics (malloc'd; NULL when out of memory). */
+char *kwatch_metrics_text(kwatch *w);
 /* The watches' restarts so far and the age of the oldest last event (ms; -1 before any). */
 void kwatch_stats(kwatch *w, unsigned long *restarts, long *oldest_event_age_ms);
 

@@ -141,21 +141,15 @@ char *metrics_render(metrics *m, size_t *len)
 		(long long)atomic_load(&m->last_reload), (long long)atomic_load(&m->last_reload_ok),
 		(unsigned long long)atomic_load(&m->keys), PACKAGE_VERSION);
 	if (m->watch != NULL) {
-		unsigned long restarts;
-		long age;
+		char *w = m->watch(m->watch_ctx);
 
-		m->watch(m->watch_ctx, &restarts, &age);
-		fprintf(
-		    f,
-		    "# HELP saoidc_kube_watch_restarts_total Watches of kube:// Secrets started again after a "
-		    "broken stream, a 410 Gone or an error.\n"
-		    "# TYPE saoidc_kube_watch_restarts_total counter\n"
-		    "saoidc_kube_watch_restarts_total %lu\n"
-		    "# HELP saoidc_kube_watch_last_event_age_seconds Since the oldest of the watches' last event or "
-		    "list (-1: none yet).\n"
-		    "# TYPE saoidc_kube_watch_last_event_age_seconds gauge\n"
-		    "saoidc_kube_watch_last_event_age_seconds %.3f\n",
-		    restarts, age < 0 ? -1.0 : (double)age / 1000.0);
+		if (w == NULL || fputs(w, f) == EOF) {
+			free(w);
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
+		free(w);
 	}
 	if (atomic_load(&m->tls_on)) {
 		char *tls = metrics_tls_text(&m->tls);

@@ -33,9 +33,9 @@ char *metrics_tls_text(const tf_counters *t);
 /* Prometheus text format 0.0.4; malloc'd. */
 char *metrics_render(metrics *m, size_t *len);
 
-/* Where keys come through API watches: their restarts and the oldest last event's age (ms, -1:
- * none yet), asked for at each render. */
-typedef void (*metrics_watch_fn)(void *ctx, unsigned long *restarts, long *last_event_age_ms);
+/* Where keys come through API watches: their figures as Prometheus text (malloc'd; NULL when out
+ * of memory), asked for at each render (kube/kwatch.h kwatch_metrics_text). */
+typedef char *(*metrics_watch_fn)(void *ctx);
 void metrics_set_watch(metrics *m, metrics_watch_fn fn, void *ctx);
 
 #endif

@@ -10,12 +10,17 @@ and CloudFront's error codes are played as CloudFront plays them.
 
 usage: cloudfront_standin.py --listen PORT --key AKID:SECRET --log FILE [--region R]
                              [--deploy-seconds S] [--fail-once ACTION:CODE ...] [--hang-once ACTION ...]
+                             [--seed N]
 --hang-once ACTION does the first such call, then holds its answer back for a minute: a test
 kills the client meanwhile, as a crash right after the call would.
-GET /state answers the state as JSON (for the tests).
+--seed N starts with N other distributions and N other origin access controls, as in a large
+account; the lists are paged as CloudFront pages them (Marker, MaxItems up to 100, NextMarker).
+GET /state answers the state as JSON (for the tests); DELETE /state/distribution/ID removes a
+distribution behind the client's back (as someone with the console would).
 """
 import argparse
 import json
+import urllib.parse
 import random
 import re
 import string
@@ -60,6 +65,42 @@ class State:
         self.oacs = {}  # id -> {name, config, etag}
         self.dists = {}  # id -> {config, etag, created, domain, status_until, invalidations: [...]}
         self.refs = set()
+
+    def seed(self, n):
+        """n distributions of other buckets, each with its origin access control: a large account."""
+        for i in range(n):
+            oid = "E0SEEDOAC%05d" % i
+            self.oacs[oid] = {"name": "other-%d" % i, "etag": "ESEED",
+                              "config": "<Name>other-%d</Name><Description>seeded</Description><SigningProtocol>sigv4</SigningProtocol>"
+                                        "<SigningBehavior>always</SigningBehavior><OriginAccessControlOriginType>s3</OriginAccessControlOriginType>" % i}
+            cfg = ("<CallerReference>seed-%d</CallerReference><Aliases><Quantity>0</Quantity></Aliases>"
+                   "<Origins><Quantity>1</Quantity><Items><Origin><Id>s3</Id><DomainName>other-%d.s3.us-east-1.amazonaws.com</DomainName>"
+                   "<OriginPath></OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig>"
+                   "<OriginAccessControlId>%s</OriginAccessControlId></Origin></Items></Origins>"
+                   "<DefaultCacheBehavior><TargetOriginId>s3</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy>"
+                   "</DefaultCacheBehavior><Comment>other %d</Comment><Enabled>true</Enabled>"
+                   "<ViewerCertificate><CloudFrontDefaultCertificate>true</CloudFrontDefaultCertificate></ViewerCertificate>" % (i, i, oid, i))
+            self.refs.add("seed-%d" % i)
+            self.dists["E0SEEDDIST%04d" % i] = {"config": cfg, "etag": "ESEED", "modified": time.time(),
+                                                "domain": "dseed%05d.cloudfront.net" % i, "status_until": 0, "invalidations": []}
+
+
+def page(items, query):
+    """One page of a CloudFront list: the items after Marker, at most MaxItems (100 by default)."""
+    q = urllib.parse.parse_qs(query)
+    marker = q.get("Marker", [""])[0]
+    try:
+        most = max(1, min(100, int(q.get("MaxItems", ["100"])[0])))
+    except ValueError:
+        most = 100
+    ids = list(items)
+    start = ids.index(marker) + 1 if marker in items else 0
+    chunk = ids[start:start + most]
+    more = start + most < len(ids)
+    head = "<Marker>%s</Marker>%s<MaxItems>%d</MaxItems><IsTruncated>%s</IsTruncated><Quantity>%d</Quantity>" % (
+        escape(marker), "<NextMarker>%s</NextMarker>" % chunk[-1] if more and chunk else "", most,
+        "true" if more else "false", len(chunk))
+    return chunk, head
 
 
 class H(BaseHTTPRequestHandler):
@@ -123,15 +164,17 @@ class H(BaseHTTPRequestHandler):
         if not m:
             return ("Unknown",) + self.error("InvalidArgument", "no such resource %s" % p)
         kind, rid, sub, iid = m.groups()
+        query = path.split("?", 1)[1] if "?" in path else ""
         if kind == "origin-access-control":
             if rid is None and method == "GET":
+                chunk, head = page(st.oacs, query)
                 items = "".join("<OriginAccessControlSummary><Id>%s</Id><Description>%s</Description><Name>%s</Name>"
                                 "<SigningProtocol>sigv4</SigningProtocol><SigningBehavior>always</SigningBehavior>"
                                 "<OriginAccessControlOriginType>s3</OriginAccessControlOriginType></OriginAccessControlSummary>"
-                                % (oid, child(o["config"], "Description") or "", escape(o["name"])) for oid, o in st.oacs.items())
-                return ("ListOriginAccessControls", 200, '<OriginAccessControlList xmlns="%s"><Marker></Marker><MaxItems>100</MaxItems>'
-                        '<IsTruncated>false</IsTruncated><Quantity>%d</Quantity>%s</OriginAccessControlList>'
-                        % (NS, len(st.oacs), "<Items>%s</Items>" % items if st.oacs else ""), {})
+                                % (oid, child(st.oacs[oid]["config"], "Description") or "", escape(st.oacs[oid]["name"]))
+                                for oid in chunk)
+                return ("ListOriginAccessControls", 200, '<OriginAccessControlList xmlns="%s">%s%s</OriginAccessControlList>'
+                        % (NS, head, "<Items>%s</Items>" % items if chunk else ""), {})
             if rid is None and method == "POST":
                 op = "CreateOriginAccessControl"
                 cfg = inner(body, "OriginAccessControlConfig")
@@ -157,10 +200,10 @@ class H(BaseHTTPRequestHandler):
             return (op, 204, "", {})
         # distributions
         if rid is None and method == "GET":
-            items = "".join(self.summary_xml(did, d) for did, d in st.dists.items())
-            return ("ListDistributions", 200, '<DistributionList xmlns="%s"><Marker></Marker><MaxItems>100</MaxItems>'
-                    '<IsTruncated>false</IsTruncated><Quantity>%d</Quantity>%s</DistributionList>'
-                    % (NS, len(st.dists), "<Items>%s</Items>" % items if st.dists else ""), {})
+            chunk, head = page(st.dists, query)
+            items = "".join(self.summary_xml(did, st.dists[did]) for did in chunk)
+            return ("ListDistributions", 200, '<DistributionList xmlns="%s">%s%s</DistributionList>'
+                    % (NS, head, "<Items>%s</Items>" % items if chunk else ""), {})
         if rid is None and method == "POST":
             op = "CreateDistribution"
             cfg = inner(body, "DistributionConfig")
@@ -234,6 +277,11 @@ class H(BaseHTTPRequestHandler):
                               "dists": {k: {"config": v["config"], "domain": v["domain"], "invalidations": [i["batch"] for i in v["invalidations"]]}
                                         for k, v in st.dists.items()}}).encode()
             return reply(self, 200, out, "application/json", [])
+        m = re.fullmatch(r"/state/distribution/([A-Z0-9]+)", self.path)
+        if m and self.command == "DELETE":
+            with self.server.lock:
+                gone = self.server.state.dists.pop(m.group(1), None)
+            return reply(self, 204 if gone else 404, b"", None, [])
         bad = sigv4check.check(self.command, self.path, self.headers, body, self.server.keys, service="cloudfront",
                                region=self.server.region)
         record = {"method": self.command, "path": self.path, "signed": bad is None}
@@ -303,12 +351,14 @@ def main():
     ap.add_argument("--deploy-seconds", type=float, default=1.0)
     ap.add_argument("--fail-once", action="append", default=[])
     ap.add_argument("--hang-once", action="append", default=[])
+    ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), H)
     srv.keys = dict([a.key.split(":", 1)])
     srv.log, srv.region, srv.deploy, srv.lock, srv.state = a.log, a.region, a.deploy_seconds, threading.Lock(), State()
     srv.fail_once = dict(f.split(":", 1) for f in a.fail_once)
     srv.hang_once = dict.fromkeys(a.hang_once, True)
+    srv.state.seed(a.seed)
     print("listening", flush=True)
     srv.serve_forever()
 

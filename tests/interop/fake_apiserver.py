@@ -21,6 +21,7 @@ The ServiceAccount files are watched: a file written, changed or removed is an e
 resourceVersion (a scan every 50 ms). A file with a .delay beside it is not listed or watched (a
 ServiceAccount made a moment ago, that only a GET finds).
 --delay S delays every answer by S seconds (a slow API server: lists, watches and GETs alike).
+--initial-rv N counts resourceVersions from N (a restarted API server does not count again from 1).
 Answers 401 without the right token (or, with --client-ca, a client certificate it signed), 403 for Secrets not in --allow, 404 for missing files, with
 the API server's Status JSON. Each request is logged as a JSON line.
 
@@ -48,8 +49,8 @@ class SAStore:
     resourceVersions and the events that changed them, found by scanning the directory.
     ServiceAccounts are DIR/serviceaccounts_NS_NAME.json; Secrets DIR/NS_NAME.json."""
 
-    def __init__(self, d, kind="ServiceAccount"):
-        self.dir, self.kind, self.rv, self.objs, self.events = d, kind, 1, {}, []
+    def __init__(self, d, kind="ServiceAccount", rv=1):
+        self.dir, self.kind, self.rv, self.objs, self.events = d, kind, rv, {}, []
         self.cond = threading.Condition()
         threading.Thread(target=self.scan_forever, daemon=True).start()
 
@@ -198,6 +199,9 @@ class H(BaseHTTPRequestHandler):
                 return
         if collection and self.headers.get("Authorization") == "Bearer " + a.token:
             if q.get("watch", [""])[0] in ("1", "true"):
+                # logged when it starts ("watching") and when it ends
+                with self.server.lock, open(a.log, "a") as f:
+                    f.write(json.dumps({"path": path, "watching": True}) + "\n")
                 code = self.sa_watch(collection[0], collection[1], name, q)
                 with self.server.lock, open(a.log, "a") as f:
                     f.write(json.dumps({"path": path, "watch": True, "status": code}) + "\n")
@@ -261,10 +265,13 @@ def main():
     ap.add_argument("--delay", type=float, default=0, help="seconds before every answer")
     ap.add_argument("--compacted-rv", type=int, default=0, help="watches from an older resourceVersion get 410")
     ap.add_argument("--watch-secrets", action="store_true", help="allow list and watch of the --allow Secrets")
+    ap.add_argument("--initial-rv", type=int, default=1,
+                    help="the resourceVersion to count from (an API server restarted keeps counting: etcd's)")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", int(a.listen)), H)
     srv.daemon_threads = True
-    srv.args, srv.lock, srv.store, srv.secrets = a, threading.Lock(), SAStore(a.dir), SAStore(a.dir, "Secret")
+    srv.args, srv.lock, srv.store, srv.secrets = a, threading.Lock(), SAStore(a.dir, rv=a.initial_rv), \
+        SAStore(a.dir, "Secret", a.initial_rv)
     serve_tls(srv, a.cert, a.key, a.client_ca)
     print("listening", flush=True)
     srv.serve_forever()
