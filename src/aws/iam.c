@@ -84,21 +84,28 @@ bool iam_oidc_list(const iam_client *iam, strlist *arns, sao_err *err)
 	return ok;
 }
 
-/* Lists the providers and gets each until one's Url is the issuer without its scheme.
- * Returns 1 found (p filled), 0 none, -1 error. */
+/* Lists the providers and gets the one whose ARN names the issuer, checking its Url. Returns 1
+ * found (p filled), 0 none, -1 error. */
 static int find_provider(const char *issuer, const iam_client *iam, provider *p, sao_err *err)
 {
 	aws_response r = {0};
 	strlist arns = {0};
 	int ret = -1;
+	const char *bare = strncmp(issuer, "https://", 8) == 0 ? issuer + 8 : issuer;
 
 	memset(p, 0, sizeof(*p));
 	if (!iam_oidc_list(iam, &arns, err))
 		goto out;
 	ret = 0;
+	/* A provider's ARN ends with its URL without the scheme (IAM builds it so): the one to read
+	 * is known from the list, and an account of many providers costs one Get, not one each. */
 	for (size_t i = 0; i < arns.n; i++) {
 		iam_form f = {0};
+		const char *res = strstr(arns.v[i], ":oidc-provider/");
 		char *url;
+
+		if (res == NULL || strcmp(res + strlen(":oidc-provider/"), bare) != 0)
+			continue;
 
 		iam_form_add(&f, "OpenIDConnectProviderArn", arns.v[i]);
 		if (!iam_call("GetOpenIDConnectProvider", &f, iam, &r, err)) {
@@ -109,7 +116,7 @@ static int find_provider(const char *issuer, const iam_client *iam, provider *p,
 		free(f.s);
 		url = aws_xml_text(r.body, r.body_len, "Url");
 		/* IAM returns the URL without its scheme. */
-		if (url != NULL && (strcmp(url, issuer + 8) == 0 || strcmp(url, issuer) == 0)) {
+		if (url != NULL && (strcmp(url, bare) == 0 || strcmp(url, issuer) == 0)) {
 			free(url);
 			p->arn = strdup(arns.v[i]);
 			if (p->arn == NULL ||
