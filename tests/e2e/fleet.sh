@@ -108,6 +108,34 @@ is "$(published race)" "$KA $KB $KC" "the JWKS holds a's, b's and c's keys"
 R=$(grep -c '"status": 412' "$T_TMP/race.log")
 [ "$R" -ge 1 ] && pass "the race happened: $R conditional write(s) lost and merged again" || fail "the race happened" "$(cat "$T_TMP/race.log")"
 
+# Ten clusters, each publishing only its own key; then one of them runs as a watch (publish
+# --watch --cluster), rotating its key file: the others' keys stay.
+mkdir -p "$T_TMP/ten"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$T_TMP/ten/k$i.pub" 2>/dev/null
+	run "$SAOIDC" publish --key "$T_TMP/ten/k$i.pub" --cluster "c$i" s3://saoidc-test/ten
+done
+is "$(published ten | wc -w | tr -d ' ')" 10 "ten clusters share one issuer: ten keys in its JWKS"
+: >"$T_TMP/s3.log"
+run "$SAOIDC" publish --key "$T_TMP/ten/k4.pub" --cluster c4 s3://saoidc-test/ten
+is "$RC $(writes)" "0 0" "  an unchanged cluster's run writes nothing"
+cp "$T_TMP/ten/k3.pub" "$T_TMP/ten/watched.pub"
+MP=$(free_port)
+"$SAOIDC" publish --watch --interval 1h --status-listen "127.0.0.1:$MP" --key "$T_TMP/ten/watched.pub" --cluster c3 \
+	--retain 0 s3://saoidc-test/ten >/dev/null 2>"$T_TMP/watch.err" &
+WPID=$!
+ok "publish --watch --cluster c3 is ready" wait_for curl -sf "http://127.0.0.1:$MP/readyz"
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$T_TMP/ten/new3.pub" 2>/dev/null
+mv "$T_TMP/ten/new3.pub" "$T_TMP/ten/watched.pub"
+K3=$(kid_of "$T_TMP/ten/watched.pub")
+ok "  c3's new key file is published by the watch" wait_for sh -c "aws --endpoint-url http://127.0.0.1:$PP s3 cp s3://saoidc-test/ten/keys.json - 2>/dev/null | grep -q '$K3'"
+J=$(published ten)
+is "$(echo "$J" | wc -w | tr -d ' ')" 10 "  still ten keys: c3's old one went (--retain 0), nobody else's"
+case " $J " in *" $(kid_of "$T_TMP/ten/k9.pub") "*) pass "  c9's key is still there" ;; *) fail "  c9's key is still there" "$J" ;; esac
+kill -TERM $WPID
+wait $WPID
+is "$?" 0 "  the watch stops cleanly"
+
 # render keeps the same state in a directory.
 I=https://oidc.example.com/fleet
 "$SAOIDC" render --issuer $I --key "$A" --cluster a --out "$T_TMP/site" 2>/dev/null
