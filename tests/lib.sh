@@ -122,6 +122,30 @@ make_chain() {
 	cat "$d/leaf.pem" "$d/inter.pem" >"$d/chain.pem"
 }
 
+# eksa_api_data: what the API stand-in serves as EKS Anywhere's Secret eksa-system/mgmt-sa (the
+# demo key): its PKI in C=$T_TMP/pki (make_chain, localhost), its data directory D=$T_TMP/api,
+# and the service account's token in $T_TMP/token (sa-token-for-saoidc).
+eksa_api_data() {
+	C="$T_TMP/pki"
+	make_chain "$C" localhost
+	D="$T_TMP/api"
+	mkdir -p "$D"
+	cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
+	printf 'sa-token-for-saoidc\n' >"$T_TMP/token"
+}
+
+# set_secret_key PUB: the Secret in $D served as eksa-system/mgmt-sa now holds PUB as tls.crt (a
+# rotation as the API server would show it; written whole, then renamed).
+set_secret_key() {
+	/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$1" <<'PY'
+import base64, json, sys
+s = json.load(open(sys.argv[1]))
+s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
+json.dump(s, open(sys.argv[1] + ".new", "w"))
+PY
+	mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
+}
+
 # start_apiserver PKI_DIR DATA_DIR TOKEN [fake_apiserver.py options...]: the Kubernetes API
 # stand-in on a free port with PKI_DIR's chain (make_chain), serving DATA_DIR; sets AP (its port)
 # and APID, and returns once it listens. Its requests go to $T_TMP/api.log.
@@ -169,6 +193,26 @@ start_proxy() {
 	PROXY_PID=$!
 	wait_for grep -q listening "$T_TMP/$name.out"
 }
+
+# start_s3_racing: s3rver with the bucket saoidc-test, behind the checking proxy on PP (log
+# $T_TMP/s3.log; the AWS environment, us-east-1, points S3 there) and behind a second proxy on RP
+# that holds conditional PUTs back 1.5 s (log $T_TMP/race.log): a window for publishers to race
+# in. Also: awsc (aws through PP), published PREFIX (the kids in its JWKS), writes (s3.log's).
+start_s3_racing() {
+	start_s3rver saoidc-test
+	PP=$(free_port)
+	start_proxy "$PP" s3
+	PXPID=$PROXY_PID
+	RP=$(free_port)
+	start_proxy "$RP" race --slow-put-ms 1500
+	RPID=$PROXY_PID
+	trap 'kill $S3PID $PXPID $RPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
+	aws_test_env us-east-1
+	export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
+}
+awsc() { aws --endpoint-url "http://127.0.0.1:$PP" "$@"; }
+published() { awsc s3 cp "s3://saoidc-test/$1/keys.json" - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))"; }
+writes() { grep -cE '"method": "(PUT|POST|DELETE)"' "$T_TMP/s3.log" || true; }
 
 # start_iam NAME ARGS...: the IAM stand-in (tests/interop/iam_emulator.py ARGS) on a free port,
 # logging to $T_TMP/NAME.log; returns once it listens, with IAM_PORT and IAM_PID set.

@@ -116,7 +116,7 @@ static bool revocations(const json_t *old_revoked, const json_t *old, const json
 		if (kid == NULL || !json_is_integer(json_object_get(e, "revoked_at")))
 			return err_set(
 			    err, "corrupt retention state: a revoked entry without kid or revoked_at (entry %zu)", i);
-		if (rf_source_key(skeys, kid) != NULL) {
+		if (rf_find(skeys, kid) != NULL) {
 			clock_utc((time_t)json_integer_value(json_object_get(e, "revoked_at")), t);
 			return err_set(
 			    err,
@@ -133,7 +133,7 @@ static bool revocations(const json_t *old_revoked, const json_t *old, const json
 
 		const json_t *was = old != NULL ? rf_find(old, kid) : NULL;
 
-		if (rf_source_key(skeys, kid) != NULL)
+		if (rf_find(skeys, kid) != NULL)
 			return err_set(
 			    err,
 			    "--revoke %s: the source still holds this key, so the cluster still signs tokens "

@@ -2,6 +2,8 @@
 
 #include "jose/retain_fleet.h"
 
+#include "util/jsonx.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,32 +34,7 @@ const char *rf_cluster_of(const json_t *e)
 
 const json_t *rf_find(const json_t *entries, const char *kid)
 {
-	size_t i;
-	const json_t *e;
-
-	json_array_foreach(entries, i, e)
-	{
-		const char *k = json_string_value(json_object_get(e, "kid"));
-
-		if (k != NULL && strcmp(k, kid) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-const json_t *rf_source_key(const json_t *skeys, const char *kid)
-{
-	size_t i;
-	const json_t *k;
-
-	json_array_foreach(skeys, i, k)
-	{
-		const char *sk = json_string_value(json_object_get(k, "kid"));
-
-		if (sk != NULL && strcmp(sk, kid) == 0)
-			return k;
-	}
-	return NULL;
+	return jsonx_find(entries, "kid", kid);
 }
 
 /* Whether this run manages entry e: every entry without --cluster; with it, the cluster's own,
@@ -69,7 +46,7 @@ bool rf_is_own(const json_t *e, const json_t *skeys, const retain_policy *pol)
 	if (pol->cluster == NULL)
 		return true;
 	if (c[0] == '\0')
-		return rf_source_key(skeys, json_string_value(json_object_get(e, "kid"))) != NULL;
+		return rf_find(skeys, json_string_value(json_object_get(e, "kid"))) != NULL;
 	return strcmp(c, pol->cluster) == 0;
 }
 
@@ -156,7 +133,7 @@ bool rf_check(const json_t *old, const json_t *skeys, const retain_policy *pol, 
 	{
 		const char *c = rf_cluster_of(e), *kid = json_string_value(json_object_get(e, "kid"));
 
-		if (c[0] != '\0' && strcmp(c, pol->cluster) != 0 && rf_source_key(skeys, kid) != NULL) {
+		if (c[0] != '\0' && strcmp(c, pol->cluster) != 0 && rf_find(skeys, kid) != NULL) {
 			err_set(err,
 				"key %s is cluster %s's (in the retention state) and cluster %s's source holds it too: "
 				"one key must sign for one cluster. If the key moved, retire it from %s first "
@@ -165,7 +142,7 @@ bool rf_check(const json_t *old, const json_t *skeys, const retain_policy *pol, 
 			goto out;
 		}
 		mine = mine || strcmp(c, pol->cluster) == 0;
-		taken += c[0] == '\0' && rf_source_key(skeys, kid) != NULL;
+		taken += c[0] == '\0' && rf_find(skeys, kid) != NULL;
 	}
 	if (pol->retire && !mine) {
 		err_set(err,

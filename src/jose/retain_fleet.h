@@ -12,9 +12,8 @@
 
 /* The cluster that owns a state entry; "" for a key published without --cluster. */
 const char *rf_cluster_of(const json_t *e);
-/* The entry (or source key) with this kid, or NULL. */
+/* The state entry, or source key, with this kid; NULL when none. */
 const json_t *rf_find(const json_t *entries, const char *kid);
-const json_t *rf_source_key(const json_t *skeys, const char *kid);
 /* Whether a run of pol manages entry e (see retain_merge). */
 bool rf_is_own(const json_t *e, const json_t *skeys, const retain_policy *pol);
 /* This run's cluster name and the other clusters' in entries, sorted, each once. */

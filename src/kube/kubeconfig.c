@@ -3,6 +3,7 @@
 #include "kube/kubeconfig.h"
 
 #include "util/b64.h"
+#include "util/jsonx.h"
 #include "util/fsio.h"
 #include "util/proc.h"
 #include "util/yaml.h"
@@ -41,17 +42,7 @@ void kube_conn_clear(kube_conn *c)
 /* The list entry of that name (whole, for its source-file). */
 static const json_t *entry(const json_t *list, const char *name)
 {
-	size_t i;
-	const json_t *e;
-
-	json_array_foreach(list, i, e)
-	{
-		const char *n = json_string_value(json_object_get(e, "name"));
-
-		if (n != NULL && strcmp(n, name) == 0)
-			return e;
-	}
-	return NULL;
+	return jsonx_find(list, "name", name);
 }
 
 /* A *-data field: base64 of PEM text. */

@@ -96,11 +96,21 @@ void metrics_reload(metrics *m, bool ok, size_t keys)
 	}
 }
 
+/* Writes text (malloc'd, NULL when out of memory) to f and frees it. */
+static bool put_text(FILE *f, char *text)
+{
+	bool ok = text != NULL && fputs(text, f) != EOF;
+
+	free(text);
+	return ok;
+}
+
 char *metrics_render(metrics *m, size_t *len)
 {
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
+	bool ok;
 
 	if (f == NULL)
 		return NULL;
@@ -140,29 +150,10 @@ char *metrics_render(metrics *m, size_t *len)
 		(unsigned long long)atomic_load(&m->reloads_ok), (unsigned long long)atomic_load(&m->reloads_failed),
 		(long long)atomic_load(&m->last_reload), (long long)atomic_load(&m->last_reload_ok),
 		(unsigned long long)atomic_load(&m->keys), PACKAGE_VERSION);
-	if (m->watch != NULL) {
-		char *w = m->watch(m->watch_ctx);
-
-		if (w == NULL || fputs(w, f) == EOF) {
-			free(w);
-			fclose(f);
-			free(buf);
-			return NULL;
-		}
-		free(w);
-	}
-	if (atomic_load(&m->tls_on)) {
-		char *tls = metrics_tls_text(&m->tls);
-
-		if (tls == NULL || fputs(tls, f) == EOF) {
-			free(tls);
-			fclose(f);
-			free(buf);
-			return NULL;
-		}
-		free(tls);
-	}
-	if (fclose(f) != 0) {
+	/* The kube:// watches' figures and the TLS front's, each rendered apart; a failure loses all. */
+	ok = (m->watch == NULL || put_text(f, m->watch(m->watch_ctx))) &&
+	     (!atomic_load(&m->tls_on) || put_text(f, metrics_tls_text(&m->tls)));
+	if (fclose(f) != 0 || !ok) {
 		free(buf);
 		return NULL;
 	}

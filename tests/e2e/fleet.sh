@@ -5,21 +5,8 @@
 # refused with nothing changed, --retire-cluster, the cap counted across clusters, and two
 # clusters publishing at the same moment keeping each other's keys.
 . "$SRCDIR/tests/lib.sh"
-start_s3rver saoidc-test
-PP=$(free_port)
-start_proxy "$PP" s3
-PXPID=$PROXY_PID
-# The same bucket through a proxy that holds conditional PUTs back 1.5 s: a window for races.
-RP=$(free_port)
-start_proxy "$RP" race --slow-put-ms 1500
-RPID=$PROXY_PID
-trap 'kill $S3PID $PXPID $RPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-aws_test_env us-east-1
-export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
-awsc() { aws --endpoint-url "http://127.0.0.1:$PP" "$@"; }
-published() { awsc s3 cp "s3://saoidc-test/$1/keys.json" - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))"; }
+start_s3_racing
 state() { awsc s3 cp "s3://saoidc-test/$1/.saoidc/retention.json" - 2>/dev/null; }
-writes() { grep -cE '"method": "(PUT|POST|DELETE)"' "$T_TMP/s3.log" || true; }
 A="$KEYS/demo-rsa.pub" B="$KEYS/demo-ec256.pub" C="$KEYS/demo-ec384.pub" B2="$KEYS/demo-ec521.pub"
 KA=$(kid_of "$A") KB=$(kid_of "$B") KC=$(kid_of "$C") KB2=$(kid_of "$B2")
 pub() { run "$SAOIDC" publish "$@" s3://saoidc-test/fleet; }

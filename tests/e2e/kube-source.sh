@@ -4,24 +4,8 @@
 # Anywhere Secret, errors 401/403/404, the API server's own JWKS, and rotations while serve runs.
 . "$SRCDIR/tests/lib.sh"
 HERE="$SRCDIR/tests/interop"
-C="$T_TMP/pki"
-make_chain "$C" localhost
-D="$T_TMP/api"
-mkdir -p "$D"
-cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
-printf 'sa-token-for-saoidc\n' >"$T_TMP/token"
+eksa_api_data
 printf 'someone-elses-token\n' >"$T_TMP/badtoken"
-# set_secret_key PUB: the Secret served as eksa-system/mgmt-sa now holds PUB as tls.crt (a
-# rotation as the API server would show it; written whole, then renamed).
-set_secret_key() {
-	/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$1" <<'PY'
-import base64, json, sys
-s = json.load(open(sys.argv[1]))
-s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
-json.dump(s, open(sys.argv[1] + ".new", "w"))
-PY
-	mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
-}
 start_apiserver "$C" "$D" sa-token-for-saoidc --allow eksa-system/mgmt-sa --allow eksa-system/gone
 trap 'kill $APID $SERVE_PID 2>/dev/null; rm -rf "$T_TMP"' EXIT
 K="--kube-api https://127.0.0.1:$AP --kube-token-file $T_TMP/token --kube-ca $C/root.pem"

@@ -5,21 +5,7 @@
 # publish --watch still follow a key change, re-list with backoff instead of spinning, and say
 # so in /metrics.
 . "$SRCDIR/tests/lib.sh"
-C="$T_TMP/pki"
-make_chain "$C" localhost
-D="$T_TMP/api"
-mkdir -p "$D"
-cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
-printf 'sa-token-for-saoidc\n' >"$T_TMP/token"
-set_secret_key() {
-	/usr/bin/python3 - "$D/eksa-system_mgmt-sa.json" "$1" <<'PY'
-import base64, json, sys
-s = json.load(open(sys.argv[1]))
-s["data"] = {"tls.crt": base64.b64encode(open(sys.argv[2], "rb").read()).decode()}
-json.dump(s, open(sys.argv[1] + ".new", "w"))
-PY
-	mv "$D/eksa-system_mgmt-sa.json.new" "$D/eksa-system_mgmt-sa.json"
-}
+eksa_api_data
 # api ARGS...: the stand-in on $AP (kept across restarts), logging to $T_TMP/api.log.
 AP=$(free_port)
 api() {

@@ -4,20 +4,7 @@
 # to the documents, refusals of a corrupt or newer state that change nothing, and two publishers
 # racing on one prefix keeping each other's keys.
 . "$SRCDIR/tests/lib.sh"
-start_s3rver saoidc-test
-PP=$(free_port)
-start_proxy "$PP" s3
-PXPID=$PROXY_PID
-# The same bucket through a proxy that holds conditional PUTs back 1.5 s: a window for races.
-RP=$(free_port)
-start_proxy "$RP" race --slow-put-ms 1500
-RPID=$PROXY_PID
-trap 'kill $S3PID $PXPID $RPID 2>/dev/null; rm -rf "$T_TMP"' EXIT
-aws_test_env us-east-1
-export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PP"
-awsc() { aws --endpoint-url "http://127.0.0.1:$PP" "$@"; }
-published() { awsc s3 cp "s3://saoidc-test/$1/keys.json" - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))"; }
-writes() { grep -cE '"method": "(PUT|POST|DELETE)"' "$T_TMP/s3.log" || true; }
+start_s3_racing
 A="$KEYS/demo-rsa.pub"
 B="$KEYS/demo-ec256.pub"
 KA=$(kid_of "$A")

@@ -114,12 +114,7 @@ is "$?" 0 "SIGTERM stops it with exit 0"
 SYNCPID=
 # kube://: the Secret is watched, so a rotation is published within seconds, though the interval
 # is an hour.
-C="$T_TMP/pki"
-make_chain "$C" localhost
-D="$T_TMP/api"
-mkdir -p "$D"
-cp "$KEYS/demo-eksa-sa-secret.json" "$D/eksa-system_mgmt-sa.json"
-printf 'sa-token-for-saoidc\n' >"$T_TMP/token"
+eksa_api_data
 start_apiserver "$C" "$D" sa-token-for-saoidc --allow eksa-system/mgmt-sa --watch-secrets
 MP2=$(free_port)
 "$SAOIDC" publish --watch --interval 1h --status-listen "127.0.0.1:$MP2" --key kube://eksa-system/mgmt-sa \

@@ -2,6 +2,7 @@
 #ifndef SAOIDC_TEST_FIXTURES_H
 #define SAOIDC_TEST_FIXTURES_H
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -87,6 +88,21 @@ static inline char *fx_encode(EVP_PKEY *k, enum fx_form form, size_t *len)
 	*len = (size_t)n;
 	BIO_free(b);
 	return out;
+}
+
+/* The kids of a JWKS ({"keys": [...]}) in order, each followed by a space, into buf. */
+static inline const char *fx_kids(const json_t *jwks, char *buf, size_t len)
+{
+	size_t i;
+	json_t *k;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(jwks, "keys"), i, k)
+	{
+		strncat(buf, json_string_value(json_object_get(k, "kid")), len - strlen(buf) - 2);
+		strncat(buf, " ", len - strlen(buf) - 1);
+	}
+	return buf;
 }
 
 #endif

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "jose/retain.h"
+#include "fixtures.h"
 #include "tap.h"
 
 #include <stdint.h>
@@ -27,20 +28,6 @@ static json_t *set2(json_t *a, json_t *b)
 	return s;
 }
 
-static const char *kids(const json_t *jwks, char *buf, size_t len)
-{
-	size_t i;
-	json_t *k;
-
-	buf[0] = '\0';
-	json_array_foreach(json_object_get(jwks, "keys"), i, k)
-	{
-		strncat(buf, json_string_value(json_object_get(k, "kid")), len - strlen(buf) - 2);
-		strncat(buf, " ", len - strlen(buf) - 1);
-	}
-	return buf;
-}
-
 int main(void)
 {
 	json_t *a = key("A", "nA"), *b = key("B", "nB"), *s1, *s2, *s3, *s4, *j, *src;
@@ -54,7 +41,7 @@ int main(void)
 	/* Publish A at t0: state {A}, JWKS {A}. */
 	src = set2(json_incref(a), NULL);
 	ok(retain_merge(NULL, src, t0, &(retain_policy){3, NULL, 0, NULL, false}, &s1, &j, &rep, &err), "first merge");
-	is_str(kids(j, buf, sizeof(buf)), "A ", "JWKS: the source's key");
+	is_str(fx_kids(j, buf, sizeof(buf)), "A ", "JWKS: the source's key");
 	is_int(rep.added.n, 1, "A is reported as added");
 	json_decref(j);
 	json_decref(src);
@@ -74,7 +61,7 @@ int main(void)
 	src = set2(json_incref(b), NULL);
 	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){3, NULL, 0, NULL, false}, &s2, &j, &rep, &err),
 	   "B replaces A");
-	is_str(kids(j, buf, sizeof(buf)), "B A ", "JWKS: B, and A retained after it");
+	is_str(fx_kids(j, buf, sizeof(buf)), "B A ", "JWKS: B, and A retained after it");
 	is_int(rep.kept.n, 1, "A is reported kept: %s", rep.kept.n ? rep.kept.v[0] : "");
 	ok(rep.kept.n && strstr(rep.kept.v[0], "kept until 2027-01-15 08:01:43 UTC") != NULL, "until gone + 3 s");
 	is_int(json_integer_value(json_object_get(json_array_get(json_object_get(s2, "keys"), 1), "gone_since")),
@@ -84,13 +71,13 @@ int main(void)
 
 	/* 2 s later (inside the window) nothing changes; 3 s later A is dropped. */
 	ok(retain_merge(s2, src, t0 + 102, &(retain_policy){3, NULL, 0, NULL, false}, &s3, &j, &rep, &err) &&
-	       json_equal(s2, s3) && strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
+	       json_equal(s2, s3) && strcmp(fx_kids(j, buf, sizeof(buf)), "B A ") == 0,
 	   "within the window: A still published, state unchanged");
 	json_decref(s3);
 	json_decref(j);
 	retain_report_clear(&rep);
 	ok(retain_merge(s2, src, t0 + 103, &(retain_policy){3, NULL, 0, NULL, false}, &s3, &j, &rep, &err) &&
-	       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+	       strcmp(fx_kids(j, buf, sizeof(buf)), "B ") == 0,
 	   "at gone + retention: A is dropped");
 	is_int(rep.dropped.n, 1, "and reported dropped");
 	is_int(json_array_size(json_object_get(s3, "keys")), 1, "the state forgets it");
@@ -100,7 +87,7 @@ int main(void)
 
 	/* --retain 0 drops at once. */
 	ok(retain_merge(s1, src, t0 + 100, &(retain_policy){0, NULL, 0, NULL, false}, &s3, &j, &rep, &err) &&
-	       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+	       strcmp(fx_kids(j, buf, sizeof(buf)), "B ") == 0,
 	   "retention 0: a key leaving the source is dropped at once");
 	json_decref(s3);
 	json_decref(j);
@@ -114,7 +101,7 @@ int main(void)
 	ok(json_is_null(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "gone_since")) &&
 	       json_integer_value(json_object_get(json_array_get(json_object_get(s4, "keys"), 0), "first_seen")) == t0,
 	   "gone_since cleared, first_seen kept");
-	is_str(kids(j, buf, sizeof(buf)), "A B ", "each key once");
+	is_str(fx_kids(j, buf, sizeof(buf)), "A B ", "each key once");
 	json_decref(s4);
 	json_decref(j);
 	json_decref(src);
@@ -165,14 +152,14 @@ int main(void)
 		src = set2(json_incref(b), NULL);
 		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 0, NULL, false}, &st2, &j, &rep,
 				&err) &&
-		       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
+		       strcmp(fx_kids(j, buf, sizeof(buf)), "B A ") == 0,
 		   "without --revoke, A is retained");
 		json_decref(j);
 		json_decref(st);
 		retain_report_clear(&rep);
 		ok(retain_merge(st2, src, t0 + 20, &(retain_policy){25 * H, &rv, 0, NULL, false}, &st3, &j, &rep,
 				&err) &&
-		       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0,
+		       strcmp(fx_kids(j, buf, sizeof(buf)), "B ") == 0,
 		   "--revoke A withdraws it from the JWKS at once: %s", err.msg);
 		is_int(rep.revoked.n, 1, "and reports it");
 		is_int(json_integer_value(json_object_get(st3, "saoidc_retention")), 2,
@@ -184,7 +171,7 @@ int main(void)
 		retain_report_clear(&rep);
 		ok(retain_merge(st3, src, t0 + 30, &(retain_policy){25 * H, NULL, 0, NULL, false}, &s4, &j, &rep,
 				&err) &&
-		       strcmp(kids(j, buf, sizeof(buf)), "B ") == 0 && json_equal(s4, st3),
+		       strcmp(fx_kids(j, buf, sizeof(buf)), "B ") == 0 && json_equal(s4, st3),
 		   "a later run without --revoke does not bring A back, and changes nothing");
 		json_decref(j);
 		json_decref(s4);
@@ -230,7 +217,7 @@ int main(void)
 		src = set2(json_incref(b), NULL);
 		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 0, NULL, false}, &s4, &j, &rep,
 				&err) &&
-		       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0 && rep.notes.n == 1 &&
+		       strcmp(fx_kids(j, buf, sizeof(buf)), "B A ") == 0 && rep.notes.n == 1 &&
 		       strstr(rep.notes.v[0], "gone_since is in the future") != NULL,
 		   "gone_since = INT64_MAX: taken as now, kept for the window, with a note (no overflow)");
 		is_int(
@@ -241,7 +228,7 @@ int main(void)
 		retain_report_clear(&rep);
 		ok(retain_merge(st2, src, t0 + 26 * H, &(retain_policy){25 * H, NULL, 0, NULL, false}, &s4, &j, &rep,
 				&err) &&
-		       strcmp(kids(j, buf, sizeof(buf)), "B A ") == 0,
+		       strcmp(fx_kids(j, buf, sizeof(buf)), "B A ") == 0,
 		   "a gone_since ten years ahead does not keep the key ten years: the window starts now");
 		json_decref(s4);
 		json_decref(j);
@@ -265,7 +252,7 @@ int main(void)
 		src = set2(json_incref(a), json_incref(b));
 		ok(retain_merge(st, src, t0 + 10, &(retain_policy){25 * H, NULL, 4, NULL, false}, &s4, &j, &rep,
 				&err) &&
-		       strcmp(kids(j, buf, sizeof(buf)), "A B 3 4 ") == 0,
+		       strcmp(fx_kids(j, buf, sizeof(buf)), "A B 3 4 ") == 0,
 		   "cap 4, two source keys and five retained: the two newest retained stay (%s)", buf);
 		is_int(rep.cut.n, 3, "the three oldest are reported cut early (a warning)");
 		ok(rep.cut.n > 0 && strstr(rep.cut.v[0], "at most 4 keys") != NULL, "saying why: %s",
