@@ -320,9 +320,15 @@ out:
 	return ok;
 }
 
-/* --issuers FILE or --issuer/--key: one or the other. -1: fine; else the usage exit code. */
+/* --issuers FILE or --issuer/--key: one or the other; TLS as a pair; keys that can be read
+ * again. -1: fine; else the usage exit code. */
 static int mode_checks(const serve_opts *so, const cli_opts *o)
 {
+	if ((so->tls_cert == NULL) != (so->tls_key == NULL))
+		return cli_usage_error("serve", "--tls-cert and --tls-key go together");
+	for (size_t i = 0; i < o->nkeys; i++)
+		if (strcmp(o->keys[i], "-") == 0)
+			return cli_usage_error("serve", "--key - (stdin) cannot be reloaded; give a file or directory");
 	if (so->issuers == NULL) {
 		if (o->docs.issuer == NULL)
 			return cli_usage_error("serve", "--issuer is required (or --issuers FILE)");
@@ -392,7 +398,7 @@ int cmd_serve(int argc, char **argv)
 	kwatch *kw = NULL;
 	iss_list initial = {0};
 	strlist kube = {0};
-	issuers_src isrc = {so.issuers, &o};
+	issuers_src isrc = {NULL, &o};
 	int rc = cli_parse("serve", cmd_serve_help, argc, argv, cmd_serve_options, &o, serve_opt, &so, 0, 0);
 
 	if (rc >= 0 || (rc = mode_checks(&so, &o)) >= 0)
@@ -406,18 +412,9 @@ int cmd_serve(int argc, char **argv)
 		rc = cli_usage_error("serve", "--issuer \"%s\" is not a URL", o.docs.issuer);
 		goto out;
 	}
-	if ((so.tls_cert == NULL) != (so.tls_key == NULL)) {
-		rc = cli_usage_error("serve", "--tls-cert and --tls-key go together");
-		goto out;
-	}
 	kube_keys = o.from_apiserver || kube.n > 0;
-	for (size_t i = 0; i < o.nkeys; i++) {
+	for (size_t i = 0; i < o.nkeys; i++)
 		kube_keys = kube_keys || kube_is_uri(o.keys[i]);
-		if (strcmp(o.keys[i], "-") == 0) {
-			rc = cli_usage_error("serve", "--key - (stdin) cannot be reloaded; give a file or directory");
-			goto out;
-		}
-	}
 	/* Signals are taken synchronously by the main thread; block them before any worker starts. */
 	sigs_block_service();
 	if (so.tls_cert != NULL && ((cert = read_pem(so.tls_cert, "--tls-cert", &err)) == NULL ||
