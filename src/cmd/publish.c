@@ -21,6 +21,8 @@
 
 const char cmd_publish_help[] =
     "Usage: saoidc publish --key PATH [--key PATH ...] s3://BUCKET[/PREFIX] [OPTIONS]\n"
+    "       saoidc publish --key PATH... --cluster NAME s3://BUCKET[/PREFIX] [OPTIONS]\n"
+    "       saoidc publish --retire-cluster NAME s3://BUCKET[/PREFIX] [OPTIONS]\n"
     "\n"
     "Upload the issuer documents to S3 so that STS can fetch them:\n"
     "  PREFIX/keys.json (or PREFIX/<jwks-path>) and PREFIX/.well-known/openid-configuration,\n"
