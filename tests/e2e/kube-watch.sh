@@ -42,7 +42,7 @@ sleep 2 # a window to count in, not a wait for something
 w1=$(watches)
 t1=$(ticks "$SERVE_PID")
 ok "  with backoff, not in a loop: $((w1 - w0)) watch requests in 2 s" test $((w1 - w0)) -le 6
-ok "  and no CPU to speak of ($((t1 - t0)) ticks in 2 s)" test $((t1 - t0)) -lt 40
+ok "  and no CPU to speak of ($((t1 - t0)) ticks in 2 s; a busy loop is about 200)" test $((t1 - t0)) -lt 100
 set_secret_key "$KEYS/demo-ec256.pub"
 ok "a key change is served although every watch so far got 410 (the re-list finds it)" \
 	wait_for sh -c "curl -s 'http://127.0.0.1:$P/keys.json' | grep -q P-256"
@@ -76,7 +76,7 @@ ok "the API server gone: the broken stream is a restart in /metrics" \
 t0=$(ticks "$PUBPID")
 sleep 2 # a window to count in
 t1=$(ticks "$PUBPID")
-ok "  while it is down, no busy loop ($((t1 - t0)) ticks in 2 s)" test $((t1 - t0)) -lt 40
+ok "  while it is down, no busy loop ($((t1 - t0)) ticks in 2 s; a busy loop is about 200)" test $((t1 - t0)) -lt 100
 set_secret_key "$KEYS/demo-ec256.pub"
 api --initial-rv 100
 WAIT_S=40 # the watch's backoff after the failures meanwhile: up to 10 s between tries
