@@ -130,4 +130,14 @@ I=https://oidc.example.com/fleet
 run "$SAOIDC" render --issuer $I --key "$B2" --cluster b --retain 0 --out "$T_TMP/site"
 is "$RC $(/usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(open(sys.argv[1]))['keys']))" "$T_TMP/site/keys.json")" \
 	"0 $KA $KB2" "render --cluster: b's rotation keeps a's key"
+rkids() { /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(open(sys.argv[1]))['keys']))" "$T_TMP/site/keys.json"; }
+sum_site() { cat "$T_TMP/site/keys.json" "$T_TMP/site/.well-known/openid-configuration" "$T_TMP/site/.saoidc/retention.json" | cksum; }
+before=$(sum_site)
+refused "render: a kid another cluster owns is refused" 1 "is cluster b's (in the retention state) and cluster c's source holds it too" \
+	"$SAOIDC" render --issuer $I --key "$C" --key "$B2" --cluster c --out "$T_TMP/site"
+refused "render: a run without --cluster on the shared state is refused" 1 "clusters: a, b" \
+	"$SAOIDC" render --issuer $I --key "$A" --out "$T_TMP/site"
+is "$(sum_site)" "$before" "  and the directory is as it was, byte for byte"
+run "$SAOIDC" render --issuer $I --retire-cluster a --retain 0 --out "$T_TMP/site"
+is "$RC $(rkids)" "0 $KB2" "render --retire-cluster a --retain 0: only b's key is left"
 done_testing
