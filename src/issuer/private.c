@@ -315,8 +315,12 @@ static bool survey(const priv_cfg *cfg, const cf_client *cf, const names *nm, cf
 {
 	cf_distribution *foreign = NULL;
 
+	/* Slow in a large account (100 a page): said first, and the count after. */
+	cfg->note("reading the account's CloudFront distributions and origin access controls (no distribution "
+		  "remembered for this prefix)");
 	if (!cf_list_distributions(cf, all, n, err) || !cf_find_oac(cf, nm->oac, oac_id, err))
 		return false;
+	cfg->note("%zu distribution%s read", *n, *n == 1 ? "" : "s");
 	for (size_t i = 0; i < *n; i++) {
 		if ((*all)[i].comment != NULL && strcmp((*all)[i].comment, nm->comment) == 0)
 			*ours = &(*all)[i];
