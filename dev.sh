@@ -20,11 +20,14 @@ say() { printf 'dev.sh: %s\n' "$*" >&2; }
 failures() {
 	grep -E '^(FAIL|ERROR|XPASS):' "$1/check.out" | while read -r line; do
 		echo "$line"
-		set -f; set -- "$1" $line
-		t=$3 n=$4
-		awk -v n="$n" '/^(not ok|ok) / { on = ($1 == "not" && $3 == n) } on' "$1/$t.log" 2>/dev/null | head -n 20
-		grep -m3 -E 'Sanitizer|runtime error' "$1/$t.log" 2>/dev/null
-	done
+		set -f
+		set -- "$1" $line
+		# the harness's log: tests/e2e/x.sh logs to tests/e2e/x.log, a unit test to its name.log
+		log="$1/${3%.sh}.log"
+		[ -f "$log" ] || log="$1/$3.log"
+		awk -v n="$4" '/^(not ok|ok) / { on = ($1 == "not" && $3 == n) } on' "$log" 2>/dev/null | head -n 20 || true
+		grep -m3 -E 'Sanitizer|runtime error' "$log" 2>/dev/null || true
+	done || true
 }
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
