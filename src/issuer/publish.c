@@ -8,6 +8,7 @@
 #include "aws/s3.h"
 #include "issuer/private.h"
 #include "issuer/retention.h"
+#include "store/s3.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -25,7 +26,8 @@ struct pub_site {
 	cf_client cf;
 	priv_site site;
 	char *issuer;
-	char *state_key;
+	store st;	 /* where the documents and the retention state go */
+	bool have_creds; /* false only in a dry run without credentials */
 };
 
 /* "/PREFIX/PATH": an object's path on the distribution, for invalidations. */
@@ -167,12 +169,13 @@ static bool load_creds(pub_site *s, sao_err *err)
 	sao_err cerr = {""};
 
 	if (s->creds.access_key != NULL)
-		return true;
+		return s->have_creds = true;
 	if (!s->cfg.upload.dry_run)
-		return aws_creds_load(&s->creds, &s->where, err);
+		return s->have_creds = aws_creds_load(&s->creds, &s->where, err);
 	if (!aws_creds_load(&s->creds, &s->where, &cerr))
 		aws_creds_clear(&s->creds);
-	if (s->creds.access_key == NULL && s->cfg.revoke != NULL && s->cfg.revoke->n > 0)
+	s->have_creds = s->creds.access_key != NULL;
+	if (!s->have_creds && s->cfg.revoke != NULL && s->cfg.revoke->n > 0)
 		return err_set(err,
 			       "--revoke with --dry-run needs credentials: the retention state must be read to say "
 			       "what would be withdrawn");
@@ -217,11 +220,12 @@ pub_site *pub_open(const pub_cfg *cfg, const char *s3_uri, const char *issuer, s
 				 "name %s.%s would not match S3's certificate (*.%s covers one label)",
 				 s->t.bucket, s->issuer, s->t.bucket, s->s3plain.host, s->s3plain.host);
 	}
-	if (s->issuer == NULL || (s->state_key = s3_object_key(&s->t, RTN_STATE_PATH)) == NULL) {
+	if (s->issuer == NULL) {
 		err_set(err, "out of memory");
 		goto fail;
 	}
-	if (!load_creds(s, err))
+	if (!load_creds(s, err) ||
+	    !store_s3_open(&s->st, &s->t, &s->s3ep, &s->creds, strcmp(cfg->upload.acl, "public-read") == 0, err))
 		goto fail;
 	if (!cfg->upload.dry_run)
 		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", s->t.bucket,
@@ -254,70 +258,91 @@ bool pub_refresh_creds(pub_site *s, sao_err *err)
 /* The retention merge and the uploads, in rounds: a publisher racing on the same prefix may
  * write the state between our state write and our uploads; then merge its keys in and upload
  * again. Returns the objects uploaded, or -1. */
+/* The JWKS of a dry run that cannot read the retention state: the source's alone, said so. */
+static bool dry_source_only(const docs *source, const char *state, const char *why, docs *pub, sao_err *err)
+{
+	log_note("dry run: the retention state (%s) %s%s%s; the JWKS shown is the source's alone", state,
+		 why != NULL ? "could not be read (" : "is not read (no credentials)", why != NULL ? why : "",
+		 why != NULL ? ")" : "");
+	return docs_copy(source, pub, err);
+}
+
+/* One round's documents: the source merged with the retention state (or, in a dry run that
+ * cannot read it, the source's alone). */
+static bool merged_docs(pub_site *s, const docs_cfg *dc, const docs *source, const char *state, docs *pub, char **etag,
+			retain_report *rep, sao_err *err)
+{
+	const pub_cfg *p = &s->cfg;
+	bool dry = p->upload.dry_run, blind = dry && !s->have_creds;
+	retain_policy pol = {.retain_s = p->retain_s,
+			     .revoke = p->revoke,
+			     .max_keys = DOCS_MAX_KEYS,
+			     .cluster = p->cluster,
+			     .retire = p->retire};
+
+	if (blind && p->cluster != NULL)
+		return err_set(err,
+			       "dry run without credentials: with --cluster the JWKS holds the other clusters' keys, "
+			       "which only the retention state (%s) tells; give credentials that can read it",
+			       state);
+	if (blind)
+		return dry_source_only(source, state, NULL, pub, err);
+	if (rtn_merge(&s->st, dc, source, &pol, time(NULL), dry, pub, etag, rep, err))
+		return true;
+	if (!dry || (p->revoke != NULL && p->revoke->n > 0) || p->cluster != NULL)
+		return false;
+	{
+		sao_err why = *err;
+
+		err->msg[0] = '\0';
+		retain_report_clear(rep);
+		return dry_source_only(source, state, why.msg, pub, err);
+	}
+}
+
+/* The retention merge and the uploads, in rounds: a publisher racing on the same prefix may
+ * write the state between our state write and our uploads; then merge its keys in and upload
+ * again. Returns the objects uploaded, or -1. */
 static int merge_and_upload(pub_site *s, const docs_cfg *dc, const docs *source, time_t modified[2], size_t *keys,
 			    sao_err *err)
 {
-	const pub_cfg *p = &s->cfg;
-	bool dry = p->upload.dry_run;
+	bool dry = s->cfg.upload.dry_run;
+	char *state = store_name(&s->st, RTN_STATE_PATH);
 	int changed = 0;
 
+	if (state == NULL) {
+		err_set(err, "out of memory");
+		return -1;
+	}
 	for (int round = 0;; round++) {
-		bucket_client bc = {&s->creds, s->s3ep, s->t.bucket};
 		retain_report rep = {0};
 		docs pub = {0};
 		char *etag = NULL;
-		bool moved = false, ok;
+		bool moved = false, ok = merged_docs(s, dc, source, state, &pub, &etag, &rep, err);
 		int r;
 
-		retain_policy pol = {.retain_s = p->retain_s,
-				     .revoke = p->revoke,
-				     .max_keys = DOCS_MAX_KEYS,
-				     .cluster = p->cluster,
-				     .retire = p->retire};
-
-		if (dry && s->creds.access_key == NULL && p->cluster != NULL) {
-			err_set(err,
-				"dry run without credentials: with --cluster the JWKS holds the other clusters' keys, "
-				"which only the retention state (s3://%s/%s) tells; give credentials that can read it",
-				s->t.bucket, s->state_key);
-			return -1;
-		}
-		if (dry && s->creds.access_key == NULL) {
-			log_note("dry run without credentials: the retention state (s3://%s/%s) is not read; the JWKS "
-				 "shown is the source's alone",
-				 s->t.bucket, s->state_key);
-			ok = docs_copy(source, &pub, err);
-		} else {
-			ok = rtn_merge(&bc, s->state_key, dc, source, &pol, time(NULL), dry, &pub, &etag, &rep, err);
-			if (!ok && dry && (p->revoke == NULL || p->revoke->n == 0) && p->cluster == NULL) {
-				log_note("dry run: the retention state (s3://%s/%s) could not be read (%s); the JWKS "
-					 "shown is "
-					 "the source's alone",
-					 s->t.bucket, s->state_key, err->msg);
-				err->msg[0] = '\0';
-				retain_report_clear(&rep);
-				ok = docs_copy(source, &pub, err);
-			}
-		}
 		if (ok) {
 			if (round == 0)
 				rtn_report_log(&rep);
 			*keys = docs_key_count(&pub);
 		}
-		r = ok ? upl_docs(dc, &pub, &s->t, &p->upload, &s->s3ep, dry ? NULL : &s->creds, modified) : 0;
+		r = ok ? upl_docs(dc, &pub, &s->st, &s->cfg.upload, modified) : 0;
 		if (r > 0 && !dry && round < 4)
-			ok = rtn_moved(&bc, s->state_key, etag, &moved, err);
+			ok = rtn_moved(&s->st, etag, &moved, err);
 		retain_report_clear(&rep);
 		docs_clear(&pub);
 		free(etag);
 		if (!ok || r < 0) /* err set; or upl_docs logged why */
-			return -1;
-		changed += r;
-		if (!moved)
-			return changed;
+			changed = -1;
+		else
+			changed += r;
+		if (changed < 0 || !moved)
+			break;
 		log_info(
 		    "another publisher changed the retention state meanwhile: merging its keys and publishing again");
 	}
+	free(state);
+	return changed;
 }
 
 bool pub_pass(pub_site *s, const docs_cfg *dc, const docs *source, int *changed, size_t *keys, sao_err *err)
@@ -355,7 +380,7 @@ void pub_close(pub_site *s)
 	s3_target_clear(&s->t);
 	aws_where_clear(&s->where);
 	priv_site_clear(&s->site);
+	store_close(&s->st);
 	free(s->issuer);
-	free(s->state_key);
 	free(s);
 }

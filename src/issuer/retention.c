@@ -10,92 +10,116 @@
 
 #define MAX_ROUNDS 8
 
-bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cfg, const docs *source,
-	       const retain_policy *pol, time_t now, bool dry_run, docs *out, char **etag, retain_report *rep,
-	       sao_err *err)
+/* One round: read the state, merge, write it back if it changed. *lost (and true): another
+ * publisher wrote first; read and merge again. */
+static bool merge_round(const store *st, const char *name, json_t *src, const docs_cfg *cfg, const retain_policy *pol,
+			time_t now, bool dry_run, docs *out, char **etag, retain_report *rep, bool *lost, sao_err *err)
 {
-	json_t *src = json_loadb(source->jwks, source->jwks_len, 0, NULL);
+	store_obj cur = {0}, back = {0};
+	json_t *state = NULL, *nstate = NULL, *jwks = NULL;
+	json_error_t je;
+	char *text = NULL, *detail = NULL;
 	bool ok = false;
 
-	*etag = NULL;
-	if (src == NULL)
-		return err_set(err, "the rendered JWKS does not parse (a bug)");
-	for (int round = 0; round < MAX_ROUNDS && !ok; round++) {
-		char *body = NULL, *text = NULL;
-		size_t len = 0;
-		bool found = false, lost = false;
-		json_t *state = NULL, *nstate = NULL, *jwks = NULL;
-		json_error_t je;
+	*lost = false;
+	if (!store_get(st, RTN_STATE_PATH, &cur, err)) {
+		err_prefix(err, "%s: ", name);
+		goto out;
+	}
+	if (cur.found && (state = json_loadb(cur.body != NULL ? cur.body : "", cur.len, 0, &je)) == NULL) {
+		err_set(err,
+			"%s: corrupt retention state (%s); nothing was changed: restore it, or delete it to start over "
+			"(retained keys are then forgotten)",
+			name, je.text);
+		goto out;
+	}
+	if (!retain_merge(state, src, now, pol, &nstate, &jwks, rep, err)) {
+		err_prefix(err, "%s: ", name);
+		goto out;
+	}
+	if (!docs_render_jwks(cfg, jwks, out, err))
+		goto out;
+	if (dry_run || (state != NULL && json_equal(state, nstate))) {
+		*etag = cur.version;
+		cur.version = NULL;
+		ok = true;
+		goto out;
+	}
+	if ((text = json_dumps(nstate, JSON_INDENT(2))) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	{
+		store_put put = {
+		    RTN_STATE_PATH, text, strlen(text), "application/json", NULL, true, cur.found ? cur.version : NULL,
+		    false};
 
+		if (!store_put_obj(st, &put, lost, &detail, err)) {
+			err_prefix(err, "%s: writing the retention state failed: ", name);
+			goto out;
+		}
+	}
+	if (*lost) { /* someone wrote first: read theirs, merge again */
+		docs_clear(out);
+		ok = true;
+		goto out;
+	}
+	/* The version now: read back, so that rtn_moved compares with what we left. */
+	if (!store_get(st, RTN_STATE_PATH, &back, err)) {
+		err_prefix(err, "%s: ", name);
+		goto out;
+	}
+	*etag = back.version;
+	back.version = NULL;
+	ok = true;
+out:
+	store_obj_clear(&cur);
+	store_obj_clear(&back);
+	free(text);
+	free(detail);
+	json_decref(state);
+	json_decref(nstate);
+	json_decref(jwks);
+	return ok;
+}
+
+bool rtn_merge(const store *st, const docs_cfg *cfg, const docs *source, const retain_policy *pol, time_t now,
+	       bool dry_run, docs *out, char **etag, retain_report *rep, sao_err *err)
+{
+	json_t *src = json_loadb(source->jwks, source->jwks_len, 0, NULL);
+	char *name = store_name(st, RTN_STATE_PATH);
+	bool ok = false, lost = true;
+
+	*etag = NULL;
+	if (src == NULL || name == NULL) {
+		err_set(err, src == NULL ? "the rendered JWKS does not parse (a bug)" : "out of memory");
+		goto out;
+	}
+	for (int round = 0; round < MAX_ROUNDS && lost; round++) {
 		retain_report_clear(rep);
 		free(*etag);
 		*etag = NULL;
-		if (!bucket_object_get(b, state_key, &body, &len, etag, &found, err))
-			goto round_out;
-		if (found && (state = json_loadb(body != NULL ? body : "", len, 0, &je)) == NULL) {
-			err_set(
-			    err,
-			    "s3://%s/%s: corrupt retention state (%s); nothing was changed: restore it, or delete it "
-			    "to start over (retained keys are then forgotten)",
-			    b->bucket, state_key, je.text);
-			goto round_out;
-		}
-		if (!retain_merge(state, src, now, pol, &nstate, &jwks, rep, err)) {
-			err_prefix(err, "s3://%s/%s: ", b->bucket, state_key);
-			goto round_out;
-		}
-		if (!docs_render_jwks(cfg, jwks, out, err))
-			goto round_out;
-		if (dry_run || (state != NULL && json_equal(state, nstate))) {
-			ok = true;
-			goto round_out;
-		}
-		if ((text = json_dumps(nstate, JSON_INDENT(2))) == NULL) {
-			err_set(err, "out of memory");
-			goto round_out;
-		}
-		if (!bucket_object_put_if(b, state_key, text, "application/json", found ? *etag : NULL, &lost, err))
-			goto round_out;
-		if (lost) { /* someone wrote first: read theirs, merge again */
-			docs_clear(out);
-			goto round_out;
-		}
-		free(*etag);
-		*etag = NULL;
-		{
-			/* The ETag now: read back, so that rtn_moved compares with what we left. */
-			char *b2 = NULL;
-			size_t l2 = 0;
-			bool f2 = false;
-
-			ok = bucket_object_get(b, state_key, &b2, &l2, etag, &f2, err);
-			free(b2);
-		}
-	round_out:
-		free(body);
-		free(text);
-		json_decref(state);
-		json_decref(nstate);
-		json_decref(jwks);
-		if (!ok && err->msg[0] != '\0')
-			break;
+		if (!merge_round(st, name, src, cfg, pol, now, dry_run, out, etag, rep, &lost, err))
+			goto out;
 	}
-	if (!ok && err->msg[0] == '\0')
-		err_set(err, "s3://%s/%s: other publishers kept writing the retention state; run again", b->bucket,
-			state_key);
+	if (lost) {
+		err_set(err, "%s: other publishers kept writing the retention state; run again", name);
+		goto out;
+	}
+	ok = true;
+out:
+	free(name);
 	json_decref(src);
 	return ok;
 }
 
-bool rtn_moved(const bucket_client *b, const char *state_key, const char *etag, bool *moved, sao_err *err)
+bool rtn_moved(const store *st, const char *etag, bool *moved, sao_err *err)
 {
-	char *body = NULL, *now = NULL;
-	size_t len = 0;
-	bool found = false, ok = bucket_object_get(b, state_key, &body, &len, &now, &found, err);
+	store_obj now = {0};
+	bool ok = store_get(st, RTN_STATE_PATH, &now, err);
 
-	*moved = ok && (!found || now == NULL || etag == NULL || strcmp(now, etag) != 0);
-	free(body);
-	free(now);
+	*moved = ok && (!now.found || now.version == NULL || etag == NULL || strcmp(now.version, etag) != 0);
+	store_obj_clear(&now);
 	return ok;
 }
 

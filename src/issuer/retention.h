@@ -1,13 +1,14 @@
 /* retention: publishing with memory. The retention state lives next to the documents
- * (PREFIX/.saoidc/retention.json in the bucket), so CI jobs, CronJobs and a long-running sync
- * agree on it; it is read, merged with the source's keys (jose/retain) and written back with S3
- * conditional writes, so two publishers racing on one prefix never lose each other's keys. */
+ * (PREFIX/.saoidc/retention.json in the bucket or container), so CI jobs, CronJobs and a
+ * long-running sync agree on it; it is read, merged with the source's keys (jose/retain) and
+ * written back with the store's conditional writes (ETag or generation), so two publishers racing on one prefix never
+ * lose each other's keys. */
 #ifndef SAOIDC_RETENTION_H
 #define SAOIDC_RETENTION_H
 
-#include "aws/bucket.h"
 #include "jose/docs.h"
 #include "jose/retain.h"
+#include "store/store.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -21,14 +22,13 @@
  * a lost race re-reads and merges again (bounded). *etag gets the state's ETag as left. With
  * dry_run nothing is written. A state that is corrupt or of a newer version is refused, and
  * nothing is changed. */
-bool rtn_merge(const bucket_client *b, const char *state_key, const docs_cfg *cfg, const docs *source,
-	       const retain_policy *pol, time_t now, bool dry_run, docs *out, char **etag, retain_report *rep,
-	       sao_err *err);
+bool rtn_merge(const store *st, const docs_cfg *cfg, const docs *source, const retain_policy *pol, time_t now,
+	       bool dry_run, docs *out, char **etag, retain_report *rep, sao_err *err);
 
 /* Says which keys a merge added, kept (until when), dropped and revoked, on the log. */
 void rtn_report_log(const retain_report *rep);
 
 /* True in *moved when the state is no longer at `etag` (another publisher wrote since). */
-bool rtn_moved(const bucket_client *b, const char *state_key, const char *etag, bool *moved, sao_err *err);
+bool rtn_moved(const store *st, const char *etag, bool *moved, sao_err *err);
 
 #endif

@@ -1,0 +1,49 @@
+#include "config.h"
+
+#include "store/store.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool store_get(const store *s, const char *path, store_obj *o, sao_err *err)
+{
+	memset(o, 0, sizeof(*o));
+	return s->ops->get(s->ctx, path, o, err);
+}
+
+bool store_put_obj(const store *s, const store_put *p, bool *lost, char **detail, sao_err *err)
+{
+	*lost = false;
+	*detail = NULL;
+	return s->ops->put(s->ctx, p, lost, detail, err);
+}
+
+char *store_name(const store *s, const char *path)
+{
+	return s->ops->name(s->ctx, path);
+}
+
+char *store_describe(const store *s, const store_put *p)
+{
+	return s->ops->describe(s->ctx, p);
+}
+
+void store_obj_clear(store_obj *o)
+{
+	if (o->body != NULL)
+		OPENSSL_cleanse(o->body, o->len);
+	free(o->body);
+	free(o->version);
+	free(o->content_type);
+	free(o->cache_control);
+	memset(o, 0, sizeof(*o));
+}
+
+void store_close(store *s)
+{
+	if (s->ops != NULL && s->ops->close != NULL)
+		s->ops->close(s->ctx);
+	s->ops = NULL;
+	s->ctx = NULL;
+}
