@@ -3,6 +3,7 @@
 #include "aws/s3.h"
 
 #include "aws/sigv4.h"
+#include "util/url.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -20,7 +21,7 @@ void s3_target_clear(s3_target *t)
 bool s3_parse_uri(const char *uri, s3_target *t, sao_err *err)
 {
 	const char *b, *slash;
-	size_t blen, plen;
+	size_t blen;
 
 	memset(t, 0, sizeof(*t));
 	if (strncmp(uri, "s3://", 5) != 0)
@@ -35,41 +36,12 @@ bool s3_parse_uri(const char *uri, s3_target *t, sao_err *err)
 			return err_set(
 			    err, "bucket name in \"%s\" may only hold lower-case letters, digits, '-' and '.'", uri);
 	t->bucket = strndup(b, blen);
-	slash = slash != NULL ? slash + 1 : b + blen;
-	while (*slash == '/')
-		slash++;
-	plen = strlen(slash);
-	while (plen > 0 && slash[plen - 1] == '/')
-		plen--;
-	t->prefix = strndup(slash, plen);
+	t->prefix = url_store_prefix(uri, slash != NULL ? slash + 1 : b + blen, err);
 	if (t->bucket == NULL || t->prefix == NULL) {
+		if (t->bucket == NULL && t->prefix != NULL)
+			err_set(err, "out of memory");
 		s3_target_clear(t);
-		return err_set(err, "out of memory");
-	}
-	/* One rule for the object key, the issuer and jwks_uri: only characters that every client
-	 * writes and reads the same way (RFC 3986 unreserved, and '/'). S3 and HTTP clients disagree
-	 * on '+' and on how often '%' is decoded, so the documents would not be where the issuer
-	 * points. */
-	for (const char *q = t->prefix; *q; q++)
-		if (!isalnum((unsigned char)*q) && strchr("-._~/", *q) == NULL) {
-			unsigned char ch = (unsigned char)*q;
-
-			s3_target_clear(t);
-			if (ch >= 0x20 && ch < 0x7f)
-				return err_set(
-				    err,
-				    "prefix in \"%s\" has '%c': use only letters, digits, '-', '.', '_', '~' "
-				    "and '/', so that the object keys, the issuer and jwks_uri agree "
-				    "(S3 and HTTP clients decode other characters differently)",
-				    uri, ch);
-			return err_set(err,
-				       "prefix in \"%s\" has byte 0x%02x: use only letters, digits, '-', '.', '_', "
-				       "'~' and '/'",
-				       uri, ch);
-		}
-	if (strstr(t->prefix, "//") != NULL || strstr(t->prefix, "..") != NULL) {
-		s3_target_clear(t);
-		return err_set(err, "prefix in \"%s\" must be a plain path (no \"//\", no \"..\")", uri);
+		return false;
 	}
 	return true;
 }

@@ -4,19 +4,15 @@
 
 #include "aws/xml.h"
 #include "net/fetch.h"
-#include "util/clock.h"
+#include "net/retry.h"
 #include "util/url.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define MAX_ATTEMPTS 5
-#define MAX_TOTAL_MS 60000
 
 void aws_response_clear(aws_response *r)
 {
@@ -34,7 +30,7 @@ void aws_response_clear(aws_response *r)
 
 static bool retryable(long status, const char *code)
 {
-	if (status >= 500 || status == 429)
+	if (retry_status(status))
 		return true;
 	return code != NULL && (strcmp(code, "Throttling") == 0 || strcmp(code, "ThrottlingException") == 0 ||
 				strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
@@ -157,30 +153,16 @@ out:
 
 bool aws_send(const aws_request *req, aws_response *resp, sao_err *err)
 {
-	long start = clock_mono_ms();
-	unsigned cap = 200;
+	retry rt;
 
-	for (int attempt = 1;; attempt++) {
+	retry_init(&rt, req->attempts);
+	for (;;) {
 		bool sent = send_once(req, resp, err);
-		unsigned delay;
 
 		if (sent && !retryable(resp->status, resp->code))
 			return true;
-		if (attempt >= (req->attempts > 0 ? req->attempts : MAX_ATTEMPTS) ||
-		    clock_mono_ms() - start > MAX_TOTAL_MS)
-			return sent; /* the last answer stands; or the last connection error */
-		/* Full jitter: a random delay up to an exponentially growing cap. */
-		if (RAND_bytes((unsigned char *)&delay, sizeof(delay)) != 1) {
-			ERR_clear_error();
-			delay = cap / 2; /* no randomness: the middle of the window, still bounded */
-		}
-		delay = delay % cap;
-		cap = cap * 2 > 5000 ? 5000 : cap * 2;
+		if (!retry_again(&rt))
+			return sent;	  /* the last answer stands; or the last connection error */
 		aws_response_clear(resp); /* send_once left nothing behind on failure; clear an answer */
-		{
-			struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
-
-			nanosleep(&ts, NULL);
-		}
 	}
 }

@@ -2,6 +2,8 @@
 
 #include "aws/sigv4.h"
 
+#include "util/url.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -54,24 +56,7 @@ void sigv4_headers_free(sigv4_header *headers, size_t n)
 
 char *sigv4_uri_encode(const char *s, bool keep_slash)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t len = strlen(s);
-	char *out = malloc(3 * len + 1), *p = out;
-
-	if (out == NULL)
-		return NULL;
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-		    *c == '.' || *c == '_' || *c == '~' || (keep_slash && *c == '/')) {
-			*p++ = (char)*c;
-		} else {
-			*p++ = '%';
-			*p++ = hex[*c >> 4];
-			*p++ = hex[*c & 15];
-		}
-	}
-	*p = '\0';
-	return out;
+	return url_encode(s, keep_slash);
 }
 
 static void hex_encode(const unsigned char *in, size_t len, char *out)

@@ -20,11 +20,12 @@
 #include <unistd.h>
 
 const char cmd_publish_help[] =
-    "Usage: saoidc publish --key PATH [--key PATH ...] s3://BUCKET[/PREFIX] [OPTIONS]\n"
-    "       saoidc publish --key PATH... --cluster NAME s3://BUCKET[/PREFIX] [OPTIONS]\n"
-    "       saoidc publish --retire-cluster NAME s3://BUCKET[/PREFIX] [OPTIONS]\n"
+    "Usage: saoidc publish --key PATH [--key PATH ...] STORE [OPTIONS]\n"
+    "       saoidc publish --key PATH... --cluster NAME STORE [OPTIONS]\n"
+    "       saoidc publish --retire-cluster NAME STORE [OPTIONS]\n"
+    "STORE: s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or gs://BUCKET[/PREFIX]\n"
     "\n"
-    "Upload the issuer documents to S3 so that STS can fetch them:\n"
+    "Upload the issuer documents to S3, Azure Blob or Cloud Storage so that STS can fetch them:\n"
     "  PREFIX/keys.json (or PREFIX/<jwks-path>) and PREFIX/.well-known/openid-configuration,\n"
     "the JWKS first, so the discovery document never points at a missing key set. Objects whose\n"
     "content and headers are already right are not uploaded again. The issuer is printed on\n"
@@ -33,14 +34,23 @@ const char cmd_publish_help[] =
     "  -k, --key PATH             signing key(s), as for `saoidc jwks`\n"
     "  -i, --issuer URL           issuer (default https://BUCKET.s3.REGION.DNS-SUFFIX[/PREFIX], or\n"
     "                             path-style https://s3.REGION.DNS-SUFFIX/BUCKET[/PREFIX] for a bucket\n"
-    "                             with dots; DNS-SUFFIX is the partition's, e.g. amazonaws.com.cn)\n"
+    "                             with dots; DNS-SUFFIX is the partition's, e.g. amazonaws.com.cn;\n"
+    "                             https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX] for a\n"
+    "                             public container; https://storage.googleapis.com/BUCKET[/PREFIX]).\n"
+    "                             Required for azblob://ACCOUNT/$web, the static website: its host\n"
+    "                             https://ACCOUNT.zNN.web.core.windows.net depends on the account\n"
     "      --region REGION        bucket region (default: AWS_REGION, AWS_DEFAULT_REGION, profile);\n"
     "                             it picks the partition: aws, aws-cn, aws-us-gov, aws-iso, ...\n"
     "      --allow-unknown-region take a region newer than this saoidc\n"
     "      --fips                 FIPS endpoints for S3, STS and IAM (also AWS_USE_FIPS_ENDPOINT=true;\n"
     "                             AWS_USE_DUALSTACK_ENDPOINT=true picks dual-stack S3 and STS)\n"
-    "      --acl public-read|none public-read (default) sends x-amz-acl: public-read; use none for\n"
-    "                             buckets with ACLs disabled and a bucket policy (saoidc s3-policy)\n"
+    "      --acl public-read|none S3: public-read (default) sends x-amz-acl: public-read; use none\n"
+    "                             for buckets with ACLs disabled and a bucket policy (saoidc\n"
+    "                             s3-policy). gs://: none (default) for uniform bucket-level access\n"
+    "                             with allUsers as objectViewer; public-read for predefinedAcl\n"
+    "                             publicRead on each document (fine-grained access)\n"
+    "      --endpoint-suffix SUFFIX  azblob://: the cloud's storage suffix (default\n"
+    "                             core.windows.net; core.chinacloudapi.cn, core.usgovcloudapi.net)\n"
     "      --cache-control VALUE  Cache-Control of the objects (default \"public, max-age=3600\")\n"
     "      --jwks-path PATH       JWKS path under the issuer (default /keys.json)\n"
     "      --legacy-empty-kid     also publish each key with \"kid\": \"\"\n"
@@ -103,11 +113,17 @@ const char cmd_publish_help[] =
     "                             --ca-file apply; client IDs are added, removed only with --prune)\n"
     "  -h, --help                 show this help\n"
     "\n"
-    "Credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
+    "S3 credentials, in the AWS SDKs' order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN];\n"
     "AWS_PROFILE with ~/.aws/credentials and ~/.aws/config; AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE\n"
     "(STS AssumeRoleWithWebIdentity); container credentials; EC2 instance metadata (IMDSv2).\n"
     "Endpoints: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL (S3\n"
     "path-style); requests stay signed for the region's partition.\n"
+    "Azure: AZURE_STORAGE_CONNECTION_STRING (BlobEndpoint= for an emulator or private endpoint);\n"
+    "AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN; Microsoft Entra ID: AZURE_TENANT_ID, AZURE_CLIENT_ID\n"
+    "with AZURE_FEDERATED_TOKEN_FILE (workload identity) or AZURE_CLIENT_SECRET (doc/guide-azure.md).\n"
+    "Google: GOOGLE_APPLICATION_CREDENTIALS (service account key, or external_account: workload\n"
+    "identity federation with the pod's own token); gcloud's application default credentials; the\n"
+    "GCE/GKE metadata server; STORAGE_EMULATOR_HOST points the calls elsewhere (doc/guide-gcs.md).\n"
     "PREFIX may hold letters, digits, '-', '.', '_', '~' and '/' only, so that the object keys, the\n"
     "issuer and jwks_uri are the same string for S3, STS and every HTTP client.\n" CLI_HELP_KEY_SOURCES;
 
@@ -126,11 +142,12 @@ enum {
 	OPT_RETAIN,
 	OPT_WATCH,
 	OPT_INTERVAL,
-	OPT_STATUS_LISTEN
+	OPT_STATUS_LISTEN,
+	OPT_SUFFIX
 };
 
 typedef struct pub_opts {
-	const char *acl, *cache_control;
+	const char *acl, *cache_control, *endpoint_suffix;
 	const char *domain, *certificate_arn;
 	bool force, dry_run, do_register, private_, create_bucket, wait, acl_given;
 	unsigned wait_timeout;
@@ -182,6 +199,9 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 		return true;
 	case OPT_STATUS_LISTEN:
 		p->status_listen = arg;
+		return true;
+	case OPT_SUFFIX:
+		p->endpoint_suffix = arg;
 		return true;
 	case OPT_WAIT_TIMEOUT: {
 		char *end;
@@ -330,6 +350,7 @@ const struct option cmd_publish_options[] = {CLI_OPTS_DOCS,
 					     {"watch", no_argument, NULL, OPT_WATCH},
 					     {"interval", required_argument, NULL, OPT_INTERVAL},
 					     {"status-listen", required_argument, NULL, OPT_STATUS_LISTEN},
+					     {"endpoint-suffix", required_argument, NULL, OPT_SUFFIX},
 					     REG_OPTS_CORE,
 					     CLI_OPT_CONNECT_TO,
 					     CLI_OPT_CA_FILE,
@@ -345,7 +366,8 @@ int cmd_publish(int argc, char **argv)
 		      .retain_s = RETAIN_DEFAULT_S,
 		      .interval_s = 60,
 		      .status_listen = "127.0.0.1:9090"};
-	cli_opts o = {.positional = "s3://BUCKET[/PREFIX]"};
+	cli_opts o = {.positional =
+			  "s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or gs://BUCKET[/PREFIX]"};
 	sao_err err = {""};
 	key_set *keys = NULL;
 	pub_site *site = NULL;
@@ -362,7 +384,7 @@ int cmd_publish(int argc, char **argv)
 	if (p.retain_s == 0)
 		cli_warn_no_retention();
 	{
-		pub_cfg pc = {{p.acl, p.cache_control, p.force, p.dry_run},
+		pub_cfg pc = {{p.acl_given || p.private_ ? p.acl : NULL, p.cache_control, p.force, p.dry_run},
 			      p.private_,
 			      p.domain,
 			      p.certificate_arn,
@@ -375,7 +397,8 @@ int cmd_publish(int argc, char **argv)
 			      o.retire_cluster,
 			      o.region,
 			      o.fips,
-			      o.allow_unknown_region};
+			      o.allow_unknown_region,
+			      p.endpoint_suffix};
 
 		if ((site = pub_open(&pc, argv[o.argi], o.docs.issuer, &err)) == NULL)
 			goto fail;

@@ -8,6 +8,8 @@
 #include "aws/s3.h"
 #include "issuer/private.h"
 #include "issuer/retention.h"
+#include "store/azblob.h"
+#include "store/gcs.h"
 #include "store/s3.h"
 #include "util/log.h"
 
@@ -28,6 +30,7 @@ struct pub_site {
 	char *issuer;
 	store st;	 /* where the documents and the retention state go */
 	bool have_creds; /* false only in a dry run without credentials */
+	bool s3;	 /* else Azure Blob or Cloud Storage: s->st alone */
 };
 
 /* "/PREFIX/PATH": an object's path on the distribution, for invalidations. */
@@ -182,59 +185,116 @@ static bool load_creds(pub_site *s, sao_err *err)
 	return true;
 }
 
-pub_site *pub_open(const pub_cfg *cfg, const char *s3_uri, const char *issuer, sao_err *err)
+/* An S3 bucket: the region and partition, --private's CloudFront site or --create-bucket's
+ * public bucket, the issuer. */
+static bool open_s3(pub_site *s, const char *s3_uri, const char *issuer, sao_err *err)
 {
-	pub_site *s = calloc(1, sizeof(*s));
+	const pub_cfg *cfg = &s->cfg;
 
-	if (s == NULL)
-		return err_set(err, "out of memory"), NULL;
-	s->cfg = *cfg;
+	if (s->cfg.upload.acl == NULL)
+		s->cfg.upload.acl = "public-read";
 	if (!s3_parse_uri(s3_uri, &s->t, err) ||
 	    !aws_where_init(&s->where, cfg->region, cfg->fips, cfg->allow_unknown_region, err))
-		goto fail;
+		return false;
 	if (s->where.unknown_region)
 		log_warn(
 		    "region %s is not one saoidc knows: taken because of --allow-unknown-region, in the %s partition "
 		    "(from its name)",
 		    s->where.region, s->where.partition->id);
 	if (s->where.region == NULL) {
-		err_set(err, "no region: give --region or set AWS_REGION (the bucket's region, which also picks "
-			     "the partition: aws, aws-cn, aws-us-gov, ...)");
-		goto fail;
+		return err_set(err, "no region: give --region or set AWS_REGION (the bucket's region, which also "
+				    "picks the partition: aws, aws-cn, aws-us-gov, ...)");
 	}
 	if (!aws_endpoint_resolve(AWS_S3, s->where.region, &s->where.ep, &s->s3ep, err) ||
 	    !aws_endpoint_resolve(AWS_S3, s->where.region, NULL, &s->s3plain, err))
-		goto fail;
+		return false;
 	if (cfg->private_ &&
 	    !private_site(&s->cfg, &s->t, &s->where, &s->s3ep, &s->s3plain, &s->creds, &s->cf, &s->site, err))
-		goto fail;
+		return false;
 	if (issuer == NULL)
 		issuer = s->site.issuer;
 	if (issuer != NULL) {
 		s->issuer = strdup(issuer);
 	} else {
 		if ((s->issuer = s3_issuer_url(&s->t, &s->s3plain, err)) == NULL)
-			goto fail;
+			return false;
 		if (!aws_s3_virtual_host_ok(s->t.bucket))
 			log_info("bucket \"%s\" has dots: the issuer is path-style (%s), since the virtual-hosted "
 				 "name %s.%s would not match S3's certificate (*.%s covers one label)",
 				 s->t.bucket, s->issuer, s->t.bucket, s->s3plain.host, s->s3plain.host);
 	}
-	if (s->issuer == NULL) {
-		err_set(err, "out of memory");
-		goto fail;
-	}
+	if (s->issuer == NULL)
+		return err_set(err, "out of memory");
 	if (!load_creds(s, err) ||
 	    !store_s3_open(&s->st, &s->t, &s->s3ep, &s->creds, strcmp(cfg->upload.acl, "public-read") == 0, err))
-		goto fail;
+		return false;
 	if (!cfg->upload.dry_run)
 		log_info("publishing to s3://%s/%s (region %s, partition %s, credentials from %s)", s->t.bucket,
 			 s->t.prefix, s->where.region, s->where.partition->id, s->creds.source);
-	if (!cfg->private_ && cfg->create_bucket &&
-	    !public_bucket(&s->cfg, &s->t, &s->s3ep, s->where.partition, &s->creds, err))
-		goto fail;
-	return s;
-fail:
+	return cfg->private_ || !cfg->create_bucket ||
+	       public_bucket(&s->cfg, &s->t, &s->s3ep, s->where.partition, &s->creds, err);
+}
+
+static bool open_gcs(pub_site *s, const char *uri, const char *issuer, const char **source, strlist *notes,
+		     sao_err *err)
+{
+	gcs_target t = {0};
+	gcs_cfg gc = {issuer, s->cfg.upload.acl != NULL && strcmp(s->cfg.upload.acl, "public-read") == 0,
+		      s->cfg.upload.dry_run};
+	bool ok = gcs_parse_uri(uri, &t, err) && store_gcs_open(&s->st, &t, &gc, &s->issuer, source, notes, err);
+
+	gcs_target_clear(&t);
+	return ok;
+}
+
+/* An Azure Blob container or a Cloud Storage bucket: the options that are S3's refused, the
+ * store opened (credentials, the public-read check), its notes told. */
+static bool open_other(pub_site *s, const char *uri, const char *issuer, sao_err *err)
+{
+	const pub_cfg *cfg = &s->cfg;
+	bool az = strncmp(uri, "azblob://", 9) == 0, ok = false;
+	const char *source = NULL;
+	strlist notes = {0};
+
+	if (cfg->private_ || cfg->create_bucket)
+		return err_set(err, "--private and --create-bucket are for s3:// (CloudFront, S3 buckets)");
+	if (az && cfg->upload.acl != NULL && strcmp(cfg->upload.acl, "none") != 0)
+		return err_set(err, "--acl public-read is for s3:// and gs://: an Azure container is public as a "
+				    "whole (its access level, or $web)");
+	/* IAM's partition, for --register. */
+	if (!aws_where_init(&s->where, cfg->region, cfg->fips, cfg->allow_unknown_region, err))
+		return false;
+	if (az) {
+		azblob_target t = {0};
+		azblob_cfg ac = {cfg->endpoint_suffix, issuer, cfg->upload.dry_run};
+
+		ok = azblob_parse_uri(uri, &t, err) &&
+		     store_azblob_open(&s->st, &t, &ac, &s->issuer, &source, &notes, err);
+		azblob_target_clear(&t);
+	} else {
+		ok = open_gcs(s, uri, issuer, &source, &notes, err);
+	}
+	for (size_t i = 0; i < notes.n; i++)
+		log_note("%s", notes.v[i]);
+	strlist_clear(&notes);
+	if (!ok)
+		return false;
+	s->have_creds = strcmp(source, "none") != 0;
+	if (!cfg->upload.dry_run)
+		log_info("publishing to %s (credentials from %s)", uri, source);
+	return true;
+}
+
+pub_site *pub_open(const pub_cfg *cfg, const char *uri, const char *issuer, sao_err *err)
+{
+	pub_site *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return err_set(err, "out of memory"), NULL;
+	s->cfg = *cfg;
+	s->s3 = strncmp(uri, "azblob://", 9) != 0 && strncmp(uri, "gs://", 5) != 0;
+	if (s->s3 ? open_s3(s, uri, issuer, err) : open_other(s, uri, issuer, err))
+		return s;
 	pub_close(s);
 	return NULL;
 }
@@ -251,6 +311,8 @@ const aws_where *pub_where(const pub_site *s)
 
 bool pub_refresh_creds(pub_site *s, sao_err *err)
 {
+	if (!s->s3)
+		return store_refresh(&s->st, err);
 	aws_creds_clear(&s->creds);
 	return aws_creds_load(&s->creds, &s->where, err);
 }

@@ -29,7 +29,8 @@ typedef struct pub_cfg {
 	bool retire;	       /* --retire-cluster: the source is empty, every key of `cluster` retires */
 	const char *region;    /* NULL: the environment's */
 	bool fips;
-	bool allow_unknown_region; /* a region saoidc does not know is taken (its partition from its name) */
+	bool allow_unknown_region;   /* a region saoidc does not know is taken (its partition from its name) */
+	const char *endpoint_suffix; /* azblob://: the cloud's (core.chinacloudapi.cn); NULL: the default */
 } pub_cfg;
 
 typedef struct pub_site pub_site;

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,4 +258,49 @@ out:
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(pkey);
 	return ok;
+}
+
+char *jwt_sign_rs256(EVP_PKEY *pkey, const char *kid, const json_t *claims, sao_err *err)
+{
+	json_t *h = json_pack("{s:s, s:s}", "alg", "RS256", "typ", "JWT");
+	char *hj = NULL, *cj = NULL, *h64 = NULL, *c64 = NULL, *input = NULL, *s64 = NULL, *out = NULL;
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (h == NULL || md == NULL || (kid != NULL && json_object_set_new(h, "kid", json_string(kid)) != 0) ||
+	    (hj = json_dumps(h, JSON_COMPACT)) == NULL || (cj = json_dumps(claims, JSON_COMPACT)) == NULL ||
+	    (h64 = b64url_encode((const unsigned char *)hj, strlen(hj))) == NULL ||
+	    (c64 = b64url_encode((const unsigned char *)cj, strlen(cj))) == NULL ||
+	    asprintf(&input, "%s.%s", h64, c64) < 0) {
+		input = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+		err_set(err, "RS256 needs an RSA key");
+		goto out;
+	}
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) != 1 ||
+	    EVP_DigestSign(md, NULL, &siglen, (const unsigned char *)input, strlen(input)) != 1 ||
+	    (sig = malloc(siglen)) == NULL ||
+	    EVP_DigestSign(md, sig, &siglen, (const unsigned char *)input, strlen(input)) != 1) {
+		err_ssl(err, "signing the JWT (RS256) failed");
+		goto out;
+	}
+	if ((s64 = b64url_encode(sig, siglen)) == NULL || asprintf(&out, "%s.%s", input, s64) < 0) {
+		out = NULL;
+		err_set(err, "out of memory");
+	}
+out:
+	EVP_MD_CTX_free(md);
+	json_decref(h);
+	free(hj);
+	free(cj);
+	free(h64);
+	free(c64);
+	free(input);
+	free(sig);
+	free(s64);
+	return out;
 }

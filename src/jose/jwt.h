@@ -1,11 +1,13 @@
 /* jwt: compact JWS service-account tokens: decoding (no trust implied) and signature
- * verification against a JWK Set, the way STS does it: kid lookup, RS/ES/PS 256/384/512 only. */
+ * verification against a JWK Set, the way STS does it: kid lookup, RS/ES/PS 256/384/512 only;
+ * and RS256 signing, for the JWT assertions of token grants. */
 #ifndef SAOIDC_JWT_H
 #define SAOIDC_JWT_H
 
 #include "util/err.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,5 +29,9 @@ const json_t *jwt_find_key(const jwt *t, const json_t *jwks);
 /* Verifies the signature with the JWK for its kid. Refuses "none", HMAC and any algorithm
  * outside RS/ES/PS 256/384/512, and a JWK whose kty or alg does not fit the header. */
 bool jwt_verify(const jwt *t, const json_t *jwks, sao_err *err);
+
+/* A compact JWS of `claims`, header {"alg":"RS256","typ":"JWT"} with `kid` when not NULL,
+ * signed with an RSA private key (a Google service account's, for its token grant); malloc'd. */
+char *jwt_sign_rs256(EVP_PKEY *pkey, const char *kid, const json_t *claims, sao_err *err);
 
 #endif

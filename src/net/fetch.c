@@ -23,6 +23,7 @@ void fetch_result_clear(fetch_result *r)
 	free(r->etag);
 	free(r->last_modified);
 	free(r->age);
+	free(r->kept);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -31,7 +32,8 @@ struct sink {
 	size_t cap, max;
 	const fetch_req *req;
 	CURL *c;
-	bool stopped; /* the chunk callback said stop */
+	bool stopped;  /* the chunk callback said stop */
+	char keep[80]; /* "Name:" of fetch_req.keep, or "" */
 };
 
 static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
@@ -97,9 +99,13 @@ static size_t on_header(char *d, size_t size, size_t nmemb, void *ud)
 		free(s->r->etag);
 		free(s->r->last_modified);
 		free(s->r->age);
+		free(s->r->kept);
 		s->r->content_type = s->r->cache_control = s->r->etag = s->r->last_modified = s->r->age = NULL;
+		s->r->kept = NULL;
 		return n;
 	}
+	if (s->keep[0] != '\0')
+		keep_header(d, n, s->keep, &s->r->kept);
 	keep_header(d, n, "Content-Type:", &s->r->content_type);
 	keep_header(d, n, "Cache-Control:", &s->r->cache_control);
 	keep_header(d, n, "ETag:", &s->r->etag);
@@ -218,7 +224,7 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	const char *method = req->method != NULL ? req->method : "GET";
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 30000L;
 	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : timeout < 5000 ? timeout : 5000L;
-	struct sink sink = {r, 0, req->max_body > 0 ? req->max_body : FETCH_MAX_DEFAULT, req, NULL, false};
+	struct sink sink = {r, 0, req->max_body > 0 ? req->max_body : FETCH_MAX_DEFAULT, req, NULL, false, ""};
 	CURL *c = (pthread_once(&curl_once, curl_init), curl_easy_init());
 	struct curl_slist *ct = NULL, *hs = NULL;
 	char *host = NULL;
@@ -229,6 +235,8 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 
 	memset(r, 0, sizeof(*r));
 	sink.c = c;
+	if (req->keep != NULL)
+		snprintf(sink.keep, sizeof(sink.keep), "%s:", req->keep);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		char bad[64];
 
@@ -281,6 +289,8 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	}
 	if (o->ca_file != NULL)
 		SETOPT(CURLOPT_CAINFO, o->ca_file);
+	else if (o->ca_pem == NULL && getenv("SSL_CERT_FILE") != NULL && getenv("SSL_CERT_FILE")[0] != '\0')
+		SETOPT(CURLOPT_CAINFO, getenv("SSL_CERT_FILE")); /* as OpenSSL, curl(1) and Go read it */
 	if (o->ca_pem != NULL) {
 		struct curl_blob b = {(void *)o->ca_pem, strlen(o->ca_pem), CURL_BLOB_COPY};
 

@@ -26,13 +26,14 @@ typedef struct fetch_req {
 	size_t nheaders;
 	const void *body; /* sent as is when not NULL */
 	size_t body_len;
-	const tls_opts *tls;	 /* NULL: the system's CAs, full verification */
+	const tls_opts *tls;	 /* NULL: the system's CAs (or SSL_CERT_FILE's), full verification */
 	long timeout_ms;	 /* whole exchange; 0: 30 s */
 	long connect_timeout_ms; /* 0: the smaller of timeout_ms and 5 s */
 	size_t max_body;	 /* 0: FETCH_MAX_DEFAULT; a larger answer is an error */
 	fetch_chunk_fn on_chunk; /* non-NULL: stream a 2xx body to it (a watch) */
 	void *chunk_ctx;
 	const atomic_bool *cancel; /* non-NULL: the transfer stops soon after it becomes true */
+	const char *keep;	   /* one more answer header to keep ("x-ms-blob-public-access"), or NULL */
 } fetch_req;
 
 typedef struct fetch_result {
@@ -43,7 +44,8 @@ typedef struct fetch_result {
 	char *cache_control;
 	char *etag;
 	char *last_modified;
-	char *age; /* a cache's Age header (seconds since the origin answered), or NULL */
+	char *age;  /* a cache's Age header (seconds since the origin answered), or NULL */
+	char *kept; /* the value of fetch_req.keep's header, or NULL */
 	long elapsed_ms;
 	bool timed_out;
 	bool too_large;

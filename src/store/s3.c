@@ -185,7 +185,7 @@ static void s3_close(void *ctx)
 	free(s);
 }
 
-static const store_ops s3_ops = {s3_get, s3_put, s3_name, s3_describe, s3_close};
+static const store_ops s3_ops = {s3_get, s3_put, s3_name, s3_describe, NULL, s3_close};
 
 bool store_s3_open(store *st, const s3_target *t, const aws_endpoint *ep, const aws_creds *creds, bool public_acl,
 		   sao_err *err)

@@ -29,6 +29,11 @@ char *store_describe(const store *s, const store_put *p)
 	return s->ops->describe(s->ctx, p);
 }
 
+bool store_refresh(const store *s, sao_err *err)
+{
+	return s->ops->refresh == NULL || s->ops->refresh(s->ctx, err);
+}
+
 void store_obj_clear(store_obj *o)
 {
 	if (o->body != NULL)

@@ -39,6 +39,7 @@ typedef struct store_ops {
 	bool (*put)(void *ctx, const store_put *p, bool *lost, char **detail, sao_err *err);
 	char *(*name)(void *ctx, const char *path);	  /* "s3://BUCKET/KEY" */
 	char *(*describe)(void *ctx, const store_put *p); /* the request a dry run prints */
+	bool (*refresh)(void *ctx, sao_err *err);	  /* fresh credentials (NULL: the caller's) */
 	void (*close)(void *ctx);
 } store_ops;
 
@@ -52,6 +53,8 @@ bool store_put_obj(const store *s, const store_put *p, bool *lost, char **detail
 /* The object's name for messages (malloc'd; "?" when out of memory is not possible: NULL then). */
 char *store_name(const store *s, const char *path);
 char *store_describe(const store *s, const store_put *p);
+/* Loads the store's own credentials anew (tokens expire); true when it has none of its own. */
+bool store_refresh(const store *s, sao_err *err);
 void store_obj_clear(store_obj *o);
 void store_close(store *s);
 

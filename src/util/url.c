@@ -2,6 +2,7 @@
 
 #include "util/url.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,4 +119,67 @@ char *url_decode(const char *s)
 	out = strdup(d);
 	curl_free(d);
 	return out;
+}
+
+char *url_encode(const char *s, bool keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(s);
+	char *out = malloc(3 * len + 1), *p = out;
+
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+		    *c == '.' || *c == '_' || *c == '~' || (keep_slash && *c == '/')) {
+			*p++ = (char)*c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+char *url_store_prefix(const char *uri, const char *rest, sao_err *err)
+{
+	size_t plen;
+	char *prefix;
+
+	while (*rest == '/')
+		rest++;
+	plen = strlen(rest);
+	while (plen > 0 && rest[plen - 1] == '/')
+		plen--;
+	if ((prefix = strndup(rest, plen)) == NULL)
+		return err_set(err, "out of memory"), NULL;
+	/* One rule for the object key, the issuer and jwks_uri: only characters that every client
+	 * writes and reads the same way (RFC 3986 unreserved, and '/'). Stores and HTTP clients
+	 * disagree on '+' and on how often '%' is decoded, so the documents would not be where the
+	 * issuer points. */
+	for (const char *q = prefix; *q; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if (isalnum(ch) || strchr("-._~/", ch) != NULL)
+			continue;
+		free(prefix);
+		if (ch >= 0x20 && ch < 0x7f)
+			return err_set(err,
+				       "prefix in \"%s\" has '%c': use only letters, digits, '-', '.', '_', '~' and "
+				       "'/', so that the object keys, the issuer and jwks_uri agree (stores and HTTP "
+				       "clients decode other characters differently)",
+				       uri, ch),
+			       NULL;
+		return err_set(err,
+			       "prefix in \"%s\" has byte 0x%02x: use only letters, digits, '-', '.', '_', '~' and '/'",
+			       uri, ch),
+		       NULL;
+	}
+	if (strstr(prefix, "//") != NULL || strstr(prefix, "..") != NULL) {
+		free(prefix);
+		return err_set(err, "prefix in \"%s\" must be a plain path (no \"//\", no \"..\")", uri), NULL;
+	}
+	return prefix;
 }

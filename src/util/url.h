@@ -28,5 +28,12 @@ bool url_authority_path(const char *url, char **authority, char **path, sao_err 
 /* Percent-decodes s (a URL-encoded document, as IAM returns policies); malloc'd, NULL when out
  * of memory. */
 char *url_decode(const char *s);
+/* Percent-encodes every byte but RFC 3986's unreserved ones (and '/' with keep_slash): a path
+ * segment, a query or form value; malloc'd, NULL when out of memory. */
+char *url_encode(const char *s, bool keep_slash);
+/* The prefix of a store URI (s3://, azblob://, gs://) from `rest`, the text after its bucket or
+ * container: without leading or trailing '/', only RFC 3986 unreserved characters and '/', no
+ * "//" or ".."; malloc'd, or NULL with the reason naming uri. */
+char *url_store_prefix(const char *uri, const char *rest, sao_err *err);
 
 #endif

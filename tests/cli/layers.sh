@@ -12,13 +12,15 @@ allowed() {
 	net) echo "util" ;;
 	kube) echo "net util" ;;
 	aws) echo "net util" ;;
+	azure) echo "net util" ;;
+	gcp) echo "jose net util" ;;
 	jose) echo "util" ;;
 	pod) echo "aws jose util" ;;
 	server) echo "jose net util" ;;
-	store) echo "aws jose net util" ;;
+	store) echo "aws azure gcp jose net util" ;;
 	issuer) echo "store pod aws jose kube net util" ;;
 	admission) echo "server pod kube net util" ;;
-	cmd) echo "admission issuer store server pod jose aws kube net util" ;;
+	cmd) echo "admission issuer store server pod jose aws azure gcp kube net util" ;;
 	*) echo "UNKNOWN" ;;
 	esac
 }
@@ -68,7 +70,7 @@ is "$(cycles "$SRCDIR/src")" "" "no include cycle between modules"
 # library layers below them return errors and notes instead, and never write to stdout/stderr.
 quiet_layers() {
 	grep -lE '\blog_(info|warn|error|note|debug)\(|\b(printf|puts)\(|[(,] *(stdout|stderr) *[,)]' \
-		"$1"/net/*.c "$1"/jose/*.c "$1"/aws/*.c "$1"/kube/*.c "$1"/pod/*.c "$1"/store/*.c \
+		"$1"/net/*.c "$1"/jose/*.c "$1"/aws/*.c "$1"/kube/*.c "$1"/pod/*.c "$1"/store/*.c "$1"/azure/*.c "$1"/gcp/*.c \
 		$(ls "$1"/util/*.c | grep -v '/util/log\.c$') 2>/dev/null | sed "s|^$1/||" | tr '\n' ' '
 }
 is "$(quiet_layers "$SRCDIR/src")" "" "no module of util/ (but log), net/, jose/, aws/, kube/ or pod/ logs or prints"

@@ -1,0 +1,65 @@
+#include "config.h"
+
+#include "net/retry.h"
+
+#include "util/clock.h"
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <time.h>
+
+#define MAX_ATTEMPTS 5
+#define MAX_TOTAL_MS 60000
+#define MAX_DELAY_MS 5000
+
+void retry_init(retry *r, int max_attempts)
+{
+	r->start_ms = clock_mono_ms();
+	r->cap_ms = 200;
+	r->attempt = 1;
+	r->max = max_attempts > 0 ? max_attempts : MAX_ATTEMPTS;
+}
+
+bool retry_again(retry *r)
+{
+	unsigned delay;
+
+	if (r->attempt >= r->max || clock_mono_ms() - r->start_ms > MAX_TOTAL_MS)
+		return false;
+	r->attempt++;
+	/* Full jitter: a random delay up to an exponentially growing cap. */
+	if (RAND_bytes((unsigned char *)&delay, sizeof(delay)) != 1) {
+		ERR_clear_error();
+		delay = r->cap_ms / 2; /* no randomness: the middle of the window, still bounded */
+	}
+	delay = delay % r->cap_ms;
+	r->cap_ms = r->cap_ms * 2 > MAX_DELAY_MS ? MAX_DELAY_MS : r->cap_ms * 2;
+	{
+		struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+bool retry_status(long status)
+{
+	return status >= 500 || status == 429;
+}
+
+bool fetch_retry(const fetch_req *req, int max_attempts, fetch_result *r, sao_err *err)
+{
+	retry rt;
+
+	retry_init(&rt, max_attempts);
+	for (;;) {
+		bool sent = fetch_do(req, r, err);
+
+		if (sent && !retry_status(r->status))
+			return true;
+		if (!retry_again(&rt))
+			return sent;
+		if (sent)
+			fetch_result_clear(r);
+	}
+}

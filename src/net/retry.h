@@ -1,0 +1,29 @@
+/* retry: the one retry policy for calls to cloud APIs (AWS, Azure, Google): connection errors,
+ * 5xx and 429 are tried again after a random delay up to an exponentially growing cap (full
+ * jitter), a bounded number of times and within a bounded total time. */
+#ifndef SAOIDC_RETRY_H
+#define SAOIDC_RETRY_H
+
+#include "net/fetch.h"
+
+#include <stdbool.h>
+
+typedef struct retry {
+	long start_ms;
+	unsigned cap_ms;
+	int attempt, max;
+} retry;
+
+/* max_attempts 0: the default (5). */
+void retry_init(retry *r, int max_attempts);
+/* After a failed attempt: false when the attempts or the time are used up; else waits (full
+ * jitter) and returns true. */
+bool retry_again(retry *r);
+/* True for an answer worth trying again: 5xx, 429. */
+bool retry_status(long status);
+
+/* fetch_do with the policy: a connection error, 5xx or 429 is tried again; the last answer
+ * stands (any status), or the last connection error. */
+bool fetch_retry(const fetch_req *req, int max_attempts, fetch_result *r, sao_err *err);
+
+#endif

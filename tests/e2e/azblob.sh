@@ -1,0 +1,213 @@
+#!/bin/sh
+# publish azblob://: against Azurite (Microsoft's storage emulator, which checks every Shared Key
+# signature and bearer token), read back with Microsoft's @azure/storage-blob; SAS and Microsoft
+# Entra ID (workload identity and client secret, through a token-endpoint stand-in) over HTTPS;
+# the public-read check, $web, a wrong key, a race on the retention state, and a publisher killed
+# between its two writes.
+. "$SRCDIR/tests/lib.sh"
+HERE="$SRCDIR/tests/interop"
+[ -x "$HERE/node_modules/.bin/azurite-blob" ] || skip_all "node modules missing: run 'npm ci' in tests/interop (dev.sh test does)"
+/usr/bin/python3 -c 'import jwt, jwcrypto' 2>/dev/null || skip_all "python3-jwt and python3-jwcrypto are not installed"
+KEYS="$SRCDIR/keys"
+A="$KEYS/demo-rsa.key"
+B="$KEYS/demo-ec256.key"
+ACCT=devstoreaccount1
+DEVKEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+PIDS=""
+trap 'kill $PIDS 2>/dev/null; rm -rf "$T_TMP"' EXIT
+# Only the loopback servers: no real Azure credentials or cloud from the caller.
+unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY AZURE_STORAGE_SAS_TOKEN \
+	AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_FEDERATED_TOKEN_FILE AZURE_AUTHORITY_HOST
+
+# azurite NAME PORT ARGS...: Azurite's Blob service on PORT, data in $T_TMP/NAME.
+azurite() {
+	name=$1 port=$2
+	shift 2
+	"$HERE/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" --location "$T_TMP/$name" \
+		--skipApiVersionCheck --loose "$@" >"$T_TMP/$name.out" 2>&1 &
+	PIDS="$PIDS $!"
+	WAIT_S=30 wait_for grep -q "successfully listens" "$T_TMP/$name.out" || {
+		fail "Azurite $name came up" "$(cat "$T_TMP/$name.out")"
+		done_testing
+		exit 1
+	}
+}
+AP=$(free_port)
+azurite az "$AP"
+CS="DefaultEndpointsProtocol=http;AccountName=$ACCT;AccountKey=$DEVKEY;BlobEndpoint=http://127.0.0.1:$AP/$ACCT;"
+export AZURE_STORAGE_CONNECTION_STRING="$CS"
+azb() { (cd "$HERE" && node azblob.mjs "$@"); }
+field() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(d.get('$1'))"; }
+kids() { /usr/bin/python3 -c "import json,sys; print(' '.join(sorted(k['kid'] for k in json.loads(json.load(sys.stdin)['body'])['keys'])))"; }
+kid_of() { "$SAOIDC" jwks --key "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['keys'][0]['kid'])"; }
+KA=$(kid_of "$A")
+KB=$(kid_of "$B")
+azb create pub blob
+azb create priv
+azb create '$web'
+
+# First run: the documents where STS looks, read back with Microsoft's client.
+run "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cl1
+is "$RC" 0 "first publish to a public container exits 0"
+is "$OUT" "https://$ACCT.blob.core.windows.net/pub/cl1" "the issuer is the container's URL on the Blob service"
+J=$(azb read pub cl1/keys.json)
+is "$(printf %s "$J" | field body)" "$("$SAOIDC" jwks --key "$A")" "@azure/storage-blob reads the JWKS saoidc renders, byte for byte"
+is "$(printf %s "$J" | field contentType)" "application/jwk-set+json" "the JWKS blob's Content-Type (x-ms-blob-content-type)"
+is "$(printf %s "$J" | field cacheControl)" "public, max-age=3600" "and its Cache-Control (x-ms-blob-cache-control)"
+D=$(azb read pub cl1/.well-known/openid-configuration)
+is "$(printf %s "$D" | field contentType)" "application/json" "the discovery document's Content-Type"
+is "$(printf %s "$D" | field body | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jwks_uri"])')" \
+	"https://$ACCT.blob.core.windows.net/pub/cl1/keys.json" "its jwks_uri is under the issuer"
+is "$(azb anon "http://127.0.0.1:$AP/$ACCT/pub/cl1/keys.json" | field status)" 200 "anyone may read the JWKS, as STS will (no credentials)"
+S=$(azb read pub cl1/.saoidc/retention.json | field body)
+contains "$S" "$KA" "the retention state is next to the documents and holds the key"
+
+# A second run writes nothing: every blob keeps its ETag.
+E1="$(azb read pub cl1/keys.json | field etag) $(azb read pub cl1/.well-known/openid-configuration | field etag) $(azb read pub cl1/.saoidc/retention.json | field etag)"
+run "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cl1
+E2="$(azb read pub cl1/keys.json | field etag) $(azb read pub cl1/.well-known/openid-configuration | field etag) $(azb read pub cl1/.saoidc/retention.json | field etag)"
+is "$RC $E2" "0 $E1" "a re-run with the same key writes nothing (all three ETags unchanged)"
+contains "$ERR" "keys.json: unchanged" "and says the documents are unchanged"
+
+# A key change: the new key is published, the old one retained.
+run "$SAOIDC" publish --key "$B" azblob://$ACCT/pub/cl1
+is "$RC" 0 "publishing a new key exits 0"
+is "$(azb read pub cl1/keys.json | kids)" "$(printf '%s\n%s\n' "$KA" "$KB" | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"the JWKS holds the new key and the retained old one"
+contains "$ERR" "key $KA (gone from the source since" "the log says the old key is retained"
+
+# The dry run prints the Blob requests and writes nothing.
+E1=$(azb read pub cl1/keys.json | field etag)
+run "$SAOIDC" publish --key "$A" --dry-run azblob://$ACCT/pub/cl2
+contains "$OUT" "PUT http://127.0.0.1:$AP/$ACCT/pub/cl2/keys.json" "--dry-run prints the Put Blob it would make"
+contains "$OUT" "x-ms-blob-content-type: application/jwk-set+json" "with the blob's content type"
+is "$(azb list pub | grep -c '^cl2/')" 0 "and writes nothing"
+
+# A private container is refused before any write, with the way out.
+run "$SAOIDC" publish --key "$A" azblob://$ACCT/priv/cl1
+is "$RC" 1 "a private container is refused (exit 1)"
+contains "$ERR" "is private: STS could not read the documents" "the refusal says why"
+contains "$ERR" "--public-access blob" "and how to make it public"
+contains "$ERR" "azblob://$ACCT/\$web" "or to use the static website"
+is "$(azb list priv)" "" "nothing was written to it"
+
+# $web: the static website; the issuer's host depends on the account's zone, so it is given.
+run "$SAOIDC" publish --key "$A" "azblob://$ACCT/\$web/cl1"
+is "$RC" 1 "\$web without --issuer is refused"
+contains "$ERR" "primaryEndpoints.web" "naming the command that prints the web endpoint"
+run "$SAOIDC" publish --key "$A" --issuer "https://$ACCT.z13.web.core.windows.net/other" "azblob://$ACCT/\$web/cl1"
+is "$RC" 1 "an issuer on the web endpoint whose path is not the prefix is refused"
+run "$SAOIDC" publish --key "$A" --issuer "https://$ACCT.z13.web.core.windows.net/cl1" "azblob://$ACCT/\$web/cl1"
+is "$RC" 0 "\$web with its web endpoint as --issuer exits 0"
+is "$(azb read '$web' cl1/.well-known/openid-configuration | field body | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["issuer"])')" \
+	"https://$ACCT.z13.web.core.windows.net/cl1" "the discovery document in \$web names that issuer"
+
+# A wrong account key: Azurite refuses the signature; nothing is written, the key is not shown.
+BAD=$(printf 'not-the-key-%.0s' 1 2 3 4 | base64 -w0)
+run env AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$ACCT;AccountKey=$BAD;BlobEndpoint=http://127.0.0.1:$AP/$ACCT;" \
+	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cl3
+is "$RC" 1 "a wrong account key fails (exit 1)"
+contains "$ERR" "HTTP 403" "naming Azure's refusal"
+contains "$ERR" "the account key is wrong" "and what to do"
+is "$(printf %s "$ERR$OUT" | grep -c -e "$BAD" -e "$DEVKEY")" 0 "no account key in the output"
+is "$(azb list pub | grep -c '^cl3/')" 0 "nothing was written"
+run env AZURE_STORAGE_CONNECTION_STRING="AccountName=someoneelse;AccountKey=$DEVKEY;BlobEndpoint=http://127.0.0.1:$AP/$ACCT" \
+	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cl3
+contains "$ERR" "is for account \"someoneelse\"" "a connection string for another account is refused"
+
+# Two publishers racing on the retention state (a proxy holds conditional writes back 1.5 s):
+# neither loses the other's key.
+RP=$(free_port)
+/usr/bin/python3 "$HERE/hold_proxy.py" --listen "$RP" --upstream "http://127.0.0.1:$AP" --log "$T_TMP/race.log" \
+	--slow-put-ms 1500 >"$T_TMP/race.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_for grep -q listening "$T_TMP/race.out"
+RCS="DefaultEndpointsProtocol=http;AccountName=$ACCT;AccountKey=$DEVKEY;BlobEndpoint=http://127.0.0.1:$RP/$ACCT;"
+AZURE_STORAGE_CONNECTION_STRING="$RCS" "$SAOIDC" publish --key "$A" --cluster one azblob://$ACCT/pub/race >"$T_TMP/p1.out" 2>"$T_TMP/p1.err" &
+P1=$!
+AZURE_STORAGE_CONNECTION_STRING="$RCS" "$SAOIDC" publish --key "$B" --cluster two azblob://$ACCT/pub/race >"$T_TMP/p2.out" 2>"$T_TMP/p2.err" &
+P2=$!
+wait $P1
+R1=$?
+wait $P2
+R2=$?
+is "$R1 $R2" "0 0" "two clusters publishing at once both exit 0"
+is "$(azb read pub race/keys.json | kids)" "$(printf '%s\n%s\n' "$KA" "$KB" | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"the JWKS holds both clusters' keys"
+R=$(grep -c '"status": 412\|"status": 409' "$T_TMP/race.log")
+[ "$R" -ge 1 ] && pass "the race happened: $R conditional write(s) lost and merged again" || fail "the race happened" "$(cat "$T_TMP/race.log")"
+
+# Killed between its two writes (the discovery document's Put Blob never arrives): a re-run
+# finishes the job.
+HP=$(free_port)
+/usr/bin/python3 "$HERE/hold_proxy.py" --listen "$HP" --upstream "http://127.0.0.1:$AP" --log "$T_TMP/hang.log" \
+	--hang openid-configuration >"$T_TMP/hang.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_for grep -q listening "$T_TMP/hang.out"
+AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$ACCT;AccountKey=$DEVKEY;BlobEndpoint=http://127.0.0.1:$HP/$ACCT;" \
+	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/kill >"$T_TMP/k.out" 2>"$T_TMP/k.err" &
+KP=$!
+wait_for grep -q hanging "$T_TMP/hang.log"
+kill -9 $KP
+wait $KP 2>/dev/null
+is "$(azb read pub kill/keys.json | field contentType) $(azb read pub kill/.well-known/openid-configuration | field missing)" \
+	"application/jwk-set+json True" "killed between the writes: the JWKS is there, the discovery document is not"
+run "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/kill
+is "$RC" 0 "the re-run exits 0"
+contains "$ERR" "keys.json: unchanged" "it finds the JWKS done"
+is "$(azb read pub kill/.well-known/openid-configuration | field contentType)" "application/json" "and writes the discovery document"
+
+# HTTPS: a SAS, and Microsoft Entra ID tokens (Azurite's --oauth basic checks them).
+make_chain "$T_TMP/pki" localhost
+SP=$(free_port)
+azurite azs "$SP" --cert "$T_TMP/pki/chain.pem" --key "$T_TMP/pki/leaf.key" --oauth basic
+export SSL_CERT_FILE="$T_TMP/pki/root.pem" NODE_EXTRA_CA_CERTS="$T_TMP/pki/root.pem"
+SCS="DefaultEndpointsProtocol=https;AccountName=$ACCT;AccountKey=$DEVKEY;BlobEndpoint=https://127.0.0.1:$SP/$ACCT;"
+AZURE_STORAGE_CONNECTION_STRING="$SCS" azb create pub blob
+SAS=$(AZURE_STORAGE_CONNECTION_STRING="$SCS" azb sas pub)
+run env AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=https://127.0.0.1:$SP/$ACCT" AZURE_STORAGE_ACCOUNT=$ACCT AZURE_STORAGE_SAS_TOKEN="$SAS" \
+	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/sas
+is "$RC" 0 "a container SAS publishes over https"
+contains "$ERR" "credentials from AZURE_STORAGE_SAS_TOKEN" "saying where the credentials came from"
+is "$(printf %s "$ERR$OUT" | grep -c "sig=")" 0 "the SAS signature is not in the output"
+run env AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=http://127.0.0.1:$AP/$ACCT" AZURE_STORAGE_ACCOUNT=$ACCT AZURE_STORAGE_SAS_TOKEN="$SAS" \
+	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/sas
+contains "$RC $ERR" "1 " "a SAS is not sent over plain http"
+contains "$ERR" "not sent over plain http" "  and the error says so"
+
+# Entra workload identity: the pod's projected token (signed by the cluster's key) is the client
+# assertion; Entra checks it against the federated credential.
+/usr/bin/python3 "$HERE/tokens.py" "$T_TMP/tok" "https://cluster.example" >/dev/null
+TP=$(free_port)
+/usr/bin/python3 "$HERE/entra_standin.py" --listen "$TP" --cert "$T_TMP/pki/chain.pem" --key "$T_TMP/pki/leaf.key" \
+	--tenant tenant1 --client-id app1 --secret s3cret --jwks "$T_TMP/tok/jwks.json" --issuer https://cluster.example \
+	--subject system:serviceaccount:saoidc:publisher --log "$T_TMP/entra.log" >"$T_TMP/entra.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_for grep -q listening "$T_TMP/entra.out"
+/usr/bin/python3 - "$T_TMP/tok/RS256.pem" "$T_TMP/tok/jwks.json" >"$T_TMP/fed.jwt" <<'EOF'
+import json, sys, time, jwt
+jwks = json.load(open(sys.argv[2]))
+kid = [k["kid"] for k in jwks["keys"] if k.get("alg") == "RS256" or k["kty"] == "RSA"][0]
+now = int(time.time())
+print(jwt.encode({"iss": "https://cluster.example", "sub": "system:serviceaccount:saoidc:publisher",
+                  "aud": ["api://AzureADTokenExchange"], "iat": now, "nbf": now, "exp": now + 3600},
+                 open(sys.argv[1]).read(), algorithm="RS256", headers={"kid": kid}))
+EOF
+ENTRA="AZURE_STORAGE_CONNECTION_STRING=BlobEndpoint=https://127.0.0.1:$SP/$ACCT AZURE_TENANT_ID=tenant1 AZURE_CLIENT_ID=app1 AZURE_AUTHORITY_HOST=https://127.0.0.1:$TP/"
+run env $ENTRA AZURE_FEDERATED_TOKEN_FILE="$T_TMP/fed.jwt" "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/wi
+is "$RC" 0 "Entra workload identity publishes (no storage key)"
+contains "$ERR" "workload identity, AZURE_FEDERATED_TOKEN_FILE" "saying so"
+is "$(grep -c '"grant": "assertion", "status": 200' "$T_TMP/entra.log")" 1 "the token endpoint granted it for the federated token"
+is "$(AZURE_STORAGE_CONNECTION_STRING="$SCS" azb read pub wi/keys.json | field body)" "$("$SAOIDC" jwks --key "$A")" "the JWKS is there"
+printf 'not.a.token\n' >"$T_TMP/bad.jwt"
+run env $ENTRA AZURE_FEDERATED_TOKEN_FILE="$T_TMP/bad.jwt" "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/wi2
+is "$RC" 1 "a federated token Entra does not accept fails"
+contains "$ERR" "AADSTS700213" "with Entra's reason"
+run env $ENTRA AZURE_CLIENT_SECRET=s3cret "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cs
+is "$RC" 0 "an Entra client secret publishes"
+run env $ENTRA AZURE_CLIENT_SECRET=wrong-secret "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cs2
+is "$RC" 1 "a wrong client secret fails"
+contains "$ERR" "invalid_client: AADSTS7000215: Invalid client secret provided." "with Entra's error, first line only"
+is "$(printf %s "$ERR$OUT" | grep -c -e wrong-secret -e s3cret)" 0 "no client secret in the output"
+is "$(AZURE_STORAGE_CONNECTION_STRING="$SCS" azb list pub | grep -c -e '^wi2/' -e '^cs2/')" 0 "failed logins wrote nothing"
+done_testing
