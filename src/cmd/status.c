@@ -10,13 +10,14 @@
 #include <string.h>
 
 const char cmd_status_help[] =
-    "Usage: saoidc status --issuer URL [--key SOURCE ...] [--bucket s3://BUCKET[/PREFIX]] [--aws]\n"
+    "Usage: saoidc status --issuer URL [--key SOURCE ...] [--bucket STORE] [--aws]\n"
     "                     [--jwks-path PATH] [--region REGION] [--ca-file F] [--connect-to HOST:PORT]\n"
     "                     [--json]\n"
     "\n"
     "Show the issuer's chain link by link, and where the links disagree (drift), read-only:\n"
     "  keys       (--key) the signing keys: their kids\n"
-    "  origin     (--bucket) the JWKS object in the bucket, and how many keys its retention state keeps\n"
+    "  origin     (--bucket) the JWKS object in the bucket or container, and how many keys its\n"
+    "             retention state keeps\n"
     "  discovery  ISSUER/.well-known/openid-configuration as the public sees it: its issuer\n"
     "  public     the JWKS at jwks_uri, through any CDN in front: kids, Cache-Control, Age\n"
     "  iam        (--aws) the IAM OpenID Connect provider: sts.amazonaws.com among its client IDs,\n"
@@ -28,7 +29,8 @@ const char cmd_status_help[] =
     "\n"
     "  -i, --issuer URL            the issuer, as in the tokens' iss\n"
     "  -k, --key SOURCE            the signing keys (as for render: files, Secrets, kube://)\n"
-    "      --bucket s3://B[/P]     where publish put the documents (the origin behind any CDN)\n"
+    "      --bucket STORE          where publish put the documents (the origin behind any CDN):\n"
+    "                              s3://B[/P], azblob://ACCOUNT/CONTAINER[/P] or gs://B[/P]\n"
     "      --jwks-path PATH        the JWKS path under the prefix, as published (default /keys.json)\n"
     "      --aws                   check the IAM provider (needs AWS credentials)\n"
     "      --region REGION         the bucket's and the account's region (picks the partition)\n"
@@ -55,8 +57,12 @@ static bool status_opt(void *ctx, int c, const char *arg, int *code)
 	status_opts *s = ctx;
 
 	if (c == OPT_BUCKET) {
-		if (strncmp(arg, "s3://", 5) != 0)
-			*code = cli_usage_error("status", "--bucket takes s3://BUCKET[/PREFIX], not '%s'", arg);
+		if (strncmp(arg, "s3://", 5) != 0 && strncmp(arg, "azblob://", 9) != 0 && strncmp(arg, "gs://", 5) != 0)
+			*code =
+			    cli_usage_error("status",
+					    "--bucket takes s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] "
+					    "or gs://BUCKET[/PREFIX], not '%s'",
+					    arg);
 		s->bucket = arg;
 		return true;
 	}

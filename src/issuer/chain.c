@@ -2,7 +2,6 @@
 
 #include "issuer/chain.h"
 
-#include "aws/bucket.h"
 #include "aws/creds.h"
 #include "aws/endpoint.h"
 #include "aws/iam.h"
@@ -12,6 +11,9 @@
 #include "issuer/thumbprints.h"
 #include "jose/jwk.h"
 #include "net/fetch.h"
+#include "store/azblob.h"
+#include "store/gcs.h"
+#include "store/s3.h"
 #include "util/str.h"
 
 #include <stdarg.h>
@@ -89,22 +91,65 @@ static void link_keys(walk *ch)
 	json_decref(jwks);
 }
 
-/* An object of the bucket as JSON; NULL (with err) when missing or unreadable. */
-static json_t *get_object(const bucket_client *b, const char *key, char **etag, sao_err *err)
+/* An object of the store as JSON; NULL (with err) when missing or unreadable. */
+static json_t *get_object(const store *st, const char *path, char **version, sao_err *err)
 {
-	char *body = NULL;
-	size_t len = 0;
-	bool found = false;
+	store_obj o = {0};
+	char *name = store_name(st, path);
 	json_t *j = NULL;
 
-	if (!bucket_object_get(b, key, &body, &len, etag, &found, err))
-		return NULL;
-	if (!found)
-		err_set(err, "s3://%s/%s does not exist", b->bucket, key);
-	else if ((j = json_loadb(body != NULL ? body : "", len, 0, NULL)) == NULL)
-		err_set(err, "s3://%s/%s is not JSON", b->bucket, key);
-	free(body);
+	if (name == NULL)
+		err_set(err, "out of memory");
+	else if (!store_get(st, path, &o, err))
+		err_prefix(err, "%s: ", name);
+	else if (!o.found)
+		err_set(err, "%s does not exist", name);
+	else if ((j = json_loadb(o.body != NULL ? o.body : "", o.len, 0, NULL)) == NULL)
+		err_set(err, "%s is not JSON", name);
+	if (j != NULL && version != NULL) {
+		*version = o.version;
+		o.version = NULL;
+	}
+	store_obj_clear(&o);
+	free(name);
 	return j;
+}
+
+/* The store behind --bucket: S3 with the walk's AWS credentials, Azure Blob or Cloud Storage with
+ * theirs (read-only: the issuer is given, so nothing is refused for being private). */
+static bool open_origin(walk *ch, store *st, sao_err *err)
+{
+	const char *uri = ch->c->bucket, *source = NULL;
+	char *issuer = NULL;
+	strlist notes = {0};
+	bool ok;
+
+	if (strncmp(uri, "azblob://", 9) == 0) {
+		azblob_target t = {0};
+		azblob_cfg ac = {NULL, ch->c->issuer, false};
+
+		ok = azblob_parse_uri(uri, &t, err) && store_azblob_open(st, &t, &ac, &issuer, &source, &notes, err);
+		azblob_target_clear(&t);
+	} else if (strncmp(uri, "gs://", 5) == 0) {
+		gcs_target t = {0};
+		gcs_cfg gc = {ch->c->issuer, false, false};
+
+		ok = gcs_parse_uri(uri, &t, err) && store_gcs_open(st, &t, &gc, &issuer, &source, &notes, err);
+		gcs_target_clear(&t);
+	} else {
+		s3_target t = {0};
+		aws_endpoint ep;
+
+		if (!ch->aws_ready)
+			return err_set(err, "%s", ch->aws_err.msg);
+		ok = s3_parse_uri(uri, &t, err) &&
+		     aws_endpoint_resolve(AWS_S3, ch->where.region, &ch->where.ep, &ep, err) &&
+		     store_s3_open(st, &t, &ep, &ch->creds, false, err);
+		s3_target_clear(&t);
+	}
+	free(issuer);
+	strlist_clear(&notes);
+	return ok;
 }
 
 static void retained_of(const json_t *state, strlist *out)
@@ -141,51 +186,43 @@ static void clusters_of(const json_t *state, char *buf, size_t len)
 
 static void link_origin(walk *ch)
 {
-	s3_target t = {0};
-	bucket_client b = {0};
+	store st = {0};
 	sao_err err = {""};
-	char *key = NULL, *skey = NULL, *etag = NULL, *setag = NULL, miss[600], src[600], shared[600];
+	char *etag = NULL, *src = NULL, miss[600], shared[600], fix[700];
 	json_t *jwks = NULL, *state = NULL;
 
-	snprintf(src, sizeof(src), "%s", ch->c->bucket);
-	if (!ch->aws_ready || !s3_parse_uri(ch->c->bucket, &t, &err) ||
-	    !aws_endpoint_resolve(AWS_S3, ch->where.region, &ch->where.ep, &b.ep, &err)) {
-		link_add(ch, "origin", "error", src, NULL, NULL, "%s", ch->aws_ready ? err.msg : ch->aws_err.msg);
+	snprintf(fix, sizeof(fix), "saoidc publish --key ... %s", ch->c->bucket);
+	if (!open_origin(ch, &st, &err)) {
+		link_add(ch, "origin", "error", ch->c->bucket, NULL, NULL, "%s", err.msg);
 		goto out;
 	}
-	b.creds = &ch->creds;
-	b.bucket = t.bucket;
-	key = s3_object_key(&t, ch->c->jwks_path);
-	skey = s3_object_key(&t, RTN_STATE_PATH);
-	snprintf(src, sizeof(src), "s3://%s/%s", t.bucket, key != NULL ? key : "?");
-	if (key == NULL || skey == NULL || (jwks = get_object(&b, key, &etag, &err)) == NULL) {
-		link_add(ch, "origin", "error", src, NULL, "saoidc publish --key ... s3://BUCKET/PREFIX", "%s",
-			 err.msg);
+	if ((src = store_name(&st, ch->c->jwks_path)) == NULL ||
+	    (jwks = get_object(&st, ch->c->jwks_path, &etag, &err)) == NULL) {
+		link_add(ch, "origin", "error", src != NULL ? src : ch->c->bucket, NULL, fix, "%s",
+			 src != NULL ? err.msg : "out of memory");
 		goto out;
 	}
 	kids_of(jwks, &ch->origin);
 	ch->have_origin = true;
-	if ((state = get_object(&b, skey, &setag, &err)) != NULL)
+	if ((state = get_object(&st, RTN_STATE_PATH, NULL, &err)) != NULL)
 		retained_of(state, &ch->retained);
 	missing(&ch->keys, &ch->origin, miss, sizeof(miss));
-	if (ch->have_keys && miss[0] != '\0')
-		link_add(ch, "origin", "drift", src, &ch->origin,
-			 "publish the keys: saoidc publish --key ... s3://BUCKET/PREFIX (or wait for the sync)",
-			 "the bucket's JWKS lacks signing key%s %s", strchr(miss, ',') ? "s" : "", miss);
-	else {
+	if (ch->have_keys && miss[0] != '\0') {
+		strncat(fix, " (or wait for the sync)", sizeof(fix) - strlen(fix) - 1);
+		link_add(ch, "origin", "drift", src, &ch->origin, fix, "the store's JWKS lacks signing key%s %s",
+			 strchr(miss, ',') ? "s" : "", miss);
+	} else {
 		clusters_of(state, shared, sizeof(shared));
-		link_add(ch, "origin", "ok", src, &ch->origin, NULL, "ETag %s; %zu key%s kept by retention%s%s",
+		link_add(ch, "origin", "ok", src, &ch->origin, NULL, "version %s; %zu key%s kept by retention%s%s",
 			 etag != NULL ? etag : "?", ch->retained.n, ch->retained.n == 1 ? "" : "s",
 			 state == NULL ? " (no retention state)" : "", shared);
 	}
 out:
 	json_decref(jwks);
 	json_decref(state);
-	free(key);
-	free(skey);
 	free(etag);
-	free(setag);
-	s3_target_clear(&t);
+	free(src);
+	store_close(&st);
 }
 
 /* GET as STS would; NULL (with err) unless 200 and a JSON object. r keeps the headers. */

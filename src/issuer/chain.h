@@ -22,7 +22,7 @@
 typedef struct chain_cfg {
 	const char *issuer;
 	const key_set *keys; /* NULL: no keys link */
-	const char *bucket;  /* s3://BUCKET[/PREFIX]; NULL: no origin link */
+	const char *bucket;  /* s3://, azblob:// or gs:// (as publish takes it); NULL: no origin link */
 	const char *jwks_path;
 	bool aws; /* the iam link */
 	const char *region;

@@ -132,6 +132,41 @@ static bool on_cloudfront(const char *url)
 	return (size_t)(end - h) > sizeof(cf) - 1 && strncmp(end - (sizeof(cf) - 1), cf, sizeof(cf) - 1) == 0;
 }
 
+/* A host's name ends with suffix (".blob.core.windows.net"). */
+static bool host_ends(const char *url, const char *suffix)
+{
+	const char *h = strncmp(url, "https://", 8) == 0 ? url + 8 : url, *end = h + strcspn(h, "/:");
+	size_t n = strlen(suffix);
+
+	return (size_t)(end - h) > n && strncmp(end - n, suffix, n) == 0;
+}
+
+/* For a refusal (403, 409) or a miss (404) from the stores publish writes to, what to do. */
+static const char *store_hint(const char *url, long status, const char *fix_404)
+{
+	bool gcs = strncmp(url, "https://storage.googleapis.com/", 31) == 0;
+	bool blob = host_ends(url, ".blob.core.windows.net") || host_ends(url, ".blob.core.chinacloudapi.cn") ||
+		    host_ends(url, ".blob.core.usgovcloudapi.net");
+	bool web = strstr(url, ".web.core.") != NULL;
+
+	if (gcs && (status == 403 || status == 401))
+		return "Cloud Storage refuses anyone reading it: grant allUsers roles/storage.objectViewer on the "
+		       "bucket "
+		       "(uniform access), or publish with --acl public-read (fine-grained access)";
+	if (blob && (status == 409 || status == 403))
+		return "the storage account refuses anonymous reads (AllowBlobPublicAccess off, or a private "
+		       "container): allow them and set the container's access level to blob, or publish to the "
+		       "static website: saoidc publish ... azblob://ACCOUNT/$web --issuer https://ACCOUNT.zNN.web...";
+	if (blob && status == 404)
+		return "no such blob, or the container is private (Azure answers 404 to anonymous readers then): "
+		       "publish with saoidc publish ... azblob://ACCOUNT/CONTAINER/PREFIX, and make the container's "
+		       "access level blob";
+	if (web && status == 404)
+		return "the static website has no such file: publish to azblob://ACCOUNT/$web/PREFIX with this issuer "
+		       "(the issuer's path is the prefix)";
+	return fix_404;
+}
+
 #define CF_DEPLOYING                                                                                                   \
 	"a new CloudFront distribution takes minutes to deploy, and its domain does not answer until then: "           \
 	"if `saoidc publish --private` just made it, this is the distribution still deploying; wait "                  \
@@ -170,7 +205,8 @@ static json_t *get_json(verify_report *rep, const char *name, const char *url, c
 		return NULL;
 	}
 	if (r.status != 200) {
-		add(rep, name, CHECK_FAIL, cf ? CF_DEPLOYING : fix_404, "GET %s answered HTTP %ld", url, r.status);
+		add(rep, name, CHECK_FAIL, cf ? CF_DEPLOYING : store_hint(url, r.status, fix_404),
+		    "GET %s answered HTTP %ld", url, r.status);
 	} else if ((j = json_loadb(r.body != NULL ? r.body : "", r.len, 0, NULL)) == NULL || !json_is_object(j)) {
 		json_decref(j);
 		j = NULL;

@@ -76,6 +76,15 @@ is "$(azb read pub cl1/keys.json | kids)" "$(printf '%s\n%s\n' "$KA" "$KB" | sor
 	"the JWKS holds the new key and the retained old one"
 contains "$ERR" "key $KA (gone from the source since" "the log says the old key is retained"
 
+# status reads the origin through the Blob API: both keys there; a key not published is drift.
+SJ=$("$SAOIDC" status --issuer "https://$ACCT.blob.core.windows.net/pub/cl1" --key "$A" --key "$B" \
+	--bucket azblob://$ACCT/pub/cl1 --connect-to 127.0.0.1:1 --json 2>/dev/null)
+origin() { /usr/bin/python3 -c 'import json,sys; l=[x for x in json.load(sys.stdin)["links"] if x["link"]=="origin"][0]; print(l["verdict"], l["source"], len(l["kids"]))'; }
+is "$(printf %s "$SJ" | origin)" "ok azblob://$ACCT/pub/cl1/keys.json 2" "status --bucket azblob://: the origin link reads both keys"
+SJ=$("$SAOIDC" status --issuer "https://$ACCT.blob.core.windows.net/pub/cl1" --key "$KEYS/demo-ec384.key" \
+	--bucket azblob://$ACCT/pub/cl1 --connect-to 127.0.0.1:1 --json 2>/dev/null)
+is "$(printf %s "$SJ" | origin)" "drift azblob://$ACCT/pub/cl1/keys.json 2" "  and a signing key it lacks is drift"
+
 # The dry run prints the Blob requests and writes nothing.
 E1=$(azb read pub cl1/keys.json | field etag)
 run "$SAOIDC" publish --key "$A" --dry-run azblob://$ACCT/pub/cl2

@@ -18,7 +18,7 @@ trap 'kill $PIDS 2>/dev/null; [ -n "${GCS_KEEP:-}" ] || rm -rf "$T_TMP"' EXIT
 unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG GCE_METADATA_HOST STORAGE_EMULATOR_HOST
 export HOME="$T_TMP" NO_GCE_CHECK=true
 
-make_chain "$T_TMP/pki" localhost
+make_chain "$T_TMP/pki" localhost storage.googleapis.com
 export SSL_CERT_FILE="$T_TMP/pki/root.pem" NODE_EXTRA_CA_CERTS="$T_TMP/pki/root.pem"
 GP=$(free_port)
 G2=$(free_port)
@@ -102,6 +102,18 @@ contains "$ERR" "keys.json: unchanged" "and says the documents are unchanged"
 run "$SAOIDC" publish --key "$B" gs://pub/cl1
 is "$RC $(gcs pub cl1/keys.json | kids)" "0 $BOTH" "a new key is published and the old one retained"
 is "$(grep -c '"conditional": "[1-9]' "$T_TMP/gcs.log")" 1 "the retention state was rewritten with ifGenerationMatch of the one read"
+
+# verify reads the issuer as STS would, on storage.googleapis.com (dialled at the stand-in);
+# status reads the origin through the JSON API.
+VJ=$("$SAOIDC" verify --issuer https://storage.googleapis.com/pub/cl1 --connect-to "127.0.0.1:$GP" --ca-file "$T_TMP/pki/root.pem" --json 2>/dev/null)
+is "$(printf %s "$VJ" | /usr/bin/python3 -c 'import json,sys; c={x["check"]: x["status"] for x in json.load(sys.stdin)["checks"]}; print(c.get("discovery"), c.get("jwks"), c.get("issuer"))')" \
+	"pass pass pass" "verify: the discovery document and JWKS on storage.googleapis.com pass as STS reads them"
+run "$SAOIDC" verify --issuer https://storage.googleapis.com/priv/cl1 --connect-to "127.0.0.1:$GP" --ca-file "$T_TMP/pki/root.pem"
+contains "$OUT$ERR" "grant allUsers roles/storage.objectViewer" "verify: a bucket no one may read gets the Cloud Storage fix"
+SJ=$("$SAOIDC" status --issuer https://storage.googleapis.com/pub/cl1 --key "$A" --key "$B" --bucket gs://pub/cl1 \
+	--connect-to "127.0.0.1:$GP" --ca-file "$T_TMP/pki/root.pem" --json 2>/dev/null)
+is "$(printf %s "$SJ" | /usr/bin/python3 -c 'import json,sys; l=[x for x in json.load(sys.stdin)["links"] if x["link"]=="origin"][0]; print(l["verdict"], l["source"], len(l["kids"]))')" \
+	"ok gs://pub/cl1/keys.json 2" "status --bucket gs://: the origin link reads both keys through the JSON API"
 
 # --dry-run prints the uploads and makes none.
 N=$(inserts "$T_TMP/gcs.log")

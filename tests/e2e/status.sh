@@ -54,7 +54,7 @@ contains "$OUT" "$(printf '%-10s %-6s' origin ok)" "  while the bucket has both 
 # A signing key the bucket does not have.
 st --key "$RSA" --key "$KEYS/demo-ec384.pub"
 contains "$OUT" "$(printf '%-10s %-6s' origin drift)" "a signing key missing from the bucket: origin drift"
-contains "$OUT" "the bucket's JWKS lacks signing key $(kid_of "$KEYS/demo-ec384.pub")" "  naming it"
+contains "$OUT" "the store's JWKS lacks signing key $(kid_of "$KEYS/demo-ec384.pub")" "  naming it"
 
 # The key retired from the source stays in the bucket by retention, and status counts it.
 ok "publish without the first key" "$SAOIDC" publish --issuer "$ISS" --key "$EC" s3://saoidc-status/c
