@@ -14,7 +14,7 @@ B="$KEYS/demo-ec256.key"
 ACCT=devstoreaccount1
 DEVKEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 PIDS=""
-trap 'kill $PIDS 2>/dev/null; rm -rf "$T_TMP"' EXIT
+trap 'kill $PIDS 2>/dev/null; wait; rm -rf "$T_TMP"' EXIT
 # Only the loopback servers: no real Azure credentials or cloud from the caller.
 unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY AZURE_STORAGE_SAS_TOKEN \
 	AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_FEDERATED_TOKEN_FILE AZURE_AUTHORITY_HOST
@@ -91,6 +91,30 @@ run "$SAOIDC" publish --key "$A" --dry-run azblob://$ACCT/pub/cl2
 contains "$OUT" "PUT http://127.0.0.1:$AP/$ACCT/pub/cl2/keys.json" "--dry-run prints the Put Blob it would make"
 contains "$OUT" "x-ms-blob-content-type: application/jwk-set+json" "with the blob's content type"
 is "$(azb list pub | grep -c '^cl2/')" 0 "and writes nothing"
+
+# Sovereign clouds by their endpoint suffix; a dry run without credentials still shows the requests.
+run env -u AZURE_STORAGE_CONNECTION_STRING "$SAOIDC" publish --key "$A" --dry-run --endpoint-suffix core.chinacloudapi.cn azblob://acct21v/pub/x
+is "$RC" 0 "a dry run without credentials exits 0"
+contains "$OUT" "PUT https://acct21v.blob.core.chinacloudapi.cn/pub/x/keys.json" "--endpoint-suffix picks the cloud's Blob host"
+contains "$OUT" "https://acct21v.blob.core.chinacloudapi.cn/pub/x" "and the issuer on it"
+contains "$ERR" "is not read (no credentials)" "saying the retention state was not read"
+run env AZURE_STORAGE_CONNECTION_STRING="AccountName=acct21v;EndpointSuffix=core.usgovcloudapi.net" "$SAOIDC" publish --key "$A" --dry-run azblob://acct21v/pub/x
+contains "$OUT" "https://acct21v.blob.core.usgovcloudapi.net/pub/x" "a connection string's EndpointSuffix too"
+
+# publish --watch: a key change reaches the container without a restart.
+cp "$A" "$T_TMP/wkey.pem"
+WP=$(free_port)
+"$SAOIDC" publish --watch --interval 1h --status-listen "127.0.0.1:$WP" --key "$T_TMP/wkey.pem" azblob://$ACCT/pub/watch \
+	>"$T_TMP/w.out" 2>"$T_TMP/w.err" &
+WPID=$!
+PIDS="$PIDS $WPID"
+ok "publish --watch to Azure is ready" wait_for curl -sf "http://127.0.0.1:$WP/readyz"
+cp "$B" "$T_TMP/wkey.pem"
+kill -HUP $WPID
+ok "a key change is published by the watch" wait_for sh -c "cd '$HERE' && node azblob.mjs read pub watch/keys.json | grep -q '$KB'"
+kill -TERM $WPID
+wait $WPID
+is "$?" 0 "the watch stops on SIGTERM with 0"
 
 # A private container is refused before any write, with the way out.
 run "$SAOIDC" publish --key "$A" azblob://$ACCT/priv/cl1

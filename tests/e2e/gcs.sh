@@ -14,7 +14,7 @@ KEYS="$SRCDIR/keys"
 A="$KEYS/demo-rsa.key"
 B="$KEYS/demo-ec256.key"
 PIDS=""
-trap 'kill $PIDS 2>/dev/null; [ -n "${GCS_KEEP:-}" ] || rm -rf "$T_TMP"' EXIT
+trap 'kill $PIDS 2>/dev/null; wait; rm -rf "$T_TMP"' EXIT
 unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG GCE_METADATA_HOST STORAGE_EMULATOR_HOST
 export HOME="$T_TMP" NO_GCE_CHECK=true
 
