@@ -73,7 +73,8 @@ static int by_name(const void *a, const void *b)
 /* "name:value" lines, names lower-cased, sorted; for the x-ms-* headers and the query. */
 static bool sorted_lines(char **v, size_t n, buf *b, const char *sep_before, const char *sep_after)
 {
-	qsort(v, n, sizeof(*v), by_name);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_name);
 	for (size_t i = 0; i < n; i++) {
 		puts_(b, sep_before);
 		puts_(b, v[i]);

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) from the sources and runs each for
 # FUZZ_SECONDS (default 10) on its seed corpus plus a scratch corpus: key files (PEM, DER,
 # Secret JSON), If-None-Match and URLs, JWTs and JWKs, AWS XML and INI files, raw HTTP requests
-# to the server, AdmissionReviews, Kubernetes watch streams, IAM trust policies, retention states (one cluster or a fleet), serve --issuers files, and the command layer end to end (token decode/verify, jwks,
+# to the server, AdmissionReviews, Kubernetes watch streams, IAM trust policies, retention states (one cluster or a fleet), serve --issuers files, Azure connection strings, store URIs and Azure/Google error bodies, and the command layer end to end (token decode/verify, jwks,
 # inspect, discovery, pod-patch on hostile files and arguments). A crash, leak or sanitizer
 # report fails the test and leaves the reproducer in the log. `make fuzz` runs it longer.
 . "$SRCDIR/tests/lib.sh"
@@ -19,7 +19,7 @@ CONFIG_DIR=$(dirname "$(dirname "$SAOIDC")")
 LIBSRC=$(cd "$SRCDIR/src" && ls ./*/*.c | sed 's|^\./||' | grep -v '^cmd/')
 CMDSRC=$(cd "$SRCDIR/src" && ls cmd/*.c | grep -v '^cmd/main\.c$')
 export SAOIDC_FUZZ_KEY="$KEYS/demo-rsa.pub"
-for t in keys http jwt aws serve webhook watch trust retain issuers cmd; do
+for t in keys http jwt aws serve webhook watch trust retain issuers store cmd; do
 	srcs=""
 	extra=""
 	for s in $LIBSRC; do srcs="$srcs $SRCDIR/src/$s"; done
