@@ -366,8 +366,8 @@ int cmd_publish(int argc, char **argv)
 		      .retain_s = RETAIN_DEFAULT_S,
 		      .interval_s = 60,
 		      .status_listen = "127.0.0.1:9090"};
-	cli_opts o = {.positional =
-			  "s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or gs://BUCKET[/PREFIX]"};
+	cli_opts o = {.positional = "the store (s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or "
+				    "gs://BUCKET[/PREFIX])"};
 	sao_err err = {""};
 	key_set *keys = NULL;
 	pub_site *site = NULL;

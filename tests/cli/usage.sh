@@ -31,7 +31,7 @@ is "$RC" 0 "saoidc help help is the command list"
 contains "$OUT" "Usage: saoidc COMMAND" "saoidc help help prints the usage"
 run "$SAOIDC" help --help
 is "$RC $(printf '%s\n' "$OUT" | head -n 1)" "0 Usage: saoidc COMMAND [OPTIONS]" "saoidc help --help is the command list too"
-refused "publish without its bucket names what is missing" 2 "s3://BUCKET[/PREFIX] is missing" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub"
+refused "publish without its bucket names what is missing" 2 "the store (s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or gs://BUCKET[/PREFIX]) is missing" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub"
 refused "trust-policy without its cloud names what is missing" 2 "the cloud (aws, azure or gcp) is missing" "$SAOIDC" trust-policy --issuer https://oidc.example.com/c
 refused "serve --listen 8080 is a usage error (2), naming the forms" 2 "expected HOST:PORT" "$SAOIDC" serve --listen 8080 --issuer https://oidc.example.com/c --key "$KEYS/demo-rsa.pub"
 refused "keygen --out - is refused: no private key named -.key" 2 "--out takes a path" sh -c "cd '$T_TMP' && '$SAOIDC' keygen --out -"
