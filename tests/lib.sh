@@ -214,6 +214,22 @@ awsc() { aws --endpoint-url "http://127.0.0.1:$PP" "$@"; }
 published() { awsc s3 cp "s3://saoidc-test/$1/keys.json" - 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(' '.join(k['kid'] for k in json.load(sys.stdin)['keys']))"; }
 writes() { grep -cE '"method": "(PUT|POST|DELETE)"' "$T_TMP/s3.log" || true; }
 
+# at_once VAR=VALUE "ARGS1" "ARGS2": two saoidc runs at the same time, both with VAR set (a racing
+# endpoint); each ARGS is split on blanks (no globbing); output in $T_TMP/p1.out, p1.err, p2.*;
+# R1 and R2 are their exit codes.
+at_once() {
+	set -f
+	env "$1" "$SAOIDC" $2 >"$T_TMP/p1.out" 2>"$T_TMP/p1.err" &
+	_p1=$!
+	env "$1" "$SAOIDC" $3 >"$T_TMP/p2.out" 2>"$T_TMP/p2.err" &
+	_p2=$!
+	set +f
+	wait $_p1
+	R1=$?
+	wait $_p2
+	R2=$?
+}
+
 # start_iam NAME ARGS...: the IAM stand-in (tests/interop/iam_emulator.py ARGS) on a free port,
 # logging to $T_TMP/NAME.log; returns once it listens, with IAM_PORT and IAM_PID set.
 start_iam() {

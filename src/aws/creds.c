@@ -235,15 +235,7 @@ out:
 
 static bool set_env(const char *name)
 {
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0';
-}
-
-static void free_secret(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s));
+	return str_env(name) != NULL;
 }
 
 /* credential_process: runs the command through /bin/sh as the CLI does and reads its JSON
@@ -361,9 +353,9 @@ static bool creds_assume_role(const char *name, const char *role, const aws_wher
 	ok = sts_credentials(where, "AssumeRole", form, &base, what, src, out, err);
 out:
 	aws_creds_clear(&base);
-	free_secret(form);
-	free_secret(ext);
-	free_secret(eext);
+	str_free_secret(form);
+	str_free_secret(ext);
+	str_free_secret(eext);
 	free(sp);
 	free(cs);
 	free(sess);
@@ -411,8 +403,8 @@ static int profile_creds(const char *name, const aws_where *where, int depth, bo
 	}
 	ret = 0;
 out:
-	free_secret(sk);
-	free_secret(tok);
+	str_free_secret(sk);
+	str_free_secret(tok);
 	free(ak);
 	free(role);
 	free(proc);
@@ -439,7 +431,7 @@ bool aws_assume_role(const aws_creds *base, const char *role_arn, const char *ex
 	snprintf(src, sizeof(src), "role %s", role_arn);
 	ok = sts_credentials(where, "AssumeRole", form, base, what, src, out, err);
 out:
-	free_secret(form);
+	str_free_secret(form);
 	free(erole);
 	free(esess);
 	free(eext);

@@ -17,12 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-static void free_secret(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s));
-}
-
 /* "2026-12-02T10:00:00Z" (or with fractional seconds, or UTC): seconds since the epoch; 0 if
  * unreadable. */
 static time_t rfc3339(const char *s)
@@ -142,7 +136,7 @@ out:
 	json_decref(rc);
 	if (buf != NULL)
 		OPENSSL_clear_free(buf, n + 1);
-	free_secret(hdr);
+	str_free_secret(hdr);
 	fetch_result_clear(&r);
 	free(start);
 	free(region);

@@ -4,6 +4,7 @@
 
 #include "azure/entra.h"
 #include "util/b64.h"
+#include "util/str.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -15,12 +16,6 @@
 #define DEV_ACCOUNT "devstoreaccount1"
 #define DEV_KEY "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
-static void clear_free(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s));
-}
-
 void az_creds_clear(az_creds *c)
 {
 	free(c->account);
@@ -28,16 +23,9 @@ void az_creds_clear(az_creds *c)
 	free(c->suffix);
 	if (c->key != NULL)
 		OPENSSL_clear_free(c->key, c->key_len);
-	clear_free(c->sas);
-	clear_free(c->token);
+	str_free_secret(c->sas);
+	str_free_secret(c->token);
 	memset(c, 0, sizeof(*c));
-}
-
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
 typedef struct conn {
@@ -48,8 +36,8 @@ typedef struct conn {
 static void conn_clear(conn *k)
 {
 	free(k->account);
-	clear_free(k->key);
-	clear_free(k->sas);
+	str_free_secret(k->key);
+	str_free_secret(k->sas);
 	free(k->endpoint);
 	free(k->suffix);
 	free(k->protocol);
@@ -90,7 +78,7 @@ static bool conn_parse(const char *s, conn *k, sao_err *err)
 
 			if (strlen(fields[i].name) != nl || strncasecmp(p, fields[i].name, nl) != 0)
 				continue;
-			clear_free(*dst);
+			str_free_secret(*dst);
 			if ((*dst = strndup(eq + 1, n - nl - 1)) == NULL) {
 				conn_clear(k);
 				return err_set(err, "out of memory");
@@ -120,7 +108,7 @@ static bool set_sas(az_creds *c, const char *sas, sao_err *err)
 /* 1. the connection string: its endpoint, and its credential if it has one. */
 static bool from_conn(az_creds *c, const char *account, sao_err *err)
 {
-	const char *s = env("AZURE_STORAGE_CONNECTION_STRING");
+	const char *s = str_env("AZURE_STORAGE_CONNECTION_STRING");
 	conn k;
 	bool ok = false;
 
@@ -174,8 +162,8 @@ out:
 /* 2. and 3.: a key or SAS for AZURE_STORAGE_ACCOUNT, or Microsoft Entra ID. */
 static bool from_env(az_creds *c, const char *account, sao_err *err)
 {
-	const char *acct = env("AZURE_STORAGE_ACCOUNT"), *key = env("AZURE_STORAGE_KEY");
-	const char *sas = env("AZURE_STORAGE_SAS_TOKEN"), *src = NULL;
+	const char *acct = str_env("AZURE_STORAGE_ACCOUNT"), *key = str_env("AZURE_STORAGE_KEY");
+	const char *sas = str_env("AZURE_STORAGE_SAS_TOKEN"), *src = NULL;
 
 	if ((key != NULL || sas != NULL) && acct != NULL && strcmp(acct, account) != 0)
 		return err_set(err,

@@ -4,6 +4,7 @@
 
 #include "net/oauth.h"
 #include "util/fsio.h"
+#include "util/str.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -13,17 +14,10 @@
 #define STORAGE_SCOPE "https://storage.azure.com/.default"
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
 bool az_entra_configured(void)
 {
-	return env("AZURE_TENANT_ID") != NULL && env("AZURE_CLIENT_ID") != NULL &&
-	       (env("AZURE_CLIENT_SECRET") != NULL || env("AZURE_FEDERATED_TOKEN_FILE") != NULL);
+	return str_env("AZURE_TENANT_ID") != NULL && str_env("AZURE_CLIENT_ID") != NULL &&
+	       (str_env("AZURE_CLIENT_SECRET") != NULL || str_env("AZURE_FEDERATED_TOKEN_FILE") != NULL);
 }
 
 /* A tenant is a GUID or a domain name: nothing that would change the token URL's path. */
@@ -38,9 +32,9 @@ static bool tenant_ok(const char *t)
 
 bool az_entra_token(char **token, const char **source, sao_err *err)
 {
-	const char *tenant = env("AZURE_TENANT_ID"), *client = env("AZURE_CLIENT_ID");
-	const char *secret = env("AZURE_CLIENT_SECRET"), *file = env("AZURE_FEDERATED_TOKEN_FILE");
-	const char *host = env("AZURE_AUTHORITY_HOST");
+	const char *tenant = str_env("AZURE_TENANT_ID"), *client = str_env("AZURE_CLIENT_ID");
+	const char *secret = str_env("AZURE_CLIENT_SECRET"), *file = str_env("AZURE_FEDERATED_TOKEN_FILE");
+	const char *host = str_env("AZURE_AUTHORITY_HOST");
 	char *assertion = NULL, *form = NULL, *url = NULL;
 	bool ok = false;
 

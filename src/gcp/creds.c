@@ -6,6 +6,7 @@
 #include "net/fetch.h"
 #include "net/oauth.h"
 #include "util/fsio.h"
+#include "util/str.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -21,23 +22,10 @@
 #define GOOGLE_TOKEN_URI "https://oauth2.googleapis.com/token"
 #define GOOGLE_STS_URI "https://sts.googleapis.com/v1/token"
 
-static void clear_free(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s));
-}
-
 void gcp_creds_clear(gcp_creds *c)
 {
-	clear_free(c->token);
+	str_free_secret(c->token);
 	memset(c, 0, sizeof(*c));
-}
-
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
 static const char *field(const json_t *j, const char *name)
@@ -99,8 +87,8 @@ out:
 	BIO_free(bio);
 	EVP_PKEY_free(pkey);
 	json_decref(claims);
-	clear_free(assertion);
-	clear_free(form);
+	str_free_secret(assertion);
+	str_free_secret(form);
 	return ok;
 }
 
@@ -135,7 +123,7 @@ static bool subject_token(const json_t *src, const char *file, char **tok, sao_e
 	ok = (*tok = strdup(field(j, name))) != NULL || (err_set(err, "out of memory"), false);
 out:
 	json_decref(j);
-	clear_free(text);
+	str_free_secret(text);
 	return ok;
 }
 
@@ -184,9 +172,9 @@ static bool external_account(const json_t *j, const char *file, gcp_creds *c, sa
 	snprintf(c->source, sizeof(c->source), "workload identity federation (%.120s)", aud);
 	ok = true;
 out:
-	clear_free(subject);
-	clear_free(form);
-	clear_free(sts);
+	str_free_secret(subject);
+	str_free_secret(form);
+	str_free_secret(sts);
 	return ok;
 }
 
@@ -211,7 +199,7 @@ static bool authorized_user(const json_t *j, const char *file, gcp_creds *c, sao
 	}
 	ok = oauth_token(uri, form, "access_token", "Google user credentials (refresh token)", &c->token, NULL, err);
 	snprintf(c->source, sizeof(c->source), "user credentials (%.120s)", file);
-	clear_free(form);
+	str_free_secret(form);
 	return ok;
 }
 
@@ -252,7 +240,7 @@ out:
 /* The metadata server: false in *found when nothing answers there. */
 static bool from_metadata(gcp_creds *c, bool *found, sao_err *err)
 {
-	const char *host = env("GCE_METADATA_HOST") != NULL ? env("GCE_METADATA_HOST") : "169.254.169.254";
+	const char *host = str_env("GCE_METADATA_HOST") != NULL ? str_env("GCE_METADATA_HOST") : "169.254.169.254";
 	const char *hs[] = {"Metadata-Flavor: Google"};
 	char url[300];
 	fetch_result r = {0};
@@ -293,8 +281,9 @@ out:
 
 bool gcp_creds_load(gcp_creds *c, bool need, sao_err *err)
 {
-	const char *file = env("GOOGLE_APPLICATION_CREDENTIALS"), *cfg = env("CLOUDSDK_CONFIG"), *home = env("HOME");
-	const char *skip = env("NO_GCE_CHECK");
+	const char *file = str_env("GOOGLE_APPLICATION_CREDENTIALS"), *cfg = str_env("CLOUDSDK_CONFIG"),
+		   *home = str_env("HOME");
+	const char *skip = str_env("NO_GCE_CHECK");
 	char adc[512] = "";
 	bool found = false;
 

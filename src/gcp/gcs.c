@@ -3,6 +3,7 @@
 #include "gcp/gcs.h"
 
 #include "net/retry.h"
+#include "util/str.h"
 #include "util/url.h"
 
 #include <jansson.h>
@@ -16,11 +17,11 @@
 
 char *gcs_base(sao_err *err)
 {
-	const char *e = getenv("STORAGE_EMULATOR_HOST");
+	const char *e = str_env("STORAGE_EMULATOR_HOST");
 	char *s = NULL;
 	size_t n;
 
-	if (e == NULL || e[0] == '\0')
+	if (e == NULL)
 		e = "https://storage.googleapis.com";
 	/* "host:port" (the libraries' emulator form) means http. */
 	if (asprintf(&s, "%s%s", strstr(e, "://") != NULL ? "" : "http://", e) < 0)

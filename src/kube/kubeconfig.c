@@ -7,6 +7,7 @@
 #include "util/fsio.h"
 #include "util/proc.h"
 #include "util/yaml.h"
+#include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,20 +22,14 @@
 #define EXEC_OUT_MAX (64 * 1024)
 #define EXEC_DEADLINE_MS 60000L /* kubectl has none; a plugin that hangs must not hang saoidc */
 
-static void free_secret(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s));
-}
-
 void kube_conn_clear(kube_conn *c)
 {
 	free(c->server);
 	free(c->ca_file);
 	free(c->ca_pem);
-	free_secret(c->token);
+	str_free_secret(c->token);
 	free(c->cert_pem);
-	free_secret(c->key_pem);
+	str_free_secret(c->key_pem);
 	free(c->where);
 	memset(c, 0, sizeof(*c));
 }

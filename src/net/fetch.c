@@ -289,8 +289,8 @@ bool fetch_do(const fetch_req *req, fetch_result *r, sao_err *err)
 	}
 	if (o->ca_file != NULL)
 		SETOPT(CURLOPT_CAINFO, o->ca_file);
-	else if (o->ca_pem == NULL && getenv("SSL_CERT_FILE") != NULL && getenv("SSL_CERT_FILE")[0] != '\0')
-		SETOPT(CURLOPT_CAINFO, getenv("SSL_CERT_FILE")); /* as OpenSSL, curl(1) and Go read it */
+	else if (o->ca_pem == NULL && str_env("SSL_CERT_FILE") != NULL)
+		SETOPT(CURLOPT_CAINFO, str_env("SSL_CERT_FILE")); /* as OpenSSL, curl(1) and Go read it */
 	if (o->ca_pem != NULL) {
 		struct curl_blob b = {(void *)o->ca_pem, strlen(o->ca_pem), CURL_BLOB_COPY};
 

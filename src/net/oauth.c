@@ -4,18 +4,13 @@
 
 #include "net/retry.h"
 #include "util/url.h"
+#include "util/str.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void clear_free(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s));
-}
 
 char *oauth_form(const char *const *pairs)
 {
@@ -26,8 +21,8 @@ char *oauth_form(const char *const *pairs)
 
 		if (v == NULL || asprintf(&n, "%s%s%s=%s", out, out[0] ? "&" : "", pairs[i], v) < 0)
 			n = NULL;
-		clear_free(v);
-		clear_free(out);
+		str_free_secret(v);
+		str_free_secret(out);
 		out = n;
 	}
 	return out;
@@ -95,7 +90,7 @@ static bool post(const char *url, const char *body, const char *ctype, const cha
 	ok = read_answer(&r, url, field, what, token, expires_in, err);
 out:
 	fetch_result_clear(&r);
-	clear_free(auth);
+	str_free_secret(auth);
 	return ok;
 }
 

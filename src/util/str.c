@@ -3,6 +3,7 @@
 #include "util/str.h"
 
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,4 +139,17 @@ char *str_escape(const char *in, size_t max, unsigned flags)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void str_free_secret(char *s)
+{
+	if (s != NULL)
+		OPENSSL_clear_free(s, strlen(s));
+}
+
+const char *str_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
 }

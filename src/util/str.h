@@ -32,4 +32,11 @@ char *str_escape(const char *in, size_t max, unsigned flags);
 /* Cuts leading and trailing white space in place; returns the first non-space character. */
 char *str_trim(char *s);
 
+/* Frees a secret string (a token, a key, a form holding one) after overwriting it; NULL is fine. */
+void str_free_secret(char *s);
+
+/* The value of an environment variable, or NULL when it is unset or empty (as the cloud SDKs
+ * treat an empty one). */
+const char *str_env(const char *name);
+
 #endif

@@ -82,14 +82,8 @@ is "$(writes)" 0 "  and nothing was written"
 # both read the same state before either writes): neither loses the other's key.
 run "$SAOIDC" publish --key "$A" --cluster a s3://saoidc-test/race
 : >"$T_TMP/race.log"
-AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "$SAOIDC" publish --key "$B" --cluster b s3://saoidc-test/race >/dev/null 2>"$T_TMP/p1.err" &
-P1=$!
-AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "$SAOIDC" publish --key "$C" --cluster c s3://saoidc-test/race >/dev/null 2>"$T_TMP/p2.err" &
-P2=$!
-wait $P1
-R1=$?
-wait $P2
-R2=$?
+at_once AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "publish --key $B --cluster b s3://saoidc-test/race" \
+	"publish --key $C --cluster c s3://saoidc-test/race"
 is "$R1 $R2" "0 0" "two clusters publishing at once both exit 0"
 is "$(published race)" "$KA $KB $KC" "the JWKS holds a's, b's and c's keys"
 R=$(grep -c '"status": 412' "$T_TMP/race.log")

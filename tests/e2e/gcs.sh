@@ -151,14 +151,8 @@ is "$RC" 1 "objectAdmin alone: a private bucket is refused"
 contains "$ERR" "anyone reading the bucket is refused" "  said so"
 
 # Two clusters racing on the retention state (the stand-in holds conditional writes 1.5 s).
-STORAGE_EMULATOR_HOST="https://127.0.0.1:$G2" "$SAOIDC" publish --key "$A" --cluster one gs://pub/race >"$T_TMP/p1.out" 2>"$T_TMP/p1.err" &
-P1=$!
-STORAGE_EMULATOR_HOST="https://127.0.0.1:$G2" "$SAOIDC" publish --key "$B" --cluster two gs://pub/race >"$T_TMP/p2.out" 2>"$T_TMP/p2.err" &
-P2=$!
-wait $P1
-R1=$?
-wait $P2
-R2=$?
+at_once STORAGE_EMULATOR_HOST="https://127.0.0.1:$G2" "publish --key $A --cluster one gs://pub/race" \
+	"publish --key $B --cluster two gs://pub/race"
 is "$R1 $R2" "0 0" "two clusters publishing at once both exit 0"
 is "$(STORAGE_EMULATOR_HOST="https://127.0.0.1:$G2" GCS_TOKEN=$T2 gcs pub race/keys.json | kids)" "$BOTH" "the JWKS holds both clusters' keys"
 R=$(grep -c '"reason": "conditionNotMet"' "$T_TMP/gcs2.log")

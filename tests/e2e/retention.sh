@@ -93,12 +93,8 @@ run "$SAOIDC" publish --key "$A" s3://saoidc-test/race
 C="$KEYS/demo-ec384.pub"
 E="$KEYS/demo-ec521.pub"
 : >"$T_TMP/s3.log"
-AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "$SAOIDC" publish --key "$C" --retain 1h s3://saoidc-test/race >"$T_TMP/p1.out" 2>"$T_TMP/p1.err" &
-P1=$!
-AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "$SAOIDC" publish --key "$E" --retain 1h s3://saoidc-test/race >"$T_TMP/p2.out" 2>"$T_TMP/p2.err" &
-P2=$!
-wait $P1; R1=$?
-wait $P2; R2=$?
+at_once AWS_ENDPOINT_URL_S3="http://127.0.0.1:$RP" "publish --key $C --retain 1h s3://saoidc-test/race" \
+	"publish --key $E --retain 1h s3://saoidc-test/race"
 is "$R1 $R2" "0 0" "both publishers exit 0"
 J=$(published race)
 case " $J " in *" $(kid_of "$C") "*) pass "the JWKS keeps the first publisher's key" ;; *) fail "the JWKS keeps the first publisher's key" "JWKS: $J" ;; esac

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from jwcrypto import jwk, jws
 
-from testhttp import reply, serve_tls
+from testhttp import note, reply, serve_tls
 
 SCOPE = "https://storage.azure.com/.default"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -50,16 +50,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def note(self, **kv):
-        with self.server.lock:
-            with open(self.server.log, "a") as f:
-                f.write(json.dumps(kv) + "\n")
-
     def refuse(self, grant, error, code, text):
         body = {"error": error, "error_description": "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\n"
                 "Timestamp: %s" % (code, text, uuid.uuid4(), uuid.uuid4(), time.strftime("%Y-%m-%d %H:%M:%SZ")),
                 "error_codes": [code], "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ")}
-        self.note(path=self.path, grant=grant, status=400, error=error, code=code)
+        note(self.server, path=self.path, grant=grant, status=400, error=error, code=code)
         reply(self, 400, json.dumps(body), "application/json; charset=utf-8")
 
     def check_assertion(self, token):
@@ -116,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
             why = self.check_assertion(f["client_assertion"])
             if why:
                 return self.refuse(grant, "invalid_client", *why)
-        self.note(path=self.path, grant=grant, status=200)
+        note(self.server, path=self.path, grant=grant, status=200)
         reply(self, 200, json.dumps({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
                                      "access_token": access_token(s.tenant, s.client)}),
               "application/json; charset=utf-8")
@@ -135,7 +130,7 @@ def main():
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), Handler)
     serve_tls(srv, a.cert, a.key)
     srv.tenant, srv.client, srv.secret, srv.log = a.tenant, a.client_id, a.secret, a.log
-    srv.issuer, srv.subject, srv.lock = a.issuer, a.subject, threading.Lock()
+    srv.issuer, srv.subject, srv.log_lock = a.issuer, a.subject, threading.Lock()
     srv.jwks = jwk.JWKSet.from_json(open(a.jwks).read()) if a.jwks else None
     print("listening", flush=True)
     srv.serve_forever()

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from jwcrypto import jwk, jws
 
-from testhttp import reply, serve_tls
+from testhttp import note, reply, serve_tls
 
 # The storage v1 discovery document's API-wide parameters (its top-level "parameters").
 GLOBAL_PARAMS = {"alt": ["json", "media"], "fields": None, "key": None, "oauth_token": None, "prettyPrint": None,
@@ -90,20 +90,15 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def note(self, **kv):
-        with self.server.state.lock:
-            with open(self.server.log, "a") as f:
-                f.write(json.dumps(kv) + "\n")
-
     def gerr(self, method, status, reason, message, extra=None):
         e = {"domain": "global", "reason": reason, "message": message}
         e.update(extra or {})
-        self.note(method=method, status=status, reason=reason, path=self.path)
+        note(self.server, method=method, status=status, reason=reason, path=self.path)
         reply(self, status, json.dumps({"error": {"code": status, "message": message, "errors": [e]}}),
               "application/json; charset=UTF-8")
 
     def oauth_err(self, what, status, error, desc):
-        self.note(method=what, status=status, error=error)
+        note(self.server, method=what, status=status, error=error)
         reply(self, status, json.dumps({"error": error, "error_description": desc}), "application/json; charset=utf-8")
 
     def body(self):
@@ -114,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         tok = "ya29.stand-in-" + secrets.token_urlsafe(24)
         with self.server.state.lock:
             self.server.state.tokens[tok] = kind
-        self.note(method=what, status=200)
+        note(self.server, method=what, status=200)
         out = {"access_token": tok, "expires_in": 3599, "token_type": "Bearer"}
         out.update(extra or {})
         reply(self, 200, json.dumps(out), "application/json; charset=utf-8")
@@ -200,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
         tok = "ya29.impersonated-" + secrets.token_urlsafe(24)
         with self.server.state.lock:
             self.server.state.tokens[tok] = "storage"
-        self.note(method="iamcredentials.generateAccessToken", status=200)
+        note(self.server, method="iamcredentials.generateAccessToken", status=200)
         reply(self, 200, json.dumps({"accessToken": tok, "expireTime": time.strftime(
             "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))}), "application/json; charset=utf-8")
 
@@ -268,14 +263,14 @@ class Handler(BaseHTTPRequestHandler):
                              "may not exist)." % (perm, perm))
         if mid == "storage.buckets.get":
             mode = self.server.state.buckets[bucket]
-            self.note(method=mid, status=200)
+            note(self.server, method=mid, status=200)
             return reply(self, 200, json.dumps({"iamConfiguration": {"uniformBucketLevelAccess": {
                 "enabled": mode != "fine"}}}), "application/json; charset=UTF-8")
         if mid == "storage.buckets.getIamPolicy":
             bindings = [{"role": "roles/storage.admin", "members": ["projectOwner:proj"]}]
             if self.server.state.buckets[bucket] == "uniform-public":
                 bindings.append({"role": "roles/storage.objectViewer", "members": ["allUsers"]})
-            self.note(method=mid, status=200)
+            note(self.server, method=mid, status=200)
             return reply(self, 200, json.dumps({"kind": "storage#policy", "resourceId": "projects/_/buckets/" + bucket,
                                                 "version": 1, "etag": "CAE=", "bindings": bindings}),
                          "application/json; charset=UTF-8")
@@ -309,7 +304,7 @@ class Handler(BaseHTTPRequestHandler):
         if "ifGenerationMatch" in q and int(q["ifGenerationMatch"]) != o["generation"]:
             return self.gerr(mid, 412, "conditionNotMet", "At least one of the pre-conditions you specified did "
                              "not hold.", {"locationType": "header", "location": "If-Match"})
-        self.note(method=mid, status=200, alt=q.get("alt", "json"))
+        note(self.server, method=mid, status=200, alt=q.get("alt", "json"))
         if q.get("alt") == "media":
             return reply(self, 200, o["data"], o["contentType"], self.media_headers(o))
         return reply(self, 200, json.dumps(self.resource(bucket, o)), "application/json; charset=UTF-8")
@@ -358,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
             with s.state.lock:
                 first, s.hung = not s.hung, True
             if first:
-                self.note(method=mid, status="hanging", name=name)
+                note(self.server, method=mid, status="hanging", name=name)
                 time.sleep(60)
                 return None
         if "ifGenerationMatch" in q and s.slow_ms:
@@ -378,7 +373,7 @@ class Handler(BaseHTTPRequestHandler):
         if fail:
             return self.gerr(mid, 412, "conditionNotMet", "At least one of the pre-conditions you specified did not "
                              "hold.", {"locationType": "header", "location": "If-Match"})
-        self.note(method=mid, status=200, name=name, conditional=q.get("ifGenerationMatch"),
+        note(self.server, method=mid, status=200, name=name, conditional=q.get("ifGenerationMatch"),
                   acl=q.get("predefinedAcl"))
         reply(self, 200, json.dumps(self.resource(bucket, o)), "application/json; charset=UTF-8")
 
@@ -390,7 +385,7 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.state.lock:
             o = self.server.state.objects.get((bucket, name))
         readable = mode == "uniform-public" or (o is not None and o.get("public"))
-        self.note(method="public-get", status=200 if readable and o else (404 if mode == "uniform-public" else 403))
+        note(self.server, method="public-get", status=200 if readable and o else (404 if mode == "uniform-public" else 403))
         if mode is None:
             return reply(self, 404, "<Error><Code>NoSuchBucket</Code></Error>", "application/xml; charset=UTF-8")
         if not readable:
@@ -456,6 +451,7 @@ def main():
     srv.methods, srv.members = load_model(a.go_client)
     srv.state = State(dict(b.split(":", 1) for b in a.bucket))
     srv.log, srv.role, srv.slow_ms, srv.hang, srv.hung = a.log, a.role, a.slow_conditional_ms, a.hang, False
+    srv.log_lock = threading.Lock()
     srv.sts_audience, srv.issuer = a.sts_audience, a.issuer
     srv.jwks = jwk.JWKSet.from_json(open(a.jwks).read()) if a.jwks else None
     if a.sa_key:

@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.parse
 
-from testhttp import reply
+from testhttp import note, reply
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -25,11 +25,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
-
-    def note(self, **kv):
-        with self.server.lock:
-            with open(self.server.log, "a") as f:
-                f.write(json.dumps(kv) + "\n")
 
     def forward(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -40,7 +35,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 first = not self.server.hung
                 self.server.hung = True
             if first:
-                self.note(method=self.command, path=self.path, conditional=cond, status="hanging")
+                note(self.server, method=self.command, path=self.path, conditional=cond, status="hanging")
                 time.sleep(60)
                 return
         if self.command == "PUT" and cond and self.server.slow_ms:
@@ -51,7 +46,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=headers)
         r = conn.getresponse()
         data = r.read()
-        self.note(method=self.command, path=self.path, conditional=cond, status=r.status)
+        note(self.server, method=self.command, path=self.path, conditional=cond, status=r.status)
         skip = ("connection", "keep-alive", "transfer-encoding", "content-length", "content-type")
         reply(self, r.status, data, r.getheader("Content-Type"),
               [(k, v) for k, v in r.getheaders() if k.lower() not in skip])
@@ -70,7 +65,7 @@ def main():
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.listen), Handler)
     srv.upstream, srv.log, srv.slow_ms, srv.hang = a.upstream, a.log, a.slow_put_ms, a.hang
-    srv.lock, srv.hung = threading.Lock(), False
+    srv.lock, srv.log_lock, srv.hung = threading.Lock(), threading.Lock(), False
     srv.daemon_threads = True
     print("listening", flush=True)
     srv.serve_forever()

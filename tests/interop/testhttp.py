@@ -28,3 +28,11 @@ def serve_tls(server, cert, key, client_ca=None):
         ctx.verify_mode = ssl.CERT_OPTIONAL
         ctx.load_verify_locations(client_ca)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
+
+
+def note(server, **kv):
+    """Appends one JSON line to the server's log file (server.log), one writer at a time."""
+    import json
+    with server.log_lock:
+        with open(server.log, "a") as f:
+            f.write(json.dumps(kv) + "\n")
