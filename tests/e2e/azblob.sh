@@ -185,12 +185,13 @@ contains "$ERR" "keys.json: unchanged" "it finds the JWKS done"
 is "$(azb read pub kill/.well-known/openid-configuration | field contentType)" "application/json" "and writes the discovery document"
 
 # HTTPS: a SAS, and Microsoft Entra ID tokens (Azurite's --oauth basic checks them).
-make_chain "$T_TMP/pki" localhost
+make_chain "$T_TMP/pki" localhost $ACCT.blob.core.windows.net
 SP=$(free_port)
 azurite azs "$SP" --cert "$T_TMP/pki/chain.pem" --key "$T_TMP/pki/leaf.key" --oauth basic
 export SSL_CERT_FILE="$T_TMP/pki/root.pem" NODE_EXTRA_CA_CERTS="$T_TMP/pki/root.pem"
 SCS="DefaultEndpointsProtocol=https;AccountName=$ACCT;AccountKey=$DEVKEY;BlobEndpoint=https://127.0.0.1:$SP/$ACCT;"
 AZURE_STORAGE_CONNECTION_STRING="$SCS" azb create pub blob
+AZURE_STORAGE_CONNECTION_STRING="$SCS" azb create priv
 SAS=$(AZURE_STORAGE_CONNECTION_STRING="$SCS" azb sas pub)
 run env AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=https://127.0.0.1:$SP/$ACCT" AZURE_STORAGE_ACCOUNT=$ACCT AZURE_STORAGE_SAS_TOKEN="$SAS" \
 	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/sas
@@ -201,6 +202,14 @@ run env AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=http://127.0.0.1:$AP/$ACCT
 	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/sas
 contains "$RC $ERR" "1 " "a SAS is not sent over plain http"
 contains "$ERR" "not sent over plain http" "  and the error says so"
+
+# verify reads the issuer as STS would, on ACCOUNT.blob.core.windows.net (dialled at Azurite,
+# which answers production-style URLs): it passes, and a private container gets Azure's fix.
+VJ=$("$SAOIDC" verify --issuer "https://$ACCT.blob.core.windows.net/pub/sas" --connect-to "127.0.0.1:$SP" --ca-file "$T_TMP/pki/root.pem" --json 2>/dev/null)
+is "$(printf %s "$VJ" | /usr/bin/python3 -c 'import json,sys; c={x["check"]: x["status"] for x in json.load(sys.stdin)["checks"]}; print(c.get("discovery"), c.get("jwks"), c.get("jwks-cache"))')" \
+	"pass pass pass" "verify: the documents on the Blob host pass as STS reads them, Cache-Control as set"
+run "$SAOIDC" verify --issuer "https://$ACCT.blob.core.windows.net/priv/x" --connect-to "127.0.0.1:$SP" --ca-file "$T_TMP/pki/root.pem"
+contains "$OUT$ERR" "set the container's access level to blob" "verify: a private container gets the Azure fix"
 
 # Entra workload identity: the pod's projected token (signed by the cluster's key) is the client
 # assertion; Entra checks it against the federated credential.
