@@ -4,6 +4,7 @@
 
 #include "azure/sharedkey.h"
 #include "net/retry.h"
+#include "util/str.h"
 #include "util/url.h"
 
 #include <openssl/crypto.h>
@@ -83,6 +84,8 @@ static bool az_send(const az_creds *c, const char *method, const char *container
 
 		ok = fetch_retry(&q, 0, r, err);
 	}
+	if (!ok && c->auth == AZ_AUTH_SAS && err != NULL) /* the error names the URL, which holds the SAS */
+		str_redact(err->msg, c->sas, "<SAS>");
 out:
 	for (size_t i = 0; i < n; i++)
 		OPENSSL_clear_free(lines[i], strlen(lines[i]));

@@ -18,6 +18,10 @@
 #include <string.h>
 #include <time.h>
 
+#define REVOKE_DRY_NEEDS_CREDS                                                                                         \
+	"--revoke with --dry-run needs credentials: the retention state must be read to say what would be "            \
+	"withdrawn"
+
 struct pub_site {
 	pub_cfg cfg;
 	s3_target t;
@@ -179,9 +183,7 @@ static bool load_creds(pub_site *s, sao_err *err)
 		aws_creds_clear(&s->creds);
 	s->have_creds = s->creds.access_key != NULL;
 	if (!s->have_creds && s->cfg.revoke != NULL && s->cfg.revoke->n > 0)
-		return err_set(err,
-			       "--revoke with --dry-run needs credentials: the retention state must be read to say "
-			       "what would be withdrawn");
+		return err_set(err, REVOKE_DRY_NEEDS_CREDS);
 	return true;
 }
 
@@ -280,6 +282,8 @@ static bool open_other(pub_site *s, const char *uri, const char *issuer, sao_err
 	if (!ok)
 		return false;
 	s->have_creds = strcmp(source, "none") != 0;
+	if (!s->have_creds && cfg->revoke != NULL && cfg->revoke->n > 0)
+		return err_set(err, REVOKE_DRY_NEEDS_CREDS);
 	if (!cfg->upload.dry_run)
 		log_info("publishing to %s (credentials from %s)", uri, source);
 	return true;

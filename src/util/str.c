@@ -153,3 +153,19 @@ const char *str_env(const char *name)
 
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
+
+void str_redact(char *msg, const char *secret, const char *mark)
+{
+	size_t sl = secret != NULL ? strlen(secret) : 0, ml = strlen(mark);
+	char *p = msg;
+
+	if (sl == 0)
+		return;
+	if (ml > sl)
+		ml = sl;
+	while ((p = strstr(p, secret)) != NULL) {
+		memcpy(p, mark, ml);
+		memmove(p + ml, p + sl, strlen(p + sl) + 1);
+		p += ml;
+	}
+}

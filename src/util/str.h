@@ -35,6 +35,10 @@ char *str_trim(char *s);
 /* Frees a secret string (a token, a key, a form holding one) after overwriting it; NULL is fine. */
 void str_free_secret(char *s);
 
+/* Replaces every occurrence of `secret` in the NUL-terminated `msg` (a message about to go up)
+ * with `mark`, in place and never growing it past its length (the mark is cut if need be). */
+void str_redact(char *msg, const char *secret, const char *mark);
+
 /* The value of an environment variable, or NULL when it is unset or empty (as the cloud SDKs
  * treat an empty one). */
 const char *str_env(const char *name);

@@ -98,6 +98,9 @@ is "$RC" 0 "a dry run without credentials exits 0"
 contains "$OUT" "PUT https://acct21v.blob.core.chinacloudapi.cn/pub/x/keys.json" "--endpoint-suffix picks the cloud's Blob host"
 contains "$OUT" "https://acct21v.blob.core.chinacloudapi.cn/pub/x" "and the issuer on it"
 contains "$ERR" "is not read (no credentials)" "saying the retention state was not read"
+run env -u AZURE_STORAGE_CONNECTION_STRING "$SAOIDC" publish --key "$A" --dry-run --revoke somekid azblob://acct21v/pub/x
+contains "$RC $ERR" "1 " "--revoke with --dry-run without credentials is refused"
+contains "$ERR" "needs credentials" "  the state must be read to say what would be withdrawn"
 run env AZURE_STORAGE_CONNECTION_STRING="AccountName=acct21v;EndpointSuffix=core.usgovcloudapi.net" "$SAOIDC" publish --key "$A" --dry-run azblob://acct21v/pub/x
 contains "$OUT" "https://acct21v.blob.core.usgovcloudapi.net/pub/x" "a connection string's EndpointSuffix too"
 
@@ -202,6 +205,9 @@ run env AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=http://127.0.0.1:$AP/$ACCT
 	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/sas
 contains "$RC $ERR" "1 " "a SAS is not sent over plain http"
 contains "$ERR" "not sent over plain http" "  and the error says so"
+run env AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=https://127.0.0.1:1/$ACCT" AZURE_STORAGE_ACCOUNT=$ACCT AZURE_STORAGE_SAS_TOKEN="$SAS" \
+	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/sas
+is "$RC $(printf %s "$ERR$OUT" | grep -c "sig=")" "1 0" "a connection error names the URL without its SAS"
 
 # verify reads the issuer as STS would, on ACCOUNT.blob.core.windows.net (dialled at Azurite,
 # which answers production-style URLs): it passes, and a private container gets Azure's fix.

@@ -89,10 +89,35 @@ static void decode_and_str(void)
 	free(e);
 }
 
+/* The store URIs' prefix rule, percent-encoding, and a secret cut out of a message. */
+static void prefix_encode_redact(void)
+{
+	sao_err err = {""};
+	char *p, msg[128];
+
+	is_str(p = url_store_prefix("gs://b//a/b/", "//a/b/", &err), "a/b", "url_store_prefix: slashes trimmed");
+	free(p);
+	ok(url_store_prefix("gs://b/a+b", "/a+b", &err) == NULL && strstr(err.msg, "has '+'") != NULL,
+	   "  '+' refused, naming it");
+	ok(url_store_prefix("gs://b/a/../c", "/a/../c", &err) == NULL && strstr(err.msg, "plain path") != NULL,
+	   "  \"..\" refused");
+	is_str(p = url_encode("a/b c~%", true), "a/b%20c~%25", "url_encode keeps '/' when asked, unreserved as is");
+	free(p);
+	is_str(p = url_encode("a/b", false), "a%2Fb", "  and encodes it otherwise (a GCS object name)");
+	free(p);
+	snprintf(msg, sizeof(msg), "GET https://a/c/b?sv=1&sig=XyZ: refused; again sv=1&sig=XyZ");
+	str_redact(msg, "sv=1&sig=XyZ", "<SAS>");
+	is_str(msg, "GET https://a/c/b?<SAS>: refused; again <SAS>", "str_redact replaces every occurrence");
+	snprintf(msg, sizeof(msg), "x<S>y");
+	str_redact(msg, "<S>", "<SAS>");
+	is_str(msg, "x<SAy", "  a mark longer than the secret is cut to its length, and the loop ends");
+}
+
 int main(void)
 {
 	parse();
 	https_host();
 	decode_and_str();
+	prefix_encode_redact();
 	return tap_done();
 }
