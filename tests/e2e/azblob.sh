@@ -62,6 +62,21 @@ is "$(azb anon "http://127.0.0.1:$AP/$ACCT/pub/cl1/keys.json" | field status)" 2
 S=$(azb read pub cl1/.saoidc/retention.json | field body)
 contains "$S" "$KA" "the retention state is next to the documents and holds the key"
 
+# Debian's azure-cli reads the same blob through the connection string's endpoint.
+if command -v az >/dev/null 2>&1; then
+	P=$(AZURE_CONFIG_DIR="$T_TMP/azcli" AZURE_CORE_COLLECT_TELEMETRY=false az storage blob show --connection-string "$CS" \
+		-c pub -n cl1/keys.json --query '[properties.contentSettings.contentType, properties.contentSettings.cacheControl]' \
+		-o tsv 2>"$T_TMP/azcli.err" | tr '\n' '|')
+	is "$P" "application/jwk-set+json|public, max-age=3600|" "az storage blob show (azure-cli) sees the same content type and cache control"
+else
+	skip "az storage blob show (azure-cli) sees the same content type and cache control" "azure-cli is not installed"
+fi
+# The same key through AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY (a connection string giving only the endpoint).
+run env AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=http://127.0.0.1:$AP/$ACCT" AZURE_STORAGE_ACCOUNT=$ACCT AZURE_STORAGE_KEY="$DEVKEY" \
+	"$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cl1
+is "$RC" 0 "AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY publish (Shared Key)"
+contains "$ERR" "credentials from AZURE_STORAGE_KEY" "  saying so"
+
 # A second run writes nothing: every blob keeps its ETag.
 E1="$(azb read pub cl1/keys.json | field etag) $(azb read pub cl1/.well-known/openid-configuration | field etag) $(azb read pub cl1/.saoidc/retention.json | field etag)"
 run "$SAOIDC" publish --key "$A" azblob://$ACCT/pub/cl1
