@@ -1,11 +1,8 @@
 #include "config.h"
 
-#include "aws/bucket.h"
-#include "aws/creds.h"
-#include "aws/s3.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
-#include "issuer/retention.h"
+#include "issuer/origin.h"
 #include "jose/retain_fleet.h"
 #include "issuer/rotation.h"
 #include "net/fetch.h"
@@ -15,7 +12,7 @@
 #include <string.h>
 
 const char cmd_rotate_plan_help[] =
-    "Usage: saoidc rotate-plan --issuer URL --key PATH... [--signer PATH] [--state s3://BUCKET[/PREFIX]\n"
+    "Usage: saoidc rotate-plan --issuer URL --key PATH... [--signer PATH] [--state STORE]\n"
     "                          [--region REGION]] [--retain DURATION] [--cluster NAME]\n"
     "                          [--ca-file F] [--connect-to H:P]\n"
     "\n"
@@ -29,7 +26,9 @@ const char cmd_rotate_plan_help[] =
     "  -k, --key PATH          the keys the API server holds (repeatable)\n"
     "      --signer PATH       the key it signs with now (--service-account-signing-key-file's;\n"
     "                          private or public)\n"
-    "      --state s3://BUCKET[/PREFIX]  where publish keeps the retention state (needs AWS credentials)\n"
+    "      --state STORE       where publish keeps the retention state: s3://BUCKET[/PREFIX],\n"
+    "                          azblob://ACCOUNT/CONTAINER[/PREFIX] or gs://BUCKET[/PREFIX] (with\n"
+    "                          that cloud's credentials)\n"
     "      --region REGION     the bucket's region\n"
     "      --allow-unknown-region\n"
     "                          take a region newer than this saoidc (partition from its prefix)\n"
@@ -127,43 +126,11 @@ out:
 
 static bool read_state(const rp_opts *r, const cli_opts *o, json_t **state, sao_err *err)
 {
-	s3_target t = {0};
-	aws_where where = {0};
-	aws_creds creds = {0};
-	aws_endpoint ep;
-	char *key = NULL, *body = NULL, *etag = NULL;
-	size_t len = 0;
-	bool found = false, ok = false;
+	origin_cfg oc = {r->state, o->docs.issuer, o->region, o->fips, o->allow_unknown_region};
+	origin *org = origin_open(&oc, err);
+	bool ok = org != NULL && origin_state(org, state, err);
 
-	*state = NULL;
-	if (!s3_parse_uri(r->state, &t, err) ||
-	    !aws_where_init(&where, o->region, o->fips, o->allow_unknown_region, err))
-		goto out;
-	if (where.region == NULL) {
-		err_set(err, "--state: no region: give --region or set AWS_REGION");
-		goto out;
-	}
-	if (!aws_endpoint_resolve(AWS_S3, where.region, &where.ep, &ep, err) || !aws_creds_load(&creds, &where, err) ||
-	    (key = s3_object_key(&t, RTN_STATE_PATH)) == NULL)
-		goto out;
-	{
-		bucket_client bc = {&creds, ep, t.bucket};
-
-		if (!bucket_object_get(&bc, key, &body, &len, &etag, &found, err))
-			goto out;
-	}
-	if (found && (*state = json_loadb(body, len, 0, NULL)) == NULL) {
-		err_set(err, "s3://%s/%s: not JSON", t.bucket, key);
-		goto out;
-	}
-	ok = true;
-out:
-	free(key);
-	free(body);
-	free(etag);
-	aws_creds_clear(&creds);
-	aws_where_clear(&where);
-	s3_target_clear(&t);
+	origin_close(org);
 	return ok;
 }
 

@@ -6,14 +6,11 @@
 #include "aws/endpoint.h"
 #include "aws/iam.h"
 #include "aws/s3.h"
-#include "issuer/retention.h"
+#include "issuer/origin.h"
 #include "jose/retain_fleet.h"
 #include "issuer/thumbprints.h"
 #include "jose/jwk.h"
 #include "net/fetch.h"
-#include "store/azblob.h"
-#include "store/gcs.h"
-#include "store/s3.h"
 #include "util/str.h"
 
 #include <stdarg.h>
@@ -91,67 +88,6 @@ static void link_keys(walk *ch)
 	json_decref(jwks);
 }
 
-/* An object of the store as JSON; NULL (with err) when missing or unreadable. */
-static json_t *get_object(const store *st, const char *path, char **version, sao_err *err)
-{
-	store_obj o = {0};
-	char *name = store_name(st, path);
-	json_t *j = NULL;
-
-	if (name == NULL)
-		err_set(err, "out of memory");
-	else if (!store_get(st, path, &o, err))
-		err_prefix(err, "%s: ", name);
-	else if (!o.found)
-		err_set(err, "%s does not exist", name);
-	else if ((j = json_loadb(o.body != NULL ? o.body : "", o.len, 0, NULL)) == NULL)
-		err_set(err, "%s is not JSON", name);
-	if (j != NULL && version != NULL) {
-		*version = o.version;
-		o.version = NULL;
-	}
-	store_obj_clear(&o);
-	free(name);
-	return j;
-}
-
-/* The store behind --bucket: S3 with the walk's AWS credentials, Azure Blob or Cloud Storage with
- * theirs (read-only: the issuer is given, so nothing is refused for being private). */
-static bool open_origin(walk *ch, store *st, sao_err *err)
-{
-	const char *uri = ch->c->bucket, *source = NULL;
-	char *issuer = NULL;
-	strlist notes = {0};
-	bool ok;
-
-	if (strncmp(uri, "azblob://", 9) == 0) {
-		azblob_target t = {0};
-		azblob_cfg ac = {NULL, ch->c->issuer, false};
-
-		ok = azblob_parse_uri(uri, &t, err) && store_azblob_open(st, &t, &ac, &issuer, &source, &notes, err);
-		azblob_target_clear(&t);
-	} else if (strncmp(uri, "gs://", 5) == 0) {
-		gcs_target t = {0};
-		gcs_cfg gc = {ch->c->issuer, false, false};
-
-		ok = gcs_parse_uri(uri, &t, err) && store_gcs_open(st, &t, &gc, &issuer, &source, &notes, err);
-		gcs_target_clear(&t);
-	} else {
-		s3_target t = {0};
-		aws_endpoint ep;
-
-		if (!ch->aws_ready)
-			return err_set(err, "%s", ch->aws_err.msg);
-		ok = s3_parse_uri(uri, &t, err) &&
-		     aws_endpoint_resolve(AWS_S3, ch->where.region, &ch->where.ep, &ep, err) &&
-		     store_s3_open(st, &t, &ep, &ch->creds, false, err);
-		s3_target_clear(&t);
-	}
-	free(issuer);
-	strlist_clear(&notes);
-	return ok;
-}
-
 static void retained_of(const json_t *state, strlist *out)
 {
 	size_t i;
@@ -186,25 +122,26 @@ static void clusters_of(const json_t *state, char *buf, size_t len)
 
 static void link_origin(walk *ch)
 {
-	store st = {0};
-	sao_err err = {""};
+	origin_cfg oc = {ch->c->bucket, ch->c->issuer, ch->c->region, ch->c->fips, ch->c->allow_unknown_region};
+	origin *org = NULL;
+	sao_err err = {""}, serr = {""};
 	char *etag = NULL, *src = NULL, miss[600], shared[600], fix[700];
 	json_t *jwks = NULL, *state = NULL;
 
 	snprintf(fix, sizeof(fix), "saoidc publish --key ... %s", ch->c->bucket);
-	if (!open_origin(ch, &st, &err)) {
+	if ((org = origin_open(&oc, &err)) == NULL) {
 		link_add(ch, "origin", "error", ch->c->bucket, NULL, NULL, "%s", err.msg);
 		goto out;
 	}
-	if ((src = store_name(&st, ch->c->jwks_path)) == NULL ||
-	    (jwks = get_object(&st, ch->c->jwks_path, &etag, &err)) == NULL) {
+	if ((src = store_name(origin_store(org), ch->c->jwks_path)) == NULL ||
+	    (jwks = origin_json(org, ch->c->jwks_path, &etag, &err)) == NULL) {
 		link_add(ch, "origin", "error", src != NULL ? src : ch->c->bucket, NULL, fix, "%s",
 			 src != NULL ? err.msg : "out of memory");
 		goto out;
 	}
 	kids_of(jwks, &ch->origin);
 	ch->have_origin = true;
-	if ((state = get_object(&st, RTN_STATE_PATH, NULL, &err)) != NULL)
+	if (origin_state(org, &state, &serr) && state != NULL)
 		retained_of(state, &ch->retained);
 	missing(&ch->keys, &ch->origin, miss, sizeof(miss));
 	if (ch->have_keys && miss[0] != '\0') {
@@ -222,7 +159,7 @@ out:
 	json_decref(state);
 	free(etag);
 	free(src);
-	store_close(&st);
+	origin_close(org);
 }
 
 /* GET as STS would; NULL (with err) unless 200 and a JSON object. r keeps the headers. */

@@ -115,6 +115,10 @@ SJ=$("$SAOIDC" status --issuer https://storage.googleapis.com/pub/cl1 --key "$A"
 is "$(printf %s "$SJ" | /usr/bin/python3 -c 'import json,sys; l=[x for x in json.load(sys.stdin)["links"] if x["link"]=="origin"][0]; print(l["verdict"], l["source"], len(l["kids"]))')" \
 	"ok gs://pub/cl1/keys.json 2" "status --bucket gs://: the origin link reads both keys through the JSON API"
 
+run "$SAOIDC" rotate-plan --issuer https://storage.googleapis.com/pub/cl1 --key "$B" --state gs://pub/cl1 \
+	--connect-to "127.0.0.1:$GP" --ca-file "$T_TMP/pki/root.pem"
+contains "$OUT" "$KA is published but not held any more: retained until" "rotate-plan --state gs://: the retired key's end comes from the retention state"
+
 # --dry-run prints the uploads and makes none.
 N=$(inserts "$T_TMP/gcs.log")
 run "$SAOIDC" publish --key "$A" --dry-run gs://pub/cl2
