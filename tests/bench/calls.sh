@@ -9,13 +9,8 @@
 # usage: tests/bench/calls.sh [BUILD_DIR]   (env: SIZES, default "10 3000")
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-$TOP/build}
-SAOIDC=$BUILD/src/saoidc
-SRCDIR=$TOP
-export SAOIDC SRCDIR
-[ -x "$SAOIDC" ] || { echo "build saoidc first ($SAOIDC)" >&2; exit 1; }
-. "$TOP/tests/lib.sh"
-set -eu
+. "$TOP/tests/bench/lib.sh"
+harness "${1:-}"
 SIZES=${SIZES:-"10 3000"}
 HERE="$TOP/tests/interop"
 A="$TOP/keys/demo-rsa.pub" B="$TOP/keys/demo-ec256.pub"

@@ -1,5 +1,17 @@
 # What the benchmarks in tests/bench share; sourced, not run.
 
+# harness [BUILD_DIR]: for a benchmark that drives the tests' stand-ins: SAOIDC from BUILD_DIR
+# (default $TOP/build), SRCDIR, and tests/lib.sh's helpers and scratch directory (T_TMP).
+harness() {
+	BUILD=${1:-$TOP/build}
+	SAOIDC=$BUILD/src/saoidc
+	SRCDIR=$TOP
+	export SAOIDC SRCDIR
+	[ -x "$SAOIDC" ] || { echo "build saoidc first ($SAOIDC)" >&2; exit 1; }
+	. "$TOP/tests/lib.sh"
+	set -eu
+}
+
 # port: a TCP port free on 127.0.0.1 now.
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

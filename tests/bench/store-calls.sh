@@ -7,13 +7,8 @@
 # usage: tests/bench/store-calls.sh [BUILD_DIR]
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-$TOP/build}
-SAOIDC=$BUILD/src/saoidc
-SRCDIR=$TOP
-export SAOIDC SRCDIR
-[ -x "$SAOIDC" ] || { echo "build saoidc first ($SAOIDC)" >&2; exit 1; }
-. "$TOP/tests/lib.sh"
-set -eu
+. "$TOP/tests/bench/lib.sh"
+harness "${1:-}"
 HERE="$TOP/tests/interop"
 GO=/usr/share/gocode/src/google.golang.org/api/storage/v1/storage-gen.go
 A="$TOP/keys/demo-rsa.key" B="$TOP/keys/demo-ec256.key"
