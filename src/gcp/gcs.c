@@ -109,20 +109,41 @@ bool gcs_object_media(const gcs_client *c, const char *name, const char *generat
 	return get_url(c, object_url(c, name, suffix), r, err);
 }
 
-bool gcs_object_insert(const gcs_client *c, const char *name, const gcs_insert *in, fetch_result *r, sao_err *err)
+/* The multipart upload protocol's body (RFC 2387): the JSON metadata part, then the media part,
+ * between a random boundary; malloc'd into *body, the boundary into `boundary`. */
+static bool multipart(const char *meta, const gcs_insert *in, char boundary[32], char **body, size_t *len, sao_err *err)
 {
-	json_t *meta = json_pack("{s:s, s:s}", "name", name, "contentType", in->content_type);
-	char *mj = NULL, *enc = url_encode(name, false), *url = NULL, *body = NULL, ctype[96], boundary[40];
 	unsigned char rnd[12];
-	size_t blen = 0;
-	bool ok = false;
 	FILE *f;
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return json_decref(meta), free(enc), err_ssl(err, "no randomness for a multipart boundary");
-	snprintf(boundary, sizeof(boundary), "saoidc-");
+		return err_ssl(err, "no randomness for a multipart boundary");
+	memcpy(boundary, "saoidc-", 8);
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(boundary + 7 + 2 * i, 3, "%02x", rnd[i]);
+	*body = NULL;
+	if ((f = open_memstream(body, len)) == NULL)
+		return err_set(err, "out of memory");
+	fprintf(f,
+		"--%s\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n--%s\r\nContent-Type: %s\r\n\r\n",
+		boundary, meta, boundary, in->content_type);
+	fwrite(in->body, 1, in->len, f);
+	fprintf(f, "\r\n--%s--\r\n", boundary);
+	if (fclose(f) != 0 || *body == NULL) {
+		free(*body);
+		*body = NULL;
+		return err_set(err, "out of memory");
+	}
+	return true;
+}
+
+bool gcs_object_insert(const gcs_client *c, const char *name, const gcs_insert *in, fetch_result *r, sao_err *err)
+{
+	json_t *meta = json_pack("{s:s, s:s}", "name", name, "contentType", in->content_type);
+	char *mj = NULL, *enc = url_encode(name, false), *url = NULL, *body = NULL, ctype[96], boundary[32];
+	size_t blen = 0;
+	bool ok = false;
+
 	if (meta == NULL || enc == NULL ||
 	    (in->cache_control != NULL &&
 	     json_object_set_new(meta, "cacheControl", json_string(in->cache_control)) != 0) ||
@@ -130,21 +151,13 @@ bool gcs_object_insert(const gcs_client *c, const char *name, const gcs_insert *
 	    asprintf(&url, "%s/upload/storage/v1/b/%s/o?uploadType=multipart&name=%s%s%s%s", c->base, c->bucket, enc,
 		     in->if_generation != NULL ? "&ifGenerationMatch=" : "",
 		     in->if_generation != NULL ? in->if_generation : "",
-		     in->public_read ? "&predefinedAcl=publicRead" : "") < 0 ||
-	    (f = open_memstream(&body, &blen)) == NULL) {
+		     in->public_read ? "&predefinedAcl=publicRead" : "") < 0) {
+		url = NULL;
 		err_set(err, "out of memory");
 		goto out;
 	}
-	/* The multipart upload protocol: the metadata part, then the media part (RFC 2387). */
-	fprintf(f,
-		"--%s\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n--%s\r\nContent-Type: %s\r\n\r\n",
-		boundary, mj, boundary, in->content_type);
-	fwrite(in->body, 1, in->len, f);
-	fprintf(f, "\r\n--%s--\r\n", boundary);
-	if (fclose(f) != 0 || body == NULL) {
-		err_set(err, "out of memory");
+	if (!multipart(mj, in, boundary, &body, &blen, err))
 		goto out;
-	}
 	snprintf(ctype, sizeof(ctype), "multipart/related; boundary=%s", boundary);
 	ok = send(c, "POST", url, ctype, body, blen, r, err);
 out:

@@ -14,6 +14,7 @@ typedef struct az_store {
 	azblob_target t;
 	azblob_cfg cfg;
 	az_creds creds;
+	bool custom; /* the issuer is served by another host (a CDN, a custom domain) */
 } az_store;
 
 void azblob_target_clear(azblob_target *t)
@@ -225,54 +226,63 @@ static void az_close(void *ctx)
 
 static const store_ops az_ops = {az_get, az_put_, az_name, az_describe, az_refresh, az_close};
 
-/* The issuer: given (checked against where $web serves the documents), or the container's URL
- * on the Blob service. */
-static bool choose_issuer(const az_store *s, char **issuer, strlist *notes, sao_err *err)
+/* An issuer on the account's own static website host (https://ACCOUNT.zNN.web...) serves the
+ * documents of $web at /PREFIX: true unless it is that host and its path is not the prefix. */
+static bool web_path_ok(const azblob_target *t, const char *issuer)
+{
+	size_t al = strlen(t->account), pl;
+	const char *host = issuer + 8, *path;
+
+	if (strncmp(issuer, "https://", 8) != 0 || strncmp(host, t->account, al) != 0 ||
+	    strncmp(host + al, ".z", 2) != 0 || strstr(host, ".web.") == NULL)
+		return true; /* a custom domain or a CDN: its paths are its own */
+	path = host + strcspn(host, "/");
+	pl = strlen(path);
+	while (pl > 0 && path[pl - 1] == '/')
+		pl--;
+	return pl == 0 ? t->prefix[0] == '\0'
+		       : pl - 1 == strlen(t->prefix) && strncmp(path + 1, t->prefix, pl - 1) == 0;
+}
+
+/* The issuer, and whether another host serves it (*custom: then the container's access level is
+ * not the question). $web's is given (its host is the account zone's); a container's is its URL on
+ * the Blob service, or one given. */
+static bool choose_issuer(az_store *s, char **issuer, strlist *notes, sao_err *err)
 {
 	const azblob_target *t = &s->t;
-	const char *sep = t->prefix[0] ? "/" : "";
+	const char *sep = t->prefix[0] ? "/" : "", *given = s->cfg.issuer;
 	bool web = strcmp(t->container, "$web") == 0;
-	char *webhost = NULL;
+	char *blob = NULL;
+	size_t gl = given != NULL ? strlen(given) : 0;
 
-	if (web && s->cfg.issuer == NULL)
+	*issuer = NULL;
+	if (web && given == NULL)
 		return err_set(err,
 			       "azblob://%s/$web is the static website, whose host depends on the account's zone: give "
 			       "--issuer https://%s.zNN.web.%s%s%s (`az storage account show -n %s --query "
 			       "primaryEndpoints.web -o tsv` prints it), or your custom domain's URL",
 			       t->account, t->account, s->creds.suffix, sep, t->prefix, t->account);
-	if (s->cfg.issuer == NULL) {
-		if (asprintf(issuer, "https://%s.blob.%s/%s%s%s", t->account, s->creds.suffix, t->container, sep,
-			     t->prefix) < 0)
-			return *issuer = NULL, err_set(err, "out of memory");
-		return true;
-	}
-	if ((*issuer = strdup(s->cfg.issuer)) == NULL)
+	if (web && !web_path_ok(t, given))
+		return err_set(
+		    err,
+		    "--issuer %s is the static website of %s, where the documents of azblob://%s/$web%s%s are "
+		    "at path /%s: the issuer's path must be the prefix",
+		    given, t->account, t->account, sep, t->prefix, t->prefix);
+	if (asprintf(&blob, "https://%s.blob.%s/%s%s%s", t->account, s->creds.suffix, t->container, sep, t->prefix) < 0)
 		return err_set(err, "out of memory");
-	if (web && asprintf(&webhost, "https://%s.z", t->account) >= 0 &&
-	    strncmp(*issuer, webhost, strlen(webhost)) == 0) {
-		/* On the web endpoint the documents are at /PREFIX/...: the issuer's path must be it. */
-		const char *path = strchr(*issuer + 8, '/');
-		size_t pl = path != NULL ? strlen(path) : 0;
-
-		while (pl > 0 && path[pl - 1] == '/')
-			pl--;
-		if (pl == 0 ? t->prefix[0] != '\0'
-			    : (pl - 1 != strlen(t->prefix) || strncmp(path + 1, t->prefix, pl - 1) != 0)) {
-			free(webhost);
-			return err_set(
-			    err,
-			    "--issuer %s is the static website of %s, where the documents of azblob://%s/$web%s%s "
-			    "are at path /%s: the issuer's path must be the prefix",
-			    *issuer, t->account, t->account, sep, t->prefix, t->prefix);
-		}
-	} else if (!strlist_addf(notes,
-				 "the documents go to azblob://%s/%s%s%s and are served as %s: that URL must answer "
-				 "them (saoidc verify --issuer %s tells)",
-				 t->account, t->container, sep, t->prefix, *issuer, *issuer)) {
-		free(webhost);
+	while (gl > 0 && given[gl - 1] == '/')
+		gl--;
+	s->custom = !web && given != NULL && (strlen(blob) != gl || strncmp(blob, given, gl) != 0);
+	*issuer = given != NULL ? strdup(given) : blob; /* the string given: the tokens carry it */
+	if (*issuer != blob)
+		free(blob);
+	if (*issuer == NULL)
 		return err_set(err, "out of memory");
-	}
-	free(webhost);
+	if (s->custom && !strlist_addf(notes,
+				       "the documents go to azblob://%s/%s%s%s and are served as %s: that URL must "
+				       "answer them (saoidc verify --issuer %s tells)",
+				       t->account, t->container, sep, t->prefix, *issuer, *issuer))
+		return err_set(err, "out of memory");
 	return true;
 }
 
@@ -306,7 +316,7 @@ static bool check_container(const az_store *s, strlist *notes, sao_err *err)
 		     err_set(err, "out of memory");
 	} else if (r.status / 100 != 2) {
 		answer_err(s, &r, "reading the container's properties failed: ", err);
-	} else if (!web && s->cfg.issuer == NULL && r.kept == NULL) {
+	} else if (!web && !s->custom && r.kept == NULL) {
 		err_set(err,
 			"container %s of account %s is private: STS could not read the documents. Either allow anyone "
 			"to read its blobs (`az storage account update -n %s --allow-blob-public-access true`, then "

@@ -366,6 +366,8 @@ bool store_gcs_open(store *st, const gcs_target *t, const gcs_cfg *cfg, char **i
 {
 	gs_store *s = calloc(1, sizeof(*s));
 	const char *sep = t->prefix[0] ? "/" : "";
+	size_t gl = cfg->issuer != NULL ? strlen(cfg->issuer) : 0;
+	bool custom;
 
 	*issuer = NULL;
 	if (s == NULL || (s->t.bucket = strdup(t->bucket)) == NULL || (s->t.prefix = strdup(t->prefix)) == NULL) {
@@ -375,21 +377,30 @@ bool store_gcs_open(store *st, const gcs_target *t, const gcs_cfg *cfg, char **i
 	s->cfg = *cfg;
 	if ((s->base = gcs_base(err)) == NULL || !gcp_creds_load(&s->creds, !cfg->dry_run, err))
 		goto fail;
-	if (cfg->issuer != NULL
-		? (*issuer = strdup(cfg->issuer)) == NULL
-		: asprintf(issuer, "https://storage.googleapis.com/%s%s%s", t->bucket, sep, t->prefix) < 0) {
+	if (asprintf(issuer, "https://storage.googleapis.com/%s%s%s", t->bucket, sep, t->prefix) < 0) {
 		*issuer = NULL;
 		err_set(err, "out of memory");
 		goto fail;
 	}
-	if (cfg->issuer != NULL && !strlist_addf(notes,
-						 "the documents go to gs://%s%s%s and are served as %s: that URL must "
-						 "answer them (saoidc verify --issuer %s tells)",
-						 t->bucket, sep, t->prefix, *issuer, *issuer)) {
+	/* Another host (a load balancer, a CDN) serving the issuer: the bucket's readers are not the question. */
+	while (gl > 0 && cfg->issuer[gl - 1] == '/')
+		gl--;
+	custom = cfg->issuer != NULL && (strlen(*issuer) != gl || strncmp(*issuer, cfg->issuer, gl) != 0);
+	if (cfg->issuer != NULL) { /* the string given: the tokens carry it */
+		free(*issuer);
+		if ((*issuer = strdup(cfg->issuer)) == NULL) {
+			err_set(err, "out of memory");
+			goto fail;
+		}
+	}
+	if (custom && !strlist_addf(notes,
+				    "the documents go to gs://%s%s%s and are served as %s: that URL must "
+				    "answer them (saoidc verify --issuer %s tells)",
+				    t->bucket, sep, t->prefix, *issuer, *issuer)) {
 		err_set(err, "out of memory");
 		goto fail;
 	}
-	if (s->creds.token != NULL && cfg->issuer == NULL && !check_bucket(s, notes, err))
+	if (s->creds.token != NULL && !custom && !check_bucket(s, notes, err))
 		goto fail;
 	*source = s->creds.source;
 	st->ops = &gs_ops;

@@ -140,7 +140,12 @@ is "$RC" 1 "a private container is refused (exit 1)"
 contains "$ERR" "is private: STS could not read the documents" "the refusal says why"
 contains "$ERR" "--public-access blob" "and how to make it public"
 contains "$ERR" "azblob://$ACCT/\$web" "or to use the static website"
+run "$SAOIDC" publish --key "$A" --issuer "https://$ACCT.blob.core.windows.net/priv/cl1/" azblob://$ACCT/priv/cl1
+contains "$RC $ERR" "1 " "  so is the same issuer given as --issuer (the Blob host still serves it)"
 is "$(azb list priv)" "" "nothing was written to it"
+run "$SAOIDC" publish --key "$A" --issuer https://oidc.example.com/cl1 azblob://$ACCT/priv/cdn
+is "$RC" 0 "behind another host (--issuer a CDN's URL) a private container is the CDN's business"
+contains "$ERR" "are served as https://oidc.example.com/cl1: that URL must answer them" "  said so"
 
 # $web: the static website; the issuer's host depends on the account's zone, so it is given.
 run "$SAOIDC" publish --key "$A" "azblob://$ACCT/\$web/cl1"

@@ -131,6 +131,8 @@ run "$SAOIDC" publish --key "$A" gs://priv/cl1
 is "$RC" 1 "a bucket no one may read is refused (exit 1)"
 contains "$ERR" "allUsers holds no objectViewer role" "saying why"
 contains "$ERR" "--member=allUsers --role=roles/storage.objectViewer" "and how to make it public"
+run "$SAOIDC" publish --key "$A" --issuer https://storage.googleapis.com/priv/cl1 gs://priv/cl1
+is "$RC" 1 "  so is the same issuer given as --issuer"
 run "$SAOIDC" publish --key "$A" gs://fine/cl1
 is "$RC" 1 "a bucket with fine-grained access needs --acl public-read"
 contains "$ERR" "fine-grained access and --acl public-read was not given" "  said so"
