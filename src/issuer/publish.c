@@ -193,6 +193,8 @@ static bool open_s3(pub_site *s, const char *s3_uri, const char *issuer, sao_err
 {
 	const pub_cfg *cfg = &s->cfg;
 
+	if (cfg->endpoint_suffix != NULL)
+		return err_set(err, "--endpoint-suffix is for azblob:// (S3's hosts come from the region)");
 	if (s->cfg.upload.acl == NULL)
 		s->cfg.upload.acl = "public-read";
 	if (!s3_parse_uri(s3_uri, &s->t, err) ||
@@ -260,6 +262,8 @@ static bool open_other(pub_site *s, const char *uri, const char *issuer, sao_err
 
 	if (cfg->private_ || cfg->create_bucket)
 		return err_set(err, "--private and --create-bucket are for s3:// (CloudFront, S3 buckets)");
+	if (!az && cfg->endpoint_suffix != NULL)
+		return err_set(err, "--endpoint-suffix is for azblob:// (STORAGE_EMULATOR_HOST moves gs://)");
 	if (az && cfg->upload.acl != NULL && strcmp(cfg->upload.acl, "none") != 0)
 		return err_set(err, "--acl public-read is for s3:// and gs://: an Azure container is public as a "
 				    "whole (its access level, or $web)");

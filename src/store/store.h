@@ -50,7 +50,7 @@ typedef struct store {
 
 bool store_get(const store *s, const char *path, store_obj *o, sao_err *err);
 bool store_put_obj(const store *s, const store_put *p, bool *lost, char **detail, sao_err *err);
-/* The object's name for messages (malloc'd; "?" when out of memory is not possible: NULL then). */
+/* The object's name for messages, "s3://BUCKET/KEY" (malloc'd; NULL when out of memory). */
 char *store_name(const store *s, const char *path);
 char *store_describe(const store *s, const store_put *p);
 /* Loads the store's own credentials anew (tokens expire); true when it has none of its own. */

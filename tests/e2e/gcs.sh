@@ -218,6 +218,9 @@ run env GOOGLE_APPLICATION_CREDENTIALS="$T_TMP/ext-bad.json" "$SAOIDC" publish -
 is "$RC" 1 "a pool provider STS does not know fails"
 contains "$ERR" "invalid_target" "with STS's reason"
 
+run "$SAOIDC" publish --key "$A" --endpoint-suffix core.chinacloudapi.cn gs://pub/x
+contains "$RC $ERR" "1 " "--endpoint-suffix (Azure's) is refused for gs://"
+
 # The GCE metadata server, and no credentials at all.
 run env -u GOOGLE_APPLICATION_CREDENTIALS -u NO_GCE_CHECK GCE_METADATA_HOST="127.0.0.1:$MP" "$SAOIDC" publish --key "$A" gs://pub/md
 is "$RC" 0 "the metadata server's token publishes"
