@@ -49,6 +49,15 @@ origin *origin_open(const origin_cfg *c, sao_err *err)
 
 	if (o == NULL)
 		return err_set(err, "out of memory"), NULL;
+	if (strncmp(c->uri, "s3://", 5) != 0 && strncmp(c->uri, "azblob://", 9) != 0 &&
+	    strncmp(c->uri, "gs://", 5) != 0) {
+		err_set(err,
+			"\"%s\" names no store: s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or "
+			"gs://BUCKET[/PREFIX]",
+			c->uri);
+		origin_close(o);
+		return NULL;
+	}
 	if (strncmp(c->uri, "azblob://", 9) == 0) {
 		azblob_target t = {0};
 		azblob_cfg ac = {NULL, c->issuer, false};

@@ -301,6 +301,14 @@ pub_site *pub_open(const pub_cfg *cfg, const char *uri, const char *issuer, sao_
 		return err_set(err, "out of memory"), NULL;
 	s->cfg = *cfg;
 	s->s3 = strncmp(uri, "azblob://", 9) != 0 && strncmp(uri, "gs://", 5) != 0;
+	if (s->s3 && strncmp(uri, "s3://", 5) != 0) {
+		err_set(err,
+			"\"%s\" names no store: s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or "
+			"gs://BUCKET[/PREFIX]",
+			uri);
+		pub_close(s);
+		return NULL;
+	}
 	if (s->s3 ? open_s3(s, uri, issuer, err) : open_other(s, uri, issuer, err))
 		return s;
 	pub_close(s);

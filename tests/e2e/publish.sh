@@ -259,6 +259,6 @@ is "$(grep -cv '"method": "GET"' "$T_TMP/proxy.log")" 0 "--dry-run writes nothin
 contains "$ERR" "could not be read" "a state it cannot read (wrong profile credentials) is said, and the dry run goes on"
 run "$SAOIDC" publish --dry-run --key "$KEYS/demo-rsa.pub" s3://my.bucket/x
 is "$(printf %s "$OUT" | tail -n 1)" "https://s3.us-east-1.amazonaws.com/my.bucket/x" "a bucket with dots gets a path-style issuer (its virtual-hosted name would not match S3's certificate)"
-refused "a non-s3 URI is a usage error" 1 "is not an s3:// URI" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" https://x
+refused "a URI naming no store is refused" 1 "names no store: s3://BUCKET[/PREFIX], azblob://ACCOUNT/CONTAINER[/PREFIX] or gs://BUCKET[/PREFIX]" "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" https://x
 refused "a missing region is reported" 1 "no region" env -u AWS_REGION "$SAOIDC" publish --key "$KEYS/demo-rsa.pub" s3://saoidc-test/x
 done_testing
