@@ -3,7 +3,6 @@
 #include "store/azblob.h"
 
 #include "azure/blob.h"
-#include "net/http.h"
 #include "util/url.h"
 
 #include <stdio.h>
@@ -127,16 +126,8 @@ static bool az_get(void *ctx, const char *path, store_obj *o, sao_err *err)
 		answer_err(s, &r, "reading failed: ", err);
 		goto out;
 	}
-	o->found = true;
-	o->body = r.body != NULL ? r.body : strdup("");
-	o->len = r.len;
-	o->version = r.etag;
-	o->content_type = r.content_type;
-	o->cache_control = r.cache_control;
-	o->modified = r.last_modified != NULL ? (time_t)http_date(r.last_modified) : 0;
-	r.body = r.etag = r.content_type = r.cache_control = NULL;
-	r.len = 0;
-	ok = o->body != NULL || (err_set(err, "out of memory"), false);
+	ok = store_obj_take(o, &r.body, &r.len, &r.etag, &r.content_type, &r.cache_control, r.last_modified) ||
+	     err_set(err, "out of memory");
 out:
 	fetch_result_clear(&r);
 	free(code);

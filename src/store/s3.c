@@ -3,7 +3,6 @@
 #include "store/s3.h"
 
 #include "aws/send.h"
-#include "net/http.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,16 +58,8 @@ static bool s3_get(void *ctx, const char *path, store_obj *o, sao_err *err)
 			   r.status == 403 ? " (IAM action s3:GetObject, and s3:ListBucket for a missing object)" : "");
 		goto out;
 	}
-	o->found = true;
-	o->body = r.body;
-	o->len = r.body_len;
-	o->version = r.etag;
-	o->content_type = r.content_type;
-	o->cache_control = r.cache_control;
-	o->modified = r.last_modified != NULL ? (time_t)http_date(r.last_modified) : 0;
-	r.body = r.etag = r.content_type = r.cache_control = NULL;
-	r.body_len = 0;
-	ok = true;
+	ok = store_obj_take(o, &r.body, &r.body_len, &r.etag, &r.content_type, &r.cache_control, r.last_modified) ||
+	     err_set(err, "out of memory");
 out:
 	aws_response_clear(&r);
 	free(url);

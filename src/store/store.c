@@ -2,6 +2,8 @@
 
 #include "store/store.h"
 
+#include "net/http.h"
+
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,21 @@ void store_obj_clear(store_obj *o)
 	free(o->content_type);
 	free(o->cache_control);
 	memset(o, 0, sizeof(*o));
+}
+
+bool store_obj_take(store_obj *o, char **body, size_t *len, char **version, char **content_type, char **cache_control,
+		    const char *last_modified)
+{
+	o->found = true;
+	o->body = *body != NULL ? *body : strdup("");
+	o->len = *body != NULL ? *len : 0;
+	o->version = *version;
+	o->content_type = *content_type;
+	o->cache_control = *cache_control;
+	o->modified = last_modified != NULL ? (time_t)http_date(last_modified) : 0;
+	*body = *version = *content_type = *cache_control = NULL;
+	*len = 0;
+	return o->body != NULL;
 }
 
 void store_close(store *s)

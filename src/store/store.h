@@ -56,6 +56,10 @@ char *store_describe(const store *s, const store_put *p);
 /* Loads the store's own credentials anew (tokens expire); true when it has none of its own. */
 bool store_refresh(const store *s, sao_err *err);
 void store_obj_clear(store_obj *o);
+/* Fills o as found from an HTTP answer's parts, which it takes: each pointer is moved into o and
+ * set to NULL in the caller (a missing body becomes ""). False only when out of memory. */
+bool store_obj_take(store_obj *o, char **body, size_t *len, char **version, char **content_type, char **cache_control,
+		    const char *last_modified);
 void store_close(store *s);
 
 #endif
