@@ -126,7 +126,7 @@ AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 AWS_E
 	>/dev/null 2>"$W/publish.log" &
 PUBPID=$!
 i=0
-until curl -s "http://127.0.0.1:$S3P/bench/p/keys.json" | grep -q "$KA"; do
+until curl -s "http://127.0.0.1:$S3P/bench/p/keys.json" | grep -qF -- "$KA"; do
 	i=$((i + 1))
 	[ $i -lt 400 ] || { echo "publish --watch did not publish: $(cat "$W/publish.log")" >&2; exit 1; }
 	sleep 0.05

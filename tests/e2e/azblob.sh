@@ -129,7 +129,7 @@ PIDS="$PIDS $WPID"
 ok "publish --watch to Azure is ready" wait_for curl -sf "http://127.0.0.1:$WP/readyz"
 cp "$B" "$T_TMP/wkey.pem"
 kill -HUP $WPID
-ok "a key change is published by the watch" wait_for sh -c "cd '$HERE' && node azblob.mjs read pub watch/keys.json | grep -q '$KB'"
+ok "a key change is published by the watch" wait_for sh -c "cd '$HERE' && node azblob.mjs read pub watch/keys.json | grep -qF -- '$KB'"
 kill -TERM $WPID
 wait $WPID
 is "$?" 0 "the watch stops on SIGTERM with 0"

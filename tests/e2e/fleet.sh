@@ -109,7 +109,7 @@ ok "publish --watch --cluster c3 is ready" wait_for curl -sf "http://127.0.0.1:$
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$T_TMP/ten/new3.pub" 2>/dev/null
 mv "$T_TMP/ten/new3.pub" "$T_TMP/ten/watched.pub"
 K3=$(kid_of "$T_TMP/ten/watched.pub")
-ok "  c3's new key file is published by the watch" wait_for sh -c "aws --endpoint-url http://127.0.0.1:$PP s3 cp s3://saoidc-test/ten/keys.json - 2>/dev/null | grep -q '$K3'"
+ok "  c3's new key file is published by the watch" wait_for sh -c "aws --endpoint-url http://127.0.0.1:$PP s3 cp s3://saoidc-test/ten/keys.json - 2>/dev/null | grep -qF -- '$K3'"
 J=$(published ten)
 is "$(echo "$J" | wc -w | tr -d ' ')" 10 "  still ten keys: c3's old one went (--retain 0), nobody else's"
 case " $J " in *" $(kid_of "$T_TMP/ten/k9.pub") "*) pass "  c9's key is still there" ;; *) fail "  c9's key is still there" "$J" ;; esac

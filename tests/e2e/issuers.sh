@@ -64,7 +64,7 @@ ok "/metrics: JWKS requests per issuer (a: ${n:-missing})" test "${n:-0}" -ge 3
 
 # A key file changes: that issuer follows, the others stay as they were.
 cp "$B2" "$T_TMP/a.pub"
-ok "a's key file changes: a serves the new key" wait_for sh -c "curl -s -H 'Host: a.test' http://127.0.0.1:$P/cluster-a/keys.json | grep -q '$(kid_of "$B2")'"
+ok "a's key file changes: a serves the new key" wait_for sh -c "curl -s -H 'Host: a.test' http://127.0.0.1:$P/cluster-a/keys.json | grep -qF -- '$(kid_of "$B2")'"
 is "$(get a.test /cluster-b/keys.json)" "$(cat "$T_TMP/rb/keys.json")" "  b is as it was"
 
 # The file changes (b's key, c.test becomes d.test) and SIGHUP: applied as one.
