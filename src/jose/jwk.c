@@ -170,15 +170,13 @@ bool jwk_to_pkey(const json_t *jwk, EVP_PKEY **out, sao_err *err)
 		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
 	} else if (kty != NULL && strcmp(kty, "EC") == 0) {
 		const char *crv = json_string_value(json_object_get(jwk, "crv"));
+		const key_curve *c = key_curve_find(crv);
 		const char *group = NULL;
 		int size = 0;
 
-		if (crv != NULL && strcmp(crv, "P-256") == 0)
-			group = "prime256v1", size = 32;
-		else if (crv != NULL && strcmp(crv, "P-384") == 0)
-			group = "secp384r1", size = 48;
-		else if (crv != NULL && strcmp(crv, "P-521") == 0)
-			group = "secp521r1", size = 66;
+		/* Only the JWK name: "prime256v1" or "ES256" is no crv. */
+		if (c != NULL && strcmp(crv, c->jwk) == 0)
+			group = c->group, size = c->field_bytes;
 		if (group == NULL) {
 			err_set(err, "EC JWK curve \"%s\" is not P-256, P-384 or P-521",
 				crv != NULL ? crv : "(missing)");

@@ -4,6 +4,7 @@
 
 #include "util/b64.h"
 #include "jose/jwk.h"
+#include "jose/keys.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -150,16 +151,16 @@ const json_t *jwt_find_key(const jwt *t, const json_t *jwks)
 	return NULL;
 }
 
+/* The EC algorithms' sizes of r and s come from the curve table (jose/keys.h). */
 static const struct alg {
 	const char *name;
 	const char *kty;
 	const char *md;
 	int pss;
-	int ec_size; /* bytes of r and of s */
 } algs[] = {
-    {"RS256", "RSA", "SHA256", 0, 0}, {"RS384", "RSA", "SHA384", 0, 0}, {"RS512", "RSA", "SHA512", 0, 0},
-    {"PS256", "RSA", "SHA256", 1, 0}, {"PS384", "RSA", "SHA384", 1, 0}, {"PS512", "RSA", "SHA512", 1, 0},
-    {"ES256", "EC", "SHA256", 0, 32}, {"ES384", "EC", "SHA384", 0, 48}, {"ES512", "EC", "SHA512", 0, 66},
+    {"RS256", "RSA", "SHA256", 0}, {"RS384", "RSA", "SHA384", 0}, {"RS512", "RSA", "SHA512", 0},
+    {"PS256", "RSA", "SHA256", 1}, {"PS384", "RSA", "SHA384", 1}, {"PS512", "RSA", "SHA512", 1},
+    {"ES256", "EC", "SHA256", 0},  {"ES384", "EC", "SHA384", 0},  {"ES512", "EC", "SHA512", 0},
 };
 
 /* JWS ECDSA signatures are r || s, each padded to the curve size; OpenSSL wants DER. */
@@ -227,10 +228,12 @@ bool jwt_verify(const jwt *t, const json_t *jwks, sao_err *err)
 			       alg);
 	if (!jwk_to_pkey(jwk, &pkey, err))
 		return false;
-	if (a->ec_size > 0) {
-		der = ec_raw_to_der(t->sig, t->sig_len, a->ec_size, &sig_len);
+	if (strcmp(a->kty, "EC") == 0) {
+		const key_curve *c = key_curve_find(a->name);
+
+		der = ec_raw_to_der(t->sig, t->sig_len, c->field_bytes, &sig_len);
 		if (der == NULL) {
-			err_set(err, "%s signature must be %d bytes (r || s), not %zu", alg, 2 * a->ec_size,
+			err_set(err, "%s signature must be %d bytes (r || s), not %zu", alg, 2 * c->field_bytes,
 				t->sig_len);
 			goto out;
 		}

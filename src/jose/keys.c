@@ -104,16 +104,20 @@ bool key_kid(EVP_PKEY *pkey, char kid[44], sao_err *err)
 	return true;
 }
 
-static const struct curve {
-	const char *group;
-	const char *jwk;
-	const char *alg;
-	int field_bytes;
-} curves[] = {
+static const key_curve curves[] = {
     {"prime256v1", "P-256", "ES256", 32},
     {"secp384r1", "P-384", "ES384", 48},
     {"secp521r1", "P-521", "ES512", 66},
 };
+
+const key_curve *key_curve_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < sizeof(curves) / sizeof(*curves); i++)
+		if (strcmp(name, curves[i].group) == 0 || strcmp(name, curves[i].jwk) == 0 ||
+		    strcmp(name, curves[i].alg) == 0)
+			return &curves[i];
+	return NULL;
+}
 
 /* Rebuilds the RSA key from n and e alone, so nothing private survives and encoding is canonical. */
 static EVP_PKEY *rsa_public(EVP_PKEY *in, sao_err *err)
@@ -151,7 +155,7 @@ out:
 }
 
 /* Rebuilds the EC key from its named curve and uncompressed point. */
-static EVP_PKEY *ec_public(EVP_PKEY *in, const struct curve *c, sao_err *err)
+static EVP_PKEY *ec_public(EVP_PKEY *in, const key_curve *c, sao_err *err)
 {
 	BIGNUM *x = NULL, *y = NULL;
 	unsigned char point[1 + 2 * 66];
@@ -253,17 +257,14 @@ static bool accept_key(key_set *set, EVP_PKEY *in, const char *source, int from,
 		k.pkey = rsa_public(in, err);
 		break;
 	case EVP_PKEY_EC: {
-		const struct curve *c = NULL;
+		const key_curve *c;
 
 		if (!EVP_PKEY_get_utf8_string_param(in, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL)) {
 			ERR_clear_error();
 			return err_set(err, "EC key uses explicit curve parameters; only the named curves P-256, "
 					    "P-384 and P-521 are supported");
 		}
-		for (size_t i = 0; i < sizeof(curves) / sizeof(*curves); i++)
-			if (strcmp(group, curves[i].group) == 0)
-				c = &curves[i];
-		if (c == NULL)
+		if ((c = key_curve_find(group)) == NULL)
 			return err_set(err, "EC curve %s is not supported: STS accepts P-256, P-384 and P-521", group);
 		k.type = KEY_EC;
 		k.bits = EVP_PKEY_get_bits(in);

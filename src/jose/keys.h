@@ -27,6 +27,18 @@ typedef struct key_info {
 
 typedef struct key_set key_set;
 
+/* A named curve this project publishes, with its names in OpenSSL, in a JWK ("crv") and in a
+ * JWS ("alg"), and the size of a coordinate (and of r and s in a signature). The one table. */
+typedef struct key_curve {
+	const char *group;
+	const char *jwk;
+	const char *alg;
+	int field_bytes;
+} key_curve;
+
+/* The curve named by any of its three names ("prime256v1", "P-256", "ES256"); NULL if none. */
+const key_curve *key_curve_find(const char *name);
+
 /* The bounds an RSA public key must meet here (and for STS): a 2048- to 16384-bit odd modulus,
  * an odd exponent of 2 to 256 bits. `what` names it in the error ("RSA JWK"). Cheap: no
  * primality test. */

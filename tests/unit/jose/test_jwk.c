@@ -2,9 +2,9 @@
 #include "config.h"
 
 #include "util/b64.h"
-#include "fixtures.h"
+#include "../fixtures.h"
 #include "jose/jwk.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <openssl/core_names.h>
 
@@ -91,6 +91,19 @@ int main(void)
 		       curves[i]);
 		ok(member_len(jwk, "x") == sizes[i] && member_len(jwk, "y") == sizes[i], "%s x and y are %zu bytes",
 		   curves[i], sizes[i]);
+		{
+			const char *other[] = {"prime256v1", "secp384r1", "secp521r1"};
+			EVP_PKEY *back = NULL;
+
+			ok(jwk_to_pkey(jwk, &back, &err) && EVP_PKEY_eq(back, k) == 1, "%s JWK reads back as the key",
+			   curves[i]);
+			EVP_PKEY_free(back);
+			back = NULL;
+			json_object_set_new(jwk, "crv", json_string(other[i]));
+			ok(!jwk_to_pkey(jwk, &back, &err) && strstr(err.msg, "is not P-256, P-384 or P-521") != NULL,
+			   "crv \"%s\" (OpenSSL's name, not the JWK's) is refused", other[i]);
+			EVP_PKEY_free(back);
+		}
 		json_decref(set);
 		key_set_free(s);
 		EVP_PKEY_free(k);

@@ -3,9 +3,9 @@
 #include "config.h"
 
 #include "util/b64.h"
-#include "fixtures.h"
+#include "../fixtures.h"
 #include "jose/keys.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <jansson.h>
 #include <openssl/core_names.h>
@@ -195,6 +195,24 @@ int main(void)
 	forms("EC", "P-256", 0, "ES256");
 	forms("EC", "P-384", 0, "ES384");
 	forms("EC", "P-521", 0, "ES512");
+
+	/* One curve table: each of a curve's three names finds the same entry. */
+	{
+		const char *names[][3] = {
+		    {"prime256v1", "P-256", "ES256"}, {"secp384r1", "P-384", "ES384"}, {"secp521r1", "P-521", "ES512"}};
+		const int bytes[] = {32, 48, 66};
+
+		for (size_t i = 0; i < 3; i++) {
+			const key_curve *c = key_curve_find(names[i][0]);
+
+			ok(c != NULL && c == key_curve_find(names[i][1]) && c == key_curve_find(names[i][2]) &&
+			       strcmp(c->jwk, names[i][1]) == 0 && strcmp(c->alg, names[i][2]) == 0 &&
+			       c->field_bytes == bytes[i],
+			   "curve %s: found by its OpenSSL, JWK and JWS names, %d bytes", names[i][1], bytes[i]);
+		}
+		ok(key_curve_find("secp256k1") == NULL && key_curve_find("RS256") == NULL && key_curve_find(NULL) == NULL,
+		   "no entry for secp256k1, RS256 or NULL");
+	}
 
 	/* A certificate is refused unless allowed, and with a plain key beside it the whole input
 	 * fails and the set is left as it was. */
