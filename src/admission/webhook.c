@@ -6,6 +6,7 @@
 #include "server/certwatch.h"
 #include "server/deadline.h"
 #include "server/metrics.h"
+#include "server/server.h"
 #include "server/tlsfront.h"
 #include "util/clock.h"
 #include "util/fsio.h"
@@ -417,11 +418,7 @@ static struct MHD_Daemon *make_daemon(void *ctx, unsigned flags, sao_err *err)
 	    {MHD_OPTION_END, 0, NULL},
 	};
 
-	errno = 0;
-	d = MHD_start_daemon(flags | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle, a, MHD_OPTION_ARRAY, opts,
-			     MHD_OPTION_END);
-	if (d == NULL)
-		err_set(err, "%s", errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
+	d = srv_daemon_start(flags | MHD_ALLOW_SUSPEND_RESUME, handle, a, opts, err);
 	return d;
 }
 

@@ -283,6 +283,18 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("libmicrohttpd: %s", line);
 }
 
+struct MHD_Daemon *srv_daemon_start(unsigned flags, MHD_AccessHandlerCallback handler, void *ctx,
+				    const struct MHD_OptionItem *opts, sao_err *err)
+{
+	struct MHD_Daemon *d;
+
+	errno = 0;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, ctx, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (d == NULL)
+		err_set(err, "%s", errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
+	return d;
+}
+
 unsigned srv_event_loop(void)
 {
 	/* epoll is Linux's; elsewhere libmicrohttpd's poll() loop does the same job. */
@@ -377,10 +389,7 @@ static struct MHD_Daemon *make_daemon(void *ctx, unsigned front_flags, sao_err *
 	if (s->reaper != NULL)
 		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, s->reaper};
 	opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	errno = 0;
-	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	if (d == NULL)
-		err_set(err, "%s", errno != 0 ? strerror(errno) : "libmicrohttpd refused the configuration");
+	d = srv_daemon_start(flags, handle, s, opts, err);
 	return d;
 }
 

@@ -9,6 +9,7 @@
 #include "server/metrics.h"
 #include "server/snapshot.h"
 
+#include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -61,6 +62,12 @@ void srv_stop(srv *s, unsigned grace_ms);
 /* libmicrohttpd's event loop flags for this system: its own thread(s) on epoll where there is
  * epoll (Linux), on poll() elsewhere. */
 unsigned srv_event_loop(void);
+
+/* Starts a libmicrohttpd daemon with `flags`, `handler` and its `ctx`, configured by `opts` (ended
+ * by MHD_OPTION_END): the one place a daemon is made (serve's listeners, the status listener, the
+ * webhook), so each says why it failed the same way. NULL, with err set, on failure. */
+struct MHD_Daemon *srv_daemon_start(unsigned flags, MHD_AccessHandlerCallback handler, void *ctx,
+				    const struct MHD_OptionItem *opts, sao_err *err);
 
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into a socket address. */
 bool srv_parse_listen(const char *spec, void *sa, unsigned *salen, sao_err *err);

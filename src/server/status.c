@@ -92,10 +92,19 @@ status_srv *status_start(const char *listen, status_metrics_fn render, void *ctx
 		free(s);
 		return NULL;
 	}
-	s->d = MHD_start_daemon(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0), 0, NULL, NULL,
-				handle, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, STATUS_PER_IP,
-				MHD_OPTION_NOTIFY_CONNECTION, dl_notify, s->reaper, MHD_OPTION_END);
+	{
+		const struct MHD_OptionItem opts[] = {
+		    {MHD_OPTION_SOCK_ADDR, 0, &sa},
+		    {MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL},
+		    {MHD_OPTION_CONNECTION_LIMIT, 64, NULL},
+		    {MHD_OPTION_PER_IP_CONNECTION_LIMIT, STATUS_PER_IP, NULL},
+		    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)dl_notify, s->reaper},
+		    {MHD_OPTION_END, 0, NULL},
+		};
+
+		s->d = srv_daemon_start(srv_event_loop() | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0), handle,
+					s, opts, err);
+	}
 	if (s->d == NULL) {
 		dl_stop(s->reaper);
 		free(s);
