@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "aws/endpoint.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdlib.h>
 

@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "aws/sigv4.h"
-#include "tap.h"
+#include "../tap.h"
 #include "util/fsio.h"
 
 #include <dirent.h>

@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "azure/sharedkey.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdlib.h>
 #include <string.h>

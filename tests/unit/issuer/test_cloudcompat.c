@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "issuer/cloudcompat.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "issuer/rotation.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdlib.h>
 

@@ -3,9 +3,9 @@
 
 #include "jose/discovery.h"
 #include "jose/docs.h"
-#include "fixtures.h"
+#include "../fixtures.h"
 #include "jose/jwk.h"
-#include "tap.h"
+#include "../tap.h"
 
 static void issuer(const char *url, bool want_ok, bool want_insecure, const char *needle)
 {

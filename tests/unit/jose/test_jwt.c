@@ -4,11 +4,11 @@
  * decoding refuses what is not a compact JWS. */
 #include "config.h"
 
-#include "fixtures.h"
+#include "../fixtures.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
 #include "jose/keys.h"
-#include "tap.h"
+#include "../tap.h"
 #include "util/b64.h"
 
 #include <openssl/core_names.h>

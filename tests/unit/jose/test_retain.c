@@ -3,8 +3,8 @@
 #include "config.h"
 
 #include "jose/retain.h"
-#include "fixtures.h"
-#include "tap.h"
+#include "../fixtures.h"
+#include "../tap.h"
 
 #include <stdint.h>
 #include <stdio.h>

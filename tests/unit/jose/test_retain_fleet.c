@@ -6,8 +6,8 @@
 
 #include "jose/retain.h"
 #include "jose/retain_fleet.h"
-#include "fixtures.h"
-#include "tap.h"
+#include "../fixtures.h"
+#include "../tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

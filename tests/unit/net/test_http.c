@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "net/http.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "pod/trust_audit.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "pod/trust_migrate.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdlib.h>
 #include <string.h>

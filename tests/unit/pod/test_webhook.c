@@ -5,7 +5,7 @@
 
 #include "pod/webhook.h"
 #include "util/b64.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "server/ipcap.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -7,7 +7,7 @@
 
 #include "net/tls.h"
 #include "server/tlsconn.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <errno.h>
 #include <openssl/evp.h>

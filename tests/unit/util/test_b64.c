@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "util/b64.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdlib.h>
 

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "util/cpus.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <sched.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "util/fsio.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 
 #include "util/log.h"
 #include "util/str.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <jansson.h>
 #include <stdio.h>

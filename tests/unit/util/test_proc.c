@@ -4,7 +4,7 @@
 
 #include "util/proc.h"
 #include "util/clock.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * src/util/str.c (string lists, escaping for logs, trimming). */
 #include "config.h"
 
-#include "tap.h"
+#include "../tap.h"
 #include "util/str.h"
 #include "util/url.h"
 
