@@ -203,64 +203,22 @@ int cli_parse(const char *cmd, const char *help, int argc, char **argv, const st
 	return -1;
 }
 
-key_set *cli_load_keys(const cli_opts *o, sao_err *err)
+bool cli_uint(const char *cmd, const char *opt, const char *unit, const char *arg, unsigned long min, unsigned long max,
+	      unsigned *out, int *code)
 {
-	key_set *set = key_set_new();
+	char *end;
+	unsigned long v;
 
-	if (set == NULL) {
-		err_set(err, "out of memory");
-		return NULL;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno == 0 && arg[0] >= '0' && arg[0] <= '9' && *end == '\0' && v >= min && v <= max) {
+		*out = (unsigned)v;
+		return true;
 	}
-	key_set_allow_certificates(set, o->allow_certificate);
-	for (size_t i = 0; i < o->nkeys; i++) {
-		bool ok;
-
-		if (kube_is_uri(o->keys[i])) {
-			char *json = NULL;
-			size_t len = 0;
-
-			ok = kube_secret_fetch(&o->kube, o->keys[i], &json, &len, err);
-			if (ok)
-				ok = key_set_add_blob(set, (unsigned char *)json, len, o->keys[i], err);
-			else
-				err_prefix(err, "%s: ", o->keys[i]);
-			if (json != NULL)
-				OPENSSL_clear_free(json, len);
-		} else {
-			ok = key_set_add_path(set, o->keys[i], err);
-		}
-		if (!ok) {
-			key_set_free(set);
-			return NULL;
-		}
-	}
-	for (size_t i = 0; i < key_set_count(set); i++)
-		if (key_set_get(set, i)->ca_cert)
-			log_warn(
-			    "key %s (%s) is a CA certificate's, published because of --allow-certificate: is this "
-			    "the cluster CA (ca.crt) by mistake? A service-account signing key is a plain key pair",
-			    key_set_get(set, i)->kid, key_set_get(set, i)->source);
-	if (key_set_duplicates(set) > 0)
-		log_info("%zu key(s) found more than once; each is published once", key_set_duplicates(set));
-	return set;
-}
-
-static void warn_insecure(const cli_opts *o, const docs *d)
-{
-	if (d->insecure_issuer)
-		log_warn("issuer %s uses http://: fine for a local test, but STS only fetches https:// issuers",
-			 o->docs.issuer);
-	if (o->docs.legacy_empty_kid)
-		log_warn("--legacy-empty-kid publishes every key twice (once with \"kid\": \"\"): only tokens minted "
-			 "by Kubernetes older than 1.16 need it; drop it once none can be in use");
-}
-
-bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err)
-{
-	if (!docs_render(&o->docs, keys, d, err))
-		return false;
-	warn_insecure(o, d);
-	return true;
+	*code = unit != NULL
+		    ? cli_usage_error(cmd, "%s takes whole %s from %lu to %lu, not '%s'", opt, unit, min, max, arg)
+		    : cli_usage_error(cmd, "%s takes a whole number from %lu to %lu, not '%s'", opt, min, max, arg);
+	return false;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -301,90 +259,31 @@ bool cli_flush(sao_err *err)
 	return true;
 }
 
-static bool apiserver_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
+src_cfg cli_source(const cli_opts *o)
 {
-	long max_age = -1;
-	char *body = NULL;
-	size_t len = 0;
-	json_t *disc = NULL, *jwks = NULL;
-	const char *iss;
-	bool ok = false;
+	return (src_cfg){(const char *const *)o->keys, o->nkeys,	  &o->kube, o->from_apiserver,
+			 o->allow_certificate,	       o->retire_cluster, &o->docs};
+}
 
-	if (!kube_get(&o->kube, "/.well-known/openid-configuration", &body, &len, NULL, err))
-		goto out;
-	disc = json_loadb(body, len, 0, NULL);
-	free(body);
-	body = NULL;
-	iss = json_string_value(json_object_get(disc, "issuer"));
-	if (iss == NULL) {
-		err_set(err, "the API server's discovery document has no issuer");
-		goto out;
-	}
-	if (strcmp(iss, o->docs.issuer) != 0) {
-		err_set(err,
-			"the API server's issuer is \"%s\", not \"%s\": its tokens carry iss \"%s\", and STS "
-			"refuses a token whose iss differs from the issuer it fetched. Publish with --issuer %s, or "
-			"set the API server's --service-account-issuer to %s first",
-			iss, o->docs.issuer, iss, iss, o->docs.issuer);
-		goto out;
-	}
-	if (!kube_get(&o->kube, "/openid/v1/jwks", &body, &len, &max_age, err))
-		goto out;
-	jwks = json_loadb(body, len, 0, NULL);
-	if (jwks == NULL) {
-		err_set(err, "the API server's /openid/v1/jwks is not JSON");
-		goto out;
-	}
-	if (!docs_render_jwks(&o->docs, jwks, d, err)) {
-		err_prefix(err, "the API server's JWKS: ");
-		goto out;
-	}
-	/* Checked, it is published as the API server wrote it, byte for byte (an ExternalJWTSigner's
-	 * kids and member order included). */
-	{
-		char *raw = strndup(body, len);
+key_set *cli_load_keys(const cli_opts *o, sao_err *err)
+{
+	src_cfg s = cli_source(o);
 
-		if (raw == NULL) {
-			err_set(err, "out of memory");
-			goto out;
-		}
-		free(d->jwks);
-		d->jwks = raw;
-		d->jwks_len = strlen(raw);
-		/* An external signer's JWKS says how long it may be cached (its refresh hint). */
-		if (max_age >= 0)
-			d->max_age = max_age > 31536000 ? 31536000u : (unsigned)max_age;
-	}
-	*nkeys = json_array_size(json_object_get(jwks, "keys"));
-	ok = true;
-out:
-	free(body);
-	json_decref(disc);
-	json_decref(jwks);
-	return ok;
+	return src_load_keys(&s, err);
+}
+
+bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err)
+{
+	src_cfg s = cli_source(o);
+
+	return src_render_docs(&s, keys, d, err);
 }
 
 bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err)
 {
-	key_set *keys;
-	bool ok;
+	src_cfg s = cli_source(o);
 
-	if (o->retire_cluster) { /* no source: the cluster's keys all leave it */
-		*nkeys = 0;
-		d->jwks_len = strlen("{\"keys\":[]}");
-		return (d->jwks = strdup("{\"keys\":[]}")) != NULL || err_set(err, "out of memory");
-	}
-	if (o->from_apiserver) {
-		ok = apiserver_docs(o, d, nkeys, err);
-		if (ok)
-			warn_insecure(o, d);
-		return ok;
-	}
-	keys = cli_load_keys(o, err);
-	ok = keys != NULL && cli_render_docs(o, keys, d, err);
-	*nkeys = keys != NULL ? key_set_count(keys) : 0;
-	key_set_free(keys);
-	return ok;
+	return src_build_docs(&s, d, nkeys, err);
 }
 
 void cli_warn_no_retention(void)

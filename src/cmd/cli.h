@@ -4,6 +4,7 @@
 #define SAOIDC_CLI_H
 
 #include "issuer/register.h"
+#include "issuer/source.h"
 #include "jose/docs.h"
 #include "jose/retain.h"
 #include "util/err.h"
@@ -187,16 +188,16 @@ enum { CLI_NEED_KEY = 1, CLI_NEED_ISSUER = 2 };
 int cli_parse(const char *cmd, const char *help, int argc, char **argv, const struct option *lo, cli_opts *o,
 	      cli_extra_fn extra, void *ctx, int positionals, unsigned need);
 
-/* Loads every --key (files, directories, stdin, kube://NAMESPACE/SECRET) into a new set.
- * Reports dropped duplicates on stderr. */
+/* Option `opt` of `cmd` as a whole number from min to max (digits only; `unit`, "seconds", names
+ * what it counts in the message, or NULL). False, with *code the usage error, otherwise. */
+bool cli_uint(const char *cmd, const char *opt, const char *unit, const char *arg, unsigned long min, unsigned long max,
+	      unsigned *out, int *code);
+
+/* The key source the options name (--key, --from-apiserver, --kube-*, the documents' options),
+ * for issuer/source; it points into `o`. The three below are issuer/source's on it. */
+src_cfg cli_source(const cli_opts *o);
 key_set *cli_load_keys(const cli_opts *o, sao_err *err);
-
-/* Renders the documents, warning about an http:// issuer. */
 bool cli_render_docs(const cli_opts *o, const key_set *keys, docs *d, sao_err *err);
-
-/* The documents from --key (loaded and rendered) or --from-apiserver (the API server's own
- * discovery document and JWKS, republished under --issuer, which must be the API server's
- * issuer). *nkeys gets the number of keys published. */
 bool cli_build_docs(const cli_opts *o, docs *d, size_t *nkeys, sao_err *err);
 
 /* Prints "saoidc CMD: message" and the help hint; returns EXIT_USAGE. */

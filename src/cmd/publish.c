@@ -5,14 +5,8 @@
 #include "issuer/publish.h"
 #include "issuer/register.h"
 #include "issuer/sync.h"
-#include "kube/kwatch.h"
-#include "server/status.h"
 #include "util/log.h"
-#include "util/sigs.h"
 
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,15 +197,9 @@ static bool pub_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_SUFFIX:
 		p->endpoint_suffix = arg;
 		return true;
-	case OPT_WAIT_TIMEOUT: {
-		char *end;
-		unsigned long v = strtoul(arg, &end, 10);
-
-		if (*arg == '\0' || *end != '\0' || v < 1 || v > 86400)
-			*code = cli_usage_error("publish", "--wait-timeout takes 1 to 86400 seconds, not '%s'", arg);
-		p->wait_timeout = (unsigned)v;
+	case OPT_WAIT_TIMEOUT:
+		cli_uint("publish", "--wait-timeout", "seconds", arg, 1, 86400, &p->wait_timeout, code);
 		return true;
-	}
 	case OPT_CACHE:
 		p->cache_control = arg;
 		return true;
@@ -237,59 +225,23 @@ static bool watch_source(void *ctx, docs *d, sao_err *err)
 	return cli_build_docs(ctx, d, &n, err);
 }
 
-/* /metrics: the Secrets' watches. */
-static char *watch_text(void *ctx)
-{
-	return kwatch_metrics_text(ctx);
-}
-
-static void watch_ready(void *ctx, bool ready)
-{
-	status_set_ready(ctx, ready);
-}
-
-/* publish --watch after the first pass: /healthz, /readyz and /metrics, then passes until stopped. */
+/* publish --watch after the first pass: issuer/sync until stopped. */
 static int watch(const pub_opts *p, cli_opts *o, pub_site *site, size_t keys)
 {
-	sync_metrics m;
-	status_srv *st;
-	kwatch *kw = NULL;
 	sao_err err = {""};
+	sync_cfg sc = {site,
+		       &o->docs,
+		       (const char *const *)o->keys,
+		       o->nkeys,
+		       &o->kube,
+		       o->from_apiserver,
+		       p->interval_s,
+		       p->status_listen,
+		       keys,
+		       watch_source,
+		       o};
 
-	/* Blocked before the status thread starts, so that it inherits the mask: a signal is then
-	 * taken by the loop's sigtimedwait, never by that thread (SIGHUP's default kills). */
-	sigs_block_service();
-	memset(&m, 0, sizeof(m));
-	atomic_store(&m.runs, 1);
-	atomic_store(&m.last_success, (long long)time(NULL));
-	atomic_store(&m.keys, keys);
-	/* kube:// Secrets are watched: a key change is published within seconds, not at the next
-	 * interval. Started first, so that /metrics has their figures from the first render. */
-	if (!o->from_apiserver && (kw = kwatch_start(&o->kube, o->keys, o->nkeys, sigs_usr1_self, NULL, &err)) == NULL)
-		return cli_fail(&err);
-	if (kwatch_count(kw) > 0) {
-		log_info("watching %zu Secret%s through the Kubernetes API", kwatch_count(kw),
-			 kwatch_count(kw) == 1 ? "" : "s");
-		m.watch = watch_text;
-		m.watch_ctx = kw;
-	}
-	if ((st = status_start(p->status_listen, sync_metrics_text, &m, &err)) == NULL) {
-		kwatch_stop(kw);
-		return cli_fail(&err);
-	}
-	status_set_ready(st, true);
-	log_info("watching: every %lds and on key file changes; /healthz /readyz /metrics on %s", p->interval_s,
-		 p->status_listen);
-	{
-		sync_cfg sc = {
-		    site, &o->docs, (const char *const *)o->keys, o->nkeys, p->interval_s, watch_source, o, watch_ready,
-		    st,	  &m};
-
-		sync_run(&sc);
-	}
-	kwatch_stop(kw);
-	status_stop(st);
-	return EXIT_SUCCESS;
+	return sync_watch(&sc, &err) ? EXIT_SUCCESS : cli_fail(&err);
 }
 
 /* The combinations publish refuses before anything is read. -1: none; else the exit code. */

@@ -3,25 +3,15 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "jose/discovery.h"
-#include "net/tls.h"
-#include "util/clock.h"
 #include "util/cpus.h"
-#include "util/fsio.h"
 #include "util/log.h"
 #include "util/sigs.h"
-#include "server/issuers.h"
+#include "server/certwatch.h"
 #include "server/serve.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <openssl/crypto.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "kube/kube.h"
 #include "kube/kwatch.h"
@@ -129,19 +119,6 @@ typedef struct serve_opts {
 	const char *issuers; /* --issuers FILE */
 } serve_opts;
 
-static bool parse_uint(const char *arg, unsigned long max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 /* A listen address refused when the options are read: a usage error (2), before anything starts. */
 static bool listen_ok(const char *opt, const char *arg, int *code)
 {
@@ -158,7 +135,6 @@ static bool listen_ok(const char *opt, const char *arg, int *code)
 static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 {
 	serve_opts *so = ctx;
-	unsigned v = 0;
 	const char **nv;
 
 	switch (c) {
@@ -227,11 +203,7 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 		for (size_t i = 0; i < sizeof(limits) / sizeof(*limits); i++) {
 			if (limits[i].opt != c)
 				continue;
-			if (!parse_uint(arg, limits[i].max, &v) || v < limits[i].min)
-				*code = cli_usage_error("serve", "%s takes a whole number from %lu to %lu, not '%s'",
-							limits[i].name, limits[i].min, limits[i].max, arg);
-			else
-				*limits[i].dst = v;
+			cli_uint("serve", limits[i].name, NULL, arg, limits[i].min, limits[i].max, limits[i].dst, code);
 		}
 		return true;
 	}
@@ -240,32 +212,13 @@ static bool serve_opt(void *ctx, int c, const char *arg, int *code)
 	}
 }
 
-static char *read_pem(const char *path, const char *what, sao_err *err)
-{
-	unsigned char *buf = NULL;
-	size_t len = 0;
-
-	if (!fs_read_file(path, 1024 * 1024, &buf, &len, err)) {
-		err_prefix(err, "%s %s: ", what, path);
-		return NULL;
-	}
-	return (char *)buf;
-}
-
 /* /metrics: the watches' restarts and the age of their oldest last event. */
 static char *watch_stats(void *ctx)
 {
 	return kwatch_metrics_text(ctx);
 }
 
-/* serve's source: the keys (or the API server's documents) read again. */
-static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
-{
-	return cli_build_docs(ctx, d, nkeys, err);
-}
-
-/* serve --issuers' source: the file read again, each issuer's keys loaded and rendered as for
- * --issuer. */
+/* serve --issuers' source: the file read again (issuer/source). */
 typedef struct issuers_src {
 	const char *path;
 	const cli_opts *o; /* the --kube-* options and --allow-certificate, shared */
@@ -274,50 +227,15 @@ typedef struct issuers_src {
 static bool issuers_source(void *ctx, serve_site **out, size_t *n, strlist *files, sao_err *err)
 {
 	const issuers_src *is = ctx;
-	iss_list l = {0};
-	serve_site *sites = NULL;
-	bool ok = false;
+	src_cfg base = cli_source(is->o);
 
-	if (!iss_load(is->path, &l, err))
-		return false;
-	if ((sites = calloc(l.n, sizeof(*sites))) == NULL || !strlist_add(files, is->path)) {
-		err_set(err, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < l.n; i++) {
-		iss_entry *e = &l.v[i];
-		cli_opts eo = *is->o;
+	return src_sites_load(is->path, &base, out, n, files, err);
+}
 
-		eo.keys = (const char **)e->keys.v;
-		eo.nkeys = e->keys.n;
-		eo.from_apiserver = false;
-		eo.docs = (docs_cfg){.issuer = e->issuer,
-				     .jwks_path = e->jwks_path,
-				     .jwks_uri = e->jwks_uri,
-				     .eks_discovery = e->eks_discovery};
-		if (!cli_build_docs(&eo, &sites[i].d, &sites[i].nkeys, err)) {
-			err_prefix(err, "%s: issuer %zu (%s): ", is->path, i + 1, e->issuer);
-			goto out;
-		}
-		for (size_t k = 0; k < e->keys.n; k++)
-			if (!kube_is_uri(e->keys.v[k]) && !strlist_add(files, e->keys.v[k])) {
-				err_set(err, "out of memory");
-				goto out;
-			}
-		sites[i].issuer = e->issuer;
-		sites[i].host = e->host;
-		sites[i].prefix = e->prefix;
-		sites[i].jwks_path = e->jwks_path;
-		e->issuer = e->host = e->prefix = e->jwks_path = NULL;
-	}
-	*out = sites;
-	*n = l.n;
-	sites = NULL;
-	ok = true;
-out:
-	serve_sites_free(sites, l.n);
-	iss_list_clear(&l);
-	return ok;
+/* serve's source: the keys (or the API server's documents) read again. */
+static bool source(void *ctx, docs *d, size_t *nkeys, sao_err *err)
+{
+	return cli_build_docs(ctx, d, nkeys, err);
 }
 
 /* --issuers FILE or --issuer/--key: one or the other; TLS as a pair; keys that can be read
@@ -342,18 +260,6 @@ static int mode_checks(const serve_opts *so, const cli_opts *o)
 				       "--issuers FILE names each issuer's keys and options: give no --issuer, "
 				       "--key, --from-apiserver or document option with it");
 	return -1;
-}
-
-/* The kube:// keys of every issuer in the file as it is at start, to watch. */
-static bool issuers_kube_keys(const char *path, iss_list *l, strlist *kube, sao_err *err)
-{
-	if (!iss_load(path, l, err))
-		return false;
-	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < l->v[i].keys.n; k++)
-			if (kube_is_uri(l->v[i].keys.v[k]) && !strlist_add(kube, l->v[i].keys.v[k]))
-				return err_set(err, "out of memory");
-	return true;
 }
 
 const struct option cmd_serve_options[] = {CLI_OPTS_DOCS,
@@ -396,7 +302,6 @@ int cmd_serve(int argc, char **argv)
 	sao_err err = {""};
 	char *cert = NULL, *key = NULL, *prefix = NULL;
 	kwatch *kw = NULL;
-	iss_list initial = {0};
 	strlist kube = {0};
 	issuers_src isrc = {NULL, &o};
 	int rc = cli_parse("serve", cmd_serve_help, argc, argv, cmd_serve_options, &o, serve_opt, &so, 0, 0);
@@ -406,7 +311,7 @@ int cmd_serve(int argc, char **argv)
 	rc = EXIT_FAILURE;
 	isrc.path = so.issuers;
 	prefix = so.issuers != NULL ? strdup("") : disc_issuer_path(o.docs.issuer);
-	if (so.issuers != NULL && !issuers_kube_keys(so.issuers, &initial, &kube, &err))
+	if (so.issuers != NULL && !src_sites_kube(so.issuers, &kube, &err))
 		goto fail;
 	if (prefix == NULL) {
 		rc = cli_usage_error("serve", "--issuer \"%s\" is not a URL", o.docs.issuer);
@@ -417,13 +322,8 @@ int cmd_serve(int argc, char **argv)
 		kube_keys = kube_keys || kube_is_uri(o.keys[i]);
 	/* Signals are taken synchronously by the main thread; block them before any worker starts. */
 	sigs_block_service();
-	if (so.tls_cert != NULL && ((cert = read_pem(so.tls_cert, "--tls-cert", &err)) == NULL ||
-				    (key = read_pem(so.tls_key, "--tls-key", &err)) == NULL))
+	if (so.tls_cert != NULL && !certwatch_read(so.tls_cert, so.tls_key, &cert, &key, &err))
 		goto fail;
-	if (cert != NULL && !tls_check_pair(cert, key, &err)) {
-		err_prefix(&err, "--tls-cert %s, --tls-key %s: ", so.tls_cert, so.tls_key);
-		goto fail;
-	}
 	{
 		const char *threads_from = "--threads";
 		serve_cfg sc = {
@@ -482,13 +382,9 @@ fail:
 	rc = cli_fail(&err);
 out:
 	kwatch_stop(kw);
-	if (key != NULL)
-		OPENSSL_cleanse(key, strlen(key));
-	free(key);
-	free(cert);
+	certwatch_pair_free(cert, key);
 	free(prefix);
 	free(so.listen);
-	iss_list_clear(&initial);
 	strlist_clear(&kube);
 	cli_opts_free(&o);
 	return rc;

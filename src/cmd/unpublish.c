@@ -53,12 +53,7 @@ static bool unpub_opt(void *ctx, int c, const char *arg, int *code)
 		return true;
 	}
 	if (c == OPT_TIMEOUT) {
-		char *end;
-		unsigned long v = strtoul(arg, &end, 10);
-
-		if (*arg == '\0' || *end != '\0' || v < 1 || v > 86400)
-			*code = cli_usage_error("unpublish", "--wait-timeout takes 1 to 86400 seconds, not '%s'", arg);
-		u->wait_timeout_s = (unsigned)v;
+		cli_uint("unpublish", "--wait-timeout", "seconds", arg, 1, 86400, &u->wait_timeout_s, code);
 		return true;
 	}
 	return false;

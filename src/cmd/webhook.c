@@ -4,6 +4,7 @@
 #include "aws/endpoint.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "server/certwatch.h"
 #include "net/tls.h"
 #include "server/server.h"
 #include "util/fsio.h"
@@ -134,12 +135,10 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 		w->a.wh.token_audience = arg;
 		return true;
 	case OPT_EXPIRATION: {
-		char *end;
-		long v = strtol(arg, &end, 10);
+		unsigned v = 0;
 
-		if (*arg == '\0' || *end != '\0' || v < 600 || v > 86400)
-			*code = cli_usage_error("webhook", "--token-expiration takes whole seconds from 600 to 86400");
-		w->a.wh.token_expiration = v;
+		if (cli_uint("webhook", "--token-expiration", "seconds", arg, 600, 86400, &v, code))
+			w->a.wh.token_expiration = v;
 		return true;
 	}
 	case OPT_REGIONAL:
@@ -177,16 +176,9 @@ static bool wh_opt(void *ctx, int c, const char *arg, int *code)
 	case OPT_DENY:
 		w->a.wh.deny_malformed = true;
 		return true;
-	case OPT_CACHE: {
-		char *end;
-		unsigned long v = strtoul(arg, &end, 10);
-
-		if (*arg < '0' || *arg > '9' || *end != '\0' || v > 86400)
-			*code = cli_usage_error(
-			    "webhook", "--sa-cache-seconds takes whole seconds from 0 to 86400, not '%s'", arg);
-		w->a.cm_poll_s = (unsigned)v;
+	case OPT_CACHE:
+		cli_uint("webhook", "--sa-cache-seconds", "seconds", arg, 0, 86400, &w->a.cm_poll_s, code);
 		return true;
-	}
 	case OPT_LOGF:
 		if (!log_set_format(arg))
 			*code = cli_usage_error("webhook", "--log-format takes text or json");
@@ -223,8 +215,7 @@ int cmd_webhook(int argc, char **argv)
 	wh_opts w = {.a = {.listen = "[::]:8443", .cm_poll_s = 60}};
 	cli_opts o = {0};
 	sao_err err = {""};
-	unsigned char *cert = NULL, *key = NULL;
-	size_t clen = 0, klen = 0;
+	char *cert = NULL, *key = NULL;
 	struct sockaddr_storage sa;
 	char ns_buf[256];
 	unsigned salen = 0;
@@ -238,18 +229,8 @@ int cmd_webhook(int argc, char **argv)
 						"webhooks over HTTPS");
 		goto out;
 	}
-	if (!fs_read_file(w.cert_file, 1024 * 1024, &cert, &clen, &err)) {
-		err_prefix(&err, "--tls-cert %s: ", w.cert_file);
+	if (!certwatch_read(w.cert_file, w.key_file, &cert, &key, &err))
 		goto fail;
-	}
-	if (!fs_read_file(w.key_file, 1024 * 1024, &key, &klen, &err)) {
-		err_prefix(&err, "--tls-key %s: ", w.key_file);
-		goto fail;
-	}
-	if (!tls_check_pair((const char *)cert, (const char *)key, &err)) {
-		err_prefix(&err, "--tls-cert %s, --tls-key %s: ", w.cert_file, w.key_file);
-		goto fail;
-	}
 	if (!srv_parse_listen(w.a.listen, &sa, &salen, &err))
 		goto fail;
 	w.a.sa = (const struct sockaddr *)&sa;
@@ -276,16 +257,14 @@ int cmd_webhook(int argc, char **argv)
 		w.a.cm_ns = own_namespace(ns_buf, sizeof(ns_buf));
 	/* Blocked in every thread the service starts: the main loop takes them with sigtimedwait. */
 	sigs_block_service();
-	if (!adm_run(&w.a, (const char *)cert, (const char *)key, &err))
+	if (!adm_run(&w.a, cert, key, &err))
 		goto fail;
 	rc = EXIT_SUCCESS;
 	goto out;
 fail:
 	rc = cli_fail(&err);
 out:
-	if (key != NULL)
-		OPENSSL_clear_free(key, klen + 1);
-	free(cert);
+	certwatch_pair_free(cert, key);
 	cli_opts_free(&o);
 	return rc;
 }

@@ -6,42 +6,32 @@
 #define SAOIDC_SYNC_H
 
 #include "issuer/publish.h"
+#include "kube/kube.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Written by the loop, read by a status thread (relaxed atomics). */
-typedef struct sync_metrics {
-	atomic_ullong runs, errors, uploads;
-	atomic_llong last_success;
-	atomic_ullong keys;
-	char *(*watch)(void *ctx); /* kube:// watches' figures as Prometheus text; NULL: none */
-	void *watch_ctx;
-} sync_metrics;
-
 /* The documents of the source as it is now (read again), rendered. */
 typedef bool (*sync_source_fn)(void *ctx, docs *d, sao_err *err);
-/* Told after each pass whether it succeeded (/readyz). */
-typedef void (*sync_ready_fn)(void *ctx, bool ready);
 
 typedef struct sync_cfg {
-	pub_site *site;
+	pub_site *site; /* opened, its first pass made */
 	const docs_cfg *docs;
-	const char *const *files; /* the key files whose changes start a pass */
-	size_t nfiles;
-	long interval_s;
+	const char *const *keys; /* the sources: key files whose changes start a pass, and */
+	size_t nkeys;		 /* kube:// Secrets watched through the API */
+	const kube_api *kube;
+	bool from_apiserver;	   /* documents from the API server: polled, nothing watched */
+	long interval_s;	   /* a pass at least this often */
+	const char *status_listen; /* /healthz, /readyz and /metrics */
+	size_t published;	   /* keys the first pass published */
 	sync_source_fn source;
 	void *source_ctx;
-	sync_ready_fn ready;
-	void *ready_ctx;
-	sync_metrics *metrics;
 } sync_cfg;
 
-/* Runs until SIGTERM or SIGINT (blocked here with SIGHUP, taken with sigtimedwait). */
-void sync_run(const sync_cfg *cfg);
-
-/* The counters as Prometheus text (a status_srv renderer); malloc'd, NULL when out of memory. */
-char *sync_metrics_text(void *ctx, size_t *len);
+/* After the first pass: starts the watches of kube:// Secrets and the status listener, then makes
+ * passes until SIGTERM or SIGINT (blocked here, with SIGHUP and SIGUSR1, before any thread starts).
+ * False, with err, only when it cannot start; a failed pass is logged and retried. */
+bool sync_watch(const sync_cfg *cfg, sao_err *err);
 
 #endif

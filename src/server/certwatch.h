@@ -18,6 +18,11 @@ typedef struct certwatch {
 /* Puts the pair (PEM) in service; false with err when it is refused. */
 typedef bool (*certwatch_apply_fn)(void *ctx, const char *cert_pem, const char *key_pem, sao_err *err);
 
+/* Reads the pair (PEM) from its files and checks that the key is the certificate's; the error
+ * names the option and file at fault. Free both with certwatch_pair_free (the key is wiped). */
+bool certwatch_read(const char *cert_file, const char *key_file, char **cert, char **key, sao_err *err);
+void certwatch_pair_free(char *cert, char *key);
+
 /* Remembers the files as they are now (the pair the server started with). */
 void certwatch_init(certwatch *w, const char *cert_file, const char *key_file);
 

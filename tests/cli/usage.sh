@@ -47,4 +47,12 @@ if command -v man >/dev/null 2>&1; then
 fi
 run sh -c "'$SAOIDC' jwks --key '$KEYS/demo-rsa.pub' >/dev/full"
 is "$RC" 1 "a failed write to stdout exits 1"
+# Whole numbers: digits only, within the option's range, the same rule for every command.
+for bad in 0 -1 " 5" 5s 86401 99999999999999999999; do
+	refused "publish --wait-timeout '$bad' is refused, naming the range" 2 "--wait-timeout takes whole seconds from 1 to 86400, not '$bad'" \
+		"$SAOIDC" publish s3://b/p --key "$KEYS/demo-rsa.pub" --private --wait-timeout "$bad"
+done
+refused "unpublish --wait-timeout the same way" 2 "--wait-timeout takes whole seconds from 1 to 86400, not 'x'" "$SAOIDC" unpublish s3://b/p --wait-timeout x
+refused "serve --threads 0 is refused" 2 "--threads takes a whole number from 1 to 256, not '0'" "$SAOIDC" serve --issuer https://x.example --key "$KEYS/demo-rsa.pub" --threads 0
+
 done_testing
