@@ -180,7 +180,7 @@ static bool from_env(az_creds *c, const char *account, sao_err *err)
 	}
 	if (!az_entra_configured())
 		return true;
-	if (!az_entra_token(&c->token, &src, err))
+	if (!az_entra_token(AZ_SCOPE_STORAGE, &c->token, &src, err))
 		return false;
 	snprintf(c->source, sizeof(c->source), "%s", src);
 	c->auth = AZ_AUTH_BEARER;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STORAGE_SCOPE "https://storage.azure.com/.default"
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 bool az_entra_configured(void)
@@ -30,7 +29,7 @@ static bool tenant_ok(const char *t)
 	return strlen(t) <= 256;
 }
 
-bool az_entra_token(char **token, const char **source, sao_err *err)
+bool az_entra_token(const char *scope, char **token, const char **source, sao_err *err)
 {
 	const char *tenant = str_env("AZURE_TENANT_ID"), *client = str_env("AZURE_CLIENT_ID");
 	const char *secret = str_env("AZURE_CLIENT_SECRET"), *file = str_env("AZURE_FEDERATED_TOKEN_FILE");
@@ -50,19 +49,11 @@ bool az_entra_token(char **token, const char **source, sao_err *err)
 		return false;
 	}
 	{
-		const char *with_secret[] = {"grant_type",  "client_credentials", "client_id", client, "scope",
-					     STORAGE_SCOPE, "client_secret",	  secret,      NULL};
-		const char *with_assertion[] = {"grant_type",
-						"client_credentials",
-						"client_id",
-						client,
-						"scope",
-						STORAGE_SCOPE,
-						"client_assertion_type",
-						ASSERTION_TYPE,
-						"client_assertion",
-						assertion,
-						NULL};
+		const char *with_secret[] = {"grant_type", "client_credentials", "client_id", client, "scope",
+					     scope,	   "client_secret",	 secret,      NULL};
+		const char *with_assertion[] = {
+		    "grant_type",   "client_credentials", "client_id", client, "scope", scope, "client_assertion_type",
+		    ASSERTION_TYPE, "client_assertion",	  assertion,   NULL};
 
 		form = oauth_form(secret != NULL ? with_secret : with_assertion);
 	}

@@ -7,6 +7,7 @@
 #include "net/oauth.h"
 #include "util/fsio.h"
 #include "util/str.h"
+#include "util/url.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -17,15 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCOPE_RW "https://www.googleapis.com/auth/devstorage.read_write"
-#define SCOPE_CLOUD "https://www.googleapis.com/auth/cloud-platform"
 #define GOOGLE_TOKEN_URI "https://oauth2.googleapis.com/token"
 #define GOOGLE_STS_URI "https://sts.googleapis.com/v1/token"
 
 void gcp_creds_clear(gcp_creds *c)
 {
+	const char *scope = c->scope;
+
 	str_free_secret(c->token);
 	memset(c, 0, sizeof(*c));
+	c->scope = scope;
 }
 
 static const char *field(const json_t *j, const char *name)
@@ -65,7 +67,7 @@ static bool service_account(const json_t *j, const char *file, gcp_creds *c, sao
 		err_ssl(err, "%s: private_key is not a PEM private key", file);
 		goto out;
 	}
-	claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", email, "scope", SCOPE_RW, "aud", uri, "iat",
+	claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", email, "scope", c->scope, "aud", uri, "iat",
 			   (json_int_t)now, "exp", (json_int_t)now + 3600);
 	if (claims == NULL || (assertion = jwt_sign_rs256(pkey, kid, claims, err)) == NULL) {
 		if (claims == NULL)
@@ -149,7 +151,7 @@ static bool external_account(const json_t *j, const char *file, gcp_creds *c, sa
 				       "audience",
 				       aud,
 				       "scope",
-				       imp != NULL ? SCOPE_CLOUD : SCOPE_RW,
+				       imp != NULL ? GCP_SCOPE_CLOUD : c->scope,
 				       "requested_token_type",
 				       "urn:ietf:params:oauth:token-type:access_token",
 				       "subject_token_type",
@@ -166,9 +168,20 @@ static bool external_account(const json_t *j, const char *file, gcp_creds *c, sa
 	if (!oauth_token(url, form, "access_token", "Google STS token exchange (workload identity federation)",
 			 imp != NULL ? &sts : &c->token, NULL, err))
 		goto out;
-	if (imp != NULL && !oauth_token_json(imp, "{\"scope\":[\"" SCOPE_RW "\"],\"lifetime\":\"3600s\"}", sts,
-					     "accessToken", "Google service account impersonation", &c->token, err))
-		goto out;
+	if (imp != NULL) {
+		char *req = NULL;
+		bool got;
+
+		if (asprintf(&req, "{\"scope\":[\"%s\"],\"lifetime\":\"3600s\"}", c->scope) < 0) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		got = oauth_token_json(imp, req, sts, "accessToken", "Google service account impersonation", &c->token,
+				       err);
+		free(req);
+		if (!got)
+			goto out;
+	}
 	snprintf(c->source, sizeof(c->source), "workload identity federation (%.120s)", aud);
 	ok = true;
 out:
@@ -242,15 +255,18 @@ static bool from_metadata(gcp_creds *c, bool *found, sao_err *err)
 {
 	const char *host = str_env("GCE_METADATA_HOST") != NULL ? str_env("GCE_METADATA_HOST") : "169.254.169.254";
 	const char *hs[] = {"Metadata-Flavor: Google"};
-	char url[300];
+	char url[300], *scope = url_encode(c->scope, false);
 	fetch_result r = {0};
 	json_t *j = NULL;
 	sao_err ferr = {""};
 	bool ok = false;
 
 	*found = false;
+	if (scope == NULL)
+		return err_set(err, "out of memory");
 	snprintf(url, sizeof(url), "http://%s/computeMetadata/v1/instance/service-accounts/default/token?scopes=%s",
-		 host, "https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fdevstorage.read_write");
+		 host, scope);
+	free(scope);
 	{
 		fetch_req q = {
 		    .url = url, .headers = hs, .nheaders = 1, .timeout_ms = 3000, .connect_timeout_ms = 1000};
@@ -263,8 +279,8 @@ static bool from_metadata(gcp_creds *c, bool *found, sao_err *err)
 	if (r.status != 200 || field(j, "access_token") == NULL) {
 		err_set(err,
 			"the GCE metadata server (%s) gave no token: HTTP %ld (does the instance have a service "
-			"account with the storage scope?)",
-			host, r.status);
+			"account with the scope %s?)",
+			host, r.status, c->scope);
 		goto out;
 	}
 	if ((c->token = strdup(field(j, "access_token"))) == NULL) {
@@ -279,7 +295,7 @@ out:
 	return ok;
 }
 
-bool gcp_creds_load(gcp_creds *c, bool need, sao_err *err)
+bool gcp_creds_load(gcp_creds *c, const char *scope, bool need, sao_err *err)
 {
 	const char *file = str_env("GOOGLE_APPLICATION_CREDENTIALS"), *cfg = str_env("CLOUDSDK_CONFIG"),
 		   *home = str_env("HOME");
@@ -288,6 +304,7 @@ bool gcp_creds_load(gcp_creds *c, bool need, sao_err *err)
 	bool found = false;
 
 	memset(c, 0, sizeof(*c));
+	c->scope = scope;
 	if (file != NULL)
 		return from_file(file, c, err) || (gcp_creds_clear(c), false);
 	if (cfg != NULL || home != NULL)

@@ -1,4 +1,4 @@
-/* creds: an OAuth 2.0 access token for Cloud Storage, found the way Google's client libraries
+/* creds: an OAuth 2.0 access token (for Cloud Storage, or IAM), found the way Google's client libraries
  * find Application Default Credentials, first found wins:
  *   1. GOOGLE_APPLICATION_CREDENTIALS, a JSON file of type
  *      - service_account: a JWT assertion signed with its private key (RS256) exchanged at its
@@ -20,14 +20,18 @@
 
 #include <stdbool.h>
 
+#define GCP_SCOPE_STORAGE "https://www.googleapis.com/auth/devstorage.read_write"
+#define GCP_SCOPE_CLOUD "https://www.googleapis.com/auth/cloud-platform"
+
 typedef struct gcp_creds {
-	char *token; /* NULL: none (a dry run without credentials) */
+	char *token;	   /* NULL: none (a dry run without credentials) */
+	const char *scope; /* what it was asked for (static) */
 	char source[160];
 } gcp_creds;
 
-/* Loads a token with scope devstorage.read_write. With `need` false a missing source is no
- * error (token NULL); a source that is there but fails is one. */
-bool gcp_creds_load(gcp_creds *c, bool need, sao_err *err);
+/* Loads a token with `scope` (GCP_SCOPE_STORAGE to publish, GCP_SCOPE_CLOUD for IAM). With
+ * `need` false a missing source is no error (token NULL); a source that is there but fails is one. */
+bool gcp_creds_load(gcp_creds *c, const char *scope, bool need, sao_err *err);
 void gcp_creds_clear(gcp_creds *c);
 
 #endif

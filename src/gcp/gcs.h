@@ -39,7 +39,4 @@ bool gcs_bucket_iam(const gcs_client *c, fetch_result *r, sao_err *err);
 /* GET BASE/BUCKET/NAME without credentials: what STS sees. */
 bool gcs_public_get(const gcs_client *c, const char *name, fetch_result *r, sao_err *err);
 
-/* "reason: message" of an error answer (malloc'd), or NULL. */
-char *gcs_error(const fetch_result *r);
-
 #endif

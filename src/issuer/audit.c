@@ -2,9 +2,12 @@
 
 #include "issuer/audit.h"
 
+#include "issuer/audit_fed.h"
+
 #include "aws/creds.h"
 #include "aws/iam.h"
 #include "aws/iam_role.h"
+#include "pod/fed_audit.h"
 #include "pod/trust_audit.h"
 #include "pod/trust_doc.h"
 #include "util/str.h"
@@ -99,7 +102,8 @@ static json_t *providers_json(const scan *s)
 	return out;
 }
 
-bool audit_run(const audit_cfg *c, json_t **report, sao_err *err)
+/* The AWS part: "roles", "providers", "dangling" set in report. */
+static bool audit_aws(const audit_cfg *c, json_t *report, sao_err *err)
 {
 	aws_where where = {0};
 	aws_creds creds = {0};
@@ -108,7 +112,6 @@ bool audit_run(const audit_cfg *c, json_t **report, sao_err *err)
 	    .roles = json_array(), .dangling = json_array(), .counts = json_object(), .filtered = c->issuer != NULL};
 	bool ok = false;
 
-	*report = NULL;
 	if (s.roles == NULL || s.dangling == NULL || s.counts == NULL) {
 		err_set(err, "out of memory");
 		goto out;
@@ -126,9 +129,10 @@ bool audit_run(const audit_cfg *c, json_t **report, sao_err *err)
 		}
 	if (!iam_roles_each(&iam, on_role, &s, err))
 		goto out;
-	*report =
-	    json_pack("{s:O, s:o, s:O}", "roles", s.roles, "providers", providers_json(&s), "dangling", s.dangling);
-	ok = *report != NULL || err_set(err, "out of memory");
+	ok = (json_object_set(report, "roles", s.roles) == 0 &&
+	      json_object_set_new(report, "providers", providers_json(&s)) == 0 &&
+	      json_object_set(report, "dangling", s.dangling) == 0) ||
+	     err_set(err, "out of memory");
 out:
 	json_decref(s.roles);
 	json_decref(s.dangling);
@@ -140,14 +144,39 @@ out:
 	return ok;
 }
 
+bool audit_run(const audit_cfg *c, json_t **report, sao_err *err)
+{
+	if ((*report = json_object()) == NULL)
+		return err_set(err, "out of memory");
+	if ((c->aws && !audit_aws(c, *report, err)) ||
+	    (c->nazure > 0 && !audit_azure(c->azure_ids, c->nazure, c->azure_endpoint, c->issuer, *report, err)) ||
+	    (c->ngcp > 0 && !audit_gcp(c->gcp_providers, c->ngcp, c->issuer, *report, err))) {
+		json_decref(*report);
+		*report = NULL;
+		return false;
+	}
+	return true;
+}
+
 size_t audit_failures(const json_t *report)
 {
-	size_t i, n = 0;
-	json_t *r;
+	size_t i, k, n = 0;
+	json_t *r, *id;
 
 	json_array_foreach(json_object_get(report, "roles"), i, r)
 	{
-		n += strcmp(json_string_value(json_object_get(r, "verdict")), "fail") == 0;
+		n += fa_verdict(r) == TA_FAIL;
+	}
+	json_array_foreach(json_object_get(report, "azure"), i, id)
+	{
+		json_array_foreach(json_object_get(id, "credentials"), k, r)
+		{
+			n += fa_verdict(r) == TA_FAIL;
+		}
+	}
+	json_array_foreach(json_object_get(report, "gcp"), i, r)
+	{
+		n += fa_verdict(r) == TA_FAIL;
 	}
 	return n;
 }

@@ -4,8 +4,12 @@
 
 #include "util/clock.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define MAX_ATTEMPTS 5
@@ -62,4 +66,25 @@ bool fetch_retry(const fetch_req *req, int max_attempts, fetch_result *r, sao_er
 		if (sent)
 			fetch_result_clear(r);
 	}
+}
+
+bool fetch_retry_bearer(const char *url, const char *token, const char *what, fetch_result *r, sao_err *err)
+{
+	char *auth = NULL;
+	const char *hs[1];
+	bool ok;
+
+	memset(r, 0, sizeof(*r));
+	if (strncmp(url, "https://", 8) != 0)
+		return err_set(err, "%s: a bearer token is not sent over plain http (%.200s)", what, url);
+	if (asprintf(&auth, "Authorization: Bearer %s", token) < 0)
+		return err_set(err, "out of memory");
+	hs[0] = auth;
+	{
+		fetch_req q = {.method = "GET", .url = url, .headers = hs, .nheaders = 1, .max_body = 1024 * 1024};
+
+		ok = fetch_retry(&q, 0, r, err);
+	}
+	OPENSSL_clear_free(auth, strlen(auth));
+	return ok;
 }

@@ -26,4 +26,9 @@ bool retry_status(long status);
  * stands (any status), or the last connection error. */
 bool fetch_retry(const fetch_req *req, int max_attempts, fetch_result *r, sao_err *err);
 
+/* A GET of a cloud API (JSON, at most 1 MiB) with "Authorization: Bearer token", under the policy:
+ * any answer in r (the caller reads r->status); false only when none came, or when url is not
+ * https:// (a bearer token never goes over plain http). `what` names the API in that error. */
+bool fetch_retry_bearer(const char *url, const char *token, const char *what, fetch_result *r, sao_err *err);
+
 #endif

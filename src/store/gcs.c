@@ -3,6 +3,7 @@
 #include "store/gcs.h"
 
 #include "gcp/creds.h"
+#include "gcp/api.h"
 #include "gcp/gcs.h"
 #include "util/url.h"
 
@@ -81,7 +82,7 @@ static gcs_client client(const gs_store *s)
 
 static bool answer_err(const fetch_result *r, const char *what, sao_err *err)
 {
-	char *e = gcs_error(r);
+	char *e = gcp_api_error(r);
 	const char *hint = r->status == 403   ? " (the credentials need roles/storage.objectAdmin on the bucket: "
 						"doc/guide-gcs.md)"
 			   : r->status == 401 ? " (the access token was refused: expired, or for another audience)"
@@ -217,7 +218,7 @@ static bool gs_refresh(void *ctx, sao_err *err)
 	gs_store *s = ctx;
 	gcp_creds fresh;
 
-	if (!gcp_creds_load(&fresh, !s->cfg.dry_run, err))
+	if (!gcp_creds_load(&fresh, GCP_SCOPE_STORAGE, !s->cfg.dry_run, err))
 		return false;
 	gcp_creds_clear(&s->creds);
 	s->creds = fresh;
@@ -375,7 +376,7 @@ bool store_gcs_open(store *st, const gcs_target *t, const gcs_cfg *cfg, char **i
 		goto fail;
 	}
 	s->cfg = *cfg;
-	if ((s->base = gcs_base(err)) == NULL || !gcp_creds_load(&s->creds, !cfg->dry_run, err))
+	if ((s->base = gcs_base(err)) == NULL || !gcp_creds_load(&s->creds, GCP_SCOPE_STORAGE, !cfg->dry_run, err))
 		goto fail;
 	if (asprintf(issuer, "https://storage.googleapis.com/%s%s%s", t->bucket, sep, t->prefix) < 0) {
 		*issuer = NULL;

@@ -18,7 +18,7 @@ allowed() {
 	pod) echo "aws jose util" ;;
 	server) echo "jose net util" ;;
 	store) echo "aws azure gcp jose net util" ;;
-	issuer) echo "store server pod aws jose kube net util" ;;
+	issuer) echo "store server pod aws azure gcp jose kube net util" ;;
 	admission) echo "server pod kube net util" ;;
 	cmd) echo "admission issuer store server pod jose aws azure gcp kube net util" ;;
 	*) echo "UNKNOWN" ;;

@@ -8,6 +8,7 @@
 #include "azure/blob.h"
 #include "azure/creds.h"
 #include "azure/sharedkey.h"
+#include "gcp/api.h"
 #include "gcp/gcs.h"
 #include "store/azblob.h"
 #include "store/gcs.h"
@@ -65,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	{
 		fetch_result r = {.status = 403, .body = s, .len = size};
-		char *a = az_error_code(&r), *g = gcs_error(&r);
+		char *a = az_error_code(&r), *g = gcp_api_error(&r);
 
 		free(a);
 		free(g);
