@@ -46,7 +46,7 @@ apt_need() {
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libexpat1-dev libyaml-dev openssl curl ca-certificates"
 TSAN_TESTS="tests/e2e/serve.sh tests/e2e/reload-under-load.sh tests/e2e/kube-source.sh tests/e2e/slowloris.sh tests/e2e/tls-reload.sh tests/e2e/webhook.sh tests/e2e/webhook-slow-api.sh tests/e2e/https.sh tests/e2e/issuers.sh"
-TEST_DEPS="clang-format strace systemd zsh dpkg-dev debhelper lintian python3 python3-cryptography python3-jwt python3-jwcrypto python3-botocore python3-jsonpatch python3-yaml awscli faketime man-db wrk valgrind clang libclang-rt-14-dev golang-google-api-dev azure-cli"
+TEST_DEPS="clang-format strace systemd zsh dpkg-dev debhelper lintian python3 python3-cryptography python3-jwt python3-jwcrypto python3-botocore python3-jsonpatch python3-yaml awscli faketime man-db wrk valgrind clang libclang-rt-14-dev golang-google-api-dev azure-cli python3-azure"
 
 # build [DIR [CONFIGURE_FLAGS...]]
 build() {

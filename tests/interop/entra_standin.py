@@ -5,11 +5,12 @@ credentials flow"): POST /TENANT/oauth2/v2.0/token with a client secret, or with
 assertion -- a federated token, verified as Entra verifies it against the federated identity
 credential: its signature with the issuer's JWKS (python3-jwcrypto), its iss, sub, the audience
 api://AzureADTokenExchange, and its lifetime. Refusals carry Entra's error codes and AADSTS
-numbers; a granted token is a JWT for https://storage.azure.com from https://sts.windows.net/
-TENANT/, the shape Azurite's --oauth basic checks.
+numbers; a granted token is a JWT for the scope's resource (https://storage.azure.com by default,
+--scope adds others such as Resource Manager's) from https://sts.windows.net/TENANT/, the shape
+Azurite's --oauth basic checks.
 
 usage: entra_standin.py --listen PORT --cert CHAIN --key KEY --tenant T --client-id C --log FILE
-                        [--secret S] [--jwks FILE --issuer ISS --subject SUB]
+                        [--secret S] [--jwks FILE --issuer ISS --subject SUB] [--scope S ...]
 The log gets one JSON line per request: path, grant ("secret" or "assertion"), status, error.
 """
 import argparse
@@ -36,10 +37,10 @@ def b64u(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-def access_token(tenant, client):
+def access_token(tenant, client, resource):
     now = int(time.time())
     head = b64u(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
-    body = b64u(json.dumps({"aud": "https://storage.azure.com", "iss": "https://sts.windows.net/%s/" % tenant,
+    body = b64u(json.dumps({"aud": resource, "iss": "https://sts.windows.net/%s/" % tenant,
                             "iat": now, "nbf": now, "exp": now + 3600, "appid": client, "tid": tenant,
                             "oid": str(uuid.uuid4())}).encode())
     sig = b64u(hmac.new(os.urandom(32), (head + "." + body).encode(), hashlib.sha256).digest())
@@ -99,7 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         if f.get("client_id") != s.client:
             return self.refuse(grant, "unauthorized_client", 700016, "Application with identifier '%s' was not "
                                "found in the directory." % f.get("client_id"))
-        if f.get("scope") != SCOPE:
+        if f.get("scope") not in s.scopes:
             return self.refuse(grant, "invalid_scope", 1002012, "The provided value for scope is not valid.")
         if grant == "secret":
             if s.secret is None or not hmac.compare_digest(f["client_secret"], s.secret):
@@ -113,7 +114,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.refuse(grant, "invalid_client", *why)
         note(self.server, path=self.path, grant=grant, status=200)
         reply(self, 200, json.dumps({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                                     "access_token": access_token(s.tenant, s.client)}),
+                                     "access_token": access_token(s.tenant, s.client,
+                                                                  f["scope"][:-len("/.default")])}),
               "application/json; charset=utf-8")
 
 
@@ -126,11 +128,13 @@ def main():
     ap.add_argument("--jwks")
     ap.add_argument("--issuer")
     ap.add_argument("--subject")
+    ap.add_argument("--scope", action="append", default=[])
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), Handler)
     serve_tls(srv, a.cert, a.key)
     srv.tenant, srv.client, srv.secret, srv.log = a.tenant, a.client_id, a.secret, a.log
     srv.issuer, srv.subject, srv.log_lock = a.issuer, a.subject, threading.Lock()
+    srv.scopes = [SCOPE] + a.scope
     srv.jwks = jwk.JWKSet.from_json(open(a.jwks).read()) if a.jwks else None
     print("listening", flush=True)
     srv.serve_forever()

@@ -12,11 +12,19 @@ service-account JWT assertion against the key's public half (RS256, iss, aud, sc
 Google STS's token exchange against the cluster's JWKS (workload identity federation), IAM
 Credentials' generateAccessToken, and a GCE metadata server (plain http, Metadata-Flavor).
 
+With --iam-go-client (iam-gen.go) it also plays IAM's projects.locations.workloadIdentityPools.
+providers.get for the providers given as JSON files (--provider), each checked at start against
+the WorkloadIdentityPoolProvider and Oidc schemas' members; a request is matched to the discovery
+method by its path template and the name's pattern, needs a token granted with the cloud-platform
+scope (else 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT, as Google answers), and gets IAM's google.rpc
+error bodies (UNAUTHENTICATED, PERMISSION_DENIED with --iam-deny, NOT_FOUND).
+
 usage: gcs_standin.py --listen PORT --cert CHAIN --key KEY --log FILE --go-client storage-gen.go
                       --bucket NAME:uniform-public|uniform-private|fine [...]
                       [--sa-key sa.json] [--role objectAdmin|admin]
                       [--sts-audience AUD --jwks FILE --issuer ISS] [--metadata-listen PORT]
                       [--slow-conditional-ms MS] [--hang SUBSTR]
+                      [--iam-go-client iam-gen.go --provider FILE ... [--iam-deny]]
 The log gets one JSON line per request: method (the discovery id, or the endpoint), status.
 """
 import argparse
@@ -40,20 +48,32 @@ from testhttp import note, reply, serve_tls
 GLOBAL_PARAMS = {"alt": ["json", "media"], "fields": None, "key": None, "oauth_token": None, "prettyPrint": None,
                  "quotaUser": None, "userIp": None, "uploadType": ["media", "multipart", "resumable"],
                  "upload_protocol": None}
+# IAM v1's API-wide parameters (its discovery document's top-level "parameters").
+IAM_GLOBAL_PARAMS = ("$.xgafv", "access_token", "alt", "callback", "fields", "key", "oauth_token", "prettyPrint",
+                     "quotaUser", "uploadType", "upload_protocol")
 STORAGE_SCOPES = ("https://www.googleapis.com/auth/devstorage.read_write",
                   "https://www.googleapis.com/auth/devstorage.full_control",
                   "https://www.googleapis.com/auth/cloud-platform")
 
 
-def load_model(path):
-    src = open(path).read()
+def methods_of(src):
+    """Each discovery method entry the Go client keeps verbatim in its comments, by id."""
     methods = {}
     for b in re.findall(r"\n\t// \{\n((?:\t//.*\n)*?)\t// \}\n", src):
         m = json.loads("{" + "".join(line[4:] + "\n" for line in b.splitlines()) + "}")
         methods[m["id"]] = m
-    body = re.search(r"\ntype Object struct \{\n(.*?)\n\}\n", src, re.S).group(1)
-    members = set(re.findall(r'json:"(\w+)', body))
-    return methods, members
+    return methods
+
+
+def load_model(path):
+    src = open(path).read()
+    return methods_of(src), struct_members(src, "Object")
+
+
+def struct_members(src, name):
+    """The JSON member names of a schema, from the Go client's struct for it."""
+    body = re.search(r"\ntype %s struct \{\n(.*?)\n\}\n" % name, src, re.S).group(1)
+    return set(re.findall(r'json:"(\w+)', body))
 
 
 def template(path):
@@ -83,7 +103,7 @@ class State:
         self.buckets = buckets  # name -> "uniform-public" | "uniform-private" | "fine"
         self.objects = {}  # (bucket, name) -> dict
         self.generation = int(time.time() * 1000000)
-        self.tokens = {}  # access token -> what it is ("storage" or "sts")
+        self.tokens = {}  # access token -> what it is ("storage", "cloud" for cloud-platform, or "sts")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -105,7 +125,9 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
-    def grant(self, what, kind, extra=None):
+    def grant(self, what, kind, extra=None, scopes=()):
+        if kind == "storage" and "https://www.googleapis.com/auth/cloud-platform" in scopes:
+            kind = "cloud"
         tok = "ya29.stand-in-" + secrets.token_urlsafe(24)
         with self.server.state.lock:
             self.server.state.tokens[tok] = kind
@@ -149,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
         if not set(claims.get("scope", "").split()) & set(STORAGE_SCOPES):
             return self.oauth_err("oauth2.token", 400, "invalid_scope", "Invalid OAuth scope or ID token audience "
                                   "provided.")
-        return self.grant("oauth2.token(jwt-bearer)", "storage")
+        return self.grant("oauth2.token(jwt-bearer)", "storage", scopes=claims.get("scope", "").split())
 
     # --- Google STS (workload identity federation) and IAM Credentials ---
     def sts(self):
@@ -237,7 +259,7 @@ class Handler(BaseHTTPRequestHandler):
     def authorised(self):
         auth = self.headers.get("Authorization", "")
         with self.server.state.lock:
-            return auth.startswith("Bearer ") and self.server.state.tokens.get(auth[7:]) == "storage"
+            return auth.startswith("Bearer ") and self.server.state.tokens.get(auth[7:]) in ("storage", "cloud")
 
     def api(self, verb):
         u = urllib.parse.urlsplit(self.path)
@@ -397,9 +419,51 @@ class Handler(BaseHTTPRequestHandler):
                          "The specified key does not exist.</Message></Error>", "application/xml; charset=UTF-8")
         reply(self, 200, o["data"], o["contentType"], self.media_headers(o))
 
+    # --- IAM: workload identity pool providers ---
+    def iam_err(self, status, code, message, reason=None):
+        e = {"code": status, "message": message, "status": code}
+        if reason:
+            e["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason,
+                             "domain": "googleapis.com", "metadata": {"service": "iam.googleapis.com"}}]
+        note(self.server, method="iam", status=status, reason=reason or code, path=self.path)
+        reply(self, status, json.dumps({"error": e}), "application/json; charset=UTF-8")
+
+    def iam(self):
+        s = self.server
+        u = urllib.parse.urlsplit(self.path)
+        mid = "iam.projects.locations.workloadIdentityPools.providers.get"
+        m = s.iam_methods.get(mid)
+        name = urllib.parse.unquote(u.path[len("/v1/"):])
+        if m is None or m["path"] != "v1/{+name}" or not re.fullmatch(m["parameters"]["name"]["pattern"], name):
+            return self.iam_err(404, "NOT_FOUND", "Method not found.")
+        for k in urllib.parse.parse_qs(u.query, keep_blank_values=True):
+            if k not in IAM_GLOBAL_PARAMS:
+                return self.iam_err(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unknown name \"%s\": "
+                                    "Cannot bind query parameter." % k)
+        auth = self.headers.get("Authorization", "")
+        with s.state.lock:
+            kind = s.state.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
+        if kind is None:
+            return self.iam_err(401, "UNAUTHENTICATED", "Request is missing required authentication credential. "
+                                "Expected OAuth 2 access token, login cookie or other valid authentication "
+                                "credential.", "CREDENTIALS_MISSING")
+        if kind != "cloud":
+            return self.iam_err(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.",
+                                "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
+        if s.iam_deny:
+            return self.iam_err(403, "PERMISSION_DENIED", "Permission 'iam.workloadIdentityPoolProviders.get' "
+                                "denied on resource '//iam.googleapis.com/%s' (or it may not exist)." % name,
+                                "IAM_PERMISSION_DENIED")
+        if name not in s.providers:
+            return self.iam_err(404, "NOT_FOUND", "Requested entity was not found.")
+        note(s, method=mid, status=200, path=self.path)
+        reply(self, 200, json.dumps(s.providers[name]), "application/json; charset=UTF-8")
+
     def do_GET(self):
         if self.path.startswith("/storage/v1/"):
             return self.api("GET")
+        if self.path.startswith("/v1/projects/") and self.server.iam_methods:
+            return self.iam()
         return self.public()
 
     def do_POST(self):
@@ -424,8 +488,9 @@ class MetadataHandler(BaseHTTPRequestHandler):
         if self.headers.get("Metadata-Flavor") != "Google":
             return reply(self, 403, "Missing Metadata-Flavor:Google header.", "text/html")
         tok = "ya29.metadata-" + secrets.token_urlsafe(24)
+        scopes = (urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("scopes") or [""])[0]
         with main.state.lock:
-            main.state.tokens[tok] = "storage"
+            main.state.tokens[tok] = "cloud" if "auth/cloud-platform" in scopes else "storage"
         reply(self, 200, json.dumps({"access_token": tok, "expires_in": 3599, "token_type": "Bearer"}),
               "application/json")
 
@@ -444,11 +509,25 @@ def main():
     ap.add_argument("--metadata-listen", type=int)
     ap.add_argument("--slow-conditional-ms", type=int, default=0)
     ap.add_argument("--hang", default="")
+    ap.add_argument("--iam-go-client")
+    ap.add_argument("--provider", action="append", default=[])
+    ap.add_argument("--iam-deny", action="store_true")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.listen), Handler)
     serve_tls(srv, a.cert, a.key)
     srv.daemon_threads = True
     srv.methods, srv.members = load_model(a.go_client)
+    srv.iam_methods, srv.providers, srv.iam_deny = {}, {}, a.iam_deny
+    if a.iam_go_client:
+        src = open(a.iam_go_client).read()
+        srv.iam_methods = methods_of(src)
+        pm, om = struct_members(src, "WorkloadIdentityPoolProvider"), struct_members(src, "Oidc")
+        for f in a.provider:
+            p = json.load(open(f))
+            bad = (set(p) - pm) | (set(p.get("oidc", {})) - om)
+            if bad:
+                raise SystemExit("%s: not WorkloadIdentityPoolProvider members: %s" % (f, sorted(bad)))
+            srv.providers[p["name"]] = p
     srv.state = State(dict(b.split(":", 1) for b in a.bucket))
     srv.log, srv.role, srv.slow_ms, srv.hang, srv.hung = a.log, a.role, a.slow_conditional_ms, a.hang, False
     srv.log_lock = threading.Lock()

@@ -210,7 +210,8 @@ int main(void)
 			       c->field_bytes == bytes[i],
 			   "curve %s: found by its OpenSSL, JWK and JWS names, %d bytes", names[i][1], bytes[i]);
 		}
-		ok(key_curve_find("secp256k1") == NULL && key_curve_find("RS256") == NULL && key_curve_find(NULL) == NULL,
+		ok(key_curve_find("secp256k1") == NULL && key_curve_find("RS256") == NULL &&
+		       key_curve_find(NULL) == NULL,
 		   "no entry for secp256k1, RS256 or NULL");
 	}
 
