@@ -109,6 +109,14 @@ else
 	skip "systemd-analyze verify accepts the unit" "systemd-analyze is not installed"
 fi
 D="$SRCDIR/deploy/docker/Dockerfile"
+# The image's version: the build context has no .git, so the Dockerfile takes SAOIDC_VERSION
+# into .tarball-version, which version.sh reads; without either it never claims a release.
+contains "$(cat "$D")" 'printf %s "$SAOIDC_VERSION" >.tarball-version' "the Dockerfile writes SAOIDC_VERSION where version.sh reads it"
+mkdir -p "$T_TMP/vtree/build-aux"
+cp "$SRCDIR/build-aux/version.sh" "$T_TMP/vtree/build-aux/"
+is "$(sh "$T_TMP/vtree/build-aux/version.sh")" "0.1.0+unknown" "version.sh without git or .tarball-version: 0.1.0+unknown"
+printf %s 1.4.2 >"$T_TMP/vtree/.tarball-version"
+is "$(sh "$T_TMP/vtree/build-aux/version.sh")" "1.4.2" "  with .tarball-version (a tarball, or the image's build arg): that version"
 contains "$(cat "$D")" "USER 65532" "the image runs as a non-root user"
 final=$(sed -n '/^FROM scratch$/,$p' "$D")
 is "$(printf '%s\n' "$final" | grep -c '^COPY --from=build /rootfs /$')" 1 "the image is scratch plus the tree rootfs.sh assembles"
@@ -129,7 +137,7 @@ else
 	is "$(find "$R" -type f \( -name sh -o -name bash -o -name dash -o -name apt -o -name dpkg \) | wc -l)" 0 "  no shell or package manager in it"
 	if [ "$(id -u)" = 0 ] && command -v chroot >/dev/null 2>&1; then
 		CH="chroot --userspec=65532:65532 $R /usr/bin/saoidc"
-		contains "$($CH --version 2>&1)" "saoidc " "saoidc --version runs in the tree as 65532"
+		is "$($CH --version 2>&1 | head -n 1)" "$("$SAOIDC" --version | head -n 1)" "saoidc --version runs in the tree as 65532, the build's version"
 		cp "$KEYS/demo-rsa.pub" "$R/home/nonroot/sa.pub"
 		make_chain "$T_TMP/c" localhost
 		cp "$T_TMP/c/chain.pem" "$R/home/nonroot/tls.crt"; cp "$T_TMP/c/leaf.key" "$R/home/nonroot/tls.key"
