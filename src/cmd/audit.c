@@ -234,12 +234,14 @@ static bool audit_opt(void *ctx, int c, const char *arg, int *code)
 {
 	audit_opts *a = ctx;
 
-	(void)code;
 	switch (c) {
 	case OPT_AZURE:
 	case OPT_GCP:
-		if (!strlist_add(c == OPT_AZURE ? &a->azure : &a->gcp, arg))
-			*code = cli_usage_error("audit", "out of memory");
+		if (!strlist_add(c == OPT_AZURE ? &a->azure : &a->gcp, arg)) {
+			sao_err err = {"out of memory"};
+
+			*code = cli_fail(&err);
+		}
 		return true;
 	case OPT_AZURE_ENDPOINT:
 		a->azure_endpoint = arg;
