@@ -142,10 +142,10 @@ bool sync_watch(const sync_cfg *c, sao_err *err)
 	 * interval. Started first, so that /metrics has their figures from the first render. */
 	if (!c->from_apiserver && (m.kw = kwatch_start(c->kube, c->keys, c->nkeys, sigs_usr1_self, NULL, err)) == NULL)
 		return false;
-	if (kwatch_count(m.kw) > 0)
+	if (kwatch_count(m.kw) > 0) {
 		log_info("watching %zu Secret%s through the Kubernetes API", kwatch_count(m.kw),
 			 kwatch_count(m.kw) == 1 ? "" : "s");
-	else {
+	} else {
 		kwatch_stop(m.kw); /* nothing to watch */
 		m.kw = NULL;
 	}
@@ -157,7 +157,7 @@ bool sync_watch(const sync_cfg *c, sao_err *err)
 	log_info("watching: every %lds and on key file changes; /healthz /readyz /metrics on %s", c->interval_s,
 		 c->status_listen);
 	run(c, &m, st);
+	status_stop(st); /* first: its /metrics reads the watches */
 	kwatch_stop(m.kw);
-	status_stop(st);
 	return true;
 }

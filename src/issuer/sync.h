@@ -1,14 +1,15 @@
 /* sync: `publish --watch`. Passes of issuer/publish run when the key files change (checked every
  * 2 s), on SIGHUP, every interval, and after a failure with backoff (5 s doubling, at most the
- * interval), until SIGTERM or SIGINT; each pass reads the source again through the caller's
- * callback and loads fresh credentials. The counters are for the caller's /metrics. */
+ * interval), and within about a second of a change to a kube:// Secret (watched through the API),
+ * until SIGTERM or SIGINT; each pass reads the source again through the caller's callback and
+ * loads fresh credentials. Its own status listener serves /healthz, /readyz (the last pass
+ * succeeded) and /metrics (the passes' counters and the watches' figures). */
 #ifndef SAOIDC_SYNC_H
 #define SAOIDC_SYNC_H
 
 #include "issuer/publish.h"
 #include "kube/kube.h"
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
