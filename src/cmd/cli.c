@@ -43,17 +43,15 @@ bool cli_common_opt(cli_opts *o, int c, const char *arg)
 		o->retire_cluster = c == OPT_RETIRE_CLUSTER;
 		return true;
 	case OPT_REVOKE:
-		if (!strlist_add(&o->revoke, arg)) {
-			fprintf(stderr, "saoidc: error: out of memory\n");
-			exit(EXIT_FAILURE);
-		}
+		if (!strlist_add(&o->revoke, arg))
+			o->oom = true;
 		return true;
 	case 'k': {
 		const char **nv = realloc(o->keys, (o->nkeys + 1) * sizeof(*nv));
 
 		if (nv == NULL) {
-			fprintf(stderr, "saoidc: error: out of memory\n");
-			exit(EXIT_FAILURE);
+			o->oom = true;
+			return true;
 		}
 		o->keys = nv;
 		o->keys[o->nkeys++] = arg;
@@ -151,8 +149,14 @@ int cli_parse(const char *cmd, const char *help, int argc, char **argv, const st
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		if (c == OPT_DISC_STYLE && strcmp(optarg, "kube") != 0 && strcmp(optarg, "eks") != 0)
 			return cli_usage_error(cmd, "--discovery-style takes kube or eks, not '%s'", optarg);
-		if (cli_common_opt(o, c, optarg))
+		if (cli_common_opt(o, c, optarg)) {
+			if (o->oom) {
+				sao_err err = {"out of memory"};
+
+				return cli_fail(&err);
+			}
 			continue;
+		}
 		if (extra != NULL && extra(ctx, c, optarg, &code)) {
 			if (code >= 0)
 				return code;

@@ -168,6 +168,7 @@ typedef struct cli_opts {
 	bool retire_cluster;	   /* --retire-cluster: no source; every key of `cluster` retires */
 	int argi;		   /* first positional argument */
 	const char *positional;	   /* what the positional argument is, for the usage error ("s3://BUCKET[/PREFIX]") */
+	bool oom;		   /* an option could not be kept: cli_parse fails with exit 1 */
 } cli_opts;
 
 /* Handles --connect-to, --ca-file and --insecure. Returns true if `c` was one. */
