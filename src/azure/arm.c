@@ -22,6 +22,9 @@ static size_t segment(const char *p)
 	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9') ||
 	       p[n] == '-' || p[n] == '_' || p[n] == '.' || p[n] == '(' || p[n] == ')')
 		n++;
+	/* "." and ".." would move the URL's path elsewhere. */
+	if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+		return 0;
 	return n >= 1 && n <= 128 ? n : 0;
 }
 

@@ -25,8 +25,8 @@ bool gcp_provider_name_ok(const char *name)
 			return false;
 		p += n + 1;
 		id = strcspn(p, "/");
-		if (id == 0 || id > 128)
-			return false;
+		if (id == 0 || id > 128 || (id == 1 && p[0] == '.') || (id == 2 && p[0] == '.' && p[1] == '.'))
+			return false; /* "." and ".." would move the URL's path elsewhere */
 		for (size_t k = 0; k < id; k++)
 			if (!((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') ||
 			      (p[k] >= '0' && p[k] <= '9') || p[k] == '-' || p[k] == '_' || p[k] == '.'))

@@ -3,6 +3,8 @@
  * each gets. */
 #include "config.h"
 
+#include "azure/arm.h"
+#include "gcp/iam.h"
 #include "pod/fed_audit.h"
 #include "../tap.h"
 
@@ -173,5 +175,26 @@ int main(void)
 		json_decref(e);
 		json_decref(p);
 	}
+	ok(az_identity_id_ok("/subscriptions/s-1/resourceGroups/rg.(a)/providers/Microsoft.ManagedIdentity/"
+			     "userAssignedIdentities/app") &&
+	       az_identity_id_ok("/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/"
+				 "userassignedidentities/app"),
+	   "an identity's resource ID, fixed segments in any case");
+	ok(!az_identity_id_ok("/subscriptions/s/resourceGroups/../providers/Microsoft.ManagedIdentity/"
+			      "userAssignedIdentities/app") &&
+	       !az_identity_id_ok(
+		   "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm") &&
+	       !az_identity_id_ok("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/"
+				  "userAssignedIdentities/app/x") &&
+	       !az_identity_id_ok("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/"
+				  "userAssignedIdentities/a?b"),
+	   "refused: '..', another type, a trailing segment, a '?'");
+	ok(gcp_provider_name_ok(PROV), "a provider's full name");
+	ok(!gcp_provider_name_ok("projects/123/locations/global/workloadIdentityPools/pool") &&
+	       !gcp_provider_name_ok("projects/../locations/global/workloadIdentityPools/pool/providers/k") &&
+	       !gcp_provider_name_ok(PROV "/x") &&
+	       !gcp_provider_name_ok("projects/1/locations/global/"
+				     "workloadIdentityPools/p/providers/k%2F"),
+	   "refused: a pool's name, '..', a trailing segment, a '%%'");
 	return tap_done();
 }
