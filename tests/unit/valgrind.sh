@@ -6,7 +6,7 @@
 command -v valgrind >/dev/null 2>&1 || skip_all "valgrind is not installed"
 [ -n "${SAOIDC_SANITIZED:-}" ] && skip_all "valgrind cannot run sanitized binaries"
 : "${UNIT_DIR:=$(dirname "$(dirname "$SAOIDC")")/tests/unit}"
-for t in util/test_b64 jose/test_keys jose/test_jwk jose/test_discovery jose/test_retain util/test_fsio util/test_log aws/test_ini; do
+for t in util/test_b64 jose/test_keys jose/test_jwk jose/test_discovery jose/test_retain util/test_fsio util/test_log aws/test_ini pod/test_fed_audit; do
 	if valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
 		--error-exitcode=99 "$UNIT_DIR/$t" >"$T_TMP/${t#*/}.out" 2>"$T_TMP/${t#*/}.vg"; then
 		pass "$t: valgrind memcheck clean"
