@@ -47,9 +47,13 @@ bool audit_azure(const char *const *ids, size_t n, const char *endpoint, const c
 	json_t *out = json_array();
 	char *token = NULL, *scope = NULL;
 	const char *source = NULL;
+	size_t elen = strlen(endpoint);
 	bool ok = false;
 
-	if (out == NULL || asprintf(&scope, "%s/.default", endpoint) < 0) {
+	while (elen > 0 && endpoint[elen - 1] == '/')
+		elen--;
+	/* Resource Manager's scope is its URL without a trailing '/', then "/.default". */
+	if (out == NULL || asprintf(&scope, "%.*s/.default", (int)elen, endpoint) < 0) {
 		scope = NULL;
 		err_set(err, "out of memory");
 		goto done;

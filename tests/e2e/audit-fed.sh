@@ -131,8 +131,8 @@ print(i["identity"] == sys.argv[1], i["others"], sorted((c["name"], c["verdict"]
       [f["code"] for c in i["credentials"] if c["name"] == "wild" for f in c["findings"]], "roles" in r)
 ' "$ID1")" "True 1 [('aud', 'warn'), ('ci', 'fail'), ('ok', 'ok'), ('slash', 'fail'), ('wild', 'fail')] ['wildcard'] False" \
 	"--json: the identity, its credentials with verdicts and findings"
-run "$SAOIDC" audit --azure-identity "$ID1" --azure-endpoint "https://127.0.0.1:$AP"
-contains "$OUT" "[ OK ] other  (issuer https://oidc.example.com/cluster-b)" "without --issuer every credential is judged"
+run "$SAOIDC" audit --azure-identity "$ID1" --azure-endpoint "https://127.0.0.1:$AP/"
+contains "$OUT" "[ OK ] other  (issuer https://oidc.example.com/cluster-b)" "without --issuer every credential is judged (an endpoint given with a trailing '/')"
 
 refused "a read Resource Manager refuses names the permission" 1 \
 	"the credentials lack Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read" \
