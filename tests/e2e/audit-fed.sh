@@ -134,6 +134,19 @@ print(i["identity"] == sys.argv[1], i["others"], sorted((c["name"], c["verdict"]
 run "$SAOIDC" audit --azure-identity "$ID1" --azure-endpoint "https://127.0.0.1:$AP/"
 contains "$OUT" "[ OK ] other  (issuer https://oidc.example.com/cluster-b)" "without --issuer every credential is judged (an endpoint given with a trailing '/')"
 
+# --aws as well: the AWS account (an IAM stand-in with no provider or role) in the same report.
+start_iam iam --key AKIDIAMTEST:iam-secret-key
+PIDS="$PIDS $IAM_PID"
+run env HOME="$T_TMP/home" AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDIAMTEST \
+	AWS_SECRET_ACCESS_KEY=iam-secret-key AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$IAM_PORT" \
+	"$SAOIDC" audit --azure-identity "$ID1" --azure-endpoint "https://127.0.0.1:$AP" --aws --json
+is "$(printf %s "$OUT" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(sorted(r), len(r["azure"][0]["credentials"]))')" "['azure', 'dangling', 'providers', 'roles'] 6" \
+	"--aws with --azure-identity: both parts in one report (exit $RC: $ERR)"
+grep -q ListOpenIDConnectProviders "$T_TMP/iam.log" && pass "  IAM was read" || fail "  IAM was read" "$(cat "$T_TMP/iam.log")"
+
 refused "a read Resource Manager refuses names the permission" 1 \
 	"the credentials lack Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read" \
 	"$SAOIDC" audit --azure-identity "$ID1" --azure-endpoint "https://127.0.0.1:$AP2"
