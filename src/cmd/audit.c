@@ -101,7 +101,7 @@ static bool has_finding(const json_t *role, const char *code)
 /* The label of a verdict, counted in n (ok, warn, fail). */
 static const char *tally(const char *v, size_t n[3])
 {
-	int k = strcmp(v, "fail") == 0 ? 2 : strcmp(v, "warn") == 0 ? 1 : 0;
+	int k = v == NULL ? 0 : strcmp(v, "fail") == 0 ? 2 : strcmp(v, "warn") == 0 ? 1 : 0;
 
 	n[k]++;
 	return k == 2 ? "FAIL" : k == 1 ? "WARN" : " OK ";
@@ -254,6 +254,32 @@ static bool audit_opt(void *ctx, int c, const char *arg, int *code)
 	}
 }
 
+/* What audit refuses before anything is read. -1: nothing; else the exit code. */
+static int usage_checks(const audit_opts *a, const cli_opts *o)
+{
+	if (o->docs.issuer != NULL && strncmp(o->docs.issuer, "https://", 8) != 0)
+		return cli_usage_error("audit", "--issuer %s: an issuer is an https:// URL", o->docs.issuer);
+	if (strncmp(a->azure_endpoint, "https://", 8) != 0)
+		return cli_usage_error("audit", "--azure-endpoint %s: an https:// URL (it is sent a bearer token)",
+				       a->azure_endpoint);
+	for (size_t i = 0; i < a->azure.n; i++)
+		if (!az_identity_id_ok(a->azure.v[i]))
+			return cli_usage_error(
+			    "audit",
+			    "--azure-identity %s: not a user-assigned managed identity's resource ID "
+			    "(/subscriptions/SUB/resourceGroups/RG/providers/"
+			    "Microsoft.ManagedIdentity/userAssignedIdentities/NAME)",
+			    a->azure.v[i]);
+	for (size_t i = 0; i < a->gcp.n; i++)
+		if (!gcp_provider_name_ok(a->gcp.v[i]))
+			return cli_usage_error(
+			    "audit",
+			    "--gcp-provider %s: not a provider's full name (projects/PROJECT/locations/"
+			    "global/workloadIdentityPools/POOL/providers/PROVIDER)",
+			    a->gcp.v[i]);
+	return -1;
+}
+
 const struct option cmd_audit_options[] = {CLI_OPT_ISSUER,
 					   CLI_OPT_JSON,
 					   CLI_OPT_AWS,
@@ -273,35 +299,8 @@ int cmd_audit(int argc, char **argv)
 	audit_cfg c;
 	int rc = cli_parse("audit", cmd_audit_help, argc, argv, cmd_audit_options, &o, audit_opt, &a, 0, 0);
 
-	if (rc >= 0)
+	if (rc >= 0 || (rc = usage_checks(&a, &o)) >= 0)
 		goto out;
-	if (o.docs.issuer != NULL && strncmp(o.docs.issuer, "https://", 8) != 0) {
-		rc = cli_usage_error("audit", "--issuer %s: an issuer is an https:// URL", o.docs.issuer);
-		goto out;
-	}
-	if (strncmp(a.azure_endpoint, "https://", 8) != 0) {
-		rc = cli_usage_error("audit", "--azure-endpoint %s: an https:// URL (it is sent a bearer token)",
-				     a.azure_endpoint);
-		goto out;
-	}
-	for (size_t i = 0; i < a.azure.n; i++)
-		if (!az_identity_id_ok(a.azure.v[i])) {
-			rc = cli_usage_error("audit",
-					     "--azure-identity %s: not a user-assigned managed identity's resource ID "
-					     "(/subscriptions/SUB/resourceGroups/RG/providers/"
-					     "Microsoft.ManagedIdentity/userAssignedIdentities/NAME)",
-					     a.azure.v[i]);
-			goto out;
-		}
-	for (size_t i = 0; i < a.gcp.n; i++)
-		if (!gcp_provider_name_ok(a.gcp.v[i])) {
-			rc =
-			    cli_usage_error("audit",
-					    "--gcp-provider %s: not a provider's full name (projects/PROJECT/locations/"
-					    "global/workloadIdentityPools/POOL/providers/PROVIDER)",
-					    a.gcp.v[i]);
-			goto out;
-		}
 	c = (audit_cfg){.issuer = o.docs.issuer,
 			.aws = a.aws || (a.azure.n == 0 && a.gcp.n == 0),
 			.region = o.region,
